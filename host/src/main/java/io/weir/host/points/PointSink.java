@@ -1,0 +1,13 @@
+package io.weir.host.points;
+
+import java.util.List;
+
+/** Where sessions deliver decoded points: the outbox, a console printer, a test collector. */
+@FunctionalInterface
+public interface PointSink {
+    /**
+     * Takes one batch: the points decoded from one frame (or one timeout) of one device. Called from
+     * the session's thread; implementations must not block for long.
+     */
+    void accept(List<Point> batch);
+}
