@@ -3,8 +3,8 @@ package io.weir.host.points;
 import java.util.Objects;
 
 /**
- * One decoded value of one device, with its name resolved from the device's point map. This is
- * what flows from a session to the outbox and the uplink.
+ * One decoded value of one device, with its name resolved from the device's point map. This is what
+ * flows from a session to the outbox and the uplink.
  *
  * @param device the device name from the host configuration
  * @param point the point name from the device's point map (or the driver's own name in discovery
@@ -26,7 +26,9 @@ public record Point(
         }
     }
 
-    /** The quality class as written in point lines: {@code good}, {@code uncertain} or {@code bad}. */
+    /**
+     * The quality class as written in point lines: {@code good}, {@code uncertain} or {@code bad}.
+     */
     public String qualityClass() {
         int cls = quality & 0xC000;
         return cls == 0 ? "good" : cls == 0x4000 ? "uncertain" : "bad";

@@ -6,8 +6,8 @@ import java.util.List;
 @FunctionalInterface
 public interface PointSink {
     /**
-     * Takes one batch: the points decoded from one frame (or one timeout) of one device. Called from
-     * the session's thread; implementations must not block for long.
+     * Takes one batch: the points decoded from one frame (or one timeout) of one device. Called
+     * from the session's thread; implementations must not block for long.
      */
     void accept(List<Point> batch);
 }
