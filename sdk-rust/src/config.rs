@@ -1,0 +1,256 @@
+//! Parser of the device configuration text, ABI.md §5.
+//!
+//! ```text
+//! device unit=1
+//! point 0 area=holding address=100 type=f32 order=CDAB scale=0.1
+//! point 1 area=coil address=5 type=bool
+//! ```
+//!
+//! Every key a driver reads is marked as used; [`Config::finish`] then rejects the first key no
+//! one read, so a typo (`adress=`) is an error naming the line and the key instead of a silently
+//! ignored setting.
+
+use crate::error::Error;
+use std::cell::Cell;
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// One `device` or `point` line: its `key=value` pairs.
+#[derive(Debug)]
+pub struct Params {
+    what: String,
+    pairs: Vec<(String, String, Cell<bool>)>,
+}
+
+impl Params {
+    /// `device` or `point N`, the prefix of every error about this line.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The raw value of `key`, marking it used.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _, _)| k == key).map(|(_, v, used)| {
+            used.set(true);
+            v.as_str()
+        })
+    }
+
+    /// The value of `key` parsed as `T`, or `None` if absent.
+    pub fn parse<T: FromStr>(&self, key: &str) -> Result<Option<T>, Error>
+    where
+        T::Err: Display,
+    {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v.parse::<T>().map(Some).map_err(|e| {
+                Error::Config(format!("{}: invalid value \"{v}\" for key \"{key}\": {e}", self.what))
+            }),
+        }
+    }
+
+    /// The value of `key` parsed as `T`, or `default` if absent.
+    pub fn parse_or<T: FromStr>(&self, key: &str, default: T) -> Result<T, Error>
+    where
+        T::Err: Display,
+    {
+        Ok(self.parse(key)?.unwrap_or(default))
+    }
+
+    /// The value of `key` parsed as `T`; absent is an error.
+    pub fn require<T: FromStr>(&self, key: &str) -> Result<T, Error>
+    where
+        T::Err: Display,
+    {
+        self.parse(key)?
+            .ok_or_else(|| Error::Config(format!("{}: missing key \"{key}\"", self.what)))
+    }
+
+    /// An integer key that must lie in `min..=max`.
+    pub fn int_in(&self, key: &str, default: Option<i64>, min: i64, max: i64) -> Result<i64, Error> {
+        let v = match (self.parse::<i64>(key)?, default) {
+            (Some(v), _) => v,
+            (None, Some(d)) => return Ok(d),
+            (None, None) => {
+                return Err(Error::Config(format!("{}: missing key \"{key}\"", self.what)))
+            }
+        };
+        if v < min || v > max {
+            return Err(Error::Config(format!(
+                "{}: {key}={v} is out of range {min}..={max}",
+                self.what
+            )));
+        }
+        Ok(v)
+    }
+
+    /// An error about this line, prefixed with `device` / `point N`.
+    pub fn error(&self, message: impl Display) -> Error {
+        Error::Config(format!("{}: {message}", self.what))
+    }
+
+    fn unused(&self) -> Option<&str> {
+        self.pairs.iter().find(|(_, _, used)| !used.get()).map(|(k, _, _)| k.as_str())
+    }
+}
+
+/// A parsed config: the device line and the point lines, in index order.
+#[derive(Debug)]
+pub struct Config {
+    pub device: Params,
+    pub points: Vec<Params>,
+}
+
+impl Config {
+    /// Parses config text; every syntax error names its line.
+    pub fn parse(text: &str) -> Result<Config, Error> {
+        let mut device: Option<Params> = None;
+        let mut points = Vec::new();
+        for (n, line) in text.split('\n').enumerate() {
+            let line_no = n + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let mut words = line.split(' ');
+            let kind = words.next().unwrap_or("");
+            let what = match kind {
+                "device" => {
+                    if device.is_some() {
+                        return Err(Error::Config(format!(
+                            "line {line_no}: a second \"device\" line (exactly one is allowed)"
+                        )));
+                    }
+                    "device".to_string()
+                }
+                "point" => {
+                    if device.is_none() {
+                        return Err(Error::Config(format!(
+                            "line {line_no}: \"point\" before the \"device\" line"
+                        )));
+                    }
+                    let index = words.next().unwrap_or("");
+                    let expected = points.len();
+                    match index.parse::<usize>() {
+                        Ok(i) if i == expected && index.bytes().all(|b| b.is_ascii_digit()) => {}
+                        _ => {
+                            return Err(Error::Config(format!(
+                                "line {line_no}: point index \"{index}\" where {expected} was expected (indexes run 0, 1, 2 … in order)"
+                            )))
+                        }
+                    }
+                    format!("point {expected}")
+                }
+                _ => {
+                    return Err(Error::Config(format!(
+                        "line {line_no}: unknown line kind \"{kind}\" (expected \"device\" or \"point\")"
+                    )))
+                }
+            };
+            let mut pairs: Vec<(String, String, Cell<bool>)> = Vec::new();
+            for word in words {
+                let (key, value) = match word.split_once('=') {
+                    Some((k, v)) => (k, v),
+                    None => {
+                        return Err(Error::Config(format!(
+                            "{what}: \"{word}\" is not a key=value pair"
+                        )))
+                    }
+                };
+                let key_ok = !key.is_empty()
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+                if !key_ok {
+                    return Err(Error::Config(format!("{what}: invalid key \"{key}\"")));
+                }
+                let value_ok =
+                    !value.is_empty() && value.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'=');
+                if !value_ok {
+                    return Err(Error::Config(format!(
+                        "{what}: invalid value \"{value}\" for key \"{key}\" (printable ASCII, no spaces or '=')"
+                    )));
+                }
+                if pairs.iter().any(|(k, _, _)| k == key) {
+                    return Err(Error::Config(format!("{what}: key \"{key}\" given twice")));
+                }
+                pairs.push((key.to_string(), value.to_string(), Cell::new(false)));
+            }
+            let params = Params { what, pairs };
+            if kind == "device" {
+                device = Some(params);
+            } else {
+                points.push(params);
+            }
+        }
+        let device = device.ok_or_else(|| {
+            Error::Config("no \"device\" line (the config must start with one)".to_string())
+        })?;
+        Ok(Config { device, points })
+    }
+
+    /// True when there are no point lines: the driver names values itself (ABI.md §5).
+    pub fn discovery(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Fails with `E_CONFIG` naming the first key that no one read, e.g.
+    /// `point 3: unknown key "adress"`.
+    pub fn finish(&self) -> Result<(), Error> {
+        for p in std::iter::once(&self.device).chain(self.points.iter()) {
+            if let Some(key) = p.unused() {
+                return Err(Error::Config(format!("{}: unknown key \"{key}\"", p.what)));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text).unwrap_err().message().to_string()
+    }
+
+    #[test]
+    fn parses_the_abi_example() {
+        let c = Config::parse(
+            "device unit=1\npoint 0 area=holding address=100 type=f32 order=CDAB scale=0.1\npoint 1 area=coil address=5 type=bool\n",
+        )
+        .unwrap();
+        assert_eq!(c.device.get("unit"), Some("1"));
+        assert_eq!(c.points.len(), 2);
+        assert_eq!(c.points[0].parse::<f64>("scale").unwrap(), Some(0.1));
+        assert_eq!(c.points[1].get("area"), Some("coil"));
+        assert!(!c.discovery());
+    }
+
+    #[test]
+    fn unknown_key_names_point_and_key() {
+        let c = Config::parse("device\npoint 0 a=1\npoint 1 a=1 adress=3\n").unwrap();
+        for p in &c.points {
+            p.get("a");
+        }
+        assert_eq!(c.finish().unwrap_err().message(), "point 1: unknown key \"adress\"");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        assert!(err("").contains("no \"device\" line"));
+        assert!(err("device\npoint 1 a=1\n").contains("line 2: point index \"1\" where 0"));
+        assert!(err("device\ndevice\n").contains("line 2: a second"));
+        assert!(err("device x\n").contains("\"x\" is not a key=value pair"));
+        assert!(err("dev\n").contains("unknown line kind \"dev\""));
+        assert!(err("device a=1 a=2\n").contains("key \"a\" given twice"));
+    }
+
+    #[test]
+    fn value_errors_name_key_and_range() {
+        let c = Config::parse("device unit=300 t=x\n").unwrap();
+        assert_eq!(
+            c.device.int_in("unit", Some(1), 0, 255).unwrap_err().message(),
+            "device: unit=300 is out of range 0..=255"
+        );
+        assert!(c.device.parse::<u8>("t").unwrap_err().message().contains("invalid value \"x\" for key \"t\""));
+    }
+}

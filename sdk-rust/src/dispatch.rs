@@ -1,0 +1,598 @@
+//! Layer 2: the export dispatcher. [`Instance`] owns the regions and the device table and turns
+//! each ABI export (raw `i32`/`i64` arguments, data in regions) into a [`Driver`] call.
+//! [`export_driver!`](crate::export_driver) binds the `weir_*` exports of a wasm module to one
+//! static `Instance`; the native harness ([`crate::testing`]) drives its own `Instance` through
+//! exactly the same methods and regions.
+
+use crate::abi::{self, RECORD_SIZE};
+use crate::config::Config;
+use crate::driver::{Driver, FrameLen, Request, Value};
+use crate::error::Error;
+use crate::out::{Out, Tx};
+use std::collections::BTreeMap;
+
+/// Region capacities of this SDK (each at least its ABI.md §4 minimum).
+pub const CFG_CAP: usize = 65536;
+pub const RX_CAP: usize = 4096;
+pub const TX_CAP: usize = 4096;
+pub const OUT_CAP: usize = RECORD_SIZE * 2048;
+pub const BLOB_CAP: usize = 65536;
+pub const STATE_CAP: usize = 4096;
+pub const ERR_CAP: usize = 1024;
+
+// Arena offsets: layout, meta, then the regions in layout order. Every offset is a multiple of 8,
+// so `out` is 8-byte aligned as ABI.md §4 requires (the arena is a `Vec<u64>`).
+const META_AT: usize = abi::LAYOUT_SIZE;
+const CFG_AT: usize = 128;
+const RX_AT: usize = CFG_AT + CFG_CAP;
+const TX_AT: usize = RX_AT + RX_CAP;
+const OUT_AT: usize = TX_AT + TX_CAP;
+const BLOB_AT: usize = OUT_AT + OUT_CAP;
+const STATE_AT: usize = BLOB_AT + BLOB_CAP;
+const ERR_AT: usize = STATE_AT + STATE_CAP;
+const ARENA_SIZE: usize = ERR_AT + ERR_CAP;
+
+// ABI.md §4: every capacity meets its minimum.
+const _: () = assert!(CFG_CAP >= abi::MIN_CFG_CAP && RX_CAP >= abi::MIN_RX_CAP);
+const _: () = assert!(TX_CAP >= abi::MIN_TX_CAP && OUT_CAP >= abi::MIN_OUT_CAP);
+const _: () = assert!(BLOB_CAP >= abi::MIN_BLOB_CAP && ERR_CAP >= abi::MIN_ERR_CAP);
+const _: () = assert!(OUT_AT % 8 == 0 && ARENA_SIZE % 8 == 0 && OUT_CAP % RECORD_SIZE == 0);
+
+/// Meta field offsets (ABI.md §4).
+const META_EXPECT: usize = 0;
+const META_TIMEOUT_MS: usize = 4;
+const META_SKIP: usize = 8;
+const META_NEED: usize = 12;
+const META_BLOB_USED: usize = 16;
+
+struct Device<D> {
+    /// `None` after a failed `weir_open`: the entry only keeps the reason for `weir_last_error`.
+    driver: Option<D>,
+    last_error: String,
+}
+
+/// One driver instance: its memory regions and its open devices.
+pub struct Instance<D: Driver> {
+    arena: Vec<u64>,
+    devices: BTreeMap<i32, Device<D>>,
+}
+
+/// Mutable views of the regions of one arena.
+struct Regions<'a> {
+    meta: &'a mut [u8],
+    cfg: &'a mut [u8],
+    rx: &'a mut [u8],
+    tx: &'a mut [u8],
+    out: &'a mut [u8],
+    blob: &'a mut [u8],
+    state: &'a mut [u8],
+    err: &'a mut [u8],
+}
+
+fn arena_bytes(arena: &mut [u64]) -> &mut [u8] {
+    // SAFETY: a `u64` buffer is valid as `len * 8` initialized bytes; `u8` has no alignment or
+    // validity requirements; the returned borrow keeps the buffer borrowed and unaliased.
+    unsafe { std::slice::from_raw_parts_mut(arena.as_mut_ptr() as *mut u8, arena.len() * 8) }
+}
+
+fn regions_of(arena: &mut [u64]) -> Regions<'_> {
+    let mem = arena_bytes(arena);
+    let (_, rest) = mem.split_at_mut(META_AT);
+    let (meta, rest) = rest.split_at_mut(abi::META_SIZE);
+    let (_, rest) = rest.split_at_mut(CFG_AT - META_AT - abi::META_SIZE);
+    let (cfg, rest) = rest.split_at_mut(CFG_CAP);
+    let (rx, rest) = rest.split_at_mut(RX_CAP);
+    let (tx, rest) = rest.split_at_mut(TX_CAP);
+    let (out, rest) = rest.split_at_mut(OUT_CAP);
+    let (blob, rest) = rest.split_at_mut(BLOB_CAP);
+    let (state, rest) = rest.split_at_mut(STATE_CAP);
+    let (err, _) = rest.split_at_mut(ERR_CAP);
+    Regions { meta, cfg, rx, tx, out, blob, state, err }
+}
+
+fn put_u32(mem: &mut [u8], at: usize, v: u32) {
+    mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+impl<D: Driver> Default for Instance<D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<D: Driver> Instance<D> {
+    /// Allocates the arena once (it never moves afterwards, ABI.md §2.2) and writes the layout.
+    pub fn new() -> Instance<D> {
+        #[cfg(target_arch = "wasm32")]
+        install_panic_hook();
+        let mut inst = Instance { arena: vec![0u64; ARENA_SIZE / 8], devices: BTreeMap::new() };
+        let base = inst.base();
+        let mem = inst.memory();
+        let fields: [(u32, usize); 14] = [
+            (CFG_AT as u32, CFG_CAP),
+            (RX_AT as u32, RX_CAP),
+            (TX_AT as u32, TX_CAP),
+            (OUT_AT as u32, OUT_CAP),
+            (BLOB_AT as u32, BLOB_CAP),
+            (STATE_AT as u32, STATE_CAP),
+            (ERR_AT as u32, ERR_CAP),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+        ];
+        put_u32(mem, 0, abi::LAYOUT_MAGIC);
+        put_u32(mem, 4, abi::LAYOUT_SIZE as u32);
+        for (i, (at, cap)) in fields.iter().take(7).enumerate() {
+            put_u32(mem, 8 + 8 * i, base + at);
+            put_u32(mem, 12 + 8 * i, *cap as u32);
+        }
+        inst
+    }
+
+    /// The address of the arena in linear memory: real on wasm32; 0 natively, where the harness
+    /// treats the arena itself as the module's memory.
+    fn base(&self) -> u32 {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.arena.as_ptr() as usize as u32
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            0
+        }
+    }
+
+    /// The arena as bytes: layout, meta and regions, as the host sees them at `weir_layout()`.
+    pub fn memory(&mut self) -> &mut [u8] {
+        arena_bytes(&mut self.arena)
+    }
+
+    fn regions(&mut self) -> Regions<'_> {
+        regions_of(&mut self.arena)
+    }
+
+    fn set_meta(&mut self, field: usize, v: i32) {
+        let meta = self.regions().meta;
+        meta[field..field + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Runs `f` on the open device `dev`, storing the message of an error as its last error.
+    fn with_device<R>(
+        &mut self,
+        dev: i32,
+        f: impl FnOnce(&mut D, Regions<'_>) -> Result<R, Error>,
+    ) -> Result<R, i32> {
+        // Disjoint borrows: the regions live in `arena`, the device in `devices`.
+        let regions = regions_of(&mut self.arena);
+        let device = match self.devices.get_mut(&dev) {
+            Some(d) => d,
+            None => return Err(abi::E_NODEV),
+        };
+        let driver = match device.driver.as_mut() {
+            Some(d) => d,
+            None => return Err(abi::E_NODEV),
+        };
+        match f(driver, regions) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                device.last_error = e.message().to_string();
+                Err(e.code())
+            }
+        }
+    }
+
+    fn set_last_error(&mut self, dev: i32, text: String) {
+        if let Some(d) = self.devices.get_mut(&dev) {
+            d.last_error = text;
+        }
+    }
+
+    /// `weir_layout() -> i32`
+    pub fn layout(&mut self) -> i32 {
+        self.base() as i32
+    }
+
+    /// `weir_describe() -> i32`
+    pub fn describe(&mut self) -> i32 {
+        let json = D::MANIFEST.to_json();
+        let r = self.regions();
+        if json.len() > r.blob.len() {
+            return abi::E_NOSPACE;
+        }
+        r.blob[..json.len()].copy_from_slice(json.as_bytes());
+        self.set_meta(META_BLOB_USED, json.len() as i32);
+        json.len() as i32
+    }
+
+    /// `weir_open(dev, cfg_len, now_us) -> i32`
+    pub fn open(&mut self, dev: i32, cfg_len: i32, now_us: i64) -> i32 {
+        if dev < 0 {
+            return abi::E_INVAL;
+        }
+        if let Some(mut old) = self.devices.remove(&dev) {
+            if let Some(d) = old.driver.as_mut() {
+                d.close();
+            }
+        }
+        let result = if cfg_len < 0 || cfg_len as usize > CFG_CAP {
+            Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..={CFG_CAP}")))
+        } else {
+            let cfg = &self.regions().cfg[..cfg_len as usize];
+            match std::str::from_utf8(cfg) {
+                Err(e) => Err(Error::Config(format!("config text is not UTF-8: {e}"))),
+                Ok(text) => Config::parse(text).and_then(|c| D::open(&c, now_us)),
+            }
+        };
+        match result {
+            Ok(driver) => {
+                self.devices.insert(dev, Device { driver: Some(driver), last_error: String::new() });
+                0
+            }
+            Err(e) => {
+                let code = e.code();
+                self.devices.insert(dev, Device { driver: None, last_error: e.message().to_string() });
+                code
+            }
+        }
+    }
+
+    /// `weir_close(dev) -> i32`
+    pub fn close(&mut self, dev: i32) -> i32 {
+        match self.devices.remove(&dev) {
+            Some(Device { driver: Some(mut d), .. }) => {
+                d.close();
+                0
+            }
+            _ => abi::E_NODEV,
+        }
+    }
+
+    fn finish_request(&mut self, dev: i32, r: Result<(usize, Option<Request>), i32>) -> i32 {
+        match r {
+            Ok((_, None)) => {
+                self.set_meta(META_EXPECT, 0);
+                self.set_meta(META_TIMEOUT_MS, 0);
+                0
+            }
+            Ok((0, Some(_))) => {
+                self.set_last_error(dev, "driver returned a request but wrote no bytes to tx".into());
+                abi::E_INTERNAL
+            }
+            Ok((len, Some(req))) => {
+                self.set_meta(META_EXPECT, req.expect as i32);
+                self.set_meta(META_TIMEOUT_MS, req.timeout_ms as i32);
+                len as i32
+            }
+            Err(code) => code,
+        }
+    }
+
+    /// `weir_poll(dev, now_us) -> i32`
+    pub fn poll(&mut self, dev: i32, now_us: i64) -> i32 {
+        let r = self.with_device(dev, |d, r| {
+            let mut tx = Tx::new(r.tx);
+            let req = d.poll(&mut tx, now_us)?;
+            Ok((tx.len(), req))
+        });
+        self.finish_request(dev, r)
+    }
+
+    /// `weir_frame_len(dev, rx_len) -> i32`
+    pub fn frame_len(&mut self, dev: i32, rx_len: i32) -> i32 {
+        let r = self.with_device(dev, |d, r| {
+            if rx_len < 0 || rx_len as usize > RX_CAP {
+                return Err(Error::Inval(format!("rx_len {rx_len} is outside 0..={RX_CAP}")));
+            }
+            Ok(d.frame_len(&r.rx[..rx_len as usize], RX_CAP))
+        });
+        match r {
+            Err(code) => code,
+            Ok(FrameLen::Complete(n)) if n > 0 && n <= rx_len as usize => n as i32,
+            Ok(FrameLen::Complete(n)) => {
+                self.set_last_error(dev, format!("driver framed {n} bytes out of {rx_len} received"));
+                abi::E_INTERNAL
+            }
+            // ABI.md §7.2: a frame longer than rx_cap is garbage, never "need more".
+            Ok(FrameLen::NeedMore(total)) if total > RX_CAP => {
+                self.set_last_error(dev, format!("frame of {total} bytes exceeds rx capacity {RX_CAP}"));
+                self.set_meta(META_SKIP, 1);
+                abi::E_RESYNC
+            }
+            Ok(FrameLen::NeedMore(total)) => {
+                self.set_meta(META_NEED, total as i32);
+                0
+            }
+            Ok(FrameLen::Resync(skip)) => {
+                let skip = skip.max(1).min((rx_len as usize).max(1));
+                self.set_meta(META_SKIP, skip as i32);
+                abi::E_RESYNC
+            }
+        }
+    }
+
+    fn records(
+        &mut self,
+        dev: i32,
+        f: impl FnOnce(&mut D, &[u8], &mut Out) -> Result<(), Error>,
+        rx_len: usize,
+    ) -> i32 {
+        let mut note = None;
+        let mut blob_used = 0;
+        let r = self.with_device(dev, |d, r| {
+            let mut out = Out::new(r.out, r.blob);
+            let result = f(d, &r.rx[..rx_len], &mut out);
+            blob_used = out.blob_used();
+            note = out.take_last_error();
+            result.map(|_| out.count())
+        });
+        self.set_meta(META_BLOB_USED, blob_used as i32);
+        match r {
+            Ok(n) => {
+                if let Some(text) = note {
+                    self.set_last_error(dev, text);
+                }
+                n as i32
+            }
+            Err(code) => code,
+        }
+    }
+
+    fn check_rx_len(&mut self, dev: i32, len: i32) -> Result<usize, i32> {
+        if !self.devices.get(&dev).map_or(false, |d| d.driver.is_some()) {
+            return Err(abi::E_NODEV);
+        }
+        if len < 0 || len as usize > RX_CAP {
+            self.set_last_error(dev, format!("length {len} is outside rx (0..={RX_CAP})"));
+            return Err(abi::E_INVAL);
+        }
+        Ok(len as usize)
+    }
+
+    /// `weir_on_frame(dev, len, now_us) -> i32`
+    pub fn on_frame(&mut self, dev: i32, len: i32, now_us: i64) -> i32 {
+        match self.check_rx_len(dev, len) {
+            Ok(len) => self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len),
+            Err(code) => code,
+        }
+    }
+
+    /// `weir_on_timeout(dev, now_us) -> i32`
+    pub fn on_timeout(&mut self, dev: i32, now_us: i64) -> i32 {
+        self.records(dev, |d, _, out| d.on_timeout(out, now_us), 0)
+    }
+
+    /// `weir_observe(dev, len) -> i32`
+    pub fn observe(&mut self, dev: i32, len: i32) -> i32 {
+        let len = match self.check_rx_len(dev, len) {
+            Ok(len) => len,
+            Err(code) => return code,
+        };
+        match self.with_device(dev, |d, r| d.observe(&r.rx[..len])) {
+            Ok(()) => 0,
+            Err(code) => code,
+        }
+    }
+
+    /// `weir_write(dev, point, vtype, value, now_us) -> i32`
+    pub fn write(&mut self, dev: i32, point: i32, vtype: i32, value: i64, now_us: i64) -> i32 {
+        let r = self.with_device(dev, |d, r| {
+            if point < 0 {
+                return Err(Error::Inval(format!("point {point} is negative")));
+            }
+            let bits = value as u64;
+            let blob_ref = || {
+                let (off, len) = ((bits & 0xffff_ffff) as usize, (bits >> 32) as usize);
+                if off.checked_add(len).map_or(true, |end| end > CFG_CAP) {
+                    Err(Error::Inval(format!("write value at cfg[{off}..+{len}] is outside cfg ({CFG_CAP} bytes)")))
+                } else {
+                    Ok((off, len))
+                }
+            };
+            let cfg: &[u8] = r.cfg;
+            let v = match vtype {
+                x if x == abi::VT_NULL as i32 => Value::Null,
+                x if x == abi::VT_BOOL as i32 => match value {
+                    0 => Value::Bool(false),
+                    1 => Value::Bool(true),
+                    _ => return Err(Error::Inval(format!("BOOL value {value} is neither 0 nor 1"))),
+                },
+                x if x == abi::VT_I64 as i32 => Value::I64(value),
+                x if x == abi::VT_U64 as i32 => Value::U64(bits),
+                x if x == abi::VT_F64 as i32 => Value::F64(f64::from_bits(bits)),
+                x if x == abi::VT_STR as i32 => {
+                    let (off, len) = blob_ref()?;
+                    Value::Str(std::str::from_utf8(&cfg[off..off + len]).map_err(|e| {
+                        Error::Inval(format!("STR write value is not UTF-8: {e}"))
+                    })?)
+                }
+                x if x == abi::VT_BYTES as i32 => {
+                    let (off, len) = blob_ref()?;
+                    Value::Bytes(&cfg[off..off + len])
+                }
+                _ => return Err(Error::Inval(format!("unknown value type {vtype}"))),
+            };
+            let mut tx = Tx::new(r.tx);
+            let req = d.write(point as u32, v, &mut tx, now_us)?;
+            Ok((tx.len(), Some(req)))
+        });
+        self.finish_request(dev, r)
+    }
+
+    /// `weir_save_state(dev) -> i32`
+    pub fn save_state(&mut self, dev: i32) -> i32 {
+        let r = self.with_device(dev, |d, r| {
+            let schema = D::MANIFEST.state_schema.ok_or_else(|| {
+                Error::Unsupported("this driver keeps no state (no state_schema in its manifest)".into())
+            })?;
+            let mut payload = schema.to_le_bytes().to_vec();
+            d.save_state(&mut payload)?;
+            if payload.len() > r.state.len() {
+                return Err(Error::NoSpace(format!(
+                    "state of {} bytes does not fit the state region ({} bytes)",
+                    payload.len(),
+                    r.state.len()
+                )));
+            }
+            r.state[..payload.len()].copy_from_slice(&payload);
+            Ok(payload.len() as i32)
+        });
+        r.unwrap_or_else(|code| code)
+    }
+
+    /// `weir_load_state(dev, len) -> i32`
+    pub fn load_state(&mut self, dev: i32, len: i32) -> i32 {
+        let r = self.with_device(dev, |d, r| {
+            if D::MANIFEST.state_schema.is_none() {
+                return Err(Error::Unsupported("this driver keeps no state".into()));
+            }
+            if len < 0 || len as usize > r.state.len() {
+                return Err(Error::Inval(format!("state length {len} is outside 0..={}", r.state.len())));
+            }
+            let payload = &r.state[..len as usize];
+            if payload.len() < 4 {
+                return Err(Error::Schema(format!("state payload of {len} bytes has no 4-byte schema")));
+            }
+            let schema = u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+            d.load_state(schema, &payload[4..])?;
+            Ok(0)
+        });
+        r.unwrap_or_else(|code| code)
+    }
+
+    /// `weir_last_error(dev) -> i32`: changes nothing but `err` (ABI.md §7.8).
+    pub fn last_error(&mut self, dev: i32) -> i32 {
+        let text = match self.devices.get(&dev) {
+            Some(d) => d.last_error.clone(),
+            None => return abi::E_NODEV,
+        };
+        // Truncate to err's capacity on a UTF-8 character boundary.
+        let mut n = text.len().min(ERR_CAP);
+        while !text.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.regions().err[..n].copy_from_slice(&text.as_bytes()[..n]);
+        n as i32
+    }
+
+    /// Number of open devices (for tests and diagnostics).
+    pub fn open_devices(&self) -> usize {
+        self.devices.values().filter(|d| d.driver.is_some()).count()
+    }
+}
+
+/// Reports a panic's message through `weir_host_v1.panic` before the module traps (ABI.md §3.1).
+#[cfg(target_arch = "wasm32")]
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        crate::raw::panic_str(&message);
+    }));
+}
+
+/// Generates every `weir_*` export of ABI.md §3.2 for a [`Driver`] type, bound to one static
+/// [`Instance`]. Only on `wasm32`; natively it expands to nothing, and tests use
+/// [`crate::testing`].
+///
+/// ```ignore
+/// weir_sdk::export_driver!(MyDriver);
+/// ```
+#[macro_export]
+macro_rules! export_driver {
+    ($driver:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[doc(hidden)]
+        pub mod __weir_exports {
+            use super::*;
+
+            static mut INSTANCE: ::core::option::Option<$crate::Instance<$driver>> = None;
+
+            fn instance() -> &'static mut $crate::Instance<$driver> {
+                // SAFETY: ABI.md §2.7 — the host never calls an instance re-entrantly or from two
+                // threads at once, so there is never a second live reference.
+                unsafe { INSTANCE.get_or_insert_with($crate::Instance::new) }
+            }
+
+            /// The ABI v1 version marker (ABI.md §3.3); never called.
+            #[no_mangle]
+            pub extern "C" fn weir_abi_v1() {}
+
+            #[no_mangle]
+            pub extern "C" fn weir_abi_version() -> i32 {
+                $crate::abi::ABI_VERSION
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_layout() -> i32 {
+                instance().layout()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_describe() -> i32 {
+                instance().describe()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_open(dev: i32, cfg_len: i32, now_us: i64) -> i32 {
+                instance().open(dev, cfg_len, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_close(dev: i32) -> i32 {
+                instance().close(dev)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_poll(dev: i32, now_us: i64) -> i32 {
+                instance().poll(dev, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_frame_len(dev: i32, rx_len: i32) -> i32 {
+                instance().frame_len(dev, rx_len)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_on_frame(dev: i32, len: i32, now_us: i64) -> i32 {
+                instance().on_frame(dev, len, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_on_timeout(dev: i32, now_us: i64) -> i32 {
+                instance().on_timeout(dev, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_observe(dev: i32, len: i32) -> i32 {
+                instance().observe(dev, len)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_write(dev: i32, point: i32, vtype: i32, value: i64, now_us: i64) -> i32 {
+                instance().write(dev, point, vtype, value, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_save_state(dev: i32) -> i32 {
+                instance().save_state(dev)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_load_state(dev: i32, len: i32) -> i32 {
+                instance().load_state(dev, len)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_last_error(dev: i32) -> i32 {
+                instance().last_error(dev)
+            }
+
+            /// Rust frees memory eagerly; there is nothing to collect between cycles.
+            #[no_mangle]
+            pub extern "C" fn weir_gc() {}
+        }
+    };
+}

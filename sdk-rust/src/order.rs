@@ -1,0 +1,151 @@
+//! Byte and word order of multi-register values.
+//!
+//! Devices that carry 32- and 64-bit values in 16-bit registers disagree on the order. The names
+//! follow common gateway documentation: the letters spell, in wire order, the bytes of the
+//! big-endian value, `A` being its most significant byte.
+//!
+//! | order | 32-bit on the wire | 64-bit on the wire | also called |
+//! |---|---|---|---|
+//! | `ABCD` | A B C D | A B C D E F G H | big-endian |
+//! | `CDAB` | C D A B | G H E F C D A B | word swap (low word first) |
+//! | `BADC` | B A D C | B A D C F E H G | byte swap |
+//! | `DCBA` | D C B A | H G F E D C B A | little-endian |
+//!
+//! Each 16-bit register travels big-endian (Modbus AP v1.1b3 §4.2), so a register value `r`
+//! contributes the bytes `r >> 8, r & 0xff`.
+
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordOrder {
+    ABCD,
+    CDAB,
+    BADC,
+    DCBA,
+}
+
+impl WordOrder {
+    fn swaps_bytes(self) -> bool {
+        matches!(self, WordOrder::BADC | WordOrder::DCBA)
+    }
+
+    fn reverses_words(self) -> bool {
+        matches!(self, WordOrder::CDAB | WordOrder::DCBA)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WordOrder::ABCD => "ABCD",
+            WordOrder::CDAB => "CDAB",
+            WordOrder::BADC => "BADC",
+            WordOrder::DCBA => "DCBA",
+        }
+    }
+
+    /// The big-endian bytes of the value carried by `regs` (2 or 4 registers) in this order.
+    fn canonical<const N: usize>(self, regs: &[u16]) -> [u8; N] {
+        let mut out = [0u8; N];
+        let words = N / 2;
+        for i in 0..words {
+            let r = if self.reverses_words() { regs[words - 1 - i] } else { regs[i] };
+            let r = if self.swaps_bytes() { r.swap_bytes() } else { r };
+            out[2 * i] = (r >> 8) as u8;
+            out[2 * i + 1] = r as u8;
+        }
+        out
+    }
+
+    /// The registers, in wire order, that carry the big-endian bytes `value` in this order.
+    fn registers<const N: usize, const W: usize>(self, value: [u8; N]) -> [u16; W] {
+        let mut regs = [0u16; W];
+        for i in 0..W {
+            let mut r = u16::from_be_bytes([value[2 * i], value[2 * i + 1]]);
+            if self.swaps_bytes() {
+                r = r.swap_bytes();
+            }
+            let slot = if self.reverses_words() { W - 1 - i } else { i };
+            regs[slot] = r;
+        }
+        regs
+    }
+
+    /// Decodes a 32-bit value from two registers given in wire order.
+    pub fn u32_from(self, regs: [u16; 2]) -> u32 {
+        u32::from_be_bytes(self.canonical::<4>(&regs))
+    }
+
+    /// Decodes a 64-bit value from four registers given in wire order.
+    pub fn u64_from(self, regs: [u16; 4]) -> u64 {
+        u64::from_be_bytes(self.canonical::<8>(&regs))
+    }
+
+    /// Encodes a 32-bit value into two registers in wire order.
+    pub fn u32_to(self, value: u32) -> [u16; 2] {
+        self.registers::<4, 2>(value.to_be_bytes())
+    }
+
+    /// Encodes a 64-bit value into four registers in wire order.
+    pub fn u64_to(self, value: u64) -> [u16; 4] {
+        self.registers::<8, 4>(value.to_be_bytes())
+    }
+}
+
+impl FromStr for WordOrder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ABCD" => Ok(WordOrder::ABCD),
+            "CDAB" => Ok(WordOrder::CDAB),
+            "BADC" => Ok(WordOrder::BADC),
+            "DCBA" => Ok(WordOrder::DCBA),
+            _ => Err(format!("unknown byte order \"{s}\" (expected ABCD, CDAB, BADC or DCBA)")),
+        }
+    }
+}
+
+/// Reads big-endian 16-bit registers from a byte slice (Modbus AP v1.1b3 §4.2).
+pub fn registers_be(bytes: &[u8]) -> Vec<u16> {
+    bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 123.456f32 = 0x42F6E979: A=42 B=F6 C=E9 D=79.
+    #[test]
+    fn f32_in_every_order() {
+        let bits = 123.456f32.to_bits();
+        assert_eq!(bits, 0x42F6_E979);
+        assert_eq!(WordOrder::ABCD.u32_from([0x42F6, 0xE979]), bits);
+        assert_eq!(WordOrder::CDAB.u32_from([0xE979, 0x42F6]), bits);
+        assert_eq!(WordOrder::BADC.u32_from([0xF642, 0x79E9]), bits);
+        assert_eq!(WordOrder::DCBA.u32_from([0x79E9, 0xF642]), bits);
+    }
+
+    #[test]
+    fn u64_in_every_order() {
+        let v = 0x0102_0304_0506_0708u64;
+        assert_eq!(WordOrder::ABCD.u64_from([0x0102, 0x0304, 0x0506, 0x0708]), v);
+        assert_eq!(WordOrder::CDAB.u64_from([0x0708, 0x0506, 0x0304, 0x0102]), v);
+        assert_eq!(WordOrder::BADC.u64_from([0x0201, 0x0403, 0x0605, 0x0807]), v);
+        assert_eq!(WordOrder::DCBA.u64_from([0x0807, 0x0605, 0x0403, 0x0201]), v);
+    }
+
+    #[test]
+    fn encode_inverts_decode() {
+        for order in [WordOrder::ABCD, WordOrder::CDAB, WordOrder::BADC, WordOrder::DCBA] {
+            assert_eq!(order.u32_from(order.u32_to(0xDEAD_BEEF)), 0xDEAD_BEEF, "{order:?}");
+            let v = 0x1122_3344_5566_7788;
+            assert_eq!(order.u64_from(order.u64_to(v)), v, "{order:?}");
+        }
+        assert_eq!(WordOrder::CDAB.u32_to(0x42F6_E979), [0xE979, 0x42F6]);
+    }
+
+    #[test]
+    fn unknown_order_is_named() {
+        let e = "ABDC".parse::<WordOrder>().unwrap_err();
+        assert!(e.contains("\"ABDC\""), "{e}");
+    }
+}

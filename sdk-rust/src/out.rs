@@ -1,0 +1,205 @@
+//! Writers over the driver → host regions: `tx` (request bytes) and `out` + `blob` (records).
+
+use crate::abi::{self, Quality};
+use crate::driver::Value;
+use crate::error::Error;
+
+/// The request frame being built in `tx`.
+pub struct Tx<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(buf: &'a mut [u8]) -> Tx<'a> {
+        Tx { buf, len: 0 }
+    }
+
+    /// Appends bytes; `E_NOSPACE` if `tx` is full.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let end = self.len + bytes.len();
+        if end > self.buf.len() {
+            return Err(Error::NoSpace(format!(
+                "request of {end} bytes does not fit tx ({} bytes)",
+                self.buf.len()
+            )));
+        }
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
+        self.put(&[v])
+    }
+
+    /// Appends a big-endian u16 (network order, as most field protocols use).
+    pub fn put_u16_be(&mut self, v: u16) -> Result<(), Error> {
+        self.put(&v.to_be_bytes())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes written so far.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The bytes written so far, mutable (e.g. to patch a length field).
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.len]
+    }
+}
+
+/// The records of one call: 24-byte records in `out`, names and strings in `blob` (ABI.md §6).
+pub struct Out<'a> {
+    out: &'a mut [u8],
+    count: usize,
+    blob: &'a mut [u8],
+    blob_used: usize,
+    last_error: Option<String>,
+}
+
+impl<'a> Out<'a> {
+    pub fn new(out: &'a mut [u8], blob: &'a mut [u8]) -> Out<'a> {
+        Out { out, count: 0, blob, blob_used: 0, last_error: None }
+    }
+
+    /// A record for point `point` of the point map, host timestamp.
+    pub fn record(&mut self, point: u32, value: Value, quality: Quality) -> Result<(), Error> {
+        self.push(point, 0, value, quality, 0)
+    }
+
+    /// A record carrying a timestamp from the device (flag `DEVICE_TS`).
+    pub fn record_at(&mut self, point: u32, value: Value, quality: Quality, ts_us: i64) -> Result<(), Error> {
+        self.push(point, abi::FLAG_DEVICE_TS, value, quality, ts_us)
+    }
+
+    /// A named record (discovery mode, ABI.md §6.2): the name goes to `blob` as u16 length + UTF-8.
+    pub fn named(&mut self, name: &str, value: Value, quality: Quality) -> Result<(), Error> {
+        if name.len() > u16::MAX as usize {
+            return Err(Error::Inval(format!("record name of {} bytes is longer than 65535", name.len())));
+        }
+        let offset = self.blob_put(&(name.len() as u16).to_le_bytes(), name.as_bytes())?;
+        self.push(offset, abi::FLAG_NAMED, value, quality, 0)
+    }
+
+    /// Sets the text `weir_last_error` returns after this call, e.g. why records are bad.
+    pub fn set_last_error(&mut self, text: impl Into<String>) {
+        self.last_error = Some(text.into());
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn blob_used(&self) -> usize {
+        self.blob_used
+    }
+
+    pub(crate) fn take_last_error(&mut self) -> Option<String> {
+        self.last_error.take()
+    }
+
+    fn blob_put(&mut self, head: &[u8], body: &[u8]) -> Result<u32, Error> {
+        let start = self.blob_used;
+        let end = start + head.len() + body.len();
+        if end > self.blob.len() {
+            return Err(Error::NoSpace(format!("blob region full ({} bytes)", self.blob.len())));
+        }
+        self.blob[start..start + head.len()].copy_from_slice(head);
+        self.blob[start + head.len()..end].copy_from_slice(body);
+        self.blob_used = end;
+        Ok(start as u32)
+    }
+
+    fn push(&mut self, point: u32, flags: u8, value: Value, quality: Quality, ts_us: i64) -> Result<(), Error> {
+        let at = self.count * abi::RECORD_SIZE;
+        if at + abi::RECORD_SIZE > self.out.len() {
+            return Err(Error::NoSpace(format!(
+                "out region full ({} records)",
+                self.out.len() / abi::RECORD_SIZE
+            )));
+        }
+        let (vtype, bits) = match value {
+            Value::Null => (abi::VT_NULL, 0u64),
+            Value::Bool(b) => (abi::VT_BOOL, b as u64),
+            Value::I64(v) => (abi::VT_I64, v as u64),
+            Value::U64(v) => (abi::VT_U64, v),
+            Value::F64(v) => (abi::VT_F64, v.to_bits()),
+            Value::Str(s) => {
+                let off = self.blob_put(&[], s.as_bytes())?;
+                (abi::VT_STR, off as u64 | (s.len() as u64) << 32)
+            }
+            Value::Bytes(b) => {
+                let off = self.blob_put(&[], b)?;
+                (abi::VT_BYTES, off as u64 | (b.len() as u64) << 32)
+            }
+        };
+        let r = &mut self.out[at..at + abi::RECORD_SIZE];
+        r[0..4].copy_from_slice(&point.to_le_bytes());
+        r[4] = vtype;
+        r[5] = flags;
+        r[6..8].copy_from_slice(&quality.0.to_le_bytes());
+        r[8..16].copy_from_slice(&ts_us.to_le_bytes());
+        r[16..24].copy_from_slice(&bits.to_le_bytes());
+        self.count += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    }
+
+    // The byte examples of ABI.md §6.1 and §6.2.
+    #[test]
+    fn abi_byte_examples() {
+        let mut out = [0u8; 72];
+        let mut blob = [0u8; 64];
+        let mut o = Out::new(&mut out, &mut blob);
+        o.record(7, Value::F64(21.5), Quality::GOOD).unwrap();
+        o.record(2, Value::U64(2), Quality::BAD_DEVICE).unwrap();
+        o.named("input/7", Value::U64(513), Quality::GOOD).unwrap();
+        assert_eq!(o.count(), 3);
+        assert_eq!(o.blob_used(), 9);
+        assert_eq!(
+            hex(&out[0..24]),
+            "07 00 00 00 04 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 80 35 40"
+        );
+        assert_eq!(
+            hex(&out[24..48]),
+            "02 00 00 00 03 00 03 80 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00"
+        );
+        assert_eq!(
+            hex(&out[48..72]),
+            "00 00 00 00 03 01 00 00 00 00 00 00 00 00 00 00 01 02 00 00 00 00 00 00"
+        );
+        assert_eq!(hex(&blob[0..9]), "07 00 69 6e 70 75 74 2f 37");
+    }
+
+    #[test]
+    fn full_regions_are_nospace() {
+        let mut out = [0u8; 24];
+        let mut blob = [0u8; 4];
+        let mut o = Out::new(&mut out, &mut blob);
+        assert_eq!(o.named("abc", Value::Null, Quality::BAD).unwrap_err().code(), abi::E_NOSPACE);
+        o.record(0, Value::Bool(true), Quality::GOOD).unwrap();
+        assert_eq!(o.record(1, Value::Null, Quality::BAD).unwrap_err().code(), abi::E_NOSPACE);
+        let mut tx_buf = [0u8; 2];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_u16_be(0x0102).unwrap();
+        assert!(tx.put_u8(3).is_err());
+        assert_eq!(tx.bytes(), &[1, 2]);
+    }
+}
