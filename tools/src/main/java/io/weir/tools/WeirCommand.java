@@ -1,0 +1,61 @@
+package io.weir.tools;
+
+import io.weir.tools.sim.SimCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code weir}: the one executable. Every subcommand is registered in the list below. */
+@Command(
+        name = "weir",
+        mixinStandardHelpOptions = true,
+        versionProvider = WeirCommand.Version.class,
+        description = {
+            "Weir: an edge data-collection host that runs protocol drivers as WebAssembly modules.",
+            "Human-readable output by default; --json prints one JSON object per line."
+        },
+        // Subcommands: one line each, in the order `weir --help` lists them. Add new commands here.
+        subcommands = {
+            SimCommand.class,
+            CommandLine.HelpCommand.class,
+        })
+public final class WeirCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        // `weir` alone: show what there is to do.
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The command line with Weir's error handling; tests call {@code execute} on it. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new WeirCommand());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(
+                (ex, cmd, parseResult) -> {
+                    // A user error (bad file, bad flag value) is one clear line, not a stack trace.
+                    String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+                    cmd.getErr().println("weir " + cmd.getCommandName() + ": " + msg);
+                    if (System.getenv("WEIR_DEBUG") != null) {
+                        ex.printStackTrace(cmd.getErr());
+                    }
+                    return 1;
+                });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = WeirCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"weir " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

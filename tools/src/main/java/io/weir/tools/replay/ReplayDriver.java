@@ -1,0 +1,47 @@
+package io.weir.tools.replay;
+
+import java.util.List;
+
+/**
+ * The driver calls that replay needs (ABI.md §7.2, §7.3, §7.5, §7.8), on one driver loaded by the
+ * host runtime. Device handles are the driver's {@code dev}.
+ */
+public interface ReplayDriver extends AutoCloseable {
+
+    /**
+     * The answer of {@code weir_frame_len}: {@code status} is its return, {@code skip} meta.skip.
+     */
+    record Framing(int status, int skip) {}
+
+    /**
+     * One decoded record, its name resolved (named record in discovery mode).
+     *
+     * @param point the record's name, e.g. {@code holding/100}
+     * @param value {@code null}, Boolean, Long, Double, String or byte[]
+     * @param quality the ABI quality code
+     * @param deviceTsMillis the device timestamp, or -1 when the record carries none
+     * @param error the driver's explanation for a bad or uncertain record, else null
+     */
+    record Decoded(String point, Object value, int quality, long deviceTsMillis, String error) {}
+
+    /**
+     * The result of a data-plane call: a non-negative status with its records, or an error code.
+     */
+    record Outcome(int status, List<Decoded> records, String error) {
+        public boolean ok() {
+            return status >= 0;
+        }
+    }
+
+    /** Opens a device with the config text (ABI.md §5); returns its handle. */
+    int open(String config);
+
+    Framing frameLen(int dev, byte[] rx, int len);
+
+    Outcome observe(int dev, byte[] request);
+
+    Outcome onFrame(int dev, byte[] response, long nowUs);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,131 @@
+package io.weir.tools.replay;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One line of replay output. A point line ({@code kind == null}) is a record the driver decoded;
+ * every other kind reports traffic that produced no point, with the reason in {@code error}.
+ *
+ * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
+ *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}
+ * @param device the server side of the connection, {@code ip:port}
+ * @param point the point name (point lines only)
+ * @param value the value (point lines only)
+ * @param quality {@code good}, {@code uncertain} or {@code bad} (point lines only)
+ * @param ts epoch milliseconds of the frame the line is about
+ * @param frame 1-based capture frame number (for a response: the frame in which it ends)
+ * @param unit the Modbus unit identifier, if known
+ * @param transactionId the MBAP transaction identifier, if known (not on point lines)
+ * @param functionCode the function code, exception bit stripped (not on point lines)
+ * @param exceptionCode the exception code of an exception response (not on point lines)
+ * @param bytes number of bytes concerned (garbage, gap)
+ * @param error why the line is bad or why nothing was decoded
+ */
+public record ReplayLine(
+        String kind,
+        String device,
+        String point,
+        Object value,
+        String quality,
+        Long ts,
+        Integer frame,
+        Integer unit,
+        Integer transactionId,
+        Integer functionCode,
+        Integer exceptionCode,
+        Long bytes,
+        String error) {
+
+    /** A request (and its response) the driver refused or could not decode. */
+    public static final String SKIPPED = "skipped";
+
+    /** Bytes the driver's framing rejected (E_RESYNC). */
+    public static final String GARBAGE = "garbage";
+
+    /** A request with no response in the capture. */
+    public static final String UNANSWERED = "unanswered";
+
+    /** A response with no request in the capture. */
+    public static final String UNSOLICITED = "unsolicited";
+
+    /** Bytes of the stream that the capture missed. */
+    public static final String GAP = "gap";
+
+    /** A frame that could not be read down to TCP (truncated, IP fragment, unknown link type). */
+    public static final String UNREADABLE = "unreadable";
+
+    public boolean isPoint() {
+        return kind == null;
+    }
+
+    static ReplayLine point(
+            String device,
+            String point,
+            Object value,
+            String quality,
+            long ts,
+            int frame,
+            int unit,
+            String error) {
+        return new ReplayLine(
+                null, device, point, value, quality, ts, frame, unit, null, null, null, null,
+                error);
+    }
+
+    static ReplayLine other(
+            String kind,
+            String device,
+            Long ts,
+            Integer frame,
+            Integer unit,
+            Integer transactionId,
+            Integer functionCode,
+            Integer exceptionCode,
+            Long bytes,
+            String error) {
+        return new ReplayLine(
+                kind,
+                device,
+                null,
+                null,
+                null,
+                ts,
+                frame,
+                unit,
+                transactionId,
+                functionCode,
+                exceptionCode,
+                bytes,
+                error);
+    }
+
+    /** The line as an ordered map for JSON output; absent fields are left out. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (kind != null) {
+            m.put("kind", kind);
+        }
+        put(m, "device", device);
+        if (kind == null) {
+            m.put("point", point);
+            m.put("value", value);
+            m.put("quality", quality);
+        }
+        put(m, "ts", ts);
+        put(m, "frame", frame);
+        put(m, "unit", unit);
+        put(m, "transaction_id", transactionId);
+        put(m, "function_code", functionCode);
+        put(m, "exception_code", exceptionCode);
+        put(m, "bytes", bytes);
+        put(m, "error", error);
+        return m;
+    }
+
+    private static void put(Map<String, Object> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.weir.tools.replay;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Counts over one replayed capture. */
+public final class ReplaySummary {
+    long frames;
+    long tcpSegments;
+    long otherTraffic;
+    long connections;
+    long requests;
+    long responses;
+    long pairs;
+    long points;
+    long badPoints;
+    long skipped;
+    long unanswered;
+    long unsolicited;
+    long garbageBytes;
+    long gaps;
+    long unreadable;
+    long duplicateBytes;
+    long outOfOrderSegments;
+
+    public long frames() {
+        return frames;
+    }
+
+    public long pairs() {
+        return pairs;
+    }
+
+    public long points() {
+        return points;
+    }
+
+    public long badPoints() {
+        return badPoints;
+    }
+
+    public long skipped() {
+        return skipped;
+    }
+
+    public long unanswered() {
+        return unanswered;
+    }
+
+    public long unsolicited() {
+        return unsolicited;
+    }
+
+    public long garbageBytes() {
+        return garbageBytes;
+    }
+
+    public long duplicateBytes() {
+        return duplicateBytes;
+    }
+
+    public long outOfOrderSegments() {
+        return outOfOrderSegments;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", "summary");
+        m.put("frames", frames);
+        m.put("tcp_segments", tcpSegments);
+        m.put("other_traffic_frames", otherTraffic);
+        m.put("connections", connections);
+        m.put("requests", requests);
+        m.put("responses", responses);
+        m.put("pairs", pairs);
+        m.put("points", points);
+        m.put("bad_points", badPoints);
+        m.put("skipped", skipped);
+        m.put("unanswered", unanswered);
+        m.put("unsolicited", unsolicited);
+        m.put("garbage_bytes", garbageBytes);
+        m.put("gaps", gaps);
+        m.put("unreadable_frames", unreadable);
+        m.put("retransmitted_bytes", duplicateBytes);
+        m.put("out_of_order_segments", outOfOrderSegments);
+        return m;
+    }
+}

@@ -1,0 +1,11 @@
+package io.weir.tools.sim;
+
+import picocli.CommandLine.Command;
+
+/** {@code weir sim}: device simulators that are real protocol peers. */
+@Command(
+        name = "sim",
+        mixinStandardHelpOptions = true,
+        description = "Run a device simulator (a real protocol peer).",
+        subcommands = {SimModbusTcpCommand.class})
+public final class SimCommand {}
