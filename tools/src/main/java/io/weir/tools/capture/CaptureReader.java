@@ -141,10 +141,11 @@ public final class CaptureReader {
                 throw new CaptureFormatException(
                         "pcapng block at offset " + pos + " truncated (needs at least 12 bytes)");
             }
-            int type = buf.order(ByteOrder.BIG_ENDIAN).getInt(pos);
+            // 0a0d0d0a reads the same in either byte order, so the current one will do.
+            int type = buf.getInt(pos);
             if (type == PCAPNG_SHB) {
                 // A new section: byte order and interfaces start afresh (pcapng §4.1).
-                int bom = buf.getInt(pos + 8);
+                int bom = buf.order(ByteOrder.BIG_ENDIAN).getInt(pos + 8);
                 if (bom == PCAPNG_BYTE_ORDER_MAGIC) {
                     buf.order(ByteOrder.BIG_ENDIAN);
                 } else if (Integer.reverseBytes(bom) == PCAPNG_BYTE_ORDER_MAGIC) {

@@ -1,0 +1,145 @@
+package io.weir.tools.capture;
+
+import static io.weir.tools.capture.Packets.CLIENT;
+import static io.weir.tools.capture.Packets.SERVER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.tools.capture.TcpSegment.Endpoint;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TcpReassemblerTest {
+    private final ByteArrayOutputStream fromClient = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream fromServer = new ByteArrayOutputStream();
+    private final List<Integer> clientFrames = new ArrayList<>();
+    private final List<String> gaps = new ArrayList<>();
+    private final TcpReassembler r =
+            new TcpReassembler(
+                    new TcpReassembler.Listener() {
+                        @Override
+                        public void onData(
+                                TcpReassembler.Connection c,
+                                Endpoint from,
+                                byte[] data,
+                                int[] frames) {
+                            if (from.port() == 502) {
+                                fromServer.writeBytes(data);
+                            } else {
+                                fromClient.writeBytes(data);
+                                for (int f : frames) {
+                                    clientFrames.add(f);
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onGap(
+                                TcpReassembler.Connection c,
+                                Endpoint from,
+                                long missing,
+                                int frame) {
+                            gaps.add(missing + "@" + frame);
+                        }
+                    });
+
+    private static TcpSegment seg(int frame, long seq, int flags, String data) {
+        return new TcpSegment(
+                CLIENT, 40000, SERVER, 502, seq & 0xFFFFFFFFL, 0, flags, data.getBytes(), frame, 0);
+    }
+
+    private static TcpSegment ack(int frame, long ack) {
+        return new TcpSegment(
+                SERVER,
+                502,
+                CLIENT,
+                40000,
+                5000,
+                ack & 0xFFFFFFFFL,
+                TcpSegment.ACK,
+                new byte[0],
+                frame,
+                0);
+    }
+
+    @Test
+    void outOfOrderSegmentsAreHeldUntilTheHoleFills() {
+        r.accept(seg(1, 99, TcpSegment.SYN, ""));
+        r.accept(seg(2, 100, 0x18, "abc"));
+        r.accept(seg(3, 106, 0x18, "ghi")); // ahead of the hole at 103
+        assertThat(fromClient.toString()).isEqualTo("abc");
+        r.accept(seg(4, 103, 0x18, "def"));
+        assertThat(fromClient.toString()).isEqualTo("abcdefghi");
+        assertThat(clientFrames).containsExactly(2, 2, 2, 4, 4, 4, 3, 3, 3);
+        assertThat(r.connections().get(0).outOfOrderSegments()).isEqualTo(1);
+        assertThat(gaps).isEmpty();
+    }
+
+    @Test
+    void retransmissionsAndOverlapsAreDeliveredOnceFirstCopyWins() {
+        r.accept(seg(1, 1000, 0x18, "abcd"));
+        r.accept(seg(2, 1000, 0x18, "abcd")); // pure retransmission
+        r.accept(seg(3, 1002, 0x18, "XXef")); // overlaps "cd", adds "ef"
+        r.accept(seg(4, 1001, 0x18, "b")); // old byte
+        assertThat(fromClient.toString()).isEqualTo("abcdef");
+        assertThat(clientFrames).containsExactly(1, 1, 1, 1, 3, 3);
+        assertThat(r.connections().get(0).duplicateBytes()).isEqualTo(4 + 2 + 1);
+    }
+
+    @Test
+    void sequenceNumbersWrapAround() {
+        r.accept(seg(1, 0xFFFFFFFEL, 0x18, "ab"));
+        r.accept(seg(2, 2, 0x18, "ef"));
+        r.accept(seg(3, 0, 0x18, "cd"));
+        assertThat(fromClient.toString()).isEqualTo("abcdef");
+    }
+
+    @Test
+    void aHoleThePeerAcknowledgedIsGivenUp() {
+        r.accept(seg(1, 1, 0x18, "abc"));
+        r.accept(seg(2, 8, 0x18, "hij")); // bytes 4..7 never captured
+        assertThat(fromClient.toString()).isEqualTo("abc");
+        r.accept(ack(3, 11)); // the server got everything up to 11
+        assertThat(fromClient.toString()).isEqualTo("abchij");
+        assertThat(gaps).containsExactly("4@3");
+    }
+
+    @Test
+    void finishGivesUpHolesLeftAtTheEnd() {
+        r.accept(seg(1, 1, 0x18, "abc"));
+        r.accept(seg(2, 10, 0x18, "xyz"));
+        r.finish();
+        assertThat(fromClient.toString()).isEqualTo("abcxyz");
+        assertThat(gaps).containsExactly("6@2");
+    }
+
+    @Test
+    void bothDirectionsShareOneConnectionAndANewSynStartsAnother() {
+        r.accept(seg(1, 10, TcpSegment.SYN, ""));
+        r.accept(
+                new TcpSegment(
+                        SERVER,
+                        502,
+                        CLIENT,
+                        40000,
+                        500,
+                        11,
+                        TcpSegment.SYN | TcpSegment.ACK,
+                        new byte[0],
+                        2,
+                        0));
+        r.accept(seg(3, 11, 0x18, "req"));
+        r.accept(
+                new TcpSegment(SERVER, 502, CLIENT, 40000, 501, 14, 0x18, "resp".getBytes(), 4, 0));
+        assertThat(fromServer.toString()).isEqualTo("resp");
+        assertThat(r.connections()).hasSize(1);
+        TcpReassembler.Connection c = r.connections().get(0);
+        assertThat(c.server(502).port()).isEqualTo(502);
+        assertThat(c.server(9999).toString()).isEqualTo("10.0.0.2:502"); // the SYN's receiver
+        r.accept(seg(5, 90000, TcpSegment.SYN, ""));
+        r.accept(seg(6, 90001, 0x18, "again"));
+        assertThat(r.connections()).hasSize(2);
+        assertThat(fromClient.toString()).isEqualTo("reqagain");
+    }
+}
