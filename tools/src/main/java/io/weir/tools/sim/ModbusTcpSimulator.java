@@ -126,7 +126,9 @@ public final class ModbusTcpSimulator implements AutoCloseable {
         private final Object lock;
 
         WriteThroughRegister(Register live, Object lock) {
-            super(live.getValue());
+            // SimpleRegister(int) calls the overridden setValue before the fields are set;
+            // the (byte, byte) constructor stores the bytes directly.
+            super(live.toBytes()[0], live.toBytes()[1]);
             this.live = live;
             this.lock = lock;
         }
@@ -162,9 +164,9 @@ public final class ModbusTcpSimulator implements AutoCloseable {
         private final Object lock;
 
         WriteThroughCoil(DigitalOut live, Object lock) {
-            super(live.isSet());
             this.live = live;
             this.lock = lock;
+            super.set(live.isSet());
         }
 
         @Override
