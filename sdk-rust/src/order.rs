@@ -69,6 +69,16 @@ impl WordOrder {
         regs
     }
 
+    /// Decodes a 16-bit value from one register: `BADC` and `DCBA` swap its two bytes, `ABCD` and
+    /// `CDAB` leave them (there is only one word to reverse).
+    pub fn u16_from(self, reg: u16) -> u16 {
+        if self.swaps_bytes() {
+            reg.swap_bytes()
+        } else {
+            reg
+        }
+    }
+
     /// Decodes a 32-bit value from two registers given in wire order.
     pub fn u32_from(self, regs: [u16; 2]) -> u32 {
         u32::from_be_bytes(self.canonical::<4>(&regs))
@@ -77,6 +87,11 @@ impl WordOrder {
     /// Decodes a 64-bit value from four registers given in wire order.
     pub fn u64_from(self, regs: [u16; 4]) -> u64 {
         u64::from_be_bytes(self.canonical::<8>(&regs))
+    }
+
+    /// Encodes a 16-bit value into one register (the inverse of [`WordOrder::u16_from`]).
+    pub fn u16_to(self, value: u16) -> u16 {
+        self.u16_from(value)
     }
 
     /// Encodes a 32-bit value into two registers in wire order.
@@ -141,6 +156,8 @@ mod tests {
             assert_eq!(order.u64_from(order.u64_to(v)), v, "{order:?}");
         }
         assert_eq!(WordOrder::CDAB.u32_to(0x42F6_E979), [0xE979, 0x42F6]);
+        assert_eq!(WordOrder::DCBA.u16_from(0x1234), 0x3412);
+        assert_eq!(WordOrder::CDAB.u16_from(0x1234), 0x1234);
     }
 
     #[test]

@@ -1,0 +1,482 @@
+//! Weir driver for Modbus TCP: reads coils, discrete inputs, holding and input registers
+//! (function codes 1, 2, 3, 4) with a point map batched into as few requests as the protocol
+//! allows; writes coils (FC5) and holding registers (FC6, FC16). Sans-I/O: the Weir host moves
+//! the bytes. References: Modbus Application Protocol Specification v1.1b3 ("AP") and Modbus
+//! Messaging on TCP/IP Implementation Guide v1.0b ("Messaging").
+
+pub mod map;
+pub mod mbap;
+
+use map::{Area, DeviceConfig, Point, PointType, ReadPlan};
+use weir_sdk::{Config, Driver, Error, FrameLen, Manifest, Out, Quality, Request, Transport, Tx, Value};
+
+/// Version of the `save_state` payload: after the schema, the next transaction id (u16 LE).
+pub const STATE_SCHEMA: u32 = 1;
+
+/// What the outstanding request asked for.
+#[derive(Clone, Debug, PartialEq)]
+enum Asked {
+    /// A read of `quantity` registers/bits from `start`; `points` are the configured points it
+    /// serves (empty in discovery mode, where every item is named instead).
+    Read { area: Area, start: u16, quantity: u16, points: Vec<u32> },
+    /// A write to one point with FC5, FC6 or FC16; the response echoes `start` and `echo`.
+    Write { point: u32, function: u8, start: u16, echo: u16 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Outstanding {
+    transaction: u16,
+    unit: u8,
+    asked: Asked,
+}
+
+impl Outstanding {
+    fn function(&self) -> u8 {
+        match &self.asked {
+            Asked::Read { area, .. } => area.read_function(),
+            Asked::Write { function, .. } => *function,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let f = self.function();
+        match &self.asked {
+            Asked::Read { start, quantity, .. } => format!(
+                "FC{f} {} at {start}, quantity {quantity} (transaction {}, unit {})",
+                mbap::function_name(f),
+                self.transaction,
+                self.unit
+            ),
+            Asked::Write { start, .. } => format!(
+                "FC{f} {} at {start} (transaction {}, unit {})",
+                mbap::function_name(f),
+                self.transaction,
+                self.unit
+            ),
+        }
+    }
+}
+
+/// One Modbus TCP device.
+pub struct Modbus {
+    device: DeviceConfig,
+    points: Vec<Point>,
+    plans: Vec<ReadPlan>,
+    /// Index of the next plan to send in this cycle.
+    next_plan: usize,
+    /// Transaction id of the next request (Messaging §3.1.3: used for transaction pairing).
+    next_transaction: u16,
+    outstanding: Option<Outstanding>,
+}
+
+impl Modbus {
+    /// The read plans decided at open (for tests and diagnostics).
+    pub fn plans(&self) -> &[ReadPlan] {
+        &self.plans
+    }
+
+    fn discovery(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    fn start_request(&mut self, tx: &mut Tx, pdu: &[u8], asked: Asked) -> Result<Request, Error> {
+        let transaction = self.next_transaction;
+        tx.put_u16_be(transaction)?;
+        tx.put_u16_be(0)?; // protocol id: 0 = Modbus
+        tx.put_u16_be(1 + pdu.len() as u16)?;
+        tx.put_u8(self.device.unit)?;
+        tx.put(pdu)?;
+        self.next_transaction = transaction.wrapping_add(1);
+        self.outstanding = Some(Outstanding { transaction, unit: self.device.unit, asked });
+        Ok(Request { expect: true, timeout_ms: self.device.timeout_ms })
+    }
+
+    /// Records for every point of a read whose data could not be had (exception, timeout).
+    fn bad_records(&self, out: &mut Out, asked: &Asked, value: Value, quality: Quality) -> Result<(), Error> {
+        match asked {
+            Asked::Read { area, start, points, .. } if points.is_empty() => {
+                out.named(&format!("{}/{start}", area.name()), value, quality)
+            }
+            Asked::Read { points, .. } => points.iter().try_for_each(|&p| out.record(p, value, quality)),
+            Asked::Write { point, .. } => out.record(*point, value, quality),
+        }
+    }
+
+    fn decode_read(&self, area: Area, start: u16, quantity: u16, points: &[u32], data: &[u8], out: &mut Out) -> Result<(), Error> {
+        if points.is_empty() {
+            // Discovery mode: one named record per item the request asked for (its quantity,
+            // not the padding bits of the last byte, AP §6.1: "remaining bits ... padded").
+            for i in 0..quantity {
+                let name = format!("{}/{}", area.name(), start as u32 + i as u32);
+                if area.is_bits() {
+                    out.named(&name, Value::Bool(bit(data, i as usize)), Quality::GOOD)?;
+                } else {
+                    let r = register(data, i as usize);
+                    out.named(&name, Value::U64(r as u64), Quality::GOOD)?;
+                }
+            }
+            return Ok(());
+        }
+        for &index in points {
+            let p = &self.points[index as usize];
+            let at = (p.address - start) as usize;
+            let value = if area.is_bits() {
+                Value::Bool(bit(data, at))
+            } else {
+                decode_registers(p, data, at)
+            };
+            out.record(index, value, Quality::GOOD)?;
+        }
+        Ok(())
+    }
+
+    fn encode_write(&self, point: &Point, value: Value) -> Result<(u8, Vec<u16>), Error> {
+        let index = point.index;
+        let bad = |why: String| Error::Inval(format!("point {index}: {why}"));
+        if point.area == Area::Coil {
+            let on = match value {
+                Value::Bool(b) => b,
+                Value::I64(0) | Value::U64(0) => false,
+                Value::I64(1) | Value::U64(1) => true,
+                other => return Err(bad(format!("a coil takes a bool, not {other:?}"))),
+            };
+            // AP §6.5: 0xFF00 requests ON, 0x0000 OFF.
+            return Ok((5, vec![if on { 0xFF00 } else { 0x0000 }]));
+        }
+        if point.ty == PointType::Bool {
+            return Err(Error::Unsupported(format!(
+                "point {index}: writing one bit of a holding register (mask write, FC22) is not supported"
+            )));
+        }
+        let scaled = point.scale.is_some() || point.offset.is_some();
+        let number: f64 = match value {
+            Value::F64(v) => v,
+            Value::I64(v) if !scaled && matches!(point.ty, PointType::I64) => {
+                return Ok((16, point.order.u64_to(v as u64).to_vec()))
+            }
+            Value::U64(v) if !scaled && matches!(point.ty, PointType::U64) => {
+                return Ok((16, point.order.u64_to(v).to_vec()))
+            }
+            Value::I64(v) => v as f64,
+            Value::U64(v) => v as f64,
+            Value::Bool(b) => b as u8 as f64,
+            other => return Err(bad(format!("cannot write {other:?} to a {} register", point.ty.name()))),
+        };
+        let raw = if scaled {
+            let scale = point.scale.unwrap_or(1.0);
+            if scale == 0.0 {
+                return Err(bad("scale=0 cannot be inverted for a write".into()));
+            }
+            (number - point.offset.unwrap_or(0.0)) / scale
+        } else {
+            number
+        };
+        if !raw.is_finite() {
+            return Err(bad(format!("value {number} is not finite")));
+        }
+        let int_in = |min: f64, max: f64| -> Result<i128, Error> {
+            let r = raw.round();
+            if r < min || r > max {
+                Err(bad(format!("value {number} is outside the range of {} ({min}..={max})", point.ty.name())))
+            } else {
+                Ok(r as i128)
+            }
+        };
+        let o = point.order;
+        let regs: Vec<u16> = match point.ty {
+            PointType::U16 => vec![o.u16_to(int_in(0.0, 65535.0)? as u16)],
+            PointType::I16 => vec![o.u16_to(int_in(-32768.0, 32767.0)? as i16 as u16)],
+            PointType::U32 => o.u32_to(int_in(0.0, 4294967295.0)? as u32).to_vec(),
+            PointType::I32 => o.u32_to(int_in(-2147483648.0, 2147483647.0)? as i32 as u32).to_vec(),
+            PointType::F32 => o.u32_to((raw as f32).to_bits()).to_vec(),
+            PointType::U64 => o.u64_to(int_in(0.0, u64::MAX as f64)? as u64).to_vec(),
+            PointType::I64 => o.u64_to(int_in(i64::MIN as f64, i64::MAX as f64)? as i64 as u64).to_vec(),
+            PointType::F64 => o.u64_to(raw.to_bits()).to_vec(),
+            PointType::Bool => unreachable!("register bits are refused above"),
+        };
+        // AP §6.6: FC6 writes one register; AP §6.12: FC16 writes 1 to 123 registers.
+        Ok((if regs.len() == 1 { 6 } else { 16 }, regs))
+    }
+}
+
+/// Register `i` of a read response's data (AP §6.3: big-endian, two bytes per register).
+fn register(data: &[u8], i: usize) -> u16 {
+    u16::from_be_bytes([data[2 * i], data[2 * i + 1]])
+}
+
+/// Bit `i` of a read response's data (AP §6.1: "The LSB of the first data byte contains the
+/// output addressed in the query").
+fn bit(data: &[u8], i: usize) -> bool {
+    data[i / 8] >> (i % 8) & 1 == 1
+}
+
+fn decode_registers(p: &Point, data: &[u8], at: usize) -> Value<'static> {
+    let regs = |n: usize| -> Vec<u16> { (0..n).map(|i| register(data, at + i)).collect() };
+    let o = p.order;
+    // Integers stay integers without scale/offset; with them every type becomes F64.
+    let (int, float): (Option<i128>, f64) = match p.ty {
+        PointType::Bool => return Value::Bool(register(data, at) >> p.bit.unwrap_or(0) & 1 == 1),
+        PointType::U16 => {
+            let v = o.u16_from(register(data, at));
+            (Some(v as i128), v as f64)
+        }
+        PointType::I16 => {
+            let v = o.u16_from(register(data, at)) as i16;
+            (Some(v as i128), v as f64)
+        }
+        PointType::U32 => {
+            let v = o.u32_from([regs(2)[0], regs(2)[1]]);
+            (Some(v as i128), v as f64)
+        }
+        PointType::I32 => {
+            let v = o.u32_from([regs(2)[0], regs(2)[1]]) as i32;
+            (Some(v as i128), v as f64)
+        }
+        PointType::F32 => (None, f32::from_bits(o.u32_from([regs(2)[0], regs(2)[1]])) as f64),
+        PointType::U64 => {
+            let r = regs(4);
+            let v = o.u64_from([r[0], r[1], r[2], r[3]]);
+            (Some(v as i128), v as f64)
+        }
+        PointType::I64 => {
+            let r = regs(4);
+            let v = o.u64_from([r[0], r[1], r[2], r[3]]) as i64;
+            (Some(v as i128), v as f64)
+        }
+        PointType::F64 => {
+            let r = regs(4);
+            (None, f64::from_bits(o.u64_from([r[0], r[1], r[2], r[3]])))
+        }
+    };
+    if p.scale.is_some() || p.offset.is_some() {
+        return Value::F64(float * p.scale.unwrap_or(1.0) + p.offset.unwrap_or(0.0));
+    }
+    match (p.ty, int) {
+        (PointType::U16 | PointType::U32 | PointType::U64, Some(v)) => Value::U64(v as u64),
+        (_, Some(v)) => Value::I64(v as i64),
+        (_, None) => Value::F64(float),
+    }
+}
+
+impl Driver for Modbus {
+    const MANIFEST: Manifest = Manifest {
+        name: "modbus",
+        version: "0.1.0",
+        protocol: "modbus-tcp",
+        transport: Transport::Tcp,
+        passive: false,
+        state_schema: Some(STATE_SCHEMA),
+    };
+
+    fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
+        let (device, points) = map::parse(config)?;
+        let plans = map::plan(&device, &points);
+        Ok(Modbus { device, points, plans, next_plan: 0, next_transaction: 1, outstanding: None })
+    }
+
+    fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
+        if self.next_plan >= self.plans.len() {
+            self.next_plan = 0;
+            return Ok(None);
+        }
+        let plan = self.plans[self.next_plan].clone();
+        self.next_plan += 1;
+        let mut pdu = [plan.area.read_function(), 0, 0, 0, 0];
+        pdu[1..3].copy_from_slice(&plan.start.to_be_bytes());
+        pdu[3..5].copy_from_slice(&plan.quantity.to_be_bytes());
+        let asked = Asked::Read { area: plan.area, start: plan.start, quantity: plan.quantity, points: plan.points };
+        self.start_request(tx, &pdu, asked).map(Some)
+    }
+
+    fn frame_len(&mut self, rx: &[u8], rx_cap: usize) -> FrameLen {
+        mbap::frame_len(rx, rx_cap)
+    }
+
+    fn on_frame(&mut self, frame: &[u8], out: &mut Out, _now_us: i64) -> Result<(), Error> {
+        let req = self
+            .outstanding
+            .clone()
+            .ok_or_else(|| Error::Order("a frame arrived but no request is outstanding".into()))?;
+        let adu = mbap::parse(frame).map_err(Error::Proto)?;
+        // Messaging §3.1.3: the transaction id pairs a response with its request. A mismatch is a
+        // late or stray answer; the request stays outstanding (ABI.md §7.3).
+        if adu.transaction != req.transaction {
+            return Err(Error::Proto(format!(
+                "transaction id {} does not match the outstanding request's {}",
+                adu.transaction, req.transaction
+            )));
+        }
+        if adu.unit != req.unit {
+            return Err(Error::Proto(format!(
+                "unit id {} does not match the outstanding request's unit {}",
+                adu.unit, req.unit
+            )));
+        }
+        let f = req.function();
+        let code = adu.pdu[0];
+        // AP §7: an exception response carries the function code with its MSB set, then one
+        // exception code byte.
+        if code == f | 0x80 {
+            if adu.pdu.len() != 2 {
+                return Err(Error::Proto(format!(
+                    "exception response to FC{f} has {} bytes of PDU, expected 2",
+                    adu.pdu.len()
+                )));
+            }
+            let e = adu.pdu[1];
+            self.outstanding = None;
+            out.set_last_error(format!(
+                "exception {e} ({}) to {}",
+                mbap::exception_name(e),
+                req.describe()
+            ));
+            return self.bad_records(out, &req.asked, Value::U64(e as u64), Quality::BAD_DEVICE);
+        }
+        if code != f {
+            return Err(Error::Proto(format!(
+                "function code {code} does not answer the outstanding FC{f} ({})",
+                mbap::function_name(f)
+            )));
+        }
+        match &req.asked {
+            Asked::Read { area, start, quantity, points } => {
+                // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉.
+                let expected = if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
+                if adu.pdu.len() < 2 {
+                    return Err(Error::Proto(format!("FC{f} response has no byte count")));
+                }
+                let count = adu.pdu[1] as usize;
+                if count != expected {
+                    return Err(Error::Proto(format!(
+                        "byte count {count} does not match quantity {quantity} of the request (expected {expected})"
+                    )));
+                }
+                if adu.pdu.len() - 2 != count {
+                    return Err(Error::Proto(format!(
+                        "byte count {count} but the PDU carries {} data bytes",
+                        adu.pdu.len() - 2
+                    )));
+                }
+                self.decode_read(*area, *start, *quantity, points, &adu.pdu[2..], out)?;
+            }
+            Asked::Write { start, echo, .. } => {
+                // AP §6.5/6.6: the normal response echoes the request; §6.12: FC16 returns the
+                // starting address and quantity of registers written.
+                let want: Vec<u8> = [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
+                if adu.pdu != want.as_slice() {
+                    return Err(Error::Proto(format!(
+                        "FC{f} response {} does not echo the request {}",
+                        hex(adu.pdu),
+                        hex(&want)
+                    )));
+                }
+            }
+        }
+        self.outstanding = None;
+        Ok(())
+    }
+
+    fn on_timeout(&mut self, out: &mut Out, _now_us: i64) -> Result<(), Error> {
+        let req = self
+            .outstanding
+            .take()
+            .ok_or_else(|| Error::Order("timeout but no request is outstanding".into()))?;
+        out.set_last_error(format!("no response to {}", req.describe()));
+        self.bad_records(out, &req.asked, Value::Null, Quality::BAD_COMM)
+    }
+
+    fn observe(&mut self, request: &[u8]) -> Result<(), Error> {
+        let adu = mbap::parse(request).map_err(|e| Error::Proto(format!("recorded request: {e}")))?;
+        let f = adu.pdu[0];
+        let area = match Area::of_read_function(f) {
+            Some(a) => a,
+            None if f & 0x80 != 0 => {
+                return Err(Error::Proto(format!("recorded frame has function code {f:#04x}: an exception response, not a request")))
+            }
+            None => {
+                return Err(Error::Unsupported(format!(
+                    "function code {f} ({}) is not a read (this driver decodes FC1, FC2, FC3, FC4)",
+                    mbap::function_name(f)
+                )))
+            }
+        };
+        // AP §6.1-6.4: function code, starting address (2), quantity (2).
+        if adu.pdu.len() != 5 {
+            return Err(Error::Proto(format!(
+                "recorded FC{f} request has {} bytes of PDU, expected 5",
+                adu.pdu.len()
+            )));
+        }
+        let start = u16::from_be_bytes([adu.pdu[1], adu.pdu[2]]);
+        let quantity = u16::from_be_bytes([adu.pdu[3], adu.pdu[4]]);
+        if start as u32 + quantity as u32 > 65536 {
+            return Err(Error::Proto(format!(
+                "recorded FC{f} request reads {quantity} items from {start}, past address 65535"
+            )));
+        }
+        // With a point map, the configured points that lie wholly inside the range are decoded.
+        let points = self
+            .points
+            .iter()
+            .filter(|p| p.area == area && p.address >= start && p.end() <= start as u32 + quantity as u32)
+            .map(|p| p.index)
+            .collect::<Vec<_>>();
+        if !self.discovery() && points.is_empty() {
+            return Err(Error::Unsupported(format!(
+                "recorded FC{f} request for {quantity} items at {start} covers no configured point"
+            )));
+        }
+        self.outstanding = Some(Outstanding {
+            transaction: adu.transaction,
+            unit: adu.unit,
+            asked: Asked::Read { area, start, quantity, points },
+        });
+        Ok(())
+    }
+
+    fn write(&mut self, point: u32, value: Value, tx: &mut Tx, _now_us: i64) -> Result<Request, Error> {
+        let p = self
+            .points
+            .get(point as usize)
+            .cloned()
+            .ok_or_else(|| Error::Inval(format!("point {point} is not in the point map ({} points)", self.points.len())))?;
+        if matches!(p.area, Area::Discrete | Area::Input) {
+            return Err(Error::Unsupported(format!("point {point}: area {} is read-only", p.area.name())));
+        }
+        let (function, regs) = self.encode_write(&p, value)?;
+        let mut pdu = vec![function];
+        pdu.extend_from_slice(&p.address.to_be_bytes());
+        let echo = if function == 16 {
+            pdu.extend_from_slice(&(regs.len() as u16).to_be_bytes());
+            pdu.push(regs.len() as u8 * 2);
+            regs.iter().for_each(|r| pdu.extend_from_slice(&r.to_be_bytes()));
+            regs.len() as u16
+        } else {
+            pdu.extend_from_slice(&regs[0].to_be_bytes());
+            regs[0]
+        };
+        self.start_request(tx, &pdu, Asked::Write { point, function, start: p.address, echo })
+    }
+
+    fn save_state(&self, state: &mut Vec<u8>) -> Result<(), Error> {
+        state.extend_from_slice(&self.next_transaction.to_le_bytes());
+        Ok(())
+    }
+
+    fn load_state(&mut self, schema: u32, state: &[u8]) -> Result<(), Error> {
+        if schema != STATE_SCHEMA || state.len() != 2 {
+            return Err(Error::Schema(format!(
+                "state schema {schema} with {} payload bytes; this driver reads schema {STATE_SCHEMA} with 2",
+                state.len()
+            )));
+        }
+        self.next_transaction = u16::from_le_bytes([state[0], state[1]]);
+        Ok(())
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+weir_sdk::export_driver!(Modbus);

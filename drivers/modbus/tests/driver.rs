@@ -1,0 +1,181 @@
+//! Behaviour beyond the vector format: config errors, batching plans, hot-swap state, many
+//! devices per instance — all through the SDK's host simulation (regions and dispatcher).
+
+use modbus::map::{self, Area};
+use modbus::Modbus;
+use weir_sdk::abi;
+use weir_sdk::testing::{Framing, Host, RecordValue};
+use weir_sdk::{Config, Driver};
+
+const NOW: i64 = 1_700_000_000_000_000;
+
+fn open_error(config: &str) -> String {
+    let mut host = Host::<Modbus>::new().unwrap();
+    let f = host.open(0, config, NOW).expect_err(config);
+    assert_eq!(f.code, abi::E_CONFIG, "{f}");
+    f.last_error
+}
+
+#[test]
+fn config_errors_name_line_and_key() {
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=f33\n"),
+        "point 0: unknown type \"f33\" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1\npoint 1 area=holding address=2 adress=3\n"),
+        "point 1: unknown key \"adress\"");
+    assert_eq!(open_error("device\npoint 0 area=register address=1\n"),
+        "point 0: unknown area \"register\" (expected coil, discrete, holding or input)");
+    assert_eq!(open_error("device\npoint 0 area=holding\n"), "point 0: missing key \"address\"");
+    assert_eq!(open_error("device\npoint 0 area=holding address=65536\n"), "point 0: address=65536 is out of range 0..=65535");
+    assert_eq!(open_error("device\npoint 0 area=holding address=65535 type=f32\n"),
+        "point 0: type f32 at address 65535 runs past register 65535");
+    assert_eq!(open_error("device unit=256\n"), "device: unit=256 is out of range 0..=255");
+    assert_eq!(open_error("device max_registers=126\n"), "device: max_registers=126 is out of range 1..=125");
+    assert_eq!(open_error("device max_bits=2001\n"), "device: max_bits=2001 is out of range 1..=2000");
+    assert_eq!(open_error("device\npoint 0 area=coil address=1 type=u16\n"),
+        "point 0: type \"u16\" in area coil: coils and discrete inputs are single bits, use type=bool");
+    assert_eq!(open_error("device\npoint 0 area=coil address=1 scale=2\n"),
+        "point 0: key \"scale\" does not apply to a bit in area coil");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=bool\n"),
+        "point 0: type bool in area holding needs bit=0..15 (which bit of the register)");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=bool bit=16\n"), "point 0: bit=16 is out of range 0..=15");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 bit=2\n"), "point 0: key \"bit\" applies only to type=bool");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=u32 order=ADCB\n"),
+        "point 0: unknown byte order \"ADCB\" (expected ABCD, CDAB, BADC or DCBA)");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 scale=x\n"),
+        "point 0: invalid value \"x\" for key \"scale\": invalid float literal");
+    assert_eq!(open_error("device\npoint 0 area=holding address=1 scale=inf\n"), "point 0: scale must be a finite number");
+    assert_eq!(open_error("device max_registers=3\npoint 0 area=holding address=1 type=f64\n"),
+        "point 0: type f64 needs 4 registers, more than max_registers=3");
+    assert_eq!(open_error("device unti=1\n"), "device: unknown key \"unti\"");
+}
+
+#[test]
+fn plans_are_deterministic_and_within_limits() {
+    let mut text = String::from("device max_gap=3\n");
+    // Reverse order of addresses and mixed areas: the plan sorts them.
+    for i in 0..300u32 {
+        let (area, address) = match i % 3 {
+            0 => ("holding", 1000 - i),
+            1 => ("coil", 5000 - i),
+            _ => ("input", 2 * i),
+        };
+        text.push_str(&format!("point {i} area={area} address={address}\n"));
+    }
+    let config = Config::parse(&text).unwrap();
+    let (device, points) = map::parse(&config).unwrap();
+    let plans = map::plan(&device, &points);
+    assert_eq!(plans, map::plan(&device, &points));
+    let mut covered = vec![false; points.len()];
+    let mut last_area = Area::Coil;
+    for p in &plans {
+        assert!(p.area >= last_area, "areas in FC order");
+        last_area = p.area;
+        let max = if p.area.is_bits() { 2000 } else { 125 };
+        assert!(p.quantity >= 1 && p.quantity <= max, "{p:?}");
+        for &i in &p.points {
+            let pt = &points[i as usize];
+            assert_eq!(pt.area, p.area);
+            assert!(pt.address >= p.start && pt.end() <= p.start as u32 + p.quantity as u32);
+            assert!(!covered[i as usize], "point {i} in two requests");
+            covered[i as usize] = true;
+        }
+    }
+    assert!(covered.iter().all(|&c| c));
+    // coils 4702..=4999 every 3rd (holes of 2 <= max_gap) span 298 bits: one request; holding
+    // 703..=1000 every 3rd span 298 registers: three requests of at most 125; input 0, 6, 12 …
+    // (holes of 5 > max_gap 3): one request per point.
+    assert_eq!(plans.iter().filter(|p| p.area == Area::Coil).count(), 1);
+    assert_eq!(plans.iter().filter(|p| p.area == Area::Holding).count(), 3);
+    assert_eq!(plans.iter().filter(|p| p.area == Area::Input).count(), 100);
+}
+
+#[test]
+fn hot_swap_keeps_transaction_ids_monotonic() {
+    let cfg = "device\npoint 0 area=holding address=0\n";
+    let mut old = Host::<Modbus>::new().unwrap();
+    old.open(0, cfg, NOW).unwrap();
+    for tid in 1..=3u16 {
+        let sent = old.poll(0, NOW).unwrap().unwrap();
+        assert_eq!(&sent.bytes[0..2], &tid.to_be_bytes());
+        old.on_timeout(0, NOW).unwrap();
+        assert!(old.poll(0, NOW).unwrap().is_none());
+    }
+    let state = old.save_state(0).unwrap();
+    assert_eq!(state, vec![1, 0, 0, 0, 4, 0], "schema 1, next transaction 4");
+    assert!(old.describe().unwrap().contains("\"state_schema\":1"));
+
+    let mut new = Host::<Modbus>::new().unwrap();
+    new.open(0, cfg, NOW).unwrap();
+    new.load_state(0, &state).unwrap();
+    assert_eq!(&new.poll(0, NOW).unwrap().unwrap().bytes[0..2], &[0, 4]);
+
+    let f = new.load_state(0, &[2, 0, 0, 0, 4, 0]).unwrap_err();
+    assert_eq!(f.code, abi::E_SCHEMA);
+    assert!(f.last_error.contains("state schema 2"), "{}", f.last_error);
+    assert_eq!(new.load_state(0, &[1, 0]).unwrap_err().code, abi::E_SCHEMA);
+}
+
+#[test]
+fn transaction_ids_wrap_after_65535() {
+    let cfg = "device\npoint 0 area=holding address=0\n";
+    let mut host = Host::<Modbus>::new().unwrap();
+    host.open(0, cfg, NOW).unwrap();
+    host.load_state(0, &[1, 0, 0, 0, 0xff, 0xff]).unwrap();
+    assert_eq!(&host.poll(0, NOW).unwrap().unwrap().bytes[0..2], &[0xff, 0xff]);
+    host.on_timeout(0, NOW).unwrap();
+    host.poll(0, NOW).unwrap();
+    assert_eq!(&host.poll(0, NOW).unwrap().unwrap().bytes[0..2], &[0, 0]);
+}
+
+#[test]
+fn many_devices_share_one_instance() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    for dev in 0..50 {
+        host.open(dev, &format!("device unit={}\npoint 0 area=input address={dev}\n", dev + 1), NOW).unwrap();
+    }
+    assert_eq!(host.instance().open_devices(), 50);
+    // Interleaved cycles keep per-device transaction ids and units apart.
+    for dev in (0..50).rev() {
+        let sent = host.poll(dev, NOW).unwrap().unwrap();
+        assert_eq!(sent.bytes[6], dev as u8 + 1);
+        assert!(sent.expect);
+        let rsp = [0, 1, 0, 0, 0, 5, dev as u8 + 1, 4, 2, 0, dev as u8];
+        let records = host.on_frame(dev, &rsp, NOW).unwrap();
+        assert_eq!(records[0].value, RecordValue::U64(dev as u64));
+    }
+    assert_eq!(host.poll(77, NOW).unwrap_err().code, abi::E_NODEV);
+    assert!(host.last_error(77).is_none());
+    host.close(3).unwrap();
+    assert_eq!(host.poll(3, NOW).unwrap_err().code, abi::E_NODEV);
+    assert_eq!(host.close(3).unwrap_err().code, abi::E_NODEV);
+    assert_eq!(host.instance().open_devices(), 49);
+}
+
+#[test]
+fn failed_open_keeps_its_reason_and_the_device_closed() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    host.open(4, "device\npoint 0 area=holding address=0\n", NOW).unwrap();
+    assert!(host.open(4, "device\npoint 0 area=x address=0\n", NOW).is_err());
+    assert_eq!(host.poll(4, NOW).unwrap_err().code, abi::E_NODEV);
+    assert!(host.last_error(4).unwrap().contains("unknown area \"x\""));
+}
+
+#[test]
+fn framing_refuses_frames_beyond_rx_capacity_and_reports_need() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    host.open(0, "device\n", NOW).unwrap();
+    assert_eq!(host.frame_len(0, &[0, 1, 0, 0, 0, 5, 1]).unwrap(), Framing::NeedMore { need: 11 });
+    assert_eq!(host.frame_len(0, &[0, 1]).unwrap(), Framing::NeedMore { need: 0 });
+    assert_eq!(host.frame_len(0, &[0, 1, 0, 7]).unwrap(), Framing::Resync { skip: 1 });
+    // The MBAP length limit (254) keeps every frame below this SDK's rx capacity; the driver
+    // still honours a smaller one.
+    assert_eq!(modbus::mbap::frame_len(&[0, 1, 0, 0, 0, 254], 100), weir_sdk::FrameLen::Resync(1));
+}
+
+#[test]
+fn manifest_is_the_abi_example() {
+    assert_eq!(
+        Modbus::MANIFEST.to_json(),
+        "{\"name\":\"modbus\",\"version\":\"0.1.0\",\"protocol\":\"modbus-tcp\",\"transport\":\"tcp\",\"state_schema\":1}"
+    );
+}

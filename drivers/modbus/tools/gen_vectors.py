@@ -1,0 +1,668 @@
+#!/usr/bin/env python3
+"""Generates drivers/modbus/vectors/*.json (format: driver-abi/VECTORS.md).
+
+Expected values are computed here with Python's struct module, independently of the Rust driver,
+from the byte layouts of Modbus AP v1.1b3 and the byte-order names of the driver README. Corpus
+vectors take request/response bytes and values from the tshark-decoded truth files in
+../shared/corpus/modbus_tcp/*/*.truth.jsonl (frame numbers in `source`).
+
+Usage: python3 tools/gen_vectors.py [CORPUS_DIR]   (default: ../../../shared/corpus from here)
+"""
+import json
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "vectors")
+CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "..", "shared", "corpus")
+
+AREA_FC = {"coil": 1, "discrete": 2, "holding": 3, "input": 4}
+EXC = {1: "illegal function", 2: "illegal data address", 3: "illegal data value",
+       4: "server device failure", 5: "acknowledge", 6: "server device busy",
+       8: "memory parity error", 10: "gateway path unavailable",
+       11: "gateway target device failed to respond"}
+
+
+def mbap(tid, unit, pdu):
+    return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+
+
+def h(b):
+    return b.hex()
+
+
+def read_req(tid, unit, fc, start, qty):
+    return h(mbap(tid, unit, struct.pack(">BHH", fc, start, qty)))
+
+
+def regs_rsp(tid, unit, fc, data):
+    """data: raw register bytes (big-endian registers as on the wire)."""
+    return h(mbap(tid, unit, bytes([fc, len(data)]) + data))
+
+
+def bits_rsp(tid, unit, fc, bits):
+    data = bytearray((len(bits) + 7) // 8)
+    for i, b in enumerate(bits):
+        if b:
+            data[i // 8] |= 1 << (i % 8)  # AP §6.1: LSB of the first byte = first bit
+    return h(mbap(tid, unit, bytes([fc, len(data)]) + bytes(data)))
+
+
+def exc_rsp(tid, unit, fc, code):
+    return h(mbap(tid, unit, bytes([fc | 0x80, code])))
+
+
+def arrange(be, order):
+    """Wire bytes of a big-endian value `be` (4 or 8 bytes) in the named order."""
+    words = [be[i:i + 2] for i in range(0, len(be), 2)]
+    if order in ("CDAB", "DCBA"):
+        words = words[::-1]
+    if order in ("BADC", "DCBA"):
+        words = [w[::-1] for w in words]
+    return b"".join(words)
+
+
+TYPES = {  # type: (struct format, registers, JSON type without scale)
+    "u16": (">H", 1, "u64"), "i16": (">h", 1, "i64"),
+    "u32": (">I", 2, "u64"), "i32": (">i", 2, "i64"), "f32": (">f", 2, "f64"),
+    "u64": (">Q", 4, "u64"), "i64": (">q", 4, "i64"), "f64": (">d", 4, "f64"),
+}
+SAMPLES = {"u16": 51234, "i16": -1234, "u32": 4000000000, "i32": -2000000000, "f32": 123.456,
+           "u64": 0x0102030405060708, "i64": -1234567890123, "f64": -9876.54321}
+
+NOW = "1700000000000000"
+
+
+def rec(point, typ, value, quality="GOOD"):
+    return {"point": point, "type": typ, "value": value, "quality": quality}
+
+
+def named(name, typ, value, quality="GOOD"):
+    return {"name": name, "type": typ, "value": value, "quality": quality}
+
+
+def vector(name, source, config, steps):
+    return {"name": name, "source": source, "config": config, "steps": steps}
+
+
+def write_file(topic, vectors):
+    names = [v["name"] for v in vectors]
+    assert len(names) == len(set(names)), topic
+    lines = ['{', '  "driver": "modbus",', '  "vectors": [']
+    for i, v in enumerate(vectors):
+        lines.append('    {')
+        lines.append('      "name": %s,' % json.dumps(v["name"]))
+        lines.append('      "source": %s,' % json.dumps(v["source"]))
+        lines.append('      "config": %s,' % json.dumps(v["config"]))
+        lines.append('      "steps": [')
+        for j, s in enumerate(v["steps"]):
+            lines.append('        ' + json.dumps(s) + (',' if j + 1 < len(v["steps"]) else ''))
+        lines.append('      ]')
+        lines.append('    }' + (',' if i + 1 < len(vectors) else ''))
+    lines += ['  ]', '}', '']
+    with open(os.path.join(OUT, topic + ".json"), "w") as f:
+        f.write("\n".join(lines))
+    print("%s.json: %d vectors" % (topic, len(vectors)))
+
+
+def f32(v):
+    return struct.unpack(">f", struct.pack(">f", v))[0]
+
+
+# ---------------------------------------------------------------- requests and responses per FC
+def requests_vectors():
+    vs = []
+    cfg = ("device unit=17\n"
+           "point 0 area=coil address=5 type=bool\n"
+           "point 1 area=discrete address=5\n"
+           "point 2 area=holding address=100 type=u16\n"
+           "point 3 area=input address=100 type=i16\n")
+    vs.append(vector(
+        "one cycle reads FC1, FC2, FC3, FC4 in area order with increasing transaction ids",
+        "Modbus AP v1.1b3 §6.1-6.4 (request and response PDUs); Messaging guide §3.1.3 (MBAP)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 17, 1, 5, 1), "expect_timeout_ms": 0},
+         {"call": "frame_len", "hex": bits_rsp(1, 17, 1, [1]), "expect_len": 10},
+         {"call": "frame", "hex": bits_rsp(1, 17, 1, [1]), "expect": [rec(0, "bool", True)]},
+         {"call": "poll", "expect_hex": read_req(2, 17, 2, 5, 1)},
+         {"call": "frame", "hex": bits_rsp(2, 17, 2, [0]), "expect": [rec(1, "bool", False)]},
+         {"call": "poll", "expect_hex": read_req(3, 17, 3, 100, 1)},
+         {"call": "frame", "hex": regs_rsp(3, 17, 3, struct.pack(">H", 0xABCD)), "expect": [rec(2, "u64", 0xABCD)]},
+         {"call": "poll", "expect_hex": read_req(4, 17, 4, 100, 1)},
+         {"call": "frame", "hex": regs_rsp(4, 17, 4, struct.pack(">h", -2)), "expect": [rec(3, "i64", -2)]},
+         {"call": "poll", "expect_hex": ""},
+         {"call": "poll", "expect_hex": read_req(5, 17, 1, 5, 1)}]))
+    vs.append(vector(
+        "device timeout_ms goes to meta.timeout_ms",
+        "ABI.md §7.1 (meta.timeout_ms)",
+        "device unit=1 timeout_ms=250\npoint 0 area=holding address=0\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1), "expect_timeout_ms": 250}]))
+    # FC1 with 19 coils: AP §6.1 example (coils 20-38, status CD 6B 05).
+    bits = []
+    for byte in (0xCD, 0x6B, 0x05):
+        bits += [(byte >> i) & 1 for i in range(8)]
+    bits = bits[:19]
+    cfg = "device\n" + "".join("point %d area=coil address=%d\n" % (i, 19 + i) for i in range(19))
+    vs.append(vector(
+        "FC1 read 19 coils, the specification's example (padding bits ignored)",
+        "Modbus AP v1.1b3 §6.1 example: coils 20-38, response bytes CD 6B 05",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 1, 19, 19)},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes([1, 3, 0xCD, 0x6B, 0x05]))),
+          "expect": [rec(i, "bool", bool(b)) for i, b in enumerate(bits)]}]))
+    # FC3 AP §6.3 example: registers 108-110 = 555, 0, 100 (0x022B 0x0000 0x0064).
+    vs.append(vector(
+        "FC3 read three holding registers, the specification's example",
+        "Modbus AP v1.1b3 §6.3 example: registers 108-110",
+        "device\npoint 0 area=holding address=107\npoint 1 area=holding address=108\npoint 2 area=holding address=109\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 107, 3)},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes.fromhex("0306022b00000064"))),
+          "expect": [rec(0, "u64", 555), rec(1, "u64", 0), rec(2, "u64", 100)]}]))
+    # FC2 AP §6.2 example: inputs 197-218, status AC DB 35.
+    bits = []
+    for byte in (0xAC, 0xDB, 0x35):
+        bits += [(byte >> i) & 1 for i in range(8)]
+    bits = bits[:22]
+    cfg = "device\n" + "".join("point %d area=discrete address=%d\n" % (i, 196 + i) for i in range(22))
+    vs.append(vector(
+        "FC2 read 22 discrete inputs, the specification's example",
+        "Modbus AP v1.1b3 §6.2 example: inputs 197-218, response bytes AC DB 35",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 2, 196, 22)},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes([2, 3, 0xAC, 0xDB, 0x35]))),
+          "expect": [rec(i, "bool", bool(b)) for i, b in enumerate(bits)]}]))
+    # FC4 AP §6.4 example: input register 9 = 0x000A.
+    vs.append(vector(
+        "FC4 read one input register, the specification's example",
+        "Modbus AP v1.1b3 §6.4 example: input register 9 = 10",
+        "device\npoint 0 area=input address=8\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 4, 8, 1)},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes.fromhex("0402000a"))), "expect": [rec(0, "u64", 10)]}]))
+    return vs
+
+
+# ---------------------------------------------------------------- types and byte orders
+def types_vectors():
+    vs = []
+    for order in ("ABCD", "CDAB", "BADC", "DCBA"):
+        cfg = "device\n"
+        data = b""
+        expect = []
+        addr = 0
+        for i, (t, (fmt, n, jt)) in enumerate(TYPES.items()):
+            cfg += "point %d area=holding address=%d type=%s order=%s\n" % (i, addr, t, order)
+            be = struct.pack(fmt, SAMPLES[t])
+            wire = arrange(be, order) if n > 1 else (be[::-1] if order in ("BADC", "DCBA") else be)
+            data += wire
+            v = struct.unpack(fmt, be)[0]
+            expect.append(rec(i, jt, v))
+            addr += n
+        vs.append(vector(
+            "every register type in order %s" % order,
+            "byte orders as in the driver README (A = most significant byte, letters in wire order); values by Python struct",
+            cfg,
+            [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, addr)},
+             {"call": "frame", "hex": regs_rsp(1, 1, 3, data), "expect": expect}]))
+    # f32 123.456 = 0x42F6E979 in each order, one point per order, from input registers.
+    wires = {"ABCD": "42f6e979", "CDAB": "e97942f6", "BADC": "f64279e9", "DCBA": "79e9f642"}
+    cfg = "device\n" + "".join("point %d area=input address=%d type=f32 order=%s\n" % (i, 2 * i, o)
+                               for i, o in enumerate(wires))
+    vs.append(vector(
+        "f32 123.456 (0x42F6E979) in all four orders",
+        "IEEE 754 binary32 of 123.456 is 42 F6 E9 79 (A B C D)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 4, 0, 8)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 4, bytes.fromhex("".join(wires.values()))),
+          "expect": [rec(i, "f64", f32(123.456)) for i in range(4)]}]))
+    # scale and offset: value = raw * scale + offset as F64.
+    cfg = ("device\n"
+           "point 0 area=holding address=0 type=i16 scale=0.1\n"
+           "point 1 area=holding address=1 type=u16 offset=-40\n"
+           "point 2 area=holding address=2 type=u32 order=CDAB scale=0.01 offset=5\n"
+           "point 3 area=holding address=4 type=f32 scale=2\n")
+    data = struct.pack(">h", -215) + struct.pack(">H", 65) + arrange(struct.pack(">I", 123456), "CDAB") + struct.pack(">f", 1.5)
+    vs.append(vector(
+        "scale and offset give F64 raw*scale+offset",
+        "driver README (scale, offset); raw values by Python struct",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 6)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, data),
+          "expect": [rec(0, "f64", -215 * 0.1), rec(1, "f64", 65 - 40.0),
+                     rec(2, "f64", 123456 * 0.01 + 5), rec(3, "f64", 3.0)]}]))
+    # bits of a holding register.
+    cfg = ("device\npoint 0 area=holding address=3 type=bool bit=0\n"
+           "point 1 area=holding address=3 type=bool bit=15\npoint 2 area=holding address=3 type=bool bit=1\n"
+           "point 3 area=holding address=3 type=u16\n")
+    vs.append(vector(
+        "bool bits of a holding register (bit 0 = least significant)",
+        "driver README (bit=N); register 0x8001",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 3, 1)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, bytes.fromhex("8001")),
+          "expect": [rec(0, "bool", True), rec(1, "bool", True), rec(2, "bool", False), rec(3, "u64", 0x8001)]}]))
+    vs.append(vector(
+        "u16 and i16 with byte-swapping orders",
+        "driver README: BADC and DCBA swap the two bytes of a 16-bit value",
+        "device\npoint 0 area=holding address=0 type=u16 order=BADC\npoint 1 area=holding address=1 type=i16 order=DCBA\npoint 2 area=holding address=2 type=u16 order=CDAB\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 3)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, bytes.fromhex("3412feff1234")),
+          "expect": [rec(0, "u64", 0x1234), rec(1, "i64", -2), rec(2, "u64", 0x1234)]}]))
+    return vs
+
+
+# ---------------------------------------------------------------- batching
+def batching_vectors():
+    vs = []
+    vs.append(vector(
+        "adjacent points of one area merge into one request",
+        "ABI.md §7.1 (batching); Modbus AP v1.1b3 §6.3",
+        "device\npoint 0 area=holding address=10 type=u16\npoint 1 area=holding address=11 type=f32\npoint 2 area=holding address=13 type=i16\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 10, 4)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">Hfh", 7, 2.5, -7)),
+          "expect": [rec(0, "u64", 7), rec(1, "f64", 2.5), rec(2, "i64", -7)]},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "a hole with max_gap=0 splits the request",
+        "driver README (max_gap default 0)",
+        "device\npoint 0 area=holding address=0\npoint 1 area=holding address=5\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">H", 1)), "expect": [rec(0, "u64", 1)]},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 5, 1)},
+         {"call": "frame", "hex": regs_rsp(2, 1, 3, struct.pack(">H", 2)), "expect": [rec(1, "u64", 2)]},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "max_gap=4 reads and discards a hole of four registers",
+        "driver README (max_gap)",
+        "device max_gap=4\npoint 0 area=holding address=0\npoint 1 area=holding address=5\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 6)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">6H", 1, 9, 9, 9, 9, 2)),
+          "expect": [rec(0, "u64", 1), rec(1, "u64", 2)]},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "max_gap=3 does not bridge a hole of four registers",
+        "driver README (max_gap)",
+        "device max_gap=3\npoint 0 area=holding address=0\npoint 1 area=holding address=5\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)},
+         {"call": "timeout", "expect": [rec(0, "null", None, "BAD_COMM")]},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 5, 1)}]))
+    cfg = "device\n" + "".join("point %d area=input address=%d\n" % (i, i) for i in range(130))
+    vs.append(vector(
+        "130 adjacent registers split into 125 + 5 (FC4 quantity at most 125)",
+        "Modbus AP v1.1b3 §6.4: quantity of input registers 1 to 125 (0x7D)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 4, 0, 125)},
+         {"call": "poll", "expect_hex": read_req(2, 1, 4, 125, 5)},
+         {"call": "frame", "hex": regs_rsp(2, 1, 4, struct.pack(">5H", 125, 126, 127, 128, 129)),
+          "expect": [rec(125 + i, "u64", 125 + i) for i in range(5)]},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "a f64 that would cross the 125-register limit starts a new request",
+        "Modbus AP v1.1b3 §6.3: quantity of registers 1 to 125",
+        "device max_gap=200\npoint 0 area=holding address=0\npoint 1 area=holding address=122 type=f64\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 122, 4)},
+         {"call": "frame", "hex": regs_rsp(2, 1, 3, struct.pack(">d", 6.25)), "expect": [rec(1, "f64", 6.25)]}]))
+    vs.append(vector(
+        "max_registers=2 limits each request",
+        "driver README (max_registers)",
+        "device max_registers=2\npoint 0 area=holding address=0\npoint 1 area=holding address=1\npoint 2 area=holding address=2\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 2, 1)},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "coils 0 and 1999 fit one FC1 request of 2000 bits, 2000 starts another",
+        "Modbus AP v1.1b3 §6.1: quantity of outputs 1 to 2000 (0x7D0)",
+        "device max_gap=2000\npoint 0 area=coil address=0\npoint 1 area=coil address=1999\npoint 2 area=coil address=2000\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 1, 0, 2000)},
+         {"call": "frame", "hex": bits_rsp(1, 1, 1, [1] + [0] * 1998 + [1]),
+          "expect": [rec(0, "bool", True), rec(1, "bool", True)]},
+         {"call": "poll", "expect_hex": read_req(2, 1, 1, 2000, 1)}]))
+    vs.append(vector(
+        "requests run FC1, FC2, FC3, FC4 whatever the point order; records by point index",
+        "ABI.md §7.1 (same sequence every cycle)",
+        "device\npoint 0 area=input address=1\npoint 1 area=holding address=1\npoint 2 area=coil address=1\n"
+        "point 3 area=holding address=0\npoint 4 area=discrete address=1\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 1, 1, 1)},
+         {"call": "poll", "expect_hex": read_req(2, 1, 2, 1, 1)},
+         {"call": "poll", "expect_hex": read_req(3, 1, 3, 0, 2)},
+         {"call": "frame", "hex": regs_rsp(3, 1, 3, struct.pack(">2H", 30, 31)),
+          "expect": [rec(1, "u64", 31), rec(3, "u64", 30)]},
+         {"call": "poll", "expect_hex": read_req(4, 1, 4, 1, 1)},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(vector(
+        "overlapping points share registers",
+        "driver README (points may overlap)",
+        "device\npoint 0 area=holding address=10 type=u32\npoint 1 area=holding address=11 type=u16\npoint 2 area=holding address=10 type=bool bit=0\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 10, 2)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, bytes.fromhex("00010002")),
+          "expect": [rec(0, "u64", 0x00010002), rec(1, "u64", 2), rec(2, "bool", True)]}]))
+    return vs
+
+
+# ---------------------------------------------------------------- exceptions and protocol errors
+def exception_vectors():
+    vs = []
+    cfg = "device unit=3\npoint 0 area=holding address=100 type=f32\npoint 1 area=holding address=102\n"
+    for code in (1, 2, 3, 4, 10, 11):
+        vs.append(vector(
+            "FC3 exception %d (%s) gives BAD_DEVICE for every point of the request" % (code, EXC[code]),
+            "Modbus AP v1.1b3 §7 (exception codes), §6.3 (error response 0x83)",
+            cfg,
+            [{"call": "poll", "expect_hex": read_req(1, 3, 3, 100, 3)},
+             {"call": "frame_len", "hex": exc_rsp(1, 3, 3, code), "expect_len": 9},
+             {"call": "frame", "hex": exc_rsp(1, 3, 3, code),
+              "expect": [rec(0, "u64", code, "BAD_DEVICE"), rec(1, "u64", code, "BAD_DEVICE")],
+              "expect_last_error": "exception %d (%s)" % (code, EXC[code])},
+             {"call": "frame", "hex": exc_rsp(1, 3, 3, code), "expect_error": "E_ORDER"}]))
+    vs.append(vector(
+        "FC1 exception 2 (illegal data address)",
+        "Modbus AP v1.1b3 §6.1 (error response 0x81)",
+        "device\npoint 0 area=coil address=9\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 1, 9, 1)},
+         {"call": "frame", "hex": exc_rsp(1, 1, 1, 2), "expect": [rec(0, "u64", 2, "BAD_DEVICE")],
+          "expect_last_error": "exception 2 (illegal data address) to FC1 read coils at 9, quantity 1"}]))
+    cfg = "device unit=1\npoint 0 area=holding address=0\npoint 1 area=holding address=1\n"
+    good = regs_rsp(1, 1, 3, struct.pack(">2H", 5, 6))
+    vs.append(vector(
+        "a wrong transaction id is E_PROTO and the request stays outstanding",
+        "Messaging guide §3.1.3 (transaction identifier pairs request and response); ABI.md §7.3",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "frame", "hex": regs_rsp(7, 1, 3, struct.pack(">2H", 5, 6)), "expect_error": "E_PROTO",
+          "expect_last_error": "transaction id 7 does not match the outstanding request's 1"},
+         {"call": "frame", "hex": good, "expect": [rec(0, "u64", 5), rec(1, "u64", 6)]},
+         {"call": "poll", "expect_hex": ""},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 0, 2)}]))
+    vs.append(vector(
+        "a wrong unit id is E_PROTO",
+        "Messaging guide §3.1.3 (unit identifier)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "frame", "hex": regs_rsp(1, 2, 3, struct.pack(">2H", 5, 6)), "expect_error": "E_PROTO",
+          "expect_last_error": "unit id 2 does not match the outstanding request's unit 1"},
+         {"call": "frame", "hex": good, "expect": [rec(0, "u64", 5), rec(1, "u64", 6)]}]))
+    vs.append(vector(
+        "a wrong function code is E_PROTO",
+        "Modbus AP v1.1b3 §6.3 (response function code 0x03)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 4, struct.pack(">2H", 5, 6)), "expect_error": "E_PROTO",
+          "expect_last_error": "function code 4 does not answer the outstanding FC3"},
+         {"call": "frame", "hex": exc_rsp(1, 1, 4, 2), "expect_error": "E_PROTO"}]))
+    vs.append(vector(
+        "a byte count that does not match the quantity is E_PROTO",
+        "Modbus AP v1.1b3 §6.3 (byte count = 2 x N)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">H", 5)), "expect_error": "E_PROTO",
+          "expect_last_error": "byte count 2 does not match quantity 2 of the request (expected 4)"},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes.fromhex("0304000500"))), "expect_error": "E_PROTO",
+          "expect_last_error": "byte count 4 but the PDU carries 3 data bytes"}]))
+    vs.append(vector(
+        "an MBAP length that disagrees with the frame is E_PROTO",
+        "Messaging guide §3.1.3 (length field)",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "frame", "hex": "00010000000901030400050006", "expect_error": "E_PROTO",
+          "expect_last_error": "MBAP length field says 9 bytes follow, the frame has 7"}]))
+    vs.append(vector(
+        "a frame with no request outstanding is E_ORDER",
+        "ABI.md §8 (E_ORDER)",
+        cfg,
+        [{"call": "frame", "hex": good, "expect_error": "E_ORDER"}]))
+    vs.append(vector(
+        "a timeout gives BAD_COMM for every point of the outstanding request",
+        "ABI.md §7.4",
+        cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+         {"call": "timeout", "expect": [rec(0, "null", None, "BAD_COMM"), rec(1, "null", None, "BAD_COMM")],
+          "expect_last_error": "no response to FC3 read holding registers at 0, quantity 2 (transaction 1, unit 1)"},
+         {"call": "frame", "hex": good, "expect_error": "E_ORDER"},
+         {"call": "poll", "expect_hex": ""},
+         {"call": "poll", "expect_hex": read_req(2, 1, 3, 0, 2)}]))
+    return vs
+
+
+def framing_vectors():
+    rsp = regs_rsp(1, 1, 3, struct.pack(">2H", 5, 6))
+    cfg = "device\npoint 0 area=holding address=0 type=u32\n"
+    return [
+        vector("need more bytes for the header, then the body, then complete",
+               "Messaging guide §3.1.3 (MBAP length field)", cfg,
+               [{"call": "frame_len", "hex": "", "expect_len": 0},
+                {"call": "frame_len", "hex": rsp[:6], "expect_len": 0},
+                {"call": "frame_len", "hex": rsp[:14], "expect_len": 0},
+                {"call": "frame_len", "hex": rsp[:-2], "expect_len": 0},
+                {"call": "frame_len", "hex": rsp, "expect_len": 13},
+                {"call": "frame_len", "hex": rsp + rsp[:10], "expect_len": 13}]),
+        vector("a protocol id other than 0 is garbage: resync byte by byte",
+               "Messaging guide §3.1.3: protocol identifier 0 = MODBUS", cfg,
+               [{"call": "frame_len", "hex": "00010001000501030200", "expect_error": "E_RESYNC", "expect_skip": 1},
+                {"call": "frame_len", "hex": "ff000100", "expect_error": "E_RESYNC", "expect_skip": 1}]),
+        vector("a length field outside 2..254 is garbage",
+               "Messaging guide §3.1.3; Modbus AP v1.1b3 §4.1 (PDU at most 253 bytes)", cfg,
+               [{"call": "frame_len", "hex": "000100000000", "expect_error": "E_RESYNC", "expect_skip": 1},
+                {"call": "frame_len", "hex": "00010000000101", "expect_error": "E_RESYNC", "expect_skip": 1},
+                {"call": "frame_len", "hex": "0001000000ff01", "expect_error": "E_RESYNC", "expect_skip": 1},
+                {"call": "frame_len", "hex": "000100000100", "expect_error": "E_RESYNC", "expect_skip": 1},
+                {"call": "frame_len", "hex": "0001000000fe01", "expect_len": 0},
+                {"call": "frame_len", "hex": "00010000000201", "expect_len": 0},
+                {"call": "frame_len", "hex": "0001000000020181", "expect_len": 8}]),
+        vector("truncated frame given to on_frame is E_PROTO",
+               "Messaging guide §3.1.3", cfg,
+               [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 2)},
+                {"call": "frame", "hex": "00010000", "expect_error": "E_PROTO",
+                 "expect_last_error": "shorter than an MBAP header"},
+                {"call": "frame", "hex": rsp, "expect": [rec(0, "u64", 0x00050006)]}]),
+    ]
+
+
+def observe_vectors():
+    vs = []
+    vs.append(vector(
+        "discovery: FC1 response names each coil the request asked for, not the padding bits",
+        "Modbus AP v1.1b3 §6.1 example bytes CD 6B 05 for 19 coils from address 19",
+        "device\n",
+        [{"call": "poll", "expect_hex": ""},
+         {"call": "observe", "hex": read_req(9, 1, 1, 19, 19)},
+         {"call": "frame", "hex": h(mbap(9, 1, bytes([1, 3, 0xCD, 0x6B, 0x05]))),
+          "expect": [named("coil/%d" % (19 + i), "bool", bool((b >> j) & 1))
+                     for i, (b, j) in enumerate([(x, j) for x in (0xCD, 0x6B, 0x05) for j in range(8)][:19])]}]))
+    vs.append(vector(
+        "discovery: FC2, FC4 and FC3 responses name discrete/N, input/N, holding/N",
+        "Modbus AP v1.1b3 §6.2-6.4",
+        "device unit=1\n",
+        [{"call": "observe", "hex": read_req(1, 4, 2, 5, 3)},
+         {"call": "frame", "hex": bits_rsp(1, 4, 2, [1, 0, 1]),
+          "expect": [named("discrete/5", "bool", True), named("discrete/6", "bool", False), named("discrete/7", "bool", True)]},
+         {"call": "observe", "hex": read_req(2, 4, 4, 65534, 2)},
+         {"call": "frame", "hex": regs_rsp(2, 4, 4, struct.pack(">2H", 65535, 0)),
+          "expect": [named("input/65534", "u64", 65535), named("input/65535", "u64", 0)]},
+         {"call": "observe", "hex": read_req(3, 4, 3, 100, 1)},
+         {"call": "frame", "hex": exc_rsp(3, 4, 3, 2), "expect": [named("holding/100", "u64", 2, "BAD_DEVICE")],
+          "expect_last_error": "exception 2 (illegal data address)"}]))
+    vs.append(vector(
+        "observe with a point map decodes the configured points inside the request",
+        "ABI.md §7.5",
+        "device\npoint 0 area=holding address=10 type=i32 order=CDAB\npoint 1 area=holding address=40\n",
+        [{"call": "observe", "hex": read_req(77, 1, 3, 8, 6)},
+         {"call": "frame", "hex": regs_rsp(77, 1, 3, struct.pack(">2H", 0, 0) + arrange(struct.pack(">i", -100000), "CDAB") + struct.pack(">2H", 0, 0)),
+          "expect": [rec(0, "i64", -100000)]},
+         {"call": "observe", "hex": read_req(78, 1, 4, 10, 2), "expect_error": "E_UNSUPPORTED",
+          "expect_last_error": "covers no configured point"}]))
+    for fc, pdu in ((15, "0f000000030100"), (16, "1000000001020001"), (5, "050001ff00"), (6, "0600040009"),
+                    (8, "08000400 00".replace(" ", "")), (43, "2b0e0100"), (23, "170000000100000001020000")):
+        name = {5: "write single coil", 6: "write single register", 8: "diagnostics", 15: "write multiple coils",
+                16: "write multiple registers", 23: "read/write multiple registers",
+                43: "encapsulated interface transport"}[fc]
+        vs.append(vector(
+            "observe refuses FC%d (%s): not a read" % (fc, name),
+            "Modbus AP v1.1b3 §5.1 (public function codes); ABI.md §7.5",
+            "device\n",
+            [{"call": "observe", "hex": h(mbap(1, 1, bytes.fromhex(pdu))), "expect_error": "E_UNSUPPORTED",
+              "expect_last_error": "function code %d (%s) is not a read" % (fc, name)}]))
+    vs.append(vector(
+        "observe refuses malformed requests with E_PROTO",
+        "Modbus AP v1.1b3 §6.3 (request PDU is 5 bytes)",
+        "device\n",
+        [{"call": "observe", "hex": "000100000005010300000001", "expect_error": "E_PROTO",
+          "expect_last_error": "MBAP length field says 5 bytes follow, the frame has 6"},
+         {"call": "observe", "hex": h(mbap(1, 1, bytes.fromhex("03000000"))), "expect_error": "E_PROTO",
+          "expect_last_error": "recorded FC3 request has 4 bytes of PDU, expected 5"},
+         {"call": "observe", "hex": h(mbap(1, 1, bytes.fromhex("8302"))), "expect_error": "E_PROTO"},
+         {"call": "observe", "hex": read_req(1, 1, 3, 65535, 2), "expect_error": "E_PROTO",
+          "expect_last_error": "past address 65535"}]))
+    vs.append(vector(
+        "discovery timeout gives one BAD_COMM named record for the request",
+        "ABI.md §7.4, §6.2",
+        "device\n",
+        [{"call": "observe", "hex": read_req(1, 1, 4, 30, 10)},
+         {"call": "timeout", "expect": [named("input/30", "null", None, "BAD_COMM")]}]))
+    return vs
+
+
+def write_vectors():
+    cfg = ("device unit=2\n"
+           "point 0 area=coil address=7\n"
+           "point 1 area=holding address=20 type=u16\n"
+           "point 2 area=holding address=21 type=f32 order=CDAB\n"
+           "point 3 area=holding address=30 type=i16 scale=0.1\n"
+           "point 4 area=input address=0\n"
+           "point 5 area=holding address=40 type=i64\n"
+           "point 6 area=holding address=50 type=bool bit=3\n")
+    def wr(tid, pdu):
+        return h(mbap(tid, 2, pdu))
+    f32w = arrange(struct.pack(">f", 21.5), "CDAB")
+    return [
+        vector("FC5 writes a coil on and off; the echo completes the write with no records",
+               "Modbus AP v1.1b3 §6.5 (0xFF00 = ON)", cfg,
+               [{"call": "write", "point": 0, "type": "bool", "value": True, "expect_hex": wr(1, bytes.fromhex("050007ff00"))},
+                {"call": "frame", "hex": wr(1, bytes.fromhex("050007ff00")), "expect": []},
+                {"call": "write", "point": 0, "type": "bool", "value": False, "expect_hex": wr(2, bytes.fromhex("0500070000"))},
+                {"call": "frame", "hex": wr(2, bytes.fromhex("0500070001")), "expect_error": "E_PROTO",
+                 "expect_last_error": "does not echo the request"}]),
+        vector("FC6 writes a u16 register; FC16 writes an f32 in CDAB order",
+               "Modbus AP v1.1b3 §6.6, §6.12", cfg,
+               [{"call": "write", "point": 1, "type": "u64", "value": 4660, "expect_hex": wr(1, bytes.fromhex("0600141234"))},
+                {"call": "frame", "hex": wr(1, bytes.fromhex("0600141234")), "expect": []},
+                {"call": "write", "point": 2, "type": "f64", "value": 21.5,
+                 "expect_hex": wr(2, bytes.fromhex("1000150002 04".replace(" ", "")) + f32w)},
+                {"call": "frame", "hex": wr(2, bytes.fromhex("1000150002")), "expect": []}]),
+        vector("a scaled write sends (value - offset) / scale; i64 uses FC16 with four registers",
+               "driver README (writes invert scale and offset)", cfg,
+               [{"call": "write", "point": 3, "type": "f64", "value": -12.3, "expect_hex": wr(1, bytes.fromhex("06001e") + struct.pack(">h", -123))},
+                {"call": "write", "point": 5, "type": "i64", "value": -2,
+                 "expect_hex": wr(2, bytes.fromhex("1000280004 08".replace(" ", "")) + struct.pack(">q", -2))}]),
+        vector("a write exception gives BAD_DEVICE for the point",
+               "Modbus AP v1.1b3 §6.6 (error 0x86), §7", cfg,
+               [{"call": "write", "point": 1, "type": "i64", "value": 7, "expect_hex": wr(1, bytes.fromhex("0600140007"))},
+                {"call": "frame", "hex": h(mbap(1, 2, bytes.fromhex("8604"))), "expect": [rec(1, "u64", 4, "BAD_DEVICE")],
+                 "expect_last_error": "exception 4 (server device failure) to FC6 write single register at 20"}]),
+        vector("read-only areas, register bits and out-of-range values are refused",
+               "ABI.md §7.6 (E_UNSUPPORTED, E_INVAL)", cfg,
+               [{"call": "write", "point": 4, "type": "i64", "value": 1, "expect_error": "E_UNSUPPORTED",
+                 "expect_last_error": "point 4: area input is read-only"},
+                {"call": "write", "point": 6, "type": "bool", "value": True, "expect_error": "E_UNSUPPORTED"},
+                {"call": "write", "point": 1, "type": "i64", "value": 65536, "expect_error": "E_INVAL",
+                 "expect_last_error": "outside the range of u16"},
+                {"call": "write", "point": 0, "type": "i64", "value": 2, "expect_error": "E_INVAL"},
+                {"call": "write", "point": 9, "type": "i64", "value": 1, "expect_error": "E_INVAL",
+                 "expect_last_error": "point 9 is not in the point map"}]),
+    ]
+
+
+# ---------------------------------------------------------------- corpus (tshark truth)
+def corpus_vectors():
+    base = os.path.join(CORPUS, "modbus_tcp")
+    vs = []
+
+    def load(rel):
+        with open(os.path.join(base, rel)) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def pair_vector(rel, t, note=""):
+        fc = t["function_code"]
+        area = {1: "coil", 2: "discrete", 3: "holding", 4: "input"}[fc]
+        start = t["start_register"]
+        steps = [{"call": "observe", "hex": t["request_hex"]},
+                 {"call": "frame_len", "hex": t["response_hex"], "expect_len": len(t["response_hex"]) // 2}]
+        if t.get("exception_code") is not None:
+            e = t["exception_code"]
+            steps.append({"call": "frame", "hex": t["response_hex"],
+                          "expect": [named("%s/%d" % (area, start), "u64", e, "BAD_DEVICE")],
+                          "expect_last_error": "exception %d (%s)" % (e, EXC[e])})
+        elif fc in (1, 2):
+            bits = t["bit_values"][:t["quantity"]]
+            steps.append({"call": "frame", "hex": t["response_hex"],
+                          "expect": [named("%s/%d" % (area, start + i), "bool", bool(b)) for i, b in enumerate(bits)]})
+        else:
+            steps.append({"call": "frame", "hex": t["response_hex"],
+                          "expect": [named("%s/%d" % (area, start + i), "u64", v) for i, v in enumerate(t["register_values"])]})
+        src = "corpus modbus_tcp/%s frames %d-%d (tshark)" % (
+            rel.replace(".truth.jsonl", ".pcap" if "plc4x" not in rel else ".pcapng"),
+            t["request"]["frame"], t["response"]["frame"])
+        return vector("%s frames %d-%d: FC%d unit %d tid %d %s%s" % (
+                          rel.replace(".truth.jsonl", ""), t["request"]["frame"], t["response"]["frame"],
+                          fc, t["unit_id"], t["transaction_id"],
+                                                       "exception %d" % t["exception_code"] if t.get("exception_code") is not None
+                                                       else "%d items from %d" % (t["quantity"], start), note),
+                      src, "device\n", steps)
+
+    def pick(rel, pred, n):
+        out = []
+        seen = set()
+        for t in load(rel):
+            if t["kind"] != "pair" or not t.get("selfcheck_ok", True) or not pred(t):
+                continue
+            key = (t["function_code"], t.get("quantity"), t.get("start_register"), t["unit_id"], t.get("exception_code"))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(pair_vector(rel, t))
+            if len(out) == n:
+                break
+        return out
+
+    def reads(t):
+        return t["function_code"] in (1, 2, 3, 4)
+
+    vs += pick("ntop-ndpi/modbus.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 3)
+    vs += pick("apache-plc4x/manual-test-capture.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 4)
+    vs += pick("iti-ics-security-tools/modbus_test.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 3)
+    vs += pick("iti-ics-security-tools/modbus_test_2.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 3)
+    vs += pick("zeek/modbusSmall.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 2)
+    vs += pick("digitalbond-quickdraw/modbus_test_data_part1.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 2)
+    vs += pick("digitalbond-quickdraw/modbus_test_data_part2.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 4)
+    vs += pick("digitalbond-quickdraw/modbus_test_data_part2.truth.jsonl", lambda t: reads(t) and t["exception_code"] is not None, 6)
+
+    # Exceptions to function codes that are not reads: observe refuses the request; the response
+    # bytes still frame (tshark's exception code is in the last byte).
+    for rel, fc in (("zeek/4SICS-GeekLounge-151022-min.truth.jsonl", 23), ("zeek/modbus-eit.truth.jsonl", 43),
+                    ("digitalbond-quickdraw/modbus_test_data_part1.truth.jsonl", 8)):
+        for t in load(rel):
+            if t["function_code"] == fc and t.get("exception_code") is not None and t["kind"] == "pair":
+                name = {23: "read/write multiple registers", 43: "encapsulated interface transport", 8: "diagnostics"}[fc]
+                vs.append(vector(
+                    "%s: FC%d exception %d is not a read" % (rel.split("/")[0], fc, t["exception_code"]),
+                    "corpus modbus_tcp/%s frames %d-%d (tshark)" % (rel.replace(".truth.jsonl", ".pcap"),
+                                                                    t["request"]["frame"], t["response"]["frame"]),
+                    "device\n",
+                    [{"call": "observe", "hex": t["request_hex"], "expect_error": "E_UNSUPPORTED",
+                      "expect_last_error": "function code %d (%s) is not a read" % (fc, name)},
+                     {"call": "frame_len", "hex": t["response_hex"], "expect_len": len(t["response_hex"]) // 2},
+                     {"call": "frame", "hex": t["response_hex"], "expect_error": "E_ORDER"}]))
+                break
+    return vs
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    write_file("requests", requests_vectors())
+    write_file("types", types_vectors())
+    write_file("batching", batching_vectors())
+    write_file("exceptions", exception_vectors())
+    write_file("framing", framing_vectors())
+    write_file("observe", observe_vectors())
+    write_file("writes", write_vectors())
+    write_file("corpus", corpus_vectors())
