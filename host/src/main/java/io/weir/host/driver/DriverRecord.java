@@ -1,0 +1,32 @@
+package io.weir.host.driver;
+
+import io.weir.abi.Quality;
+import io.weir.abi.ValueType;
+
+/**
+ * A point record (ABI §6) as the host understands it: value decoded by type, name resolved for
+ * named records, timestamp filled in.
+ *
+ * @param point the point index, or -1 for a named record
+ * @param name the driver's name for a named record (§6.2), else {@code null}
+ * @param type the value type; {@code NULL} for a type this host does not know (§3.3)
+ * @param value {@code null}, {@link Boolean}, {@link Long} (I64, and U64 up to 2^63-1), {@link
+ *     java.math.BigInteger} (U64 above), {@link Double}, {@link String} or {@code byte[]}
+ * @param quality the u16 quality code
+ * @param tsUs the device timestamp (flag {@code DEVICE_TS}) or the {@code now_us} of the call
+ */
+public record DriverRecord(
+        int point, String name, ValueType type, Object value, int quality, long tsUs) {
+
+    public boolean named() {
+        return name != null;
+    }
+
+    public Quality.QualityClass qualityClass() {
+        return Quality.classOf(quality);
+    }
+
+    public boolean good() {
+        return qualityClass() == Quality.QualityClass.GOOD;
+    }
+}

@@ -1,0 +1,26 @@
+package io.weir.host.wasm;
+
+/**
+ * One instance of a {@link WasmProgram}: its own linear memory and globals. Never used by two
+ * threads at once (ABI §2.7); the same instance may be used by different threads in turn.
+ */
+public interface WasmInstance {
+
+    /** The exported function of this name, or {@code null} if there is none. */
+    WasmFunction function(String name);
+
+    /** Current size of linear memory in bytes. */
+    long memoryBytes();
+
+    /** Current size of linear memory in pages. */
+    int memoryPages();
+
+    /** Copies {@code len} bytes of memory from {@code address}. */
+    byte[] read(int address, int len);
+
+    /** Reads a little-endian i32. */
+    int readI32(int address);
+
+    /** Copies {@code src[off .. off+len]} into memory at {@code address}. */
+    void write(int address, byte[] src, int off, int len);
+}

@@ -1,0 +1,186 @@
+package io.weir.host.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.weir.abi.AbiError;
+import io.weir.abi.Quality;
+import io.weir.abi.ValueType;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DriverInstanceTest {
+    private static final long NOW = 1_700_000_000_000_000L;
+    private static DriverModule module;
+
+    @BeforeAll
+    static void load() {
+        module = DriverModule.load("fixture", Fixtures.wasm("fixture"));
+    }
+
+    private static DriverInstance opened() throws DriverException {
+        DriverInstance d = module.instantiate("test");
+        d.open(0, "device\npoint 0 k=v\n", NOW);
+        return d;
+    }
+
+    @Test
+    void pollsFramesAndDecodes() throws Exception {
+        DriverInstance d = opened();
+        Request r = d.poll(0, NOW);
+        assertThat(r.bytes()).containsExactly('R', 'E', 'Q', '?');
+        assertThat(r.expectResponse()).isTrue();
+        assertThat(r.timeoutMs()).isEqualTo(200);
+        byte[] f = Fixtures.frame(7, -3);
+        assertThat(d.frameLen(0, f, 0, 5)).isEqualTo(FrameLength.needMore(18));
+        assertThat(d.frameLen(0, f, 0, f.length)).isEqualTo(FrameLength.complete(18));
+        List<DriverRecord> recs = d.onFrame(0, f, 0, 18, NOW);
+        assertThat(recs)
+                .containsExactly(
+                        new DriverRecord(0, null, ValueType.I64, 7L, 0, NOW),
+                        new DriverRecord(1, null, ValueType.I64, -3L, 0, NOW));
+        assertThat(d.poll(0, NOW).endOfCycle()).isTrue();
+    }
+
+    @Test
+    void resyncsOnGarbage() throws Exception {
+        DriverInstance d = opened();
+        byte[] junk = {1, 2, (byte) 0xAA};
+        assertThat(d.frameLen(0, junk, 0, 3)).isEqualTo(FrameLength.resync(1));
+        assertThat(d.frameLen(0, junk, 2, 1)).isEqualTo(FrameLength.needMore(0));
+    }
+
+    @Test
+    void negativeReturnsCarryTheAbiErrorAndTheDriverText() throws Exception {
+        DriverInstance d = opened();
+        // No request outstanding: E_ORDER.
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.frame(1), 0, 10, NOW))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> {
+                            assertThat(e.error()).isEqualTo(AbiError.E_ORDER);
+                            assertThat(e.call()).isEqualTo("weir_on_frame");
+                            assertThat(e.driverText()).startsWith("fixture: exception 2");
+                        });
+        assertThatThrownBy(() -> d.open(1, "", NOW))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_CONFIG));
+        // Optional exports the fixture lacks: E_UNSUPPORTED, instance still alive.
+        assertThatThrownBy(() -> d.observe(0, new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_UNSUPPORTED));
+        assertThatThrownBy(() -> d.saveState(0))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_UNSUPPORTED));
+        assertThat(d.dead()).isFalse();
+        d.poll(0, NOW);
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.NOT_AN_ANSWER), 0, 2, NOW))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_PROTO));
+        // E_PROTO keeps the request outstanding: the right answer is still taken.
+        assertThat(d.onFrame(0, Fixtures.frame(5), 0, 10, NOW)).hasSize(1);
+    }
+
+    @Test
+    void timeoutGivesBadComm() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        assertThat(d.onTimeout(0, NOW))
+                .containsExactly(
+                        new DriverRecord(
+                                0, null, ValueType.NULL, null, Quality.BAD_COMM.code(), NOW));
+    }
+
+    @Test
+    void deviceExceptionAndNamedRecords() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        assertThat(d.onFrame(0, Fixtures.command(Fixtures.DEVICE_EXCEPTION), 0, 2, NOW))
+                .containsExactly(
+                        new DriverRecord(
+                                0, null, ValueType.U64, 2L, Quality.BAD_DEVICE.code(), NOW));
+        assertThat(d.lastError(0)).isEqualTo("fixture: exception 2 (illegal data address)");
+        d.poll(0, NOW);
+        d.poll(0, NOW);
+        DriverRecord named = d.onFrame(0, Fixtures.command(Fixtures.NAMED), 0, 2, NOW).get(0);
+        assertThat(named.name()).isEqualTo("holding/7");
+        assertThat(named.point()).isEqualTo(-1);
+        assertThat(named.value()).isEqualTo(513L);
+    }
+
+    @Test
+    void trapKillsTheInstance() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.TRAP), 0, 2, NOW))
+                .isExactlyInstanceOf(DriverTrapped.class)
+                .hasMessageContaining("weir_on_frame trapped");
+        assertThat(d.dead()).isTrue();
+        assertThatThrownBy(() -> d.poll(0, NOW))
+                .isInstanceOf(DriverTrapped.class)
+                .hasMessageContaining("instance is dead since weir_on_frame trapped");
+        // A fresh instance of the same compiled module works.
+        DriverInstance fresh = opened();
+        assertThat(fresh.poll(0, NOW).endOfCycle()).isFalse();
+    }
+
+    @Test
+    void panicMessageIsAttached() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.PANIC), 0, 2, NOW))
+                .isInstanceOfSatisfying(
+                        DriverTrapped.class,
+                        e -> {
+                            assertThat(e.panicMessage())
+                                    .isEqualTo("fixture panic: frame asked for it");
+                            assertThat(e.getMessage())
+                                    .contains("panicked: fixture panic: frame asked for it");
+                        });
+        assertThat(d.dead()).isTrue();
+    }
+
+    @Test
+    void runawayLoopIsInterruptedWithinTheBudget() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.LOOP), 0, 2, NOW))
+                .isInstanceOfSatisfying(
+                        CallTimedOut.class, e -> assertThat(e.budgetMs()).isEqualTo(100));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(ms).as("stop latency").isBetween(95L, 1000L);
+        assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag cleared").isFalse();
+        assertThat(d.dead()).isTrue();
+        // The thread is fine for the next instance.
+        DriverInstance fresh = opened();
+        fresh.poll(0, NOW);
+        assertThat(fresh.onFrame(0, Fixtures.frame(1), 0, 10, NOW)).hasSize(1);
+    }
+
+    @Test
+    void lengthsBeyondTheirRegionAreTraps() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        assertThatThrownBy(
+                        () -> d.onFrame(0, Fixtures.command(Fixtures.TOO_MANY_RECORDS), 0, 2, NOW))
+                .isInstanceOf(DriverTrapped.class)
+                .hasMessageContaining("returned record count 120000, beyond out capacity 49152");
+        assertThat(d.dead()).isTrue();
+    }
+
+    @Test
+    void hostSideInputsAreBounded() throws Exception {
+        DriverInstance d = opened();
+        assertThatThrownBy(() -> d.open(0, "device k=" + "x".repeat(5000) + "\n", NOW))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not fit the driver's cfg region of 4096 bytes");
+        assertThatThrownBy(() -> d.frameLen(0, new byte[2000], 0, 2000))
+                .hasMessageContaining("do not fit the driver's rx region of 1024 bytes");
+    }
+}
