@@ -74,26 +74,30 @@ function failOnError(status, lastError, what) {
 }
 
 function show(record) {
-  return JSON.stringify(record, (k, v) => (typeof v === "bigint" ? v.toString() : v));
+  // 64-bit integers print as JSON numbers, exactly, as the vector files write them.
+  return JSON.stringify(record, (k, v) => (typeof v === "bigint" ? `\u0000${v}\u0000` : v)).replace(
+    /"\\u0000(-?\d+)\\u0000"/g,
+    "$1",
+  );
 }
 
 function compareRecord(i, want, got) {
   const problems = [];
   if (want.name !== undefined) {
-    if (got.name !== want.name) problems.push(`name ${JSON.stringify(want.name)} vs ${got.name === undefined ? `point ${got.point}` : JSON.stringify(got.name)}`);
+    if (got.name !== want.name) problems.push(`name: expected ${JSON.stringify(want.name)}, got ${got.name === undefined ? `point ${got.point}` : JSON.stringify(got.name)}`);
   } else if (want.point !== undefined) {
-    if (got.point !== want.point) problems.push(`point ${want.point} vs ${got.point === undefined ? `name ${JSON.stringify(got.name)}` : got.point}`);
+    if (got.point !== want.point) problems.push(`point: expected ${want.point}, got ${got.point === undefined ? `name ${JSON.stringify(got.name)}` : got.point}`);
   } else {
     throw new VectorError(`expected record ${i + 1} has neither "point" nor "name"`);
   }
   if (!VALUE_TYPES.includes(want.type)) throw new VectorError(`expected record ${i + 1}: unknown type "${want.type}"`);
-  if (got.type !== want.type) problems.push(`type ${want.type} vs ${got.type}`);
-  else if (!sameValue(want.type, want.value, got.value)) problems.push(`value ${JSON.stringify(want.value)} vs ${show(got.value)}`);
-  if (got.quality !== want.quality) problems.push(`quality ${want.quality} vs ${got.quality}`);
-  if (want.ts_us !== undefined && String(got.ts_us) !== String(want.ts_us)) problems.push(`ts_us ${want.ts_us} vs ${got.ts_us}`);
+  if (got.type !== want.type) problems.push(`type: expected ${want.type}, got ${got.type}`);
+  else if (!sameValue(want.type, want.value, got.value)) problems.push(`value: expected ${JSON.stringify(want.value)}, got ${show(got.value)}`);
+  if (got.quality !== want.quality) problems.push(`quality: expected ${want.quality}, got ${got.quality}`);
+  if (want.ts_us !== undefined && String(got.ts_us) !== String(want.ts_us)) problems.push(`ts_us: expected ${want.ts_us}, got ${got.ts_us}`);
   if (got.flags !== undefined) problems.push(`unknown flag bits 0x${got.flags.toString(16)}`);
   if (problems.length > 0) {
-    throw new Mismatch(`record ${i + 1}: ${problems.join(", ")} (expected ${JSON.stringify(want)}, got ${show(got)})`);
+    throw new Mismatch(`record ${i + 1}: ${problems.join("; ")}\n         expected ${JSON.stringify(want)}\n         got      ${show(got)}`);
   }
 }
 
