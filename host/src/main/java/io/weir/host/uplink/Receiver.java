@@ -1,0 +1,486 @@
+package io.weir.host.uplink;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.weir.host.points.Point;
+import io.weir.host.store.IngestStore;
+import io.weir.host.uplink.EnvelopeRejected.Reason;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The cloud side of the uplink (UPLINK.md §8): terminates mutual TLS, takes the gateway id from the
+ * client certificate's CN, opens envelopes, stores each batch and claims its (gateway, epoch, seq)
+ * in one database transaction, then ACKs. Rejections are logged with their reason and ACKed as
+ * REJECTED so the gateway quarantines the batch. Holds no dedupe state in memory: several receivers
+ * can share one database behind a TCP load balancer.
+ */
+public final class Receiver implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weir.uplink.receiver");
+
+    /** Receiver settings. */
+    public record Config(
+            String host,
+            int port,
+            UplinkTls.Mode tlsMode,
+            boolean allowTls12,
+            Path caCert,
+            Path certificate,
+            Path privateKey,
+            List<Path> envelopePrivateKeys,
+            List<Path> envelopePublicKeys,
+            String dbUrl,
+            Path out,
+            boolean requireSignature,
+            int workers) {
+
+        /** Receiver identity and envelope key from a `weir pki init` directory. */
+        public static Config fromPki(UplinkPki pki, String host, int port, String dbUrl, Path out)
+                throws IOException {
+            return new Config(
+                    host,
+                    port,
+                    pki.algorithm().tlsMode(),
+                    false,
+                    pki.caCert(),
+                    pki.receiverCert(),
+                    pki.receiverKey(),
+                    List.of(pki.envelopePrivateKey()),
+                    List.of(pki.envelopePublicKey()),
+                    dbUrl,
+                    out,
+                    false,
+                    2);
+        }
+
+        public Config withRequireSignature(boolean require) {
+            return new Config(
+                    host,
+                    port,
+                    tlsMode,
+                    allowTls12,
+                    caCert,
+                    certificate,
+                    privateKey,
+                    envelopePrivateKeys,
+                    envelopePublicKeys,
+                    dbUrl,
+                    out,
+                    require,
+                    workers);
+        }
+
+        public Config withPort(int p) {
+            return new Config(
+                    host,
+                    p,
+                    tlsMode,
+                    allowTls12,
+                    caCert,
+                    certificate,
+                    privateKey,
+                    envelopePrivateKeys,
+                    envelopePublicKeys,
+                    dbUrl,
+                    out,
+                    requireSignature,
+                    workers);
+        }
+
+        public Config withTls12(boolean allow) {
+            return new Config(
+                    host,
+                    port,
+                    tlsMode,
+                    allow,
+                    caCert,
+                    certificate,
+                    privateKey,
+                    envelopePrivateKeys,
+                    envelopePublicKeys,
+                    dbUrl,
+                    out,
+                    requireSignature,
+                    workers);
+        }
+    }
+
+    /** Counters since start. */
+    public record Stats(
+            long connections,
+            long tlsFailures,
+            long storedBatches,
+            long storedPoints,
+            long duplicates,
+            long rejected,
+            Map<Reason, Long> rejectedByReason,
+            String lastRejection) {}
+
+    private final Config config;
+    private final EnvelopeOpener opener;
+    private final IngestStore store;
+    private final UplinkTls tls;
+    private final EventLoopGroup boss =
+            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventExecutorGroup workers;
+    private final Writer outWriter;
+    private final JsonGenerator json;
+    private Channel server;
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong tlsFailures = new AtomicLong();
+    private final AtomicLong storedBatches = new AtomicLong();
+    private final AtomicLong storedPoints = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
+    private volatile String lastRejection;
+
+    private Receiver(Config config) throws Exception {
+        this.config = config;
+        List<PrivateKey> privs = new ArrayList<>();
+        List<PublicKey> pubs = new ArrayList<>();
+        for (Path p : config.envelopePrivateKeys()) {
+            privs.add(UplinkPki.readPrivateKey(p));
+        }
+        for (Path p : config.envelopePublicKeys()) {
+            pubs.add(UplinkPki.readPublicKey(p));
+        }
+        this.opener = new EnvelopeOpener(privs, pubs, config.requireSignature());
+        this.store = IngestStore.open(config.dbUrl());
+        this.tls =
+                UplinkTls.create(
+                        config.tlsMode(),
+                        true,
+                        config.allowTls12(),
+                        UplinkPki.readCertificates(config.certificate()),
+                        UplinkPki.readPrivateKey(config.privateKey()),
+                        UplinkPki.readCertificates(config.caCert()));
+        this.workers = new DefaultEventExecutorGroup(Math.max(1, config.workers()));
+        if (config.out() != null) {
+            this.outWriter =
+                    new BufferedWriter(
+                            Files.newBufferedWriter(
+                                    config.out(),
+                                    StandardCharsets.UTF_8,
+                                    StandardOpenOption.CREATE,
+                                    StandardOpenOption.APPEND),
+                            1 << 16);
+            this.json = new JsonFactory().createGenerator(outWriter);
+            this.json.setRootValueSeparator(null);
+        } else {
+            this.outWriter = null;
+            this.json = null;
+        }
+    }
+
+    /** Binds and starts accepting gateways. */
+    public static Receiver start(Config config) throws Exception {
+        Receiver r = new Receiver(config);
+        r.bind();
+        return r;
+    }
+
+    private void bind() throws InterruptedException {
+        ServerBootstrap b =
+                new ServerBootstrap()
+                        .group(boss, io)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(
+                                new ChannelInitializer<SocketChannel>() {
+                                    @Override
+                                    protected void initChannel(SocketChannel ch) {
+                                        ch.pipeline()
+                                                .addLast("tls", tls.newHandler(ch.alloc(), null, 0))
+                                                .addLast(UplinkFrame.decoder())
+                                                .addLast(workers, new BatchHandler());
+                                    }
+                                });
+        server = b.bind(config.host(), config.port()).sync().channel();
+        LOG.log(
+                Level.INFO,
+                "receiver listening on {0} ({1} TLS, store {2}, out {3})",
+                server.localAddress(),
+                config.tlsMode(),
+                config.dbUrl(),
+                config.out());
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public IngestStore store() {
+        return store;
+    }
+
+    public Stats stats() {
+        Map<Reason, Long> by = new EnumMap<>(Reason.class);
+        long total = 0;
+        for (Map.Entry<Reason, AtomicLong> e : rejected.entrySet()) {
+            by.put(e.getKey(), e.getValue().get());
+            total += e.getValue().get();
+        }
+        return new Stats(
+                connections.get(),
+                tlsFailures.get(),
+                storedBatches.get(),
+                storedPoints.get(),
+                duplicates.get(),
+                total,
+                by,
+                lastRejection);
+    }
+
+    private void reject(Reason reason, String message) {
+        rejected.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+        lastRejection = reason + ": " + message;
+    }
+
+    private final class BatchHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private String gateway;
+        private PublicKey gatewayKey;
+        private String remote;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            remote = String.valueOf(ctx.channel().remoteAddress());
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            ssl.handshakeFuture()
+                    .addListener(
+                            f -> {
+                                if (!f.isSuccess()) {
+                                    tlsFailures.incrementAndGet();
+                                    LOG.log(
+                                            Level.WARNING,
+                                            "refused TLS connection from {0}: {1}",
+                                            remote,
+                                            UplinkSender.rootMessage(f.cause()));
+                                    return;
+                                }
+                                Certificate[] peer =
+                                        ssl.engine().getSession().getPeerCertificates();
+                                X509Certificate leaf = (X509Certificate) peer[0];
+                                gateway = UplinkPki.commonName(leaf);
+                                gatewayKey = leaf.getPublicKey();
+                                connections.incrementAndGet();
+                                LOG.log(
+                                        Level.INFO,
+                                        "gateway {0} connected from {1} ({2}, {3})",
+                                        gateway,
+                                        remote,
+                                        ssl.engine().getSession().getProtocol(),
+                                        ssl.engine().getSession().getCipherSuite());
+                            });
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            int type = frame.readUnsignedByte();
+            if (type != UplinkFrame.TYPE_BATCH) {
+                LOG.log(
+                        Level.WARNING,
+                        "closing {0}: frame type {1}, expected BATCH (1)",
+                        remote,
+                        type);
+                ctx.close();
+                return;
+            }
+            if (gateway == null) {
+                ctx.close();
+                return;
+            }
+            byte[] bytes = ByteBufUtil.getBytes(frame);
+            UplinkFrame.Ack ack = ingest(bytes);
+            ctx.writeAndFlush(UplinkFrame.ack(ctx.alloc(), ack));
+        }
+
+        private UplinkFrame.Ack ingest(byte[] bytes) {
+            long epoch = 0;
+            long seq = 0;
+            try {
+                EnvelopeOpener.Opened o = opener.open(bytes, gateway, gatewayKey);
+                Envelope e = o.envelope();
+                epoch = e.epoch();
+                seq = e.seq();
+                byte[] sm3 = ShangMi.sm3(bytes);
+                IngestStore.Outcome outcome =
+                        store.store(
+                                gateway,
+                                e.epoch(),
+                                e.seq(),
+                                sm3,
+                                o.points().size(),
+                                e.createdMs(),
+                                (e.flags() & Envelope.FLAG_DEFLATE) != 0,
+                                o.plaintext(),
+                                () -> writeLines(e, o.points()));
+                switch (outcome) {
+                    case STORED -> {
+                        storedBatches.incrementAndGet();
+                        storedPoints.addAndGet(o.points().size());
+                        return new UplinkFrame.Ack(UplinkFrame.Status.STORED, epoch, seq, 0, "");
+                    }
+                    case DUPLICATE -> {
+                        duplicates.incrementAndGet();
+                        LOG.log(
+                                Level.INFO,
+                                "duplicate batch {0} (same bytes already stored): not stored again,"
+                                        + " re-acknowledged",
+                                e.key());
+                        return new UplinkFrame.Ack(UplinkFrame.Status.DUPLICATE, epoch, seq, 0, "");
+                    }
+                    default ->
+                            throw new EnvelopeRejected(
+                                    Reason.REPLAY_CONFLICT,
+                                    "batch "
+                                            + e.key()
+                                            + " was already stored with DIFFERENT bytes: replayed key with"
+                                            + " forged or reused content");
+                }
+            } catch (EnvelopeRejected r) {
+                try {
+                    Envelope h = Envelope.parse(bytes);
+                    epoch = h.epoch();
+                    seq = h.seq();
+                } catch (EnvelopeRejected unparsable) {
+                    // keep 0/0: the gateway matches the ACK to its oldest batch in flight
+                }
+                reject(r.reason(), r.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "rejected batch from gateway {0} ({1}) epoch={2} seq={3}: {4}",
+                        gateway,
+                        remote,
+                        Long.toUnsignedString(epoch, 16),
+                        seq,
+                        r.getMessage());
+                return new UplinkFrame.Ack(
+                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.getMessage());
+            } catch (Exception ex) {
+                LOG.log(
+                        Level.ERROR,
+                        "cannot store batch from {0} seq={1}: {2}; asking it to retry",
+                        gateway,
+                        seq,
+                        ex.toString());
+                return new UplinkFrame.Ack(
+                        UplinkFrame.Status.RETRY_LATER,
+                        epoch,
+                        seq,
+                        Reason.STORE_FAILED.code,
+                        ex.toString());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.log(
+                    Level.WARNING,
+                    "closing connection from {0} ({1}): {2}",
+                    remote,
+                    gateway == null ? "unauthenticated" : gateway,
+                    UplinkSender.rootMessage(cause));
+            ctx.close();
+        }
+    }
+
+    /** One JSON object per point per line (UPLINK.md §8.3), flushed before the commit. */
+    private void writeLines(Envelope e, List<Point> points) throws IOException {
+        if (json == null) {
+            return;
+        }
+        synchronized (json) {
+            for (Point p : points) {
+                json.writeStartObject();
+                json.writeStringField("gateway", e.gatewayId());
+                json.writeStringField("device", p.device());
+                json.writeStringField("point", p.point());
+                json.writeFieldName("value");
+                Object v = p.value();
+                if (v == null) {
+                    json.writeNull();
+                } else if (v instanceof Boolean b) {
+                    json.writeBoolean(b);
+                } else if (v instanceof Long l) {
+                    json.writeNumber(l);
+                } else if (v instanceof Double d) {
+                    if (d.isNaN() || d.isInfinite()) {
+                        json.writeString(d.toString());
+                    } else {
+                        json.writeNumber(d);
+                    }
+                } else if (v instanceof byte[] b) {
+                    json.writeString(Base64.getEncoder().encodeToString(b));
+                } else {
+                    json.writeString(v.toString());
+                }
+                json.writeStringField("quality", p.qualityClass());
+                json.writeNumberField("quality_code", p.quality());
+                json.writeNumberField("ts", p.tsMillis());
+                if (p.error() != null) {
+                    json.writeStringField("error", p.error());
+                }
+                json.writeStringField("epoch", Long.toUnsignedString(e.epoch(), 16));
+                json.writeNumberField("seq", e.seq());
+                json.writeEndObject();
+                json.writeRaw('\n');
+            }
+            json.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (json != null) {
+            try {
+                json.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "closing {0}: {1}", config.out(), e.toString());
+            }
+        }
+        store.close();
+    }
+}

@@ -1,0 +1,363 @@
+package io.weir.host.uplink;
+
+import io.weir.host.points.Point;
+import io.weir.host.points.PointSink;
+import io.weir.host.store.Outbox;
+import java.lang.System.Logger.Level;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway side of the uplink: a {@link PointSink} that batches points, seals each batch once
+ * into an SME1 envelope, stores it in the H2 outbox, and sends the outbox over mutual TLS to a
+ * {@link Receiver} (UPLINK.md). Start with {@link #start}, hand {@link #sink()} to the sessions,
+ * {@link #stop()} on shutdown.
+ *
+ * <p>A point is <em>accepted</em> — guaranteed to reach the receiver exactly once, whatever happens
+ * to this process (UPLINK.md §7.3) — once its batch is committed to the outbox: after {@link
+ * #flush()} returns, or when {@link Status#committedPoints()} has counted it. Points still in the
+ * current in-memory batch (at most {@code batchMaxPoints}, at most {@code linger} old) are lost if
+ * the process dies.
+ */
+public final class Uplink implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weir.uplink");
+    private static final List<Point> FLUSH = new ArrayList<>();
+
+    /** A snapshot for health checks and the CLI. */
+    public record Status(
+            String gatewayId,
+            String epoch,
+            boolean connected,
+            long acceptedPoints,
+            long committedPoints,
+            long sealedBatches,
+            long ackedBatches,
+            long ackedPoints,
+            long duplicateAcks,
+            long rejectedBatches,
+            long connects,
+            Outbox.Stats outbox,
+            String lastError) {}
+
+    private final UplinkConfig config;
+    private final String gatewayId;
+    private final Outbox outbox;
+    private final EnvelopeSealer sealer;
+    private final UplinkSender sender;
+    private final BlockingQueue<List<Point>> sealQueue = new ArrayBlockingQueue<>(4);
+    private final Object batchLock = new Object();
+    private List<Point> current;
+    private long currentSince;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong sealed = new AtomicLong();
+    private final Thread sealerThread;
+    private final Thread senderThread;
+    private final Thread lingerThread;
+    private volatile boolean stopping;
+    private volatile Throwable sealerFailure;
+    private long seq;
+    private long epochStartedMs;
+    private final Object flushLock = new Object();
+    private long flushRequested;
+    private long flushDone;
+
+    private Uplink(UplinkConfig config) throws Exception {
+        this.config = config;
+        List<X509Certificate> chain = UplinkPki.readCertificates(config.certificate());
+        PrivateKey key = UplinkPki.readPrivateKey(config.privateKey());
+        PublicKey receiverKey = UplinkPki.readPublicKey(config.receiverEnvelopeKey());
+        this.gatewayId = UplinkPki.commonName(chain.get(0));
+        this.outbox =
+                Outbox.open(
+                        config.outboxUrl(),
+                        config.outboxMaxBytes(),
+                        config.overflowPolicy(),
+                        config.durability());
+        this.sealer =
+                new EnvelopeSealer(
+                        gatewayId,
+                        receiverKey,
+                        config.signEpochs() ? key : null,
+                        new SecureRandom());
+        this.epochStartedMs = System.currentTimeMillis();
+        UplinkTls tls =
+                UplinkTls.create(
+                        config.tlsMode(),
+                        false,
+                        config.allowTls12(),
+                        chain,
+                        key,
+                        UplinkPki.readCertificates(config.caCert()));
+        this.sender = new UplinkSender(config, outbox, tls);
+        this.current = new ArrayList<>(config.batchMaxPoints());
+        this.sealerThread = new Thread(this::sealLoop, "uplink-sealer");
+        this.senderThread = new Thread(sender, "uplink-sender");
+        this.lingerThread = new Thread(this::lingerLoop, "uplink-linger");
+        for (Thread t : List.of(sealerThread, senderThread, lingerThread)) {
+            t.setDaemon(true);
+        }
+    }
+
+    /** Opens the outbox, draws a fresh epoch and DEK, and starts sealing and sending. */
+    public static Uplink start(UplinkConfig config) throws Exception {
+        Uplink u = new Uplink(config);
+        u.sealerThread.start();
+        u.senderThread.start();
+        u.lingerThread.start();
+        Outbox.Stats s = u.outbox.stats();
+        LOG.log(
+                Level.INFO,
+                "uplink for gateway {0} started: epoch {1}, {2} batches ({3} points) waiting in the"
+                        + " outbox, receiver {4}:{5} ({6} TLS)",
+                u.gatewayId,
+                Long.toUnsignedString(u.sealer.epoch(), 16),
+                s.batches(),
+                s.points(),
+                config.host(),
+                String.valueOf(config.port()),
+                config.tlsMode());
+        return u;
+    }
+
+    /** Where sessions deliver points. Blocks under the BLOCK policy when the outbox is full. */
+    public PointSink sink() {
+        return this::accept;
+    }
+
+    private void accept(List<Point> batch) {
+        if (stopping) {
+            throw new IllegalStateException("uplink stopped; points not accepted");
+        }
+        Throwable f = sealerFailure;
+        if (f != null) {
+            throw new IllegalStateException("uplink outbox failed: " + f.getMessage(), f);
+        }
+        List<Point> full = null;
+        synchronized (batchLock) {
+            for (Point p : batch) {
+                if (current.isEmpty()) {
+                    currentSince = System.nanoTime();
+                }
+                current.add(p);
+                if (current.size() >= config.batchMaxPoints()) {
+                    if (full == null) {
+                        full = current;
+                    } else {
+                        handOff(full);
+                        full = current;
+                    }
+                    current = new ArrayList<>(config.batchMaxPoints());
+                }
+            }
+            accepted.addAndGet(batch.size());
+            if (full != null) {
+                handOff(full);
+            }
+        }
+    }
+
+    private void handOff(List<Point> points) {
+        try {
+            sealQueue.put(points);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the outbox was full", e);
+        }
+    }
+
+    private void lingerLoop() {
+        long lingerNs = config.linger().toNanos();
+        while (!stopping) {
+            try {
+                Thread.sleep(Math.max(5, config.linger().toMillis() / 2));
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (batchLock) {
+                if (!current.isEmpty() && System.nanoTime() - currentSince >= lingerNs) {
+                    List<Point> b = current;
+                    current = new ArrayList<>(config.batchMaxPoints());
+                    handOff(b);
+                }
+            }
+        }
+    }
+
+    /** Seals and commits everything accepted so far; returns when it is durable in the outbox. */
+    public void flush() throws InterruptedException {
+        long ticket;
+        synchronized (flushLock) {
+            ticket = ++flushRequested;
+        }
+        synchronized (batchLock) {
+            List<Point> b = current;
+            current = new ArrayList<>(config.batchMaxPoints());
+            if (!b.isEmpty()) {
+                handOff(b);
+            }
+            handOff(FLUSH);
+        }
+        synchronized (flushLock) {
+            while (flushDone < ticket) {
+                if (sealerFailure != null) {
+                    throw new IllegalStateException("uplink outbox failed", sealerFailure);
+                }
+                flushLock.wait(100);
+            }
+        }
+    }
+
+    private void sealLoop() {
+        while (true) {
+            List<Point> points;
+            try {
+                points = sealQueue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (points == null) {
+                if (stopping) {
+                    return;
+                }
+                continue;
+            }
+            if (points == FLUSH) {
+                synchronized (flushLock) {
+                    flushDone++;
+                    flushLock.notifyAll();
+                }
+                continue;
+            }
+            try {
+                seal(points);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                sealerFailure = e;
+                LOG.log(
+                        Level.ERROR,
+                        "uplink cannot store sealed batches; collection stops: {0}",
+                        e.toString());
+                return;
+            }
+        }
+    }
+
+    private void seal(List<Point> points) throws Exception {
+        long now = System.currentTimeMillis();
+        if (sealer.batchesInEpoch() >= config.rotateAfterBatches()
+                || now - epochStartedMs >= config.rotateAfter().toMillis()) {
+            sealer.newEpoch();
+            seq = 0;
+            epochStartedMs = now;
+            LOG.log(
+                    Level.INFO,
+                    "uplink rotated to epoch {0}",
+                    Long.toUnsignedString(sealer.epoch(), 16));
+        }
+        byte[] plain = PointBatch.encode(points);
+        boolean deflate = config.deflateLevel() > 0;
+        byte[] payload = deflate ? PointBatch.deflate(plain, config.deflateLevel()) : plain;
+        long s = ++seq;
+        byte[] env = sealer.seal(s, now, payload, deflate);
+        outbox.append(sealer.epoch(), s, points.size(), now, env);
+        sealed.incrementAndGet();
+        committed.addAndGet(points.size());
+        sender.wakeup();
+    }
+
+    /** The outbox (e.g. for operators to inspect quarantined batches). */
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    public String gatewayId() {
+        return gatewayId;
+    }
+
+    public Status status() {
+        Outbox.Stats s;
+        try {
+            s = outbox.stats();
+        } catch (Exception e) {
+            s = null;
+        }
+        return new Status(
+                gatewayId,
+                Long.toUnsignedString(sealer.epoch(), 16),
+                sender.connected(),
+                accepted.get(),
+                committed.get(),
+                sealed.get(),
+                sender.ackedBatches.get(),
+                sender.ackedPoints.get(),
+                sender.duplicates.get(),
+                sender.rejected.get(),
+                sender.connects.get(),
+                s,
+                sealerFailure != null ? sealerFailure.toString() : sender.lastError);
+    }
+
+    /** Send-to-ACK latencies of recent batches in microseconds (for the benchmark). */
+    public long[] ackLatenciesMicros() {
+        return sender.latencies();
+    }
+
+    /** Waits until the outbox is empty (everything acknowledged or quarantined). */
+    public boolean awaitDrained(java.time.Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (outbox.stats().batches() == 0 && sealQueue.isEmpty()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /**
+     * Flushes the current batch to the outbox, stops sending and closes the outbox. Unsent batches
+     * stay in the outbox for the next start.
+     */
+    public void stop() {
+        if (stopping) {
+            return;
+        }
+        try {
+            if (sealerFailure == null) {
+                flush();
+            }
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "uplink stop: final flush failed: {0}", e.toString());
+        }
+        stopping = true;
+        sender.stop();
+        lingerThread.interrupt();
+        try {
+            sealerThread.join(5000);
+            senderThread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.shutdown();
+        try {
+            outbox.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "uplink stop: closing the outbox failed: {0}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
