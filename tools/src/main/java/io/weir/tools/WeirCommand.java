@@ -1,5 +1,6 @@
 package io.weir.tools;
 
+import io.weir.tools.replay.ReplayCommand;
 import io.weir.tools.sim.SimCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Spec;
         },
         // Subcommands: one line each, in the order `weir --help` lists them. Add new commands here.
         subcommands = {
+            ReplayCommand.class,
             SimCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -1,0 +1,195 @@
+package io.weir.tools.replay;
+
+import io.weir.abi.AbiError;
+import io.weir.host.driver.DriverException;
+import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverRecord;
+import io.weir.host.driver.DriverTrapped;
+import io.weir.host.driver.FrameLength;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Replay's driver calls on the host runtime: one instance serves every device while the driver
+ * accepts several (ABI.md §2 rule 6); a driver that refuses a second device handle gets an instance
+ * per device. An instance that traps is thrown away and its devices are reopened on a fresh one
+ * (ABI.md §9); the call that trapped is reported as failed.
+ */
+public final class HostReplayDriver implements ReplayDriver {
+    private final DriverModule module;
+    private final Map<Integer, DriverInstance> instanceOf = new HashMap<>();
+    private final Map<Integer, String> configOf = new HashMap<>();
+    private final List<DriverInstance> instances = new ArrayList<>();
+    private boolean onePerInstance;
+    private int nextDev;
+    private int traps;
+
+    public HostReplayDriver(DriverModule module) {
+        this.module = module;
+    }
+
+    /** Number of traps met (each cost one instance). */
+    public int traps() {
+        return traps;
+    }
+
+    @Override
+    public int open(String config) {
+        int dev = nextDev++;
+        DriverInstance inst =
+                onePerInstance || instances.isEmpty()
+                        ? fresh(dev)
+                        : instances.get(instances.size() - 1);
+        try {
+            inst.open(dev, config, System.currentTimeMillis() * 1000L);
+        } catch (DriverException e) {
+            if (e.error() == AbiError.E_UNSUPPORTED && !onePerInstance) {
+                // ABI.md §2 rule 6: a one-device driver refuses a second handle.
+                onePerInstance = true;
+                inst = fresh(dev);
+                try {
+                    inst.open(dev, config, System.currentTimeMillis() * 1000L);
+                } catch (DriverException again) {
+                    throw new IllegalStateException(
+                            "driver "
+                                    + module.label()
+                                    + " refused device config \""
+                                    + config.strip()
+                                    + "\": "
+                                    + again.getMessage(),
+                            again);
+                }
+            } else {
+                throw new IllegalStateException(
+                        "driver "
+                                + module.label()
+                                + " refused device config \""
+                                + config.strip()
+                                + "\": "
+                                + e.getMessage(),
+                        e);
+            }
+        }
+        instanceOf.put(dev, inst);
+        configOf.put(dev, config);
+        return dev;
+    }
+
+    private DriverInstance fresh(int forDev) {
+        DriverInstance inst = module.instantiate(module.label() + "/replay-" + forDev);
+        instances.add(inst);
+        return inst;
+    }
+
+    @Override
+    public Framing frameLen(int dev, byte[] rx, int len) {
+        DriverInstance inst = instanceOf.get(dev);
+        int n = Math.min(len, inst.rxCapacity());
+        try {
+            FrameLength f = inst.frameLen(dev, rx, 0, n);
+            return switch (f.kind()) {
+                case COMPLETE -> new Framing(f.length(), 0);
+                case NEED_MORE ->
+                        n < len
+                                // More bytes are buffered than rx holds and still no frame: the
+                                // frame
+                                // would be longer than rx_cap, which §7.2 calls garbage.
+                                ? new Framing(AbiError.E_RESYNC.code(), 1)
+                                : new Framing(0, 0);
+                case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
+            };
+        } catch (DriverException e) {
+            return new Framing(e.code(), 0);
+        } catch (DriverTrapped e) {
+            recover(dev, e);
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
+    }
+
+    @Override
+    public Outcome observe(int dev, byte[] request) {
+        try {
+            instanceOf.get(dev).observe(dev, request);
+            return new Outcome(0, List.of(), null);
+        } catch (DriverException e) {
+            return new Outcome(e.code(), List.of(), e.driverText());
+        } catch (DriverTrapped e) {
+            return new Outcome(AbiError.E_INTERNAL.code(), List.of(), recover(dev, e));
+        }
+    }
+
+    @Override
+    public Outcome onFrame(int dev, byte[] response, long nowUs) {
+        DriverInstance inst = instanceOf.get(dev);
+        try {
+            List<DriverRecord> records = inst.onFrame(dev, response, 0, response.length, nowUs);
+            String error = null;
+            for (DriverRecord r : records) {
+                if (!r.good()) {
+                    // §7.8: the text of the last bad record produced for dev.
+                    error = inst.lastError(dev);
+                    break;
+                }
+            }
+            List<Decoded> decoded = new ArrayList<>(records.size());
+            for (DriverRecord r : records) {
+                decoded.add(
+                        new Decoded(
+                                r.named() ? r.name() : "#" + r.point(),
+                                r.value(),
+                                r.quality(),
+                                Math.floorDiv(r.tsUs(), 1000L),
+                                r.good()
+                                        ? null
+                                        : (error == null || error.isEmpty() ? null : error)));
+            }
+            return new Outcome(records.size(), decoded, null);
+        } catch (DriverException e) {
+            return new Outcome(e.code(), List.of(), e.driverText());
+        } catch (DriverTrapped e) {
+            return new Outcome(AbiError.E_INTERNAL.code(), List.of(), recover(dev, e));
+        }
+    }
+
+    /**
+     * Replaces a trapped instance and reopens its devices; returns the trap text for the report.
+     */
+    private String recover(int dev, DriverTrapped trap) {
+        traps++;
+        DriverInstance dead = instanceOf.get(dev);
+        instances.remove(dead);
+        DriverInstance replacement = fresh(dev);
+        for (Map.Entry<Integer, DriverInstance> e : instanceOf.entrySet()) {
+            if (e.getValue() == dead) {
+                try {
+                    replacement.open(
+                            e.getKey(),
+                            configOf.get(e.getKey()),
+                            System.currentTimeMillis() * 1000L);
+                    e.setValue(replacement);
+                } catch (DriverException ex) {
+                    throw new IllegalStateException(
+                            "driver "
+                                    + module.label()
+                                    + " trapped and then refused to reopen device "
+                                    + e.getKey()
+                                    + ": "
+                                    + ex.getMessage(),
+                            ex);
+                }
+            }
+        }
+        return "driver trapped (instance replaced): " + trap.getMessage();
+    }
+
+    @Override
+    public void close() {
+        for (DriverInstance i : instances) {
+            i.close();
+        }
+        instances.clear();
+    }
+}
