@@ -62,8 +62,7 @@ impl Params {
     where
         T::Err: Display,
     {
-        self.parse(key)?
-            .ok_or_else(|| Error::Config(format!("{}: missing key \"{key}\"", self.what)))
+        self.parse(key)?.ok_or_else(|| Error::Config(format!("{}: missing key \"{key}\"", self.what)))
     }
 
     /// An integer key that must lie in `min..=max`.
@@ -71,15 +70,10 @@ impl Params {
         let v = match (self.parse::<i64>(key)?, default) {
             (Some(v), _) => v,
             (None, Some(d)) => return Ok(d),
-            (None, None) => {
-                return Err(Error::Config(format!("{}: missing key \"{key}\"", self.what)))
-            }
+            (None, None) => return Err(Error::Config(format!("{}: missing key \"{key}\"", self.what))),
         };
         if v < min || v > max {
-            return Err(Error::Config(format!(
-                "{}: {key}={v} is out of range {min}..={max}",
-                self.what
-            )));
+            return Err(Error::Config(format!("{}: {key}={v} is out of range {min}..={max}", self.what)));
         }
         Ok(v)
     }
@@ -151,14 +145,10 @@ impl Config {
             for word in words {
                 let (key, value) = match word.split_once('=') {
                     Some((k, v)) => (k, v),
-                    None => {
-                        return Err(Error::Config(format!(
-                            "{what}: \"{word}\" is not a key=value pair"
-                        )))
-                    }
+                    None => return Err(Error::Config(format!("{what}: \"{word}\" is not a key=value pair"))),
                 };
-                let key_ok = !key.is_empty()
-                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+                let key_ok =
+                    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
                 if !key_ok {
                     return Err(Error::Config(format!("{what}: invalid key \"{key}\"")));
                 }
@@ -251,6 +241,11 @@ mod tests {
             c.device.int_in("unit", Some(1), 0, 255).unwrap_err().message(),
             "device: unit=300 is out of range 0..=255"
         );
-        assert!(c.device.parse::<u8>("t").unwrap_err().message().contains("invalid value \"x\" for key \"t\""));
+        assert!(c
+            .device
+            .parse::<u8>("t")
+            .unwrap_err()
+            .message()
+            .contains("invalid value \"x\" for key \"t\""));
     }
 }

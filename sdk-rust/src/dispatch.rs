@@ -387,7 +387,9 @@ impl<D: Driver> Instance<D> {
             let blob_ref = || {
                 let (off, len) = ((bits & 0xffff_ffff) as usize, (bits >> 32) as usize);
                 if off.checked_add(len).map_or(true, |end| end > CFG_CAP) {
-                    Err(Error::Inval(format!("write value at cfg[{off}..+{len}] is outside cfg ({CFG_CAP} bytes)")))
+                    Err(Error::Inval(format!(
+                        "write value at cfg[{off}..+{len}] is outside cfg ({CFG_CAP} bytes)"
+                    )))
                 } else {
                     Ok((off, len))
                 }
@@ -405,9 +407,10 @@ impl<D: Driver> Instance<D> {
                 x if x == abi::VT_F64 as i32 => Value::F64(f64::from_bits(bits)),
                 x if x == abi::VT_STR as i32 => {
                     let (off, len) = blob_ref()?;
-                    Value::Str(std::str::from_utf8(&cfg[off..off + len]).map_err(|e| {
-                        Error::Inval(format!("STR write value is not UTF-8: {e}"))
-                    })?)
+                    Value::Str(
+                        std::str::from_utf8(&cfg[off..off + len])
+                            .map_err(|e| Error::Inval(format!("STR write value is not UTF-8: {e}")))?,
+                    )
                 }
                 x if x == abi::VT_BYTES as i32 => {
                     let (off, len) = blob_ref()?;

@@ -119,7 +119,14 @@ impl<'a> Out<'a> {
         Ok(start as u32)
     }
 
-    fn push(&mut self, point: u32, flags: u8, value: Value, quality: Quality, ts_us: i64) -> Result<(), Error> {
+    fn push(
+        &mut self,
+        point: u32,
+        flags: u8,
+        value: Value,
+        quality: Quality,
+        ts_us: i64,
+    ) -> Result<(), Error> {
         let at = self.count * abi::RECORD_SIZE;
         if at + abi::RECORD_SIZE > self.out.len() {
             return Err(Error::NoSpace(format!(

@@ -23,8 +23,8 @@ mod stub {
     use std::cell::RefCell;
 
     thread_local! {
-        static LOG: RefCell<Vec<(i32, String)>> = RefCell::new(Vec::new());
-        static PANICS: RefCell<Vec<String>> = RefCell::new(Vec::new());
+        static LOG: RefCell<Vec<(i32, String)>> = const { RefCell::new(Vec::new()) };
+        static PANICS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     }
 
     // A wasm32 (ptr, len) pair cannot address native memory, so the raw stubs record only the

@@ -122,7 +122,10 @@ fn records_round_trip_through_out_and_blob() {
     assert_eq!(records.len(), 3);
     assert_eq!(records[0].value, RecordValue::Bytes(vec![1, 2, 3]));
     assert_eq!(records[1].value, RecordValue::Str("ü".into()));
-    assert_eq!((records[1].flags, records[1].ts_us, records[1].quality), (abi::FLAG_DEVICE_TS, NOW - 5, Quality::UNCERTAIN));
+    assert_eq!(
+        (records[1].flags, records[1].ts_us, records[1].quality),
+        (abi::FLAG_DEVICE_TS, NOW - 5, Quality::UNCERTAIN)
+    );
     assert_eq!((records[2].name.as_deref(), &records[2].value), (Some("x/1"), &RecordValue::I64(-3)));
     // err holds at most its capacity, cut on a character boundary.
     let err = h.last_error(0).unwrap();
@@ -136,7 +139,10 @@ fn framing_answers_are_checked() {
     let mut h = host("device framing=huge\n");
     assert_eq!(h.frame_len(0, &[1]).unwrap(), Framing::Resync { skip: 1 });
     assert!(h.last_error(0).unwrap().contains("exceeds rx capacity"));
-    assert_eq!(host("device framing=skip-many\n").frame_len(0, &[1, 2]).unwrap(), Framing::Resync { skip: 2 });
+    assert_eq!(
+        host("device framing=skip-many\n").frame_len(0, &[1, 2]).unwrap(),
+        Framing::Resync { skip: 2 }
+    );
     assert_eq!(host("device\n").frame_len(0, &[9; 5]).unwrap(), Framing::Complete(5));
 }
 

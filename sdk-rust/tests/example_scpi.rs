@@ -8,7 +8,8 @@ use weir_sdk::testing::{assert_vector_file, Host};
 
 #[test]
 fn scpi_example_passes_its_vectors() {
-    let passed = assert_vector_file::<scpi::Scpi>(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scpi.vectors.json"));
+    let passed =
+        assert_vector_file::<scpi::Scpi>(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scpi.vectors.json"));
     assert_eq!(passed, 3);
 }
 
@@ -40,7 +41,15 @@ fn harness_reports_vector_step_and_values() {
     std::fs::remove_file(&path).unwrap();
     assert!(report.passed.is_empty());
     assert_eq!(report.failures.len(), 3, "{:#?}", report.failures);
-    assert!(report.failures[0].contains("vector 0 \"wrong value\": step 0 (poll): request bytes differ"), "{}", report.failures[0]);
-    assert!(report.failures[1].contains("expected: \"513f0b\"\n  actual:   \"513f0a\""), "{}", report.failures[1]);
+    assert!(
+        report.failures[0].contains("vector 0 \"wrong value\": step 0 (poll): request bytes differ"),
+        "{}",
+        report.failures[0]
+    );
+    assert!(
+        report.failures[1].contains("expected: \"513f0b\"\n  actual:   \"513f0a\""),
+        "{}",
+        report.failures[1]
+    );
     assert!(report.failures[2].contains("step 0 (pol): unknown call \"pol\""), "{}", report.failures[2]);
 }

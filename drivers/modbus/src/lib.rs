@@ -102,7 +102,15 @@ impl Modbus {
         }
     }
 
-    fn decode_read(&self, area: Area, start: u16, quantity: u16, points: &[u32], data: &[u8], out: &mut Out) -> Result<(), Error> {
+    fn decode_read(
+        &self,
+        area: Area,
+        start: u16,
+        quantity: u16,
+        points: &[u32],
+        data: &[u8],
+        out: &mut Out,
+    ) -> Result<(), Error> {
         if points.is_empty() {
             // Discovery mode: one named record per item the request asked for (its quantity,
             // not the padding bits of the last byte, AP §6.1: "remaining bits ... padded").
@@ -120,11 +128,8 @@ impl Modbus {
         for &index in points {
             let p = &self.points[index as usize];
             let at = (p.address - start) as usize;
-            let value = if area.is_bits() {
-                Value::Bool(bit(data, at))
-            } else {
-                decode_registers(p, data, at)
-            };
+            let value =
+                if area.is_bits() { Value::Bool(bit(data, at)) } else { decode_registers(p, data, at) };
             out.record(index, value, Quality::GOOD)?;
         }
         Ok(())
@@ -177,7 +182,10 @@ impl Modbus {
         let int_in = |min: f64, max: f64| -> Result<i128, Error> {
             let r = raw.round();
             if r < min || r > max {
-                Err(bad(format!("value {number} is outside the range of {} ({min}..={max})", point.ty.name())))
+                Err(bad(format!(
+                    "value {number} is outside the range of {} ({min}..={max})",
+                    point.ty.name()
+                )))
             } else {
                 Ok(r as i128)
             }
@@ -284,7 +292,8 @@ impl Driver for Modbus {
         let mut pdu = [plan.area.read_function(), 0, 0, 0, 0];
         pdu[1..3].copy_from_slice(&plan.start.to_be_bytes());
         pdu[3..5].copy_from_slice(&plan.quantity.to_be_bytes());
-        let asked = Asked::Read { area: plan.area, start: plan.start, quantity: plan.quantity, points: plan.points };
+        let asked =
+            Asked::Read { area: plan.area, start: plan.start, quantity: plan.quantity, points: plan.points };
         self.start_request(tx, &pdu, asked).map(Some)
     }
 
@@ -325,11 +334,7 @@ impl Driver for Modbus {
             }
             let e = adu.pdu[1];
             self.outstanding = None;
-            out.set_last_error(format!(
-                "exception {e} ({}) to {}",
-                mbap::exception_name(e),
-                req.describe()
-            ));
+            out.set_last_error(format!("exception {e} ({}) to {}", mbap::exception_name(e), req.describe()));
             return self.bad_records(out, &req.asked, Value::U64(e as u64), Quality::BAD_DEVICE);
         }
         if code != f {
@@ -341,7 +346,8 @@ impl Driver for Modbus {
         match &req.asked {
             Asked::Read { area, start, quantity, points } => {
                 // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉.
-                let expected = if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
+                let expected =
+                    if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
                 if adu.pdu.len() < 2 {
                     return Err(Error::Proto(format!("FC{f} response has no byte count")));
                 }
@@ -362,7 +368,8 @@ impl Driver for Modbus {
             Asked::Write { start, echo, .. } => {
                 // AP §6.5/6.6: the normal response echoes the request; §6.12: FC16 returns the
                 // starting address and quantity of registers written.
-                let want: Vec<u8> = [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
+                let want: Vec<u8> =
+                    [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
                 if adu.pdu != want.as_slice() {
                     return Err(Error::Proto(format!(
                         "FC{f} response {} does not echo the request {}",
@@ -391,7 +398,9 @@ impl Driver for Modbus {
         let area = match Area::of_read_function(f) {
             Some(a) => a,
             None if f & 0x80 != 0 => {
-                return Err(Error::Proto(format!("recorded frame has function code {f:#04x}: an exception response, not a request")))
+                return Err(Error::Proto(format!(
+                    "recorded frame has function code {f:#04x}: an exception response, not a request"
+                )))
             }
             None => {
                 return Err(Error::Unsupported(format!(
@@ -435,11 +444,9 @@ impl Driver for Modbus {
     }
 
     fn write(&mut self, point: u32, value: Value, tx: &mut Tx, _now_us: i64) -> Result<Request, Error> {
-        let p = self
-            .points
-            .get(point as usize)
-            .cloned()
-            .ok_or_else(|| Error::Inval(format!("point {point} is not in the point map ({} points)", self.points.len())))?;
+        let p = self.points.get(point as usize).cloned().ok_or_else(|| {
+            Error::Inval(format!("point {point} is not in the point map ({} points)", self.points.len()))
+        })?;
         if matches!(p.area, Area::Discrete | Area::Input) {
             return Err(Error::Unsupported(format!("point {point}: area {} is read-only", p.area.name())));
         }

@@ -128,15 +128,11 @@ impl Point {
         let address = p.int_in("address", None, 0, 65535)? as u16;
         let default_type = if area.is_bits() { "bool" } else { "u16" };
         let ty_name = p.get("type").unwrap_or(default_type).to_string();
-        let ty = PointType::NAMES
-            .iter()
-            .find(|(n, _)| *n == ty_name)
-            .map(|(_, t)| *t)
-            .ok_or_else(|| {
-                p.error(format!(
-                    "unknown type \"{ty_name}\" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)"
-                ))
-            })?;
+        let ty = PointType::NAMES.iter().find(|(n, _)| *n == ty_name).map(|(_, t)| *t).ok_or_else(|| {
+            p.error(format!(
+                "unknown type \"{ty_name}\" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)"
+            ))
+        })?;
         let order = match p.get("order") {
             None => WordOrder::ABCD,
             Some(o) => o.parse::<WordOrder>().map_err(|e| p.error(e))?,
@@ -163,7 +159,9 @@ impl Point {
             }
             for key in ["order", "bit", "scale", "offset"] {
                 if p.get(key).is_some() {
-                    return Err(p.error(format!("key \"{key}\" does not apply to a bit in area {}", area.name())));
+                    return Err(
+                        p.error(format!("key \"{key}\" does not apply to a bit in area {}", area.name()))
+                    );
                 }
             }
         } else if ty == PointType::Bool {
@@ -183,10 +181,7 @@ impl Point {
         }
         let point = Point { index, area, address, ty, order, bit, scale, offset };
         if point.end() > 65536 {
-            return Err(p.error(format!(
-                "type {} at address {address} runs past register 65535",
-                ty.name()
-            )));
+            return Err(p.error(format!("type {} at address {address} runs past register 65535", ty.name())));
         }
         Ok(point)
     }

@@ -133,7 +133,9 @@ mod tests {
 
     #[test]
     fn parse_checks_header() {
-        assert!(parse(&[0, 1, 0, 0, 0, 5, 1, 3, 2, 0]).unwrap_err().contains("says 5 bytes follow, the frame has 4"));
+        assert!(parse(&[0, 1, 0, 0, 0, 5, 1, 3, 2, 0])
+            .unwrap_err()
+            .contains("says 5 bytes follow, the frame has 4"));
         assert!(parse(&[0, 1, 0, 0, 0, 1, 1]).unwrap_err().contains("shorter"));
         let adu = parse(&[0, 9, 0, 0, 0, 3, 7, 0x83, 2]).unwrap();
         assert_eq!((adu.transaction, adu.unit, adu.pdu), (9, 7, &[0x83u8, 2][..]));

@@ -18,34 +18,66 @@ fn open_error(config: &str) -> String {
 
 #[test]
 fn config_errors_name_line_and_key() {
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=f33\n"),
-        "point 0: unknown type \"f33\" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1\npoint 1 area=holding address=2 adress=3\n"),
-        "point 1: unknown key \"adress\"");
-    assert_eq!(open_error("device\npoint 0 area=register address=1\n"),
-        "point 0: unknown area \"register\" (expected coil, discrete, holding or input)");
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 type=f33\n"),
+        "point 0: unknown type \"f33\" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1\npoint 1 area=holding address=2 adress=3\n"),
+        "point 1: unknown key \"adress\""
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=register address=1\n"),
+        "point 0: unknown area \"register\" (expected coil, discrete, holding or input)"
+    );
     assert_eq!(open_error("device\npoint 0 area=holding\n"), "point 0: missing key \"address\"");
-    assert_eq!(open_error("device\npoint 0 area=holding address=65536\n"), "point 0: address=65536 is out of range 0..=65535");
-    assert_eq!(open_error("device\npoint 0 area=holding address=65535 type=f32\n"),
-        "point 0: type f32 at address 65535 runs past register 65535");
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=65536\n"),
+        "point 0: address=65536 is out of range 0..=65535"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=65535 type=f32\n"),
+        "point 0: type f32 at address 65535 runs past register 65535"
+    );
     assert_eq!(open_error("device unit=256\n"), "device: unit=256 is out of range 0..=255");
     assert_eq!(open_error("device max_registers=126\n"), "device: max_registers=126 is out of range 1..=125");
     assert_eq!(open_error("device max_bits=2001\n"), "device: max_bits=2001 is out of range 1..=2000");
-    assert_eq!(open_error("device\npoint 0 area=coil address=1 type=u16\n"),
-        "point 0: type \"u16\" in area coil: coils and discrete inputs are single bits, use type=bool");
-    assert_eq!(open_error("device\npoint 0 area=coil address=1 scale=2\n"),
-        "point 0: key \"scale\" does not apply to a bit in area coil");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=bool\n"),
-        "point 0: type bool in area holding needs bit=0..15 (which bit of the register)");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=bool bit=16\n"), "point 0: bit=16 is out of range 0..=15");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 bit=2\n"), "point 0: key \"bit\" applies only to type=bool");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 type=u32 order=ADCB\n"),
-        "point 0: unknown byte order \"ADCB\" (expected ABCD, CDAB, BADC or DCBA)");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 scale=x\n"),
-        "point 0: invalid value \"x\" for key \"scale\": invalid float literal");
-    assert_eq!(open_error("device\npoint 0 area=holding address=1 scale=inf\n"), "point 0: scale must be a finite number");
-    assert_eq!(open_error("device max_registers=3\npoint 0 area=holding address=1 type=f64\n"),
-        "point 0: type f64 needs 4 registers, more than max_registers=3");
+    assert_eq!(
+        open_error("device\npoint 0 area=coil address=1 type=u16\n"),
+        "point 0: type \"u16\" in area coil: coils and discrete inputs are single bits, use type=bool"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=coil address=1 scale=2\n"),
+        "point 0: key \"scale\" does not apply to a bit in area coil"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 type=bool\n"),
+        "point 0: type bool in area holding needs bit=0..15 (which bit of the register)"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 type=bool bit=16\n"),
+        "point 0: bit=16 is out of range 0..=15"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 bit=2\n"),
+        "point 0: key \"bit\" applies only to type=bool"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 type=u32 order=ADCB\n"),
+        "point 0: unknown byte order \"ADCB\" (expected ABCD, CDAB, BADC or DCBA)"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 scale=x\n"),
+        "point 0: invalid value \"x\" for key \"scale\": invalid float literal"
+    );
+    assert_eq!(
+        open_error("device\npoint 0 area=holding address=1 scale=inf\n"),
+        "point 0: scale must be a finite number"
+    );
+    assert_eq!(
+        open_error("device max_registers=3\npoint 0 area=holding address=1 type=f64\n"),
+        "point 0: type f64 needs 4 registers, more than max_registers=3"
+    );
     assert_eq!(open_error("device unti=1\n"), "device: unknown key \"unti\"");
 }
 

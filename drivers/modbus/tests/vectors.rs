@@ -8,7 +8,8 @@ macro_rules! vector_file {
     ($test:ident, $file:literal) => {
         #[test]
         fn $test() {
-            let passed = assert_vector_file::<Modbus>(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/", $file));
+            let passed =
+                assert_vector_file::<Modbus>(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/", $file));
             assert!(passed > 0, "{} holds no vectors", $file);
         }
     };
@@ -26,7 +27,16 @@ vector_file!(corpus, "corpus.json");
 /// Every file in vectors/ is listed above, so a new file cannot be silently skipped.
 #[test]
 fn every_vector_file_is_run() {
-    let listed = ["batching.json", "corpus.json", "exceptions.json", "framing.json", "observe.json", "requests.json", "types.json", "writes.json"];
+    let listed = [
+        "batching.json",
+        "corpus.json",
+        "exceptions.json",
+        "framing.json",
+        "observe.json",
+        "requests.json",
+        "types.json",
+        "writes.json",
+    ];
     let mut found: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -146,7 +146,8 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, String> {
     (0..s.len())
         .step_by(2)
         .map(|i| {
-            u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("invalid hex \"{}\" at {i}", &s[i..i + 2]))
+            u8::from_str_radix(&s[i..i + 2], 16)
+                .map_err(|_| format!("invalid hex \"{}\" at {i}", &s[i..i + 2]))
         })
         .collect()
 }
@@ -174,7 +175,15 @@ impl<D: Driver> Host<D> {
         };
         let regions = [region(0), region(1), region(2), region(3), region(4), region(5), region(6)];
         let names = ["cfg", "rx", "tx", "out", "blob", "state", "err"];
-        let mins = [abi::MIN_CFG_CAP, abi::MIN_RX_CAP, abi::MIN_TX_CAP, abi::MIN_OUT_CAP, abi::MIN_BLOB_CAP, 0, abi::MIN_ERR_CAP];
+        let mins = [
+            abi::MIN_CFG_CAP,
+            abi::MIN_RX_CAP,
+            abi::MIN_TX_CAP,
+            abi::MIN_OUT_CAP,
+            abi::MIN_BLOB_CAP,
+            0,
+            abi::MIN_ERR_CAP,
+        ];
         let mut spans = vec![(at, at + abi::LAYOUT_SIZE + abi::META_SIZE, "layout+meta")];
         for ((r, name), min) in regions.iter().zip(names).zip(mins) {
             if r.cap < min {
@@ -219,7 +228,10 @@ impl<D: Driver> Host<D> {
 
     fn put(&mut self, r: Region, bytes: &[u8]) -> Result<(), Failure> {
         if bytes.len() > r.cap {
-            return Err(Failure { code: abi::E_INVAL, last_error: format!("harness: {} bytes exceed the region ({})", bytes.len(), r.cap) });
+            return Err(Failure {
+                code: abi::E_INVAL,
+                last_error: format!("harness: {} bytes exceed the region ({})", bytes.len(), r.cap),
+            });
         }
         self.inst.memory()[r.at..r.at + bytes.len()].copy_from_slice(bytes);
         Ok(())
@@ -274,7 +286,10 @@ impl<D: Driver> Host<D> {
             return Err(self.fail(dev, n));
         }
         if n as usize > self.tx.cap {
-            return Err(Failure { code: abi::E_INTERNAL, last_error: format!("harness: returned length {n} exceeds tx") });
+            return Err(Failure {
+                code: abi::E_INTERNAL,
+                last_error: format!("harness: returned length {n} exceeds tx"),
+            });
         }
         if n == 0 {
             return Ok(None);
@@ -290,11 +305,20 @@ impl<D: Driver> Host<D> {
     }
 
     /// `weir_write` of a raw (vtype, value) pair.
-    pub fn write(&mut self, dev: i32, point: i32, vtype: u8, value: i64, now_us: i64) -> Result<Sent, Failure> {
+    pub fn write(
+        &mut self,
+        dev: i32,
+        point: i32,
+        vtype: u8,
+        value: i64,
+        now_us: i64,
+    ) -> Result<Sent, Failure> {
         let n = self.inst.write(dev, point, vtype as i32, value, now_us);
         match self.sent(dev, n)? {
             Some(s) => Ok(s),
-            None => Err(Failure { code: abi::E_INTERNAL, last_error: "harness: write returned 0 bytes".into() }),
+            None => {
+                Err(Failure { code: abi::E_INTERNAL, last_error: "harness: write returned 0 bytes".into() })
+            }
         }
     }
 
@@ -316,7 +340,10 @@ impl<D: Driver> Host<D> {
         }
         let n = n as usize;
         if n * abi::RECORD_SIZE > self.out.cap {
-            return Err(Failure { code: abi::E_INTERNAL, last_error: format!("harness: {n} records exceed out") });
+            return Err(Failure {
+                code: abi::E_INTERNAL,
+                last_error: format!("harness: {n} records exceed out"),
+            });
         }
         let blob_used = self.meta(16) as usize;
         let out = self.read(self.out, n * abi::RECORD_SIZE);
@@ -461,7 +488,12 @@ pub fn assert_vector_file<D: Driver>(path: impl AsRef<Path>) -> usize {
     let report = run_vector_file::<D>(path);
     println!("{}: {} vectors passed, {} failed", report.file, report.passed.len(), report.failures.len());
     if !report.failures.is_empty() {
-        panic!("{} of {} vectors failed:\n{}", report.failures.len(), report.failures.len() + report.passed.len(), report.failures.join("\n\n"));
+        panic!(
+            "{} of {} vectors failed:\n{}",
+            report.failures.len(),
+            report.failures.len() + report.passed.len(),
+            report.failures.join("\n\n")
+        );
     }
     report.passed.len()
 }
@@ -547,7 +579,11 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
     let want_error = expected_error(step)?;
     match call {
         "poll" => {
-            check_keys(step, &["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"], "step")?;
+            check_keys(
+                step,
+                &["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"],
+                "step",
+            )?;
             if let Some(sent) = check_error(host.poll(dev, now), want_error)? {
                 let want = step.get("expect_hex").and_then(Json::as_str).ok_or("missing \"expect_hex\"")?;
                 let got = sent.as_ref().map(|s| to_hex(&s.bytes)).unwrap_or_default();
@@ -568,7 +604,11 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
             check_error(host.observe(dev, &bytes), want_error)?;
         }
         "frame_len" => {
-            check_keys(step, &["call", "hex", "expect_len", "expect_error", "expect_skip", "expect_last_error"], "step")?;
+            check_keys(
+                step,
+                &["call", "hex", "expect_len", "expect_error", "expect_skip", "expect_last_error"],
+                "step",
+            )?;
             let bytes = hex_field(step, "hex")?;
             let got = host.frame_len(dev, &bytes).map_err(|f| format!("call failed with {f}"))?;
             match (want_error, got) {
@@ -580,9 +620,14 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
                         }
                     }
                 }
-                (Some(code), got) => return Err(format!("expected {}, actual {got:?}", abi::error_name(code))),
+                (Some(code), got) => {
+                    return Err(format!("expected {}, actual {got:?}", abi::error_name(code)))
+                }
                 (None, got) => {
-                    let want = step.get("expect_len").and_then(Json::as_u64).ok_or("missing integer \"expect_len\"")?;
+                    let want = step
+                        .get("expect_len")
+                        .and_then(Json::as_u64)
+                        .ok_or("missing integer \"expect_len\"")?;
                     let got_len = match got {
                         Framing::Complete(n) => n as u64,
                         Framing::NeedMore { .. } => 0,
@@ -615,7 +660,11 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
             }
         }
         "write" => {
-            check_keys(step, &["call", "point", "type", "value", "expect_hex", "expect_error", "expect_last_error"], "step")?;
+            check_keys(
+                step,
+                &["call", "point", "type", "value", "expect_hex", "expect_error", "expect_last_error"],
+                "step",
+            )?;
             let point = step.get("point").and_then(Json::as_i64).ok_or("missing integer \"point\"")?;
             let ty = step.get("type").and_then(Json::as_str).ok_or("missing string \"type\"")?;
             let value = step.get("value").ok_or("missing \"value\"")?;
@@ -629,7 +678,9 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
             }
         }
         "" => return Err("missing \"call\"".into()),
-        other => return Err(format!("unknown call {other:?} (poll, observe, frame_len, frame, timeout, write)")),
+        other => {
+            return Err(format!("unknown call {other:?} (poll, observe, frame_len, frame, timeout, write)"))
+        }
     }
     if let Some(want) = step.get("expect_last_error") {
         let want = want.as_str().ok_or("\"expect_last_error\" must be a string")?;
@@ -652,7 +703,11 @@ fn encode_write_value(ty: &str, value: &Json) -> Result<(u8, i64), String> {
         "i64" => (abi::VT_I64, value.as_i64().ok_or_else(bad)?),
         "u64" => (abi::VT_U64, value.as_u64().ok_or_else(bad)? as i64),
         "f64" => (abi::VT_F64, value.as_f64().ok_or_else(bad)?.to_bits() as i64),
-        _ => return Err(format!("write type {ty:?} is not supported by the harness (null, bool, i64, u64, f64)")),
+        _ => {
+            return Err(format!(
+                "write type {ty:?} is not supported by the harness (null, bool, i64, u64, f64)"
+            ))
+        }
     })
 }
 
