@@ -208,7 +208,7 @@ export function parseConfig(text: string): DeviceConfig {
     for (let w = first; w < words.length; w++) {
       const word = words[w];
       if (word.length == 0) {
-        config.fail(target.label + ": two spaces in a row (pairs are separated by one space)");
+        config.fail(target.label + ": empty field (pairs are separated by exactly one space, no trailing space)");
         return config;
       }
       const eq = word.indexOf("=");

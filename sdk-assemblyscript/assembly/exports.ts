@@ -38,15 +38,22 @@ let errorCountBefore: i32 = 0;
 
 // The minimal runtime collects only when asked, and only with no managed references on the
 // stack. At the entry of an export the stack holds none of ours, so collecting there is safe.
-// Hosts call weir_gc between cycles (ABI §3.2); this bound keeps memory flat even if one does not.
-const CALLS_PER_COLLECT: i32 = 4096;
+// Hosts call weir_gc between cycles (ABI §3.2); without it, garbage would pile up until TLSF hits
+// the memory maximum and traps. So the SDK also collects at entry every CALLS_PER_COLLECT calls,
+// which bounds the garbage to what that many calls allocate, and after the heap had to grow.
+// (The runtime's allocation total is private to it, so calls stand in for bytes.)
+const CALLS_PER_COLLECT: i32 = 32;
 let callsSinceCollect: i32 = 0;
+let pagesAtCollect: i32 = 0;
+
+function collect(): void {
+  __collect();
+  callsSinceCollect = 0;
+  pagesAtCollect = memory.size();
+}
 
 function enter(): void {
-  if (++callsSinceCollect >= CALLS_PER_COLLECT) {
-    callsSinceCollect = 0;
-    __collect();
-  }
+  if (++callsSinceCollect >= CALLS_PER_COLLECT || memory.size() != pagesAtCollect) collect();
 }
 
 function newDriver(): Driver {
@@ -331,6 +338,5 @@ export function weir_last_error(dev: i32): i32 {
 
 /** ABI §3.2: the host calls this between cycles; the minimal runtime collects only here. */
 export function weir_gc(): void {
-  callsSinceCollect = 0;
-  __collect();
+  collect();
 }
