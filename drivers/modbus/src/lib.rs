@@ -279,6 +279,17 @@ impl Driver for Modbus {
     fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
         let (device, points) = map::parse(config)?;
         let plans = map::plan(&device, &points);
+        // Each response becomes one batch of records; overlapping points could make one request
+        // serve more points than `out` holds.
+        let max_records = weir_sdk::dispatch::OUT_CAP / weir_sdk::abi::RECORD_SIZE;
+        if let Some(p) = plans.iter().find(|p| p.points.len() > max_records) {
+            return Err(Error::Config(format!(
+                "FC{} request at {} serves {} points, more than the {max_records} records one response may give",
+                p.area.read_function(),
+                p.start,
+                p.points.len()
+            )));
+        }
         Ok(Modbus { device, points, plans, next_plan: 0, next_transaction: 1, outstanding: None })
     }
 

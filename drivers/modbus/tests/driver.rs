@@ -79,6 +79,11 @@ fn config_errors_name_line_and_key() {
         "point 0: type f64 needs 4 registers, more than max_registers=3"
     );
     assert_eq!(open_error("device unti=1\n"), "device: unknown key \"unti\"");
+    let crowded: String = (0..2049).map(|i| format!("point {i} area=coil address=0\n")).collect();
+    assert_eq!(
+        open_error(&format!("device\n{crowded}")),
+        "FC1 request at 0 serves 2049 points, more than the 2048 records one response may give"
+    );
 }
 
 #[test]
