@@ -631,6 +631,21 @@ def corpus_vectors():
     vs += pick("apache-plc4x/manual-test-capture.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 4)
     vs += pick("iti-ics-security-tools/modbus_test.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 3)
     vs += pick("iti-ics-security-tools/modbus_test_2.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 3)
+    vs += pick("iti-ics-security-tools/modbus_test_2.truth.jsonl", lambda t: t["function_code"] == 3, 1)
+
+    # ntop-ndpi frames 95/96: the client sent transaction id 0 and the server answered with 1.
+    rows = load("ntop-ndpi/modbus.truth.jsonl")
+    req = next(t for t in rows if t["kind"] == "request_only" and t["request"]["frame"] == 95)
+    rsp = next(t for t in rows if t["kind"] == "response_only" and t["response"]["frame"] == 96)
+    vs.append(vector(
+        "ntop-ndpi/modbus frames 95-96: response transaction id 1 does not answer request 0",
+        "corpus modbus_tcp/ntop-ndpi/modbus.pcap frames 95 (request, tid 0) and 96 (response, tid 1) (tshark: unpaired)",
+        "device\n",
+        [{"call": "observe", "hex": req["request_hex"]},
+         {"call": "frame_len", "hex": rsp["response_hex"], "expect_len": len(rsp["response_hex"]) // 2},
+         {"call": "frame", "hex": rsp["response_hex"], "expect_error": "E_PROTO",
+          "expect_last_error": "transaction id 1 does not match the outstanding request's 0"},
+         {"call": "timeout", "expect": [named("holding/0", "null", None, "BAD_COMM")]}]))
     vs += pick("zeek/modbusSmall.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 2)
     vs += pick("digitalbond-quickdraw/modbus_test_data_part1.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 2)
     vs += pick("digitalbond-quickdraw/modbus_test_data_part2.truth.jsonl", lambda t: reads(t) and t["exception_code"] is None, 4)
