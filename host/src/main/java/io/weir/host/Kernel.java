@@ -1,0 +1,191 @@
+package io.weir.host;
+
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.Watchdog;
+import io.weir.host.io.tcp.TcpLink;
+import io.weir.host.io.tcp.TcpTransport;
+import io.weir.host.points.PointSink;
+import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.Session;
+import io.weir.host.poll.SessionStatus;
+import io.weir.host.wasm.ChicoryEngine;
+import io.weir.host.wasm.DriverRefused;
+import io.weir.host.wasm.WasmEngine;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The microkernel as the CLI uses it: load drivers, add devices, start, stop, read status. It owns
+ * the threads: one timer thread, a small worker pool for driver calls, the Netty I/O loop and the
+ * watchdog.
+ */
+public final class Kernel implements AutoCloseable {
+
+    /**
+     * @param workerThreads threads that run driver calls for all devices
+     * @param ioThreads Netty I/O threads for all TCP links
+     * @param tcp connect timeout and reconnect backoff
+     * @param limits memory cap and call budgets for every driver
+     */
+    public record Options(
+            int workerThreads, int ioThreads, TcpLink.Options tcp, DriverModule.Limits limits) {
+        public static final Options DEFAULT =
+                new Options(
+                        Math.max(2, Runtime.getRuntime().availableProcessors()),
+                        1,
+                        TcpLink.Options.DEFAULT,
+                        DriverModule.Limits.DEFAULT);
+
+        public Options {
+            if (workerThreads < 1 || ioThreads < 1) {
+                throw new IllegalArgumentException(
+                        "a kernel needs at least one worker and one I/O thread");
+            }
+        }
+    }
+
+    private final PointSink sink;
+    private final Options options;
+    private final WasmEngine engine = new ChicoryEngine();
+    private final Watchdog watchdog = new Watchdog();
+    private final ScheduledThreadPoolExecutor timers;
+    private final ExecutorService workers;
+    private final TcpTransport tcp;
+    private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private boolean started;
+
+    public Kernel(PointSink sink) {
+        this(sink, Options.DEFAULT);
+    }
+
+    public Kernel(PointSink sink, Options options) {
+        this.sink = sink;
+        this.options = options;
+        this.timers = new ScheduledThreadPoolExecutor(1, named("weir-timer"));
+        this.timers.setRemoveOnCancelPolicy(true);
+        this.workers = Executors.newFixedThreadPool(options.workerThreads(), named("weir-worker"));
+        this.tcp = new TcpTransport(options.ioThreads(), options.tcp());
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Validates, compiles and probes a driver, and registers it under its manifest name. A driver
+     * of the same name is replaced for devices added later.
+     *
+     * @param sourceName for messages, e.g. the file name
+     * @throws DriverRefused naming what breaks the ABI
+     */
+    public synchronized DriverModule loadDriver(String sourceName, byte[] wasm) {
+        DriverModule m = DriverModule.load(engine, sourceName, wasm, options.limits(), watchdog);
+        drivers.put(m.manifest().name(), m);
+        return m;
+    }
+
+    /** The loaded driver of this name, or {@code null}. */
+    public synchronized DriverModule driver(String name) {
+        return drivers.get(name);
+    }
+
+    public synchronized List<DriverModule> drivers() {
+        return List.copyOf(drivers.values());
+    }
+
+    /**
+     * Adds a device served by a loaded driver over TCP. Starts it at once if the kernel runs.
+     *
+     * @throws IllegalArgumentException for an unknown driver, a duplicate device name, or a driver
+     *     whose transport is not TCP
+     */
+    public synchronized Session addDevice(DeviceSpec spec) {
+        DriverModule m = drivers.get(spec.driver());
+        if (m == null) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": no driver named \""
+                            + spec.driver()
+                            + "\" is loaded (loaded: "
+                            + String.join(", ", drivers.keySet())
+                            + ")");
+        }
+        if (!m.manifest().transport().equals("tcp")) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": driver "
+                            + m.label()
+                            + " speaks over "
+                            + m.manifest().transport()
+                            + "; this host serves TCP devices only so far");
+        }
+        if (sessions.containsKey(spec.name())) {
+            throw new IllegalArgumentException("a device named " + spec.name() + " exists already");
+        }
+        Session s = new Session(spec, m, tcp.link(spec.host(), spec.port()), sink, timers, workers);
+        sessions.put(spec.name(), s);
+        if (started) {
+            s.start();
+        }
+        return s;
+    }
+
+    /** Starts every device. */
+    public synchronized void start() {
+        started = true;
+        for (Session s : sessions.values()) {
+            if (s.state() == Session.State.NEW) {
+                s.start();
+            }
+        }
+    }
+
+    /** Stops every device; drivers stay loaded. */
+    public synchronized void stop() {
+        started = false;
+        for (Session s : sessions.values()) {
+            s.stop();
+        }
+    }
+
+    /** A snapshot of every device's counters. */
+    public synchronized List<SessionStatus> status() {
+        List<SessionStatus> out = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            out.add(s.status());
+        }
+        return out;
+    }
+
+    /** Stops everything and releases the threads. */
+    @Override
+    public void close() {
+        stop();
+        timers.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+        tcp.close();
+        watchdog.close();
+    }
+}

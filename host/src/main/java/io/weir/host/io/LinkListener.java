@@ -1,0 +1,14 @@
+package io.weir.host.io;
+
+/** What a {@link Link} reports. Called from the link's I/O thread: hand work off, never block. */
+public interface LinkListener {
+
+    /** The link is up (first connect or reconnect). */
+    void linkUp();
+
+    /** Bytes arrived, in order. The array is the listener's to keep. */
+    void received(byte[] bytes);
+
+    /** The link went down, or a connect attempt failed; {@code reason} says why. */
+    void linkDown(String reason);
+}

@@ -1,0 +1,35 @@
+package io.weir.host.poll;
+
+/**
+ * Counters and state of one device session, as {@code weir status} shows them.
+ *
+ * @param device the device name
+ * @param driver the driver label, e.g. {@code modbus 0.1.0}
+ * @param link the link, e.g. {@code tcp 127.0.0.1:502}
+ * @param state what the session is doing
+ * @param linkUp whether the link is connected
+ * @param cycles cycles started
+ * @param missed ticks that found the previous cycle still running (counted, not queued)
+ * @param timeouts requests whose response never came
+ * @param garbageBytes received bytes dropped by resync or arriving with no request outstanding
+ * @param protocolErrors frames the driver refused ({@code E_PROTO} and other errors)
+ * @param traps traps and timed-out calls of this device's instances
+ * @param points points delivered to the sink
+ * @param lastLatencyMicros duration of the last complete cycle
+ * @param lastError the last problem seen, or {@code null}
+ */
+public record SessionStatus(
+        String device,
+        String driver,
+        String link,
+        Session.State state,
+        boolean linkUp,
+        long cycles,
+        long missed,
+        long timeouts,
+        long garbageBytes,
+        long protocolErrors,
+        long traps,
+        long points,
+        long lastLatencyMicros,
+        String lastError) {}

@@ -1,0 +1,257 @@
+package io.weir.host.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.abi.DeviceConfig;
+import io.weir.abi.Quality;
+import io.weir.host.Kernel;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.Fixtures;
+import io.weir.host.io.tcp.TcpLink;
+import io.weir.host.points.Point;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Sessions of the fixture driver against a real loopback peer, through the Kernel API. */
+class SessionTest {
+
+    private final BlockingQueue<Point> points = new LinkedBlockingQueue<>();
+    private Kernel kernel;
+
+    @BeforeEach
+    void kernel() {
+        kernel =
+                new Kernel(
+                        points::addAll,
+                        new Kernel.Options(
+                                2,
+                                1,
+                                new TcpLink.Options(
+                                        Duration.ofSeconds(1),
+                                        Duration.ofMillis(50),
+                                        Duration.ofMillis(200)),
+                                DriverModule.Limits.DEFAULT));
+        kernel.loadDriver("fixture.wasm", Fixtures.wasm("fixture"));
+    }
+
+    @AfterEach
+    void close() {
+        kernel.close();
+    }
+
+    private static final DeviceConfig TWO_POINTS =
+            new DeviceConfig(Map.of(), List.of(Map.of("k", "a"), Map.of("k", "b")));
+
+    private Session device(String name, FixtureDevice dev, long intervalMs) {
+        return kernel.addDevice(
+                new DeviceSpec(
+                        name,
+                        "127.0.0.1",
+                        dev.port(),
+                        "fixture",
+                        TWO_POINTS,
+                        List.of("temp", "speed"),
+                        Duration.ofMillis(intervalMs)));
+    }
+
+    /** Waits for a point of this device matching the predicate, skipping others. */
+    private Point await(String device, Predicate<Point> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (System.nanoTime() < deadline) {
+            Point p = points.poll(100, TimeUnit.MILLISECONDS);
+            if (p != null && p.device().equals(device) && match.test(p)) {
+                return p;
+            }
+        }
+        throw new AssertionError("no matching point of " + device + " within 8 s");
+    }
+
+    private SessionStatus awaitStatus(Predicate<SessionStatus> match) throws InterruptedException {
+        for (int i = 0; i < 80; i++) {
+            SessionStatus s = kernel.status().get(0);
+            if (match.test(s)) {
+                return s;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("status never matched: " + kernel.status().get(0));
+    }
+
+    private static Predicate<Point> good(String name, long value) {
+        return p ->
+                p.point().equals(name) && p.quality() == 0 && Long.valueOf(value).equals(p.value());
+    }
+
+    @Test
+    void pollsAndDeliversNamedPoints() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(21, 42))) {
+            device("plc1", dev, 100);
+            kernel.start();
+            long before = System.currentTimeMillis();
+            Point temp = await("plc1", good("temp", 21));
+            Point speed = await("plc1", good("speed", 42));
+            assertThat(temp.error()).isNull();
+            assertThat(temp.tsMillis()).isBetween(before - 1000, System.currentTimeMillis());
+            assertThat(speed.qualityClass()).isEqualTo("good");
+            // The cycle ends after the points are delivered: wait for its latency.
+            SessionStatus s = awaitStatus(x -> x.lastLatencyMicros() > 0);
+            assertThat(s.cycles()).isPositive();
+            assertThat(s.driver()).isEqualTo("fixture 1.0.0");
+            assertThat(s.garbageBytes()).isZero();
+        }
+    }
+
+    @Test
+    void resyncsGarbageAndReassemblesFragments() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(1, 2))) {
+            byte[] frame = Fixtures.frame(7, 8);
+            byte[] head = new byte[2 + 5];
+            head[0] = 0x01;
+            head[1] = 0x02;
+            System.arraycopy(frame, 0, head, 2, 5);
+            dev.then(
+                    new FixtureDevice.Reply(
+                            List.of(head, Arrays.copyOfRange(frame, 5, frame.length)), 40, 0));
+            device("plc1", dev, 100);
+            kernel.start();
+            await("plc1", good("speed", 8));
+            assertThat(kernel.status().get(0).garbageBytes()).isEqualTo(2);
+            assertThat(kernel.status().get(0).timeouts()).isZero();
+        }
+    }
+
+    @Test
+    void missingResponseTimesOutToBadComm() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(1, 2))) {
+            dev.then(FixtureDevice.Reply.silence());
+            device("plc1", dev, 100);
+            kernel.start();
+            Point bad = await("plc1", p -> p.quality() == Quality.BAD_COMM.code());
+            assertThat(bad.point()).isEqualTo("temp");
+            assertThat(bad.value()).isNull();
+            assertThat(bad.error()).isEqualTo("no response within 200 ms");
+            await("plc1", good("temp", 1));
+            assertThat(kernel.status().get(0).timeouts()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void deviceExceptionCarriesTheDriverText() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(1, 2))) {
+            dev.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.DEVICE_EXCEPTION)));
+            device("plc1", dev, 100);
+            kernel.start();
+            Point bad = await("plc1", p -> p.quality() == Quality.BAD_DEVICE.code());
+            assertThat(bad.value()).isEqualTo(2L);
+            assertThat(bad.error()).isEqualTo("fixture: exception 2 (illegal data address)");
+        }
+    }
+
+    @Test
+    void trapDiscardsTheInstanceAndATheNextTickRecreatesIt() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(n, n))) {
+            dev.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.TRAP)));
+            device("plc1", dev, 100);
+            kernel.start();
+            Point bad = await("plc1", p -> p.quality() == Quality.BAD_COMM.code());
+            assertThat(bad.error())
+                    .startsWith("driver trapped: fixture 1.0.0 (plc1) weir_on_frame trapped");
+            await("plc1", p -> p.point().equals("temp") && p.quality() == 0);
+            SessionStatus s = kernel.status().get(0);
+            assertThat(s.traps()).isEqualTo(1);
+            assertThat(s.state()).isEqualTo(Session.State.RUNNING);
+        }
+    }
+
+    @Test
+    void panicMessageReachesThePoints() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(1, 2))) {
+            dev.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.PANIC)));
+            device("plc1", dev, 100);
+            kernel.start();
+            Point bad = await("plc1", p -> p.quality() == Quality.BAD_COMM.code());
+            assertThat(bad.error()).contains("panicked: fixture panic: frame asked for it");
+        }
+    }
+
+    @Test
+    void runawayLoopIsStoppedAndOtherDevicesGoOn() throws Exception {
+        try (FixtureDevice looping = new FixtureDevice(n -> Fixtures.frame(n, n));
+                FixtureDevice healthy = new FixtureDevice(n -> Fixtures.frame(n, n))) {
+            looping.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.LOOP)));
+            device("runaway", looping, 100);
+            device("healthy", healthy, 50);
+            kernel.start();
+            Point bad = await("runaway", p -> p.quality() == Quality.BAD_COMM.code());
+            assertThat(bad.error()).contains("ran past its budget of 100 ms and was interrupted");
+            await("runaway", p -> p.point().equals("temp") && p.quality() == 0);
+            SessionStatus h = kernel.status().get(1);
+            assertThat(h.device()).isEqualTo("healthy");
+            assertThat(h.traps()).isZero();
+            assertThat(h.missed())
+                    .as("the healthy device never waited for the runaway one")
+                    .isZero();
+            assertThat(h.cycles()).isGreaterThan(2);
+        }
+    }
+
+    @Test
+    void aLateCycleIsCountedAsMissedNotQueued() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(n, n))) {
+            for (int i = 0; i < 4; i++) {
+                dev.then(new FixtureDevice.Reply(List.of(Fixtures.frame(5, 5)), 0, 150));
+            }
+            device("plc1", dev, 50);
+            kernel.start();
+            for (int i = 0; i < 4; i++) {
+                await("plc1", good("temp", 5));
+            }
+            SessionStatus s = kernel.status().get(0);
+            assertThat(s.missed()).isGreaterThanOrEqualTo(4);
+            // One request per started cycle: nothing was queued or overlapped.
+            assertThat(dev.requests()).isBetween(s.cycles() - 1, s.cycles());
+            assertThat(s.timeouts()).isZero();
+        }
+    }
+
+    @Test
+    void outageGivesBadCommAndTheLinkRecovers() throws Exception {
+        FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(3, 4));
+        int port = dev.port();
+        device("plc1", dev, 100);
+        kernel.start();
+        await("plc1", good("temp", 3));
+        dev.close();
+        Point down = await("plc1", p -> p.quality() == Quality.BAD_COMM.code());
+        assertThat(down.error()).startsWith("link down: ");
+        try (FixtureDevice back = new FixtureDevice(port, n -> Fixtures.frame(5, 6))) {
+            await("plc1", good("temp", 5));
+            assertThat(kernel.status().get(0).linkUp()).isTrue();
+        }
+    }
+
+    @Test
+    void fiveTrapsQuarantineTheDriverVersion() throws Exception {
+        try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.command(Fixtures.TRAP))) {
+            device("plc1", dev, 50);
+            kernel.start();
+            Point q = await("plc1", p -> p.error() != null && p.error().contains("quarantined"));
+            assertThat(q.error())
+                    .isEqualTo(
+                            "driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes");
+            SessionStatus s = kernel.status().get(0);
+            assertThat(s.traps()).isEqualTo(5);
+            assertThat(s.state()).isEqualTo(Session.State.QUARANTINED);
+            assertThat(kernel.driver("fixture").quarantined()).isTrue();
+        }
+    }
+}
