@@ -1,5 +1,6 @@
 package io.weir.tools;
 
+import io.weir.tools.demo.DemoCommand;
 import io.weir.tools.replay.ReplayCommand;
 import io.weir.tools.sim.SimCommand;
 import picocli.CommandLine;
@@ -12,12 +13,13 @@ import picocli.CommandLine.Spec;
         name = "weir",
         mixinStandardHelpOptions = true,
         versionProvider = WeirCommand.Version.class,
-        description = {
-            "Weir: an edge data-collection host that runs protocol drivers as WebAssembly modules.",
-            "Human-readable output by default; --json prints one JSON object per line."
-        },
+        description =
+                "Weir: an edge data-collection host that runs protocol drivers as "
+                        + "WebAssembly modules.%nHuman-readable output by default; --json prints "
+                        + "one JSON object per line.",
         // Subcommands: one line each, in the order `weir --help` lists them. Add new commands here.
         subcommands = {
+            DemoCommand.class,
             ReplayCommand.class,
             SimCommand.class,
             CommandLine.HelpCommand.class,

@@ -24,12 +24,13 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "replay",
         mixinStandardHelpOptions = true,
-        description = {
-            "Run the Modbus TCP exchanges of a pcap/pcapng capture through a driver, in discovery",
-            "mode: every register or bit a request asked for becomes a point <area>/<address>.",
-            "Lines carry the capture's 1-based frame number and the unit; traffic that gives no",
-            "point (refused requests, garbage, unanswered requests) is reported, never dropped."
-        })
+        header = "Run captured Modbus TCP traffic (pcap/pcapng) through a driver.",
+        description =
+                "Run the Modbus TCP exchanges of a pcap/pcapng capture through a "
+                        + "driver, in discovery mode: every register or bit a request asked for "
+                        + "becomes a point <area>/<address>. Lines carry the capture's 1-based "
+                        + "frame number and the unit; traffic that gives no point (refused "
+                        + "requests, garbage, unanswered requests) is reported, never dropped.")
 public final class ReplayCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "sim",
         mixinStandardHelpOptions = true,
+        header = "Run a device simulator (a real protocol peer).",
         description = "Run a device simulator (a real protocol peer).",
         subcommands = {SimModbusTcpCommand.class})
 public final class SimCommand {}

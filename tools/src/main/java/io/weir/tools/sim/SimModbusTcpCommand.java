@@ -20,10 +20,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "modbus-tcp",
         mixinStandardHelpOptions = true,
-        description = {
-            "Serve coils, discrete inputs, holding and input registers over Modbus TCP (j2mod slave),",
-            "with values that change over time. Runs until Ctrl-C."
-        })
+        header = "A Modbus TCP slave (j2mod) with values that change over time.",
+        description =
+                "Serve coils, discrete inputs, holding and input registers over Modbus "
+                        + "TCP (j2mod slave), with values that change over time. Runs until "
+                        + "Ctrl-C.")
 public final class SimModbusTcpCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

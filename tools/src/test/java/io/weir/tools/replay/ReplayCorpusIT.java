@@ -34,7 +34,7 @@ class ReplayCorpusIT {
 
     @BeforeAll
     static void loadDriver() throws IOException {
-        module = DriverSource.load(System.getProperty("weir.replay.driver", "modbus"));
+        module = DriverSource.load(System.getProperty("weir.driver.modbus", "modbus"));
     }
 
     @TestFactory

@@ -1,0 +1,101 @@
+package io.weir.tools.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.tools.WeirCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code weir demo --duration 5 --json} in-process: simulator, kernel, WASM driver, real TCP. */
+class DemoCommandIT {
+    @Test
+    void printsChangingPointsThenExitsZero() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = WeirCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        long t0 = System.currentTimeMillis();
+        int code =
+                cl.execute(
+                        "demo",
+                        "--duration",
+                        "5",
+                        "--json",
+                        "--driver",
+                        System.getProperty("weir.driver.modbus", "modbus"));
+        long elapsed = System.currentTimeMillis() - t0;
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        assertThat(elapsed).isBetween(4_500L, 20_000L);
+
+        ObjectMapper json = new ObjectMapper();
+        Map<String, List<JsonNode>> byPoint = new HashMap<>();
+        String[] lines = out.toString().split("\n");
+        for (String line : lines) {
+            JsonNode n = json.readTree(line); // every stdout line is one JSON object
+            for (String field : List.of("device", "point", "value", "quality", "ts")) {
+                assertThat(n.has(field)).as("%s in %s", field, line).isTrue();
+            }
+            assertThat(n.get("device").asText()).isEqualTo(DemoCommand.DEVICE);
+            assertThat(n.get("quality").asText()).as(line).isEqualTo("good");
+            assertThat(n.get("ts").asLong()).isBetween(t0 - 1000, t0 + elapsed + 1000);
+            byPoint.computeIfAbsent(n.get("point").asText(), k -> new ArrayList<>()).add(n);
+        }
+        // The built-in map: 17 values of every type and order, polled about once a second.
+        assertThat(byPoint).hasSize(17);
+        assertThat(byPoint.values())
+                .allSatisfy(l -> assertThat(l.size()).isGreaterThanOrEqualTo(3));
+
+        // Values decoded through the WASM driver match what the simulator serves.
+        assertThat(byPoint.get("holding/22:u16"))
+                .allSatisfy(n -> assertThat(n.get("value").asLong()).isEqualTo(513));
+        assertThat(byPoint.get("coil/2:bool"))
+                .allSatisfy(n -> assertThat(n.get("value").asBoolean()).isTrue());
+        assertThat(byPoint.get("holding/2:f32:ABCD"))
+                .allSatisfy(n -> assertThat(n.get("value").asDouble()).isBetween(16.49, 26.51));
+        assertThat(byPoint.get("holding/6:u32:ABCD"))
+                .allSatisfy(
+                        n ->
+                                assertThat(n.get("value").asLong())
+                                        .isGreaterThanOrEqualTo(4_000_000_000L));
+        assertThat(byPoint.get("holding/14:u64:CDAB"))
+                .allSatisfy(
+                        n ->
+                                assertThat(n.get("value").asLong())
+                                        .isGreaterThanOrEqualTo(1_000_000_000_000L));
+
+        // Values change between cycles: counters climb, waves and walks move.
+        List<Long> counter =
+                byPoint.get("holding/0:u16").stream().map(n -> n.get("value").asLong()).toList();
+        assertThat(counter.get(counter.size() - 1)).isGreaterThan(counter.get(0));
+        Set<String> moving = new HashSet<>();
+        byPoint.forEach(
+                (point, list) -> {
+                    if (list.stream().map(n -> n.get("value").toString()).distinct().count() > 1) {
+                        moving.add(point);
+                    }
+                });
+        assertThat(moving)
+                .contains(
+                        "holding/0:u16",
+                        "holding/1:i16",
+                        "holding/2:f32:ABCD",
+                        "holding/4:f32:CDAB",
+                        "holding/6:u32:ABCD",
+                        "holding/10:f64:BADC",
+                        "holding/14:u64:CDAB",
+                        "holding/18:i64:ABCD",
+                        "input/1:f32:ABCD",
+                        "coil/0:bool");
+    }
+}
