@@ -41,6 +41,16 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=-zstack-size=6
 
 "$CARGO" build --offline --release --lib --target wasm32-unknown-unknown --manifest-path "$HERE/Cargo.toml"
 
-cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/modbus.wasm" "$OUT_DIR/modbus.wasm"
+WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/modbus.wasm"
+# ABI.md §3.1: the host refuses any import outside weir_host_v1.{log,panic}; catch it here first.
+if command -v wasm-objdump >/dev/null 2>&1; then
+  BAD_IMPORTS=$(wasm-objdump -x -j Import "$WASM" | grep ' <- ' | grep -v -E '<- weir_host_v1\.(log|panic)$' || true)
+  if [ -n "$BAD_IMPORTS" ]; then
+    echo "error: modbus.wasm imports more than weir_host_v1.log/panic:" >&2
+    echo "$BAD_IMPORTS" >&2
+    exit 1
+  fi
+fi
+cp "$WASM" "$OUT_DIR/modbus.wasm"
 SIZE=$(wc -c < "$OUT_DIR/modbus.wasm" | tr -d ' ')
 echo "modbus.wasm: $SIZE bytes -> $OUT_DIR/modbus.wasm"

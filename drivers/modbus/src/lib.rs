@@ -16,11 +16,19 @@ pub const STATE_SCHEMA: u32 = 1;
 /// What the outstanding request asked for.
 #[derive(Clone, Debug, PartialEq)]
 enum Asked {
-    /// A read of `quantity` registers/bits from `start`; `points` are the configured points it
-    /// serves (empty in discovery mode, where every item is named instead).
-    Read { area: Area, start: u16, quantity: u16, points: Vec<u32> },
+    /// A read of `quantity` registers/bits from `start`, serving the configured points of
+    /// `served` (none in discovery mode, where every item is named instead).
+    Read { area: Area, start: u16, quantity: u16, served: Served },
     /// A write to one point with FC5, FC6 or FC16; the response echoes `start` and `echo`.
     Write { point: u32, function: u8, start: u16, echo: u16 },
+}
+
+/// The configured points a read serves: those of a planned request (no copy per cycle), or those
+/// found inside a recorded request given to `observe`.
+#[derive(Clone, Debug, PartialEq)]
+enum Served {
+    Plan(usize),
+    Observed(Vec<u32>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +83,13 @@ impl Modbus {
         &self.plans
     }
 
+    fn served<'a>(&'a self, served: &'a Served) -> &'a [u32] {
+        match served {
+            Served::Plan(i) => &self.plans[*i].points,
+            Served::Observed(points) => points,
+        }
+    }
+
     fn discovery(&self) -> bool {
         self.points.is_empty()
     }
@@ -94,10 +109,14 @@ impl Modbus {
     /// Records for every point of a read whose data could not be had (exception, timeout).
     fn bad_records(&self, out: &mut Out, asked: &Asked, value: Value, quality: Quality) -> Result<(), Error> {
         match asked {
-            Asked::Read { area, start, points, .. } if points.is_empty() => {
-                out.named(&format!("{}/{start}", area.name()), value, quality)
+            Asked::Read { area, start, served, .. } => {
+                let points = self.served(served);
+                if points.is_empty() {
+                    out.named(&format!("{}/{start}", area.name()), value, quality)
+                } else {
+                    points.iter().try_for_each(|&p| out.record(p, value, quality))
+                }
             }
-            Asked::Read { points, .. } => points.iter().try_for_each(|&p| out.record(p, value, quality)),
             Asked::Write { point, .. } => out.record(*point, value, quality),
         }
     }
@@ -131,6 +150,87 @@ impl Modbus {
             let value =
                 if area.is_bits() { Value::Bool(bit(data, at)) } else { decode_registers(p, data, at) };
             out.record(index, value, Quality::GOOD)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes `frame` as the response to the outstanding request without changing any state.
+    fn decode_response(&self, frame: &[u8], out: &mut Out) -> Result<(), Error> {
+        let req = self
+            .outstanding
+            .as_ref()
+            .ok_or_else(|| Error::Order("a frame arrived but no request is outstanding".into()))?;
+        let adu = mbap::parse(frame).map_err(Error::Proto)?;
+        // Messaging §3.1.3: the transaction id pairs a response with its request. A mismatch is a
+        // late or stray answer; the request stays outstanding (ABI.md §7.3).
+        if adu.transaction != req.transaction {
+            return Err(Error::Proto(format!(
+                "transaction id {} does not match the outstanding request's {}",
+                adu.transaction, req.transaction
+            )));
+        }
+        if adu.unit != req.unit {
+            return Err(Error::Proto(format!(
+                "unit id {} does not match the outstanding request's unit {}",
+                adu.unit, req.unit
+            )));
+        }
+        let f = req.function();
+        let code = adu.pdu[0];
+        // AP §7: an exception response carries the function code with its MSB set, then one
+        // exception code byte.
+        if code == f | 0x80 {
+            if adu.pdu.len() != 2 {
+                return Err(Error::Proto(format!(
+                    "exception response to FC{f} has {} bytes of PDU, expected 2",
+                    adu.pdu.len()
+                )));
+            }
+            let e = adu.pdu[1];
+            out.set_last_error(format!("exception {e} ({}) to {}", mbap::exception_name(e), req.describe()));
+            return self.bad_records(out, &req.asked, Value::U64(e as u64), Quality::BAD_DEVICE);
+        }
+        if code != f {
+            return Err(Error::Proto(format!(
+                "function code {code} does not answer the outstanding FC{f} ({})",
+                mbap::function_name(f)
+            )));
+        }
+        match &req.asked {
+            Asked::Read { area, start, quantity, served } => {
+                // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉.
+                let expected =
+                    if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
+                if adu.pdu.len() < 2 {
+                    return Err(Error::Proto(format!("FC{f} response has no byte count")));
+                }
+                let count = adu.pdu[1] as usize;
+                if count != expected {
+                    return Err(Error::Proto(format!(
+                        "byte count {count} does not match quantity {quantity} of the request (expected {expected})"
+                    )));
+                }
+                if adu.pdu.len() - 2 != count {
+                    return Err(Error::Proto(format!(
+                        "byte count {count} but the PDU carries {} data bytes",
+                        adu.pdu.len() - 2
+                    )));
+                }
+                self.decode_read(*area, *start, *quantity, self.served(served), &adu.pdu[2..], out)?;
+            }
+            Asked::Write { start, echo, .. } => {
+                // AP §6.5/6.6: the normal response echoes the request; §6.12: FC16 returns the
+                // starting address and quantity of registers written.
+                let want: Vec<u8> =
+                    [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
+                if adu.pdu != want.as_slice() {
+                    return Err(Error::Proto(format!(
+                        "FC{f} response {} does not echo the request {}",
+                        hex(adu.pdu),
+                        hex(&want)
+                    )));
+                }
+            }
         }
         Ok(())
     }
@@ -298,13 +398,16 @@ impl Driver for Modbus {
             self.next_plan = 0;
             return Ok(None);
         }
-        let plan = self.plans[self.next_plan].clone();
+        let index = self.next_plan;
+        let (area, start, quantity) = {
+            let plan = &self.plans[index];
+            (plan.area, plan.start, plan.quantity)
+        };
         self.next_plan += 1;
-        let mut pdu = [plan.area.read_function(), 0, 0, 0, 0];
-        pdu[1..3].copy_from_slice(&plan.start.to_be_bytes());
-        pdu[3..5].copy_from_slice(&plan.quantity.to_be_bytes());
-        let asked =
-            Asked::Read { area: plan.area, start: plan.start, quantity: plan.quantity, points: plan.points };
+        let mut pdu = [area.read_function(), 0, 0, 0, 0];
+        pdu[1..3].copy_from_slice(&start.to_be_bytes());
+        pdu[3..5].copy_from_slice(&quantity.to_be_bytes());
+        let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
         self.start_request(tx, &pdu, asked).map(Some)
     }
 
@@ -313,85 +416,13 @@ impl Driver for Modbus {
     }
 
     fn on_frame(&mut self, frame: &[u8], out: &mut Out, _now_us: i64) -> Result<(), Error> {
-        let req = self
-            .outstanding
-            .clone()
-            .ok_or_else(|| Error::Order("a frame arrived but no request is outstanding".into()))?;
-        let adu = mbap::parse(frame).map_err(Error::Proto)?;
-        // Messaging §3.1.3: the transaction id pairs a response with its request. A mismatch is a
-        // late or stray answer; the request stays outstanding (ABI.md §7.3).
-        if adu.transaction != req.transaction {
-            return Err(Error::Proto(format!(
-                "transaction id {} does not match the outstanding request's {}",
-                adu.transaction, req.transaction
-            )));
-        }
-        if adu.unit != req.unit {
-            return Err(Error::Proto(format!(
-                "unit id {} does not match the outstanding request's unit {}",
-                adu.unit, req.unit
-            )));
-        }
-        let f = req.function();
-        let code = adu.pdu[0];
-        // AP §7: an exception response carries the function code with its MSB set, then one
-        // exception code byte.
-        if code == f | 0x80 {
-            if adu.pdu.len() != 2 {
-                return Err(Error::Proto(format!(
-                    "exception response to FC{f} has {} bytes of PDU, expected 2",
-                    adu.pdu.len()
-                )));
-            }
-            let e = adu.pdu[1];
+        // A response (data or exception) completes the request; an error leaves it outstanding,
+        // so a late right answer is still taken (ABI.md §7.3).
+        let result = self.decode_response(frame, out);
+        if result.is_ok() {
             self.outstanding = None;
-            out.set_last_error(format!("exception {e} ({}) to {}", mbap::exception_name(e), req.describe()));
-            return self.bad_records(out, &req.asked, Value::U64(e as u64), Quality::BAD_DEVICE);
         }
-        if code != f {
-            return Err(Error::Proto(format!(
-                "function code {code} does not answer the outstanding FC{f} ({})",
-                mbap::function_name(f)
-            )));
-        }
-        match &req.asked {
-            Asked::Read { area, start, quantity, points } => {
-                // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉.
-                let expected =
-                    if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
-                if adu.pdu.len() < 2 {
-                    return Err(Error::Proto(format!("FC{f} response has no byte count")));
-                }
-                let count = adu.pdu[1] as usize;
-                if count != expected {
-                    return Err(Error::Proto(format!(
-                        "byte count {count} does not match quantity {quantity} of the request (expected {expected})"
-                    )));
-                }
-                if adu.pdu.len() - 2 != count {
-                    return Err(Error::Proto(format!(
-                        "byte count {count} but the PDU carries {} data bytes",
-                        adu.pdu.len() - 2
-                    )));
-                }
-                self.decode_read(*area, *start, *quantity, points, &adu.pdu[2..], out)?;
-            }
-            Asked::Write { start, echo, .. } => {
-                // AP §6.5/6.6: the normal response echoes the request; §6.12: FC16 returns the
-                // starting address and quantity of registers written.
-                let want: Vec<u8> =
-                    [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
-                if adu.pdu != want.as_slice() {
-                    return Err(Error::Proto(format!(
-                        "FC{f} response {} does not echo the request {}",
-                        hex(adu.pdu),
-                        hex(&want)
-                    )));
-                }
-            }
-        }
-        self.outstanding = None;
-        Ok(())
+        result
     }
 
     fn on_timeout(&mut self, out: &mut Out, _now_us: i64) -> Result<(), Error> {
@@ -449,7 +480,7 @@ impl Driver for Modbus {
         self.outstanding = Some(Outstanding {
             transaction: adu.transaction,
             unit: adu.unit,
-            asked: Asked::Read { area, start, quantity, points },
+            asked: Asked::Read { area, start, quantity, served: Served::Observed(points) },
         });
         Ok(())
     }
