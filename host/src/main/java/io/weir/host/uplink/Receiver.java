@@ -11,12 +11,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.weir.host.points.Point;
 import io.weir.host.store.IngestStore;
 import io.weir.host.uplink.EnvelopeRejected.Reason;
@@ -148,7 +151,8 @@ public final class Receiver implements AutoCloseable {
             long duplicates,
             long rejected,
             Map<Reason, Long> rejectedByReason,
-            String lastRejection) {}
+            String lastRejection,
+            String lastTlsFailure) {}
 
     private final Config config;
     private final EnvelopeOpener opener;
@@ -156,7 +160,8 @@ public final class Receiver implements AutoCloseable {
     private final UplinkTls tls;
     private final EventLoopGroup boss =
             new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup ioGroup =
+            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventExecutorGroup workers;
     private final Writer outWriter;
     private final JsonGenerator json;
@@ -168,6 +173,8 @@ public final class Receiver implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile String lastRejection;
+    private volatile String lastTlsFailure;
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     private Receiver(Config config) throws Exception {
         this.config = config;
@@ -217,7 +224,7 @@ public final class Receiver implements AutoCloseable {
     private void bind() throws InterruptedException {
         ServerBootstrap b =
                 new ServerBootstrap()
-                        .group(boss, io)
+                        .group(boss, ioGroup)
                         .channel(NioServerSocketChannel.class)
                         .childHandler(
                                 new ChannelInitializer<SocketChannel>() {
@@ -263,7 +270,8 @@ public final class Receiver implements AutoCloseable {
                 duplicates.get(),
                 total,
                 by,
-                lastRejection);
+                lastRejection,
+                lastTlsFailure);
     }
 
     private void reject(Reason reason, String message) {
@@ -279,17 +287,19 @@ public final class Receiver implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             remote = String.valueOf(ctx.channel().remoteAddress());
+            children.add(ctx.channel());
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             ssl.handshakeFuture()
                     .addListener(
                             f -> {
                                 if (!f.isSuccess()) {
                                     tlsFailures.incrementAndGet();
+                                    lastTlsFailure = UplinkSender.rootMessage(f.cause());
                                     LOG.log(
                                             Level.WARNING,
                                             "refused TLS connection from {0}: {1}",
                                             remote,
-                                            UplinkSender.rootMessage(f.cause()));
+                                            lastTlsFailure);
                                     return;
                                 }
                                 Certificate[] peer =
@@ -410,6 +420,9 @@ public final class Receiver implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!ctx.channel().isActive() && !ctx.executor().isShuttingDown()) {
+                return;
+            }
             LOG.log(
                     Level.WARNING,
                     "closing connection from {0} ({1}): {2}",
@@ -470,8 +483,10 @@ public final class Receiver implements AutoCloseable {
         if (server != null) {
             server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS)
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (json != null) {

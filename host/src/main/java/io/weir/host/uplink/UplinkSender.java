@@ -93,6 +93,13 @@ final class UplinkSender implements Runnable {
         while (!stopping) {
             try {
                 if (!connected()) {
+                    if (channel != null) {
+                        // A connection dropped: back off before the next one too, or a receiver
+                        // that refuses us after the handshake would be hammered.
+                        channel = null;
+                        sleepBackoff();
+                        continue;
+                    }
                     if (!connect()) {
                         sleepBackoff();
                         continue;
@@ -115,7 +122,9 @@ final class UplinkSender implements Runnable {
                 lastError = e.toString();
                 LOG.log(Level.WARNING, "uplink sender error, reconnecting: {0}", e.toString());
                 closeChannel();
-                sleepBackoff();
+                if (channel == null) {
+                    sleepBackoff();
+                }
             }
         }
     }
@@ -163,7 +172,8 @@ final class UplinkSender implements Runnable {
         }
         channel = ch;
         connects.incrementAndGet();
-        backoffMs = config.backoffMin().toMillis();
+        // The backoff resets on the first ACK, not here: with TLS 1.3 the client finishes its
+        // handshake before the receiver has checked the client certificate.
         LOG.log(
                 Level.INFO,
                 "uplink connected to {0}:{1} ({2}, {3})",
@@ -238,6 +248,7 @@ final class UplinkSender implements Runnable {
             return; // the loop notices the inactive channel and reconnects
         }
         UplinkFrame.Ack ack = (UplinkFrame.Ack) ev;
+        backoffMs = config.backoffMin().toMillis();
         Outbox.Row row = null;
         long sent = 0;
         Iterator<Outbox.Row> it = inflight.iterator();
@@ -303,9 +314,9 @@ final class UplinkSender implements Runnable {
         }
     }
 
+    /** Closes the connection; the run loop backs off and reconnects. */
     private void closeChannel() {
         Channel ch = channel;
-        channel = null;
         if (ch != null) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
@@ -318,6 +329,7 @@ final class UplinkSender implements Runnable {
 
     void shutdown() {
         closeChannel();
+        channel = null;
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
@@ -345,7 +357,13 @@ final class UplinkSender implements Runnable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            lastError = "connection error: " + rootMessage(cause);
+            String why = rootMessage(cause);
+            lastError =
+                    why.contains("SSLException")
+                            ? "TLS connection refused or broken (receiver rejected the gateway"
+                                    + " certificate, or a record failed its integrity check): "
+                                    + why
+                            : "connection error: " + why;
             LOG.log(Level.WARNING, "uplink {0}", lastError);
             ctx.close();
         }
