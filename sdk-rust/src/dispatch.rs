@@ -108,26 +108,20 @@ impl<D: Driver> Instance<D> {
         let mut inst = Instance { arena: vec![0u64; ARENA_SIZE / 8], devices: BTreeMap::new() };
         let base = inst.base();
         let mem = inst.memory();
-        let fields: [(u32, usize); 14] = [
-            (CFG_AT as u32, CFG_CAP),
-            (RX_AT as u32, RX_CAP),
-            (TX_AT as u32, TX_CAP),
-            (OUT_AT as u32, OUT_CAP),
-            (BLOB_AT as u32, BLOB_CAP),
-            (STATE_AT as u32, STATE_CAP),
-            (ERR_AT as u32, ERR_CAP),
-            (0, 0),
-            (0, 0),
-            (0, 0),
-            (0, 0),
-            (0, 0),
-            (0, 0),
-            (0, 0),
+        // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
+        let regions: [(usize, usize); 7] = [
+            (CFG_AT, CFG_CAP),
+            (RX_AT, RX_CAP),
+            (TX_AT, TX_CAP),
+            (OUT_AT, OUT_CAP),
+            (BLOB_AT, BLOB_CAP),
+            (STATE_AT, STATE_CAP),
+            (ERR_AT, ERR_CAP),
         ];
         put_u32(mem, 0, abi::LAYOUT_MAGIC);
         put_u32(mem, 4, abi::LAYOUT_SIZE as u32);
-        for (i, (at, cap)) in fields.iter().take(7).enumerate() {
-            put_u32(mem, 8 + 8 * i, base + at);
+        for (i, (at, cap)) in regions.iter().enumerate() {
+            put_u32(mem, 8 + 8 * i, base + *at as u32);
             put_u32(mem, 12 + 8 * i, *cap as u32);
         }
         inst
