@@ -55,6 +55,28 @@ export class Records {
     return NAMED_KEY | <i64>at;
   }
 
+  /**
+   * Like `name(prefix + index.toString())` without allocating: the hot path of discovery mode,
+   * where every register gets a name such as `holding/100`.
+   */
+  indexedName(prefix: string, index: u32): PointKey {
+    const prefixLength = utf8Length(prefix);
+    let digits = 1;
+    for (let rest = index / 10; rest > 0; rest /= 10) digits++;
+    const n = prefixLength + digits;
+    const at = this.blobUsed;
+    if (!this.reserveBlob(2 + n, "name")) return NAMED_KEY;
+    const base = BLOB + <usize>at;
+    store<u16>(base, <u16>n);
+    String.UTF8.encodeUnsafe(changetype<usize>(prefix), prefix.length, base + 2, false, String.UTF8.ErrorMode.REPLACE);
+    let rest = index;
+    for (let d = digits - 1; d >= 0; d--) {
+      store<u8>(base + 2 + <usize>(prefixLength + d), <u8>(0x30 + rest % 10));
+      rest /= 10;
+    }
+    return NAMED_KEY | <i64>at;
+  }
+
   /** A record with no value (`NULL`), for bad quality: no response, bad configuration … */
   writeNull(key: PointKey, quality: u16, deviceTsUs: i64 = HOST_TIME): void {
     this.put(key, ValueType.NULL, 0, quality, deviceTsUs);

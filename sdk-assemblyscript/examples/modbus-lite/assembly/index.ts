@@ -43,8 +43,9 @@ function exceptionName(code: u8): string {
   return "unknown exception";
 }
 
-function areaOf(fc: u8): string {
-  return fc == FC_READ_HOLDING ? "holding" : "input";
+/** ABI §6.2 names in discovery mode: `holding/<address>`, `input/<address>` (the PDU's 0-based address). */
+function areaPrefix(fc: u8): string {
+  return fc == FC_READ_HOLDING ? "holding/" : "input/";
 }
 
 class Point {
@@ -235,7 +236,7 @@ class ModbusLite extends Driver {
       const code = frame.at(8);
       this.outstanding = null;
       if (this.discovery) {
-        out.writeU64(out.name(areaOf(read.fc) + "/" + read.start.toString()), code, Quality.BAD_DEVICE);
+        out.writeU64(out.indexedName(areaPrefix(read.fc), read.start), code, Quality.BAD_DEVICE);
       } else {
         for (let i = 0; i < read.points.length; i++) out.writeU64(read.points[i].index, code, Quality.BAD_DEVICE);
       }
@@ -253,9 +254,9 @@ class ModbusLite extends Driver {
     this.outstanding = null;
     const data = MBAP_SIZE + 2; // first register value ([AP] §6.3: byte count, then 2 bytes each)
     if (this.discovery) {
-      const area = areaOf(read.fc) + "/";
+      const prefix = areaPrefix(read.fc);
       for (let i = 0; i < read.count; i++) {
-        out.writeU64(out.name(area + (read.start + i).toString()), frame.u16be(data + 2 * i));
+        out.writeU64(out.indexedName(prefix, read.start + i), frame.u16be(data + 2 * i));
       }
       return Status.OK;
     }
@@ -275,10 +276,8 @@ class ModbusLite extends Driver {
     if (read === null) return this.fail(Status.E_ORDER, "timeout with no outstanding request");
     this.outstanding = null;
     if (this.discovery) {
-      const area = areaOf(read.fc) + "/";
-      for (let i = 0; i < read.count; i++) {
-        out.writeNull(out.name(area + (read.start + i).toString()), Quality.BAD_COMM);
-      }
+      const prefix = areaPrefix(read.fc);
+      for (let i = 0; i < read.count; i++) out.writeNull(out.indexedName(prefix, read.start + i), Quality.BAD_COMM);
     } else {
       for (let i = 0; i < read.points.length; i++) out.writeNull(read.points[i].index, Quality.BAD_COMM);
     }
