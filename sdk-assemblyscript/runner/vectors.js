@@ -35,10 +35,37 @@ export async function vectorFiles(paths) {
   return files;
 }
 
+/**
+ * JSON.parse, except that integers beyond ±2^53 become decimal strings instead of rounded
+ * doubles: vector files carry exact u64/i64 values (VECTORS.md "integers exact"), and the
+ * comparisons read them with BigInt.
+ */
+export function parseJsonExact(text) {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 64))[0];
+      out += /^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) ? `"${token}"` : token;
+      i += token.length;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return JSON.parse(out);
+}
+
 export async function loadVectorFile(file) {
   let doc;
   try {
-    doc = JSON.parse(await readFile(file, "utf8"));
+    doc = parseJsonExact(await readFile(file, "utf8"));
   } catch (e) {
     throw new VectorError(`${file}: not valid JSON: ${e.message}`);
   }

@@ -24,7 +24,9 @@ const MAX_MBAP_LENGTH: i32 = 254;
 const AREAS: string[] = ["holding", "input"];
 const TYPES: string[] = ["u16", "i16"];
 const ORDERS: string[] = ["ABCD", "DCBA", "BADC", "CDAB"];
-const DEVICE_KEYS: string[] = ["unit"];
+// The device keys of the Rust modbus driver (drivers/modbus), so its register configs run here.
+// max_bits is accepted for that reason only: modbus-lite reads no coils or discrete inputs.
+const DEVICE_KEYS: string[] = ["unit", "max_registers", "max_gap", "timeout_ms", "max_bits"];
 const POINT_KEYS: string[] = ["area", "address", "type", "order", "scale", "offset"];
 
 /** [AP] §7 exception codes. */
@@ -73,9 +75,11 @@ class Read {
     public count: i32,
   ) {}
 
+  /** Worded as the Rust modbus driver words it, so both drivers' errors read alike. */
   describe(): string {
-    return "FC" + this.fc.toString() + " read of " + this.count.toString() + " register(s) at " +
-      this.start.toString() + " (unit " + this.unit.toString() + ", transaction " + this.tid.toString() + ")";
+    return "FC" + this.fc.toString() + " read " + (this.fc == FC_READ_HOLDING ? "holding" : "input") +
+      " registers at " + this.start.toString() + ", quantity " + this.count.toString() + " (transaction " +
+      this.tid.toString() + ", unit " + this.unit.toString() + ")";
   }
 }
 
@@ -99,8 +103,12 @@ function parsePoint(line: ConfigLine): Point {
   );
 }
 
-/** [AP] §6.3: adjacent registers of one area share a request of at most 125 registers. */
-function batch(points: Point[]): Read[] {
+/**
+ * [AP] §6.3/§6.4: registers of one area share a request of at most `maxRegisters` (≤ 125) when
+ * the hole between them is at most `maxGap` registers (read and discarded). Records of a request
+ * come in ascending point index.
+ */
+function batch(points: Point[], maxRegisters: i32, maxGap: i32): Read[] {
   const sorted = points.slice(0);
   sorted.sort((a: Point, b: Point): i32 => a.fc != b.fc ? <i32>a.fc - <i32>b.fc : a.address - b.address);
   const reads: Read[] = [];
@@ -109,8 +117,8 @@ function batch(points: Point[]): Read[] {
     if (reads.length > 0) {
       const last = reads[reads.length - 1];
       const end = last.start + last.count; // one past the last register read
-      if (p.fc == last.fc && p.address <= end && p.address - last.start < MAX_READ_REGISTERS) {
-        if (p.address == end) last.count++;
+      if (p.fc == last.fc && p.address - end <= maxGap && p.address - last.start < maxRegisters) {
+        if (p.address >= end) last.count = p.address - last.start + 1;
         last.points.push(p);
         continue;
       }
@@ -119,11 +127,13 @@ function batch(points: Point[]): Read[] {
     read.points.push(p);
     reads.push(read);
   }
+  for (let r = 0; r < reads.length; r++) reads[r].points.sort((a: Point, b: Point): i32 => a.index - b.index);
   return reads;
 }
 
 class ModbusLite extends Driver {
   unit: u8 = 1;
+  timeoutMs: i32 = 0;
   discovery: bool = true;
   reads: Read[] = [];
   next: i32 = 0;
@@ -135,14 +145,19 @@ class ModbusLite extends Driver {
   }
 
   open(config: DeviceConfig, nowUs: i64): i32 {
-    config.device.only(DEVICE_KEYS);
-    this.unit = <u8>config.device.int("unit", 1, 0, 255);
+    const device = config.device;
+    device.only(DEVICE_KEYS);
+    this.unit = <u8>device.int("unit", 1, 0, 255);
+    const maxRegisters = <i32>device.int("max_registers", MAX_READ_REGISTERS, 1, MAX_READ_REGISTERS);
+    const maxGap = <i32>device.int("max_gap", 0, 0, 2000);
+    this.timeoutMs = <i32>device.int("timeout_ms", 0, 0, 3600000);
+    device.int("max_bits", 2000, 1, 2000);
     const points: Point[] = [];
     for (let i = 0; i < config.points.length; i++) points.push(parsePoint(config.points[i]));
     const error = config.error;
     if (error !== null) return this.fail(Status.E_CONFIG, error);
     this.discovery = config.discovery;
-    this.reads = batch(points);
+    this.reads = batch(points, maxRegisters, maxGap);
     return Status.OK;
   }
 
@@ -158,6 +173,7 @@ class ModbusLite extends Driver {
     // [AP] §6.3/§6.4 PDU: function code, starting address, quantity of registers.
     tx.u16be(read.tid).u16be(0).u16be(6).u8(read.unit);
     tx.u8(read.fc).u16be(<u16>read.start).u16be(<u16>read.count);
+    tx.timeoutMs = this.timeoutMs;
     this.outstanding = read;
     return Status.OK;
   }
@@ -203,6 +219,7 @@ class ModbusLite extends Driver {
         if (p.fc == fc && p.address >= read.start && p.address < read.start + read.count) read.points.push(p);
       }
     }
+    read.points.sort((a: Point, b: Point): i32 => a.index - b.index);
     this.outstanding = read;
     return Status.OK;
   }
