@@ -111,6 +111,16 @@ public final class ReplayCommand implements Callable<Integer> {
             String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
             String value = line.isPoint() ? String.valueOf(line.value()) : "";
             String note = line.error() == null ? "" : line.error();
+            if (line.functionCode() != null) {
+                note =
+                        "FC"
+                                + line.functionCode()
+                                + (line.exceptionCode() == null
+                                        ? ""
+                                        : " exception " + line.exceptionCode())
+                                + ": "
+                                + note;
+            }
             out.printf(
                     fmt,
                     line.frame() == null ? "" : line.frame(),

@@ -5,16 +5,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Builds link/IP/TCP packets and capture files byte by byte for the reader tests. */
-final class Packets {
-    static final byte[] CLIENT = {10, 0, 0, 1};
-    static final byte[] SERVER = {10, 0, 0, 2};
+public final class Packets {
+    public static final byte[] CLIENT = {10, 0, 0, 1};
+    public static final byte[] SERVER = {10, 0, 0, 2};
 
     private Packets() {}
 
     /**
      * IPv4 + TCP (no options) carrying {@code payload}; checksums are not checked by the reader.
      */
-    static byte[] ipv4Tcp(
+    public static byte[] ipv4Tcp(
             byte[] src,
             int sport,
             byte[] dst,
@@ -41,7 +41,7 @@ final class Packets {
         return b.array();
     }
 
-    static byte[] ipv6Tcp(
+    public static byte[] ipv6Tcp(
             byte[] src, int sport, byte[] dst, int dport, long seq, int flags, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(60 + payload.length);
         b.putInt(0x60000000).putShort((short) (20 + payload.length)).put((byte) 6).put((byte) 64);
@@ -56,7 +56,7 @@ final class Packets {
         return b.array();
     }
 
-    static byte[] ethernet(int etherType, byte[] packet, int... vlanTags) {
+    public static byte[] ethernet(int etherType, byte[] packet, int... vlanTags) {
         ByteBuffer b = ByteBuffer.allocate(Math.max(60, 14 + 4 * vlanTags.length + packet.length));
         b.put(new byte[] {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6});
         for (int tag : vlanTags) {
@@ -66,14 +66,14 @@ final class Packets {
         return b.array(); // zero padding to the 60-byte Ethernet minimum, as on the wire
     }
 
-    static byte[] sll(int protocol, byte[] packet) {
+    public static byte[] sll(int protocol, byte[] packet) {
         ByteBuffer b = ByteBuffer.allocate(16 + packet.length);
         b.putShort((short) 0).putShort((short) 1).putShort((short) 6);
         b.put(new byte[] {0, 1, 2, 3, 4, 5, 0, 0}).putShort((short) protocol).put(packet);
         return b.array();
     }
 
-    static byte[] sll2(int protocol, byte[] packet) {
+    public static byte[] sll2(int protocol, byte[] packet) {
         ByteBuffer b = ByteBuffer.allocate(20 + packet.length);
         b.putShort((short) protocol).putShort((short) 0).putInt(2).putShort((short) 1);
         b.put((byte) 0).put((byte) 6).put(new byte[] {0, 1, 2, 3, 4, 5, 0, 0}).put(packet);
@@ -81,7 +81,7 @@ final class Packets {
     }
 
     /** A classic pcap file. */
-    static byte[] pcap(
+    public static byte[] pcap(
             ByteOrder order, boolean nanos, int linkType, long[] tsNanos, byte[]... packets) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = ByteBuffer.allocate(24).order(order);
@@ -102,7 +102,7 @@ final class Packets {
         return out.toByteArray();
     }
 
-    static byte[] block(ByteOrder order, int type, byte[] body) {
+    public static byte[] block(ByteOrder order, int type, byte[] body) {
         int padded = (body.length + 3) & ~3;
         ByteBuffer b = ByteBuffer.allocate(12 + padded).order(order);
         b.putInt(type).putInt(12 + padded).put(body);
@@ -111,14 +111,14 @@ final class Packets {
         return b.array();
     }
 
-    static byte[] shb(ByteOrder order) {
+    public static byte[] shb(ByteOrder order) {
         ByteBuffer body = ByteBuffer.allocate(16).order(order);
         body.putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0).putLong(-1);
         return block(order, 0x0A0D0D0A, body.array());
     }
 
     /** An IDB; {@code tsresol} < 0 means no if_tsresol option (microseconds). */
-    static byte[] idb(ByteOrder order, int linkType, int tsresol) {
+    public static byte[] idb(ByteOrder order, int linkType, int tsresol) {
         ByteBuffer body = ByteBuffer.allocate(tsresol < 0 ? 8 : 20).order(order);
         body.putShort((short) linkType).putShort((short) 0).putInt(65535);
         if (tsresol >= 0) {
@@ -128,20 +128,20 @@ final class Packets {
         return block(order, 1, body.array());
     }
 
-    static byte[] epb(ByteOrder order, int iface, long units, byte[] packet) {
+    public static byte[] epb(ByteOrder order, int iface, long units, byte[] packet) {
         ByteBuffer body = ByteBuffer.allocate(20 + ((packet.length + 3) & ~3)).order(order);
         body.putInt(iface).putInt((int) (units >>> 32)).putInt((int) units);
         body.putInt(packet.length).putInt(packet.length).put(packet);
         return block(order, 6, body.array());
     }
 
-    static byte[] spb(ByteOrder order, byte[] packet) {
+    public static byte[] spb(ByteOrder order, byte[] packet) {
         ByteBuffer body = ByteBuffer.allocate(4 + ((packet.length + 3) & ~3)).order(order);
         body.putInt(packet.length).put(packet);
         return block(order, 3, body.array());
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
