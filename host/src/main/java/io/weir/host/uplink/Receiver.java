@@ -152,7 +152,9 @@ public final class Receiver implements AutoCloseable {
             long rejected,
             Map<Reason, Long> rejectedByReason,
             String lastRejection,
-            String lastTlsFailure) {}
+            String lastTlsFailure,
+            long openNanos,
+            long storeNanos) {}
 
     private final Config config;
     private final EnvelopeOpener opener;
@@ -171,6 +173,8 @@ public final class Receiver implements AutoCloseable {
     private final AtomicLong storedBatches = new AtomicLong();
     private final AtomicLong storedPoints = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong openNanos = new AtomicLong();
+    private final AtomicLong storeNanos = new AtomicLong();
     private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile String lastRejection;
     private volatile String lastTlsFailure;
@@ -271,7 +275,9 @@ public final class Receiver implements AutoCloseable {
                 total,
                 by,
                 lastRejection,
-                lastTlsFailure);
+                lastTlsFailure,
+                openNanos.get(),
+                storeNanos.get());
     }
 
     private void reject(Reason reason, String message) {
@@ -344,7 +350,10 @@ public final class Receiver implements AutoCloseable {
             long epoch = 0;
             long seq = 0;
             try {
+                long t0 = System.nanoTime();
                 EnvelopeOpener.Opened o = opener.open(bytes, gateway, gatewayKey);
+                long t1 = System.nanoTime();
+                openNanos.addAndGet(t1 - t0);
                 Envelope e = o.envelope();
                 epoch = e.epoch();
                 seq = e.seq();
@@ -360,6 +369,7 @@ public final class Receiver implements AutoCloseable {
                                 (e.flags() & Envelope.FLAG_DEFLATE) != 0,
                                 o.plaintext(),
                                 () -> writeLines(e, o.points()));
+                storeNanos.addAndGet(System.nanoTime() - t1);
                 switch (outcome) {
                     case STORED -> {
                         storedBatches.incrementAndGet();

@@ -45,7 +45,12 @@ public final class Uplink implements AutoCloseable {
             long rejectedBatches,
             long connects,
             Outbox.Stats outbox,
-            String lastError) {}
+            String lastError,
+            long sealedBytes,
+            long encodeNanos,
+            long deflateNanos,
+            long sealNanos,
+            long appendNanos) {}
 
     private final UplinkConfig config;
     private final String gatewayId;
@@ -59,6 +64,11 @@ public final class Uplink implements AutoCloseable {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong sealed = new AtomicLong();
+    private final AtomicLong sealedBytes = new AtomicLong();
+    private final AtomicLong encodeNanos = new AtomicLong();
+    private final AtomicLong deflateNanos = new AtomicLong();
+    private final AtomicLong sealNanos = new AtomicLong();
+    private final AtomicLong appendNanos = new AtomicLong();
     private final Thread sealerThread;
     private final Thread senderThread;
     private final Thread lingerThread;
@@ -264,12 +274,22 @@ public final class Uplink implements AutoCloseable {
                     "uplink rotated to epoch {0}",
                     Long.toUnsignedString(sealer.epoch(), 16));
         }
+        long t0 = System.nanoTime();
         byte[] plain = PointBatch.encode(points);
+        long t1 = System.nanoTime();
         boolean deflate = config.deflateLevel() > 0;
         byte[] payload = deflate ? PointBatch.deflate(plain, config.deflateLevel()) : plain;
+        long t2 = System.nanoTime();
         long s = ++seq;
         byte[] env = sealer.seal(s, now, payload, deflate);
+        long t3 = System.nanoTime();
         outbox.append(sealer.epoch(), s, points.size(), now, env);
+        long t4 = System.nanoTime();
+        encodeNanos.addAndGet(t1 - t0);
+        deflateNanos.addAndGet(t2 - t1);
+        sealNanos.addAndGet(t3 - t2);
+        appendNanos.addAndGet(t4 - t3);
+        sealedBytes.addAndGet(env.length);
         sealed.incrementAndGet();
         committed.addAndGet(points.size());
         sender.wakeup();
@@ -304,12 +324,22 @@ public final class Uplink implements AutoCloseable {
                 sender.rejected.get(),
                 sender.connects.get(),
                 s,
-                sealerFailure != null ? sealerFailure.toString() : sender.lastError);
+                sealerFailure != null ? sealerFailure.toString() : sender.lastError,
+                sealedBytes.get(),
+                encodeNanos.get(),
+                deflateNanos.get(),
+                sealNanos.get(),
+                appendNanos.get());
     }
 
     /** Send-to-ACK latencies of recent batches in microseconds (for the benchmark). */
     public long[] ackLatenciesMicros() {
         return sender.latencies();
+    }
+
+    /** Forgets recorded ACK latencies (the benchmark calls it after warm-up). */
+    public void resetLatencies() {
+        sender.resetLatencies();
     }
 
     /** Waits until the outbox is empty (everything acknowledged or quarantined). */
