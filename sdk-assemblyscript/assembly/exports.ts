@@ -6,7 +6,7 @@
 // Each export checks its arguments against the regions, finds the device by its handle
 // (E_NODEV for an unknown one) and calls the Driver object of that device.
 
-import { ABI_VERSION, Status, statusName } from "./abi";
+import { ABI_VERSION, LogLevel, Status, statusName } from "./abi";
 import { Bytes, Request, Writer } from "./bytes";
 import { parseConfig } from "./config";
 import { Driver, Manifest, driverFactory, takeFrameNeed, takeFrameSkip } from "./driver";
@@ -16,7 +16,6 @@ import {
   BLOB, BLOB_CAP, CFG, CFG_CAP, ERR, ERR_CAP, LAYOUT, Meta, RX, RX_CAP, STATE, STATE_CAP, TX, TX_CAP,
 } from "./regions";
 import { decodeUtf8, writeUtf8Bounded } from "./text";
-import { LogLevel } from "./abi";
 
 /** A device handle's entry: its Driver, or (after a failed open) only the reason. */
 class DeviceSlot {

@@ -43,7 +43,7 @@ export async function buildDriver({ entry, outFile, textFile, check }) {
     args.push("--outFile", outFile);
     if (textFile) args.push("--textFile", textFile);
   }
-  const { error, stderr } = await asc.main(args, { stderr: process.stderr, stdout: process.stdout });
+  const { error } = await asc.main(args, { stderr: process.stderr, stdout: process.stdout });
   if (error) throw new Error(`asc failed for ${entry}: ${error.message}`);
   if (check) return null;
   const bytes = await readFile(outFile);
