@@ -98,6 +98,42 @@ public final class Kernel implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Loads a driver bundled on the classpath as {@code drivers/NAME.wasm} (the {@code
+     * weir-drivers} jar carries them).
+     *
+     * @throws IllegalArgumentException if there is no such resource
+     */
+    public DriverModule loadBundledDriver(String name) {
+        return loadDriver(name + ".wasm", bundledDriver(name));
+    }
+
+    /** The bytes of the bundled driver {@code drivers/NAME.wasm} on the classpath. */
+    public static byte[] bundledDriver(String name) {
+        if (!name.matches("[a-z0-9-]{1,32}")) {
+            throw new IllegalArgumentException(
+                    "\"" + name + "\" is not a driver name ([a-z0-9-]{1,32})");
+        }
+        String resource = "drivers/" + name + ".wasm";
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = Kernel.class.getClassLoader();
+        }
+        try (java.io.InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException(
+                        "no bundled driver named \""
+                                + name
+                                + "\" (no classpath resource "
+                                + resource
+                                + "; is the weir-drivers jar on the classpath?)");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
     /** The loaded driver of this name, or {@code null}. */
     public synchronized DriverModule driver(String name) {
         return drivers.get(name);

@@ -70,6 +70,45 @@ public record DeviceSpec(
         }
     }
 
+    /**
+     * A device from text as a configuration file or command line gives it.
+     *
+     * @param address {@code host:port}, or {@code [v6-address]:port}
+     * @param configText the config text of ABI §5, e.g. {@code "device unit=1\npoint 0 …\n"}
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    public static DeviceSpec of(
+            String name,
+            String address,
+            String driver,
+            String configText,
+            List<String> pointNames,
+            Duration interval) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException(
+                    "device " + name + ": address \"" + address + "\" is not host:port");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "device " + name + ": port of \"" + address + "\" is not a number");
+        }
+        DeviceConfig config;
+        try {
+            config = DeviceConfig.parse(configText);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device " + name + ": " + e.getMessage(), e);
+        }
+        return new DeviceSpec(name, host, port, driver, config, pointNames, interval);
+    }
+
     /** {@code host:port}. */
     public String address() {
         return host + ":" + port;
