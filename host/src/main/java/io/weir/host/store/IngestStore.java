@@ -127,6 +127,11 @@ public final class IngestStore implements AutoCloseable {
         try {
             beforeCommit.run();
             c.commit();
+            // The ACK that follows lets the gateway delete its copy, so the batch must be on disk
+            // first: H2 alone only promises the OS has it (UPLINK.md §7.3).
+            try (Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT SYNC");
+            }
             return Outcome.STORED;
         } catch (Exception e) {
             c.rollback();

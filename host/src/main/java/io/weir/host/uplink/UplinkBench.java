@@ -2,6 +2,7 @@ package io.weir.host.uplink;
 
 import io.weir.host.points.Point;
 import io.weir.host.store.IngestStore;
+import io.weir.host.store.Outbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,7 @@ public final class UplinkBench {
             int window,
             int deflateLevel,
             UplinkPki.Algorithm algorithm,
+            Outbox.Durability durability,
             Path workDir) {}
 
     /** Raw single-thread SM4-GCM encryption speed in MB/s (10^6 bytes), 64 KiB messages. */
@@ -106,10 +108,7 @@ public final class UplinkBench {
                                 port,
                                 "jdbc:h2:file:" + o.workDir().resolve("outbox"))
                         .withBatching(o.batchPoints(), Duration.ofMillis(50), o.window())
-                        .withOutbox(
-                                8L << 30,
-                                io.weir.host.store.Outbox.OverflowPolicy.BLOCK,
-                                io.weir.host.store.Outbox.Durability.PROCESS_CRASH)
+                        .withOutbox(8L << 30, Outbox.OverflowPolicy.BLOCK, o.durability())
                         .withBackoff(
                                 Duration.ofMillis(100),
                                 Duration.ofSeconds(2),
@@ -205,6 +204,7 @@ public final class UplinkBench {
             r.put("batch_points", o.batchPoints());
             r.put("window", o.window());
             r.put("tls", cfg.tlsMode().name());
+            r.put("durability", o.durability().name());
             r.put("outage_seconds", o.outageSeconds());
             r.put("seconds", round(secs));
             r.put("seal_seconds", round((tSealed - t0) / 1e9));

@@ -69,7 +69,7 @@ public record UplinkConfig(
                 outboxUrl,
                 256L << 20,
                 Outbox.OverflowPolicy.BLOCK,
-                Outbox.Durability.PROCESS_CRASH,
+                Outbox.Durability.POWER_CUT,
                 5000,
                 Duration.ofMillis(200),
                 16,

@@ -23,6 +23,9 @@ class UplinkBenchIT {
                                 16,
                                 1,
                                 UplinkPki.Algorithm.SM2,
+                                io.weir.host.store.Outbox.Durability.valueOf(
+                                        System.getProperty(
+                                                "weir.bench.durability", "PROCESS_CRASH")),
                                 tmp),
                         System.out::println);
         System.out.println(r);

@@ -1,12 +1,14 @@
 package io.weir.tools.uplink;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.host.store.Outbox;
 import io.weir.host.uplink.UplinkBench;
 import io.weir.host.uplink.UplinkPki;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -71,6 +73,14 @@ public final class BenchUplinkCommand implements Callable<Integer> {
     String alg;
 
     @Option(
+            names = "--durability",
+            defaultValue = "process-crash",
+            description =
+                    "Outbox commit: process-crash (WRITE_DELAY=0) or power-cut (fsync per batch)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String durability;
+
+    @Option(
             names = "--work-dir",
             description =
                     "Where to put the PKI and databases (default: a temporary directory, deleted).")
@@ -99,6 +109,8 @@ public final class BenchUplinkCommand implements Callable<Integer> {
                                     window,
                                     deflate,
                                     UplinkPki.Algorithm.parse(alg),
+                                    Outbox.Durability.valueOf(
+                                            durability.toUpperCase(Locale.ROOT).replace('-', '_')),
                                     dir),
                             line -> {
                                 err.println(line);
