@@ -2,10 +2,11 @@
 ;; Frame: 0xAA, count n, then n little-endian i64 values (point i = value i).
 ;; Counts 0xF8..0xFF are commands that exercise the host: 0xFF traps, 0xFE loops forever,
 ;; 0xFD calls weir_host_v1.panic, 0xFC gives a BAD_DEVICE record, 0xFB a named record,
-;; 0xFA returns a record count beyond the out region, 0xF9 returns E_PROTO.
+;; 0xFA returns a record count beyond the out region, 0xF9 returns E_PROTO, 0xF8 floods the log.
 (module
   
   (import "weir_host_v1" "panic" (func $panic (param i32 i32)))
+  (import "weir_host_v1" "log" (func $log (param i32 i32 i32)))
   (memory (export "memory") 1 4)
   (global $outstanding (mut i32) (i32.const 0))
   (global $polled (mut i32) (i32.const 0))
@@ -92,6 +93,16 @@
     (if (i32.eq (local.get $n) (i32.const 0xfa)) (then
       ;; a record count beyond out: a region violation
       (return (i32.const 5000))))
+    (if (i32.eq (local.get $n) (i32.const 0xf8)) (then
+      ;; a log flood: 50 messages of 2000 bytes each (the host truncates and rate-limits)
+      (global.set $outstanding (i32.const 0))
+      (block $logged
+        (loop $log
+          (br_if $logged (i32.ge_u (local.get $i) (i32.const 50)))
+          (call $log (i32.const 2) (i32.const 57344) (i32.const 2000))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $log)))
+      (return (i32.const 0))))
     (if (i32.eq (local.get $n) (i32.const 0xf9)) (then
       ;; a frame that does not answer the request: E_PROTO, request stays outstanding
       (return (i32.const -5))))
