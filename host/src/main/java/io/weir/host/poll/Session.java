@@ -125,6 +125,9 @@ public final class Session implements LinkListener {
 
     /** Stops ticking and closes the link. Points in flight may still be delivered. */
     public synchronized void stop() {
+        if (state == State.STOPPED) {
+            return;
+        }
         if (ticker != null) {
             ticker.cancel(false);
         }
