@@ -48,8 +48,13 @@ class DriverVectorsTest {
 
     /** The checkout root: the parent of this module. */
     private static Path root() {
+        // weir.root is the Maven multi-module directory; when Maven runs inside drivers/ it is
+        // drivers/ itself, so fall back to the parent of this module.
         String root = System.getProperty("weir.root");
-        return root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
+        if (root != null && Files.exists(Path.of(root, "driver-abi", "ABI.md"))) {
+            return Path.of(root);
+        }
+        return Path.of("..").toAbsolutePath().normalize();
     }
 
     /** A vector file and the driver it runs against. */
