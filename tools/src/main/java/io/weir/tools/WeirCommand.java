@@ -3,6 +3,9 @@ package io.weir.tools;
 import io.weir.tools.demo.DemoCommand;
 import io.weir.tools.replay.ReplayCommand;
 import io.weir.tools.sim.SimCommand;
+import io.weir.tools.uplink.BenchCommand;
+import io.weir.tools.uplink.PkiCommand;
+import io.weir.tools.uplink.ReceiverCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,6 +25,9 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             ReplayCommand.class,
             SimCommand.class,
+            ReceiverCommand.class,
+            PkiCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class WeirCommand implements Runnable {
