@@ -14,6 +14,8 @@ import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRecord;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
+import io.weir.host.driver.Watchdog;
+import io.weir.host.wasm.ChicoryEngine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -98,9 +100,25 @@ class DriverVectorsTest {
         }
     }
 
-    private static synchronized DriverModule module(Suite s) {
-        Path key = s.wasmFile() != null ? s.wasmFile() : Path.of("classpath:" + s.wasmName());
-        return MODULES.computeIfAbsent(key, k -> DriverModule.load(s.wasmName(), wasmBytes(s)));
+    private static synchronized DriverModule module(Suite s, ChicoryEngine.Mode mode) {
+        Path key =
+                Path.of(
+                        mode.name(),
+                        s.wasmFile() != null
+                                ? s.wasmFile().toString()
+                                : "classpath-" + s.wasmName());
+        return MODULES.computeIfAbsent(
+                key,
+                k ->
+                        DriverModule.load(
+                                new ChicoryEngine(mode),
+                                s.wasmName(),
+                                wasmBytes(s),
+                                // The interpreter is ~100× slower: give it room.
+                                mode == ChicoryEngine.Mode.COMPILED
+                                        ? DriverModule.Limits.DEFAULT
+                                        : new DriverModule.Limits(256, 5000, 5000),
+                                Watchdog.shared()));
     }
 
     private static byte[] wasmBytes(Suite s) {
@@ -152,7 +170,17 @@ class DriverVectorsTest {
             List<DynamicTest> tests = new ArrayList<>();
             for (JsonNode v : vectors) {
                 String name = v.get("name").asText();
-                tests.add(DynamicTest.dynamicTest(name, () -> run(module(s), v)));
+                // Both execution modes: a difference would be a compiler or JIT bug (the
+                // research notes C2 miscompiles on Java 17 that Chicory works around).
+                for (ChicoryEngine.Mode mode : ChicoryEngine.Mode.values()) {
+                    tests.add(
+                            DynamicTest.dynamicTest(
+                                    name
+                                            + " ["
+                                            + mode.name().toLowerCase(java.util.Locale.ROOT)
+                                            + "]",
+                                    () -> run(module(s, mode), v)));
+                }
                 vectorCount++;
             }
             nodes.add(

@@ -8,6 +8,7 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
@@ -32,6 +33,28 @@ import java.util.function.Function;
  */
 public final class ChicoryEngine implements WasmEngine {
 
+    /** How instances execute. */
+    public enum Mode {
+        /** JVM bytecode from Chicory's runtime compiler: the only mode for production. */
+        COMPILED,
+        /**
+         * Chicory's interpreter, about 100× slower. For conformance tests only: running the same
+         * vectors in both modes catches a compiler (or JIT) bug.
+         */
+        INTERPRETED
+    }
+
+    private final Mode mode;
+
+    /** The compiled engine. */
+    public ChicoryEngine() {
+        this(Mode.COMPILED);
+    }
+
+    public ChicoryEngine(Mode mode) {
+        this.mode = mode;
+    }
+
     @Override
     public WasmProgram load(String driverName, byte[] wasm, int memoryCapPages) {
         if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
@@ -54,6 +77,9 @@ public final class ChicoryEngine implements WasmEngine {
         }
         ModuleCheck.Memory memory = ModuleCheck.run(driverName, module, memoryCapPages);
         Function<Instance, Machine> factory;
+        if (mode == Mode.INTERPRETED) {
+            return new Program(driverName, module, InterpreterMachine::new, memory);
+        }
         try {
             // FAIL: a function too large for a JVM method would silently run ~100× slower
             // interpreted; refuse it instead.

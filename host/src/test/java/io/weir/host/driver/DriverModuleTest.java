@@ -23,6 +23,27 @@ class DriverModuleTest {
     }
 
     @Test
+    void interpreterModeRunsTheSameDriverAndIsInterruptedToo() throws Exception {
+        DriverModule m =
+                DriverModule.load(
+                        new ChicoryEngine(ChicoryEngine.Mode.INTERPRETED),
+                        "fixture",
+                        Fixtures.wasm("fixture"),
+                        DriverModule.Limits.DEFAULT,
+                        Watchdog.shared());
+        DriverInstance d = m.instantiate("interpreted");
+        long now = 1_700_000_000_000_000L;
+        d.open(0, "device\n", now);
+        d.poll(0, now);
+        assertThat(d.onFrame(0, Fixtures.frame(-5), 0, 10, now).get(0).value()).isEqualTo(-5L);
+        d.poll(0, now);
+        d.poll(0, now);
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.LOOP), 0, 2, now))
+                .isInstanceOf(CallTimedOut.class);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
     void refusesAnImportOutsideTheAbiNamingIt() {
         assertThatThrownBy(() -> DriverModule.load("x", Fixtures.wasm("imports-wasi")))
                 .isInstanceOf(DriverRefused.class)
