@@ -127,16 +127,24 @@ public final class IngestStore implements AutoCloseable {
         try {
             beforeCommit.run();
             c.commit();
-            // The ACK that follows lets the gateway delete its copy, so the batch must be on disk
-            // first: H2 alone only promises the OS has it (UPLINK.md §7.3).
-            try (Statement st = c.createStatement()) {
-                st.execute("CHECKPOINT SYNC");
-            }
             return Outcome.STORED;
         } catch (Exception e) {
             c.rollback();
             throw e;
         }
+    }
+
+    /**
+     * Forces everything committed so far to disk (H2 {@code CHECKPOINT SYNC}). An ACK lets the
+     * gateway delete its copy, so the receiver calls this before sending ACKs; one call covers all
+     * batches committed before it (group commit, UPLINK.md §7.3).
+     */
+    public void sync() throws SQLException {
+        Connection c = connection();
+        try (Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT SYNC");
+        }
+        c.commit();
     }
 
     private static Outcome existing(Connection c, String gateway, long epoch, long seq, byte[] sm3)

@@ -128,8 +128,9 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
-     * Stores one sealed batch durably (per {@link Durability}). Under BLOCK waits while the cap
-     * would be exceeded; under DROP_OLDEST evicts the oldest batches first.
+     * Stores and commits one sealed batch; {@link #sync()} then makes it durable per {@link
+     * Durability}. Under BLOCK waits while the cap would be exceeded; under DROP_OLDEST evicts the
+     * oldest batches first.
      *
      * @throws IllegalArgumentException if the single envelope is larger than the whole cap
      */
@@ -168,15 +169,25 @@ public final class Outbox implements AutoCloseable {
             db.rollback();
             throw e;
         }
-        if (durability == Durability.POWER_CUT) {
-            try (Statement s = db.createStatement()) {
-                s.execute("CHECKPOINT SYNC");
-            }
-        }
         bytes += envelope.length;
         batches++;
         points += pointCount;
         notifyAll();
+    }
+
+    /**
+     * Makes every batch appended so far survive what {@link Durability} promises: under POWER_CUT
+     * an fsync (H2 {@code CHECKPOINT SYNC}); under PROCESS_CRASH nothing more, the commit already
+     * reached the OS. The caller counts batches as accepted only after this (one call covers a
+     * group of appends: group commit).
+     */
+    public synchronized void sync() throws SQLException {
+        if (durability == Durability.POWER_CUT && !closed) {
+            try (Statement s = db.createStatement()) {
+                s.execute("CHECKPOINT SYNC");
+            }
+            db.commit();
+        }
     }
 
     private void dropOldest() throws SQLException {

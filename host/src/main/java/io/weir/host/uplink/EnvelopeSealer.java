@@ -32,7 +32,7 @@ public final class EnvelopeSealer {
     private final SecureRandom random;
     private final GCMModeCipher gcm = GCMBlockCipher.newInstance(new SM4Engine());
 
-    private long epoch;
+    private volatile long epoch;
     private KeyParameter dek;
     private byte[] wrappedDek;
     private byte[] dekId;

@@ -289,6 +289,8 @@ public final class Receiver implements AutoCloseable {
         private String gateway;
         private PublicKey gatewayKey;
         private String remote;
+        private final List<UplinkFrame.Ack> pending = new ArrayList<>();
+        private boolean syncScheduled;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -342,8 +344,58 @@ public final class Receiver implements AutoCloseable {
                 return;
             }
             byte[] bytes = ByteBufUtil.getBytes(frame);
-            UplinkFrame.Ack ack = ingest(bytes);
-            ctx.writeAndFlush(UplinkFrame.ack(ctx.alloc(), ack));
+            pending.add(ingest(bytes));
+        }
+
+        /**
+         * After a burst of reads: one fsync for all batches stored in it, then their ACKs. No ACK
+         * leaves before the batches it acknowledges are on disk.
+         */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            // Queue the sync behind whatever reads are already waiting for this executor, so a
+            // burst of batches shares one fsync.
+            if (!pending.isEmpty() && !syncScheduled) {
+                syncScheduled = true;
+                ctx.executor().execute(() -> syncAndAck(ctx));
+            }
+        }
+
+        private void syncAndAck(ChannelHandlerContext ctx) {
+            syncScheduled = false;
+            if (pending.isEmpty()) {
+                return;
+            }
+            try {
+                long t0 = System.nanoTime();
+                store.sync();
+                storeNanos.addAndGet(System.nanoTime() - t0);
+            } catch (Exception e) {
+                LOG.log(
+                        Level.ERROR,
+                        "cannot sync the ingest database: {0}; asking {1} to retry",
+                        e.toString(),
+                        gateway);
+                for (int i = 0; i < pending.size(); i++) {
+                    UplinkFrame.Ack a = pending.get(i);
+                    if (a.status() == UplinkFrame.Status.STORED) {
+                        // Stored but maybe not durable: the resend will be a DUPLICATE if it was.
+                        pending.set(
+                                i,
+                                new UplinkFrame.Ack(
+                                        UplinkFrame.Status.RETRY_LATER,
+                                        a.epoch(),
+                                        a.seq(),
+                                        Reason.STORE_FAILED.code,
+                                        "database sync failed: " + e));
+                    }
+                }
+            }
+            for (UplinkFrame.Ack a : pending) {
+                ctx.write(UplinkFrame.ack(ctx.alloc(), a));
+            }
+            pending.clear();
+            ctx.flush();
         }
 
         private UplinkFrame.Ack ingest(byte[] bytes) {

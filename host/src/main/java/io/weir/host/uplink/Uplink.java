@@ -57,7 +57,7 @@ public final class Uplink implements AutoCloseable {
     private final Outbox outbox;
     private final EnvelopeSealer sealer;
     private final UplinkSender sender;
-    private final BlockingQueue<List<Point>> sealQueue = new ArrayBlockingQueue<>(4);
+    private final BlockingQueue<List<Point>> sealQueue = new ArrayBlockingQueue<>(8);
     private final Object batchLock = new Object();
     private List<Point> current;
     private long currentSince;
@@ -227,28 +227,46 @@ public final class Uplink implements AutoCloseable {
     }
 
     private void sealLoop() {
+        List<List<Point>> group = new ArrayList<>();
         while (true) {
-            List<Point> points;
+            List<Point> first;
             try {
-                points = sealQueue.poll(100, TimeUnit.MILLISECONDS);
+                first = sealQueue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (points == null) {
+            if (first == null) {
                 if (stopping) {
                     return;
                 }
                 continue;
             }
-            if (points == FLUSH) {
-                synchronized (flushLock) {
-                    flushDone++;
-                    flushLock.notifyAll();
-                }
-                continue;
-            }
+            // Group commit: seal and store whatever is queued, then one sync for all of it.
+            group.clear();
+            group.add(first);
+            sealQueue.drainTo(group);
             try {
-                seal(points);
+                long pts = 0;
+                long flushes = 0;
+                for (List<Point> points : group) {
+                    if (points == FLUSH) {
+                        flushes++;
+                    } else {
+                        seal(points);
+                        pts += points.size();
+                    }
+                }
+                long t0 = System.nanoTime();
+                outbox.sync();
+                appendNanos.addAndGet(System.nanoTime() - t0);
+                committed.addAndGet(pts);
+                sender.wakeup();
+                if (flushes > 0) {
+                    synchronized (flushLock) {
+                        flushDone += flushes;
+                        flushLock.notifyAll();
+                    }
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
@@ -291,8 +309,6 @@ public final class Uplink implements AutoCloseable {
         appendNanos.addAndGet(t4 - t3);
         sealedBytes.addAndGet(env.length);
         sealed.incrementAndGet();
-        committed.addAndGet(points.size());
-        sender.wakeup();
     }
 
     /** The outbox (e.g. for operators to inspect quarantined batches). */
@@ -362,12 +378,36 @@ public final class Uplink implements AutoCloseable {
         if (stopping) {
             return;
         }
-        try {
-            if (sealerFailure == null) {
-                flush();
+        if (sealerFailure == null) {
+            // Under BLOCK with a full outbox and no receiver, a flush can wait forever: give it
+            // ten seconds, then say exactly what is lost.
+            Thread flusher =
+                    new Thread(
+                            () -> {
+                                try {
+                                    flush();
+                                } catch (Exception e) {
+                                    LOG.log(
+                                            Level.WARNING,
+                                            "uplink stop: final flush failed: {0}",
+                                            e.toString());
+                                }
+                            },
+                            "uplink-final-flush");
+            flusher.setDaemon(true);
+            flusher.start();
+            try {
+                flusher.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "uplink stop: final flush failed: {0}", e.toString());
+            if (flusher.isAlive()) {
+                LOG.log(
+                        Level.ERROR,
+                        "uplink stop: the outbox stayed full for 10 s (BLOCK policy, receiver"
+                                + " unreachable); {0} accepted points not yet committed are lost",
+                        accepted.get() - committed.get());
+            }
         }
         stopping = true;
         sender.stop();

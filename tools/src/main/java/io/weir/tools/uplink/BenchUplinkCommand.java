@@ -74,7 +74,7 @@ public final class BenchUplinkCommand implements Callable<Integer> {
 
     @Option(
             names = "--durability",
-            defaultValue = "process-crash",
+            defaultValue = "power-cut",
             description =
                     "Outbox commit: process-crash (WRITE_DELAY=0) or power-cut (fsync per batch)"
                             + " (default: ${DEFAULT-VALUE}).")
