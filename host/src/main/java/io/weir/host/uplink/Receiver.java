@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.weir.host.points.Point;
@@ -237,7 +238,7 @@ public final class Receiver implements AutoCloseable {
                                         ch.pipeline()
                                                 .addLast("tls", tls.newHandler(ch.alloc(), null, 0))
                                                 .addLast(UplinkFrame.decoder())
-                                                .addLast(workers, new BatchHandler());
+                                                .addLast(new BatchHandler());
                                     }
                                 });
         server = b.bind(config.host(), config.port()).sync().channel();
@@ -286,15 +287,20 @@ public final class Receiver implements AutoCloseable {
     }
 
     private final class BatchHandler extends SimpleChannelInboundHandler<ByteBuf> {
-        private String gateway;
-        private PublicKey gatewayKey;
-        private String remote;
+        private volatile String gateway;
+        private volatile PublicKey gatewayKey;
+        private volatile String remote;
+
+        /** Database work runs here, off the I/O thread, in arrival order for this connection. */
+        private EventExecutor exec;
+
         private final List<UplinkFrame.Ack> pending = new ArrayList<>();
         private boolean syncScheduled;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             remote = String.valueOf(ctx.channel().remoteAddress());
+            exec = workers.next();
             children.add(ctx.channel());
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             ssl.handshakeFuture()
@@ -340,25 +346,24 @@ public final class Receiver implements AutoCloseable {
                 return;
             }
             if (gateway == null) {
+                LOG.log(
+                        Level.WARNING,
+                        "closing {0}: data before the TLS handshake completed",
+                        remote);
                 ctx.close();
                 return;
             }
             byte[] bytes = ByteBufUtil.getBytes(frame);
-            pending.add(ingest(bytes));
-        }
-
-        /**
-         * After a burst of reads: one fsync for all batches stored in it, then their ACKs. No ACK
-         * leaves before the batches it acknowledges are on disk.
-         */
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            // Queue the sync behind whatever reads are already waiting for this executor, so a
-            // burst of batches shares one fsync.
-            if (!pending.isEmpty() && !syncScheduled) {
-                syncScheduled = true;
-                ctx.executor().execute(() -> syncAndAck(ctx));
-            }
+            exec.execute(
+                    () -> {
+                        pending.add(ingest(bytes));
+                        // Queue the sync behind the batches already waiting on this executor, so a
+                        // burst of batches shares one fsync; no ACK leaves before its fsync.
+                        if (!syncScheduled) {
+                            syncScheduled = true;
+                            exec.execute(() -> syncAndAck(ctx));
+                        }
+                    });
         }
 
         private void syncAndAck(ChannelHandlerContext ctx) {
