@@ -10,6 +10,7 @@
   (memory (export "memory") 1 4)
   (global $outstanding (mut i32) (i32.const 0))
   (global $polled (mut i32) (i32.const 0))
+  (global $open_dev (mut i32) (i32.const -1))
   (data (i32.const 1024) "\57\45\49\52\40\00\00\00\00\08\00\00\00\10\00\00\00\18\00\00\00\04\00\00\00\1c\00\00\00\02\00\00\00\20\00\00\00\c0\00\00\00\e0\00\00\00\10\00\00\00\f0\00\00\40\00\00\00\40\f0\00\00\80\00\00\00")
   (data (i32.const 57344) "{\"name\":\"fixture\",\"version\":\"1.0.0\",\"protocol\":\"fixture-frames\",\"transport\":\"tcp\"}")
   (data (i32.const 61504) "fixture: exception 2 (illegal data address)")
@@ -23,10 +24,17 @@
     i32.const 82)
   (func (export "weir_open") (param $dev i32) (param $cfg_len i32) (param $now i64) (result i32)
     (if (i32.eqz (local.get $cfg_len)) (then (return (i32.const -8))))
+    ;; one device per instance (ABI §2.6): state is in globals, a second open handle is refused
+    (if (i32.and (i32.ge_s (global.get $open_dev) (i32.const 0))
+                 (i32.ne (global.get $open_dev) (local.get $dev)))
+      (then (return (i32.const -7))))
+    (global.set $open_dev (local.get $dev))
     (global.set $outstanding (i32.const 0))
     (global.set $polled (i32.const 0))
     i32.const 0)
-  (func (export "weir_close") (param $dev i32) (result i32) i32.const 0)
+  (func (export "weir_close") (param $dev i32) (result i32)
+    (if (i32.eq (global.get $open_dev) (local.get $dev)) (then (global.set $open_dev (i32.const -1))))
+    i32.const 0)
   (func (export "weir_poll") (param $dev i32) (param $now i64) (result i32)
     ;; one request per cycle: the second poll ends the cycle
     (if (global.get $polled) (then

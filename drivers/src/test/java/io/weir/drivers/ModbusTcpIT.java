@@ -226,4 +226,54 @@ class ModbusTcpIT {
             }
         }
     }
+
+    @Test
+    void devicesShareOneInstanceUnderTheirOwnHandles() throws Exception {
+        int port = freePort();
+        ModbusSlave slave = startSlave(port);
+        Kernel.Options options =
+                new Kernel.Options(
+                        2,
+                        1,
+                        new TcpLink.Options(
+                                Duration.ofSeconds(1),
+                                Duration.ofMillis(100),
+                                Duration.ofMillis(500)),
+                        DriverModule.Limits.DEFAULT,
+                        3);
+        try (Kernel kernel =
+                new Kernel(
+                        batch -> batch.forEach(p -> latest.put(p.device() + "." + p.point(), p)),
+                        options)) {
+            kernel.loadBundledDriver("modbus");
+            String[][] devices = {
+                {"a", "device unit=1\npoint 0 area=holding address=0 type=u16\n"},
+                {"b", "device unit=1\npoint 0 area=input address=3\n"},
+                {"c", "device unit=1\npoint 0 area=coil address=5\n"},
+            };
+            for (String[] d : devices) {
+                kernel.addDevice(
+                        DeviceSpec.of(
+                                d[0],
+                                "127.0.0.1:" + port,
+                                "modbus",
+                                d[1],
+                                List.of("v"),
+                                Duration.ofMillis(200)));
+            }
+            kernel.start();
+            Map<String, Predicate<Point>> values = new LinkedHashMap<>();
+            values.put("a.v", good(51234L));
+            values.put("b.v", good(777L));
+            values.put("c.v", good(Boolean.TRUE));
+            awaitAll(values, "shared instance");
+            List<SessionStatus> status = kernel.status();
+            for (int i = 0; i < 3; i++) {
+                assertThat(status.get(i).deviceHandle()).isEqualTo(i);
+                assertThat(status.get(i).sharedInstance()).as(status.get(i).device()).isTrue();
+            }
+        } finally {
+            ModbusSlaveFactory.close(slave);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import io.weir.host.io.tcp.TcpLink;
 import io.weir.host.io.tcp.TcpTransport;
 import io.weir.host.points.PointSink;
 import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.InstanceGroup;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.wasm.ChicoryEngine;
@@ -34,17 +35,34 @@ public final class Kernel implements AutoCloseable {
      * @param ioThreads Netty I/O threads for all TCP links
      * @param tcp connect timeout and reconnect backoff
      * @param limits memory cap and call budgets for every driver
+     * @param devicesPerInstance how many devices of one driver share an instance (ABI §2.6); 1
+     *     isolates every device, more saves a linear memory per device but a trap or runaway call
+     *     then affects every device of the instance
      */
     public record Options(
-            int workerThreads, int ioThreads, TcpLink.Options tcp, DriverModule.Limits limits) {
+            int workerThreads,
+            int ioThreads,
+            TcpLink.Options tcp,
+            DriverModule.Limits limits,
+            int devicesPerInstance) {
         public static final Options DEFAULT =
                 new Options(
                         Math.max(2, Runtime.getRuntime().availableProcessors()),
                         1,
                         TcpLink.Options.DEFAULT,
-                        DriverModule.Limits.DEFAULT);
+                        DriverModule.Limits.DEFAULT,
+                        1);
+
+        /** One device per instance: full isolation. */
+        public Options(
+                int workerThreads, int ioThreads, TcpLink.Options tcp, DriverModule.Limits limits) {
+            this(workerThreads, ioThreads, tcp, limits, 1);
+        }
 
         public Options {
+            if (devicesPerInstance < 1) {
+                throw new IllegalArgumentException("devicesPerInstance must be at least 1");
+            }
             if (workerThreads < 1 || ioThreads < 1) {
                 throw new IllegalArgumentException(
                         "a kernel needs at least one worker and one I/O thread");
@@ -61,6 +79,7 @@ public final class Kernel implements AutoCloseable {
     private final TcpTransport tcp;
     private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
     private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private final Map<DriverModule, InstanceGroup> groups = new java.util.IdentityHashMap<>();
     private boolean started;
 
     public Kernel(PointSink sink) {
@@ -174,7 +193,12 @@ public final class Kernel implements AutoCloseable {
         if (sessions.containsKey(spec.name())) {
             throw new IllegalArgumentException("a device named " + spec.name() + " exists already");
         }
-        Session s = new Session(spec, m, tcp.link(spec.host(), spec.port()), sink, timers, workers);
+        InstanceGroup group = groups.get(m);
+        if (group == null || !group.hasRoom()) {
+            group = new InstanceGroup(m, options.devicesPerInstance(), workers);
+            groups.put(m, group);
+        }
+        Session s = new Session(spec, group, tcp.link(spec.host(), spec.port()), sink, timers);
         sessions.put(spec.name(), s);
         if (started) {
             s.start();

@@ -1,6 +1,7 @@
 package io.weir.host.poll;
 
 import io.weir.abi.Abi;
+import io.weir.abi.AbiError;
 import io.weir.abi.Quality;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
@@ -50,16 +51,17 @@ public final class Session implements LinkListener {
         STOPPED
     }
 
-    /** The device handle: one device per instance. */
-    static final int DEV = 0;
-
     private final DeviceSpec spec;
     private final DriverModule module;
     private final Link link;
     private final PointSink sink;
     private final ScheduledExecutorService timers;
+    private final InstanceGroup group;
     private final SerialExecutor serial;
     private final String configText;
+
+    /** This device's handle in its instance (ABI §2.6). */
+    private final int dev;
 
     private volatile State state = State.NEW;
     private ScheduledFuture<?> ticker;
@@ -100,13 +102,29 @@ public final class Session implements LinkListener {
             PointSink sink,
             ScheduledExecutorService timers,
             Executor workers) {
+        this(spec, new InstanceGroup(module, 1, workers), link, sink, timers);
+    }
+
+    /**
+     * A session whose device shares an instance with the other members of {@code group}.
+     *
+     * @param group the instance group to join; it must have room
+     */
+    public Session(
+            DeviceSpec spec,
+            InstanceGroup group,
+            Link link,
+            PointSink sink,
+            ScheduledExecutorService timers) {
         this.spec = spec;
-        this.module = module;
+        this.module = group.module();
         this.link = link;
         this.sink = sink;
         this.timers = timers;
-        this.serial = new SerialExecutor(workers);
+        this.group = group;
+        this.serial = group.serial();
         this.configText = spec.config().text();
+        this.dev = group.join(this);
     }
 
     /** Opens the driver instance and the link, then starts ticking. */
@@ -136,15 +154,20 @@ public final class Session implements LinkListener {
         serial.execute(
                 () -> {
                     cancelTimeout();
-                    if (instance != null && !instance.dead()) {
-                        try {
-                            instance.close(DEV);
-                        } catch (DriverException | DriverTrapped e) {
-                            LOG.log(Level.DEBUG, "{0}: close: {1}", spec.name(), e.getMessage());
-                        }
-                        instance.close();
-                    }
+                    DriverInstance mine = instance;
                     instance = null;
+                    if (mine != null && !mine.dead()) {
+                        try {
+                            mine.close(dev);
+                        } catch (DriverException e) {
+                            LOG.log(Level.DEBUG, "{0}: close: {1}", spec.name(), e.getMessage());
+                        } catch (DriverTrapped e) {
+                            group.lost(mine, this, "driver trapped closing " + spec.name());
+                        }
+                        if (!group.isShared(mine)) {
+                            mine.close();
+                        }
+                    }
                 });
     }
 
@@ -161,6 +184,8 @@ public final class Session implements LinkListener {
                 spec.name(),
                 module.label(),
                 link.describe(),
+                dev,
+                group.isShared(instance) && group.size() > 1,
                 state,
                 link.connected(),
                 cycles,
@@ -199,9 +224,10 @@ public final class Session implements LinkListener {
 
     /** Opens an instance if there is none; false if the device cannot be served now. */
     private boolean ensureInstance() {
-        if (instance != null) {
+        if (instance != null && !instance.dead()) {
             return true;
         }
+        instance = null;
         if (state == State.STOPPED || state == State.CONFIG_ERROR) {
             return false;
         }
@@ -209,13 +235,23 @@ public final class Session implements LinkListener {
             state = State.QUARANTINED;
             return false;
         }
-        DriverInstance fresh = null;
+        DriverInstance candidate = null;
         try {
-            fresh = module.instantiate(spec.name());
-            fresh.open(DEV, configText, nowUs());
+            candidate = group.instanceFor(this, dev);
+            try {
+                candidate.open(dev, configText, nowUs());
+            } catch (DriverException e) {
+                if (e.error() != AbiError.E_UNSUPPORTED || !group.isShared(candidate) || dev == 0) {
+                    throw e;
+                }
+                // §2.6: the driver serves one device per instance; take a private one.
+                group.onePerInstance();
+                candidate = group.instanceFor(this, dev);
+                candidate.open(dev, configText, nowUs());
+            }
             if (savedState != null) {
                 try {
-                    fresh.loadState(DEV, savedState);
+                    candidate.loadState(dev, savedState);
                 } catch (DriverException e) {
                     // §7.7: a payload the driver cannot read means a cold start; go on.
                     LOG.log(
@@ -225,8 +261,8 @@ public final class Session implements LinkListener {
                             e.getMessage());
                 }
             }
-            instance = fresh;
-            rx = new byte[fresh.rxCapacity()];
+            instance = candidate;
+            rx = new byte[candidate.rxCapacity()];
             rxLen = 0;
             return true;
         } catch (DriverException e) {
@@ -241,6 +277,7 @@ public final class Session implements LinkListener {
             LOG.log(Level.ERROR, lastError);
             return false;
         } catch (DriverTrapped e) {
+            instance = candidate;
             trapped(e);
             return false;
         } catch (RuntimeException e) {
@@ -291,7 +328,7 @@ public final class Session implements LinkListener {
     private void next() {
         try {
             while (true) {
-                Request r = instance.poll(DEV, nowUs());
+                Request r = instance.poll(dev, nowUs());
                 if (r.endOfCycle()) {
                     endCycle();
                     return;
@@ -359,7 +396,7 @@ public final class Session implements LinkListener {
         while (rxLen > 0 && instance != null && (outstanding || module.manifest().passive())) {
             FrameLength f;
             try {
-                f = instance.frameLen(DEV, rx, 0, rxLen);
+                f = instance.frameLen(dev, rx, 0, rxLen);
             } catch (DriverException e) {
                 protocolErrors++;
                 lastError = e.getMessage();
@@ -380,7 +417,7 @@ public final class Session implements LinkListener {
                     long now = nowUs();
                     List<DriverRecord> records;
                     try {
-                        records = instance.onFrame(DEV, rx, 0, len, now);
+                        records = instance.onFrame(dev, rx, 0, len, now);
                     } catch (DriverException e) {
                         // §7.3: E_PROTO leaves the request outstanding; a late right answer
                         // is still taken.
@@ -427,7 +464,7 @@ public final class Session implements LinkListener {
         garbageBytes += rxLen;
         rxLen = 0;
         try {
-            List<DriverRecord> records = instance.onTimeout(DEV, nowUs());
+            List<DriverRecord> records = instance.onTimeout(dev, nowUs());
             if (deliver) {
                 deliver(records, why);
             }
@@ -467,7 +504,7 @@ public final class Session implements LinkListener {
         lastLatencyMicros = (System.nanoTime() - cycleStartNanos) / 1000;
         if (module.manifest().hasState()) {
             try {
-                savedState = instance.saveState(DEV);
+                savedState = instance.saveState(dev);
             } catch (DriverException e) {
                 LOG.log(Level.DEBUG, "{0}: save_state: {1}", spec.name(), e.getMessage());
             } catch (DriverTrapped e) {
@@ -499,8 +536,9 @@ public final class Session implements LinkListener {
         traps++;
         lastError = e.getMessage();
         LOG.log(Level.ERROR, "{0}: {1}", spec.name(), e.getMessage());
-        if (instance != null) {
-            instance.close();
+        DriverInstance dead = instance;
+        if (dead != null) {
+            dead.close();
         }
         instance = null;
         outstanding = false;
@@ -512,6 +550,30 @@ public final class Session implements LinkListener {
         }
         allPoints(
                 Quality.BAD_COMM, System.currentTimeMillis(), "driver trapped: " + e.getMessage());
+        if (dead != null) {
+            group.lost(
+                    dead, this, "driver trapped in device " + spec.name() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Another device of the group trapped the instance this one was open on (called on the group's
+     * executor): the same consequences, without counting a trap of this device.
+     */
+    void instanceLost(DriverInstance dead, String why) {
+        if (instance != dead) {
+            return;
+        }
+        instance = null;
+        outstanding = false;
+        cancelTimeout();
+        rxLen = 0;
+        cycleActive = false;
+        lastError = why;
+        if (module.quarantined() && state == State.RUNNING) {
+            state = State.QUARANTINED;
+        }
+        allPoints(Quality.BAD_COMM, System.currentTimeMillis(), why);
     }
 
     private void cancelTimeout() {
@@ -532,7 +594,7 @@ public final class Session implements LinkListener {
             for (DriverRecord r : records) {
                 if (!r.good()) {
                     try {
-                        error = instance.lastError(DEV);
+                        error = instance.lastError(dev);
                     } catch (DriverException e) {
                         error = "";
                     }

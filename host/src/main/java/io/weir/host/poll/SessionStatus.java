@@ -6,6 +6,8 @@ package io.weir.host.poll;
  * @param device the device name
  * @param driver the driver label, e.g. {@code modbus 0.1.0}
  * @param link the link, e.g. {@code tcp 127.0.0.1:502}
+ * @param deviceHandle the device's handle in its driver instance (ABI §2.6)
+ * @param sharedInstance whether the instance serves other devices too
  * @param state what the session is doing
  * @param linkUp whether the link is connected
  * @param cycles cycles started
@@ -22,6 +24,8 @@ public record SessionStatus(
         String device,
         String driver,
         String link,
+        int deviceHandle,
+        boolean sharedInstance,
         Session.State state,
         boolean linkUp,
         long cycles,

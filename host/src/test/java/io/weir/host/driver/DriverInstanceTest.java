@@ -67,6 +67,11 @@ class DriverInstanceTest {
                 .isInstanceOfSatisfying(
                         DriverException.class,
                         e -> assertThat(e.error()).isEqualTo(AbiError.E_CONFIG));
+        // The fixture serves one device per instance (ABI §2.6).
+        assertThatThrownBy(() -> d.open(1, "device\n", NOW))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_UNSUPPORTED));
         // Optional exports the fixture lacks: E_UNSUPPORTED, instance still alive.
         assertThatThrownBy(() -> d.observe(0, new byte[] {1}))
                 .isInstanceOfSatisfying(

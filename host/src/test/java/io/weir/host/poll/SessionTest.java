@@ -224,6 +224,37 @@ class SessionTest {
     }
 
     @Test
+    void aDriverThatServesOneDevicePerInstanceGetsPrivateInstancesInAGroup() throws Exception {
+        kernel.close();
+        kernel =
+                new Kernel(
+                        points::addAll,
+                        new Kernel.Options(
+                                2, 1, TcpLink.Options.DEFAULT, DriverModule.Limits.DEFAULT, 4));
+        kernel.loadDriver("fixture.wasm", Fixtures.wasm("fixture"));
+        try (FixtureDevice a = new FixtureDevice(n -> Fixtures.frame(1, 1));
+                FixtureDevice b = new FixtureDevice(n -> Fixtures.frame(2, 2))) {
+            device("a", a, 100);
+            device("b", b, 100);
+            kernel.start();
+            await("a", good("temp", 1));
+            await("b", good("temp", 2));
+            // The fixture answers weir_open for handle 1 with E_UNSUPPORTED (§2.6).
+            SessionStatus sa = kernel.status().get(0);
+            SessionStatus sb = kernel.status().get(1);
+            assertThat(sa.deviceHandle()).isZero();
+            assertThat(sb.deviceHandle()).isEqualTo(1);
+            assertThat(sb.sharedInstance()).isFalse();
+            // A trap of a's instance leaves b's private instance alone.
+            a.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.TRAP)));
+            await("a", p -> p.quality() == Quality.BAD_COMM.code());
+            await("a", good("temp", 1));
+            assertThat(kernel.status().get(1).traps()).isZero();
+            assertThat(kernel.status().get(1).lastError()).isNull();
+        }
+    }
+
+    @Test
     void aLateCycleIsCountedAsMissedNotQueued() throws Exception {
         try (FixtureDevice dev = new FixtureDevice(n -> Fixtures.frame(n, n))) {
             for (int i = 0; i < 4; i++) {

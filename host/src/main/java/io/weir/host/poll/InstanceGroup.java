@@ -1,0 +1,118 @@
+package io.weir.host.poll;
+
+import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverModule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * Devices of one driver version that share one instance, each under its own device handle (ABI
+ * §2.6), so that many small devices do not each cost a linear memory. The members share one serial
+ * executor: the instance is never called concurrently (§2.7), and a trap or a runaway call affects
+ * every member (the price of sharing; a group of one is full isolation).
+ *
+ * <p>A driver that answers {@code weir_open} for a second handle with {@code E_UNSUPPORTED} serves
+ * one device per instance; the group then gives each later member a private instance, still on the
+ * group's executor.
+ *
+ * <p>Everything but {@link #join} runs on the group's serial executor.
+ */
+public final class InstanceGroup {
+    private final DriverModule module;
+    private final int capacity;
+    private final SerialExecutor serial;
+    private final List<Session> members = new ArrayList<>();
+    private DriverInstance shared;
+    private boolean onePerInstance;
+
+    /**
+     * @param capacity how many devices may share the instance
+     * @param workers the pool the group's serial executor runs on
+     */
+    public InstanceGroup(DriverModule module, int capacity, Executor workers) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("an instance serves at least one device");
+        }
+        this.module = module;
+        this.capacity = capacity;
+        this.serial = new SerialExecutor(workers);
+    }
+
+    public DriverModule module() {
+        return module;
+    }
+
+    SerialExecutor serial() {
+        return serial;
+    }
+
+    /** How many devices joined. */
+    public synchronized int size() {
+        return members.size();
+    }
+
+    /** Whether another device can join. */
+    public synchronized boolean hasRoom() {
+        return members.size() < capacity;
+    }
+
+    /** Adds a session; returns its device handle. */
+    synchronized int join(Session s) {
+        if (!hasRoom()) {
+            throw new IllegalStateException("instance group of " + module.label() + " is full");
+        }
+        members.add(s);
+        return members.size() - 1;
+    }
+
+    /**
+     * The instance a member should open its handle on: the shared one (created if there is none),
+     * or a fresh private one once the driver has said it serves one device per instance.
+     */
+    DriverInstance instanceFor(Session s, int dev) {
+        if (onePerInstance && dev > 0) {
+            return module.instantiate(s.spec().name());
+        }
+        if (shared == null || shared.dead()) {
+            shared = module.instantiate(label());
+        }
+        return shared;
+    }
+
+    /** Whether an instance is the group's shared one. */
+    boolean isShared(DriverInstance i) {
+        return i != null && i == shared;
+    }
+
+    /** The driver refused a second handle: later members get private instances. */
+    void onePerInstance() {
+        onePerInstance = true;
+    }
+
+    /**
+     * An instance trapped while serving {@code origin}: every other member on the same instance
+     * loses it too (ABI §9: the devices it served go BAD_COMM until reopened).
+     */
+    void lost(DriverInstance dead, Session origin, String why) {
+        if (dead == shared) {
+            shared = null;
+        }
+        List<Session> others;
+        synchronized (this) {
+            others = new ArrayList<>(members);
+        }
+        for (Session m : others) {
+            if (m != origin) {
+                m.instanceLost(dead, why);
+            }
+        }
+    }
+
+    private String label() {
+        if (capacity == 1) {
+            return members.isEmpty() ? module.label() : members.get(0).spec().name();
+        }
+        return "shared by " + members.size() + " devices";
+    }
+}
