@@ -179,6 +179,7 @@ public final class Receiver implements AutoCloseable {
     private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile String lastRejection;
     private volatile String lastTlsFailure;
+    private volatile java.util.function.BiConsumer<String, List<Point>> listener;
     private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     private Receiver(Config config) throws Exception {
@@ -249,6 +250,14 @@ public final class Receiver implements AutoCloseable {
                 config.tlsMode(),
                 config.dbUrl(),
                 config.out());
+    }
+
+    /**
+     * Called on the receiver's worker thread with (gateway, points) after each newly stored batch
+     * is committed (duplicates are not reported). For demos and monitoring; keep it quick.
+     */
+    public void onStored(java.util.function.BiConsumer<String, List<Point>> l) {
+        this.listener = l;
     }
 
     /** The bound port (useful with port 0). */
@@ -431,6 +440,17 @@ public final class Receiver implements AutoCloseable {
                     case STORED -> {
                         storedBatches.incrementAndGet();
                         storedPoints.addAndGet(o.points().size());
+                        var l = listener;
+                        if (l != null) {
+                            try {
+                                l.accept(gateway, o.points());
+                            } catch (RuntimeException ex) {
+                                LOG.log(
+                                        Level.WARNING,
+                                        "onStored listener failed: {0}",
+                                        ex.toString());
+                            }
+                        }
                         return new UplinkFrame.Ack(UplinkFrame.Status.STORED, epoch, seq, 0, "");
                     }
                     case DUPLICATE -> {
