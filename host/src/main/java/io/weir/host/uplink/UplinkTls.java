@@ -45,6 +45,31 @@ public final class UplinkTls {
         GM
     }
 
+    /**
+     * BCJSSE logs every connection and its security properties at INFO through java.util.logging;
+     * the uplink logs its own connection lines, so keep BCJSSE to warnings. Held in a field because
+     * JUL keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger BCJSSE_LOG =
+            java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
+
+    /**
+     * BCJSSE warns at every start that it cannot parse the JDK's SHA1 "jdkCA" and "denyAfter"
+     * entries of jdk.certpath.disabledAlgorithms; SHA-1 plays no part in the uplink's chains.
+     */
+    private static final java.util.logging.Logger BCJSSE_CONSTRAINTS_LOG =
+            java.util.logging.Logger.getLogger(
+                    "org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints");
+
+    static {
+        if (BCJSSE_LOG.getLevel() == null) {
+            BCJSSE_LOG.setLevel(java.util.logging.Level.WARNING);
+        }
+        if (BCJSSE_CONSTRAINTS_LOG.getLevel() == null) {
+            BCJSSE_CONSTRAINTS_LOG.setLevel(java.util.logging.Level.SEVERE);
+        }
+    }
+
     /** RFC 8998 §2: the only suites TLS 1.3 defines over ShangMi. */
     public static final String[] GM_SUITES = {"TLS_SM4_GCM_SM3"};
 
