@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -65,11 +66,20 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             description = "Generator update interval in ms (default ${DEFAULT-VALUE}).")
     long tickMillis;
 
+    @Option(
+            names = "--duration",
+            paramLabel = "S",
+            description = "Stop after S seconds (default: run until Ctrl-C).")
+    Double duration;
+
     @Option(names = "--json", description = "Print the served map as JSON lines.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+        if (duration != null && !(duration > 0)) {
+            throw new IllegalArgumentException("--duration must be > 0 seconds, got " + duration);
+        }
         RegisterMap map =
                 (registers == null ? RegisterMap.builtIn() : RegisterMap.read(registers))
                         .with(generators);
@@ -81,7 +91,19 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             CountDownLatch stop = new CountDownLatch(1);
             Thread hook = new Thread(stop::countDown, "weir-sim-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            stop.await();
+            try {
+                if (duration == null) {
+                    stop.await();
+                } else {
+                    stop.await(Math.round(duration * 1000), TimeUnit.MILLISECONDS);
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // Ctrl-C: the JVM is already running the hooks.
+                }
+            }
         }
         return 0;
     }
