@@ -52,7 +52,8 @@ class UplinkFrameTest {
         // Through the real decoder, split across reads.
         EmbeddedChannel ch = new EmbeddedChannel(UplinkFrame.decoder());
         ch.writeInbound(r.retainedSlice(0, 7));
-        assertThat((Object) ch.readInbound()).isNull();
+        Object none = ch.readInbound();
+        assertThat(none).isNull();
         ch.writeInbound(r.retainedSlice(7, r.readableBytes() - 7));
         ByteBuf frame = ch.readInbound();
         assertThat(frame.readUnsignedByte()).isEqualTo((short) UplinkFrame.TYPE_ACK);

@@ -98,10 +98,14 @@ public final class DemoUplink implements AutoCloseable {
 
     /** Stops the uplink (waiting up to 5 s for the last ACKs), then the receiver. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             uplink.flush();
             uplink.awaitDrained(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // stop() below keeps whatever was not acknowledged in the outbox for the next start
         } finally {
             uplink.stop();
             receiver.close();
