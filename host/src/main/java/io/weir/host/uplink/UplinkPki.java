@@ -348,6 +348,9 @@ public final class UplinkPki {
 
     public static List<X509Certificate> readCertificates(Path file)
             throws IOException, GeneralSecurityException {
+        if (!Files.isReadable(file)) {
+            throw new IOException(file + " not found or not readable");
+        }
         List<X509Certificate> out = new ArrayList<>();
         try (PEMParser p = new PEMParser(Files.newBufferedReader(file))) {
             Object o;
