@@ -322,6 +322,20 @@ impl<D: Driver> Host<D> {
         }
     }
 
+    /// `weir_write` of a `STR` or `BYTES` value: the bytes go to `cfg[0..]` and `value` carries
+    /// their offset (0, low 32 bits) and length (high 32 bits), ABI.md §7.6.
+    pub fn write_blob(
+        &mut self,
+        dev: i32,
+        point: i32,
+        vtype: u8,
+        bytes: &[u8],
+        now_us: i64,
+    ) -> Result<Sent, Failure> {
+        self.put(self.cfg, bytes)?;
+        self.write(dev, point, vtype, (bytes.len() as i64) << 32, now_us)
+    }
+
     /// `weir_frame_len` over `bytes` placed in `rx`.
     pub fn frame_len(&mut self, dev: i32, bytes: &[u8]) -> Result<Framing, Failure> {
         self.put(self.rx, bytes)?;
@@ -455,6 +469,10 @@ pub fn run_vector_file<D: Driver>(path: impl AsRef<Path>) -> Report {
             return report;
         }
     };
+    if let Err(e) = check_file::<D>(&doc) {
+        report.failures.push(format!("{}: {e}", report.file));
+        return report;
+    }
     let vectors = match doc.get("vectors").and_then(Json::as_arr) {
         Some(v) => v,
         None => {
@@ -522,7 +540,25 @@ pub fn assert_vector_dir<D: Driver>(dir: impl AsRef<Path>) -> usize {
     passed
 }
 
+/// VECTORS.md: a file has `driver` (the manifest name) and `vectors`, nothing else.
+fn check_file<D: Driver>(doc: &Json) -> Result<(), String> {
+    check_keys(doc, &["driver", "vectors"], "file")?;
+    let driver = doc.get("driver").and_then(Json::as_str).ok_or("missing string \"driver\"")?;
+    let mut host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
+    let manifest = host.describe().map_err(|f| format!("weir_describe failed with {f}"))?;
+    let manifest = json::parse(&manifest).map_err(|e| format!("manifest is not JSON: {e}"))?;
+    let name = manifest.get("name").and_then(Json::as_str).unwrap_or("");
+    if driver != name {
+        return Err(format!("\"driver\" is {driver:?}, but the driver's manifest name is {name:?}"));
+    }
+    Ok(())
+}
+
 fn check_keys(obj: &Json, allowed: &[&str], what: &str) -> Result<(), String> {
+    if !matches!(obj, Json::Obj(_)) {
+        return Err(format!("{what} must be a JSON object, not {}", obj.to_text()));
+    }
+    // Duplicate keys never get here: json::parse rejects them.
     for k in obj.keys() {
         if !allowed.contains(&k) {
             return Err(format!("{what}: unknown field \"{k}\" (allowed: {})", allowed.join(", ")));
@@ -536,13 +572,25 @@ fn hex_field(step: &Json, key: &str) -> Result<Vec<u8>, String> {
     from_hex(s).map_err(|e| format!("\"{key}\": {e}"))
 }
 
-fn expected_error(step: &Json) -> Result<Option<i32>, String> {
-    match step.get("expect_error") {
+fn error_field(obj: &Json, key: &str) -> Result<Option<i32>, String> {
+    match obj.get(key) {
         None => Ok(None),
         Some(Json::Str(name)) => abi::error_code(name)
             .map(Some)
-            .ok_or_else(|| format!("\"expect_error\": unknown ABI error name {name:?}")),
-        Some(other) => Err(format!("\"expect_error\" must be a string, not {}", other.to_text())),
+            .ok_or_else(|| format!("\"{key}\": unknown ABI error name {name:?}")),
+        Some(other) => Err(format!("\"{key}\" must be a string, not {}", other.to_text())),
+    }
+}
+
+fn expected_error(step: &Json) -> Result<Option<i32>, String> {
+    error_field(step, "expect_error")
+}
+
+/// An optional non-negative integer field.
+fn uint_field(obj: &Json, key: &str) -> Result<Option<u64>, String> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("\"{key}\" must be a non-negative integer")),
     }
 }
 
@@ -557,25 +605,77 @@ fn check_error<T>(got: Result<T, Failure>, want: Option<i32>) -> Result<Option<T
     }
 }
 
+const DEV: i32 = 0;
+
+/// One vector's run: the instance under test, and what `reopen_with_state` needs.
+struct Run<'a, D: Driver> {
+    host: Host<D>,
+    config: &'a str,
+    /// The payload of the last successful `save_state` step.
+    saved: Option<Vec<u8>>,
+}
+
 fn run_vector<D: Driver>(v: &Json) -> Result<(), String> {
-    check_keys(v, &["name", "source", "config", "steps", "note"], "vector")?;
+    check_keys(
+        v,
+        &["name", "source", "config", "steps", "expect_open_error", "expect_last_error"],
+        "vector",
+    )?;
     if v.get("source").and_then(Json::as_str).map_or(true, str::is_empty) {
         return Err("missing \"source\" (a capture with frame numbers, a spec section or a device)".into());
     }
     let config = v.get("config").and_then(Json::as_str).ok_or("missing string \"config\"")?;
     let steps = v.get("steps").and_then(Json::as_arr).ok_or("missing array \"steps\"")?;
+    let open_error = error_field(v, "expect_open_error")?;
     let mut host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
-    const DEV: i32 = 0;
-    host.open(DEV, config, VECTOR_NOW_US).map_err(|f| format!("open failed with {f}"))?;
+    match (host.open(DEV, config, VECTOR_NOW_US), open_error) {
+        (Ok(()), None) => {
+            if v.get("expect_last_error").is_some() {
+                return Err("\"expect_last_error\" on a vector needs \"expect_open_error\"".into());
+            }
+            if steps.is_empty() {
+                return Err(
+                    "\"steps\" is empty (only a vector with \"expect_open_error\" may have no steps)".into(),
+                );
+            }
+        }
+        (Ok(()), Some(code)) => {
+            return Err(format!("open: expected {}, but weir_open returned 0", abi::error_name(code)))
+        }
+        (Err(f), None) => return Err(format!("open failed with {f}")),
+        (Err(f), Some(code)) if f.code != code => {
+            return Err(format!("open: expected {}, got {f}", abi::error_name(code)))
+        }
+        (Err(f), Some(_)) => {
+            if let Some(want) = v.get("expect_last_error") {
+                let want = want.as_str().ok_or("\"expect_last_error\" must be a string")?;
+                if !f.last_error.contains(want) {
+                    return Err(format!(
+                        "open: last_error does not contain {want:?}\n  actual: {:?}",
+                        f.last_error
+                    ));
+                }
+            }
+        }
+    }
+    let mut run = Run { host, config, saved: None };
     for (i, step) in steps.iter().enumerate() {
         let call = step.get("call").and_then(Json::as_str).unwrap_or("");
-        run_step(&mut host, DEV, call, step).map_err(|e| format!("step {i} ({call}): {e}"))?;
+        run_step(&mut run, call, step).map_err(|e| format!("step {i} ({call}): {e}"))?;
     }
     Ok(())
 }
 
-fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) -> Result<(), String> {
+fn expect_hex_matches(want: &str, got: &str) -> Result<(), String> {
+    if got != want {
+        return Err(format!("request bytes differ\n  expected: {want:?}\n  actual:   {got:?}"));
+    }
+    Ok(())
+}
+
+fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<(), String> {
     let now = VECTOR_NOW_US;
+    let dev = DEV;
     let want_error = expected_error(step)?;
     match call {
         "poll" => {
@@ -584,12 +684,10 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
                 &["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"],
                 "step",
             )?;
-            if let Some(sent) = check_error(host.poll(dev, now), want_error)? {
+            if let Some(sent) = check_error(run.host.poll(dev, now), want_error)? {
                 let want = step.get("expect_hex").and_then(Json::as_str).ok_or("missing \"expect_hex\"")?;
                 let got = sent.as_ref().map(|s| to_hex(&s.bytes)).unwrap_or_default();
-                if got != want {
-                    return Err(format!("request bytes differ\n  expected: {want:?}\n  actual:   {got:?}"));
-                }
+                expect_hex_matches(want, &got)?;
                 if let (Some(t), Some(s)) = (step.get("expect_timeout_ms"), &sent) {
                     let t = t.as_i64().ok_or("\"expect_timeout_ms\" must be an integer")?;
                     if i64::from(s.timeout_ms) != t {
@@ -601,42 +699,72 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
         "observe" => {
             check_keys(step, &["call", "hex", "expect_error", "expect_last_error"], "step")?;
             let bytes = hex_field(step, "hex")?;
-            check_error(host.observe(dev, &bytes), want_error)?;
+            check_error(run.host.observe(dev, &bytes), want_error)?;
         }
         "frame_len" => {
             check_keys(
                 step,
-                &["call", "hex", "expect_len", "expect_error", "expect_skip", "expect_last_error"],
+                &["call", "hex", "expect_len", "expect_need", "expect_error", "expect_skip", "expect_last_error"],
                 "step",
             )?;
             let bytes = hex_field(step, "hex")?;
-            let got = host.frame_len(dev, &bytes).map_err(|f| format!("call failed with {f}"))?;
+            let want_len = uint_field(step, "expect_len")?;
+            let want_need = uint_field(step, "expect_need")?;
+            let want_skip = uint_field(step, "expect_skip")?;
+            if want_need.is_some() && want_len != Some(0) {
+                return Err("\"expect_need\" needs \"expect_len\": 0".into());
+            }
+            if want_skip.is_some() && want_error != Some(abi::E_RESYNC) {
+                return Err("\"expect_skip\" needs \"expect_error\": \"E_RESYNC\"".into());
+            }
+            if want_error.is_some() == want_len.is_some() {
+                return Err("a frame_len step has exactly one of \"expect_len\" and \"expect_error\"".into());
+            }
+            let got = match run.host.frame_len(dev, &bytes) {
+                Ok(Framing::Resync { skip }) => Err((abi::E_RESYNC, skip)),
+                Ok(other) => Ok(other),
+                Err(f) => match want_error {
+                    Some(code) if code == f.code => return check_last_error(run, step),
+                    Some(code) => return Err(format!("expected {}, got {f}", abi::error_name(code))),
+                    None => return Err(format!("call failed with {f}")),
+                },
+            };
             match (want_error, got) {
-                (Some(abi::E_RESYNC), Framing::Resync { skip }) => {
-                    if let Some(want) = step.get("expect_skip") {
-                        let want = want.as_u64().ok_or("\"expect_skip\" must be an integer")?;
+                (Some(abi::E_RESYNC), Err((_, skip))) => {
+                    if skip < 1 {
+                        return Err(format!("E_RESYNC with meta.skip {skip} (must be at least 1)"));
+                    }
+                    if let Some(want) = want_skip {
                         if skip as u64 != want {
                             return Err(format!("skip: expected {want}, actual {skip}"));
                         }
                     }
                 }
-                (Some(code), got) => {
+                (Some(code), Err((_, skip))) => {
+                    return Err(format!("expected {}, actual E_RESYNC with skip {skip}", abi::error_name(code)))
+                }
+                (Some(code), Ok(got)) => {
                     return Err(format!("expected {}, actual {got:?}", abi::error_name(code)))
                 }
-                (None, got) => {
-                    let want = step
-                        .get("expect_len")
-                        .and_then(Json::as_u64)
-                        .ok_or("missing integer \"expect_len\"")?;
+                (None, Err((_, skip))) => {
+                    return Err(format!(
+                        "expected length {}, actual E_RESYNC with skip {skip}",
+                        want_len.unwrap_or_default()
+                    ))
+                }
+                (None, Ok(got)) => {
+                    let want = want_len.unwrap_or_default();
                     let got_len = match got {
                         Framing::Complete(n) => n as u64,
-                        Framing::NeedMore { .. } => 0,
-                        Framing::Resync { skip } => {
-                            return Err(format!("expected length {want}, actual E_RESYNC with skip {skip}"))
-                        }
+                        _ => 0,
                     };
                     if got_len != want {
                         return Err(format!("expected length {want}, actual {got:?}"));
+                    }
+                    if let (Some(want), Framing::NeedMore { need }) = (want_need, got) {
+                        if need as u64 != want {
+                            return Err(format!("meta.need: expected {want}, actual {need}"));
+                        }
                     }
                 }
             }
@@ -650,9 +778,9 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
             check_keys(step, keys, "step")?;
             let got = if call == "frame" {
                 let bytes = hex_field(step, "hex")?;
-                host.on_frame(dev, &bytes, now)
+                run.host.on_frame(dev, &bytes, now)
             } else {
-                host.on_timeout(dev, now)
+                run.host.on_timeout(dev, now)
             };
             if let Some(records) = check_error(got, want_error)? {
                 let want = step.get("expect").and_then(Json::as_arr).ok_or("missing array \"expect\"")?;
@@ -668,23 +796,64 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
             let point = step.get("point").and_then(Json::as_i64).ok_or("missing integer \"point\"")?;
             let ty = step.get("type").and_then(Json::as_str).ok_or("missing string \"type\"")?;
             let value = step.get("value").ok_or("missing \"value\"")?;
-            let (vtype, bits) = encode_write_value(ty, value)?;
-            if let Some(sent) = check_error(host.write(dev, point as i32, vtype, bits, now), want_error)? {
+            let got = match encode_write_value(ty, value)? {
+                WriteValue::Scalar(vtype, bits) => run.host.write(dev, point as i32, vtype, bits, now),
+                WriteValue::Blob(vtype, bytes) => run.host.write_blob(dev, point as i32, vtype, &bytes, now),
+            };
+            if let Some(sent) = check_error(got, want_error)? {
                 let want = step.get("expect_hex").and_then(Json::as_str).ok_or("missing \"expect_hex\"")?;
-                let got = to_hex(&sent.bytes);
-                if got != want {
-                    return Err(format!("request bytes differ\n  expected: {want:?}\n  actual:   {got:?}"));
-                }
+                expect_hex_matches(want, &to_hex(&sent.bytes))?;
             }
+        }
+        "save_state" => {
+            check_keys(step, &["call", "expect_hex", "expect_len", "expect_error", "expect_last_error"], "step")?;
+            if let Some(payload) = check_error(run.host.save_state(dev), want_error)? {
+                if let Some(want) = step.get("expect_hex") {
+                    let want = want.as_str().ok_or("\"expect_hex\" must be a string")?;
+                    if to_hex(&payload) != want {
+                        return Err(format!(
+                            "state payload differs\n  expected: {want:?}\n  actual:   {:?}",
+                            to_hex(&payload)
+                        ));
+                    }
+                }
+                if let Some(want) = uint_field(step, "expect_len")? {
+                    if payload.len() as u64 != want {
+                        return Err(format!("state payload length: expected {want}, actual {}", payload.len()));
+                    }
+                }
+                run.saved = Some(payload);
+            }
+        }
+        "reopen_with_state" => {
+            check_keys(step, &["call", "hex", "expect_error", "expect_last_error"], "step")?;
+            let payload = match step.get("hex") {
+                Some(_) => hex_field(step, "hex")?,
+                None => run
+                    .saved
+                    .clone()
+                    .ok_or("no state to load: no earlier save_state step succeeded and no \"hex\"")?,
+            };
+            run.host.close(dev).map_err(|f| format!("weir_close failed with {f}"))?;
+            // ABI §7.7: the hot swap opens the device on a new instance with the same config.
+            run.host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
+            run.host.open(dev, run.config, now).map_err(|f| format!("reopen: weir_open failed with {f}"))?;
+            check_error(run.host.load_state(dev, &payload), want_error)?;
         }
         "" => return Err("missing \"call\"".into()),
         other => {
-            return Err(format!("unknown call {other:?} (poll, observe, frame_len, frame, timeout, write)"))
+            return Err(format!(
+                "unknown call {other:?} (poll, observe, frame_len, frame, timeout, write, save_state, reopen_with_state)"
+            ))
         }
     }
+    check_last_error(run, step)
+}
+
+fn check_last_error<D: Driver>(run: &mut Run<'_, D>, step: &Json) -> Result<(), String> {
     if let Some(want) = step.get("expect_last_error") {
         let want = want.as_str().ok_or("\"expect_last_error\" must be a string")?;
-        let got = host.last_error(dev).unwrap_or_default();
+        let got = run.host.last_error(DEV).unwrap_or_default();
         if !got.contains(want) {
             return Err(format!("last_error does not contain {want:?}\n  actual: {got:?}"));
         }
@@ -692,22 +861,32 @@ fn run_step<D: Driver>(host: &mut Host<D>, dev: i32, call: &str, step: &Json) ->
     Ok(())
 }
 
-fn encode_write_value(ty: &str, value: &Json) -> Result<(u8, i64), String> {
+/// A write value as `weir_write` takes it: scalar bits, or bytes that go to `cfg` (ABI §7.6).
+enum WriteValue {
+    Scalar(u8, i64),
+    Blob(u8, Vec<u8>),
+}
+
+fn encode_write_value(ty: &str, value: &Json) -> Result<WriteValue, String> {
     let bad = || format!("write value {} is not a {ty}", value.to_text());
     Ok(match ty {
-        "null" => (abi::VT_NULL, 0),
-        "bool" => match value {
-            Json::Bool(b) => (abi::VT_BOOL, *b as i64),
+        "null" => match value {
+            Json::Null => WriteValue::Scalar(abi::VT_NULL, 0),
             _ => return Err(bad()),
         },
-        "i64" => (abi::VT_I64, value.as_i64().ok_or_else(bad)?),
-        "u64" => (abi::VT_U64, value.as_u64().ok_or_else(bad)? as i64),
-        "f64" => (abi::VT_F64, value.as_f64().ok_or_else(bad)?.to_bits() as i64),
-        _ => {
-            return Err(format!(
-                "write type {ty:?} is not supported by the harness (null, bool, i64, u64, f64)"
-            ))
+        "bool" => match value {
+            Json::Bool(b) => WriteValue::Scalar(abi::VT_BOOL, *b as i64),
+            _ => return Err(bad()),
+        },
+        "i64" => WriteValue::Scalar(abi::VT_I64, value.as_i64().ok_or_else(bad)?),
+        "u64" => WriteValue::Scalar(abi::VT_U64, value.as_u64().ok_or_else(bad)? as i64),
+        "f64" => WriteValue::Scalar(abi::VT_F64, value.as_f64().ok_or_else(bad)?.to_bits() as i64),
+        "str" => WriteValue::Blob(abi::VT_STR, value.as_str().ok_or_else(bad)?.as_bytes().to_vec()),
+        "bytes" => {
+            let h = value.as_str().ok_or_else(bad)?;
+            WriteValue::Blob(abi::VT_BYTES, from_hex(h).map_err(|e| format!("write value: {e}"))?)
         }
+        _ => return Err(format!("unknown write type {ty:?} (null, bool, i64, u64, f64, str, bytes)")),
     })
 }
 
@@ -717,6 +896,10 @@ fn compare_records(want: &[Json], got: &[Record]) -> Result<(), String> {
         let g: Vec<String> = got.iter().map(Record::to_string).collect();
         format!("\n  expected: [{}]\n  actual:   [{}]", w.join(", "), g.join(", "))
     };
+    // Malformed expectations are the vector's fault: report them even when the counts differ.
+    for w in want {
+        check_keys(w, &["point", "name", "type", "value", "quality", "ts_us"], "expected record")?;
+    }
     if want.len() != got.len() {
         return Err(format!("expected {} records, actual {}{}", want.len(), got.len(), listing()));
     }
@@ -729,7 +912,6 @@ fn compare_records(want: &[Json], got: &[Record]) -> Result<(), String> {
 }
 
 fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
-    check_keys(w, &["point", "name", "type", "value", "quality"], "expected record")?;
     match (w.get("point"), w.get("name")) {
         (Some(p), None) => {
             let p = p.as_u64().ok_or("\"point\" must be an integer")?;
@@ -746,6 +928,9 @@ fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
         _ => return Err("an expected record has exactly one of \"point\" and \"name\"".into()),
     }
     let ty = w.get("type").and_then(Json::as_str).ok_or("missing \"type\"")?;
+    if !["null", "bool", "i64", "u64", "f64", "str", "bytes"].contains(&ty) {
+        return Err(format!("unknown type {ty:?}"));
+    }
     if g.value.type_name() != ty {
         return Err(format!("expected type {ty}, actual {g}"));
     }
@@ -772,5 +957,34 @@ fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
     if !equal {
         return Err(format!("expected value {}, actual {g}", v.to_text()));
     }
+    let unknown_flags = g.flags & !(abi::FLAG_NAMED | abi::FLAG_DEVICE_TS);
+    if unknown_flags != 0 {
+        return Err(format!("flag bits {unknown_flags:#04x} are not defined by ABI §6.1, actual {g}"));
+    }
+    let device_ts = g.flags & abi::FLAG_DEVICE_TS != 0;
+    match w.get("ts_us") {
+        Some(t) => {
+            let t = t.as_i64().ok_or("\"ts_us\" must be an integer")?;
+            if !device_ts {
+                return Err(format!("expected device timestamp {t}, actual flag DEVICE_TS clear, {g}"));
+            }
+            if g.ts_us != t {
+                return Err(format!("expected ts_us {t}, actual {}, {g}", g.ts_us));
+            }
+        }
+        None if device_ts => {
+            return Err(format!(
+                "expected no device timestamp, actual flag DEVICE_TS with ts_us {}, {g}",
+                g.ts_us
+            ))
+        }
+        None if g.ts_us != 0 => {
+            return Err(format!("ts_us {} without flag DEVICE_TS (ABI §6.1: 0), {g}", g.ts_us))
+        }
+        None => {}
+    }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,321 @@
+//! The vector runner's own tests: a driver made for them ("vector-probe") and vector files that
+//! must pass, or must fail with a message naming what was wrong.
+
+use super::*;
+use crate::config::Config;
+use crate::driver::{FrameLen, Manifest, Request, Transport, Value};
+use crate::error::Error;
+use crate::out::{Out, Tx};
+
+/// A tiny made-up protocol that makes every vector feature observable:
+/// poll sends `01 counter`; a response is `tag len payload`; tag 0x08 carries a device
+/// timestamp; writes echo the value (`20` + STR bytes, `21` + BYTES, `22` + i64 BE);
+/// the state is the counter.
+pub struct VectorProbe {
+    counter: u8,
+    waiting: bool,
+}
+
+const DEVICE_TS: i64 = 1_700_000_000_123_456;
+
+impl Driver for VectorProbe {
+    const MANIFEST: Manifest = Manifest {
+        name: "vector-probe",
+        version: "0.1.0",
+        protocol: "vector-probe",
+        transport: Transport::Tcp,
+        passive: false,
+        state_schema: Some(3),
+    };
+
+    fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
+        if let Some(v) = config.device.get("refuse") {
+            return Err(config.device.error(format!("refuse={v} asked to refuse the open")));
+        }
+        config.finish()?;
+        Ok(VectorProbe { counter: 1, waiting: false })
+    }
+
+    fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
+        tx.put(&[0x01, self.counter])?;
+        self.counter = self.counter.wrapping_add(1);
+        self.waiting = true;
+        Ok(Some(Request::expecting_response()))
+    }
+
+    fn frame_len(&mut self, rx: &[u8], _rx_cap: usize) -> FrameLen {
+        if rx.first() == Some(&0xff) {
+            return FrameLen::Resync(1);
+        }
+        if rx.len() < 2 {
+            return FrameLen::NeedMore(0);
+        }
+        let total = 2 + rx[1] as usize;
+        if rx.len() < total {
+            FrameLen::NeedMore(total)
+        } else {
+            FrameLen::Complete(total)
+        }
+    }
+
+    fn on_frame(&mut self, frame: &[u8], out: &mut Out, _now_us: i64) -> Result<(), Error> {
+        if !self.waiting {
+            return Err(Error::Order("nothing outstanding".into()));
+        }
+        self.waiting = false;
+        let v = Value::U64(frame.get(2).copied().unwrap_or(0) as u64);
+        match frame[0] {
+            0x08 => out.record_at(0, v, Quality::GOOD, DEVICE_TS),
+            _ => out.record(0, v, Quality::GOOD),
+        }
+    }
+
+    fn on_timeout(&mut self, out: &mut Out, _now_us: i64) -> Result<(), Error> {
+        self.waiting = false;
+        out.record(0, Value::Null, Quality::BAD_COMM)
+    }
+
+    fn write(&mut self, _point: u32, value: Value, tx: &mut Tx, _now_us: i64) -> Result<Request, Error> {
+        match value {
+            Value::Str(s) => {
+                tx.put(&[0x20])?;
+                tx.put(s.as_bytes())?;
+            }
+            Value::Bytes(b) => {
+                tx.put(&[0x21])?;
+                tx.put(b)?;
+            }
+            Value::I64(v) => {
+                tx.put(&[0x22])?;
+                tx.put(&v.to_be_bytes())?;
+            }
+            _ => return Err(Error::Unsupported("vector-probe writes str, bytes and i64".into())),
+        }
+        Ok(Request::expecting_response())
+    }
+
+    fn save_state(&self, state: &mut Vec<u8>) -> Result<(), Error> {
+        state.push(self.counter);
+        Ok(())
+    }
+
+    fn load_state(&mut self, schema: u32, state: &[u8]) -> Result<(), Error> {
+        if schema != 3 || state.len() != 1 {
+            return Err(Error::Schema(format!(
+                "schema {schema} with {} bytes, want schema 3 with 1",
+                state.len()
+            )));
+        }
+        self.counter = state[0];
+        Ok(())
+    }
+}
+
+fn run(name: &str, text: &str) -> Report {
+    let path = std::env::temp_dir().join(format!("weir-vector-runner-{}-{name}.json", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let report = run_vector_file::<VectorProbe>(&path);
+    std::fs::remove_file(&path).unwrap();
+    report
+}
+
+/// One vector with `steps` (a JSON array body) and optional extra vector fields.
+fn one(config: &str, extra: &str, steps: &str) -> String {
+    format!(
+        r#"{{"driver":"vector-probe","vectors":[{{"name":"v","source":"test","config":{config:?}{extra},"steps":[{steps}]}}]}}"#
+    )
+}
+
+fn fails_with(name: &str, text: &str, want: &str) {
+    let report = run(name, text);
+    assert!(report.passed.is_empty(), "{name}: passed but must fail");
+    assert_eq!(report.failures.len(), 1, "{name}: {:#?}", report.failures);
+    assert!(report.failures[0].contains(want), "{name}: {:?} does not contain {want:?}", report.failures[0]);
+}
+
+#[test]
+fn every_feature_passes_on_a_conforming_driver() {
+    let text = r#"{"driver":"vector-probe","vectors":[
+      {"name":"open error","source":"test","config":"device refuse=yes\n",
+       "expect_open_error":"E_CONFIG","expect_last_error":"device: refuse=yes asked to refuse the open",
+       "steps":[{"call":"poll","expect_error":"E_NODEV"},
+                {"call":"frame_len","hex":"00","expect_error":"E_NODEV"}]},
+      {"name":"open error, no steps","source":"test","config":"device typo=1\n","expect_open_error":"E_CONFIG",
+       "steps":[]},
+      {"name":"framing","source":"test","config":"device\n","steps":[
+        {"call":"frame_len","hex":"08","expect_len":0,"expect_need":0},
+        {"call":"frame_len","hex":"080301","expect_len":0,"expect_need":5},
+        {"call":"frame_len","hex":"0803010203","expect_len":5},
+        {"call":"frame_len","hex":"ff08","expect_error":"E_RESYNC","expect_skip":1}]},
+      {"name":"state","source":"test","config":"device\n","steps":[
+        {"call":"poll","expect_hex":"0101"},
+        {"call":"poll","expect_hex":"0102"},
+        {"call":"save_state","expect_hex":"0300000003","expect_len":5},
+        {"call":"reopen_with_state"},
+        {"call":"poll","expect_hex":"0103"},
+        {"call":"reopen_with_state","hex":"0900000001","expect_error":"E_SCHEMA","expect_last_error":"schema 9"},
+        {"call":"poll","expect_hex":"0101"},
+        {"call":"reopen_with_state"},
+        {"call":"poll","expect_hex":"0103"}]},
+      {"name":"timestamps","source":"test","config":"device\n","steps":[
+        {"call":"poll","expect_hex":"0101"},
+        {"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123456}]},
+        {"call":"poll","expect_hex":"0102"},
+        {"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}]}]},
+      {"name":"blob writes","source":"test","config":"device\n","steps":[
+        {"call":"write","point":0,"type":"str","value":"Grüße","expect_hex":"204772c3bcc39f65"},
+        {"call":"write","point":0,"type":"bytes","value":"00ff10","expect_hex":"2100ff10"},
+        {"call":"write","point":0,"type":"str","value":"","expect_hex":"20"},
+        {"call":"write","point":0,"type":"i64","value":-2,"expect_hex":"22fffffffffffffffe"},
+        {"call":"write","point":0,"type":"bool","value":true,"expect_error":"E_UNSUPPORTED"}]}
+    ]}"#;
+    let report = run("all", text);
+    assert!(report.failures.is_empty(), "{:#?}", report.failures);
+    assert_eq!(report.passed.len(), 6);
+}
+
+#[test]
+fn unknown_calls_and_fields_fail_loudly() {
+    fails_with("call", &one("device\n", "", r#"{"call":"save_sate"}"#), "unknown call \"save_sate\"");
+    fails_with(
+        "step field",
+        &one("device\n", "", r#"{"call":"frame_len","hex":"08","expect_len":0,"expect_nede":0}"#),
+        "unknown field \"expect_nede\"",
+    );
+    fails_with(
+        "vector field",
+        &one("device\n", r#","expect_open_eror":"E_CONFIG""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "unknown field \"expect_open_eror\"",
+    );
+    fails_with(
+        "record field",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts":1}]}"#,
+        ),
+        "unknown field \"ts\"",
+    );
+    fails_with(
+        "file field",
+        r#"{"driver":"vector-probe","vector":[],"vectors":[]}"#,
+        "file: unknown field \"vector\"",
+    );
+    fails_with("driver name", r#"{"driver":"modbus","vectors":[]}"#, "manifest name is \"vector-probe\"");
+    fails_with(
+        "error name",
+        &one("device\n", "", r#"{"call":"poll","expect_error":"E_NODEVICE"}"#),
+        "unknown ABI error name \"E_NODEVICE\"",
+    );
+    fails_with(
+        "write type",
+        &one("device\n", "", r#"{"call":"write","point":0,"type":"string","value":"x","expect_hex":""}"#),
+        "unknown write type \"string\"",
+    );
+    fails_with(
+        "duplicate",
+        &one("device\n", "", r#"{"call":"poll","expect_hex":"0101","expect_hex":"0102"}"#),
+        "duplicate key \"expect_hex\"",
+    );
+    fails_with(
+        "need without len 0",
+        &one("device\n", "", r#"{"call":"frame_len","hex":"0800","expect_len":2,"expect_need":2}"#),
+        "\"expect_need\" needs \"expect_len\": 0",
+    );
+    fails_with("empty steps", &one("device\n", "", ""), "\"steps\" is empty");
+    fails_with(
+        "vector last error without open error",
+        &one("device\n", r#","expect_last_error":"x""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "needs \"expect_open_error\"",
+    );
+}
+
+#[test]
+fn wrong_expectations_fail() {
+    fails_with(
+        "open ok",
+        &one("device\n", r#","expect_open_error":"E_CONFIG""#, ""),
+        "expected E_CONFIG, but weir_open returned 0",
+    );
+    fails_with(
+        "open other error",
+        &one("device refuse=1\n", r#","expect_open_error":"E_INVAL""#, ""),
+        "expected E_INVAL, got E_CONFIG",
+    );
+    fails_with(
+        "open last error",
+        &one("device refuse=1\n", r#","expect_open_error":"E_CONFIG","expect_last_error":"refuse=2""#, ""),
+        "last_error does not contain \"refuse=2\"",
+    );
+    fails_with(
+        "open failed",
+        &one("device refuse=1\n", "", r#"{"call":"poll","expect_hex":"0101"}"#),
+        "open failed with E_CONFIG",
+    );
+    fails_with(
+        "need",
+        &one("device\n", "", r#"{"call":"frame_len","hex":"0803","expect_len":0,"expect_need":4}"#),
+        "meta.need: expected 4, actual 5",
+    );
+    fails_with(
+        "ts expected",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123456}]}"#,
+        ),
+        "flag DEVICE_TS clear",
+    );
+    fails_with(
+        "ts absent",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}]}"#,
+        ),
+        "expected no device timestamp",
+    );
+    fails_with(
+        "ts value",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123457}]}"#,
+        ),
+        "expected ts_us 1700000000123457, actual 1700000000123456",
+    );
+    fails_with(
+        "state bytes",
+        &one("device\n", "", r#"{"call":"save_state","expect_hex":"0300000002"}"#),
+        "state payload differs",
+    );
+    fails_with(
+        "state len",
+        &one("device\n", "", r#"{"call":"save_state","expect_len":4}"#),
+        "state payload length: expected 4, actual 5",
+    );
+    fails_with(
+        "reopen without save",
+        &one("device\n", "", r#"{"call":"reopen_with_state"}"#),
+        "no state to load",
+    );
+    fails_with(
+        "carried state",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"save_state"},{"call":"reopen_with_state"},{"call":"poll","expect_hex":"0101"}"#,
+        ),
+        "expected: \"0101\"\n  actual:   \"0102\"",
+    );
+    fails_with(
+        "schema",
+        &one("device\n", "", r#"{"call":"reopen_with_state","hex":"0300000001","expect_error":"E_SCHEMA"}"#),
+        "expected E_SCHEMA, but the call succeeded",
+    );
+    fails_with(
+        "str write",
+        &one("device\n", "", r#"{"call":"write","point":0,"type":"str","value":"ab","expect_hex":"2061"}"#),
+        "expected: \"2061\"\n  actual:   \"206162\"",
+    );
+}
