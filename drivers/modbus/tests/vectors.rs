@@ -23,17 +23,21 @@ vector_file!(framing, "framing.json");
 vector_file!(observe, "observe.json");
 vector_file!(writes, "writes.json");
 vector_file!(corpus, "corpus.json");
+vector_file!(config_errors, "config_errors.json");
+vector_file!(state, "state.json");
 
 /// Every file in vectors/ is listed above, so a new file cannot be silently skipped.
 #[test]
 fn every_vector_file_is_run() {
     let listed = [
         "batching.json",
+        "config_errors.json",
         "corpus.json",
         "exceptions.json",
         "framing.json",
         "observe.json",
         "requests.json",
+        "state.json",
         "types.json",
         "writes.json",
     ];
