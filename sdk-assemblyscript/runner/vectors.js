@@ -4,7 +4,7 @@
 
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ERRORS, VALUE_TYPES, errorName } from "./driver-instance.js";
+import { ERRORS, QUALITIES, VALUE_TYPES, errorName } from "./driver-instance.js";
 
 export const NOW_US = 1_700_000_000_000_000n;
 const DEV = 0;
@@ -38,29 +38,147 @@ export async function vectorFiles(paths) {
 /**
  * JSON.parse, except that integers beyond ±2^53 become decimal strings instead of rounded
  * doubles: vector files carry exact u64/i64 values (VECTORS.md "integers exact"), and the
- * comparisons read them with BigInt.
+ * comparisons read them with BigInt. A key given twice in one object is an error (JSON.parse
+ * would keep the last silently, and the Rust and Java runners refuse it).
  */
 export function parseJsonExact(text) {
   let out = "";
   let i = 0;
+  // One entry per open object ({ keys, expectKey }) or array (null).
+  const stack = [];
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;
-      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const token = text.slice(i, j + 1);
+      const top = stack[stack.length - 1];
+      if (top && top.expectKey) {
+        const key = JSON.parse(token);
+        if (top.keys.has(key)) throw new SyntaxError(`duplicate key "${key}" at offset ${i}`);
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      out += token;
       i = j + 1;
     } else if (c === "-" || (c >= "0" && c <= "9")) {
-      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 64))[0];
+      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 64))?.[0] ?? c;
       out += /^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token)) ? `"${token}"` : token;
       i += token.length;
     } else {
+      if (c === "{") stack.push({ keys: new Set(), expectKey: true });
+      else if (c === "[") stack.push(null);
+      else if (c === "}" || c === "]") stack.pop();
+      else if (c === "," && stack[stack.length - 1]) stack[stack.length - 1].expectKey = true;
       out += c;
       i++;
     }
   }
   return JSON.parse(out);
 }
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** VECTORS.md "Strictness": a field not listed for this object is an error, never ignored. */
+function checkKeys(obj, allowed, what) {
+  if (!isObject(obj)) throw new VectorError(`${what} must be a JSON object, not ${JSON.stringify(obj)}`);
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new VectorError(`${what}: unknown field "${k}" (allowed: ${allowed.join(", ")})`);
+  }
+}
+
+const FILE_FIELDS = ["driver", "vectors"];
+const VECTOR_FIELDS = ["name", "source", "config", "steps", "expect_open_error", "expect_last_error"];
+const RECORD_FIELDS = ["point", "name", "type", "value", "quality", "ts_us"];
+/** VECTORS.md: the fields of each call. */
+export const STEP_FIELDS = {
+  poll: ["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"],
+  observe: ["call", "hex", "expect_error", "expect_last_error"],
+  frame_len: ["call", "hex", "expect_len", "expect_need", "expect_error", "expect_skip", "expect_last_error"],
+  frame: ["call", "hex", "expect", "expect_error", "expect_last_error"],
+  timeout: ["call", "expect", "expect_error", "expect_last_error"],
+  write: ["call", "point", "type", "value", "expect_hex", "expect_error", "expect_last_error"],
+  save_state: ["call", "expect_hex", "expect_len", "expect_error", "expect_last_error"],
+  reopen_with_state: ["call", "hex", "expect_error", "expect_last_error"],
+};
+
+function checkErrorName(obj, key) {
+  const name = obj[key];
+  if (name === undefined) return;
+  if (typeof name !== "string" || ERRORS[name] === undefined) {
+    throw new VectorError(`"${key}": unknown ABI error name ${JSON.stringify(name)}`);
+  }
+}
+
+function checkString(obj, key, what) {
+  if (obj[key] !== undefined && typeof obj[key] !== "string") throw new VectorError(`${what}: "${key}" must be a string`);
+}
+
+function checkUint(obj, key, what) {
+  if (obj[key] !== undefined && !(Number.isSafeInteger(obj[key]) && obj[key] >= 0)) {
+    throw new VectorError(`${what}: "${key}" must be a non-negative integer`);
+  }
+}
+
+/** Every check of a step that does not need the driver: fields, names, types. */
+function checkStep(step, where) {
+  if (!isObject(step)) throw new VectorError(`${where} must be a JSON object`);
+  if (step.call === undefined) throw new VectorError(`${where}: missing "call"`);
+  const fields = STEP_FIELDS[step.call];
+  if (fields === undefined) {
+    throw new VectorError(`${where}: unknown call ${JSON.stringify(step.call)} (${Object.keys(STEP_FIELDS).join(", ")})`);
+  }
+  checkKeys(step, fields, where);
+  checkErrorName(step, "expect_error");
+  for (const key of ["hex", "expect_hex", "expect_last_error"]) checkString(step, key, where);
+  for (const key of ["expect_len", "expect_need", "expect_skip", "expect_timeout_ms"]) checkUint(step, key, where);
+  if (step.hex !== undefined) parseHex(step.hex, `${where} "hex"`);
+  const hasError = step.expect_error !== undefined;
+  switch (step.call) {
+    case "poll":
+      if (!hasError && step.expect_hex === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      break;
+    case "observe":
+    case "frame":
+      if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.call === "frame" && !hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
+      break;
+    case "timeout":
+      if (!hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
+      break;
+    case "frame_len":
+      if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.expect_need !== undefined && step.expect_len !== 0) throw new VectorError(`${where}: "expect_need" needs "expect_len": 0`);
+      if (step.expect_skip !== undefined && step.expect_error !== "E_RESYNC") throw new VectorError(`${where}: "expect_skip" needs "expect_error": "E_RESYNC"`);
+      if (hasError === (step.expect_len !== undefined)) throw new VectorError(`${where}: a frame_len step has exactly one of "expect_len" and "expect_error"`);
+      break;
+    case "write":
+      if (!Number.isSafeInteger(step.point)) throw new VectorError(`${where}: missing integer "point"`);
+      if (!VALUE_TYPES.includes(step.type)) throw new VectorError(`${where}: unknown write type ${JSON.stringify(step.type)} (${VALUE_TYPES.join(", ")})`);
+      if (!("value" in step)) throw new VectorError(`${where}: missing "value"`);
+      writeBytesOf(step.type, step.value, where);
+      if (!hasError && step.expect_hex === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      break;
+  }
+  if (step.expect !== undefined) {
+    if (!Array.isArray(step.expect)) throw new VectorError(`${where}: "expect" must be an array of records`);
+    step.expect.forEach((r, i) => checkRecord(r, `${where} expected record ${i + 1}`));
+  }
+}
+
+function checkRecord(r, where) {
+  checkKeys(r, RECORD_FIELDS, where);
+  if ((r.point === undefined) === (r.name === undefined)) throw new VectorError(`${where}: exactly one of "point" and "name"`);
+  if (r.point !== undefined && !(Number.isSafeInteger(r.point) && r.point >= 0)) throw new VectorError(`${where}: "point" must be an integer`);
+  if (r.name !== undefined && typeof r.name !== "string") throw new VectorError(`${where}: "name" must be a string`);
+  if (!VALUE_TYPES.includes(r.type)) throw new VectorError(`${where}: unknown type ${JSON.stringify(r.type)}`);
+  if (QUALITIES[r.quality] === undefined) throw new VectorError(`${where}: unknown quality name ${JSON.stringify(r.quality)}`);
+  if (!("value" in r)) throw new VectorError(`${where}: missing "value"`);
+  if (r.ts_us !== undefined && !isInteger(r.ts_us)) throw new VectorError(`${where}: "ts_us" must be an integer`);
+}
+
+/** An integer as parseJsonExact gives it: a safe integer, or a decimal string beyond 2^53. */
+const isInteger = (v) => Number.isSafeInteger(v) || (typeof v === "string" && /^-?\d+$/.test(v));
 
 export async function loadVectorFile(file) {
   let doc;
@@ -69,15 +187,33 @@ export async function loadVectorFile(file) {
   } catch (e) {
     throw new VectorError(`${file}: not valid JSON: ${e.message}`);
   }
-  if (!doc || !Array.isArray(doc.vectors)) throw new VectorError(`${file}: no "vectors" array`);
-  const names = new Set();
-  for (const [i, v] of doc.vectors.entries()) {
-    for (const field of ["name", "source", "config", "steps"]) {
-      if (v[field] === undefined) throw new VectorError(`${file}: vector ${i + 1} has no "${field}"`);
+  try {
+    checkKeys(doc, FILE_FIELDS, "file");
+    if (typeof doc.driver !== "string") throw new VectorError(`missing string "driver"`);
+    if (!Array.isArray(doc.vectors)) throw new VectorError(`no "vectors" array`);
+    const names = new Set();
+    for (const [i, v] of doc.vectors.entries()) {
+      const where = `vector ${i + 1}${isObject(v) && typeof v.name === "string" ? ` "${v.name}"` : ""}`;
+      checkKeys(v, VECTOR_FIELDS, where);
+      for (const field of ["name", "source", "config"]) {
+        if (typeof v[field] !== "string" || v[field] === "") throw new VectorError(`${where}: missing string "${field}"`);
+      }
+      if (names.has(v.name)) throw new VectorError(`${where}: name is not unique in the file`);
+      names.add(v.name);
+      if (!Array.isArray(v.steps)) throw new VectorError(`${where}: missing array "steps"`);
+      checkErrorName(v, "expect_open_error");
+      checkString(v, "expect_last_error", where);
+      if (v.expect_last_error !== undefined && v.expect_open_error === undefined) {
+        throw new VectorError(`${where}: "expect_last_error" on a vector needs "expect_open_error"`);
+      }
+      if (v.steps.length === 0 && v.expect_open_error === undefined) {
+        throw new VectorError(`${where}: "steps" is empty (only a vector with "expect_open_error" may have no steps)`);
+      }
+      v.steps.forEach((step, j) => checkStep(step, `${where} step ${j + 1}`));
     }
-    if (names.has(v.name)) throw new VectorError(`${file}: vector name "${v.name}" is not unique`);
-    names.add(v.name);
-    if (!Array.isArray(v.steps) || v.steps.length === 0) throw new VectorError(`${file}: vector "${v.name}" has no steps`);
+  } catch (e) {
+    if (e instanceof VectorError) throw new VectorError(`${file}: ${e.message}`);
+    throw e;
   }
   return doc;
 }
@@ -87,7 +223,6 @@ class Mismatch extends Error {}
 
 function expectError(step, status, lastError, what) {
   const want = step.expect_error;
-  if (ERRORS[want] === undefined) throw new VectorError(`expect_error "${want}" is not an ABI error name`);
   if (status !== ERRORS[want]) {
     throw new Mismatch(`expected ${want}, got ${status < 0 ? errorName(status) : `${what} ${status}`}` +
       (status < 0 ? `; last_error: ${JSON.stringify(lastError())}` : ""));
@@ -112,17 +247,20 @@ function compareRecord(i, want, got) {
   const problems = [];
   if (want.name !== undefined) {
     if (got.name !== want.name) problems.push(`name: expected ${JSON.stringify(want.name)}, got ${got.name === undefined ? `point ${got.point}` : JSON.stringify(got.name)}`);
-  } else if (want.point !== undefined) {
-    if (got.point !== want.point) problems.push(`point: expected ${want.point}, got ${got.point === undefined ? `name ${JSON.stringify(got.name)}` : got.point}`);
-  } else {
-    throw new VectorError(`expected record ${i + 1} has neither "point" nor "name"`);
+  } else if (got.point !== want.point) {
+    problems.push(`point: expected ${want.point}, got ${got.point === undefined ? `name ${JSON.stringify(got.name)}` : got.point}`);
   }
-  if (!VALUE_TYPES.includes(want.type)) throw new VectorError(`expected record ${i + 1}: unknown type "${want.type}"`);
   if (got.type !== want.type) problems.push(`type: expected ${want.type}, got ${got.type}`);
   else if (!sameValue(want.type, want.value, got.value)) problems.push(`value: expected ${JSON.stringify(want.value)}, got ${show(got.value)}`);
   if (got.quality !== want.quality) problems.push(`quality: expected ${want.quality}, got ${got.quality}`);
-  if (want.ts_us !== undefined && String(got.ts_us) !== String(want.ts_us)) problems.push(`ts_us: expected ${want.ts_us}, got ${got.ts_us}`);
-  if (got.flags !== undefined) problems.push(`unknown flag bits 0x${got.flags.toString(16)}`);
+  // VECTORS.md: ts_us present = flag DEVICE_TS with that timestamp; absent = DEVICE_TS clear.
+  if (want.ts_us !== undefined) {
+    if (got.ts_us === undefined) problems.push(`ts_us: expected device timestamp ${want.ts_us}, got flag DEVICE_TS clear`);
+    else if (BigInt(want.ts_us) !== got.ts_us) problems.push(`ts_us: expected ${want.ts_us}, got ${got.ts_us}`);
+  } else if (got.ts_us !== undefined) {
+    problems.push(`ts_us: expected no device timestamp, got flag DEVICE_TS with ts_us ${got.ts_us}`);
+  }
+  if (got.flags !== undefined) problems.push(`flag bits 0x${got.flags.toString(16)} are not defined by ABI §6.1`);
   if (problems.length > 0) {
     throw new Mismatch(`record ${i + 1}: ${problems.join("; ")}\n         expected ${JSON.stringify(want)}\n         got      ${show(got)}`);
   }
@@ -136,28 +274,61 @@ function sameValue(type, want, got) {
       return want === got;
     case "i64":
     case "u64":
-      return (typeof want === "number" || typeof want === "string") && BigInt(want) === got;
+      return isInteger(want) && BigInt(want) === got;
     case "f64":
       if (typeof want !== "number") return false;
       if (want === got) return true;
-      return Math.abs(want - got) <= 1e-9 * Math.max(Math.abs(want), Math.abs(got));
+      // VECTORS.md: equal within 1e-9 relative (to the expected value, as the other runners do).
+      return Math.abs(want - got) <= 1e-9 * Math.abs(want);
     case "str":
       return want === got;
     case "bytes":
-      return typeof want === "string" && want.toLowerCase() === got;
+      return want === got;
   }
   return false;
 }
 
 function compareRecords(want, got) {
-  if (!Array.isArray(want)) throw new VectorError(`"expect" must be an array of records`);
   for (let i = 0; i < Math.min(want.length, got.length); i++) compareRecord(i, want[i], got[i]);
   if (want.length !== got.length) {
     throw new Mismatch(`expected ${want.length} record(s), got ${got.length}: ${got.map(show).join(", ")}`);
   }
 }
 
-/** The i64 bits of a write value (ABI §6.1 value field); str/bytes go to cfg as (offset, length). */
+/** The bytes of a `str` (UTF-8) or `bytes` (hex) write value; checks scalar values' JSON types. */
+function writeBytesOf(type, value, where) {
+  const bad = () => new VectorError(`${where}: write value ${JSON.stringify(value)} is not a ${type}`);
+  switch (type) {
+    case "null":
+      if (value !== null) throw bad();
+      return null;
+    case "bool":
+      if (typeof value !== "boolean") throw bad();
+      return null;
+    case "i64":
+    case "u64": {
+      if (!isInteger(value)) throw bad();
+      const v = BigInt(value);
+      if (type === "i64" ? v !== BigInt.asIntN(64, v) : v !== BigInt.asUintN(64, v)) throw bad();
+      return null;
+    }
+    case "f64":
+      if (typeof value !== "number") throw bad();
+      return null;
+    case "str":
+      if (typeof value !== "string") throw bad();
+      return new TextEncoder().encode(value);
+    case "bytes":
+      if (typeof value !== "string") throw bad();
+      return parseHex(value, `${where} write value`);
+  }
+  throw new VectorError(`${where}: unknown write type ${JSON.stringify(type)}`);
+}
+
+/**
+ * The i64 of weir_write's `value` (ABI §6.1 value field). For str/bytes the bytes go to cfg[0]
+ * and the value is offset 0 (low 32 bits) | length << 32 (ABI §7.6).
+ */
 function writeValue(instance, type, value) {
   switch (type) {
     case "null":
@@ -172,32 +343,42 @@ function writeValue(instance, type, value) {
       dv.setFloat64(0, value, true);
       return dv.getBigInt64(0, true);
     }
-    case "str":
-    case "bytes": {
-      const bytes = type === "str" ? new TextEncoder().encode(value) : parseHex(value, "write value");
-      instance.put("cfg", bytes);
-      return BigInt(bytes.length) << 32n;
-    }
   }
-  throw new VectorError(`write: unknown type "${type}"`);
+  const bytes = writeBytesOf(type, value, "write");
+  instance.put("cfg", bytes);
+  return BigInt(bytes.length) << 32n;
 }
 
-function runStep(instance, step) {
-  const lastError = () => instance.lastError(DEV).text;
+function checkRequest(step, r) {
+  if (hex(r.request) !== step.expect_hex) {
+    throw new Mismatch(`expected request ${step.expect_hex === "" ? "(none, end of cycle)" : step.expect_hex}, got ${r.status === 0 ? "(none, end of cycle)" : hex(r.request)}`);
+  }
+  if (r.status > 0 && r.meta.expect !== 0 && r.meta.expect !== 1) {
+    throw new Mismatch(`meta.expect is ${r.meta.expect}, must be 0 or 1`);
+  }
+}
+
+/** One vector's run: the instance under test and what reopen_with_state needs. */
+class Run {
+  constructor(driverModule, config, instance) {
+    this.driverModule = driverModule;
+    this.config = config;
+    this.instance = instance;
+    this.saved = null;
+  }
+}
+
+function runStep(run, step) {
+  const instance = run.instance;
+  const lastError = () => run.instance.lastError(DEV).text;
   switch (step.call) {
     case "poll": {
       const r = instance.poll(DEV, NOW_US);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "request length");
       failOnError(r.status, lastError, "weir_poll");
-      if (step.expect_hex === undefined) throw new VectorError(`poll step has no "expect_hex"`);
-      if (hex(r.request) !== step.expect_hex.toLowerCase()) {
-        throw new Mismatch(`expected request ${step.expect_hex === "" ? "(none, end of cycle)" : step.expect_hex}, got ${r.status === 0 ? "(none, end of cycle)" : hex(r.request)}`);
-      }
-      if (step.expect_timeout_ms !== undefined && r.meta.timeoutMs !== step.expect_timeout_ms) {
+      checkRequest(step, r);
+      if (step.expect_timeout_ms !== undefined && r.status > 0 && r.meta.timeoutMs !== step.expect_timeout_ms) {
         throw new Mismatch(`expected meta.timeout_ms ${step.expect_timeout_ms}, got ${r.meta.timeoutMs}`);
-      }
-      if (r.status > 0 && r.meta.expect !== 0 && r.meta.expect !== 1) {
-        throw new Mismatch(`meta.expect is ${r.meta.expect}, must be 0 or 1`);
       }
       return;
     }
@@ -212,16 +393,19 @@ function runStep(instance, step) {
       const r = instance.frameLen(DEV, parseHex(step.hex, "frame_len hex"));
       if (step.expect_error !== undefined) {
         expectError(step, r.status, lastError, "length");
+        if (r.status === ERRORS.E_RESYNC && r.meta.skip < 1) throw new Mismatch(`E_RESYNC with meta.skip ${r.meta.skip} (must be ≥ 1)`);
         if (step.expect_skip !== undefined && r.meta.skip !== step.expect_skip) {
           throw new Mismatch(`expected meta.skip ${step.expect_skip}, got ${r.meta.skip}`);
         }
-        if (r.status === ERRORS.E_RESYNC && r.meta.skip < 1) throw new Mismatch(`E_RESYNC with meta.skip ${r.meta.skip} (must be ≥ 1)`);
         return;
       }
+      if (r.status === ERRORS.E_RESYNC) throw new Mismatch(`expected length ${step.expect_len}, got E_RESYNC with skip ${r.meta.skip}`);
       failOnError(r.status, lastError, "weir_frame_len");
-      if (step.expect_len === undefined) throw new VectorError(`frame_len step has neither "expect_len" nor "expect_error"`);
       if (r.status !== step.expect_len) {
         throw new Mismatch(`expected length ${step.expect_len}${step.expect_len === 0 ? " (need more)" : ""}, got ${r.status}${r.status === 0 ? ` (need more, meta.need ${r.meta.need})` : ""}`);
+      }
+      if (step.expect_need !== undefined && r.meta.need !== step.expect_need) {
+        throw new Mismatch(`expected meta.need ${step.expect_need}, got ${r.meta.need}`);
       }
       return;
     }
@@ -232,23 +416,49 @@ function runStep(instance, step) {
         : instance.onTimeout(DEV, NOW_US);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "record count");
       failOnError(r.status, lastError, step.call === "frame" ? "weir_on_frame" : "weir_on_timeout");
-      if (step.expect === undefined) throw new VectorError(`${step.call} step has neither "expect" nor "expect_error"`);
       compareRecords(step.expect, r.records);
       return;
     }
     case "write": {
       const vtype = VALUE_TYPES.indexOf(step.type);
-      if (vtype < 0) throw new VectorError(`write: unknown type "${step.type}"`);
       const r = instance.write(DEV, step.point, vtype, writeValue(instance, step.type, step.value), NOW_US);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "request length");
       failOnError(r.status, lastError, "weir_write");
-      if (hex(r.request) !== String(step.expect_hex).toLowerCase()) {
-        throw new Mismatch(`expected request ${step.expect_hex}, got ${hex(r.request)}`);
+      if (r.status === 0) throw new Mismatch(`weir_write returned 0 bytes (a write always has a request)`);
+      checkRequest(step, r);
+      return;
+    }
+    case "save_state": {
+      const r = instance.saveState(DEV);
+      if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "payload length");
+      failOnError(r.status, lastError, "weir_save_state");
+      if (step.expect_hex !== undefined && hex(r.state) !== step.expect_hex) {
+        throw new Mismatch(`expected state payload ${step.expect_hex}, got ${hex(r.state)}`);
       }
+      if (step.expect_len !== undefined && r.state.length !== step.expect_len) {
+        throw new Mismatch(`expected state payload length ${step.expect_len}, got ${r.state.length}`);
+      }
+      run.saved = r.state;
+      return;
+    }
+    case "reopen_with_state": {
+      let payload = run.saved;
+      if (step.hex !== undefined) payload = parseHex(step.hex, "reopen_with_state hex");
+      if (payload === null) throw new VectorError(`no state to load: no earlier save_state step succeeded and no "hex"`);
+      const closed = instance.close(DEV);
+      if (closed !== 0) throw new Mismatch(`weir_close returned ${errorName(closed)}, expected 0`);
+      // ABI §7.7: the hot swap opens the device on a new instance with the same config.
+      run.instance = run.driverModule.instantiate();
+      const opened = run.instance.open(DEV, run.config, NOW_US);
+      failOnError(opened, lastError, "reopen: weir_open");
+      const r = run.instance.loadState(DEV, payload);
+      if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "status");
+      failOnError(r.status, lastError, "weir_load_state");
+      if (r.status !== 0) throw new Mismatch(`weir_load_state returned ${r.status}, expected 0`);
       return;
     }
   }
-  throw new VectorError(`unknown call "${step.call}" (VECTORS.md: poll, observe, frame_len, frame, timeout, write)`);
+  throw new VectorError(`unknown call "${step.call}" (${Object.keys(STEP_FIELDS).join(", ")})`);
 }
 
 /**
@@ -258,15 +468,25 @@ function runStep(instance, step) {
 export function runVector(driverModule, vector) {
   const instance = driverModule.instantiate();
   const opened = instance.open(DEV, vector.config, NOW_US);
-  if (opened !== 0) {
-    return `weir_open returned ${errorName(opened)}; last_error: ${JSON.stringify(instance.lastError(DEV).text)}`;
+  const openError = () => JSON.stringify(instance.lastError(DEV).text);
+  if (vector.expect_open_error === undefined) {
+    if (opened !== 0) return `weir_open returned ${errorName(opened)}; last_error: ${openError()}`;
+  } else {
+    if (opened !== ERRORS[vector.expect_open_error]) {
+      return `open: expected ${vector.expect_open_error}, got ${opened === 0 ? "0 (opened)" : `${errorName(opened)}; last_error: ${openError()}`}`;
+    }
+    const text = instance.lastError(DEV).text;
+    if (vector.expect_last_error !== undefined && (text === null || !text.includes(vector.expect_last_error))) {
+      return `open: expected last_error containing ${JSON.stringify(vector.expect_last_error)}, got ${JSON.stringify(text)}`;
+    }
   }
+  const run = new Run(driverModule, vector.config, instance);
   for (const [i, step] of vector.steps.entries()) {
     const label = `step ${i + 1} (${step.call})`;
     try {
-      runStep(instance, step);
+      runStep(run, step);
       if (step.expect_last_error !== undefined) {
-        const text = instance.lastError(DEV).text;
+        const text = run.instance.lastError(DEV).text;
         if (text === null || !text.includes(step.expect_last_error)) {
           throw new Mismatch(`expected last_error containing ${JSON.stringify(step.expect_last_error)}, got ${JSON.stringify(text)}`);
         }
@@ -280,9 +500,18 @@ export function runVector(driverModule, vector) {
   return null;
 }
 
+/** The manifest name (ABI §3.4) of a module, which a file's "driver" must equal. */
+function manifestName(driverModule) {
+  return driverModule.instantiate().describe().name;
+}
+
 /** Runs every vector of `file`; returns [{ file, name, steps, failure }]. */
 export async function runVectorFile(driverModule, file) {
   const doc = await loadVectorFile(file);
+  const name = manifestName(driverModule);
+  if (doc.driver !== name) {
+    throw new VectorError(`${file}: "driver" is ${JSON.stringify(doc.driver)}, but the driver's manifest name is ${JSON.stringify(name)}`);
+  }
   return doc.vectors.map((v) => ({
     file: basename(file),
     name: v.name,

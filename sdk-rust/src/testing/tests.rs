@@ -319,3 +319,16 @@ fn wrong_expectations_fail() {
         "expected: \"2061\"\n  actual:   \"206162\"",
     );
 }
+
+/// The AssemblyScript SDK has the same driver (test/drivers/vector-probe) and the Node and Java
+/// runners run this same file against it: all three runners must agree on every vector.
+#[test]
+fn shared_runner_vectors_pass() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sdk-assemblyscript/test/drivers/vector-probe/vectors/runner.json"
+    );
+    let report = run_vector_file::<VectorProbe>(path);
+    assert!(report.failures.is_empty(), "{:#?}", report.failures);
+    assert_eq!(report.passed.len(), 6);
+}
