@@ -1,0 +1,902 @@
+package io.weir.drivers;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.weir.abi.Abi;
+import io.weir.abi.AbiError;
+import io.weir.abi.PointRecord;
+import io.weir.abi.Quality;
+import io.weir.abi.RecordFlag;
+import io.weir.abi.ValueType;
+import io.weir.host.driver.DriverException;
+import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverRecord;
+import io.weir.host.driver.FrameLength;
+import io.weir.host.driver.Request;
+import io.weir.host.wasm.WasmInstance;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs golden vectors (format: driver-abi/VECTORS.md) through the real host runtime: Chicory, the
+ * ABI pre-flight, {@link DriverInstance}. The Rust harness and the AssemblyScript runner implement
+ * the same rules; a malformed file throws {@link MalformedVector} before any call, a driver that
+ * disagrees with a vector throws {@link AssertionError} naming the step, expected and actual.
+ */
+final class VectorRunner {
+
+    /** VECTORS.md: every step uses this {@code now_us}. */
+    static final long NOW_US = 1_700_000_000_000_000L;
+
+    private static final int DEV = 0;
+
+    /** Duplicate keys are refused, as the other runners refuse them. */
+    static final JsonMapper JSON =
+            JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private static final List<String> FILE_FIELDS = List.of("driver", "vectors");
+    private static final List<String> VECTOR_FIELDS =
+            List.of("name", "source", "config", "steps", "expect_open_error", "expect_last_error");
+    private static final List<String> RECORD_FIELDS =
+            List.of("point", "name", "type", "value", "quality", "ts_us");
+    private static final List<String> TYPES =
+            List.of("null", "bool", "i64", "u64", "f64", "str", "bytes");
+
+    /** VECTORS.md: the fields of each call. */
+    static final Map<String, List<String>> STEP_FIELDS =
+            Map.of(
+                    "poll",
+                    List.of(
+                            "call",
+                            "expect_hex",
+                            "expect_timeout_ms",
+                            "expect_error",
+                            "expect_last_error"),
+                    "observe",
+                    List.of("call", "hex", "expect_error", "expect_last_error"),
+                    "frame_len",
+                    List.of(
+                            "call",
+                            "hex",
+                            "expect_len",
+                            "expect_need",
+                            "expect_error",
+                            "expect_skip",
+                            "expect_last_error"),
+                    "frame",
+                    List.of("call", "hex", "expect", "expect_error", "expect_last_error"),
+                    "timeout",
+                    List.of("call", "expect", "expect_error", "expect_last_error"),
+                    "write",
+                    List.of(
+                            "call",
+                            "point",
+                            "type",
+                            "value",
+                            "expect_hex",
+                            "expect_error",
+                            "expect_last_error"),
+                    "save_state",
+                    List.of(
+                            "call",
+                            "expect_hex",
+                            "expect_len",
+                            "expect_error",
+                            "expect_last_error"),
+                    "reopen_with_state",
+                    List.of("call", "hex", "expect_error", "expect_last_error"));
+
+    private static final List<String> CALLS =
+            List.of(
+                    "poll",
+                    "observe",
+                    "frame_len",
+                    "frame",
+                    "timeout",
+                    "write",
+                    "save_state",
+                    "reopen_with_state");
+
+    /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
+    static final class MalformedVector extends RuntimeException {
+        MalformedVector(String message) {
+            super(message);
+        }
+    }
+
+    private VectorRunner() {}
+
+    /** Reads and checks a vector file (every rule that does not need the driver). */
+    static JsonNode read(Path file) throws IOException {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new MalformedVector(file + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        try {
+            check(doc);
+        } catch (MalformedVector e) {
+            throw new MalformedVector(file + ": " + e.getMessage());
+        }
+        return doc;
+    }
+
+    static void check(JsonNode doc) {
+        checkKeys(doc, FILE_FIELDS, "file");
+        if (!doc.path("driver").isTextual()) {
+            throw new MalformedVector("missing string \"driver\"");
+        }
+        if (!doc.path("vectors").isArray()) {
+            throw new MalformedVector("no \"vectors\" array");
+        }
+        Set<String> names = new HashSet<>();
+        int i = 0;
+        for (JsonNode v : doc.get("vectors")) {
+            i++;
+            String where =
+                    "vector "
+                            + i
+                            + (v.path("name").isTextual()
+                                    ? " \"" + v.get("name").asText() + "\""
+                                    : "");
+            checkKeys(v, VECTOR_FIELDS, where);
+            for (String field : List.of("name", "source", "config")) {
+                if (!v.path(field).isTextual() || v.get(field).asText().isEmpty()) {
+                    throw new MalformedVector(where + ": missing string \"" + field + "\"");
+                }
+            }
+            if (!names.add(v.get("name").asText())) {
+                throw new MalformedVector(where + ": name is not unique in the file");
+            }
+            if (!v.path("steps").isArray()) {
+                throw new MalformedVector(where + ": missing array \"steps\"");
+            }
+            checkErrorName(v, "expect_open_error", where);
+            checkString(v, "expect_last_error", where);
+            if (v.has("expect_last_error") && !v.has("expect_open_error")) {
+                throw new MalformedVector(
+                        where + ": \"expect_last_error\" on a vector needs \"expect_open_error\"");
+            }
+            if (v.get("steps").isEmpty() && !v.has("expect_open_error")) {
+                throw new MalformedVector(
+                        where
+                                + ": \"steps\" is empty (only a vector with \"expect_open_error\""
+                                + " may have no steps)");
+            }
+            int j = 0;
+            for (JsonNode step : v.get("steps")) {
+                checkStep(step, where + " step " + ++j);
+            }
+        }
+    }
+
+    private static void checkKeys(JsonNode obj, List<String> allowed, String what) {
+        if (!obj.isObject()) {
+            throw new MalformedVector(what + " must be a JSON object, not " + obj);
+        }
+        obj.fieldNames()
+                .forEachRemaining(
+                        k -> {
+                            if (!allowed.contains(k)) {
+                                throw new MalformedVector(
+                                        what
+                                                + ": unknown field \""
+                                                + k
+                                                + "\" (allowed: "
+                                                + String.join(", ", allowed)
+                                                + ")");
+                            }
+                        });
+    }
+
+    private static void checkErrorName(JsonNode obj, String key, String where) {
+        if (!obj.has(key)) {
+            return;
+        }
+        JsonNode name = obj.get(key);
+        try {
+            if (!name.isTextual()) {
+                throw new IllegalArgumentException();
+            }
+            AbiError.byName(name.asText());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedVector(where + ": \"" + key + "\": unknown ABI error name " + name);
+        }
+    }
+
+    private static void checkString(JsonNode obj, String key, String where) {
+        if (obj.has(key) && !obj.get(key).isTextual()) {
+            throw new MalformedVector(where + ": \"" + key + "\" must be a string");
+        }
+    }
+
+    private static void checkUint(JsonNode obj, String key, String where) {
+        if (obj.has(key)
+                && !(obj.get(key).canConvertToInt()
+                        && obj.get(key).isIntegralNumber()
+                        && obj.get(key).asInt() >= 0)) {
+            throw new MalformedVector(where + ": \"" + key + "\" must be a non-negative integer");
+        }
+    }
+
+    private static byte[] hex(JsonNode obj, String key, String where) {
+        if (!obj.path(key).isTextual()) {
+            throw new MalformedVector(where + ": missing string \"" + key + "\"");
+        }
+        String text = obj.get(key).asText();
+        try {
+            return HEX.parseHex(text);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedVector(
+                    where + ": \"" + text + "\" is not an even-length hex string");
+        }
+    }
+
+    private static void checkStep(JsonNode step, String where) {
+        if (!step.isObject()) {
+            throw new MalformedVector(where + " must be a JSON object");
+        }
+        if (!step.has("call")) {
+            throw new MalformedVector(where + ": missing \"call\"");
+        }
+        String call = step.get("call").asText();
+        List<String> fields = STEP_FIELDS.get(call);
+        if (fields == null || !step.get("call").isTextual()) {
+            throw new MalformedVector(
+                    where
+                            + ": unknown call "
+                            + step.get("call")
+                            + " ("
+                            + String.join(", ", CALLS)
+                            + ")");
+        }
+        checkKeys(step, fields, where);
+        checkErrorName(step, "expect_error", where);
+        for (String key : List.of("hex", "expect_hex", "expect_last_error")) {
+            checkString(step, key, where);
+        }
+        for (String key :
+                List.of("expect_len", "expect_need", "expect_skip", "expect_timeout_ms")) {
+            checkUint(step, key, where);
+        }
+        if (step.has("hex")) {
+            hex(step, "hex", where);
+        }
+        boolean hasError = step.has("expect_error");
+        switch (call) {
+            case "poll" -> {
+                if (!hasError && !step.has("expect_hex")) {
+                    throw new MalformedVector(where + ": missing \"expect_hex\"");
+                }
+            }
+            case "observe", "frame" -> {
+                hex(step, "hex", where);
+                if (call.equals("frame") && !hasError && !step.has("expect")) {
+                    throw new MalformedVector(where + ": missing array \"expect\"");
+                }
+            }
+            case "timeout" -> {
+                if (!hasError && !step.has("expect")) {
+                    throw new MalformedVector(where + ": missing array \"expect\"");
+                }
+            }
+            case "frame_len" -> {
+                hex(step, "hex", where);
+                if (step.has("expect_need") && step.path("expect_len").asInt(-1) != 0) {
+                    throw new MalformedVector(where + ": \"expect_need\" needs \"expect_len\": 0");
+                }
+                if (step.has("expect_skip")
+                        && !step.path("expect_error").asText().equals("E_RESYNC")) {
+                    throw new MalformedVector(
+                            where + ": \"expect_skip\" needs \"expect_error\": \"E_RESYNC\"");
+                }
+                if (hasError == step.has("expect_len")) {
+                    throw new MalformedVector(
+                            where
+                                    + ": a frame_len step has exactly one of \"expect_len\" and"
+                                    + " \"expect_error\"");
+                }
+            }
+            case "write" -> {
+                if (!step.path("point").canConvertToInt()
+                        || !step.path("point").isIntegralNumber()) {
+                    throw new MalformedVector(where + ": missing integer \"point\"");
+                }
+                String type = step.path("type").asText();
+                if (!TYPES.contains(type) || !step.get("type").isTextual()) {
+                    throw new MalformedVector(
+                            where
+                                    + ": unknown write type "
+                                    + step.get("type")
+                                    + " ("
+                                    + String.join(", ", TYPES)
+                                    + ")");
+                }
+                if (!step.has("value")) {
+                    throw new MalformedVector(where + ": missing \"value\"");
+                }
+                writeValue(type, step.get("value"), where);
+                if (!hasError && !step.has("expect_hex")) {
+                    throw new MalformedVector(where + ": missing \"expect_hex\"");
+                }
+            }
+            default -> {}
+        }
+        if (step.has("expect")) {
+            if (!step.get("expect").isArray()) {
+                throw new MalformedVector(where + ": \"expect\" must be an array of records");
+            }
+            int i = 0;
+            for (JsonNode r : step.get("expect")) {
+                checkRecord(r, where + " expected record " + ++i);
+            }
+        }
+    }
+
+    private static void checkRecord(JsonNode r, String where) {
+        checkKeys(r, RECORD_FIELDS, where);
+        if (r.has("point") == r.has("name")) {
+            throw new MalformedVector(where + ": exactly one of \"point\" and \"name\"");
+        }
+        if (r.has("point")
+                && !(r.get("point").isIntegralNumber() && r.get("point").asLong() >= 0)) {
+            throw new MalformedVector(where + ": \"point\" must be an integer");
+        }
+        checkString(r, "name", where);
+        if (!r.path("type").isTextual() || !TYPES.contains(r.get("type").asText())) {
+            throw new MalformedVector(where + ": unknown type " + r.get("type"));
+        }
+        try {
+            Quality.byName(r.path("quality").asText());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedVector(where + ": unknown quality name " + r.get("quality"));
+        }
+        if (!r.has("value")) {
+            throw new MalformedVector(where + ": missing \"value\"");
+        }
+        if (r.has("ts_us") && !r.get("ts_us").canConvertToLong()) {
+            throw new MalformedVector(where + ": \"ts_us\" must be an integer");
+        }
+        if (r.has("ts_us") && !r.get("ts_us").isIntegralNumber()) {
+            throw new MalformedVector(where + ": \"ts_us\" must be an integer");
+        }
+    }
+
+    /** A write value: the scalar bits, or (for str/bytes) the bytes that go to cfg. */
+    private record WriteValue(ValueType type, long bits, byte[] blob) {}
+
+    private static WriteValue writeValue(String type, JsonNode v, String where) {
+        MalformedVector bad =
+                new MalformedVector(where + ": write value " + v + " is not a " + type);
+        return switch (type) {
+            case "null" -> {
+                if (!v.isNull()) {
+                    throw bad;
+                }
+                yield new WriteValue(ValueType.NULL, 0, null);
+            }
+            case "bool" -> {
+                if (!v.isBoolean()) {
+                    throw bad;
+                }
+                yield new WriteValue(ValueType.BOOL, v.asBoolean() ? 1 : 0, null);
+            }
+            case "i64" -> {
+                if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                    throw bad;
+                }
+                yield new WriteValue(ValueType.I64, v.longValue(), null);
+            }
+            case "u64" -> {
+                if (!v.isIntegralNumber()
+                        || v.bigIntegerValue().signum() < 0
+                        || v.bigIntegerValue().bitLength() > 64) {
+                    throw bad;
+                }
+                yield new WriteValue(ValueType.U64, v.bigIntegerValue().longValue(), null);
+            }
+            case "f64" -> {
+                if (!v.isNumber()) {
+                    throw bad;
+                }
+                yield new WriteValue(
+                        ValueType.F64, Double.doubleToRawLongBits(v.doubleValue()), null);
+            }
+            case "str" -> {
+                if (!v.isTextual()) {
+                    throw bad;
+                }
+                yield new WriteValue(ValueType.STR, 0, v.asText().getBytes(StandardCharsets.UTF_8));
+            }
+            case "bytes" -> {
+                if (!v.isTextual()) {
+                    throw bad;
+                }
+                try {
+                    yield new WriteValue(ValueType.BYTES, 0, HEX.parseHex(v.asText()));
+                } catch (IllegalArgumentException e) {
+                    throw new MalformedVector(
+                            where + ": \"" + v.asText() + "\" is not an even-length hex string");
+                }
+            }
+            default -> throw new MalformedVector(where + ": unknown write type \"" + type + "\"");
+        };
+    }
+
+    // ---- running ----------------------------------------------------------------------------
+
+    /** The checks that need the driver: {@code driver} is its manifest name (ABI §3.4). */
+    static void checkDriver(DriverModule module, JsonNode doc) {
+        String name = module.manifest().name();
+        if (!doc.get("driver").asText().equals(name)) {
+            throw new MalformedVector(
+                    "\"driver\" is "
+                            + doc.get("driver")
+                            + ", but the driver's manifest name is \""
+                            + name
+                            + "\"");
+        }
+    }
+
+    /** One vector's run: the instance under test and what {@code reopen_with_state} needs. */
+    private static final class Run {
+        final DriverModule module;
+        final String config;
+        DriverInstance d;
+        byte[] saved;
+
+        Run(DriverModule module, String config, DriverInstance d) {
+            this.module = module;
+            this.config = config;
+            this.d = d;
+        }
+    }
+
+    /** Runs one (checked) vector on a fresh instance. */
+    static void run(DriverModule module, JsonNode vector) throws DriverException {
+        String config = vector.get("config").asText();
+        DriverInstance d = module.instantiate("vectors");
+        AbiError openError = null;
+        try {
+            d.open(DEV, config, NOW_US);
+        } catch (DriverException e) {
+            openError = e.error();
+            if (!vector.has("expect_open_error")) {
+                throw new AssertionError("open failed with " + describe(e));
+            }
+        }
+        if (vector.has("expect_open_error")) {
+            String want = vector.get("expect_open_error").asText();
+            if (openError == null) {
+                throw new AssertionError("open: expected " + want + ", but weir_open returned 0");
+            }
+            if (!openError.name().equals(want)) {
+                throw new AssertionError(
+                        "open: expected "
+                                + want
+                                + ", got "
+                                + openError.name()
+                                + "; last_error: "
+                                + quoted(d.lastError(DEV)));
+            }
+            if (vector.has("expect_last_error")) {
+                String text = d.lastError(DEV);
+                String substring = vector.get("expect_last_error").asText();
+                if (!text.contains(substring)) {
+                    throw new AssertionError(
+                            "open: last_error does not contain "
+                                    + quoted(substring)
+                                    + "\n  actual: "
+                                    + quoted(text));
+                }
+            }
+        }
+        Run run = new Run(module, config, d);
+        int stepNo = 0;
+        for (JsonNode step : vector.get("steps")) {
+            stepNo++;
+            String where = "step " + stepNo + " (" + step.get("call").asText() + ")";
+            try {
+                step(run, step);
+            } catch (AssertionError e) {
+                throw new AssertionError(where + ": " + e.getMessage(), e);
+            }
+            if (step.has("expect_last_error")) {
+                String text = run.d.lastError(DEV);
+                String substring = step.get("expect_last_error").asText();
+                if (!text.contains(substring)) {
+                    throw new AssertionError(
+                            where
+                                    + ": last_error does not contain "
+                                    + quoted(substring)
+                                    + "\n  actual: "
+                                    + quoted(text));
+                }
+            }
+        }
+    }
+
+    private static String quoted(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String describe(DriverException e) {
+        return e.error().name() + " (" + e.code() + "): " + quoted(e.driverText());
+    }
+
+    /** A driver call that may fail with an ABI error. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T call() throws DriverException;
+    }
+
+    /**
+     * Runs {@code call}; returns its result, or {@code null} if it failed with the expected error.
+     */
+    private static <T> T expecting(JsonNode step, Call<T> call) {
+        String want = step.has("expect_error") ? step.get("expect_error").asText() : null;
+        T result;
+        try {
+            result = call.call();
+        } catch (DriverException e) {
+            if (want == null) {
+                throw new AssertionError("call failed with " + describe(e));
+            }
+            if (!e.error().name().equals(want)) {
+                throw new AssertionError("expected " + want + ", got " + describe(e));
+            }
+            return null;
+        }
+        if (want != null) {
+            throw new AssertionError("expected " + want + ", but the call succeeded");
+        }
+        return result;
+    }
+
+    private static void step(Run run, JsonNode step) throws DriverException {
+        String call = step.get("call").asText();
+        DriverInstance d = run.d;
+        switch (call) {
+            case "poll" -> {
+                Request r = expecting(step, () -> d.poll(DEV, NOW_US));
+                if (r != null) {
+                    requestBytes(step, r);
+                    if (step.has("expect_timeout_ms")
+                            && r.bytes().length > 0
+                            && r.timeoutMs() != step.get("expect_timeout_ms").asInt()) {
+                        throw new AssertionError(
+                                "timeout_ms: expected "
+                                        + step.get("expect_timeout_ms").asInt()
+                                        + ", actual "
+                                        + r.timeoutMs());
+                    }
+                }
+            }
+            case "observe" -> {
+                byte[] bytes = HEX.parseHex(step.get("hex").asText());
+                expecting(
+                        step,
+                        () -> {
+                            d.observe(DEV, bytes);
+                            return Boolean.TRUE;
+                        });
+            }
+            case "frame_len" -> frameLen(d, step);
+            case "frame", "timeout" -> {
+                List<DriverRecord> records;
+                if (call.equals("frame")) {
+                    byte[] frame = HEX.parseHex(step.get("hex").asText());
+                    records = expecting(step, () -> d.onFrame(DEV, frame, 0, frame.length, NOW_US));
+                } else {
+                    records = expecting(step, () -> d.onTimeout(DEV, NOW_US));
+                }
+                if (records != null) {
+                    compareRecords(step.get("expect"), records, rawRecords(d, records.size()));
+                }
+            }
+            case "write" -> {
+                WriteValue v = writeValue(step.get("type").asText(), step.get("value"), "write");
+                int point = step.get("point").asInt();
+                Request r =
+                        expecting(
+                                step,
+                                () -> {
+                                    long bits = v.bits();
+                                    if (v.blob() != null) {
+                                        // ABI §7.6: the bytes go to cfg[0]; value = offset 0
+                                        // (low 32 bits) | length << 32.
+                                        WasmInstance memory = memory(d);
+                                        if (v.blob().length > d.layout().cfgCap()) {
+                                            throw new AssertionError(
+                                                    "a write value of "
+                                                            + v.blob().length
+                                                            + " bytes does not fit cfg");
+                                        }
+                                        memory.write(
+                                                (int) d.layout().cfgPtr(),
+                                                v.blob(),
+                                                0,
+                                                v.blob().length);
+                                        bits = (long) v.blob().length << 32;
+                                    }
+                                    return d.write(DEV, point, v.type(), bits, NOW_US);
+                                });
+                if (r != null) {
+                    requestBytes(step, r);
+                }
+            }
+            case "save_state" -> {
+                byte[] payload = expecting(step, () -> d.saveState(DEV));
+                if (payload != null) {
+                    if (step.has("expect_hex")
+                            && !HEX.formatHex(payload).equals(step.get("expect_hex").asText())) {
+                        throw new AssertionError(
+                                "state payload differs\n  expected: "
+                                        + step.get("expect_hex")
+                                        + "\n  actual:   \""
+                                        + HEX.formatHex(payload)
+                                        + "\"");
+                    }
+                    if (step.has("expect_len")
+                            && payload.length != step.get("expect_len").asInt()) {
+                        throw new AssertionError(
+                                "state payload length: expected "
+                                        + step.get("expect_len").asInt()
+                                        + ", actual "
+                                        + payload.length);
+                    }
+                    run.saved = payload;
+                }
+            }
+            case "reopen_with_state" -> {
+                byte[] payload =
+                        step.has("hex") ? HEX.parseHex(step.get("hex").asText()) : run.saved;
+                if (payload == null) {
+                    throw new MalformedVector(
+                            "no state to load: no earlier save_state step succeeded and no"
+                                    + " \"hex\"");
+                }
+                try {
+                    d.close(DEV);
+                } catch (DriverException e) {
+                    throw new AssertionError("weir_close failed with " + describe(e));
+                }
+                // ABI §7.7: the hot swap opens the device on a new instance with the same
+                // config.
+                d.close();
+                DriverInstance fresh = run.module.instantiate("vectors");
+                run.d = fresh;
+                try {
+                    fresh.open(DEV, run.config, NOW_US);
+                } catch (DriverException e) {
+                    throw new AssertionError("reopen: weir_open failed with " + describe(e));
+                }
+                expecting(
+                        step,
+                        () -> {
+                            fresh.loadState(DEV, payload);
+                            return Boolean.TRUE;
+                        });
+            }
+            default -> throw new MalformedVector("unknown call \"" + call + "\"");
+        }
+    }
+
+    private static void requestBytes(JsonNode step, Request r) {
+        String want = step.get("expect_hex").asText();
+        String got = HEX.formatHex(r.bytes());
+        if (!got.equals(want)) {
+            throw new AssertionError(
+                    "request bytes differ\n  expected: \""
+                            + want
+                            + "\"\n  actual:   \""
+                            + got
+                            + "\"");
+        }
+    }
+
+    private static void frameLen(DriverInstance d, JsonNode step) throws DriverException {
+        byte[] rx = HEX.parseHex(step.get("hex").asText());
+        String want = step.has("expect_error") ? step.get("expect_error").asText() : null;
+        FrameLength f;
+        try {
+            f = d.frameLen(DEV, rx, 0, rx.length);
+        } catch (DriverException e) {
+            if (want == null) {
+                throw new AssertionError("call failed with " + describe(e));
+            }
+            if (!e.error().name().equals(want)) {
+                throw new AssertionError("expected " + want + ", got " + describe(e));
+            }
+            return;
+        }
+        if (f.kind() == FrameLength.Kind.RESYNC) {
+            // DriverInstance already refuses a skip outside 1..len (ABI §7.2).
+            if (want == null) {
+                throw new AssertionError(
+                        "expected length "
+                                + step.get("expect_len").asInt()
+                                + ", actual E_RESYNC with skip "
+                                + f.skip());
+            }
+            if (!want.equals(AbiError.E_RESYNC.name())) {
+                throw new AssertionError(
+                        "expected " + want + ", actual E_RESYNC with skip " + f.skip());
+            }
+            if (step.has("expect_skip") && f.skip() != step.get("expect_skip").asInt()) {
+                throw new AssertionError(
+                        "skip: expected "
+                                + step.get("expect_skip").asInt()
+                                + ", actual "
+                                + f.skip());
+            }
+            return;
+        }
+        if (want != null) {
+            throw new AssertionError("expected " + want + ", actual " + f);
+        }
+        int expected = step.get("expect_len").asInt();
+        int got = f.kind() == FrameLength.Kind.COMPLETE ? f.length() : 0;
+        if (got != expected) {
+            throw new AssertionError("expected length " + expected + ", actual " + f);
+        }
+        if (step.has("expect_need") && f.need() != step.get("expect_need").asInt()) {
+            throw new AssertionError(
+                    "meta.need: expected "
+                            + step.get("expect_need").asInt()
+                            + ", actual "
+                            + f.need());
+        }
+    }
+
+    /**
+     * The driver's memory. {@link DriverInstance} has no call that puts a STR/BYTES write value
+     * into {@code cfg} (ABI §7.6) and its {@link DriverRecord} does not keep the flags byte
+     * (VECTORS.md {@code ts_us} needs {@code DEVICE_TS}); until the host offers both, the runner
+     * reaches the instance's memory for exactly these two things.
+     */
+    private static WasmInstance memory(DriverInstance d) {
+        try {
+            java.lang.reflect.Field f = DriverInstance.class.getDeclaredField("wasm");
+            f.setAccessible(true);
+            return (WasmInstance) f.get(d);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(
+                    "DriverInstance no longer has its WasmInstance field \"wasm\": give the"
+                            + " vector runner the record flags and STR/BYTES writes another way",
+                    e);
+        }
+    }
+
+    /** The raw records of the last call, as the driver wrote them in {@code out}. */
+    private static List<PointRecord> rawRecords(DriverInstance d, int n) {
+        byte[] out = memory(d).read((int) d.layout().outPtr(), n * Abi.RECORD_SIZE);
+        List<PointRecord> raw = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            raw.add(PointRecord.decode(out, i * Abi.RECORD_SIZE));
+        }
+        return raw;
+    }
+
+    private static void compareRecords(
+            JsonNode expected, List<DriverRecord> actual, List<PointRecord> raw) {
+        if (actual.size() != expected.size()) {
+            throw new AssertionError(
+                    "expected "
+                            + expected.size()
+                            + " records, actual "
+                            + actual.size()
+                            + "\n  expected: "
+                            + expected
+                            + "\n  actual:   "
+                            + actual);
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            try {
+                compareRecord(expected.get(i), actual.get(i), raw.get(i));
+            } catch (AssertionError e) {
+                throw new AssertionError(
+                        "record "
+                                + i
+                                + ": "
+                                + e.getMessage()
+                                + "\n  expected: "
+                                + expected
+                                + "\n  actual:   "
+                                + actual,
+                        e);
+            }
+        }
+    }
+
+    private static void compareRecord(JsonNode e, DriverRecord r, PointRecord raw) {
+        if (e.has("name")) {
+            if (!e.get("name").asText().equals(r.name())) {
+                throw new AssertionError("expected name " + e.get("name") + ", actual " + r);
+            }
+        } else if (r.named() || r.point() != e.get("point").asInt()) {
+            throw new AssertionError("expected point " + e.get("point") + ", actual " + r);
+        }
+        ValueType type = ValueType.byName(e.get("type").asText());
+        if (r.type() != type) {
+            throw new AssertionError("expected type " + e.get("type").asText() + ", actual " + r);
+        }
+        String quality = Quality.nameOf(r.quality());
+        if (!quality.equals(e.get("quality").asText())) {
+            throw new AssertionError(
+                    "expected quality " + e.get("quality").asText() + ", actual " + quality);
+        }
+        if (!sameValue(type, r.value(), e.get("value"))) {
+            throw new AssertionError("expected value " + e.get("value") + ", actual " + r);
+        }
+        int unknownFlags = raw.flags() & ~(RecordFlag.NAMED.mask() | RecordFlag.DEVICE_TS.mask());
+        if (unknownFlags != 0) {
+            throw new AssertionError(
+                    String.format(
+                            "flag bits 0x%02x are not defined by ABI §6.1, actual %s",
+                            unknownFlags, r));
+        }
+        boolean deviceTs = raw.deviceTimestamp();
+        if (e.has("ts_us")) {
+            long want = e.get("ts_us").asLong();
+            if (!deviceTs) {
+                throw new AssertionError(
+                        "expected device timestamp " + want + ", actual flag DEVICE_TS clear");
+            }
+            if (raw.tsUs() != want) {
+                throw new AssertionError("expected ts_us " + want + ", actual " + raw.tsUs());
+            }
+        } else if (deviceTs) {
+            throw new AssertionError(
+                    "expected no device timestamp, actual flag DEVICE_TS with ts_us " + raw.tsUs());
+        } else if (raw.tsUs() != 0) {
+            throw new AssertionError(
+                    "ts_us " + raw.tsUs() + " without flag DEVICE_TS (ABI §6.1: 0)");
+        }
+    }
+
+    private static boolean sameValue(ValueType type, Object actual, JsonNode expected) {
+        return switch (type) {
+            case NULL -> actual == null && expected.isNull();
+            case BOOL -> expected.isBoolean() && actual.equals(expected.asBoolean());
+            case I64, U64 -> {
+                if (!expected.isIntegralNumber()) {
+                    yield false;
+                }
+                BigInteger a =
+                        actual instanceof BigInteger b ? b : BigInteger.valueOf((Long) actual);
+                yield a.equals(expected.bigIntegerValue());
+            }
+            case F64 -> {
+                if (!expected.isNumber()) {
+                    yield false;
+                }
+                double a = (Double) actual;
+                double x = expected.doubleValue();
+                // VECTORS.md: f64 equal within 1e-9 relative.
+                yield a == x || Math.abs(a - x) <= Math.abs(x) * 1e-9;
+            }
+            case STR -> expected.isTextual() && expected.asText().equals(actual);
+            case BYTES ->
+                    expected.isTextual()
+                            && HEX.formatHex((byte[]) actual).equals(expected.asText());
+        };
+    }
+}

@@ -1,0 +1,212 @@
+package io.weir.drivers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.Watchdog;
+import io.weir.host.wasm.ChicoryEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java vector runner on its test driver, vector-probe (sdk-assemblyscript/test/drivers): every
+ * typo, unknown field or wrong expectation fails loudly, naming what was wrong. The Rust harness
+ * (sdk-rust/src/testing/tests.rs) and the Node runner (sdk-assemblyscript/test/vectors.test.js) are
+ * tested with the same cases.
+ */
+class VectorRunnerTest {
+
+    private static DriverModule probe;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path wasm =
+                DriverVectorsTest.root()
+                        .resolve(
+                                "sdk-assemblyscript/test/drivers/vector-probe/build/vector-probe.wasm");
+        assertThat(wasm).as("build sdk-assemblyscript first (mvn install)").exists();
+        probe =
+                DriverModule.load(
+                        new ChicoryEngine(ChicoryEngine.Mode.COMPILED),
+                        "vector-probe",
+                        Files.readAllBytes(wasm),
+                        DriverModule.Limits.DEFAULT,
+                        Watchdog.shared());
+    }
+
+    /** A file with one vector. */
+    private static JsonNode one(String steps, String extraFields, String config) throws Exception {
+        return VectorRunner.JSON.readTree(
+                "{\"driver\":\"vector-probe\",\"vectors\":[{\"name\":\"v\",\"source\":\"test\","
+                        + "\"config\":"
+                        + VectorRunner.JSON.writeValueAsString(config)
+                        + extraFields
+                        + ",\"steps\":["
+                        + steps
+                        + "]}]}");
+    }
+
+    private static JsonNode one(String steps) throws Exception {
+        return one(steps, "", "device\n");
+    }
+
+    private static void malformed(JsonNode doc, String message) {
+        assertThatThrownBy(
+                        () -> {
+                            VectorRunner.check(doc);
+                            VectorRunner.checkDriver(probe, doc);
+                            VectorRunner.run(probe, doc.get("vectors").get(0));
+                        })
+                .isInstanceOf(VectorRunner.MalformedVector.class)
+                .hasMessageContaining(message);
+    }
+
+    private static void fails(JsonNode doc, String message) {
+        VectorRunner.check(doc);
+        assertThatThrownBy(() -> VectorRunner.run(probe, doc.get("vectors").get(0)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void sharedRunnerVectorsPass() throws Exception {
+        JsonNode doc =
+                VectorRunner.read(
+                        DriverVectorsTest.root()
+                                .resolve(
+                                        "sdk-assemblyscript/test/drivers/vector-probe/vectors/runner.json"));
+        VectorRunner.checkDriver(probe, doc);
+        int n = 0;
+        for (JsonNode v : doc.get("vectors")) {
+            VectorRunner.run(probe, v);
+            n++;
+        }
+        assertThat(n).isEqualTo(6);
+    }
+
+    @Test
+    void unknownCallsAndFieldsFailLoudly() throws Exception {
+        malformed(one("{\"call\":\"save_sate\"}"), "unknown call \"save_sate\"");
+        malformed(
+                one("{\"call\":\"frame_len\",\"hex\":\"08\",\"expect_len\":0,\"expect_nede\":0}"),
+                "unknown field \"expect_nede\"");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"}",
+                        ",\"expect_open_eror\":\"E_CONFIG\"",
+                        "device\n"),
+                "unknown field \"expect_open_eror\"");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"080107\","
+                                + "\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"GOOD\",\"ts\":1}]}"),
+                "unknown field \"ts\"");
+        malformed(
+                VectorRunner.JSON.readTree(
+                        "{\"driver\":\"vector-probe\",\"vector\":[],\"vectors\":[]}"),
+                "file: unknown field \"vector\"");
+        assertThatThrownBy(
+                        () ->
+                                VectorRunner.JSON.readTree(
+                                        "{\"call\":\"poll\",\"expect_hex\":\"0101\",\"expect_hex\":\"0102\"}"))
+                .hasMessageContaining("Duplicate field 'expect_hex'");
+        malformed(
+                VectorRunner.JSON.readTree(
+                        "{\"driver\":\"modbus\",\"vectors\":[{\"name\":\"v\",\"source\":\"t\",\"config\":\"device\\n\",\"steps\":[{\"call\":\"poll\",\"expect_hex\":\"0101\"}]}]}"),
+                "manifest name is \"vector-probe\"");
+        malformed(
+                one("{\"call\":\"poll\",\"expect_error\":\"E_NODEVICE\"}"),
+                "unknown ABI error name \"E_NODEVICE\"");
+        malformed(
+                one(
+                        "{\"call\":\"write\",\"point\":0,\"type\":\"string\",\"value\":\"x\",\"expect_hex\":\"\"}"),
+                "unknown write type \"string\"");
+        malformed(
+                one(
+                        "{\"call\":\"write\",\"point\":0,\"type\":\"bytes\",\"value\":\"0g\",\"expect_hex\":\"\"}"),
+                "is not an even-length hex string");
+        malformed(
+                one("{\"call\":\"frame_len\",\"hex\":\"0800\",\"expect_len\":2,\"expect_need\":2}"),
+                "\"expect_need\" needs \"expect_len\": 0");
+        malformed(
+                one("{\"call\":\"frame_len\",\"hex\":\"0800\",\"expect_len\":0,\"expect_skip\":1}"),
+                "\"expect_skip\" needs \"expect_error\": \"E_RESYNC\"");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"010107\","
+                                + "\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"FINE\"}]}"),
+                "unknown quality name \"FINE\"");
+        malformed(one(""), "\"steps\" is empty");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"}",
+                        ",\"expect_last_error\":\"x\"",
+                        "device\n"),
+                "needs \"expect_open_error\"");
+        malformed(one("{\"call\":\"reopen_with_state\"}"), "no state to load");
+    }
+
+    @Test
+    void wrongExpectationsFail() throws Exception {
+        fails(
+                one("", ",\"expect_open_error\":\"E_CONFIG\"", "device\n"),
+                "expected E_CONFIG, but weir_open returned 0");
+        fails(
+                one("", ",\"expect_open_error\":\"E_INVAL\"", "device refuse=1\n"),
+                "open: expected E_INVAL, got E_CONFIG");
+        fails(
+                one(
+                        "",
+                        ",\"expect_open_error\":\"E_CONFIG\",\"expect_last_error\":\"refuse=2\"",
+                        "device refuse=1\n"),
+                "last_error does not contain \"refuse=2\"");
+        fails(
+                one("{\"call\":\"poll\",\"expect_hex\":\"0101\"}", "", "device refuse=1\n"),
+                "open failed with E_CONFIG");
+        fails(
+                one("{\"call\":\"frame_len\",\"hex\":\"0803\",\"expect_len\":0,\"expect_need\":4}"),
+                "meta.need: expected 4, actual 5");
+        fails(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"010107\","
+                                + "\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"GOOD\",\"ts_us\":1700000000123456}]}"),
+                "flag DEVICE_TS clear");
+        fails(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"080107\","
+                                + "\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"GOOD\"}]}"),
+                "expected no device timestamp");
+        fails(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"080107\","
+                                + "\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"GOOD\",\"ts_us\":1700000000123457}]}"),
+                "expected ts_us 1700000000123457, actual 1700000000123456");
+        fails(
+                one("{\"call\":\"save_state\",\"expect_hex\":\"0300000002\"}"),
+                "state payload differs");
+        fails(
+                one("{\"call\":\"save_state\",\"expect_len\":4}"),
+                "state payload length: expected 4, actual 5");
+        fails(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"save_state\"},"
+                                + "{\"call\":\"reopen_with_state\"},{\"call\":\"poll\",\"expect_hex\":\"0101\"}"),
+                "expected: \"0101\"\n  actual:   \"0102\"");
+        fails(
+                one(
+                        "{\"call\":\"reopen_with_state\",\"hex\":\"0300000001\",\"expect_error\":\"E_SCHEMA\"}"),
+                "expected E_SCHEMA, but the call succeeded");
+        fails(
+                one(
+                        "{\"call\":\"write\",\"point\":0,\"type\":\"str\",\"value\":\"ab\",\"expect_hex\":\"2061\"}"),
+                "expected: \"2061\"\n  actual:   \"206162\"");
+        fails(
+                one(
+                        "{\"call\":\"write\",\"point\":0,\"type\":\"bytes\",\"value\":\"AB\",\"expect_hex\":\"21AB\"}"),
+                "actual:   \"21ab\"");
+    }
+}
