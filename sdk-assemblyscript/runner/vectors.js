@@ -102,6 +102,9 @@ export const STEP_FIELDS = {
   reopen_with_state: ["call", "hex", "expect_error", "expect_last_error"],
 };
 
+/** VECTORS.md: the checks of a successful call, which expect_error excludes. */
+const SUCCESS_CHECKS = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms"];
+
 function checkErrorName(obj, key) {
   const name = obj[key];
   if (name === undefined) return;
@@ -134,6 +137,9 @@ function checkStep(step, where) {
   for (const key of ["expect_len", "expect_need", "expect_skip", "expect_timeout_ms"]) checkUint(step, key, where);
   if (step.hex !== undefined) parseHex(step.hex, `${where} "hex"`);
   const hasError = step.expect_error !== undefined;
+  for (const key of SUCCESS_CHECKS) {
+    if (hasError && step[key] !== undefined) throw new VectorError(`${where}: "expect_error" excludes "${key}" (a check that could never run)`);
+  }
   switch (step.call) {
     case "poll":
       if (!hasError && step.expect_hex === undefined) throw new VectorError(`${where}: missing "expect_hex"`);

@@ -66,6 +66,7 @@ describe("vector runner", () => {
     await malformed(one([{ call: "frame_len", hex: "0800", expect_len: 0, expect_skip: 1 }]), '"expect_skip" needs "expect_error": "E_RESYNC"');
     await malformed(one([{ call: "poll", expect_hex: "0101" }, { call: "frame", hex: "010107", expect: [{ point: 0, type: "u64", value: 7, quality: "FINE" }] }]), 'unknown quality name "FINE"');
     await malformed(one([]), '"steps" is empty');
+    await malformed(one([{ call: "frame", hex: "010107", expect_error: "E_ORDER", expect: [] }]), '"expect_error" excludes "expect"');
     await malformed(one([{ call: "poll", expect_hex: "0101" }], { expect_last_error: "x" }), 'needs "expect_open_error"');
     await malformed(one([{ call: "reopen_with_state" }]), "no state to load");
   });

@@ -607,6 +607,9 @@ fn check_error<T>(got: Result<T, Failure>, want: Option<i32>) -> Result<Option<T
 
 const DEV: i32 = 0;
 
+/// VECTORS.md: the checks of a successful call, which `expect_error` excludes.
+const SUCCESS_CHECKS: [&str; 5] = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms"];
+
 /// One vector's run: the instance under test, and what `reopen_with_state` needs.
 struct Run<'a, D: Driver> {
     host: Host<D>,
@@ -677,6 +680,13 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
     let now = VECTOR_NOW_US;
     let dev = DEV;
     let want_error = expected_error(step)?;
+    if want_error.is_some() {
+        for k in SUCCESS_CHECKS {
+            if step.get(k).is_some() {
+                return Err(format!("\"expect_error\" excludes \"{k}\" (a check that could never run)"));
+            }
+        }
+    }
     match call {
         "poll" => {
             check_keys(

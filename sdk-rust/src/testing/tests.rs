@@ -231,6 +231,15 @@ fn unknown_calls_and_fields_fail_loudly() {
 }
 
 #[test]
+fn expect_error_excludes_success_checks() {
+    fails_with(
+        "excludes",
+        &one("device\n", "", r#"{"call":"frame","hex":"010107","expect_error":"E_ORDER","expect":[]}"#),
+        "\"expect_error\" excludes \"expect\"",
+    );
+}
+
+#[test]
 fn wrong_expectations_fail() {
     fails_with(
         "open ok",

@@ -109,6 +109,10 @@ final class VectorRunner {
                     "save_state",
                     "reopen_with_state");
 
+    /** VECTORS.md: the checks of a successful call, which {@code expect_error} excludes. */
+    private static final List<String> SUCCESS_CHECKS =
+            List.of("expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms");
+
     /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
     static final class MalformedVector extends RuntimeException {
         MalformedVector(String message) {
@@ -276,6 +280,15 @@ final class VectorRunner {
             hex(step, "hex", where);
         }
         boolean hasError = step.has("expect_error");
+        for (String key : SUCCESS_CHECKS) {
+            if (hasError && step.has(key)) {
+                throw new MalformedVector(
+                        where
+                                + ": \"expect_error\" excludes \""
+                                + key
+                                + "\" (a check that could never run)");
+            }
+        }
         switch (call) {
             case "poll" -> {
                 if (!hasError && !step.has("expect_hex")) {

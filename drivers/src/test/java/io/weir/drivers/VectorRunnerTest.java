@@ -143,6 +143,10 @@ class VectorRunnerTest {
         malformed(one(""), "\"steps\" is empty");
         malformed(
                 one(
+                        "{\"call\":\"frame\",\"hex\":\"010107\",\"expect_error\":\"E_ORDER\",\"expect\":[]}"),
+                "\"expect_error\" excludes \"expect\"");
+        malformed(
+                one(
                         "{\"call\":\"poll\",\"expect_hex\":\"0101\"}",
                         ",\"expect_last_error\":\"x\"",
                         "device\n"),
