@@ -358,11 +358,16 @@ public final class Uplink implements AutoCloseable {
         sender.resetLatencies();
     }
 
-    /** Waits until the outbox is empty (everything acknowledged or quarantined). */
+    /**
+     * Waits until every point accepted so far has been sealed, stored and acknowledged (or its
+     * batch quarantined); the in-memory batch goes out after at most {@code linger}.
+     */
     public boolean awaitDrained(java.time.Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
-            if (outbox.stats().batches() == 0 && sealQueue.isEmpty()) {
+            // Everything accepted is committed (nothing in memory or mid-seal) and nothing is left
+            // in the outbox (acknowledged, or quarantined after a refusal).
+            if (committed.get() == accepted.get() && outbox.stats().batches() == 0) {
                 return true;
             }
             Thread.sleep(20);
