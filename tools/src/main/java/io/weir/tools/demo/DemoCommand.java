@@ -49,6 +49,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    private volatile boolean stopping;
+
     @Option(
             names = "--duration",
             paramLabel = "S",
@@ -118,6 +120,9 @@ public final class DemoCommand implements Callable<Integer> {
                     stop.await(Math.round(duration * 1000), TimeUnit.MILLISECONDS);
                 }
             } finally {
+                // Points the sessions deliver while stopping (a request cut off by our own close
+                // reports BAD_COMM) are shutdown artefacts, not live values: the output ends here.
+                stopping = true;
                 kernel.stop();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -165,6 +170,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void print(List<Point> batch, PrintWriter out, JsonLines lines) {
+        if (stopping) {
+            return;
+        }
         for (Point p : batch) {
             Object value =
                     p.value() instanceof byte[] b
