@@ -10,9 +10,12 @@ import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import io.weir.tools.sim.SimPoint;
 import io.weir.tools.sim.ValueKind;
+import io.weir.tools.uplink.DemoUplink;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,6 +78,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per point per line.")
     boolean json;
 
+    @Option(
+            names = "--uplink",
+            description =
+                    "Also send every point through the uplink (SM2/SM4 envelopes in TLS) to a"
+                            + " receiver on loopback, with a fresh PKI in a temporary directory,"
+                            + " and report what arrived.")
+    boolean uplink;
+
     @Override
     public Integer call() throws Exception {
         if (duration != null && !(duration > 0)) {
@@ -90,8 +102,24 @@ public final class DemoCommand implements Callable<Integer> {
         byte[] wasm = DriverSource.bytes(driver);
 
         JsonLines lines = new JsonLines(out);
-        try (ModbusTcpSimulator sim = new ModbusTcpSimulator(map, loopback, port, 1, 100);
-                Kernel kernel = new Kernel(batch -> print(batch, out, lines))) {
+        Path work = uplink ? Files.createTempDirectory("weir-demo-") : null;
+        AtomicLong sent = new AtomicLong();
+        AtomicLong received = new AtomicLong();
+        try (DemoUplink up =
+                        uplink ? DemoUplink.start(work, work.resolve("received.jsonl")) : null;
+                ModbusTcpSimulator sim = new ModbusTcpSimulator(map, loopback, port, 1, 100);
+                Kernel kernel =
+                        new Kernel(
+                                batch -> {
+                                    if (print(batch, out, lines) && up != null) {
+                                        sent.addAndGet(batch.size());
+                                        up.sink().accept(batch);
+                                    }
+                                })) {
+            if (up != null) {
+                up.onReceived((gateway, points) -> received.addAndGet(points.size()));
+                (json ? err : out).println("demo: " + up.describe());
+            }
             var module = kernel.loadDriver(driver, wasm);
             DeviceSpec device =
                     deviceSpec(map, loopback.getHostAddress(), port, module.manifest().name());
@@ -133,6 +161,14 @@ public final class DemoCommand implements Callable<Integer> {
             kernel.status().forEach(s -> err.println("demo: " + s));
             err.flush();
         }
+        if (uplink) {
+            // The uplink closed last (resources close in reverse): flushed, acknowledgements in.
+            (json ? err : out)
+                    .printf(
+                            "demo: uplink delivered %d of %d points to the receiver (%s)%n",
+                            received.get(), sent.get(), work.resolve("received.jsonl"));
+            (json ? err : out).flush();
+        }
         return 0;
     }
 
@@ -169,9 +205,10 @@ public final class DemoCommand implements Callable<Integer> {
                 Duration.ofMillis(intervalMillis));
     }
 
-    private void print(List<Point> batch, PrintWriter out, JsonLines lines) {
+    /** Prints a batch; false if the demo is stopping and the batch was left out. */
+    private boolean print(List<Point> batch, PrintWriter out, JsonLines lines) {
         if (stopping) {
-            return;
+            return false;
         }
         for (Point p : batch) {
             Object value =
@@ -207,6 +244,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
+        return true;
     }
 
     private static int freePort(InetAddress address) throws java.io.IOException {

@@ -98,4 +98,27 @@ class DemoCommandIT {
                         "input/1:f32:ABCD",
                         "coil/0:bool");
     }
+
+    @Test
+    void withUplinkEveryPrintedPointArrivesAtTheReceiver() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = WeirCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code =
+                cl.execute(
+                        "demo",
+                        "--duration",
+                        "3",
+                        "--json",
+                        "--uplink",
+                        "--driver",
+                        System.getProperty("weir.driver.modbus", "modbus"));
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        long printed = out.toString().lines().count();
+        assertThat(printed).isGreaterThan(0);
+        assertThat(err.toString())
+                .contains("demo: uplink delivered " + printed + " of " + printed + " points");
+    }
 }
