@@ -358,12 +358,13 @@ final class UplinkSender implements Runnable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             String why = rootMessage(cause);
-            lastError =
-                    why.contains("SSLException")
-                            ? "TLS connection refused or broken (receiver rejected the gateway"
-                                    + " certificate, or a record failed its integrity check): "
-                                    + why
-                            : "connection error: " + why;
+            if (why.contains("AlertReceived") || why.contains("Received fatal alert")) {
+                lastError = "the receiver refused the TLS session (e.g. our certificate): " + why;
+            } else if (why.contains("SSLException") || why.contains("SSLHandshakeException")) {
+                lastError = "TLS failure: " + why;
+            } else {
+                lastError = "connection error: " + why;
+            }
             LOG.log(Level.WARNING, "uplink {0}", lastError);
             ctx.close();
         }

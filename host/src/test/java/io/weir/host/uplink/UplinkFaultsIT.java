@@ -344,4 +344,40 @@ class UplinkFaultsIT {
             assertThat(rx.store().pointCount()).isZero();
         }
     }
+
+    /**
+     * The gateway does not check the receiver's host name; it trusts only certificates of its CA
+     * with extended key usage serverAuth. A stolen gateway certificate (clientAuth only) cannot
+     * impersonate the receiver.
+     */
+    @Test
+    void aGatewayCertificateCannotImpersonateTheReceiver() throws Exception {
+        pki.issue("gw-evil", Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
+        Receiver.Config honest = Receiver.Config.fromPki(pki, "127.0.0.1", 0, rxDb, null);
+        Receiver.Config fake =
+                new Receiver.Config(
+                        honest.host(),
+                        0,
+                        honest.tlsMode(),
+                        false,
+                        honest.caCert(),
+                        pki.gatewayCert("gw-evil"),
+                        pki.gatewayKey("gw-evil"),
+                        honest.envelopePrivateKeys(),
+                        honest.envelopePublicKeys(),
+                        rxDb,
+                        null,
+                        false,
+                        1);
+        try (Receiver rx = Receiver.start(fake);
+                Uplink up = Uplink.start(gateway(rx.port()))) {
+            up.sink().accept(numbered("plc", 0, 1000));
+            up.flush();
+            Thread.sleep(2000);
+            assertThat(up.status().ackedBatches()).isZero();
+            assertThat(up.status().lastError()).contains("TLS", "serverAuth");
+            assertThat(up.status().outbox().points()).isEqualTo(1000);
+            assertThat(rx.store().pointCount()).isZero();
+        }
+    }
 }
