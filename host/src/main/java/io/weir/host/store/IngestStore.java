@@ -202,6 +202,25 @@ public final class IngestStore implements AutoCloseable {
         return out;
     }
 
+    /** The highest seq stored for (gateway, epoch) below {@code seq}, or 0 if none. */
+    public long highestSeqBelow(String gateway, long epoch, long seq) throws SQLException {
+        Connection c = connection();
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT COALESCE(MAX(seq), 0) FROM ingest_batch"
+                                + " WHERE gateway = ? AND epoch = ? AND seq < ?")) {
+            ps.setString(1, gateway);
+            ps.setLong(2, epoch);
+            ps.setLong(3, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } finally {
+            c.commit();
+        }
+    }
+
     /** Total points stored. */
     public long pointCount() throws SQLException {
         Connection c = connection();

@@ -37,6 +37,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumMap;
@@ -155,7 +156,8 @@ public final class Receiver implements AutoCloseable {
             String lastRejection,
             String lastTlsFailure,
             long openNanos,
-            long storeNanos) {}
+            long storeNanos,
+            long seqGaps) {}
 
     private final Config config;
     private final EnvelopeOpener opener;
@@ -175,6 +177,7 @@ public final class Receiver implements AutoCloseable {
     private final AtomicLong storedPoints = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong openNanos = new AtomicLong();
+    private final AtomicLong seqGaps = new AtomicLong();
     private final AtomicLong storeNanos = new AtomicLong();
     private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile String lastRejection;
@@ -287,7 +290,8 @@ public final class Receiver implements AutoCloseable {
                 lastRejection,
                 lastTlsFailure,
                 openNanos.get(),
-                storeNanos.get());
+                storeNanos.get(),
+                seqGaps.get());
     }
 
     private void reject(Reason reason, String message) {
@@ -438,6 +442,7 @@ public final class Receiver implements AutoCloseable {
                 storeNanos.addAndGet(System.nanoTime() - t1);
                 switch (outcome) {
                     case STORED -> {
+                        noteGap(e);
                         storedBatches.incrementAndGet();
                         storedPoints.addAndGet(o.points().size());
                         var l = listener;
@@ -517,6 +522,33 @@ public final class Receiver implements AutoCloseable {
                     gateway == null ? "unauthenticated" : gateway,
                     UplinkSender.rootMessage(cause));
             ctx.close();
+        }
+    }
+
+    /**
+     * Sequence numbers are gap-free within an epoch unless the gateway dropped batches
+     * (DROP_OLDEST) or quarantined refused ones: say so, once per gap.
+     */
+    private void noteGap(Envelope e) {
+        if (e.seq() <= 1) {
+            return;
+        }
+        try {
+            long below = store.highestSeqBelow(e.gatewayId(), e.epoch(), e.seq());
+            if (below < e.seq() - 1) {
+                seqGaps.incrementAndGet();
+                LOG.log(
+                        Level.WARNING,
+                        "gateway {0} epoch {1}: batches {2}..{3} never arrived before seq {4}"
+                                + " (dropped by its DROP_OLDEST policy or quarantined by it)",
+                        e.gatewayId(),
+                        Long.toUnsignedString(e.epoch(), 16),
+                        below + 1,
+                        e.seq() - 1,
+                        e.seq());
+            }
+        } catch (SQLException ex) {
+            LOG.log(Level.WARNING, "gap check failed: {0}", ex.toString());
         }
     }
 

@@ -95,6 +95,9 @@ class OutboxPolicyIT {
                 assertThat(got.size() + dropped)
                         .as("delivered + counted as dropped")
                         .isEqualTo(200_000);
+                assertThat(rx.stats().seqGaps())
+                        .as("the receiver reports the dropped head")
+                        .isEqualTo(1);
                 // The oldest went: what arrived is the newest tail, in order, without duplicates.
                 for (int i = 0; i < got.size(); i++) {
                     assertThat(got.get(i)).isEqualTo(dropped + i);

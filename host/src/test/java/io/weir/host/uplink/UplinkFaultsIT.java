@@ -141,6 +141,7 @@ class UplinkFaultsIT {
                         .containsEntry(EnvelopeRejected.Reason.AUTH_TAG_MISMATCH, 1L);
                 assertThat(up.status().outbox().quarantined()).isEqualTo(1);
                 assertThat(up.status().lastError()).contains("AUTH_TAG_MISMATCH");
+                assertThat(rx.stats().seqGaps()).isEqualTo(1);
                 List<Long> expected = new ArrayList<>();
                 for (long v = 0; v < 10_000; v++) {
                     if (v < 3000 || v >= 4000) {
