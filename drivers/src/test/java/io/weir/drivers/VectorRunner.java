@@ -3,9 +3,7 @@ package io.weir.drivers;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
-import io.weir.abi.PointRecord;
 import io.weir.abi.Quality;
 import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
@@ -15,12 +13,10 @@ import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRecord;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
-import io.weir.host.wasm.WasmInstance;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -621,7 +617,7 @@ final class VectorRunner {
                     records = expecting(step, () -> d.onTimeout(DEV, NOW_US));
                 }
                 if (records != null) {
-                    compareRecords(step.get("expect"), records, rawRecords(d, records.size()));
+                    compareRecords(step.get("expect"), records);
                 }
             }
             case "write" -> {
@@ -630,27 +626,11 @@ final class VectorRunner {
                 Request r =
                         expecting(
                                 step,
-                                () -> {
-                                    long bits = v.bits();
-                                    if (v.blob() != null) {
-                                        // ABI §7.6: the bytes go to cfg[0]; value = offset 0
-                                        // (low 32 bits) | length << 32.
-                                        WasmInstance memory = memory(d);
-                                        if (v.blob().length > d.layout().cfgCap()) {
-                                            throw new AssertionError(
-                                                    "a write value of "
-                                                            + v.blob().length
-                                                            + " bytes does not fit cfg");
-                                        }
-                                        memory.write(
-                                                (int) d.layout().cfgPtr(),
-                                                v.blob(),
-                                                0,
-                                                v.blob().length);
-                                        bits = (long) v.blob().length << 32;
-                                    }
-                                    return d.write(DEV, point, v.type(), bits, NOW_US);
-                                });
+                                () ->
+                                        v.blob() != null
+                                                // ABI §7.6: the host puts the bytes into cfg.
+                                                ? d.write(DEV, point, v.type(), v.blob(), NOW_US)
+                                                : d.write(DEV, point, v.type(), v.bits(), NOW_US));
                 if (r != null) {
                     requestBytes(step, r);
                 }
@@ -779,37 +759,7 @@ final class VectorRunner {
         }
     }
 
-    /**
-     * The driver's memory. {@link DriverInstance} has no call that puts a STR/BYTES write value
-     * into {@code cfg} (ABI §7.6) and its {@link DriverRecord} does not keep the flags byte
-     * (VECTORS.md {@code ts_us} needs {@code DEVICE_TS}); until the host offers both, the runner
-     * reaches the instance's memory for exactly these two things.
-     */
-    private static WasmInstance memory(DriverInstance d) {
-        try {
-            java.lang.reflect.Field f = DriverInstance.class.getDeclaredField("wasm");
-            f.setAccessible(true);
-            return (WasmInstance) f.get(d);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(
-                    "DriverInstance no longer has its WasmInstance field \"wasm\": give the"
-                            + " vector runner the record flags and STR/BYTES writes another way",
-                    e);
-        }
-    }
-
-    /** The raw records of the last call, as the driver wrote them in {@code out}. */
-    private static List<PointRecord> rawRecords(DriverInstance d, int n) {
-        byte[] out = memory(d).read((int) d.layout().outPtr(), n * Abi.RECORD_SIZE);
-        List<PointRecord> raw = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            raw.add(PointRecord.decode(out, i * Abi.RECORD_SIZE));
-        }
-        return raw;
-    }
-
-    private static void compareRecords(
-            JsonNode expected, List<DriverRecord> actual, List<PointRecord> raw) {
+    private static void compareRecords(JsonNode expected, List<DriverRecord> actual) {
         if (actual.size() != expected.size()) {
             throw new AssertionError(
                     "expected "
@@ -823,7 +773,7 @@ final class VectorRunner {
         }
         for (int i = 0; i < expected.size(); i++) {
             try {
-                compareRecord(expected.get(i), actual.get(i), raw.get(i));
+                compareRecord(expected.get(i), actual.get(i));
             } catch (AssertionError e) {
                 throw new AssertionError(
                         "record "
@@ -839,7 +789,7 @@ final class VectorRunner {
         }
     }
 
-    private static void compareRecord(JsonNode e, DriverRecord r, PointRecord raw) {
+    private static void compareRecord(JsonNode e, DriverRecord r) {
         if (e.has("name")) {
             if (!e.get("name").asText().equals(r.name())) {
                 throw new AssertionError("expected name " + e.get("name") + ", actual " + r);
@@ -859,29 +809,32 @@ final class VectorRunner {
         if (!sameValue(type, r.value(), e.get("value"))) {
             throw new AssertionError("expected value " + e.get("value") + ", actual " + r);
         }
-        int unknownFlags = raw.flags() & ~(RecordFlag.NAMED.mask() | RecordFlag.DEVICE_TS.mask());
+        int unknownFlags = r.flags() & ~(RecordFlag.NAMED.mask() | RecordFlag.DEVICE_TS.mask());
         if (unknownFlags != 0) {
             throw new AssertionError(
                     String.format(
                             "flag bits 0x%02x are not defined by ABI §6.1, actual %s",
                             unknownFlags, r));
         }
-        boolean deviceTs = raw.deviceTimestamp();
         if (e.has("ts_us")) {
             long want = e.get("ts_us").asLong();
-            if (!deviceTs) {
+            if (!r.deviceTs()) {
                 throw new AssertionError(
                         "expected device timestamp " + want + ", actual flag DEVICE_TS clear");
             }
-            if (raw.tsUs() != want) {
-                throw new AssertionError("expected ts_us " + want + ", actual " + raw.tsUs());
+            if (r.tsUs() != want) {
+                throw new AssertionError("expected ts_us " + want + ", actual " + r.tsUs());
             }
-        } else if (deviceTs) {
+        } else if (r.deviceTs()) {
             throw new AssertionError(
-                    "expected no device timestamp, actual flag DEVICE_TS with ts_us " + raw.tsUs());
-        } else if (raw.tsUs() != 0) {
+                    "expected no device timestamp, actual flag DEVICE_TS with ts_us " + r.tsUs());
+        } else if (r.tsUs() != NOW_US) {
             throw new AssertionError(
-                    "ts_us " + raw.tsUs() + " without flag DEVICE_TS (ABI §6.1: 0)");
+                    "ts_us "
+                            + r.tsUs()
+                            + " without flag DEVICE_TS: the host should have stamped"
+                            + " now_us "
+                            + NOW_US);
         }
     }
 

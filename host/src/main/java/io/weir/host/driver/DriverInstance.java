@@ -327,13 +327,57 @@ public final class DriverInstance implements AutoCloseable {
         dataCall(Abi.Export.OBSERVE, dev, budget(), dev, request.length);
     }
 
-    /** {@code weir_write}: encodes a write of {@code value} to point {@code point} (§7.6). */
+    /**
+     * {@code weir_write}: encodes a write of {@code value} to point {@code point} (§7.6). {@code
+     * value} is §6.1's value field; a {@code STR} or {@code BYTES} value goes through {@link
+     * #write(int, int, ValueType, byte[], long)}.
+     */
     public Request write(int dev, int point, ValueType type, long value, long nowUs)
             throws DriverException {
-        requireDev(dev);
-        if (point < 0) {
-            throw new IllegalArgumentException("point index must be ≥ 0, got " + point);
+        if (type == ValueType.STR || type == ValueType.BYTES) {
+            throw new IllegalArgumentException(
+                    "a "
+                            + type
+                            + " write value is bytes, not a 64-bit value field: use the byte[]"
+                            + " overload");
         }
+        return encodeWrite(dev, point, type, value, nowUs);
+    }
+
+    /**
+     * {@code weir_write} of a {@code STR} (UTF-8) or {@code BYTES} value: ABI §7.6 puts the bytes
+     * at the start of {@code cfg} and passes offset 0 (low 32 bits) and the length (high 32 bits)
+     * as the value.
+     *
+     * @throws IllegalArgumentException if {@code type} is neither STR nor BYTES, or the value does
+     *     not fit the driver's {@code cfg} region
+     */
+    public Request write(int dev, int point, ValueType type, byte[] value, long nowUs)
+            throws DriverException {
+        if (type != ValueType.STR && type != ValueType.BYTES) {
+            throw new IllegalArgumentException(
+                    "a byte[] write value must have type STR or BYTES, got " + type);
+        }
+        requireDev(dev);
+        requirePoint(point);
+        if (value.length > layout.cfgCap()) {
+            throw new IllegalArgumentException(
+                    "a "
+                            + type
+                            + " write value of "
+                            + value.length
+                            + " bytes does not fit the driver's cfg region of "
+                            + layout.cfgCap()
+                            + " bytes");
+        }
+        wasm.write((int) layout.cfgPtr(), value, 0, value.length);
+        return encodeWrite(dev, point, type, (long) value.length << 32, nowUs);
+    }
+
+    private Request encodeWrite(int dev, int point, ValueType type, long value, long nowUs)
+            throws DriverException {
+        requireDev(dev);
+        requirePoint(point);
         int n = dataCall(Abi.Export.WRITE, dev, budget(), dev, point, type.code(), value, nowUs);
         if (n == 0) {
             throw violation(Abi.Export.WRITE, "returned an empty request");
@@ -431,13 +475,14 @@ public final class DriverInstance implements AutoCloseable {
             point = (int) r.point();
         }
         long ts = r.deviceTimestamp() ? r.tsUs() : nowUs;
+        int flags = r.flags();
         ValueType type = r.valueType();
         int quality = r.quality();
         Object value;
         if (type == null) {
             // §3.3: an unknown value type is NULL with quality BAD_PROTOCOL.
             return new DriverRecord(
-                    point, name, ValueType.NULL, null, Quality.BAD_PROTOCOL.code(), ts);
+                    point, name, ValueType.NULL, null, Quality.BAD_PROTOCOL.code(), ts, flags);
         }
         switch (type) {
             case NULL -> value = null;
@@ -445,7 +490,13 @@ public final class DriverInstance implements AutoCloseable {
                 if (r.value() != 0 && r.value() != 1) {
                     // §6.1: 0 or 1 in the low byte, other bytes 0. Anything else is malformed.
                     return new DriverRecord(
-                            point, name, ValueType.NULL, null, Quality.BAD_PROTOCOL.code(), ts);
+                            point,
+                            name,
+                            ValueType.NULL,
+                            null,
+                            Quality.BAD_PROTOCOL.code(),
+                            ts,
+                            flags);
                 }
                 value = r.value() == 1;
             }
@@ -460,7 +511,7 @@ public final class DriverInstance implements AutoCloseable {
             case BYTES -> value = r.blobBytes(blob, blobUsed);
             default -> throw new IllegalStateException("unhandled type " + type);
         }
-        return new DriverRecord(point, name, type, value, quality, ts);
+        return new DriverRecord(point, name, type, value, quality, ts, flags);
     }
 
     // ---- checks ------------------------------------------------------------------------------
@@ -482,6 +533,12 @@ public final class DriverInstance implements AutoCloseable {
             throw violation(
                     export,
                     "returned " + what + " " + value + ", beyond " + region + " capacity " + cap);
+        }
+    }
+
+    private static void requirePoint(int point) {
+        if (point < 0) {
+            throw new IllegalArgumentException("point index must be ≥ 0, got " + point);
         }
     }
 

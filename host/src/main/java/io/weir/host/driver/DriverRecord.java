@@ -1,6 +1,7 @@
 package io.weir.host.driver;
 
 import io.weir.abi.Quality;
+import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
 
 /**
@@ -14,12 +15,28 @@ import io.weir.abi.ValueType;
  *     java.math.BigInteger} (U64 above), {@link Double}, {@link String} or {@code byte[]}
  * @param quality the u16 quality code
  * @param tsUs the device timestamp (flag {@code DEVICE_TS}) or the {@code now_us} of the call
+ * @param flags the u8 flags byte exactly as the driver wrote it (§6.1). The host itself treats
+ *     unknown bits as zero (§3.3); they are kept so that conformance checks can see them.
  */
 public record DriverRecord(
-        int point, String name, ValueType type, Object value, int quality, long tsUs) {
+        int point, String name, ValueType type, Object value, int quality, long tsUs, int flags) {
+
+    /**
+     * A record stamped with the host's {@code now_us}: flag {@code NAMED} if it has a name, no
+     * other.
+     */
+    public DriverRecord(
+            int point, String name, ValueType type, Object value, int quality, long tsUs) {
+        this(point, name, type, value, quality, tsUs, name == null ? 0 : RecordFlag.NAMED.mask());
+    }
 
     public boolean named() {
         return name != null;
+    }
+
+    /** Whether {@link #tsUs} came from the device (flag {@code DEVICE_TS}), not the host clock. */
+    public boolean deviceTs() {
+        return RecordFlag.DEVICE_TS.isSet(flags);
     }
 
     public Quality.QualityClass qualityClass() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weir.abi.AbiError;
 import io.weir.abi.Quality;
+import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +42,49 @@ class DriverInstanceTest {
                         new DriverRecord(0, null, ValueType.I64, 7L, 0, NOW),
                         new DriverRecord(1, null, ValueType.I64, -3L, 0, NOW));
         assertThat(d.poll(0, NOW).endOfCycle()).isTrue();
+    }
+
+    @Test
+    void recordsKeepTheirFlags() throws Exception {
+        DriverInstance d = opened();
+        d.poll(0, NOW);
+        DriverRecord plain = d.onFrame(0, Fixtures.frame(7), 0, 10, NOW).get(0);
+        assertThat(plain.flags()).isZero();
+        assertThat(plain.deviceTs()).isFalse();
+        assertThat(plain.tsUs()).isEqualTo(NOW);
+        d.poll(0, NOW);
+        d.poll(0, NOW);
+        DriverRecord named = d.onFrame(0, Fixtures.command(Fixtures.NAMED), 0, 2, NOW).get(0);
+        assertThat(named.flags()).isEqualTo(RecordFlag.NAMED.mask());
+        assertThat(named.deviceTs()).isFalse();
+    }
+
+    @Test
+    void writeValuesMustMatchTheirOverload() throws Exception {
+        DriverInstance d = opened();
+        assertThatThrownBy(() -> d.write(0, 0, ValueType.STR, 0L, NOW))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "a STR write value is bytes, not a 64-bit value field: use the byte[]"
+                                + " overload");
+        assertThatThrownBy(() -> d.write(0, 0, ValueType.I64, new byte[] {1}, NOW))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a byte[] write value must have type STR or BYTES, got I64");
+        byte[] tooBig = new byte[(int) d.layout().cfgCap() + 1];
+        assertThatThrownBy(() -> d.write(0, 0, ValueType.BYTES, tooBig, NOW))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "a BYTES write value of "
+                                + tooBig.length
+                                + " bytes does not fit the driver's cfg region of "
+                                + d.layout().cfgCap()
+                                + " bytes");
+        // The fixture has no weir_write: a value that fits reaches the call.
+        assertThatThrownBy(() -> d.write(0, 0, ValueType.STR, "on".getBytes(), NOW))
+                .isInstanceOfSatisfying(
+                        DriverException.class,
+                        e -> assertThat(e.error()).isEqualTo(AbiError.E_UNSUPPORTED));
+        assertThat(d.dead()).isFalse();
     }
 
     @Test
