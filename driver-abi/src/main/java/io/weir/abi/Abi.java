@@ -35,7 +35,7 @@ public final class Abi {
     /** ABI.md §10.2 host defaults. */
     public static final int DEFAULT_RESPONSE_TIMEOUT_MS = 1000;
 
-    public static final int CALL_BUDGET_MS = 100;
+    public static final int CALL_BUDGET_MS = 50;
     public static final int OPEN_BUDGET_MS = 1000;
     public static final int MEMORY_CAP_PAGES = 256;
 

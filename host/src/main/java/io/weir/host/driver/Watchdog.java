@@ -2,34 +2,49 @@ package io.weir.host.driver;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Interrupts a thread whose driver call ran past its budget. Chicory has no fuel in compiled mode;
  * its compiled code checks the thread's interrupt flag before calls and on backward branches and
  * then throws {@code ChicoryInterruptedException}.
  *
- * <p>Arming must be cheap: a cycle makes several calls and a host polls thousands of devices. So
- * there is no timer task per call. Each calling thread owns one slot; arming writes its deadline,
- * and one scanner thread looks at every slot each {@link #SCAN_MS} ms. A call is thus stopped
- * between its budget and its budget plus one scan period (plus Chicory's own latency to notice).
+ * <p>Arming must be cheap: a cycle makes several calls and a host polls thousands of devices, so
+ * there is no timer task per call. Each calling thread owns one slot; arming writes its deadline.
+ * One timer thread sleeps until the earliest armed deadline and interrupts the threads whose
+ * deadline has passed, so a call is stopped at its deadline (plus the timer's wake-up latency, well
+ * under a millisecond, and Chicory's own latency to notice), not at the next tick of a coarse scan
+ * (DESIGN.md: a runaway loop is stopped within 100 ms).
+ *
+ * <p>Arming wakes the timer only if the new deadline is earlier than the one it sleeps for. With
+ * equal budgets that is only when the timer is idle: calls that return within their budget never
+ * wake it, and it wakes at most once per budget to find their slots disarmed or re-armed later.
  */
 public final class Watchdog implements AutoCloseable {
-
-    /** How often the scanner looks at the slots. */
-    public static final long SCAN_MS = 5;
 
     /** One watchdog is enough for the whole host: it only sets flags. */
     private static final Watchdog SHARED = new Watchdog();
 
+    /** {@link #wakeAt} while the timer looks at the slots: every arm must wake it. */
+    private static final long SCANNING = Long.MIN_VALUE;
+
+    /** {@link #wakeAt} while no slot is armed: the timer sleeps until an arm wakes it. */
+    private static final long IDLE = Long.MAX_VALUE;
+
     private final CopyOnWriteArrayList<Deadline> slots = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Deadline> slot = ThreadLocal.withInitial(this::register);
-    private final Thread scanner;
+    private final Thread timer;
     private volatile boolean closed;
 
+    /**
+     * The {@link System#nanoTime} the timer sleeps until, or {@link #SCANNING} or {@link #IDLE}.
+     */
+    private volatile long wakeAt = SCANNING;
+
     public Watchdog() {
-        scanner = new Thread(this::scan, "weir-watchdog");
-        scanner.setDaemon(true);
-        scanner.start();
+        timer = new Thread(this::run, "weir-watchdog");
+        timer.setDaemon(true);
+        timer.start();
     }
 
     public static Watchdog shared() {
@@ -42,21 +57,42 @@ public final class Watchdog implements AutoCloseable {
         return d;
     }
 
-    private void scan() {
+    private void run() {
         while (!closed) {
-            try {
-                TimeUnit.MILLISECONDS.sleep(SCAN_MS);
-            } catch (InterruptedException e) {
-                return;
-            }
+            // Announce the scan first: an arm that the scan below misses sees SCANNING and
+            // unparks, so the park at the end returns at once and the loop scans again.
+            wakeAt = SCANNING;
             long now = System.nanoTime();
+            long next = IDLE;
+            boolean any = false;
             for (Deadline d : slots) {
                 if (!d.thread.isAlive()) {
                     slots.remove(d);
-                } else {
-                    d.check(now);
+                    continue;
+                }
+                Long pending = d.check(now);
+                if (pending != null && (!any || pending - next < 0)) {
+                    next = pending;
+                    any = true;
                 }
             }
+            wakeAt = any ? next : IDLE;
+            if (!any) {
+                LockSupport.park(this);
+            } else {
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, wait);
+                }
+            }
+        }
+    }
+
+    /** Wakes the timer if {@code deadline} comes before the time it sleeps until. */
+    private void armed(long deadline) {
+        long w = wakeAt;
+        if (w == SCANNING || w == IDLE || deadline - w < 0) {
+            LockSupport.unpark(timer);
         }
     }
 
@@ -71,17 +107,27 @@ public final class Watchdog implements AutoCloseable {
             this.thread = thread;
         }
 
-        private synchronized void arm(long budgetMs) {
+        private synchronized long arm(long budgetMs) {
             deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs);
             fired = false;
             armed = true;
+            return deadlineNanos;
         }
 
-        private synchronized void check(long now) {
-            if (armed && !fired && now - deadlineNanos >= 0) {
+        /**
+         * Interrupts the thread if its deadline has passed; returns the deadline still to come, or
+         * {@code null} if the slot is not armed (any more).
+         */
+        private synchronized Long check(long now) {
+            if (!armed || fired) {
+                return null;
+            }
+            if (now - deadlineNanos >= 0) {
                 fired = true;
                 thread.interrupt();
+                return null;
             }
+            return deadlineNanos;
         }
 
         /** Whether the deadline passed while the call ran. */
@@ -92,8 +138,8 @@ public final class Watchdog implements AutoCloseable {
         /**
          * Disarms the deadline and clears the interrupt flag if the watchdog set it. Chicory leaves
          * the flag set after {@code ChicoryInterruptedException}; the next call on this thread
-         * would fail at once. The lock makes sure a scan has either interrupted before the clear or
-         * never will.
+         * would fail at once. The lock makes sure the timer has either interrupted before the clear
+         * or never will.
          */
         @Override
         public void close() {
@@ -114,13 +160,13 @@ public final class Watchdog implements AutoCloseable {
             throw new IllegalStateException("watchdog closed");
         }
         Deadline d = slot.get();
-        d.arm(budgetMs);
+        armed(d.arm(budgetMs));
         return d;
     }
 
     @Override
     public void close() {
         closed = true;
-        scanner.interrupt();
+        LockSupport.unpark(timer);
     }
 }

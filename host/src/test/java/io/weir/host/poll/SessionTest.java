@@ -2,6 +2,7 @@ package io.weir.host.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.abi.Abi;
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
 import io.weir.host.Kernel;
@@ -186,7 +187,7 @@ class SessionTest {
     @Test
     void runawayLoopIsStoppedAndOtherDevicesGoOn() throws Exception {
         // A 1 s budget makes the runaway hold its worker long enough to see the healthy
-        // device keep cycling meanwhile (the 100 ms default is tested in DriverInstanceTest).
+        // device keep cycling meanwhile (the default is tested below).
         kernel.close();
         kernel =
                 new Kernel(
@@ -218,6 +219,44 @@ class SessionTest {
                     .as("healthy cycles while the runaway was stuck for %d ms", stuckMs)
                     .isGreaterThanOrEqualTo(5);
             assertThat(h.traps()).isZero();
+            await("runaway", p -> p.point().equals("temp") && p.quality() == 0);
+            assertThat(runaway.status().traps()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void runawayLoopIsStoppedAtTheDefaultBudgetWhileAnotherDeviceCycles() throws Exception {
+        // The default limits (ABI §10.2 call budget). The healthy device polls every 5 ms, so it
+        // has several cycles to make on the second worker while the runaway holds the first.
+        try (FixtureDevice looping = new FixtureDevice(n -> Fixtures.frame(n, n));
+                FixtureDevice healthy = new FixtureDevice(n -> Fixtures.frame(n, n))) {
+            device("healthy", healthy, 5);
+            kernel.start();
+            await("healthy", p -> p.quality() == 0);
+            looping.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.LOOP)));
+            Session runaway = device("runaway", looping, 100);
+            while (looping.requests() == 0) {
+                Thread.sleep(1);
+            }
+            long cyclesAtLoop = kernel.status().get(0).cycles();
+            long t0 = System.nanoTime();
+            Point bad = await("runaway", p -> p.quality() == Quality.BAD_COMM.code());
+            double stopMs = (System.nanoTime() - t0) / 1e6;
+            long healthyCycles = kernel.status().get(0).cycles() - cyclesAtLoop;
+            // Printed, not asserted: speed is proven by benchmarks, not timed assertions. This
+            // span runs from the peer sending its request until the BAD_COMM point arrives, so it
+            // also holds the loopback round trip and the hand-over of the point.
+            System.out.printf(
+                    "runaway loop: budget %d ms, BAD_COMM point %.1f ms after the request;"
+                            + " healthy device cycled %d times meanwhile%n",
+                    Abi.CALL_BUDGET_MS, stopMs, healthyCycles);
+            assertThat(bad.error())
+                    .contains(
+                            "ran past its budget of "
+                                    + Abi.CALL_BUDGET_MS
+                                    + " ms and was interrupted");
+            assertThat(healthyCycles).as("healthy cycles while the runaway looped").isPositive();
+            assertThat(kernel.status().get(0).traps()).isZero();
             await("runaway", p -> p.point().equals("temp") && p.quality() == 0);
             assertThat(runaway.status().traps()).isEqualTo(1);
         }
