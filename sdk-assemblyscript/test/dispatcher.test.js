@@ -27,7 +27,7 @@ describe("device table", () => {
   it("keeps the reason of a failed open readable, and the handle closed", () => {
     const m = driver("modbus-lite").instantiate();
     assert.equal(m.open(5, "device\npoint 0 area=coil address=1\n", NOW), ERRORS.E_CONFIG);
-    assert.equal(m.lastError(5).text, 'point 0: unknown area "coil" (expected one of holding, input)');
+    assert.equal(m.lastError(5).text, 'point 0: unknown area "coil" (expected holding or input)');
     assert.equal(m.poll(5, NOW).status, ERRORS.E_NODEV);
     assert.equal(m.open(5, CFG_ONE(1), NOW), 0);
     assert.equal(m.lastError(5).text, "");

@@ -6,9 +6,10 @@
 //! point 1 area=coil address=5 type=bool
 //! ```
 //!
-//! Every key a driver reads is marked as used; [`Config::finish`] then rejects the first key no
-//! one read, so a typo (`adress=`) is an error naming the line and the key instead of a silently
-//! ignored setting.
+//! A driver first declares the keys it knows with [`Config::known_keys`], which rejects any other
+//! key before a required key is looked up: a typo (`adress=100`) is then reported as
+//! `point 0: unknown key "adress" (known keys: ...)`, not as `missing key "address"`. Every key a
+//! driver reads is marked as used; [`Config::finish`] rejects the first key no one read.
 
 use crate::error::Error;
 use std::cell::Cell;
@@ -65,7 +66,8 @@ impl Params {
         self.parse(key)?.ok_or_else(|| Error::Config(format!("{}: missing key \"{key}\"", self.what)))
     }
 
-    /// An integer key that must lie in `min..=max`.
+    /// An integer key that must lie in `min..max`, both ends included (the message says `min..max`
+    /// as the other SDKs' drivers do).
     pub fn int_in(&self, key: &str, default: Option<i64>, min: i64, max: i64) -> Result<i64, Error> {
         let v = match (self.parse::<i64>(key)?, default) {
             (Some(v), _) => v,
@@ -73,7 +75,7 @@ impl Params {
             (None, None) => return Err(Error::Config(format!("{}: missing key \"{key}\"", self.what))),
         };
         if v < min || v > max {
-            return Err(Error::Config(format!("{}: {key}={v} is out of range {min}..={max}", self.what)));
+            return Err(Error::Config(format!("{}: {key}={v} is out of range {min}..{max}", self.what)));
         }
         Ok(v)
     }
@@ -81,6 +83,17 @@ impl Params {
     /// An error about this line, prefixed with `device` / `point N`.
     pub fn error(&self, message: impl Display) -> Error {
         Error::Config(format!("{}: {message}", self.what))
+    }
+
+    /// Fails with `E_CONFIG` naming the first key of this line that is not in `known`, and listing
+    /// the known ones.
+    pub fn known_keys(&self, known: &[&str]) -> Result<(), Error> {
+        match self.pairs.iter().find(|(k, _, _)| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some((key, _, _)) => {
+                Err(self.error(format!("unknown key \"{key}\" (known keys: {})", known.join(", "))))
+            }
+        }
     }
 
     fn unused(&self) -> Option<&str> {
@@ -182,6 +195,16 @@ impl Config {
         self.points.is_empty()
     }
 
+    /// Checks every line against the keys the driver knows ([`Params::known_keys`]): the device
+    /// line, then the point lines in order. Call it before reading any key.
+    pub fn known_keys(&self, device: &[&str], point: &[&str]) -> Result<(), Error> {
+        self.device.known_keys(device)?;
+        for p in &self.points {
+            p.known_keys(point)?;
+        }
+        Ok(())
+    }
+
     /// Fails with `E_CONFIG` naming the first key that no one read, e.g.
     /// `point 3: unknown key "adress"`.
     pub fn finish(&self) -> Result<(), Error> {
@@ -225,6 +248,20 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_key_is_unknown_before_a_required_key_is_missing() {
+        let c = Config::parse("device unit=1\npoint 0 area=holding adress=100\n").unwrap();
+        c.device.known_keys(&["unit"]).unwrap();
+        assert_eq!(
+            c.known_keys(&["unit"], &["area", "address"]).unwrap_err().message(),
+            "point 0: unknown key \"adress\" (known keys: area, address)"
+        );
+        assert_eq!(
+            c.known_keys(&["id"], &["area", "address"]).unwrap_err().message(),
+            "device: unknown key \"unit\" (known keys: id)"
+        );
+    }
+
+    #[test]
     fn syntax_errors_name_the_line() {
         assert!(err("").contains("no \"device\" line"));
         assert!(err("device\npoint 1 a=1\n").contains("line 2: point index \"1\" where 0"));
@@ -239,7 +276,7 @@ mod tests {
         let c = Config::parse("device unit=300 t=x\n").unwrap();
         assert_eq!(
             c.device.int_in("unit", Some(1), 0, 255).unwrap_err().message(),
-            "device: unit=300 is out of range 0..=255"
+            "device: unit=300 is out of range 0..255"
         );
         assert!(c
             .device

@@ -213,7 +213,7 @@ impl<D: Driver> Instance<D> {
             }
         }
         let result = if cfg_len < 0 || cfg_len as usize > CFG_CAP {
-            Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..={CFG_CAP}")))
+            Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..{CFG_CAP}")))
         } else {
             let cfg = &self.regions().cfg[..cfg_len as usize];
             match std::str::from_utf8(cfg) {
@@ -279,7 +279,7 @@ impl<D: Driver> Instance<D> {
     pub fn frame_len(&mut self, dev: i32, rx_len: i32) -> i32 {
         let r = self.with_device(dev, |d, r| {
             if rx_len < 0 || rx_len as usize > RX_CAP {
-                return Err(Error::Inval(format!("rx_len {rx_len} is outside 0..={RX_CAP}")));
+                return Err(Error::Inval(format!("rx_len {rx_len} is outside 0..{RX_CAP}")));
             }
             Ok(d.frame_len(&r.rx[..rx_len as usize], RX_CAP))
         });
@@ -340,7 +340,7 @@ impl<D: Driver> Instance<D> {
             return Err(abi::E_NODEV);
         }
         if len < 0 || len as usize > RX_CAP {
-            self.set_last_error(dev, format!("length {len} is outside rx (0..={RX_CAP})"));
+            self.set_last_error(dev, format!("length {len} is outside rx (0..{RX_CAP})"));
             return Err(abi::E_INVAL);
         }
         Ok(len as usize)
@@ -447,7 +447,7 @@ impl<D: Driver> Instance<D> {
                 return Err(Error::Unsupported("this driver keeps no state".into()));
             }
             if len < 0 || len as usize > r.state.len() {
-                return Err(Error::Inval(format!("state length {len} is outside 0..={}", r.state.len())));
+                return Err(Error::Inval(format!("state length {len} is outside 0..{}", r.state.len())));
             }
             let payload = &r.state[..len as usize];
             if payload.len() < 4 {

@@ -87,6 +87,28 @@ pub enum Value<'a> {
     Bytes(&'a [u8]),
 }
 
+/// Words for an error message: `the text "on"`, `the bytes 01 ff`, `the integer -3`.
+impl std::fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Bool(b) => write!(f, "the bool {b}"),
+            Value::I64(v) => write!(f, "the integer {v}"),
+            Value::U64(v) => write!(f, "the unsigned integer {v}"),
+            Value::F64(v) => write!(f, "the number {v}"),
+            Value::Str(s) => write!(f, "the text \"{}\"", s.escape_debug()),
+            Value::Bytes([]) => write!(f, "no bytes"),
+            Value::Bytes(b) => {
+                write!(f, "the bytes")?;
+                for x in b.iter() {
+                    write!(f, " {x:02x}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// What `poll` or `write` put into `tx`: whether a response follows and how long to wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
@@ -121,8 +143,9 @@ pub trait Driver: Sized {
     const MANIFEST: Manifest;
 
     /// `weir_open`: builds the device from its config (ABI.md §5). Reject what you do not
-    /// understand with `Error::Config`, naming line and key; call `config.finish()` to reject
-    /// unknown keys.
+    /// understand with `Error::Config`, naming line and key. Call `config.known_keys(..)` first, so
+    /// that a misspelt key is reported as such rather than as a missing one, and `config.finish()`
+    /// last to reject a known key no one read.
     fn open(config: &Config, now_us: i64) -> Result<Self, Error>;
 
     /// `weir_poll`: writes the next request of the cycle into `tx` and returns `Some`, or `None`
@@ -168,4 +191,22 @@ pub trait Driver: Sized {
 
     /// `weir_close`: the device is forgotten right after this.
     fn close(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn values_read_as_words_in_error_messages() {
+        assert_eq!(Value::Str("on").to_string(), "the text \"on\"");
+        assert_eq!(Value::Str("a\"b").to_string(), "the text \"a\\\"b\"");
+        assert_eq!(Value::Bytes(&[1, 255]).to_string(), "the bytes 01 ff");
+        assert_eq!(Value::Bytes(&[]).to_string(), "no bytes");
+        assert_eq!(Value::I64(-3).to_string(), "the integer -3");
+        assert_eq!(Value::U64(7).to_string(), "the unsigned integer 7");
+        assert_eq!(Value::F64(1.5).to_string(), "the number 1.5");
+        assert_eq!(Value::Bool(true).to_string(), "the bool true");
+        assert_eq!(Value::Null.to_string(), "null");
+    }
 }

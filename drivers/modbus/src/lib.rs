@@ -243,7 +243,12 @@ impl Modbus {
                 Value::Bool(b) => b,
                 Value::I64(0) | Value::U64(0) => false,
                 Value::I64(1) | Value::U64(1) => true,
-                other => return Err(bad(format!("a coil takes a bool, not {other:?}"))),
+                other => {
+                    return Err(Error::Inval(format!(
+                        "point {index} (coil {}) takes a bool, got {other}",
+                        point.address
+                    )))
+                }
             };
             // AP §6.5: 0xFF00 requests ON, 0x0000 OFF.
             return Ok((5, vec![if on { 0xFF00 } else { 0x0000 }]));
@@ -265,7 +270,14 @@ impl Modbus {
             Value::I64(v) => v as f64,
             Value::U64(v) => v as f64,
             Value::Bool(b) => b as u8 as f64,
-            other => return Err(bad(format!("cannot write {other:?} to a {} register", point.ty.name()))),
+            other => {
+                return Err(Error::Inval(format!(
+                    "point {index} ({} {}, type {}) takes a number, got {other}",
+                    point.area.name(),
+                    point.address,
+                    point.ty.name()
+                )))
+            }
         };
         let raw = if scaled {
             let scale = point.scale.unwrap_or(1.0);
@@ -282,10 +294,7 @@ impl Modbus {
         let int_in = |min: f64, max: f64| -> Result<i128, Error> {
             let r = raw.round();
             if r < min || r > max {
-                Err(bad(format!(
-                    "value {number} is outside the range of {} ({min}..={max})",
-                    point.ty.name()
-                )))
+                Err(bad(format!("value {number} is outside the range of {} ({min}..{max})", point.ty.name())))
             } else {
                 Ok(r as i128)
             }

@@ -211,8 +211,16 @@ pub struct ReadPlan {
     pub points: Vec<u32>,
 }
 
+/// The keys of the device line.
+pub const DEVICE_KEYS: [&str; 5] = ["unit", "max_registers", "max_bits", "max_gap", "timeout_ms"];
+
+/// The keys of a point line.
+pub const POINT_KEYS: [&str; 7] = ["area", "address", "type", "order", "bit", "scale", "offset"];
+
 /// Parses the device line and the point lines.
 pub fn parse(config: &Config) -> Result<(DeviceConfig, Vec<Point>), Error> {
+    // Unknown keys first: a typo (adress=) must not show up as a missing key.
+    config.known_keys(&DEVICE_KEYS, &POINT_KEYS)?;
     let d = &config.device;
     let device = DeviceConfig {
         unit: d.int_in("unit", Some(1), 0, 255)? as u8,

@@ -24,7 +24,12 @@ fn config_errors_name_line_and_key() {
     );
     assert_eq!(
         open_error("device\npoint 0 area=holding address=1\npoint 1 area=holding address=2 adress=3\n"),
-        "point 1: unknown key \"adress\""
+        "point 1: unknown key \"adress\" (known keys: area, address, type, order, bit, scale, offset)"
+    );
+    // A misspelt required key is reported as unknown, not as missing.
+    assert_eq!(
+        open_error("device\npoint 0 area=holding adress=100\n"),
+        "point 0: unknown key \"adress\" (known keys: area, address, type, order, bit, scale, offset)"
     );
     assert_eq!(
         open_error("device\npoint 0 area=register address=1\n"),
@@ -33,15 +38,15 @@ fn config_errors_name_line_and_key() {
     assert_eq!(open_error("device\npoint 0 area=holding\n"), "point 0: missing key \"address\"");
     assert_eq!(
         open_error("device\npoint 0 area=holding address=65536\n"),
-        "point 0: address=65536 is out of range 0..=65535"
+        "point 0: address=65536 is out of range 0..65535"
     );
     assert_eq!(
         open_error("device\npoint 0 area=holding address=65535 type=f32\n"),
         "point 0: type f32 at address 65535 runs past register 65535"
     );
-    assert_eq!(open_error("device unit=256\n"), "device: unit=256 is out of range 0..=255");
-    assert_eq!(open_error("device max_registers=126\n"), "device: max_registers=126 is out of range 1..=125");
-    assert_eq!(open_error("device max_bits=2001\n"), "device: max_bits=2001 is out of range 1..=2000");
+    assert_eq!(open_error("device unit=256\n"), "device: unit=256 is out of range 0..255");
+    assert_eq!(open_error("device max_registers=126\n"), "device: max_registers=126 is out of range 1..125");
+    assert_eq!(open_error("device max_bits=2001\n"), "device: max_bits=2001 is out of range 1..2000");
     assert_eq!(
         open_error("device\npoint 0 area=coil address=1 type=u16\n"),
         "point 0: type \"u16\" in area coil: coils and discrete inputs are single bits, use type=bool"
@@ -56,7 +61,7 @@ fn config_errors_name_line_and_key() {
     );
     assert_eq!(
         open_error("device\npoint 0 area=holding address=1 type=bool bit=16\n"),
-        "point 0: bit=16 is out of range 0..=15"
+        "point 0: bit=16 is out of range 0..15"
     );
     assert_eq!(
         open_error("device\npoint 0 area=holding address=1 bit=2\n"),
@@ -78,7 +83,10 @@ fn config_errors_name_line_and_key() {
         open_error("device max_registers=3\npoint 0 area=holding address=1 type=f64\n"),
         "point 0: type f64 needs 4 registers, more than max_registers=3"
     );
-    assert_eq!(open_error("device unti=1\n"), "device: unknown key \"unti\"");
+    assert_eq!(
+        open_error("device unti=1\n"),
+        "device: unknown key \"unti\" (known keys: unit, max_registers, max_bits, max_gap, timeout_ms)"
+    );
     let crowded: String = (0..2049).map(|i| format!("point {i} area=coil address=0\n")).collect();
     assert_eq!(
         open_error(&format!("device\n{crowded}")),

@@ -23,10 +23,10 @@ const MAX_MBAP_LENGTH: i32 = 254;
 
 const AREAS: string[] = ["holding", "input"];
 const TYPES: string[] = ["u16", "i16"];
-const ORDERS: string[] = ["ABCD", "DCBA", "BADC", "CDAB"];
+const ORDERS: string[] = ["ABCD", "CDAB", "BADC", "DCBA"];
 // The device keys of the Rust modbus driver (drivers/modbus), so its register configs run here.
 // max_bits is accepted for that reason only: modbus-lite reads no coils or discrete inputs.
-const DEVICE_KEYS: string[] = ["unit", "max_registers", "max_gap", "timeout_ms", "max_bits"];
+const DEVICE_KEYS: string[] = ["unit", "max_registers", "max_bits", "max_gap", "timeout_ms"];
 const POINT_KEYS: string[] = ["area", "address", "type", "order", "scale", "offset"];
 
 /** [AP] §7 exception codes. */
@@ -83,12 +83,36 @@ class Read {
   }
 }
 
+/** "a, b or c", as the Rust modbus driver lists allowed values. */
+function alternatives(allowed: string[]): string {
+  if (allowed.length == 1) return allowed[0];
+  return allowed.slice(0, allowed.length - 1).join(", ") + " or " + allowed[allowed.length - 1];
+}
+
+/**
+ * The value of `key`, one of `allowed`; absent gives `fallback` (an error if null). Worded as the
+ * Rust modbus driver words it (`unknown byte order "ACBD" (expected ABCD, CDAB, BADC or DCBA)`),
+ * so both drivers' errors read alike.
+ */
+function oneOf(line: ConfigLine, key: string, what: string, allowed: string[], fallback: string | null): string {
+  const v = line.get(key);
+  if (v === null) {
+    if (fallback !== null) return fallback;
+    line.fail("missing key \"" + key + "\" (expected " + alternatives(allowed) + ")");
+    return "";
+  }
+  if (!allowed.includes(v)) {
+    line.fail("unknown " + what + " \"" + v + "\" (expected " + alternatives(allowed) + ")");
+    return "";
+  }
+  return v;
+}
+
 function parsePoint(line: ConfigLine): Point {
-  line.only(POINT_KEYS);
-  const area = line.choice("area", AREAS);
+  const area = oneOf(line, "area", "area", AREAS, null);
   const address = <i32>line.requireInt("address", 0, 65535);
-  const type = line.choice("type", TYPES, "u16");
-  const order = line.choice("order", ORDERS, "ABCD");
+  const type = oneOf(line, "type", "type", TYPES, "u16");
+  const order = oneOf(line, "order", "byte order", ORDERS, "ABCD");
   const scale = line.number("scale", 1.0);
   const offset = line.number("offset", 0.0);
   return new Point(
@@ -146,7 +170,10 @@ class ModbusLite extends Driver {
 
   open(config: DeviceConfig, nowUs: i64): i32 {
     const device = config.device;
+    // Unknown keys of every line first, as the Rust modbus driver does: a misspelt key must not
+    // be reported as a missing one or hide behind another line's value error.
     device.only(DEVICE_KEYS);
+    for (let i = 0; i < config.points.length; i++) config.points[i].only(POINT_KEYS);
     this.unit = <u8>device.int("unit", 1, 0, 255);
     const maxRegisters = <i32>device.int("max_registers", MAX_READ_REGISTERS, 1, MAX_READ_REGISTERS);
     const maxGap = <i32>device.int("max_gap", 0, 0, 2000);
