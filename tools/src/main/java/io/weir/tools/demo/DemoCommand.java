@@ -122,7 +122,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
             var module = kernel.loadDriver(driver, wasm);
             DeviceSpec device =
-                    deviceSpec(map, loopback.getHostAddress(), port, module.manifest().name());
+                    deviceSpec(
+                            sim.registerMap(),
+                            loopback.getHostAddress(),
+                            sim.port(),
+                            module.manifest().name());
             kernel.addDevice(device);
             if (!json) {
                 out.printf(

@@ -87,7 +87,7 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (ModbusTcpSimulator sim =
                 new ModbusTcpSimulator(map, address, listen.port(), unit, tickMillis)) {
-            print(out, map);
+            print(out, sim.registerMap());
             CountDownLatch stop = new CountDownLatch(1);
             Thread hook = new Thread(stop::countDown, "weir-sim-stop");
             Runtime.getRuntime().addShutdownHook(hook);
