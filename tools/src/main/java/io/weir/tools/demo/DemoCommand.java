@@ -9,7 +9,6 @@ import io.weir.tools.drivers.DriverSource;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import io.weir.tools.sim.SimPoint;
-import io.weir.tools.sim.ValueKind;
 import io.weir.tools.uplink.DemoUplink;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -176,7 +175,10 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One point line per simulated value, with the simulator's types and orders. */
+    /**
+     * One point line per simulated value, with the simulator's types and orders; the point takes
+     * the value's plant name from the register map, or {@code <area>/<address>} without one.
+     */
     DeviceSpec deviceSpec(RegisterMap map, String host, int port, String driverName) {
         StringBuilder config = new StringBuilder("device unit=1\n");
         List<String> names = new ArrayList<>();
@@ -194,10 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
                 config.append(" order=").append(p.order().name());
             }
             config.append('\n');
-            names.add(
-                    p.kind() == ValueKind.BOOL || p.kind().registers() == 1
-                            ? p.name() + ":" + p.kind().key()
-                            : p.name() + ":" + p.kind().key() + ":" + p.order().name());
+            names.add(p.pointName());
         }
         return new DeviceSpec(
                 DEVICE,

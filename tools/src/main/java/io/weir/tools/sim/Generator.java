@@ -191,7 +191,7 @@ public sealed interface Generator
     /** Reads numbers from a settings table and remembers which keys were used. */
     final class Settings {
         private static final java.util.Set<String> POINT_KEYS =
-                java.util.Set.of("gen", "type", "order");
+                java.util.Set.of("gen", "type", "order", "name");
         private final Map<String, Object> map;
         private final String where;
         private final java.util.Set<String> used = new java.util.HashSet<>(POINT_KEYS);

@@ -15,12 +15,14 @@ import java.util.Map;
 /**
  * The values a simulator serves, read from a register file or from {@code --generator} flags.
  *
- * <p>Register file (TOML): one table per value, named {@code <area>.<address>}; keys {@code type}
- * (bool, u16, i16, u32, i32, f32, u64, i64, f64; default u16, bool for bit areas), {@code order}
- * (ABCD, CDAB, BADC, DCBA; default ABCD), {@code gen} and the generator's numbers:
+ * <p>Register file (TOML): one table per value, named {@code <area>.<address>}; keys {@code name}
+ * (the plant name clients show, {@code [a-z0-9_./-]{1,64}}, unique in the map; optional), {@code
+ * type} (bool, u16, i16, u32, i32, f32, u64, i64, f64; default u16, bool for bit areas), {@code
+ * order} (ABCD, CDAB, BADC, DCBA; default ABCD), {@code gen} and the generator's numbers:
  *
  * <pre>
  * [holding.100]
+ * name = "boiler_temp_c"
  * type = "f32"
  * order = "CDAB"
  * gen = "sine"
@@ -33,7 +35,8 @@ import java.util.Map;
  * period = 2
  * </pre>
  *
- * A flag is the same in one string: {@code holding.100=sine:type=f32,order=CDAB,period=10}.
+ * A flag is the same in one string: {@code
+ * holding.100=sine:name=boiler_temp_c,type=f32,order=CDAB,period=10}.
  */
 public final class RegisterMap {
     private static final ObjectMapper TOML = new TomlMapper();
@@ -56,6 +59,25 @@ public final class RegisterMap {
                                 + b.area().key()
                                 + "."
                                 + b.address());
+            }
+        }
+        Map<String, SimPoint> byName = new java.util.HashMap<>();
+        for (SimPoint p : sorted) {
+            // Unnamed values go by their location, so a name may not take another's location.
+            SimPoint other = byName.putIfAbsent(p.pointName(), p);
+            if (other != null) {
+                throw new IllegalArgumentException(
+                        "["
+                                + p.area().key()
+                                + "."
+                                + p.address()
+                                + "]: point name \""
+                                + p.pointName()
+                                + "\" is already the point name of ["
+                                + other.area().key()
+                                + "."
+                                + other.address()
+                                + "]");
             }
         }
         this.points = List.copyOf(sorted);
@@ -125,14 +147,18 @@ public final class RegisterMap {
                                 seed++));
             }
         }
-        return new RegisterMap(points);
+        try {
+            return new RegisterMap(points);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds or replaces values given as {@code area.address=gen[:key=value,...]} flags. */
     public RegisterMap with(List<String> flags) {
         Map<String, SimPoint> byName = new LinkedHashMap<>();
         for (SimPoint p : points) {
-            byName.put(p.name(), p);
+            byName.put(p.location(), p);
         }
         long seed = 1000;
         for (String flag : flags) {
@@ -161,7 +187,7 @@ public final class RegisterMap {
                 }
             }
             SimPoint p = point(area, address, settings, where, seed++);
-            byName.put(p.name(), p);
+            byName.put(p.location(), p);
         }
         return new RegisterMap(new ArrayList<>(byName.values()));
     }
@@ -183,13 +209,23 @@ public final class RegisterMap {
             Area area, int address, Map<String, Object> settings, String where, long seed) {
         Object type = settings.get("type");
         Object order = settings.get("order");
+        Object name = settings.get("name");
         try {
             ValueKind kind =
                     type == null
                             ? (area.bits() ? ValueKind.BOOL : ValueKind.U16)
                             : ValueKind.of(type.toString());
             WordOrder wo = order == null ? WordOrder.ABCD : WordOrder.of(order.toString());
-            return new SimPoint(area, address, kind, wo, Generator.of(settings, where, seed));
+            if (name != null
+                    && !(name instanceof String text && SimPoint.NAME.matcher(text).matches())) {
+                throw new IllegalArgumentException(
+                        "name "
+                                + (name instanceof String ? "\"" + name + "\"" : name.toString())
+                                + " must be a string of 1 to 64 characters a-z 0-9 _ . / -"
+                                + " (e.g. \"boiler_temp_c\")");
+            }
+            return new SimPoint(
+                    area, address, kind, wo, Generator.of(settings, where, seed), (String) name);
         } catch (IllegalArgumentException e) {
             String msg = e.getMessage();
             throw new IllegalArgumentException(msg.startsWith(where) ? msg : where + ": " + msg, e);

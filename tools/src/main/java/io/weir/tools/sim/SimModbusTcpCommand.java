@@ -115,7 +115,10 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("listen", listen.toString());
                 m.put("unit", unit);
-                m.put("point", p.name());
+                m.put("point", p.location());
+                if (p.name() != null) {
+                    m.put("name", p.name());
+                }
                 m.put("type", p.kind().key());
                 if (p.kind().registers() > 1) {
                     m.put("order", p.order().name());
@@ -127,13 +130,24 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             return;
         }
         out.printf("Modbus TCP slave on %s, unit %d (Ctrl-C stops it)%n", listen, unit);
-        out.printf("%-14s %-5s %-5s %s%n", "POINT", "TYPE", "ORDER", "GENERATOR");
+        // The NAME column only when the map names its values (a register file may not).
+        int nameWidth =
+                map.points().stream()
+                        .filter(p -> p.name() != null)
+                        .mapToInt(p -> p.name().length() + 1)
+                        .max()
+                        .orElse(0);
+        String row = "%-14s " + (nameWidth == 0 ? "%s" : "%-" + nameWidth + "s") + "%-5s %-5s %s%n";
+        out.printf(row, "POINT", nameWidth == 0 ? "" : "NAME", "TYPE", "ORDER", "GENERATOR");
         for (SimPoint p : map.points()) {
             String span =
-                    p.width() > 1 ? p.name() + ".." + (p.address() + p.width() - 1) : p.name();
+                    p.width() > 1
+                            ? p.location() + ".." + (p.address() + p.width() - 1)
+                            : p.location();
             out.printf(
-                    "%-14s %-5s %-5s %s%n",
+                    row,
                     span,
+                    p.name() == null ? "" : p.name(),
                     p.kind().key(),
                     p.kind().registers() > 1 ? p.order().name() : "",
                     p.generator().describe());

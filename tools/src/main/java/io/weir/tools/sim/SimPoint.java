@@ -1,6 +1,7 @@
 package io.weir.tools.sim;
 
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One simulated value: where it lives, how it is laid out and how it moves.
@@ -10,15 +11,36 @@ import java.util.Objects;
  * @param kind the value's type ({@link ValueKind#BOOL} for coils and discrete inputs)
  * @param order the byte/word order of a multi-register value
  * @param generator how the value changes
+ * @param name the plant name clients should show for the value (e.g. {@code boiler_temp_c}), or
+ *     {@code null} to go by its location
  */
 public record SimPoint(
-        Area area, int address, ValueKind kind, WordOrder order, Generator generator) {
+        Area area, int address, ValueKind kind, WordOrder order, Generator generator, String name) {
+
+    /**
+     * What a point name may contain: lower-case tag characters only, so the name is the same in a
+     * JSON line, a file name, a URL path and a shell argument, without quoting.
+     */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9_./-]{1,64}");
+
+    /** A value without a plant name. */
+    public SimPoint(Area area, int address, ValueKind kind, WordOrder order, Generator generator) {
+        this(area, address, kind, order, generator, null);
+    }
+
     public SimPoint {
         Objects.requireNonNull(area);
         Objects.requireNonNull(kind);
         Objects.requireNonNull(order);
         Objects.requireNonNull(generator);
         String where = area.key() + "." + address;
+        if (name != null && !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(
+                    where
+                            + ": name \""
+                            + name
+                            + "\" must be 1 to 64 of a-z 0-9 _ . / - (e.g. boiler_temp_c)");
+        }
         if (address < 0 || address > 0xFFFF) {
             throw new IllegalArgumentException(where + ": address must be 0..65535");
         }
@@ -42,8 +64,14 @@ public record SimPoint(
         return Math.max(1, kind.registers());
     }
 
-    public String name() {
+    /** Where the value lives, {@code <area>/<address>} as {@code weir replay} names it. */
+    public String location() {
         return area.key() + "/" + address;
+    }
+
+    /** The plant name if the map gives one, else the {@link #location()}. */
+    public String pointName() {
+        return name != null ? name : location();
     }
 
     /** The raw register words for the value at time {@code t}, or one 0/1 word for a bit. */

@@ -57,18 +57,18 @@ class DemoCommandIT {
                 .allSatisfy(l -> assertThat(l.size()).isGreaterThanOrEqualTo(3));
 
         // Values decoded through the WASM driver match what the simulator serves.
-        assertThat(byPoint.get("holding/22:u16"))
+        assertThat(byPoint.get("firmware_version"))
                 .allSatisfy(n -> assertThat(n.get("value").asLong()).isEqualTo(513));
-        assertThat(byPoint.get("coil/2:bool"))
+        assertThat(byPoint.get("remote_mode"))
                 .allSatisfy(n -> assertThat(n.get("value").asBoolean()).isTrue());
-        assertThat(byPoint.get("holding/2:f32:ABCD"))
+        assertThat(byPoint.get("boiler_temp_c"))
                 .allSatisfy(n -> assertThat(n.get("value").asDouble()).isBetween(16.49, 26.51));
-        assertThat(byPoint.get("holding/6:u32:ABCD"))
+        assertThat(byPoint.get("water_total_l"))
                 .allSatisfy(
                         n ->
                                 assertThat(n.get("value").asLong())
                                         .isGreaterThanOrEqualTo(4_000_000_000L));
-        assertThat(byPoint.get("holding/14:u64:CDAB"))
+        assertThat(byPoint.get("energy_wh"))
                 .allSatisfy(
                         n ->
                                 assertThat(n.get("value").asLong())
@@ -76,7 +76,7 @@ class DemoCommandIT {
 
         // Values change between cycles: counters climb, waves and walks move.
         List<Long> counter =
-                byPoint.get("holding/0:u16").stream().map(n -> n.get("value").asLong()).toList();
+                byPoint.get("heartbeat").stream().map(n -> n.get("value").asLong()).toList();
         assertThat(counter.get(counter.size() - 1)).isGreaterThan(counter.get(0));
         Set<String> moving = new HashSet<>();
         byPoint.forEach(
@@ -87,16 +87,16 @@ class DemoCommandIT {
                 });
         assertThat(moving)
                 .contains(
-                        "holding/0:u16",
-                        "holding/1:i16",
-                        "holding/2:f32:ABCD",
-                        "holding/4:f32:CDAB",
-                        "holding/6:u32:ABCD",
-                        "holding/10:f64:BADC",
-                        "holding/14:u64:CDAB",
-                        "holding/18:i64:ABCD",
-                        "input/1:f32:ABCD",
-                        "coil/0:bool");
+                        "heartbeat",
+                        "hx_diff_pressure_pa",
+                        "boiler_temp_c",
+                        "tank_level_pct",
+                        "water_total_l",
+                        "line_speed_m_min",
+                        "energy_wh",
+                        "conveyor_position_mm",
+                        "grid_frequency_hz",
+                        "motor_running");
     }
 
     @Test

@@ -13,6 +13,7 @@ class RegisterMapTest {
                 RegisterMap.parse(
                         """
                         [holding.100]
+                        name = "boiler_temp_c"
                         type = "f32"
                         order = "CDAB"
                         gen = "sine"
@@ -24,7 +25,12 @@ class RegisterMapTest {
                         period = 2
                         """,
                         "test.toml");
-        assertThat(m.points()).extracting(SimPoint::name).containsExactly("coil/5", "holding/100");
+        assertThat(m.points())
+                .extracting(SimPoint::location)
+                .containsExactly("coil/5", "holding/100");
+        assertThat(m.points())
+                .extracting(SimPoint::pointName)
+                .containsExactly("coil/5", "boiler_temp_c");
         SimPoint h = m.points().get(1);
         assertThat(h.kind()).isEqualTo(ValueKind.F32);
         assertThat(h.order()).isEqualTo(WordOrder.CDAB);
@@ -79,5 +85,55 @@ class RegisterMapTest {
                 .hasMessageContaining("overlaps");
         assertThatThrownBy(() -> RegisterMap.builtIn().with(List.of("holding=sine")))
                 .hasMessageContaining("expected AREA.ADDRESS=GEN");
+    }
+
+    @Test
+    void namesAreCheckedAndNameTheirTable() {
+        assertThatThrownBy(() -> RegisterMap.parse("[holding.7]\nname=\"Boiler Temp\"\n", "x.toml"))
+                .hasMessageStartingWith("x.toml: [holding.7]: name \"Boiler Temp\"")
+                .hasMessageContaining("a-z 0-9 _ . / -");
+        assertThatThrownBy(() -> RegisterMap.parse("[coil.1]\nname=\"\"\n", "x.toml"))
+                .hasMessageStartingWith("x.toml: [coil.1]: name \"\"");
+        assertThatThrownBy(() -> RegisterMap.parse("[coil.1]\nname=7\n", "x.toml"))
+                .hasMessageStartingWith("x.toml: [coil.1]: name 7 must be a string");
+        assertThatThrownBy(
+                        () ->
+                                RegisterMap.parse(
+                                        "[coil.1]\nname=\"" + "a".repeat(65) + "\"\n", "x.toml"))
+                .hasMessageContaining("[coil.1]: name");
+        assertThatThrownBy(
+                        () ->
+                                RegisterMap.parse(
+                                        "[coil.1]\nname=\"pump\"\nvalue=1\n[coil.2]\nname=\"pump\"\nvalue=0\n",
+                                        "x.toml"))
+                .hasMessage(
+                        "x.toml: [coil.2]: point name \"pump\" is already the point name of"
+                                + " [coil.1]");
+        // An unnamed value goes by its location, which a name may not take.
+        assertThatThrownBy(
+                        () ->
+                                RegisterMap.parse(
+                                        "[coil.1]\nvalue=1\n[holding.4]\nname=\"coil/1\"\nvalue=1\n",
+                                        "x.toml"))
+                .hasMessageContaining("point name \"coil/1\" is already the point name of");
+        assertThat(
+                        RegisterMap.builtIn()
+                                .with(List.of("holding.30=sine:name=site-2/pump.rpm,period=5"))
+                                .points())
+                .extracting(SimPoint::pointName)
+                .contains("site-2/pump.rpm");
+    }
+
+    @Test
+    void theBuiltInMapNamesEveryValueAndCoversEveryTypeAndOrder() {
+        List<SimPoint> points = RegisterMap.builtIn().points();
+        assertThat(points).allSatisfy(p -> assertThat(p.name()).isNotNull());
+        assertThat(points).extracting(SimPoint::pointName).doesNotHaveDuplicates();
+        assertThat(points).extracting(SimPoint::kind).contains(ValueKind.values());
+        assertThat(points)
+                .filteredOn(p -> p.kind().registers() > 1)
+                .extracting(SimPoint::order)
+                .contains(WordOrder.values());
+        assertThat(points).extracting(SimPoint::area).contains(Area.values());
     }
 }
