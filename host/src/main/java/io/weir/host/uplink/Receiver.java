@@ -57,17 +57,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Receiver implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("weir.uplink.receiver");
 
-    /** Receiver settings. */
+    /**
+     * Receiver settings.
+     *
+     * @param workers threads that open and store batches
+     */
     public record Config(
             String host,
             int port,
-            UplinkTls.Mode tlsMode,
-            boolean allowTls12,
-            Path caCert,
-            Path certificate,
-            Path privateKey,
-            List<Path> envelopePrivateKeys,
-            List<Path> envelopePublicKeys,
+            UplinkTls.Settings tls,
+            EnvelopeKeys envelopeKeys,
             String dbUrl,
             Path out,
             boolean requireSignature,
@@ -79,13 +78,14 @@ public final class Receiver implements AutoCloseable {
             return new Config(
                     host,
                     port,
-                    pki.algorithm().tlsMode(),
-                    false,
-                    pki.caCert(),
-                    pki.receiverCert(),
-                    pki.receiverKey(),
-                    List.of(pki.envelopePrivateKey()),
-                    List.of(pki.envelopePublicKey()),
+                    new UplinkTls.Settings(
+                            pki.algorithm().tlsMode(),
+                            false,
+                            pki.caCert(),
+                            pki.receiverCert(),
+                            pki.receiverKey()),
+                    new EnvelopeKeys(
+                            List.of(pki.envelopePrivateKey()), List.of(pki.envelopePublicKey())),
                     dbUrl,
                     out,
                     false,
@@ -93,56 +93,31 @@ public final class Receiver implements AutoCloseable {
         }
 
         public Config withRequireSignature(boolean require) {
-            return new Config(
-                    host,
-                    port,
-                    tlsMode,
-                    allowTls12,
-                    caCert,
-                    certificate,
-                    privateKey,
-                    envelopePrivateKeys,
-                    envelopePublicKeys,
-                    dbUrl,
-                    out,
-                    require,
-                    workers);
+            return new Config(host, port, tls, envelopeKeys, dbUrl, out, require, workers);
         }
 
         public Config withPort(int p) {
-            return new Config(
-                    host,
-                    p,
-                    tlsMode,
-                    allowTls12,
-                    caCert,
-                    certificate,
-                    privateKey,
-                    envelopePrivateKeys,
-                    envelopePublicKeys,
-                    dbUrl,
-                    out,
-                    requireSignature,
-                    workers);
+            return new Config(host, p, tls, envelopeKeys, dbUrl, out, requireSignature, workers);
         }
 
         public Config withTls12(boolean allow) {
             return new Config(
                     host,
                     port,
-                    tlsMode,
-                    allow,
-                    caCert,
-                    certificate,
-                    privateKey,
-                    envelopePrivateKeys,
-                    envelopePublicKeys,
+                    tls.withAllowTls12(allow),
+                    envelopeKeys,
                     dbUrl,
                     out,
                     requireSignature,
                     workers);
         }
     }
+
+    /**
+     * The receiver's envelope key pairs (PEM), private and public at the same index: the current
+     * one and any retired ones still held (UPLINK.md §4.1); an envelope names its key by kid.
+     */
+    public record EnvelopeKeys(List<Path> privateKeys, List<Path> publicKeys) {}
 
     /** Counters since start. */
     public record Stats(
@@ -189,22 +164,22 @@ public final class Receiver implements AutoCloseable {
         this.config = config;
         List<PrivateKey> privs = new ArrayList<>();
         List<PublicKey> pubs = new ArrayList<>();
-        for (Path p : config.envelopePrivateKeys()) {
+        for (Path p : config.envelopeKeys().privateKeys()) {
             privs.add(UplinkPki.readPrivateKey(p));
         }
-        for (Path p : config.envelopePublicKeys()) {
+        for (Path p : config.envelopeKeys().publicKeys()) {
             pubs.add(UplinkPki.readPublicKey(p));
         }
         this.opener = new EnvelopeOpener(privs, pubs, config.requireSignature());
         this.store = IngestStore.open(config.dbUrl());
         this.tls =
                 UplinkTls.create(
-                        config.tlsMode(),
+                        config.tls().mode(),
                         true,
-                        config.allowTls12(),
-                        UplinkPki.readCertificates(config.certificate()),
-                        UplinkPki.readPrivateKey(config.privateKey()),
-                        UplinkPki.readCertificates(config.caCert()));
+                        config.tls().allowTls12(),
+                        UplinkPki.readCertificates(config.tls().certificate()),
+                        UplinkPki.readPrivateKey(config.tls().privateKey()),
+                        UplinkPki.readCertificates(config.tls().caCert()));
         this.workers = new DefaultEventExecutorGroup(Math.max(1, config.workers()));
         if (config.out() != null) {
             this.outWriter =
@@ -250,7 +225,7 @@ public final class Receiver implements AutoCloseable {
                 Level.INFO,
                 "receiver listening on {0} ({1} TLS, store {2}, out {3})",
                 server.localAddress(),
-                config.tlsMode(),
+                config.tls().mode(),
                 config.dbUrl(),
                 config.out());
     }

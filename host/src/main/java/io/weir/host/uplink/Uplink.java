@@ -82,33 +82,33 @@ public final class Uplink implements AutoCloseable {
 
     private Uplink(UplinkConfig config) throws Exception {
         this.config = config;
-        List<X509Certificate> chain = UplinkPki.readCertificates(config.certificate());
-        PrivateKey key = UplinkPki.readPrivateKey(config.privateKey());
+        List<X509Certificate> chain = UplinkPki.readCertificates(config.tls().certificate());
+        PrivateKey key = UplinkPki.readPrivateKey(config.tls().privateKey());
         PublicKey receiverKey = UplinkPki.readPublicKey(config.receiverEnvelopeKey());
         this.gatewayId = UplinkPki.commonName(chain.get(0));
         this.outbox =
                 Outbox.open(
-                        config.outboxUrl(),
-                        config.outboxMaxBytes(),
-                        config.overflowPolicy(),
-                        config.durability());
+                        config.outbox().url(),
+                        config.outbox().maxBytes(),
+                        config.outbox().overflowPolicy(),
+                        config.outbox().durability());
         this.sealer =
                 new EnvelopeSealer(
                         gatewayId,
                         receiverKey,
-                        config.signEpochs() ? key : null,
+                        config.sealing().signEpochs() ? key : null,
                         new SecureRandom());
         this.epochStartedMs = System.currentTimeMillis();
         UplinkTls tls =
                 UplinkTls.create(
-                        config.tlsMode(),
+                        config.tls().mode(),
                         false,
-                        config.allowTls12(),
+                        config.tls().allowTls12(),
                         chain,
                         key,
-                        UplinkPki.readCertificates(config.caCert()));
+                        UplinkPki.readCertificates(config.tls().caCert()));
         this.sender = new UplinkSender(config, outbox, tls);
-        this.current = new ArrayList<>(config.batchMaxPoints());
+        this.current = new ArrayList<>(config.batching().maxPoints());
         this.sealerThread = new Thread(this::sealLoop, "uplink-sealer");
         this.senderThread = new Thread(sender, "uplink-sender");
         this.lingerThread = new Thread(this::lingerLoop, "uplink-linger");
@@ -134,7 +134,7 @@ public final class Uplink implements AutoCloseable {
                 s.points(),
                 config.host(),
                 String.valueOf(config.port()),
-                config.tlsMode());
+                config.tls().mode());
         return u;
     }
 
@@ -158,14 +158,14 @@ public final class Uplink implements AutoCloseable {
                     currentSince = System.nanoTime();
                 }
                 current.add(p);
-                if (current.size() >= config.batchMaxPoints()) {
+                if (current.size() >= config.batching().maxPoints()) {
                     if (full == null) {
                         full = current;
                     } else {
                         handOff(full);
                         full = current;
                     }
-                    current = new ArrayList<>(config.batchMaxPoints());
+                    current = new ArrayList<>(config.batching().maxPoints());
                 }
             }
             accepted.addAndGet(batch.size());
@@ -185,17 +185,17 @@ public final class Uplink implements AutoCloseable {
     }
 
     private void lingerLoop() {
-        long lingerNs = config.linger().toNanos();
+        long lingerNs = config.batching().linger().toNanos();
         while (!stopping) {
             try {
-                Thread.sleep(Math.max(5, config.linger().toMillis() / 2));
+                Thread.sleep(Math.max(5, config.batching().linger().toMillis() / 2));
             } catch (InterruptedException e) {
                 return;
             }
             synchronized (batchLock) {
                 if (!current.isEmpty() && System.nanoTime() - currentSince >= lingerNs) {
                     List<Point> b = current;
-                    current = new ArrayList<>(config.batchMaxPoints());
+                    current = new ArrayList<>(config.batching().maxPoints());
                     handOff(b);
                 }
             }
@@ -210,7 +210,7 @@ public final class Uplink implements AutoCloseable {
         }
         synchronized (batchLock) {
             List<Point> b = current;
-            current = new ArrayList<>(config.batchMaxPoints());
+            current = new ArrayList<>(config.batching().maxPoints());
             if (!b.isEmpty()) {
                 handOff(b);
             }
@@ -282,8 +282,8 @@ public final class Uplink implements AutoCloseable {
 
     private void seal(List<Point> points) throws Exception {
         long now = System.currentTimeMillis();
-        if (sealer.batchesInEpoch() >= config.rotateAfterBatches()
-                || now - epochStartedMs >= config.rotateAfter().toMillis()) {
+        if (sealer.batchesInEpoch() >= config.sealing().rotateAfterBatches()
+                || now - epochStartedMs >= config.sealing().rotateAfter().toMillis()) {
             sealer.newEpoch();
             seq = 0;
             epochStartedMs = now;
@@ -295,8 +295,9 @@ public final class Uplink implements AutoCloseable {
         long t0 = System.nanoTime();
         byte[] plain = PointBatch.encode(points);
         long t1 = System.nanoTime();
-        boolean deflate = config.deflateLevel() > 0;
-        byte[] payload = deflate ? PointBatch.deflate(plain, config.deflateLevel()) : plain;
+        boolean deflate = config.sealing().deflateLevel() > 0;
+        byte[] payload =
+                deflate ? PointBatch.deflate(plain, config.sealing().deflateLevel()) : plain;
         long t2 = System.nanoTime();
         long s = ++seq;
         byte[] env = sealer.seal(s, now, payload, deflate);

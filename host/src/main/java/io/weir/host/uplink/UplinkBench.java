@@ -100,43 +100,24 @@ public final class UplinkBench {
         Receiver.Config rxCfg = Receiver.Config.fromPki(pki, "127.0.0.1", 0, rxDb, null);
         Receiver rx = Receiver.start(rxCfg);
         int port = rx.port();
+        String outboxUrl = "jdbc:h2:file:" + o.workDir().resolve("outbox");
         UplinkConfig cfg =
-                UplinkConfig.forGateway(
-                                pki,
-                                "bench-gw",
-                                "127.0.0.1",
-                                port,
-                                "jdbc:h2:file:" + o.workDir().resolve("outbox"))
-                        .withBatching(o.batchPoints(), Duration.ofMillis(50), o.window())
-                        .withOutbox(8L << 30, Outbox.OverflowPolicy.BLOCK, o.durability())
+                UplinkConfig.forGateway(pki, "bench-gw", "127.0.0.1", port, outboxUrl)
+                        .withBatching(
+                                new UplinkConfig.Batching(
+                                        o.batchPoints(), Duration.ofMillis(50), o.window()))
+                        .withOutbox(
+                                new UplinkConfig.OutboxSettings(
+                                        outboxUrl,
+                                        8L << 30,
+                                        Outbox.OverflowPolicy.BLOCK,
+                                        o.durability()))
                         .withBackoff(
-                                Duration.ofMillis(100),
-                                Duration.ofSeconds(2),
-                                Duration.ofSeconds(60));
-        cfg =
-                new UplinkConfig(
-                        cfg.host(),
-                        cfg.port(),
-                        cfg.tlsMode(),
-                        cfg.allowTls12(),
-                        cfg.caCert(),
-                        cfg.certificate(),
-                        cfg.privateKey(),
-                        cfg.receiverEnvelopeKey(),
-                        cfg.outboxUrl(),
-                        cfg.outboxMaxBytes(),
-                        cfg.overflowPolicy(),
-                        cfg.durability(),
-                        cfg.batchMaxPoints(),
-                        cfg.linger(),
-                        cfg.window(),
-                        cfg.signEpochs(),
-                        cfg.rotateAfterBatches(),
-                        cfg.rotateAfter(),
-                        o.deflateLevel(),
-                        cfg.ackTimeout(),
-                        cfg.backoffMin(),
-                        cfg.backoffMax());
+                                new UplinkConfig.Backoff(
+                                        Duration.ofMillis(100),
+                                        Duration.ofSeconds(2),
+                                        Duration.ofSeconds(60)));
+        cfg = cfg.withSealing(cfg.sealing().withDeflateLevel(o.deflateLevel()));
         try (Uplink up = Uplink.start(cfg)) {
             // Warm-up: JIT, TLS handshake, first epoch.
             List<Point> warm = new ArrayList<>();
@@ -203,7 +184,7 @@ public final class UplinkBench {
             r.put("points", n);
             r.put("batch_points", o.batchPoints());
             r.put("window", o.window());
-            r.put("tls", cfg.tlsMode().name());
+            r.put("tls", cfg.tls().mode().name());
             r.put("durability", o.durability().name());
             r.put("outage_seconds", o.outageSeconds());
             r.put("seconds", round(secs));

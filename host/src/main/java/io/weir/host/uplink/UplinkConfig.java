@@ -6,52 +6,81 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Everything the gateway side of the uplink needs. Build with {@link #forGateway} and adjust with
- * the {@code with*} methods; defaults are in UPLINK.md §10.
+ * Everything the gateway side of the uplink needs. Build with {@link #forGateway} and replace one
+ * group at a time with the {@code with*} methods; defaults are in UPLINK.md §10.
+ *
+ * @param receiverEnvelopeKey the receiver's envelope public key (PEM) batches are sealed to
  */
 public record UplinkConfig(
         String host,
         int port,
-        UplinkTls.Mode tlsMode,
-        boolean allowTls12,
-        Path caCert,
-        Path certificate,
-        Path privateKey,
+        UplinkTls.Settings tls,
         Path receiverEnvelopeKey,
-        String outboxUrl,
-        long outboxMaxBytes,
-        Outbox.OverflowPolicy overflowPolicy,
-        Outbox.Durability durability,
-        int batchMaxPoints,
-        Duration linger,
-        int window,
-        boolean signEpochs,
-        long rotateAfterBatches,
-        Duration rotateAfter,
-        int deflateLevel,
-        Duration ackTimeout,
-        Duration backoffMin,
-        Duration backoffMax) {
+        OutboxSettings outbox,
+        Batching batching,
+        Sealing sealing,
+        Backoff backoff) {
 
     public UplinkConfig {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("receiver port must be 1..65535, got " + port);
         }
-        if (batchMaxPoints < 1) {
-            throw new IllegalArgumentException(
-                    "batch size must be >= 1 point, got " + batchMaxPoints);
-        }
-        if (window < 1 || window > 1024) {
-            throw new IllegalArgumentException(
-                    "in-flight window must be 1..1024 batches, got " + window);
-        }
-        if (deflateLevel < 0 || deflateLevel > 9) {
-            throw new IllegalArgumentException("deflate level must be 0..9, got " + deflateLevel);
-        }
-        if (rotateAfterBatches < 1) {
-            throw new IllegalArgumentException("rotate-after-batches must be >= 1");
+    }
+
+    /** Where unacknowledged batches wait (UPLINK.md §7) and what happens when it is full. */
+    public record OutboxSettings(
+            String url,
+            long maxBytes,
+            Outbox.OverflowPolicy overflowPolicy,
+            Outbox.Durability durability) {}
+
+    /**
+     * A batch is sealed at {@code maxPoints} points or {@code linger} after its first point,
+     * whichever comes first; at most {@code window} batches are on the wire unacknowledged.
+     */
+    public record Batching(int maxPoints, Duration linger, int window) {
+        public Batching {
+            if (maxPoints < 1) {
+                throw new IllegalArgumentException(
+                        "batch size must be >= 1 point, got " + maxPoints);
+            }
+            if (window < 1 || window > 1024) {
+                throw new IllegalArgumentException(
+                        "in-flight window must be 1..1024 batches, got " + window);
+            }
         }
     }
+
+    /**
+     * How batches are sealed: payload deflate level (0 = stored), whether each epoch is signed with
+     * the gateway key, and when a fresh epoch and DEK are drawn.
+     */
+    public record Sealing(
+            int deflateLevel, boolean signEpochs, long rotateAfterBatches, Duration rotateAfter) {
+        public Sealing {
+            if (deflateLevel < 0 || deflateLevel > 9) {
+                throw new IllegalArgumentException(
+                        "deflate level must be 0..9, got " + deflateLevel);
+            }
+            if (rotateAfterBatches < 1) {
+                throw new IllegalArgumentException("rotate-after-batches must be >= 1");
+            }
+        }
+
+        public Sealing withDeflateLevel(int level) {
+            return new Sealing(level, signEpochs, rotateAfterBatches, rotateAfter);
+        }
+
+        public Sealing withRotation(long afterBatches, Duration after) {
+            return new Sealing(deflateLevel, signEpochs, afterBatches, after);
+        }
+    }
+
+    /**
+     * Reconnect delay doubles from {@code min} to {@code max}; a connection whose oldest batch
+     * waits longer than {@code ackTimeout} for its ACK is dropped and redialled.
+     */
+    public record Backoff(Duration min, Duration max, Duration ackTimeout) {}
 
     /** Defaults for gateway {@code name} of a `weir pki init` directory. */
     public static UplinkConfig forGateway(
@@ -60,182 +89,47 @@ public record UplinkConfig(
         return new UplinkConfig(
                 host,
                 port,
-                pki.algorithm().tlsMode(),
-                false,
-                pki.caCert(),
-                pki.gatewayCert(name),
-                pki.gatewayKey(name),
+                new UplinkTls.Settings(
+                        pki.algorithm().tlsMode(),
+                        false,
+                        pki.caCert(),
+                        pki.gatewayCert(name),
+                        pki.gatewayKey(name)),
                 pki.envelopePublicKey(),
-                outboxUrl,
-                256L << 20,
-                Outbox.OverflowPolicy.BLOCK,
-                Outbox.Durability.POWER_CUT,
-                5000,
-                Duration.ofMillis(200),
-                16,
-                true,
-                1_000_000,
-                Duration.ofHours(24),
-                1,
-                Duration.ofSeconds(30),
-                Duration.ofMillis(100),
-                Duration.ofSeconds(30));
+                new OutboxSettings(
+                        outboxUrl,
+                        256L << 20,
+                        Outbox.OverflowPolicy.BLOCK,
+                        Outbox.Durability.POWER_CUT),
+                new Batching(5000, Duration.ofMillis(200), 16),
+                new Sealing(1, true, 1_000_000, Duration.ofHours(24)),
+                new Backoff(
+                        Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(30)));
     }
 
-    public UplinkConfig withOutbox(
-            long maxBytes, Outbox.OverflowPolicy policy, Outbox.Durability d) {
+    public UplinkConfig withTls(UplinkTls.Settings t) {
         return new UplinkConfig(
-                host,
-                port,
-                tlsMode,
-                allowTls12,
-                caCert,
-                certificate,
-                privateKey,
-                receiverEnvelopeKey,
-                outboxUrl,
-                maxBytes,
-                policy,
-                d,
-                batchMaxPoints,
-                linger,
-                window,
-                signEpochs,
-                rotateAfterBatches,
-                rotateAfter,
-                deflateLevel,
-                ackTimeout,
-                backoffMin,
-                backoffMax);
+                host, port, t, receiverEnvelopeKey, outbox, batching, sealing, backoff);
     }
 
-    public UplinkConfig withBatching(int maxPoints, Duration lingerTime, int inFlightWindow) {
-        return new UplinkConfig(
-                host,
-                port,
-                tlsMode,
-                allowTls12,
-                caCert,
-                certificate,
-                privateKey,
-                receiverEnvelopeKey,
-                outboxUrl,
-                outboxMaxBytes,
-                overflowPolicy,
-                durability,
-                maxPoints,
-                lingerTime,
-                inFlightWindow,
-                signEpochs,
-                rotateAfterBatches,
-                rotateAfter,
-                deflateLevel,
-                ackTimeout,
-                backoffMin,
-                backoffMax);
+    public UplinkConfig withReceiverEnvelopeKey(Path key) {
+        return new UplinkConfig(host, port, tls, key, outbox, batching, sealing, backoff);
     }
 
-    public UplinkConfig withTls(UplinkTls.Mode mode, boolean tls12) {
+    public UplinkConfig withOutbox(OutboxSettings o) {
         return new UplinkConfig(
-                host,
-                port,
-                mode,
-                tls12,
-                caCert,
-                certificate,
-                privateKey,
-                receiverEnvelopeKey,
-                outboxUrl,
-                outboxMaxBytes,
-                overflowPolicy,
-                durability,
-                batchMaxPoints,
-                linger,
-                window,
-                signEpochs,
-                rotateAfterBatches,
-                rotateAfter,
-                deflateLevel,
-                ackTimeout,
-                backoffMin,
-                backoffMax);
+                host, port, tls, receiverEnvelopeKey, o, batching, sealing, backoff);
     }
 
-    public UplinkConfig withIdentity(Path cert, Path key, Path envelopeKey) {
-        return new UplinkConfig(
-                host,
-                port,
-                tlsMode,
-                allowTls12,
-                caCert,
-                cert,
-                key,
-                envelopeKey,
-                outboxUrl,
-                outboxMaxBytes,
-                overflowPolicy,
-                durability,
-                batchMaxPoints,
-                linger,
-                window,
-                signEpochs,
-                rotateAfterBatches,
-                rotateAfter,
-                deflateLevel,
-                ackTimeout,
-                backoffMin,
-                backoffMax);
+    public UplinkConfig withBatching(Batching b) {
+        return new UplinkConfig(host, port, tls, receiverEnvelopeKey, outbox, b, sealing, backoff);
     }
 
-    public UplinkConfig withRotation(long afterBatches, Duration after) {
-        return new UplinkConfig(
-                host,
-                port,
-                tlsMode,
-                allowTls12,
-                caCert,
-                certificate,
-                privateKey,
-                receiverEnvelopeKey,
-                outboxUrl,
-                outboxMaxBytes,
-                overflowPolicy,
-                durability,
-                batchMaxPoints,
-                linger,
-                window,
-                signEpochs,
-                afterBatches,
-                after,
-                deflateLevel,
-                ackTimeout,
-                backoffMin,
-                backoffMax);
+    public UplinkConfig withSealing(Sealing s) {
+        return new UplinkConfig(host, port, tls, receiverEnvelopeKey, outbox, batching, s, backoff);
     }
 
-    public UplinkConfig withBackoff(Duration min, Duration max, Duration ackWait) {
-        return new UplinkConfig(
-                host,
-                port,
-                tlsMode,
-                allowTls12,
-                caCert,
-                certificate,
-                privateKey,
-                receiverEnvelopeKey,
-                outboxUrl,
-                outboxMaxBytes,
-                overflowPolicy,
-                durability,
-                batchMaxPoints,
-                linger,
-                window,
-                signEpochs,
-                rotateAfterBatches,
-                rotateAfter,
-                deflateLevel,
-                ackWait,
-                min,
-                max);
+    public UplinkConfig withBackoff(Backoff b) {
+        return new UplinkConfig(host, port, tls, receiverEnvelopeKey, outbox, batching, sealing, b);
     }
 }

@@ -62,7 +62,7 @@ final class UplinkSender implements Runnable {
         this.config = config;
         this.outbox = outbox;
         this.tls = tls;
-        this.backoffMs = config.backoffMin().toMillis();
+        this.backoffMs = config.backoff().min().toMillis();
     }
 
     void wakeup() {
@@ -215,7 +215,7 @@ final class UplinkSender implements Runnable {
             Thread.currentThread().interrupt();
             stopping = true;
         }
-        backoffMs = Math.min(config.backoffMax().toMillis(), Math.max(1, backoffMs * 2));
+        backoffMs = Math.min(config.backoff().max().toMillis(), Math.max(1, backoffMs * 2));
     }
 
     private void fillWindow() throws Exception {
@@ -223,7 +223,7 @@ final class UplinkSender implements Runnable {
         if (ch == null || !ch.isActive()) {
             return;
         }
-        int room = config.window() - inflight.size();
+        int room = config.batching().window() - inflight.size();
         if (room <= 0) {
             return;
         }
@@ -248,7 +248,7 @@ final class UplinkSender implements Runnable {
             return; // the loop notices the inactive channel and reconnects
         }
         UplinkFrame.Ack ack = (UplinkFrame.Ack) ev;
-        backoffMs = config.backoffMin().toMillis();
+        backoffMs = config.backoff().min().toMillis();
         Outbox.Row row = null;
         long sent = 0;
         Iterator<Outbox.Row> it = inflight.iterator();
@@ -307,8 +307,11 @@ final class UplinkSender implements Runnable {
 
     private void checkAckTimeout() {
         Long first = sentAt.peekFirst();
-        if (first != null && System.nanoTime() - first > config.ackTimeout().toNanos()) {
-            lastError = "no ACK within " + config.ackTimeout().toMillis() + " ms; reconnecting";
+        if (first != null && System.nanoTime() - first > config.backoff().ackTimeout().toNanos()) {
+            lastError =
+                    "no ACK within "
+                            + config.backoff().ackTimeout().toMillis()
+                            + " ms; reconnecting";
             LOG.log(Level.WARNING, "{0}", lastError);
             closeChannel();
         }

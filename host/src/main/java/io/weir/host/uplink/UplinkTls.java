@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
 import java.io.ByteArrayInputStream;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
@@ -43,6 +44,22 @@ public final class UplinkTls {
     public enum Mode {
         STANDARD,
         GM
+    }
+
+    /**
+     * The TLS settings of one end of the uplink, as PEM files: cipher policy, whether TLS 1.2 is
+     * accepted besides 1.3, the CA the peer's chain must lead to, and this end's own certificate
+     * (chain, own certificate first) and private key.
+     */
+    public record Settings(
+            Mode mode, boolean allowTls12, Path caCert, Path certificate, Path privateKey) {
+        public Settings withAllowTls12(boolean allow) {
+            return new Settings(mode, allow, caCert, certificate, privateKey);
+        }
+
+        public Settings withIdentity(Path cert, Path key) {
+            return new Settings(mode, allowTls12, caCert, cert, key);
+        }
     }
 
     /**

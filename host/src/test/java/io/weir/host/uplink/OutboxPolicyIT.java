@@ -21,11 +21,17 @@ class OutboxPolicyIT {
     @TempDir Path tmp;
 
     UplinkConfig config(UplinkPki pki, int port, Outbox.OverflowPolicy policy) throws Exception {
-        return UplinkConfig.forGateway(
-                        pki, "gw-01", "127.0.0.1", port, "jdbc:h2:file:" + tmp.resolve("outbox"))
-                .withBatching(1000, Duration.ofMillis(20), 4)
-                .withOutbox(20_000, policy, Outbox.Durability.POWER_CUT)
-                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(30));
+        String outboxUrl = "jdbc:h2:file:" + tmp.resolve("outbox");
+        return UplinkConfig.forGateway(pki, "gw-01", "127.0.0.1", port, outboxUrl)
+                .withBatching(new UplinkConfig.Batching(1000, Duration.ofMillis(20), 4))
+                .withOutbox(
+                        new UplinkConfig.OutboxSettings(
+                                outboxUrl, 20_000, policy, Outbox.Durability.POWER_CUT))
+                .withBackoff(
+                        new UplinkConfig.Backoff(
+                                Duration.ofMillis(50),
+                                Duration.ofMillis(500),
+                                Duration.ofSeconds(30)));
     }
 
     static int freePort() throws Exception {

@@ -19,11 +19,12 @@ public final class UplinkChild {
         String mode = args[4];
         UplinkConfig cfg =
                 UplinkConfig.forGateway(pki, "gw-01", "127.0.0.1", port, outbox)
-                        .withBatching(500, Duration.ofMillis(20), 8)
+                        .withBatching(new UplinkConfig.Batching(500, Duration.ofMillis(20), 8))
                         .withBackoff(
-                                Duration.ofMillis(100),
-                                Duration.ofSeconds(2),
-                                Duration.ofSeconds(30));
+                                new UplinkConfig.Backoff(
+                                        Duration.ofMillis(100),
+                                        Duration.ofSeconds(2),
+                                        Duration.ofSeconds(30)));
         Uplink up = Uplink.start(cfg);
         System.out.println(
                 "STARTED epoch="

@@ -28,9 +28,9 @@ class UplinkConfigTest {
     void badNumbers() throws Exception {
         UplinkPki pki = UplinkPki.init(tmp.resolve("pki"), UplinkPki.Algorithm.ECDSA, "gw");
         UplinkConfig cfg = UplinkConfig.forGateway(pki, "gw", "127.0.0.1", 7443, "jdbc:h2:mem:x");
-        assertThatThrownBy(() -> cfg.withBatching(0, Duration.ZERO, 1))
+        assertThatThrownBy(() -> new UplinkConfig.Batching(0, Duration.ZERO, 1))
                 .hasMessageContaining("batch size must be >= 1");
-        assertThatThrownBy(() -> cfg.withBatching(1, Duration.ZERO, 0))
+        assertThatThrownBy(() -> new UplinkConfig.Batching(1, Duration.ZERO, 0))
                 .hasMessageContaining("window must be 1..1024");
         assertThatThrownBy(() -> UplinkConfig.forGateway(pki, "gw", "h", 70000, "x"))
                 .hasMessageContaining("port must be 1..65535");

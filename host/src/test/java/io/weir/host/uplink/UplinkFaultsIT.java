@@ -40,8 +40,12 @@ class UplinkFaultsIT {
     UplinkConfig gateway(int port) throws Exception {
         return UplinkConfig.forGateway(
                         pki, "gw-01", "127.0.0.1", port, "jdbc:h2:file:" + tmp.resolve("outbox"))
-                .withBatching(1000, Duration.ofMillis(50), 8)
-                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(30));
+                .withBatching(new UplinkConfig.Batching(1000, Duration.ofMillis(50), 8))
+                .withBackoff(
+                        new UplinkConfig.Backoff(
+                                Duration.ofMillis(100),
+                                Duration.ofSeconds(5),
+                                Duration.ofSeconds(30)));
     }
 
     static int freePort() throws Exception {
@@ -193,7 +197,11 @@ class UplinkFaultsIT {
         byte[] captured;
         try (Receiver rx = receiver(port)) {
             try (Uplink up =
-                    Uplink.start(gateway(port).withBatching(1000, Duration.ofSeconds(5), 1))) {
+                    Uplink.start(
+                            gateway(port)
+                                    .withBatching(
+                                            new UplinkConfig.Batching(
+                                                    1000, Duration.ofSeconds(5), 1)))) {
                 up.sink().accept(numbered("plc", 0, 1000));
                 up.flush();
                 captured = up.outbox().after(0, 1).get(0).envelope();
@@ -257,12 +265,13 @@ class UplinkFaultsIT {
         UplinkPki foreign =
                 UplinkPki.init(tmp.resolve("foreign"), UplinkPki.Algorithm.SM2, "gw-01");
         try (Receiver rx = receiver(0)) {
+            UplinkConfig gw = gateway(rx.port());
             UplinkConfig cfg =
-                    gateway(rx.port())
-                            .withIdentity(
-                                    foreign.gatewayCert("gw-01"),
-                                    foreign.gatewayKey("gw-01"),
-                                    pki.envelopePublicKey());
+                    gw.withTls(
+                            gw.tls()
+                                    .withIdentity(
+                                            foreign.gatewayCert("gw-01"),
+                                            foreign.gatewayKey("gw-01")));
             try (Uplink up = Uplink.start(cfg)) {
                 for (int i = 0; i < 5; i++) {
                     up.sink().accept(numbered("plc", i * 1000L, 1000));
@@ -298,12 +307,12 @@ class UplinkFaultsIT {
                 Instant.now().minus(Duration.ofDays(30)),
                 Instant.now().minus(Duration.ofDays(1)));
         try (Receiver rx = receiver(0)) {
+            UplinkConfig gw = gateway(rx.port());
             UplinkConfig cfg =
-                    gateway(rx.port())
-                            .withIdentity(
-                                    pki.gatewayCert("gw-old"),
-                                    pki.gatewayKey("gw-old"),
-                                    pki.envelopePublicKey());
+                    gw.withTls(
+                            gw.tls()
+                                    .withIdentity(
+                                            pki.gatewayCert("gw-old"), pki.gatewayKey("gw-old")));
             try (Uplink up = Uplink.start(cfg)) {
                 up.sink().accept(numbered("plc", 0, 3000));
                 up.flush();
@@ -325,10 +334,7 @@ class UplinkFaultsIT {
         UplinkPki.writePem(
                 otherKey, UplinkPki.generate(UplinkPki.Algorithm.SM2).getPublic(), false);
         try (Receiver rx = receiver(0)) {
-            UplinkConfig cfg =
-                    gateway(rx.port())
-                            .withIdentity(
-                                    pki.gatewayCert("gw-01"), pki.gatewayKey("gw-01"), otherKey);
+            UplinkConfig cfg = gateway(rx.port()).withReceiverEnvelopeKey(otherKey);
             try (Uplink up = Uplink.start(cfg)) {
                 for (int i = 0; i < 3; i++) {
                     up.sink().accept(numbered("plc", i * 1000L, 1000));
@@ -359,13 +365,10 @@ class UplinkFaultsIT {
                 new Receiver.Config(
                         honest.host(),
                         0,
-                        honest.tlsMode(),
-                        false,
-                        honest.caCert(),
-                        pki.gatewayCert("gw-evil"),
-                        pki.gatewayKey("gw-evil"),
-                        honest.envelopePrivateKeys(),
-                        honest.envelopePublicKeys(),
+                        honest.tls()
+                                .withIdentity(
+                                        pki.gatewayCert("gw-evil"), pki.gatewayKey("gw-evil")),
+                        honest.envelopeKeys(),
                         rxDb,
                         null,
                         false,

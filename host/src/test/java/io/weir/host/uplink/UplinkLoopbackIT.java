@@ -60,7 +60,8 @@ class UplinkLoopbackIT {
                                     "127.0.0.1",
                                     rx.port(),
                                     "jdbc:h2:file:" + tmp.resolve("outbox"))
-                            .withBatching(1000, Duration.ofMillis(50), 8);
+                            .withBatching(
+                                    new UplinkConfig.Batching(1000, Duration.ofMillis(50), 8));
             try (Uplink up = Uplink.start(cfg)) {
                 for (int i = 0; i < 20; i++) {
                     up.sink().accept(numbered("plc", i * 1000L, 1000));

@@ -61,7 +61,8 @@ public final class DemoUplink implements AutoCloseable {
                                     "127.0.0.1",
                                     rx.port(),
                                     "jdbc:h2:file:" + workDir.resolve("outbox"))
-                            .withBatching(1000, Duration.ofMillis(200), 8);
+                            .withBatching(
+                                    new UplinkConfig.Batching(1000, Duration.ofMillis(200), 8));
             return new DemoUplink(rx, Uplink.start(cfg), outFile);
         } catch (Exception e) {
             rx.close();

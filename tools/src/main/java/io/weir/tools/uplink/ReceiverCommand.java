@@ -85,7 +85,7 @@ public final class ReceiverCommand implements Callable<Integer> {
                                 + ":"
                                 + rx.port()
                                 + " ("
-                                + cfg.tlsMode()
+                                + cfg.tls().mode()
                                 + " TLS), database "
                                 + url
                                 + (out != null ? ", points to " + out : ""));
