@@ -111,6 +111,20 @@ def f32(v):
 
 
 # ---------------------------------------------------------------- requests and responses per FC
+def bit_read_example(name, source, fc, area, address, count, status):
+    """An FC1/FC2 example of the specification: one point per bit of `count` bits from 0-based
+    `address`, read in one request and answered with the `status` bytes (AP §6.1: the first bit
+    is the LSB of the first byte; the padding bits of the last byte are ignored)."""
+    bits = [(byte >> i) & 1 for byte in status for i in range(8)][:count]
+    cfg = "device\n" + "".join("point %d area=%s address=%d\n" % (i, area, address + i)
+                               for i in range(count))
+    return vector(
+        name, source, cfg,
+        [{"call": "poll", "expect_hex": read_req(1, 1, fc, address, count)},
+         {"call": "frame", "hex": h(mbap(1, 1, bytes([fc, len(status)] + list(status)))),
+          "expect": [rec(i, "bool", bool(b)) for i, b in enumerate(bits)]}])
+
+
 def requests_vectors():
     vs = []
     cfg = ("device unit=17\n"
@@ -139,18 +153,10 @@ def requests_vectors():
         "device unit=1 timeout_ms=250\npoint 0 area=holding address=0\n",
         [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1), "expect_timeout_ms": 250}]))
     # FC1 with 19 coils: AP §6.1 example (coils 20-38, status CD 6B 05).
-    bits = []
-    for byte in (0xCD, 0x6B, 0x05):
-        bits += [(byte >> i) & 1 for i in range(8)]
-    bits = bits[:19]
-    cfg = "device\n" + "".join("point %d area=coil address=%d\n" % (i, 19 + i) for i in range(19))
-    vs.append(vector(
+    vs.append(bit_read_example(
         "FC1 read 19 coils, the specification's example (padding bits ignored)",
         "Modbus AP v1.1b3 §6.1 example: coils 20-38, response bytes CD 6B 05",
-        cfg,
-        [{"call": "poll", "expect_hex": read_req(1, 1, 1, 19, 19)},
-         {"call": "frame", "hex": h(mbap(1, 1, bytes([1, 3, 0xCD, 0x6B, 0x05]))),
-          "expect": [rec(i, "bool", bool(b)) for i, b in enumerate(bits)]}]))
+        1, "coil", 19, 19, (0xCD, 0x6B, 0x05)))
     # FC3 AP §6.3 example: registers 108-110 = 555, 0, 100 (0x022B 0x0000 0x0064).
     vs.append(vector(
         "FC3 read three holding registers, the specification's example",
@@ -160,18 +166,10 @@ def requests_vectors():
          {"call": "frame", "hex": h(mbap(1, 1, bytes.fromhex("0306022b00000064"))),
           "expect": [rec(0, "u64", 555), rec(1, "u64", 0), rec(2, "u64", 100)]}]))
     # FC2 AP §6.2 example: inputs 197-218, status AC DB 35.
-    bits = []
-    for byte in (0xAC, 0xDB, 0x35):
-        bits += [(byte >> i) & 1 for i in range(8)]
-    bits = bits[:22]
-    cfg = "device\n" + "".join("point %d area=discrete address=%d\n" % (i, 196 + i) for i in range(22))
-    vs.append(vector(
+    vs.append(bit_read_example(
         "FC2 read 22 discrete inputs, the specification's example",
         "Modbus AP v1.1b3 §6.2 example: inputs 197-218, response bytes AC DB 35",
-        cfg,
-        [{"call": "poll", "expect_hex": read_req(1, 1, 2, 196, 22)},
-         {"call": "frame", "hex": h(mbap(1, 1, bytes([2, 3, 0xAC, 0xDB, 0x35]))),
-          "expect": [rec(i, "bool", bool(b)) for i, b in enumerate(bits)]}]))
+        2, "discrete", 196, 22, (0xAC, 0xDB, 0x35)))
     # FC4 AP §6.4 example: input register 9 = 0x000A.
     vs.append(vector(
         "FC4 read one input register, the specification's example",
