@@ -163,6 +163,23 @@ class AbiDocumentTest {
         return found.get(0);
     }
 
+    /**
+     * The first "code | name | meaning" table of ABI.md §{@code section}: code → name, in order.
+     */
+    private static Map<Integer, String> codeNames(String section) {
+        Table t =
+                TABLES.stream()
+                        .filter(x -> x.section().equals(section))
+                        .filter(x -> x.header().equals(List.of("code", "name", "meaning")))
+                        .findFirst()
+                        .orElseThrow();
+        Map<Integer, String> names = new LinkedHashMap<>();
+        for (List<String> row : t.rows()) {
+            names.put((int) number(row.get(0)), code(row.get(1)));
+        }
+        return names;
+    }
+
     /** A cell without surrounding backticks. */
     private static String code(String cell) {
         String c = cell.trim();
@@ -465,16 +482,7 @@ class AbiDocumentTest {
 
     @Test
     void qualityCodesMatchQuality() {
-        Table t =
-                TABLES.stream()
-                        .filter(x -> x.section().equals("6.1"))
-                        .filter(x -> x.header().equals(List.of("code", "name", "meaning")))
-                        .findFirst()
-                        .orElseThrow();
-        Map<Integer, String> fromDoc = new LinkedHashMap<>();
-        for (List<String> row : t.rows()) {
-            fromDoc.put((int) number(row.get(0)), code(row.get(1)));
-        }
+        Map<Integer, String> fromDoc = codeNames("6.1");
         Map<Integer, String> fromJava = new LinkedHashMap<>();
         for (Quality q : Quality.values()) {
             fromJava.put(q.code(), q.name());
@@ -511,16 +519,7 @@ class AbiDocumentTest {
 
     @Test
     void errorCodesMatchAbiError() {
-        Table t =
-                TABLES.stream()
-                        .filter(x -> x.section().equals("8"))
-                        .filter(x -> x.header().equals(List.of("code", "name", "meaning")))
-                        .findFirst()
-                        .orElseThrow();
-        Map<Integer, String> fromDoc = new LinkedHashMap<>();
-        for (List<String> row : t.rows()) {
-            fromDoc.put((int) number(row.get(0)), code(row.get(1)));
-        }
+        Map<Integer, String> fromDoc = codeNames("8");
         Map<Integer, String> fromJava = new LinkedHashMap<>();
         for (AbiError e : AbiError.values()) {
             fromJava.put(e.code(), e.name());
