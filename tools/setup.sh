@@ -11,6 +11,9 @@ PACKAGES=(
     rustc
     cargo
     libstd-rust-dev-wasm32
+    # rustc's /usr/bin/rust-lld (the wasm32 linker) points into lld-14, which Debian lists only as
+    # a Recommends of libstd-rust-dev-wasm32, so --no-install-recommends would leave it out.
+    lld-14
     wabt
     socat
     tshark
