@@ -26,7 +26,10 @@ public interface Link extends AutoCloseable {
     /** E.g. {@code tcp 127.0.0.1:502}, for status and messages. */
     String describe();
 
-    /** Disconnects and stops reconnecting. */
+    /**
+     * Disconnects and stops reconnecting. The listener is not told: {@link LinkListener#linkDown}
+     * is for ends the host did not choose; {@link #downReason()} says the host closed the link.
+     */
     @Override
     void close();
 }

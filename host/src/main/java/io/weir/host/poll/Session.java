@@ -141,7 +141,18 @@ public final class Session implements LinkListener {
                         () -> serial.execute(this::tick), period, period, TimeUnit.MILLISECONDS);
     }
 
-    /** Stops ticking and closes the link. Points in flight may still be delivered. */
+    /**
+     * Stops ticking, closes the link and closes the device in its driver instance.
+     *
+     * <p>A request still outstanding is abandoned without points: the host cut it off, the device
+     * did nothing wrong and its values are simply not known. Reporting them {@code BAD_COMM} (as a
+     * lost link or a timeout would) would tell every consumer that the device failed at each
+     * shutdown or reconfiguration, and the points would carry a reason that is not true. Nor does
+     * the driver get {@code weir_on_timeout} for it (§7.4): {@code weir_close} for the device
+     * follows, which drops everything the driver held for it. A response that had already completed
+     * before the stop reached the session's executor is still decoded and delivered: it is a real
+     * reading. After that, no new request is sent.
+     */
     public synchronized void stop() {
         if (state == State.STOPPED) {
             return;
@@ -153,7 +164,7 @@ public final class Session implements LinkListener {
         link.close();
         serial.execute(
                 () -> {
-                    cancelTimeout();
+                    abandonRequest();
                     DriverInstance mine = instance;
                     instance = null;
                     if (mine != null && !mine.dead()) {
@@ -326,6 +337,11 @@ public final class Session implements LinkListener {
 
     /** Asks the driver for the next request of the cycle and sends it (§7.1). */
     private void next() {
+        if (state == State.STOPPED) {
+            // stop(): no new request; the cycle ends here.
+            abandonRequest();
+            return;
+        }
         try {
             while (true) {
                 Request r = instance.poll(dev, nowUs());
@@ -448,6 +464,11 @@ public final class Session implements LinkListener {
         if (!outstanding || seq != requestSeq || instance == null) {
             return;
         }
+        if (state == State.STOPPED) {
+            // The timer fired while stop() was on its way: the host stopped waiting, see stop().
+            abandonRequest();
+            return;
+        }
         timeouts++;
         String why = "no response within " + outstandingTimeoutMs + " ms";
         lastError = why;
@@ -483,6 +504,11 @@ public final class Session implements LinkListener {
     }
 
     private void lostLink(String why) {
+        if (state == State.STOPPED) {
+            // stop() closed the link under this request: not a device failure, see stop().
+            abandonRequest();
+            return;
+        }
         lastError = why;
         cycleActive = false;
         if (spec.pointNames().isEmpty()) {
@@ -545,7 +571,7 @@ public final class Session implements LinkListener {
         cancelTimeout();
         rxLen = 0;
         cycleActive = false;
-        if (module.recordTrap(System.currentTimeMillis())) {
+        if (module.recordTrap(System.currentTimeMillis()) && state != State.STOPPED) {
             state = State.QUARANTINED;
         }
         allPoints(
@@ -574,6 +600,14 @@ public final class Session implements LinkListener {
             state = State.QUARANTINED;
         }
         allPoints(Quality.BAD_COMM, System.currentTimeMillis(), why);
+    }
+
+    /** Forgets the outstanding request and ends the cycle, without points (see {@link #stop}). */
+    private void abandonRequest() {
+        outstanding = false;
+        cancelTimeout();
+        rxLen = 0;
+        cycleActive = false;
     }
 
     private void cancelTimeout() {

@@ -8,6 +8,8 @@ import io.weir.abi.Quality;
 import io.weir.host.Kernel;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Fixtures;
+import io.weir.host.io.Link;
+import io.weir.host.io.LinkListener;
 import io.weir.host.io.tcp.TcpLink;
 import io.weir.host.points.Point;
 import java.time.Duration;
@@ -341,6 +343,97 @@ class SessionTest {
             assertThat(s.traps()).isEqualTo(5);
             assertThat(s.state()).isEqualTo(Session.State.QUARANTINED);
             assertThat(kernel.driver("fixture").quarantined()).isTrue();
+        }
+    }
+
+    /**
+     * A link that reports its own close as a loss, the way a link implementation may (the TCP link
+     * does not: see {@code TcpLinkTest}); {@link Session#stop} must not turn that into points. The
+     * stop is placed deterministically: the link's first send stops the session, so the request it
+     * carries is outstanding when the link closes under it.
+     */
+    private static final class StopOnSendLink implements Link {
+        final java.util.concurrent.atomic.AtomicReference<Session> session =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+        private LinkListener listener;
+        private volatile boolean up;
+
+        @Override
+        public void start(LinkListener l) {
+            listener = l;
+            up = true;
+            l.linkUp();
+        }
+
+        @Override
+        public boolean send(byte[] bytes) {
+            if (!up) {
+                return false;
+            }
+            sent.countDown();
+            session.get().stop();
+            return true;
+        }
+
+        @Override
+        public boolean connected() {
+            return up;
+        }
+
+        @Override
+        public String downReason() {
+            return up ? null : "connection closed by the peer";
+        }
+
+        @Override
+        public String describe() {
+            return "stop-on-send";
+        }
+
+        @Override
+        public void close() {
+            up = false;
+            listener.linkDown("connection closed by the peer");
+        }
+    }
+
+    @Test
+    void stopCutsOffTheOutstandingRequestWithoutPoints() throws Exception {
+        var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        var workers = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            StopOnSendLink link = new StopOnSendLink();
+            Session session =
+                    new Session(
+                            new DeviceSpec(
+                                    "plc1",
+                                    "127.0.0.1",
+                                    502,
+                                    "fixture",
+                                    TWO_POINTS,
+                                    List.of("temp", "speed"),
+                                    Duration.ofMillis(50)),
+                            kernel.driver("fixture"),
+                            link,
+                            points::addAll,
+                            timers,
+                            workers);
+            link.session.set(session);
+            session.start();
+            assertThat(link.sent.await(5, TimeUnit.SECONDS)).as("a request was sent").isTrue();
+            // Past the fixture's 200 ms response timeout and several ticks: had the request or
+            // the link's end been reported, BAD_COMM points would be here by now.
+            Point late = points.poll(600, TimeUnit.MILLISECONDS);
+            assertThat(late).as("points after stop()").isNull();
+            SessionStatus s = session.status();
+            assertThat(s.state()).isEqualTo(Session.State.STOPPED);
+            assertThat(s.points()).isZero();
+            assertThat(s.timeouts()).isZero();
+            assertThat(s.lastError()).isNull();
+        } finally {
+            timers.shutdownNow();
+            workers.shutdownNow();
         }
     }
 }

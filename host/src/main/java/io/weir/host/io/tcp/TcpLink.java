@@ -140,10 +140,11 @@ public final class TcpLink implements Link {
     }
 
     private void down(String reason) {
-        downReason = reason;
         if (closed) {
+            // close() set the reason; the listener hears nothing of an end the host chose.
             return;
         }
+        downReason = reason;
         listener.linkDown(reason);
         long wait = backoffMs;
         backoffMs = Math.min(backoffMs * 2, options.maxBackoff().toMillis());
@@ -184,7 +185,7 @@ public final class TcpLink implements Link {
     @Override
     public void close() {
         closed = true;
-        downReason = "closed";
+        downReason = TcpLinkHandler.CLOSED_BY_HOST;
         Channel c = channel;
         if (c != null) {
             c.close();

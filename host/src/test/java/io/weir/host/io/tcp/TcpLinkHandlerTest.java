@@ -41,9 +41,20 @@ class TcpLinkHandlerTest {
         ch.writeInbound(a, b, Unpooled.EMPTY_BUFFER);
         assertThat(a.refCnt()).isZero();
         assertThat(b.refCnt()).isZero();
-        ch.close();
+        // The transport's own end (a FIN read from the peer) fires channelInactive without an
+        // outbound close through the pipeline.
+        ch.pipeline().fireChannelInactive();
         assertThat(events.log)
                 .containsExactly("up", "rx 0001", "rx ff", "down connection closed by the peer");
+    }
+
+    @Test
+    void aCloseTheHostAsksForIsNotBlamedOnThePeer() {
+        Events events = new Events();
+        EmbeddedChannel ch = new EmbeddedChannel(new TcpLinkHandler(events));
+        ch.close();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(events.log).containsExactly("up", "down connection closed by the host");
     }
 
     @Test

@@ -18,6 +18,7 @@ class TcpLinkTest {
 
     static final class Events implements LinkListener {
         final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+        final java.util.List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
         public void linkUp() {
@@ -31,6 +32,7 @@ class TcpLinkTest {
 
         @Override
         public void linkDown(String reason) {
+            reasons.add(reason);
             queue.add("down");
         }
 
@@ -111,6 +113,37 @@ class TcpLinkTest {
             assertThat(link.connected()).isFalse();
             assertThat(link.downReason()).startsWith("connect to 127.0.0.1:" + port + " failed");
             link.close();
+        }
+    }
+
+    @Test
+    void aCloseByThePeerIsReportedAndACloseByTheHostIsNot() throws Exception {
+        TcpLink.Options fast =
+                new TcpLink.Options(
+                        Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMillis(400));
+        try (TcpTransport transport = new TcpTransport(1, fast);
+                ServerSocket server = listen(0)) {
+            TcpLink link = transport.link("127.0.0.1", server.getLocalPort());
+            Events events = new Events();
+            link.start(events);
+            Socket peer = server.accept();
+            assertThat(events.next()).isEqualTo("up");
+            peer.close(); // FIN from the device
+            assertThat(events.next()).isEqualTo("down");
+            assertThat(events.reasons).containsExactly("connection closed by the peer");
+
+            Socket peer2 = server.accept();
+            assertThat(events.next()).isEqualTo("up");
+            link.close();
+            // The peer sees the host's FIN...
+            assertThat(peer2.getInputStream().read()).isEqualTo(-1);
+            // ...and the listener hears nothing: the host chose this end.
+            assertThat(events.queue.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            assertThat(events.reasons).hasSize(1);
+            assertThat(link.connected()).isFalse();
+            assertThat(link.downReason()).isEqualTo("connection closed by the host");
+            assertThat(link.send("late".getBytes())).isFalse();
+            peer2.close();
         }
     }
 }
