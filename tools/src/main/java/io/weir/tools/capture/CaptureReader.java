@@ -187,19 +187,7 @@ public final class CaptureReader {
                 case BLOCK_EPB -> {
                     int ifIndex = buf.getInt(body);
                     Interface itf = interfaceAt(interfaces, ifIndex, pos, frames.size() + 1);
-                    long units =
-                            (Integer.toUnsignedLong(buf.getInt(body + 4)) << 32)
-                                    | Integer.toUnsignedLong(buf.getInt(body + 8));
-                    int captured = buf.getInt(body + 12);
-                    int original = buf.getInt(body + 16);
-                    byte[] data = slice(buf, body + 20, captured, bodyEnd, pos, frames.size() + 1);
-                    frames.add(
-                            new CapturedFrame(
-                                    frames.size() + 1,
-                                    itf.toEpochNanos(units),
-                                    itf.linkType(),
-                                    data,
-                                    original));
+                    frames.add(timestampedPacket(buf, itf, body, bodyEnd, pos, frames.size() + 1));
                 }
                 case BLOCK_SPB -> {
                     // Simple Packet Block: interface 0, no timestamp, captured = min(snaplen, len),
@@ -213,21 +201,10 @@ public final class CaptureReader {
                                     frames.size() + 1, 0, itf.linkType(), data, original));
                 }
                 case BLOCK_PACKET_OBSOLETE -> {
+                    // Interface id is 16 bits here, followed by a 16-bit drops count.
                     int ifIndex = Short.toUnsignedInt(buf.getShort(body));
                     Interface itf = interfaceAt(interfaces, ifIndex, pos, frames.size() + 1);
-                    long units =
-                            (Integer.toUnsignedLong(buf.getInt(body + 4)) << 32)
-                                    | Integer.toUnsignedLong(buf.getInt(body + 8));
-                    int captured = buf.getInt(body + 12);
-                    int original = buf.getInt(body + 16);
-                    byte[] data = slice(buf, body + 20, captured, bodyEnd, pos, frames.size() + 1);
-                    frames.add(
-                            new CapturedFrame(
-                                    frames.size() + 1,
-                                    itf.toEpochNanos(units),
-                                    itf.linkType(),
-                                    data,
-                                    original));
+                    frames.add(timestampedPacket(buf, itf, body, bodyEnd, pos, frames.size() + 1));
                 }
                 default -> {
                     // SHB, name resolution, statistics, decryption secrets, custom: no packets.
@@ -236,6 +213,23 @@ public final class CaptureReader {
             pos += length;
         }
         return frames;
+    }
+
+    /**
+     * The part an Enhanced Packet Block and the obsolete Packet Block share after their 32-bit
+     * interface field (pcapng §4.3, Appendix A): timestamp high and low words in the interface's
+     * units, captured length, original length, packet data.
+     */
+    private static CapturedFrame timestampedPacket(
+            ByteBuffer buf, Interface itf, int body, int bodyEnd, int pos, int frame)
+            throws CaptureFormatException {
+        long units =
+                (Integer.toUnsignedLong(buf.getInt(body + 4)) << 32)
+                        | Integer.toUnsignedLong(buf.getInt(body + 8));
+        int captured = buf.getInt(body + 12);
+        int original = buf.getInt(body + 16);
+        byte[] data = slice(buf, body + 20, captured, bodyEnd, pos, frame);
+        return new CapturedFrame(frame, itf.toEpochNanos(units), itf.linkType(), data, original);
     }
 
     private static Interface interfaceAt(List<Interface> interfaces, int index, int pos, int frame)
