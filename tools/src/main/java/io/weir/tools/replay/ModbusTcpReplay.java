@@ -216,22 +216,15 @@ public final class ModbusTcpReplay {
             summary.gaps++;
             String partial =
                     s.length > 0 ? "; the " + s.length + " bytes before it are dropped" : "";
-            out.accept(
-                    ReplayLine.other(
-                            ReplayLine.GAP,
-                            device,
-                            millis(frame),
-                            frame,
-                            null,
-                            null,
-                            null,
-                            null,
-                            missing,
-                            missing
-                                    + " bytes from the "
-                                    + (client ? "client" : "server")
-                                    + " were not captured"
-                                    + partial));
+            streamLine(
+                    ReplayLine.GAP,
+                    frame,
+                    missing,
+                    missing
+                            + " bytes from the "
+                            + (client ? "client" : "server")
+                            + " were not captured"
+                            + partial);
             s.length = 0;
         }
 
@@ -254,24 +247,13 @@ public final class ModbusTcpReplay {
                 if (f.status() < 0 || f.status() > s.length) {
                     // Not a framing answer the ABI allows: report the bytes and start afresh.
                     reportGarbage(s, client);
-                    out.accept(
-                            ReplayLine.other(
-                                    ReplayLine.GARBAGE,
-                                    device,
-                                    millis(s.frames[0]),
-                                    s.frames[0],
-                                    null,
-                                    null,
-                                    null,
-                                    null,
-                                    (long) s.length,
-                                    "driver's weir_frame_len returned "
-                                            + f.status()
-                                            + " for "
-                                            + s.length
-                                            + " buffered bytes; dropped them"));
-                    summary.garbageBytes += s.length;
-                    s.length = 0;
+                    dropBuffered(
+                            s,
+                            "driver's weir_frame_len returned "
+                                    + f.status()
+                                    + " for "
+                                    + s.length
+                                    + " buffered bytes; dropped them");
                     return;
                 }
                 reportGarbage(s, client);
@@ -290,28 +272,49 @@ public final class ModbusTcpReplay {
             if (s.garbage == 0) {
                 return;
             }
-            summary.garbageBytes += s.garbage;
+            garbage(
+                    s.garbageLastFrame,
+                    s.garbage,
+                    "driver's framing skipped "
+                            + s.garbage
+                            + " bytes from the "
+                            + (client ? "client" : "server")
+                            + " that start no frame (frames "
+                            + s.garbageFirstFrame
+                            + ".."
+                            + s.garbageLastFrame
+                            + ")");
+            s.garbage = 0;
+        }
+
+        /** Reports the bytes still buffered in {@code s} as garbage and empties it. */
+        void dropBuffered(Stream s, String why) {
+            garbage(s.frames[0], s.length, why);
+            s.length = 0;
+        }
+
+        void garbage(int frame, long bytes, String why) {
+            summary.garbageBytes += bytes;
+            streamLine(ReplayLine.GARBAGE, frame, bytes, why);
+        }
+
+        /**
+         * A line about {@code bytes} bytes of the stream rather than one ADU (garbage, gap), dated
+         * by capture frame {@code frame}.
+         */
+        void streamLine(String kind, int frame, long bytes, String why) {
             out.accept(
                     ReplayLine.other(
-                            ReplayLine.GARBAGE,
+                            kind,
                             device,
-                            millis(s.garbageLastFrame),
-                            s.garbageLastFrame,
+                            millis(frame),
+                            frame,
                             null,
                             null,
                             null,
                             null,
-                            s.garbage,
-                            "driver's framing skipped "
-                                    + s.garbage
-                                    + " bytes from the "
-                                    + (client ? "client" : "server")
-                                    + " that start no frame (frames "
-                                    + s.garbageFirstFrame
-                                    + ".."
-                                    + s.garbageLastFrame
-                                    + ")"));
-            s.garbage = 0;
+                            bytes,
+                            why));
         }
 
         void request(Adu req) {
@@ -425,24 +428,13 @@ public final class ModbusTcpReplay {
             reportGarbage(fromServer, false);
             for (Stream s : List.of(fromClient, fromServer)) {
                 if (s.length > 0) {
-                    summary.garbageBytes += s.length;
-                    out.accept(
-                            ReplayLine.other(
-                                    ReplayLine.GARBAGE,
-                                    device,
-                                    millis(s.frames[0]),
-                                    s.frames[0],
-                                    null,
-                                    null,
-                                    null,
-                                    null,
-                                    (long) s.length,
-                                    "capture ends inside a frame: "
-                                            + s.length
-                                            + " bytes from the "
-                                            + (s == fromClient ? "client" : "server")
-                                            + " never completed"));
-                    s.length = 0;
+                    dropBuffered(
+                            s,
+                            "capture ends inside a frame: "
+                                    + s.length
+                                    + " bytes from the "
+                                    + (s == fromClient ? "client" : "server")
+                                    + " never completed");
                 }
             }
             List<Adu> left = new ArrayList<>();
