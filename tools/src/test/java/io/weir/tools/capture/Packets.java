@@ -31,12 +31,7 @@ public final class Packets {
                 .put((byte) 6)
                 .putShort((short) 0);
         b.put(src).put(dst);
-        b.putShort((short) sport).putShort((short) dport).putInt((int) seq).putInt((int) ack);
-        b.put((byte) 0x50)
-                .put((byte) flags)
-                .putShort((short) 65535)
-                .putShort((short) 0)
-                .putShort((short) 0);
+        tcp(b, sport, dport, seq, ack, flags);
         b.put(payload);
         return b.array();
     }
@@ -46,14 +41,19 @@ public final class Packets {
         ByteBuffer b = ByteBuffer.allocate(60 + payload.length);
         b.putInt(0x60000000).putShort((short) (20 + payload.length)).put((byte) 6).put((byte) 64);
         b.put(src).put(dst);
-        b.putShort((short) sport).putShort((short) dport).putInt((int) seq).putInt(0);
+        tcp(b, sport, dport, seq, 0, flags);
+        b.put(payload);
+        return b.array();
+    }
+
+    /** A 20-byte TCP header (RFC 9293 §3.1): no options, window 65535, checksum left 0. */
+    private static void tcp(ByteBuffer b, int sport, int dport, long seq, long ack, int flags) {
+        b.putShort((short) sport).putShort((short) dport).putInt((int) seq).putInt((int) ack);
         b.put((byte) 0x50)
                 .put((byte) flags)
                 .putShort((short) 65535)
                 .putShort((short) 0)
                 .putShort((short) 0);
-        b.put(payload);
-        return b.array();
     }
 
     public static byte[] ethernet(int etherType, byte[] packet, int... vlanTags) {
