@@ -30,16 +30,14 @@ class ReplayCommandIT {
         return out.toString().split("\n");
     }
 
+    /** `weir replay --json` of corpus capture {@code name} through the Modbus driver. */
+    private static String[] replayJson(String name) {
+        return run("replay", "--driver", DRIVER, "--pcap", capture(name), "--json");
+    }
+
     @Test
     void jsonLinesMatchWiresharksFirstExchange() throws Exception {
-        String[] lines =
-                run(
-                        "replay",
-                        "--driver",
-                        DRIVER,
-                        "--pcap",
-                        capture("ntop-ndpi/modbus.pcap"),
-                        "--json");
+        String[] lines = replayJson("ntop-ndpi/modbus.pcap");
         // Frame 2 answers "read holding register 1" (tshark: modbus.regval_uint16 = 0, unit 1).
         assertThat(lines[0])
                 .isEqualTo(
@@ -54,14 +52,7 @@ class ReplayCommandIT {
 
     @Test
     void exceptionsAndRefusedRequestsAreReportedNotDropped() throws Exception {
-        String[] lines =
-                run(
-                        "replay",
-                        "--driver",
-                        DRIVER,
-                        "--pcap",
-                        capture("zeek/modbus-eit.pcap"),
-                        "--json");
+        String[] lines = replayJson("zeek/modbus-eit.pcap");
         ObjectMapper json = new ObjectMapper();
         JsonNode first = json.readTree(lines[0]);
         assertThat(first.get("kind").asText()).isEqualTo("skipped");
