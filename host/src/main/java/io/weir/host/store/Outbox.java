@@ -198,14 +198,7 @@ public final class Outbox implements AutoCloseable {
                                         + " FROM outbox ORDER BY id LIMIT 1");
                 ResultSet rs = ps.executeQuery()) {
             if (rs.next()) {
-                oldest =
-                        new Row(
-                                rs.getLong(1),
-                                rs.getLong(2),
-                                rs.getLong(3),
-                                rs.getInt(4),
-                                rs.getLong(5),
-                                null);
+                oldest = row(rs, null);
                 long len = rs.getLong(6);
                 try (PreparedStatement del =
                                 db.prepareStatement("DELETE FROM outbox WHERE id = ?");
@@ -240,6 +233,12 @@ public final class Outbox implements AutoCloseable {
                 oldest.points());
     }
 
+    /** The current row of a query whose first columns are id, epoch, seq, points, created_ms. */
+    private static Row row(ResultSet rs, byte[] envelope) throws SQLException {
+        return new Row(
+                rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getLong(5), envelope);
+    }
+
     /** Up to {@code limit} batches with id greater than {@code afterId}, in sealing order. */
     public synchronized List<Row> after(long afterId, int limit) throws SQLException {
         List<Row> out = new ArrayList<>();
@@ -251,14 +250,7 @@ public final class Outbox implements AutoCloseable {
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(
-                            new Row(
-                                    rs.getLong(1),
-                                    rs.getLong(2),
-                                    rs.getLong(3),
-                                    rs.getInt(4),
-                                    rs.getLong(5),
-                                    rs.getBytes(6)));
+                    out.add(row(rs, rs.getBytes(6)));
                 }
             }
         }
