@@ -205,18 +205,18 @@ public record Envelope(
         }
 
         long u32(String f) throws EnvelopeRejected {
-            need(4, f);
-            long v = 0;
-            for (int i = 0; i < 4; i++) {
-                v = (v << 8) | (b[pos++] & 0xFF);
-            }
-            return v;
+            return bigEndian(4, f);
         }
 
         long u64(String f) throws EnvelopeRejected {
-            need(8, f);
+            return bigEndian(8, f);
+        }
+
+        /** The next {@code n} bytes (at most 8) as an unsigned big-endian number. */
+        private long bigEndian(int n, String f) throws EnvelopeRejected {
+            need(n, f);
             long v = 0;
-            for (int i = 0; i < 8; i++) {
+            for (int i = 0; i < n; i++) {
                 v = (v << 8) | (b[pos++] & 0xFF);
             }
             return v;
