@@ -18,14 +18,13 @@ class OutboxTest {
         return "jdbc:h2:file:" + tmp.resolve("outbox");
     }
 
+    private Outbox open(long maxBytes, Outbox.OverflowPolicy policy) throws Exception {
+        return Outbox.open(url(), maxBytes, policy, Outbox.Durability.PROCESS_CRASH);
+    }
+
     @Test
     void keepsSealingOrderAndSurvivesReopen() throws Exception {
-        try (Outbox o =
-                Outbox.open(
-                        url(),
-                        1 << 20,
-                        Outbox.OverflowPolicy.BLOCK,
-                        Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(1 << 20, Outbox.OverflowPolicy.BLOCK)) {
             o.append(7, 1, 10, 100, new byte[] {1});
             o.append(7, 2, 20, 101, new byte[] {2, 2});
             o.append(
@@ -54,9 +53,7 @@ class OutboxTest {
 
     @Test
     void blockPolicyWaitsForAnAckAndLosesNothing() throws Exception {
-        try (Outbox o =
-                Outbox.open(
-                        url(), 10, Outbox.OverflowPolicy.BLOCK, Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(10, Outbox.OverflowPolicy.BLOCK)) {
             o.append(1, 1, 1, 0, new byte[6]);
             CompletableFuture<Void> second =
                     CompletableFuture.runAsync(
@@ -78,12 +75,7 @@ class OutboxTest {
 
     @Test
     void dropOldestCountsWhatItDrops() throws Exception {
-        try (Outbox o =
-                Outbox.open(
-                        url(),
-                        10,
-                        Outbox.OverflowPolicy.DROP_OLDEST,
-                        Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(10, Outbox.OverflowPolicy.DROP_OLDEST)) {
             o.append(1, 1, 5, 0, new byte[4]);
             o.append(1, 2, 6, 0, new byte[4]);
             o.append(1, 3, 7, 0, new byte[4]);
@@ -92,21 +84,14 @@ class OutboxTest {
             assertThat(s.droppedBatches()).isEqualTo(1);
             assertThat(s.droppedPoints()).isEqualTo(5);
         }
-        try (Outbox o =
-                Outbox.open(
-                        url(),
-                        10,
-                        Outbox.OverflowPolicy.DROP_OLDEST,
-                        Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(10, Outbox.OverflowPolicy.DROP_OLDEST)) {
             assertThat(o.stats().droppedBatches()).as("counter is persistent").isEqualTo(1);
         }
     }
 
     @Test
     void quarantineKeepsRefusedBatchesWithTheReason() throws Exception {
-        try (Outbox o =
-                Outbox.open(
-                        url(), 100, Outbox.OverflowPolicy.BLOCK, Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(100, Outbox.OverflowPolicy.BLOCK)) {
             o.append(1, 1, 5, 0, new byte[4]);
             Outbox.Row r = o.after(0, 1).get(0);
             o.quarantine(r, "AUTH_TAG_MISMATCH: test");
@@ -130,9 +115,7 @@ class OutboxTest {
 
     @Test
     void refusesABatchLargerThanTheCap() throws Exception {
-        try (Outbox o =
-                Outbox.open(
-                        url(), 10, Outbox.OverflowPolicy.BLOCK, Outbox.Durability.PROCESS_CRASH)) {
+        try (Outbox o = open(10, Outbox.OverflowPolicy.BLOCK)) {
             assertThatThrownBy(() -> o.append(1, 1, 1, 0, new byte[11]))
                     .hasMessageContaining("exceeds the whole outbox cap");
         }
