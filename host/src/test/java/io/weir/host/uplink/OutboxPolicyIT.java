@@ -34,6 +34,12 @@ class OutboxPolicyIT {
                                 Duration.ofSeconds(30)));
     }
 
+    Receiver receiver(UplinkPki pki, int port) throws Exception {
+        return Receiver.start(
+                Receiver.Config.fromPki(
+                        pki, "127.0.0.1", port, "jdbc:h2:file:" + tmp.resolve("ingest"), null));
+    }
+
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -55,14 +61,7 @@ class OutboxPolicyIT {
             Thread.sleep(2000);
             assertThat(producer).as("collection blocked by the full outbox").isNotDone();
             assertThat(up.status().outbox().bytes()).isLessThanOrEqualTo(20_000);
-            try (Receiver rx =
-                    Receiver.start(
-                            Receiver.Config.fromPki(
-                                    pki,
-                                    "127.0.0.1",
-                                    port,
-                                    "jdbc:h2:file:" + tmp.resolve("ingest"),
-                                    null))) {
+            try (Receiver rx = receiver(pki, port)) {
                 producer.get(60, TimeUnit.SECONDS);
                 assertThat(up.awaitDrained(Duration.ofSeconds(60))).isTrue();
                 List<Long> got = values(rx.store(), "gw-01", "plc");
@@ -87,14 +86,7 @@ class OutboxPolicyIT {
             Outbox.Stats s = up.status().outbox();
             assertThat(s.droppedBatches()).isPositive();
             assertThat(s.droppedPoints()).isEqualTo(s.droppedBatches() * 1000);
-            try (Receiver rx =
-                    Receiver.start(
-                            Receiver.Config.fromPki(
-                                    pki,
-                                    "127.0.0.1",
-                                    port,
-                                    "jdbc:h2:file:" + tmp.resolve("ingest"),
-                                    null))) {
+            try (Receiver rx = receiver(pki, port)) {
                 assertThat(up.awaitDrained(Duration.ofSeconds(60))).isTrue();
                 List<Long> got = values(rx.store(), "gw-01", "plc");
                 long dropped = up.status().outbox().droppedPoints();
