@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -176,6 +177,16 @@ class AbiDocumentTest {
         Map<Integer, String> names = new LinkedHashMap<>();
         for (List<String> row : t.rows()) {
             names.put((int) number(row.get(0)), code(row.get(1)));
+        }
+        return names;
+    }
+
+    /** Code → name of an enum's constants, in declaration order. */
+    private static <E extends Enum<E>> Map<Integer, String> codeNames(
+            E[] constants, ToIntFunction<E> code) {
+        Map<Integer, String> names = new LinkedHashMap<>();
+        for (E c : constants) {
+            names.put(code.applyAsInt(c), c.name());
         }
         return names;
     }
@@ -482,12 +493,7 @@ class AbiDocumentTest {
 
     @Test
     void qualityCodesMatchQuality() {
-        Map<Integer, String> fromDoc = codeNames("6.1");
-        Map<Integer, String> fromJava = new LinkedHashMap<>();
-        for (Quality q : Quality.values()) {
-            fromJava.put(q.code(), q.name());
-        }
-        assertThat(fromDoc).isEqualTo(fromJava);
+        assertThat(codeNames("6.1")).isEqualTo(codeNames(Quality.values(), Quality::code));
         Matcher classes =
                 Pattern.compile(
                                 "\\(`(0x[0-9a-f]{4})` good, `(0x[0-9a-f]{4})` uncertain, `(0x[0-9a-f]{4})` bad\\)")
@@ -519,12 +525,7 @@ class AbiDocumentTest {
 
     @Test
     void errorCodesMatchAbiError() {
-        Map<Integer, String> fromDoc = codeNames("8");
-        Map<Integer, String> fromJava = new LinkedHashMap<>();
-        for (AbiError e : AbiError.values()) {
-            fromJava.put(e.code(), e.name());
-        }
-        assertThat(fromDoc).isEqualTo(fromJava);
+        assertThat(codeNames("8")).isEqualTo(codeNames(AbiError.values(), AbiError::code));
         // "Codes −6 and −11 … −98 are reserved. A host meets an unknown negative code as
         // E_INTERNAL."
         assertThat(flat).contains("Codes −6 and −11 … −98 are reserved");
