@@ -260,6 +260,21 @@ class UplinkFaultsIT {
                 UplinkPki.readCertificates(pki.caCert()));
     }
 
+    /**
+     * After feeding {@code up}, whose certificate {@code rx} refuses: the handshake failed on both
+     * sides, nothing was acknowledged or stored, and all {@code points} wait in the outbox.
+     */
+    static void assertRefusedAtHandshake(Uplink up, Receiver rx, long points) throws Exception {
+        up.flush();
+        Thread.sleep(3000);
+        Uplink.Status s = up.status();
+        assertThat(s.ackedBatches()).isZero();
+        assertThat(s.lastError()).contains("TLS", "certificate_unknown");
+        assertThat(s.outbox().points()).isEqualTo(points);
+        assertThat(rx.stats().tlsFailures()).isPositive();
+        assertThat(rx.store().pointCount()).isZero();
+    }
+
     @Test
     void clientCertificateFromAnotherCaIsRefusedAndTheOutboxKeepsEverything() throws Exception {
         UplinkPki foreign =
@@ -276,15 +291,8 @@ class UplinkFaultsIT {
                 for (int i = 0; i < 5; i++) {
                     up.sink().accept(numbered("plc", i * 1000L, 1000));
                 }
-                up.flush();
-                Thread.sleep(3000);
-                Uplink.Status s = up.status();
-                assertThat(s.ackedBatches()).isZero();
-                assertThat(s.lastError()).contains("TLS", "certificate_unknown");
-                assertThat(s.outbox().points()).isEqualTo(5000);
-                assertThat(rx.stats().tlsFailures()).isPositive();
+                assertRefusedAtHandshake(up, rx, 5000);
                 assertThat(rx.stats().lastTlsFailure()).contains("No issuer certificate");
-                assertThat(rx.store().pointCount()).isZero();
             }
             // Still there after a restart of the gateway: nothing was dropped.
             try (Outbox o =
@@ -315,15 +323,8 @@ class UplinkFaultsIT {
                                             pki.gatewayCert("gw-old"), pki.gatewayKey("gw-old")));
             try (Uplink up = Uplink.start(cfg)) {
                 up.sink().accept(numbered("plc", 0, 3000));
-                up.flush();
-                Thread.sleep(3000);
-                Uplink.Status s = up.status();
-                assertThat(s.ackedBatches()).isZero();
-                assertThat(s.lastError()).contains("TLS", "certificate_unknown");
-                assertThat(s.outbox().points()).isEqualTo(3000);
-                assertThat(rx.stats().tlsFailures()).isPositive();
+                assertRefusedAtHandshake(up, rx, 3000);
                 assertThat(rx.stats().lastTlsFailure()).containsIgnoringCase("expired");
-                assertThat(rx.store().pointCount()).isZero();
             }
         }
     }
