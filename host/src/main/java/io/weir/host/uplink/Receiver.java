@@ -78,12 +78,7 @@ public final class Receiver implements AutoCloseable {
             return new Config(
                     host,
                     port,
-                    new UplinkTls.Settings(
-                            pki.algorithm().tlsMode(),
-                            false,
-                            pki.caCert(),
-                            pki.receiverCert(),
-                            pki.receiverKey()),
+                    UplinkTls.Settings.fromPki(pki, pki.receiverCert(), pki.receiverKey()),
                     new EnvelopeKeys(
                             List.of(pki.envelopePrivateKey()), List.of(pki.envelopePublicKey())),
                     dbUrl,

@@ -89,12 +89,7 @@ public record UplinkConfig(
         return new UplinkConfig(
                 host,
                 port,
-                new UplinkTls.Settings(
-                        pki.algorithm().tlsMode(),
-                        false,
-                        pki.caCert(),
-                        pki.gatewayCert(name),
-                        pki.gatewayKey(name)),
+                UplinkTls.Settings.fromPki(pki, pki.gatewayCert(name), pki.gatewayKey(name)),
                 pki.envelopePublicKey(),
                 new OutboxSettings(
                         outboxUrl,

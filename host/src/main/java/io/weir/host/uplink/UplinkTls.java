@@ -53,6 +53,17 @@ public final class UplinkTls {
      */
     public record Settings(
             Mode mode, boolean allowTls12, Path caCert, Path certificate, Path privateKey) {
+
+        /**
+         * One end of a `weir pki init` directory: the mode its algorithm calls for, TLS 1.2 off,
+         * its CA, and the given certificate and key.
+         */
+        public static Settings fromPki(UplinkPki pki, Path certificate, Path privateKey)
+                throws java.io.IOException {
+            return new Settings(
+                    pki.algorithm().tlsMode(), false, pki.caCert(), certificate, privateKey);
+        }
+
         public Settings withAllowTls12(boolean allow) {
             return new Settings(mode, allow, caCert, certificate, privateKey);
         }
