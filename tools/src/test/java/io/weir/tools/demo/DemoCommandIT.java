@@ -37,6 +37,11 @@ class DemoCommandIT {
         long elapsed = System.currentTimeMillis() - t0;
         assertThat(code).as("exit code; stderr: %s", err).isZero();
         assertThat(elapsed).isBetween(4_500L, 20_000L);
+        // The uplink runs by default; its progress stays off the JSON stdout.
+        long printed = out.toString().lines().count();
+        assertThat(err.toString())
+                .contains("received decrypted by the receiver")
+                .contains("demo: uplink delivered " + printed + " of " + printed + " points");
 
         ObjectMapper json = new ObjectMapper();
         Map<String, List<JsonNode>> byPoint = new HashMap<>();
@@ -100,7 +105,7 @@ class DemoCommandIT {
     }
 
     @Test
-    void withUplinkEveryPrintedPointArrivesAtTheReceiver() {
+    void tableModeShowsWhatTheReceiverDecrypted() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = WeirCommand.commandLine();
@@ -110,15 +115,43 @@ class DemoCommandIT {
                 cl.execute(
                         "demo",
                         "--duration",
-                        "3",
-                        "--json",
-                        "--uplink",
+                        "3.5",
                         "--driver",
                         System.getProperty("weir.driver.modbus", "modbus"));
         assertThat(code).as("exit code; stderr: %s", err).isZero();
-        long printed = out.toString().lines().count();
-        assertThat(printed).isGreaterThan(0);
-        assertThat(err.toString())
-                .contains("demo: uplink delivered " + printed + " of " + printed + " points");
+        List<String> lines = out.toString().lines().toList();
+        List<String> rows = lines.stream().filter(l -> l.contains(DemoCommand.DEVICE)).toList();
+        assertThat(rows).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith("good"));
+        List<String> progress = lines.stream().filter(l -> l.startsWith("uplink: ")).toList();
+        assertThat(progress).as("progress lines in %s", out).isNotEmpty();
+        // "last:" names a point of the demo, with its value as the receiver decrypted it.
+        assertThat(progress.get(progress.size() - 1))
+                .matches(
+                        "uplink: \\d+ points sealed \\(SM4-GCM, SM2-wrapped key, TLS 1\\.3 GM\\),"
+                                + " [1-9]\\d* received decrypted by the receiver, last:"
+                                + " [a-z_]+=.+");
+        assertThat(out.toString())
+                .contains("demo: uplink delivered " + rows.size() + " of " + rows.size());
+    }
+
+    @Test
+    void noUplinkPollsOnly() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = WeirCommand.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code =
+                cl.execute(
+                        "demo",
+                        "--duration",
+                        "2.5",
+                        "--json",
+                        "--no-uplink",
+                        "--driver",
+                        System.getProperty("weir.driver.modbus", "modbus"));
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        assertThat(out.toString().lines().count()).isGreaterThan(0);
+        assertThat(err.toString()).doesNotContain("uplink");
     }
 }
