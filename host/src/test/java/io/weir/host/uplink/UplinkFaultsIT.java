@@ -48,6 +48,12 @@ class UplinkFaultsIT {
                                 Duration.ofSeconds(30)));
     }
 
+    /** {@link #gateway(int)} presenting {@code certificate} and {@code key} instead. */
+    UplinkConfig gateway(int port, Path certificate, Path key) throws Exception {
+        UplinkConfig gw = gateway(port);
+        return gw.withTls(gw.tls().withIdentity(certificate, key));
+    }
+
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -280,13 +286,8 @@ class UplinkFaultsIT {
         UplinkPki foreign =
                 UplinkPki.init(tmp.resolve("foreign"), UplinkPki.Algorithm.SM2, "gw-01");
         try (Receiver rx = receiver(0)) {
-            UplinkConfig gw = gateway(rx.port());
             UplinkConfig cfg =
-                    gw.withTls(
-                            gw.tls()
-                                    .withIdentity(
-                                            foreign.gatewayCert("gw-01"),
-                                            foreign.gatewayKey("gw-01")));
+                    gateway(rx.port(), foreign.gatewayCert("gw-01"), foreign.gatewayKey("gw-01"));
             try (Uplink up = Uplink.start(cfg)) {
                 for (int i = 0; i < 5; i++) {
                     up.sink().accept(numbered("plc", i * 1000L, 1000));
@@ -315,12 +316,8 @@ class UplinkFaultsIT {
                 Instant.now().minus(Duration.ofDays(30)),
                 Instant.now().minus(Duration.ofDays(1)));
         try (Receiver rx = receiver(0)) {
-            UplinkConfig gw = gateway(rx.port());
             UplinkConfig cfg =
-                    gw.withTls(
-                            gw.tls()
-                                    .withIdentity(
-                                            pki.gatewayCert("gw-old"), pki.gatewayKey("gw-old")));
+                    gateway(rx.port(), pki.gatewayCert("gw-old"), pki.gatewayKey("gw-old"));
             try (Uplink up = Uplink.start(cfg)) {
                 up.sink().accept(numbered("plc", 0, 3000));
                 assertRefusedAtHandshake(up, rx, 3000);
