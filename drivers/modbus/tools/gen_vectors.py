@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
-"""Generates drivers/modbus/vectors/*.json (format: driver-abi/VECTORS.md).
+"""Generates every file of drivers/modbus/vectors/ (format: driver-abi/VECTORS.md).
+
+This script is the only source of those files: running it must reproduce the committed JSON byte
+for byte, and `--check` proves it does (see the driver README, "Vectors").
 
 Expected values are computed here with Python's struct module, independently of the Rust driver,
 from the byte layouts of Modbus AP v1.1b3 and the byte-order names of the driver README. Corpus
 vectors take request/response bytes and values from the tshark-decoded truth files in
-../shared/corpus/modbus_tcp/*/*.truth.jsonl (frame numbers in `source`).
+../shared/corpus/modbus_tcp/*/*.truth.jsonl (frame numbers in `source`). Error texts
+(`expect_last_error`) are the driver's wording, written out literally.
 
-Usage: python3 tools/gen_vectors.py [CORPUS_DIR]   (default: ../../../shared/corpus from here)
+Usage: python3 tools/gen_vectors.py [--check] [CORPUS_DIR]   (default: ../../../shared/corpus from here)
+  --check  generate into a temporary directory, compare with vectors/, exit 1 listing every file
+           that differs, is missing or is not generated; vectors/ is left untouched
 """
+import argparse
+import filecmp
 import json
 import os
 import struct
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "vectors")
-CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "..", "shared", "corpus")
+VECTORS = os.path.join(HERE, "..", "vectors")
+DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "..", "..", "shared", "corpus")
+CORPUS = DEFAULT_CORPUS  # set from the command line before corpus_vectors() runs
 
 AREA_FC = {"coil": 1, "discrete": 2, "holding": 3, "input": 4}
 EXC = {1: "illegal function", 2: "illegal data address", 3: "illegal data value",
@@ -86,9 +96,14 @@ def vector(name, source, config, steps):
     return {"name": name, "source": source, "config": config, "steps": steps}
 
 
-def write_file(topic, vectors):
+def check_names(topic, vectors):
     names = [v["name"] for v in vectors]
-    assert len(names) == len(set(names)), topic
+    assert len(names) == len(set(names)), "%s: duplicate vector names" % topic
+
+
+def write_file(out, topic, vectors):
+    """One vector per block, one step per line (the layout of the original generated files)."""
+    check_names(topic, vectors)
     lines = ['{', '  "driver": "modbus",', '  "vectors": [']
     for i, v in enumerate(vectors):
         lines.append('    {')
@@ -101,9 +116,18 @@ def write_file(topic, vectors):
         lines.append('      ]')
         lines.append('    }' + (',' if i + 1 < len(vectors) else ''))
     lines += ['  ]', '}', '']
-    with open(os.path.join(OUT, topic + ".json"), "w") as f:
+    with open(os.path.join(out, topic + ".json"), "w") as f:
         f.write("\n".join(lines))
-    print("%s.json: %d vectors" % (topic, len(vectors)))
+    return len(vectors)
+
+
+def write_file_indented(out, topic, vectors):
+    """Fully indented JSON (json.dumps indent=2): the layout config_errors.json and state.json were
+    committed in, kept so that regenerating them changes no byte."""
+    check_names(topic, vectors)
+    with open(os.path.join(out, topic + ".json"), "w") as f:
+        f.write(json.dumps({"driver": "modbus", "vectors": vectors}, indent=2) + "\n")
+    return len(vectors)
 
 
 def f32(v):
@@ -422,6 +446,13 @@ def exception_vectors():
     return vs
 
 
+def mbap_size(hexstr):
+    """Size of the whole frame an MBAP header announces: the 6 bytes up to and including the
+    length field, plus the length (unit id + PDU, Messaging guide §3.1.3)."""
+    (length,) = struct.unpack(">H", bytes.fromhex(hexstr)[4:6])
+    return 6 + length
+
+
 def framing_vectors():
     rsp = regs_rsp(1, 1, 3, struct.pack(">2H", 5, 6))
     cfg = "device\npoint 0 area=holding address=0 type=u32\n"
@@ -453,6 +484,17 @@ def framing_vectors():
                 {"call": "frame", "hex": "00010000", "expect_error": "E_PROTO",
                  "expect_last_error": "shorter than an MBAP header"},
                 {"call": "frame", "hex": rsp, "expect": [rec(0, "u64", 0x00050006)]}]),
+        vector("meta.need: unknown before the length field, then the whole frame size",
+               "Messaging guide §3.1.3 (MBAP: the length field counts the unit id and the PDU); ABI.md §7.2 (meta.need)",
+               cfg,
+               [{"call": "frame_len", "hex": "", "expect_len": 0, "expect_need": 0},
+                {"call": "frame_len", "hex": rsp[:10], "expect_len": 0, "expect_need": 0},
+                {"call": "frame_len", "hex": rsp[:12], "expect_len": 0, "expect_need": mbap_size(rsp)},
+                {"call": "frame_len", "hex": rsp[:24], "expect_len": 0, "expect_need": mbap_size(rsp)},
+                {"call": "frame_len", "hex": rsp, "expect_len": mbap_size(rsp)},
+                {"call": "frame_len", "hex": "0001000000fe01", "expect_len": 0, "expect_need": mbap_size("0001000000fe01")},
+                {"call": "frame_len", "hex": "00010000000201", "expect_len": 0, "expect_need": mbap_size("00010000000201")},
+                {"call": "frame_len", "hex": "0001000000020181", "expect_len": mbap_size("0001000000020181")}]),
     ]
 
 
@@ -563,10 +605,173 @@ def write_vectors():
                  "expect_last_error": "point 4: area input is read-only"},
                 {"call": "write", "point": 6, "type": "bool", "value": True, "expect_error": "E_UNSUPPORTED"},
                 {"call": "write", "point": 1, "type": "i64", "value": 65536, "expect_error": "E_INVAL",
-                 "expect_last_error": "outside the range of u16"},
-                {"call": "write", "point": 0, "type": "i64", "value": 2, "expect_error": "E_INVAL"},
+                 "expect_last_error": "outside the range of u16 (0..65535)"},
+                {"call": "write", "point": 0, "type": "i64", "value": 2, "expect_error": "E_INVAL",
+                 "expect_last_error": "point 0 (coil 7) takes a bool, got the integer 2"},
                 {"call": "write", "point": 9, "type": "i64", "value": 1, "expect_error": "E_INVAL",
                  "expect_last_error": "point 9 is not in the point map"}]),
+        vector("str and bytes values reach the driver through cfg and are refused with the value named",
+               "ABI.md §7.6 (STR/BYTES write values in cfg as offset | length << 32; E_INVAL)", cfg,
+               [{"call": "write", "point": 0, "type": "str", "value": "on", "expect_error": "E_INVAL",
+                 "expect_last_error": 'point 0 (coil 7) takes a bool, got the text "on"'},
+                {"call": "write", "point": 1, "type": "bytes", "value": "01ff", "expect_error": "E_INVAL",
+                 "expect_last_error": "point 1 (holding 20, type u16) takes a number, got the bytes 01 ff"},
+                {"call": "write", "point": 2, "type": "str", "value": "", "expect_error": "E_INVAL",
+                 "expect_last_error": 'point 2 (holding 21, type f32) takes a number, got the text ""'},
+                # The refused writes sent nothing, so this one still has transaction id 1.
+                {"call": "write", "point": 1, "type": "u64", "value": 7, "expect_hex": wr(1, struct.pack(">BHH", 6, 20, 7))}]),
+    ]
+
+
+# ---------------------------------------------------------------- refused configs
+CONFIG_KEYS = ("Modbus driver config keys (drivers/modbus/README.md); ABI.md §5: a config the driver "
+               "does not understand is E_CONFIG, explained by line and key")
+ADDRESS_RANGE = "Modbus AP v1.1b3 §4.3 (addresses 0..65535); ABI.md §5"
+POINT_ORDER = "ABI.md §5: point lines follow with indexes 0, 1, 2 … in order"
+
+
+def config_error(name, source, config, message, steps=()):
+    """A config weir_open refuses with E_CONFIG and `message` in weir_last_error (the driver's
+    wording; the runners compare it as a substring)."""
+    return {"name": name, "source": source, "config": config, "expect_open_error": "E_CONFIG",
+            "expect_last_error": message, "steps": list(steps)}
+
+
+def config_error_vectors():
+    u16_at_100 = "point 0 area=holding address=100 type=u16\n"
+    known_point = "known keys: area, address, type, order, bit, scale, offset"
+    known_device = "known keys: unit, max_registers, max_bits, max_gap, timeout_ms"
+    return [
+        config_error("unknown area", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holdings address=100 type=u16\n",
+                     'point 0: unknown area "holdings" (expected coil, discrete, holding or input)'),
+        config_error("bool on a holding register without bit", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holding address=100 type=bool\n",
+                     "point 0: type bool in area holding needs bit=0..15 (which bit of the register)"),
+        config_error("a register type on a coil", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=coil address=5 type=u16\n",
+                     'point 0: type "u16" in area coil: coils and discrete inputs are single bits, use type=bool'),
+        config_error("address above 65535", ADDRESS_RANGE,
+                     "device unit=1\npoint 0 area=holding address=65536 type=u16\n",
+                     "point 0: address=65536 is out of range 0..65535"),
+        config_error("a 32-bit type at the last register runs past 65535", ADDRESS_RANGE,
+                     "device unit=1\npoint 0 area=holding address=65535 type=u32\n",
+                     "point 0: type u32 at address 65535 runs past register 65535"),
+        config_error("unknown type", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holding address=100 type=f33\n",
+                     'point 0: unknown type "f33" (expected bool, u16, i16, u32, i32, f32, u64, i64 or f64)'),
+        config_error("unknown word order", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holding address=100 type=f32 order=ACBD\n",
+                     'point 0: unknown byte order "ACBD" (expected ABCD, CDAB, BADC or DCBA)'),
+        config_error("unit above 255", "Messaging guide §3.1.3 (unit identifier is one byte); ABI.md §5",
+                     "device unit=256\n" + u16_at_100,
+                     "device: unit=256 is out of range 0..255"),
+        config_error("unit that is not a number", CONFIG_KEYS,
+                     "device unit=one\n" + u16_at_100,
+                     'device: invalid value "one" for key "unit"'),
+        config_error("duplicate point index", POINT_ORDER,
+                     "device unit=1\n" + u16_at_100 + "point 0 area=holding address=101 type=u16\n",
+                     'line 3: point index "0" where 1 was expected (indexes run 0, 1, 2 … in order)'),
+        config_error("point indexes out of order", POINT_ORDER,
+                     "device unit=1\npoint 1 area=holding address=100 type=u16\n",
+                     'line 2: point index "1" where 0 was expected'),
+        config_error("unknown point key (typo)", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holding adress=100 type=u16\n",
+                     'point 0: unknown key "adress" (%s)' % known_point),
+        # unit=300 is out of range, but unknown keys are checked on every line before any value.
+        config_error("a misspelt key is reported before the other lines' value errors", CONFIG_KEYS,
+                     "device unit=300\npoint 0 area=holding address=1\npoint 1 area=holding adress=2\n",
+                     'point 1: unknown key "adress" (%s)' % known_point),
+        config_error("unknown point key", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=holding address=100 type=u16 sacle=0.1\n",
+                     'point 0: unknown key "sacle"'),
+        config_error("unknown device key", CONFIG_KEYS,
+                     "device unit=1 timeout=250\n" + u16_at_100,
+                     'device: unknown key "timeout" (%s)' % known_device),
+        config_error("missing area", CONFIG_KEYS,
+                     "device unit=1\npoint 0 address=100 type=u16\n",
+                     'point 0: missing key "area"'),
+        config_error("scale on a coil", CONFIG_KEYS,
+                     "device unit=1\npoint 0 area=coil address=5 scale=2\n",
+                     'point 0: key "scale" does not apply to a bit in area coil'),
+        config_error("a type wider than max_registers",
+                     "Modbus AP v1.1b3 §6.3 (quantity of registers 1..125); ABI.md §5",
+                     "device unit=1 max_registers=2\npoint 0 area=holding address=0 type=u64\n",
+                     "point 0: type u64 needs %d registers, more than max_registers=2"
+                     % (struct.calcsize(">Q") // 2)),
+        config_error("a failed open leaves the handle closed",
+                     "ABI.md §2.6: calls naming a handle that is not open return E_NODEV; "
+                     "weir_last_error keeps the reason",
+                     "device unit=1\npoint 0 area=input address=0 type=f16\n",
+                     'point 0: unknown type "f16"',
+                     [{"call": "poll", "expect_error": "E_NODEV", "expect_last_error": 'point 0: unknown type "f16"'},
+                      {"call": "frame_len", "hex": regs_rsp(1, 1, 3, b"\xab\xcd"), "expect_error": "E_NODEV"},
+                      {"call": "frame", "hex": regs_rsp(1, 1, 3, b"\xab\xcd"), "expect_error": "E_NODEV"},
+                      {"call": "timeout", "expect_error": "E_NODEV"},
+                      {"call": "write", "point": 0, "type": "u64", "value": 1, "expect_error": "E_NODEV"},
+                      {"call": "save_state", "expect_error": "E_NODEV"}]),
+    ]
+
+
+# ---------------------------------------------------------------- hot-swap state
+HOT_SWAP = ("ABI.md §7.7 (hot swap: save_state on the old instance, open and load_state on the new); "
+            "Messaging guide §4.4.1.2 (the client gives each request a new transaction id)")
+
+
+def state_payload(schema, next_tid):
+    """The driver README's state: schema as u32 LE, then the next transaction id as u16 LE."""
+    return h(struct.pack("<IH", schema, next_tid))
+
+
+def state_vectors():
+    cfg = "device unit=1\npoint 0 area=holding address=0 type=u16\n"
+
+    def cycle(tid, value):
+        """One poll cycle of the single point: request, response with `value`, end of cycle."""
+        return [{"call": "poll", "expect_hex": read_req(tid, 1, 3, 0, 1)},
+                {"call": "frame", "hex": regs_rsp(tid, 1, 3, struct.pack(">H", value)),
+                 "expect": [rec(0, "u64", value)]},
+                {"call": "poll", "expect_hex": ""}]
+
+    reopen = {"call": "reopen_with_state"}
+    return [
+        vector("transaction ids continue across a hot swap", HOT_SWAP, cfg,
+               cycle(1, 42) + cycle(2, 43)
+               + [{"call": "save_state", "expect_hex": state_payload(1, 3), "expect_len": struct.calcsize("<IH")},
+                  reopen]
+               + cycle(3, 44)
+               + [{"call": "save_state", "expect_hex": state_payload(1, 4)}, reopen,
+                  {"call": "poll", "expect_hex": read_req(4, 1, 3, 0, 1)}]),
+        vector("a response carrying the old transaction id is refused after the swap",
+               HOT_SWAP + "; ABI.md §7.3 (a different transaction id is E_PROTO)", cfg,
+               cycle(1, 42)
+               + [{"call": "save_state", "expect_hex": state_payload(1, 2)}, reopen,
+                  {"call": "poll", "expect_hex": read_req(2, 1, 3, 0, 1)},
+                  {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">H", 42)), "expect_error": "E_PROTO",
+                   "expect_last_error": "transaction"},
+                  {"call": "frame", "hex": regs_rsp(2, 1, 3, struct.pack(">H", 43)),
+                   "expect": [rec(0, "u64", 43)]}]),
+        vector("transaction ids wrap from 65535 to 0 after a loaded state",
+               HOT_SWAP + "; the transaction id is a u16", cfg,
+               [{"call": "reopen_with_state", "hex": state_payload(1, 0xFFFF)}]
+               + cycle(0xFFFF, 42)
+               + [{"call": "poll", "expect_hex": read_req(0, 1, 3, 0, 1)},
+                  {"call": "save_state", "expect_hex": state_payload(1, 1)}]),
+        vector("a payload of another schema is E_SCHEMA and the device starts cold",
+               "ABI.md §7.7: a driver that cannot read a payload returns E_SCHEMA and starts cold", cfg,
+               cycle(1, 42)
+               + [{"call": "reopen_with_state", "hex": state_payload(2, 9), "expect_error": "E_SCHEMA",
+                   "expect_last_error": "state schema 2 with 2 payload bytes; this driver reads schema 1 with 2"},
+                  {"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)}]),
+        vector("a schema-1 payload of the wrong length is E_SCHEMA", "ABI.md §7.7", cfg,
+               [{"call": "reopen_with_state", "hex": h(struct.pack("<IB", 1, 9)), "expect_error": "E_SCHEMA",
+                 "expect_last_error": "state schema 1 with 1 payload bytes"},
+                {"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)}]),
+        vector("a payload shorter than its schema is E_SCHEMA",
+               "ABI.md §7.7: the first 4 bytes of the payload are the u32 state_schema", cfg,
+               [{"call": "reopen_with_state", "hex": h(struct.pack("<H", 1)), "expect_error": "E_SCHEMA",
+                 "expect_last_error": "state payload of 2 bytes has no 4-byte schema"},
+                {"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)}]),
     ]
 
 
@@ -669,13 +874,67 @@ def corpus_vectors():
     return vs
 
 
+# topic → (vector builder, file layout)
+FILES = {
+    "requests": (requests_vectors, write_file),
+    "types": (types_vectors, write_file),
+    "batching": (batching_vectors, write_file),
+    "exceptions": (exception_vectors, write_file),
+    "framing": (framing_vectors, write_file),
+    "observe": (observe_vectors, write_file),
+    "writes": (write_vectors, write_file),
+    "corpus": (corpus_vectors, write_file),
+    "config_errors": (config_error_vectors, write_file_indented),
+    "state": (state_vectors, write_file_indented),
+}
+
+
+def generate(out, verbose):
+    for topic, (build, write) in FILES.items():
+        n = write(out, topic, build())
+        if verbose:
+            print("%s.json: %d vectors" % (topic, n))
+
+
+def check():
+    """Regenerates into a temporary directory and compares with vectors/ byte for byte. Returns the
+    problems found, one line per file."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="modbus-vectors-") as tmp:
+        generate(tmp, verbose=False)
+        generated = sorted(os.listdir(tmp))
+        for name in generated:
+            committed = os.path.join(VECTORS, name)
+            if not os.path.exists(committed):
+                problems.append("%s: generated but missing from vectors/" % name)
+            elif not filecmp.cmp(os.path.join(tmp, name), committed, shallow=False):
+                problems.append("%s: differs from what gen_vectors.py generates" % name)
+        for name in sorted(os.listdir(VECTORS)):
+            if name.endswith(".json") and name not in generated:
+                problems.append("%s: in vectors/ but not generated by gen_vectors.py" % name)
+    return problems
+
+
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
-    write_file("requests", requests_vectors())
-    write_file("types", types_vectors())
-    write_file("batching", batching_vectors())
-    write_file("exceptions", exception_vectors())
-    write_file("framing", framing_vectors())
-    write_file("observe", observe_vectors())
-    write_file("writes", write_vectors())
-    write_file("corpus", corpus_vectors())
+    parser = argparse.ArgumentParser(description="Generates drivers/modbus/vectors/*.json.")
+    parser.add_argument("--check", action="store_true",
+                        help="compare a fresh generation with vectors/ instead of writing it; exit 1 on any difference")
+    parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS,
+                        help="corpus directory holding modbus_tcp/ (default: %(default)s)")
+    args = parser.parse_args()
+    CORPUS = args.corpus
+    if not os.path.isdir(os.path.join(CORPUS, "modbus_tcp")):
+        sys.exit("error: corpus directory %s has no modbus_tcp/ (corpus.json is made from its "
+                 "*.truth.jsonl files; pass the corpus directory as the argument)" % CORPUS)
+    if args.check:
+        problems = check()
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            sys.exit("error: %d file(s) in %s differ from the generator; run "
+                     "python3 drivers/modbus/tools/gen_vectors.py and review the diff"
+                     % (len(problems), os.path.normpath(VECTORS)))
+        print("vectors/: all %d files match gen_vectors.py" % len(FILES))
+    else:
+        os.makedirs(VECTORS, exist_ok=True)
+        generate(VECTORS, verbose=True)
