@@ -3,6 +3,8 @@
 ;; Counts 0xF8..0xFF are commands that exercise the host: 0xFF traps, 0xFE loops forever,
 ;; 0xFD calls weir_host_v1.panic, 0xFC gives a BAD_DEVICE record, 0xFB a named record,
 ;; 0xFA returns a record count beyond the out region, 0xF9 returns E_PROTO, 0xF8 floods the log.
+;; Count 0xF7 is followed by a little-endian u64 n: the frame is 10 bytes and weir_on_frame spins
+;; n loop iterations before answering with no records (a call that takes a chosen while).
 (module
   
   (import "weir_host_v1" "panic" (func $panic (param i32 i32)))
@@ -58,6 +60,12 @@
     (if (i32.lt_u (local.get $len) (i32.const 2)) (then
       (i32.store (i32.const 1100) (i32.const 0))
       (return (i32.const 0))))
+    ;; count 0xF7 is the spin command: its iteration count follows as a u64
+    (if (i32.eq (i32.load8_u (i32.const 6145)) (i32.const 0xf7)) (then
+      (if (i32.lt_u (local.get $len) (i32.const 10)) (then
+        (i32.store (i32.const 1100) (i32.const 10))
+        (return (i32.const 0))))
+      (return (i32.const 10))))
     ;; count 0xF8..0xFF are commands with no values
     (if (i32.ge_u (i32.load8_u (i32.const 6145)) (i32.const 0xf8)) (then (return (i32.const 2))))
     (local.set $total (i32.add (i32.const 2) (i32.mul (i32.const 8) (i32.load8_u (i32.const 6145)))))
@@ -69,7 +77,7 @@
       (return (i32.const 0))))
     local.get $total)
   (func (export "weir_on_frame") (param $dev i32) (param $len i32) (param $now i64) (result i32)
-    (local $n i32) (local $i i32) (local $rec i32)
+    (local $n i32) (local $i i32) (local $rec i32) (local $spins i64) (local $acc i64)
     (if (i32.eqz (global.get $outstanding)) (then (return (i32.const -4))))
     (local.set $n (i32.load8_u (i32.const 6145)))
     (i32.store (i32.const 1104) (i32.const 0))      ;; meta.blob_used
@@ -110,6 +118,20 @@
           (call $log (i32.const 2) (i32.const 57344) (i32.const 2000))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $log)))
+      (return (i32.const 0))))
+    (if (i32.eq (local.get $n) (i32.const 0xf7)) (then
+      ;; spin: n rounds of a multiply-add whose result is stored, so no compiler drops the loop
+      (global.set $outstanding (i32.const 0))
+      (local.set $spins (i64.load (i32.const 6146)))
+      (local.set $acc (i64.const 1))
+      (block $spun
+        (loop $spin
+          (br_if $spun (i64.eqz (local.get $spins)))
+          (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 6364136223846793005))
+                                   (local.get $spins)))
+          (local.set $spins (i64.sub (local.get $spins) (i64.const 1)))
+          (br $spin)))
+      (i64.store (i32.const 62040) (local.get $acc))
       (return (i32.const 0))))
     (if (i32.eq (local.get $n) (i32.const 0xf9)) (then
       ;; a frame that does not answer the request: E_PROTO, request stays outstanding

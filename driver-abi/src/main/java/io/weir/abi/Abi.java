@@ -37,6 +37,14 @@ public final class Abi {
 
     public static final int CALL_BUDGET_MS = 50;
     public static final int OPEN_BUDGET_MS = 1000;
+
+    /**
+     * §9 cold-start grace: the first this many calls of each data-plane export, counted per driver
+     * version across all its instances, run under the open budget. A freshly compiled module pays
+     * class loading, verification and JIT compilation on its first calls.
+     */
+    public static final int COLD_START_CALLS = 3;
+
     public static final int MEMORY_CAP_PAGES = 256;
 
     /** §3.2 and §9: the largest declared maximum memory a driver may have. */

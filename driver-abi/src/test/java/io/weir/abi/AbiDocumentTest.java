@@ -559,6 +559,8 @@ class AbiDocumentTest {
                 .isEqualTo(Abi.DEFAULT_RESPONSE_TIMEOUT_MS + " ms");
         assertThat(rows.remove("call budget")).isEqualTo(Abi.CALL_BUDGET_MS + " ms");
         assertThat(rows.remove("open budget")).isEqualTo(Abi.OPEN_BUDGET_MS + " ms");
+        assertThat(rows.remove("cold-start grace"))
+                .isEqualTo(Abi.COLD_START_CALLS + " calls per export");
         assertThat(rows.remove("memory cap")).isEqualTo(Abi.MEMORY_CAP_PAGES + " pages");
         assertThat(rows).as("rows of §10.2 not checked").isEmpty();
         assertThat(flat)
@@ -566,7 +568,11 @@ class AbiDocumentTest {
                 .contains("(default " + Abi.MEMORY_CAP_PAGES + " pages)")
                 .contains("After " + Abi.QUARANTINE_TRAPS + " traps within 10 minutes")
                 .contains("truncates messages to " + Abi.LOG_MESSAGE_MAX_BYTES + " bytes")
-                .contains("default " + Abi.CALL_BUDGET_MS + " ms; 1 s for `weir_open`");
+                .contains("default " + Abi.CALL_BUDGET_MS + " ms; 1 s for `weir_open`")
+                .contains(
+                        "the first "
+                                + Abi.COLD_START_CALLS
+                                + " calls of each of these exports, counted per driver version");
         assertThat(Abi.TRAP_WINDOW_MS).isEqualTo(10 * 60 * 1000L);
     }
 

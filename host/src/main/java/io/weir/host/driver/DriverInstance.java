@@ -69,7 +69,7 @@ public final class DriverInstance implements AutoCloseable {
                 exports.put(e, f);
             }
         }
-        int address = call(Abi.Export.LAYOUT, module.limits().callBudgetMs());
+        int address = call(Abi.Export.LAYOUT, openBudget());
         long memory = wasm.memoryBytes();
         if (address < 0 || (long) address + Abi.LAYOUT_SIZE + Abi.META_SIZE > memory) {
             throw new DriverRefused(
@@ -207,17 +207,26 @@ public final class DriverInstance implements AutoCloseable {
         }
     }
 
-    private long budget() {
-        return module.limits().callBudgetMs();
+    /**
+     * ABI §9: calls made while loading, probing and opening (and the state calls around them) have
+     * the open budget.
+     */
+    private long openBudget() {
+        return module.limits().openBudgetMs();
+    }
+
+    /** ABI §9: a data-plane call has the call budget, after the module's cold-start grace. */
+    private long budget(Abi.Export export) {
+        return module.dataCallBudgetMs(export);
     }
 
     int abiVersion() {
-        return call(Abi.Export.ABI_VERSION, budget());
+        return call(Abi.Export.ABI_VERSION, openBudget());
     }
 
     /** {@code weir_describe}: the manifest JSON bytes. */
     byte[] describe() throws DriverException {
-        int n = checked(Abi.Export.DESCRIBE, call(Abi.Export.DESCRIBE, budget()));
+        int n = checked(Abi.Export.DESCRIBE, call(Abi.Export.DESCRIBE, openBudget()));
         requireWithin(Abi.Export.DESCRIBE, "length", n, layout.blobCap(), "blob");
         return wasm.read((int) layout.blobPtr(), n);
     }
@@ -239,19 +248,19 @@ public final class DriverInstance implements AutoCloseable {
                             + " bytes");
         }
         wasm.write((int) layout.cfgPtr(), cfg, 0, cfg.length);
-        dataCall(Abi.Export.OPEN, dev, module.limits().openBudgetMs(), dev, cfg.length, nowUs);
+        dataCall(Abi.Export.OPEN, dev, openBudget(), dev, cfg.length, nowUs);
     }
 
     /** {@code weir_close}. */
     public void close(int dev) throws DriverException {
         requireDev(dev);
-        dataCall(Abi.Export.CLOSE, dev, budget(), dev);
+        dataCall(Abi.Export.CLOSE, dev, openBudget(), dev);
     }
 
     /** {@code weir_poll}: the next request of the cycle, or {@link Request#END_OF_CYCLE}. */
     public Request poll(int dev, long nowUs) throws DriverException {
         requireDev(dev);
-        int n = dataCall(Abi.Export.POLL, dev, budget(), dev, nowUs);
+        int n = dataCall(Abi.Export.POLL, dev, budget(Abi.Export.POLL), dev, nowUs);
         return request(Abi.Export.POLL, n);
     }
 
@@ -283,7 +292,7 @@ public final class DriverInstance implements AutoCloseable {
     public FrameLength frameLen(int dev, byte[] bytes, int off, int len) throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
-        int rc = call(Abi.Export.FRAME_LEN, budget(), dev, len);
+        int rc = call(Abi.Export.FRAME_LEN, budget(Abi.Export.FRAME_LEN), dev, len);
         if (rc == AbiError.E_RESYNC.code()) {
             int skip = wasm.readI32(meta + Meta.SKIP);
             if (skip < 1 || skip > len) {
@@ -309,14 +318,14 @@ public final class DriverInstance implements AutoCloseable {
             throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
-        int n = dataCall(Abi.Export.ON_FRAME, dev, budget(), dev, len, nowUs);
+        int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
         return records(Abi.Export.ON_FRAME, n, nowUs);
     }
 
     /** {@code weir_on_timeout}: the outstanding request's response never came. */
     public List<DriverRecord> onTimeout(int dev, long nowUs) throws DriverException {
         requireDev(dev);
-        int n = dataCall(Abi.Export.ON_TIMEOUT, dev, budget(), dev, nowUs);
+        int n = dataCall(Abi.Export.ON_TIMEOUT, dev, budget(Abi.Export.ON_TIMEOUT), dev, nowUs);
         return records(Abi.Export.ON_TIMEOUT, n, nowUs);
     }
 
@@ -324,7 +333,7 @@ public final class DriverInstance implements AutoCloseable {
     public void observe(int dev, byte[] request) throws DriverException {
         requireDev(dev);
         writeRx(request, 0, request.length);
-        dataCall(Abi.Export.OBSERVE, dev, budget(), dev, request.length);
+        dataCall(Abi.Export.OBSERVE, dev, budget(Abi.Export.OBSERVE), dev, request.length);
     }
 
     /**
@@ -378,7 +387,16 @@ public final class DriverInstance implements AutoCloseable {
             throws DriverException {
         requireDev(dev);
         requirePoint(point);
-        int n = dataCall(Abi.Export.WRITE, dev, budget(), dev, point, type.code(), value, nowUs);
+        int n =
+                dataCall(
+                        Abi.Export.WRITE,
+                        dev,
+                        budget(Abi.Export.WRITE),
+                        dev,
+                        point,
+                        type.code(),
+                        value,
+                        nowUs);
         if (n == 0) {
             throw violation(Abi.Export.WRITE, "returned an empty request");
         }
@@ -388,7 +406,7 @@ public final class DriverInstance implements AutoCloseable {
     /** {@code weir_save_state}: the device's state payload (§7.7). */
     public byte[] saveState(int dev) throws DriverException {
         requireDev(dev);
-        int n = dataCall(Abi.Export.SAVE_STATE, dev, budget(), dev);
+        int n = dataCall(Abi.Export.SAVE_STATE, dev, openBudget(), dev);
         requireWithin(Abi.Export.SAVE_STATE, "length", n, layout.stateCap(), "state");
         return wasm.read((int) layout.statePtr(), n);
     }
@@ -405,7 +423,7 @@ public final class DriverInstance implements AutoCloseable {
                             + " bytes");
         }
         wasm.write((int) layout.statePtr(), state, 0, state.length);
-        dataCall(Abi.Export.LOAD_STATE, dev, budget(), dev, state.length);
+        dataCall(Abi.Export.LOAD_STATE, dev, openBudget(), dev, state.length);
     }
 
     /**
@@ -413,7 +431,7 @@ public final class DriverInstance implements AutoCloseable {
      */
     public String lastError(int dev) throws DriverException {
         requireDev(dev);
-        int n = call(Abi.Export.LAST_ERROR, budget(), dev);
+        int n = call(Abi.Export.LAST_ERROR, budget(Abi.Export.LAST_ERROR), dev);
         if (n < 0) {
             throw new DriverException(Abi.Export.LAST_ERROR.exportName(), n, "");
         }
@@ -424,7 +442,7 @@ public final class DriverInstance implements AutoCloseable {
     /** {@code weir_gc}, if the driver exports it; a no-op otherwise. */
     public void gc() {
         if (exports.containsKey(Abi.Export.GC)) {
-            call(Abi.Export.GC, budget());
+            call(Abi.Export.GC, budget(Abi.Export.GC));
         }
     }
 

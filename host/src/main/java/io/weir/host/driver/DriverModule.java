@@ -11,6 +11,7 @@ import io.weir.host.wasm.WasmProgram;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * One validated, compiled driver version: the compiled program shared by all its instances, the
@@ -44,6 +45,15 @@ public final class DriverModule {
     private final int abiVersion;
     private final long compileNanos;
     private final Deque<Long> trapTimes = new ArrayDeque<>();
+
+    /**
+     * Data-plane calls begun so far, per export, counted up to the cold-start grace (ABI §9).
+     * Shared by all instances of this version: the classes their first calls load, verify and
+     * compile are this version's.
+     */
+    private final AtomicIntegerArray dataCallsBegun =
+            new AtomicIntegerArray(Abi.Export.values().length);
+
     private boolean quarantined;
 
     private DriverModule(WasmProgram program, Limits limits, Watchdog watchdog, long compileNanos) {
@@ -215,6 +225,24 @@ public final class DriverModule {
     /** How long parse, check and compile took. */
     public long compileNanos() {
         return compileNanos;
+    }
+
+    /**
+     * The budget of the next data-plane call of {@code export}, counting it. ABI §9 cold-start
+     * grace: the first {@link Abi#COLD_START_CALLS} calls of each export of this version have the
+     * open budget, because a freshly compiled module pays class loading, verification and JIT
+     * compilation on its first calls; every later call has the call budget, which stops runaway
+     * loops.
+     */
+    long dataCallBudgetMs(Abi.Export export) {
+        int i = export.ordinal();
+        // The first read keeps the count from growing once warm; racing instances may count a
+        // few calls past the grace, which only ends it sooner.
+        if (dataCallsBegun.get(i) < Abi.COLD_START_CALLS
+                && dataCallsBegun.getAndIncrement(i) < Abi.COLD_START_CALLS) {
+            return Math.max(limits.openBudgetMs(), limits.callBudgetMs());
+        }
+        return limits.callBudgetMs();
     }
 
     WasmProgram program() {

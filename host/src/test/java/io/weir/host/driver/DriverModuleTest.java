@@ -36,10 +36,12 @@ class DriverModuleTest {
         d.open(0, "device\n", now);
         d.poll(0, now);
         assertThat(d.onFrame(0, Fixtures.frame(-5), 0, 10, now).get(0).value()).isEqualTo(-5L);
-        d.poll(0, now);
-        d.poll(0, now);
+        Fixtures.warm(d, 0, now);
+        Fixtures.request(d, 0, now);
         assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.LOOP), 0, 2, now))
-                .isInstanceOf(CallTimedOut.class);
+                .isInstanceOfSatisfying(
+                        CallTimedOut.class,
+                        e -> assertThat(e.budgetMs()).isEqualTo(Abi.CALL_BUDGET_MS));
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }
 

@@ -1,5 +1,6 @@
 package io.weir.host.driver;
 
+import io.weir.abi.Abi;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,6 +38,35 @@ public final class Fixtures {
         return new byte[] {(byte) 0xAA, (byte) code};
     }
 
+    /** A fixture spin command: 0xAA, 0xF7, then the iteration count as a little-endian u64. */
+    public static byte[] spin(long iterations) {
+        byte[] b = new byte[10];
+        b[0] = (byte) 0xAA;
+        b[1] = (byte) SPIN;
+        for (int k = 0; k < 8; k++) {
+            b[2 + k] = (byte) (iterations >>> (8 * k));
+        }
+        return b;
+    }
+
+    /** Polls until the fixture sends its request, so that a frame answers it. */
+    public static Request request(DriverInstance d, int dev, long nowUs) throws DriverException {
+        Request r = d.poll(dev, nowUs);
+        return r.endOfCycle() ? d.poll(dev, nowUs) : r;
+    }
+
+    /**
+     * Spends the cold-start grace (ABI §9) of {@code weir_poll} and {@code weir_on_frame} of the
+     * instance's module with ordinary calls, so that the next calls have the call budget.
+     */
+    public static void warm(DriverInstance d, int dev, long nowUs) throws DriverException {
+        for (int i = 0; i < Abi.COLD_START_CALLS; i++) {
+            request(d, dev, nowUs);
+            d.onFrame(dev, frame(i), 0, 10, nowUs);
+        }
+    }
+
+    public static final int SPIN = 0xF7;
     public static final int TRAP = 0xFF;
     public static final int LOOP = 0xFE;
     public static final int PANIC = 0xFD;
