@@ -6,6 +6,9 @@ import io.weir.tools.sim.SimCommand;
 import io.weir.tools.uplink.BenchCommand;
 import io.weir.tools.uplink.PkiCommand;
 import io.weir.tools.uplink.ReceiverCommand;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,14 +49,30 @@ public final class WeirCommand implements Runnable {
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parseResult) -> {
                     // A user error (bad file, bad flag value) is one clear line, not a stack trace.
-                    String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-                    cmd.getErr().println("weir " + cmd.getCommandName() + ": " + msg);
+                    cmd.getErr().println("weir " + cmd.getCommandName() + ": " + describe(ex));
                     if (System.getenv("WEIR_DEBUG") != null) {
                         ex.printStackTrace(cmd.getErr());
                     }
                     return 1;
                 });
         return cl;
+    }
+
+    /**
+     * One line for a user: java.nio's file exceptions carry only the path as their message, which
+     * alone does not say what went wrong.
+     */
+    static String describe(Exception ex) {
+        if (ex instanceof NoSuchFileException e) {
+            return e.getFile() + ": no such file or directory";
+        }
+        if (ex instanceof AccessDeniedException e) {
+            return e.getFile() + ": permission denied";
+        }
+        if (ex instanceof FileSystemException e && e.getReason() == null) {
+            return e.getFile() + ": " + e.getClass().getSimpleName();
+        }
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     public static void main(String[] args) {

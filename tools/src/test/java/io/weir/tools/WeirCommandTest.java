@@ -89,7 +89,7 @@ class WeirCommandTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err())
                 .startsWith("weir replay: ")
-                .contains("/nonexistent/x.pcap")
+                .contains("/nonexistent/x.pcap: no such file or directory")
                 .doesNotContain("\tat ");
 
         Path notACapture = Files.createTempFile("weir", ".pcap");
