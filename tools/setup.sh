@@ -14,6 +14,10 @@ PACKAGES=(
     # rustc's /usr/bin/rust-lld (the wasm32 linker) points into lld-14, which Debian lists only as
     # a Recommends of libstd-rust-dev-wasm32, so --no-install-recommends would leave it out.
     lld-14
+    # STYLE.md: Rust code passes `cargo fmt --check` and `cargo clippy -D warnings`; sdk-rust's
+    # Maven build and drivers/modbus/test.sh run both, with Debian's 1.63 tools matching rustc.
+    rustfmt
+    rust-clippy
     wabt
     socat
     tshark
