@@ -32,11 +32,15 @@ const STATE_AT: usize = BLOB_AT + BLOB_CAP;
 const ERR_AT: usize = STATE_AT + STATE_CAP;
 const ARENA_SIZE: usize = ERR_AT + ERR_CAP;
 
-// ABI.md §4: every capacity meets its minimum.
-const _: () = assert!(CFG_CAP >= abi::MIN_CFG_CAP && RX_CAP >= abi::MIN_RX_CAP);
-const _: () = assert!(TX_CAP >= abi::MIN_TX_CAP && OUT_CAP >= abi::MIN_OUT_CAP);
-const _: () = assert!(BLOB_CAP >= abi::MIN_BLOB_CAP && ERR_CAP >= abi::MIN_ERR_CAP);
-const _: () = assert!(OUT_AT % 8 == 0 && ARENA_SIZE % 8 == 0 && OUT_CAP % RECORD_SIZE == 0);
+// ABI.md §4: every capacity meets its minimum. Evaluated at compile time: a violation is a build
+// error. Clippy 1.63's assertions_on_constants does not know these asserts run in a const context.
+#[allow(clippy::assertions_on_constants)]
+const _: () = {
+    assert!(CFG_CAP >= abi::MIN_CFG_CAP && RX_CAP >= abi::MIN_RX_CAP);
+    assert!(TX_CAP >= abi::MIN_TX_CAP && OUT_CAP >= abi::MIN_OUT_CAP);
+    assert!(BLOB_CAP >= abi::MIN_BLOB_CAP && ERR_CAP >= abi::MIN_ERR_CAP);
+    assert!(OUT_AT % 8 == 0 && ARENA_SIZE % 8 == 0 && OUT_CAP % RECORD_SIZE == 0);
+};
 
 /// Meta field offsets (ABI.md §4).
 const META_EXPECT: usize = 0;

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::error::Error;
 use crate::out::{Out, Tx};
+use core::fmt::Write as _;
 
 /// `tcp`, `serial` or `can` (ABI.md §3.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +54,8 @@ impl Manifest {
             s.push_str(",\"passive\":true");
         }
         if let Some(schema) = self.state_schema {
-            s.push_str(&format!(",\"state_schema\":{schema}"));
+            // fmt::Write for String cannot fail.
+            let _ = write!(s, ",\"state_schema\":{schema}");
         }
         s.push('}');
         s
@@ -67,7 +69,10 @@ fn json_string(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // fmt::Write for String cannot fail.
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -22,8 +22,12 @@ pub use imports::{log, panic};
 mod stub {
     use std::cell::RefCell;
 
+    // Clippy 1.63 flags the `const { }` initializer that thread_local! expands to as an interior
+    // mutable const; the RefCells are per-thread statics, never copied out of a const.
     thread_local! {
+        #[allow(clippy::declare_interior_mutable_const)]
         static LOG: RefCell<Vec<(i32, String)>> = const { RefCell::new(Vec::new()) };
+        #[allow(clippy::declare_interior_mutable_const)]
         static PANICS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     }
 
