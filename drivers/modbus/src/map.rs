@@ -188,7 +188,7 @@ impl Point {
 }
 
 /// Device keys.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceConfig {
     pub unit: u8,
     /// Modbus AP v1.1b3 §6.3/§6.4: quantity of registers 1 to 125 (0x7D).
@@ -202,7 +202,7 @@ pub struct DeviceConfig {
 }
 
 /// A planned read request: one contiguous range of one area and the points it serves.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadPlan {
     pub area: Area,
     pub start: u16,

@@ -1,6 +1,8 @@
 //! Behaviour beyond the vector format: config errors, batching plans, hot-swap state, many
 //! devices per instance — all through the SDK's host simulation (regions and dispatcher).
 
+use std::fmt::Write as _;
+
 use modbus::map::{self, Area};
 use modbus::Modbus;
 use weir_sdk::abi;
@@ -104,7 +106,7 @@ fn plans_are_deterministic_and_within_limits() {
             1 => ("coil", 5000 - i),
             _ => ("input", 2 * i),
         };
-        text.push_str(&format!("point {i} area={area} address={address}\n"));
+        writeln!(text, "point {i} area={area} address={address}").unwrap();
     }
     let config = Config::parse(&text).unwrap();
     let (device, points) = map::parse(&config).unwrap();
