@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs the Modbus driver's native tests: every vector file in vectors/ through the SDK harness,
 # plus unit tests. Offline, with Debian's toolchain, everything under drivers/modbus/target.
+# First STYLE.md's Rust checks, cargo fmt --check and cargo clippy -D warnings (host and wasm32),
+# through the SDK's lint.sh; it says "run tools/setup.sh" when rustfmt or clippy is missing.
 # Usage: drivers/modbus/test.sh [extra cargo test arguments]
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,4 +19,5 @@ export RUSTC RUSTDOC
 export CARGO_HOME="$HERE/target/cargo-home"
 export CARGO_TARGET_DIR="$HERE/target/cargo"
 export CARGO_NET_OFFLINE=true
+WEIR_RUSTC="$RUSTC" WEIR_CARGO="$CARGO" sh "$HERE/../../sdk-rust/lint.sh" "$HERE"
 exec "$CARGO" test --offline --manifest-path "$HERE/Cargo.toml" "$@"

@@ -1,0 +1,61 @@
+#!/bin/sh
+# STYLE.md's Rust checks for one crate: `cargo fmt --check`, then `cargo clippy -D warnings` for
+# the host (all targets: lib, tests, examples) and for wasm32-unknown-unknown (lib and examples,
+# the code that ships as a driver module). Offline, with Debian's toolchain.
+#
+# Usage: sdk-rust/lint.sh [CRATE_DIR]   (default: the directory holding this script)
+# CARGO_HOME and CARGO_TARGET_DIR default to CRATE_DIR/target/cargo-home and CRATE_DIR/target/cargo;
+# WEIR_CARGO / WEIR_RUSTC pick another toolchain (its rustfmt and clippy must sit beside its cargo).
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+CRATE=$(cd "${1:-$HERE}" && pwd)
+if [ ! -f "$CRATE/Cargo.toml" ]; then
+  echo "error: $CRATE has no Cargo.toml: lint.sh takes the crate directory" >&2
+  exit 2
+fi
+
+RUSTC=${WEIR_RUSTC:-/usr/bin/rustc}
+CARGO=${WEIR_CARGO:-/usr/bin/cargo}
+for tool in "$RUSTC" "$CARGO"; do
+  if [ ! -x "$tool" ]; then
+    echo "error: $tool not found: Debian's Rust toolchain is missing (run tools/setup.sh; it installs rustc, cargo, libstd-rust-dev-wasm32)" >&2
+    exit 1
+  fi
+done
+SYSROOT=$("$RUSTC" --print sysroot)
+if [ ! -d "$SYSROOT/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+  echo "error: $RUSTC has no wasm32-unknown-unknown standard library in $SYSROOT/lib/rustlib (run tools/setup.sh; it installs libstd-rust-dev-wasm32)" >&2
+  exit 1
+fi
+# cargo finds its fmt/clippy subcommands on the PATH; a rustup cargo-fmt or cargo-clippy earlier on
+# the PATH would lint with another compiler version than $RUSTC, so the toolchain's own directory
+# goes first.
+BIN=$(dirname "$CARGO")
+for tool in cargo-fmt rustfmt; do
+  if [ ! -x "$BIN/$tool" ]; then
+    echo "error: $BIN/$tool not found: rustfmt is missing (run tools/setup.sh; it installs rustfmt)" >&2
+    exit 1
+  fi
+done
+for tool in cargo-clippy clippy-driver; do
+  if [ ! -x "$BIN/$tool" ]; then
+    echo "error: $BIN/$tool not found: clippy is missing (run tools/setup.sh; it installs rust-clippy)" >&2
+    exit 1
+  fi
+done
+
+export PATH="$BIN:$PATH"
+export RUSTC
+export RUSTFMT="$BIN/rustfmt"
+export CARGO_HOME="${CARGO_HOME:-$CRATE/target/cargo-home}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CRATE/target/cargo}"
+export CARGO_NET_OFFLINE=true
+MANIFEST="$CRATE/Cargo.toml"
+
+echo "cargo fmt --check: $CRATE"
+"$CARGO" fmt --check --manifest-path "$MANIFEST"
+echo "cargo clippy -D warnings (host, all targets): $CRATE"
+"$CARGO" clippy --offline --all-targets --manifest-path "$MANIFEST" -- -D warnings
+echo "cargo clippy -D warnings (wasm32-unknown-unknown, release, lib + examples): $CRATE"
+"$CARGO" clippy --offline --release --target wasm32-unknown-unknown --lib --examples \
+  --manifest-path "$MANIFEST" -- -D warnings
