@@ -14,19 +14,7 @@ if [ ! -f "$CRATE/Cargo.toml" ]; then
   exit 2
 fi
 
-RUSTC=${WEIR_RUSTC:-/usr/bin/rustc}
-CARGO=${WEIR_CARGO:-/usr/bin/cargo}
-for tool in "$RUSTC" "$CARGO"; do
-  if [ ! -x "$tool" ]; then
-    echo "error: $tool not found: Debian's Rust toolchain is missing (run tools/setup.sh; it installs rustc, cargo, libstd-rust-dev-wasm32)" >&2
-    exit 1
-  fi
-done
-SYSROOT=$("$RUSTC" --print sysroot)
-if [ ! -d "$SYSROOT/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
-  echo "error: $RUSTC has no wasm32-unknown-unknown standard library in $SYSROOT/lib/rustlib (run tools/setup.sh; it installs libstd-rust-dev-wasm32)" >&2
-  exit 1
-fi
+. "$HERE/toolchain.sh"
 # cargo finds its fmt/clippy subcommands on the PATH; a rustup cargo-fmt or cargo-clippy earlier on
 # the PATH would lint with another compiler version than $RUSTC, so the toolchain's own directory
 # goes first.
@@ -45,11 +33,8 @@ for tool in cargo-clippy clippy-driver; do
 done
 
 export PATH="$BIN:$PATH"
-export RUSTC
 export RUSTFMT="$BIN/rustfmt"
-export CARGO_HOME="${CARGO_HOME:-$CRATE/target/cargo-home}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CRATE/target/cargo}"
-export CARGO_NET_OFFLINE=true
+weir_cargo_env "$CRATE"
 MANIFEST="$CRATE/Cargo.toml"
 
 echo "cargo fmt --check: $CRATE"

@@ -14,26 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$1"
 OUT_DIR=$(cd "$1" && pwd)
 
-RUSTC=${WEIR_RUSTC:-/usr/bin/rustc}
-CARGO=${WEIR_CARGO:-/usr/bin/cargo}
-for tool in "$RUSTC" "$CARGO"; do
-  if [ ! -x "$tool" ]; then
-    echo "error: $tool not found: Debian's Rust toolchain is missing (run tools/setup.sh; it installs rustc, cargo, libstd-rust-dev-wasm32)" >&2
-    exit 1
-  fi
-done
-SYSROOT=$("$RUSTC" --print sysroot)
-if [ ! -d "$SYSROOT/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
-  echo "error: $RUSTC has no wasm32-unknown-unknown standard library in $SYSROOT/lib/rustlib (run tools/setup.sh; it installs libstd-rust-dev-wasm32)" >&2
-  exit 1
-fi
-
-# Everything cargo writes stays under drivers/modbus/target, so `mvn clean` or `rm -rf target`
-# removes it and nothing depends on ~/.cargo.
-export CARGO_HOME="$HERE/target/cargo-home"
-export CARGO_TARGET_DIR="$HERE/target/cargo"
-export CARGO_NET_OFFLINE=true
-export RUSTC
+. "$HERE/../../sdk-rust/toolchain.sh"
+weir_cargo_env "$HERE"
 # Size and safety: profile.release in Cargo.toml sets opt-level=s, lto, codegen-units=1,
 # panic=abort. A 64 KiB shadow stack (rustc's default is 1 MiB) keeps the initial memory small;
 # the maximum memory is the ABI's limit of 1024 pages (ABI.md §3.2).
