@@ -2,28 +2,17 @@ package io.weir.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The CLI through Picocli's execute(), output captured. */
 class WeirCommandTest {
     static final String HELP_GOLDEN = "io/weir/tools/weir-help.txt";
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = WeirCommand.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.execute(args);
     }
 
     /**
@@ -33,7 +22,7 @@ class WeirCommandTest {
      */
     @Test
     void helpMatchesTheApprovedGoldenFile() throws Exception {
-        Run r = run("--help");
+        CliRun r = run("--help");
         assertThat(r.code()).isZero();
         if (Boolean.getBoolean("weir.approve")) {
             Path golden =
@@ -62,7 +51,7 @@ class WeirCommandTest {
                     {"sim", "--help"},
                     {"sim", "modbus-tcp", "--help"}
                 }) {
-            Run r = run(cmd);
+            CliRun r = run(cmd);
             assertThat(r.code()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).contains("Usage: weir " + cmd[0]);
         }
@@ -70,7 +59,7 @@ class WeirCommandTest {
 
     @Test
     void usageErrorsSayWhatWasWrong() {
-        Run r = run("frobnicate");
+        CliRun r = run("frobnicate");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Unmatched argument at index 0: 'frobnicate'");
 
@@ -85,7 +74,7 @@ class WeirCommandTest {
 
     @Test
     void runtimeErrorsAreOneLineNotAStackTrace() throws Exception {
-        Run r = run("replay", "--driver", "modbus", "--pcap", "/nonexistent/x.pcap");
+        CliRun r = run("replay", "--driver", "modbus", "--pcap", "/nonexistent/x.pcap");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err())
                 .startsWith("weir replay: ")

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weir.tools.WeirCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.weir.tools.CliRun;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,20 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code weir demo --duration 5 --json} in-process: simulator, kernel, WASM driver, real TCP. */
 class DemoCommandIT {
     @Test
     void printsChangingPointsThenExitsZero() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = WeirCommand.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
         long t0 = System.currentTimeMillis();
-        int code =
-                cl.execute(
+        CliRun run =
+                CliRun.execute(
                         "demo",
                         "--duration",
                         "5",
@@ -35,17 +27,17 @@ class DemoCommandIT {
                         "--driver",
                         System.getProperty("weir.driver.modbus", "modbus"));
         long elapsed = System.currentTimeMillis() - t0;
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
         assertThat(elapsed).isBetween(4_500L, 20_000L);
         // The uplink runs by default; its progress stays off the JSON stdout.
-        long printed = out.toString().lines().count();
-        assertThat(err.toString())
+        long printed = run.out().lines().count();
+        assertThat(run.err())
                 .contains("received decrypted by the receiver")
                 .contains("demo: uplink delivered " + printed + " of " + printed + " points");
 
         ObjectMapper json = new ObjectMapper();
         Map<String, List<JsonNode>> byPoint = new HashMap<>();
-        String[] lines = out.toString().split("\n");
+        String[] lines = run.out().split("\n");
         for (String line : lines) {
             JsonNode n = json.readTree(line); // every stdout line is one JSON object
             for (String field : List.of("device", "point", "value", "quality", "ts")) {
@@ -106,43 +98,33 @@ class DemoCommandIT {
 
     @Test
     void tableModeShowsWhatTheReceiverDecrypted() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = WeirCommand.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code =
-                cl.execute(
+        CliRun run =
+                CliRun.execute(
                         "demo",
                         "--duration",
                         "3.5",
                         "--driver",
                         System.getProperty("weir.driver.modbus", "modbus"));
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        List<String> lines = out.toString().lines().toList();
+        assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
+        List<String> lines = run.out().lines().toList();
         List<String> rows = lines.stream().filter(l -> l.contains(DemoCommand.DEVICE)).toList();
         assertThat(rows).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith("good"));
         List<String> progress = lines.stream().filter(l -> l.startsWith("uplink: ")).toList();
-        assertThat(progress).as("progress lines in %s", out).isNotEmpty();
+        assertThat(progress).as("progress lines in %s", run.out()).isNotEmpty();
         // "last:" names a point of the demo, with its value as the receiver decrypted it.
         assertThat(progress.get(progress.size() - 1))
                 .matches(
                         "uplink: \\d+ points sealed \\(SM4-GCM, SM2-wrapped key, TLS 1\\.3 GM\\),"
                                 + " [1-9]\\d* received decrypted by the receiver, last:"
                                 + " [a-z_]+=.+");
-        assertThat(out.toString())
+        assertThat(run.out())
                 .contains("demo: uplink delivered " + rows.size() + " of " + rows.size());
     }
 
     @Test
     void noUplinkPollsOnly() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = WeirCommand.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code =
-                cl.execute(
+        CliRun run =
+                CliRun.execute(
                         "demo",
                         "--duration",
                         "2.5",
@@ -150,8 +132,8 @@ class DemoCommandIT {
                         "--no-uplink",
                         "--driver",
                         System.getProperty("weir.driver.modbus", "modbus"));
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        assertThat(out.toString().lines().count()).isGreaterThan(0);
-        assertThat(err.toString()).doesNotContain("uplink");
+        assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
+        assertThat(run.out().lines().count()).isGreaterThan(0);
+        assertThat(run.err()).doesNotContain("uplink");
     }
 }

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weir.tools.WeirCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.weir.tools.CliRun;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code weir replay} end to end through execute(), with the bundled driver. */
 class ReplayCommandIT {
@@ -20,14 +17,9 @@ class ReplayCommandIT {
     }
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = WeirCommand.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        return out.toString().split("\n");
+        CliRun r = CliRun.execute(args);
+        assertThat(r.code()).as("exit code; stderr: %s", r.err()).isZero();
+        return r.out().split("\n");
     }
 
     /** `weir replay --json` of corpus capture {@code name} through the Modbus driver. */
