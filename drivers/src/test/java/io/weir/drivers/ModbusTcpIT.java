@@ -12,10 +12,12 @@ import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
 import io.weir.host.Kernel;
 import io.weir.host.driver.DriverModule;
-import io.weir.host.io.tcp.TcpLink;
+import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
+import io.weir.host.tcp.TcpLink;
+import io.weir.host.tcp.TcpTransport;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -134,6 +136,14 @@ class ModbusTcpIT {
                         && Math.abs(d - value) <= Math.abs(value) * 1e-9;
     }
 
+    /** Fast reconnects, so that the outage test sees the link come back within seconds. */
+    private static TcpTransport tcp() {
+        return new TcpTransport(
+                1,
+                new TcpLink.Options(
+                        Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(500)));
+    }
+
     @Test
     void pollsTypedValuesAndSurvivesAnOutage() throws Exception {
         int port = freePort();
@@ -160,17 +170,9 @@ class ModbusTcpIT {
         DeviceConfig config =
                 new DeviceConfig(
                         Map.of("unit", String.valueOf(UNIT)), List.copyOf(points.values()));
-        Kernel.Options options =
-                new Kernel.Options(
-                        2,
-                        1,
-                        new TcpLink.Options(
-                                Duration.ofSeconds(1),
-                                Duration.ofMillis(100),
-                                Duration.ofMillis(500)),
-                        DriverModule.Limits.DEFAULT);
+        Kernel.Options options = new Kernel.Options(2, DriverModule.Limits.DEFAULT, 1);
         try (Kernel kernel =
-                new Kernel(batch -> batch.forEach(p -> latest.put(p.point(), p)), options)) {
+                new Kernel(batch -> batch.forEach(p -> latest.put(p.point(), p)), options, tcp())) {
             long t0 = System.nanoTime();
             DriverModule modbus = kernel.loadDriver("modbus.wasm", bundledModbus());
             System.out.printf(
@@ -180,8 +182,7 @@ class ModbusTcpIT {
             kernel.addDevice(
                     new DeviceSpec(
                             "plc1",
-                            "127.0.0.1",
-                            port,
+                            LinkAddress.parse("127.0.0.1:" + port),
                             "modbus",
                             config,
                             List.copyOf(points.keySet()),
@@ -231,20 +232,12 @@ class ModbusTcpIT {
     void devicesShareOneInstanceUnderTheirOwnHandles() throws Exception {
         int port = freePort();
         ModbusSlave slave = startSlave(port);
-        Kernel.Options options =
-                new Kernel.Options(
-                        2,
-                        1,
-                        new TcpLink.Options(
-                                Duration.ofSeconds(1),
-                                Duration.ofMillis(100),
-                                Duration.ofMillis(500)),
-                        DriverModule.Limits.DEFAULT,
-                        3);
+        Kernel.Options options = new Kernel.Options(2, DriverModule.Limits.DEFAULT, 3);
         try (Kernel kernel =
                 new Kernel(
                         batch -> batch.forEach(p -> latest.put(p.device() + "." + p.point(), p)),
-                        options)) {
+                        options,
+                        tcp())) {
             kernel.loadBundledDriver("modbus");
             String[][] devices = {
                 {"a", "device unit=1\npoint 0 area=holding address=0 type=u16\n"},

@@ -2,9 +2,11 @@ package io.weir.tools.demo;
 
 import io.weir.abi.DeviceConfig;
 import io.weir.host.Kernel;
+import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
 import io.weir.host.poll.DeviceSpec;
-import io.weir.tools.JsonLines;
+import io.weir.host.tcp.TcpTransport;
+import io.weir.tools.cli.JsonLines;
 import io.weir.tools.drivers.DriverSource;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
@@ -129,7 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
                                     if (feed != null) {
                                         feed.accept(batch);
                                     }
-                                })) {
+                                },
+                                new TcpTransport())) {
             // The driver is compiled and probed before the uplink starts: its calls run under
             // the watchdog's budget (ABI §10.2), which a busy start-up next to it could exceed.
             var module = kernel.loadDriver(driver, wasm);
@@ -143,7 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (!json) {
                 out.printf(
                         "demo: simulator on %s (unit 1), driver %s, %d points every %d ms%s%n",
-                        device.address(),
+                        device.link().hostPort(),
                         module.label(),
                         device.pointNames().size(),
                         intervalMillis,
@@ -358,8 +361,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         return new DeviceSpec(
                 DEVICE,
-                host,
-                port,
+                new LinkAddress("tcp", host, port, "", java.util.Map.of()),
                 driverName,
                 DeviceConfig.parse(config.toString()),
                 names,

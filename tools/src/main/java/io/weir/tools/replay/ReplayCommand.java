@@ -1,9 +1,9 @@
 package io.weir.tools.replay;
 
 import io.weir.host.driver.DriverModule;
-import io.weir.tools.JsonLines;
 import io.weir.tools.capture.CaptureReader;
 import io.weir.tools.capture.CapturedFrame;
+import io.weir.tools.cli.JsonLines;
 import io.weir.tools.drivers.DriverSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.weir.tools.sim;
 
-import io.weir.tools.HostPort;
-import io.weir.tools.JsonLines;
+import io.weir.tools.cli.HostPort;
+import io.weir.tools.cli.JsonLines;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;

@@ -1,8 +1,7 @@
 package io.weir.tools.uplink;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weir.host.store.Outbox;
-import io.weir.host.uplink.UplinkBench;
+import io.weir.host.uplink.Outbox;
 import io.weir.host.uplink.UplinkPki;
 import java.io.PrintWriter;
 import java.nio.file.Files;

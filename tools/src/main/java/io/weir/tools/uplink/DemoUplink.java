@@ -2,10 +2,11 @@ package io.weir.tools.uplink;
 
 import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
-import io.weir.host.uplink.Receiver;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
 import io.weir.host.uplink.UplinkPki;
+import io.weir.receiver.PkiIssuer;
+import io.weir.receiver.Receiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,7 @@ public final class DemoUplink implements AutoCloseable {
         UplinkPki pki =
                 Files.exists(pkiDir.resolve("ca.key"))
                         ? new UplinkPki(pkiDir)
-                        : UplinkPki.init(
+                        : PkiIssuer.init(
                                 pkiDir, UplinkPki.Algorithm.SM2, UplinkPki.DEFAULT_GATEWAY);
         Receiver rx =
                 Receiver.start(

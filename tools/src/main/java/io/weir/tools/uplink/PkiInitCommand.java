@@ -1,6 +1,7 @@
 package io.weir.tools.uplink;
 
 import io.weir.host.uplink.UplinkPki;
+import io.weir.receiver.PkiIssuer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ public final class PkiInitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UplinkPki pki = UplinkPki.init(dir, UplinkPki.Algorithm.parse(alg), gateway);
+        UplinkPki pki = PkiIssuer.init(dir, UplinkPki.Algorithm.parse(alg), gateway);
         PrintWriter out = spec.commandLine().getOut();
         out.println("created " + alg + " PKI in " + dir);
         out.println("  CA                 " + pki.caCert() + " (key ca.key, 0600)");

@@ -1,6 +1,7 @@
 package io.weir.tools.uplink;
 
 import io.weir.host.uplink.UplinkPki;
+import io.weir.receiver.PkiIssuer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +45,7 @@ public final class PkiIssueCommand implements Callable<Integer> {
         }
         UplinkPki pki = new UplinkPki(dir);
         Instant now = Instant.now();
-        pki.issue(name, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(days)));
+        PkiIssuer.issue(pki, name, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(days)));
         spec.commandLine()
                 .getOut()
                 .println(

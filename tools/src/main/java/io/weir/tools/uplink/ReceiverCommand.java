@@ -1,8 +1,8 @@
 package io.weir.tools.uplink;
 
-import io.weir.host.uplink.Receiver;
 import io.weir.host.uplink.UplinkPki;
-import io.weir.tools.HostPort;
+import io.weir.receiver.Receiver;
+import io.weir.tools.cli.HostPort;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -6,6 +6,7 @@ import io.weir.host.points.Point;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
 import io.weir.host.uplink.UplinkPki;
+import io.weir.receiver.PkiIssuer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -24,7 +25,7 @@ class ReceiverCommandIT {
     @Test
     void receiverCommandWritesDecryptedPointsAsJsonLines() throws Exception {
         Path pkiDir = tmp.resolve("pki");
-        UplinkPki pki = UplinkPki.init(pkiDir, UplinkPki.Algorithm.SM2, "gw-01");
+        UplinkPki pki = PkiIssuer.init(pkiDir, UplinkPki.Algorithm.SM2, "gw-01");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

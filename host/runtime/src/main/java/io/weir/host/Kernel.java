@@ -1,0 +1,269 @@
+package io.weir.host;
+
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverRefused;
+import io.weir.host.driver.Watchdog;
+import io.weir.host.io.Link;
+import io.weir.host.io.Transport;
+import io.weir.host.points.PointSink;
+import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.InstanceGroup;
+import io.weir.host.poll.Session;
+import io.weir.host.poll.SessionStatus;
+import io.weir.host.wasm.WasmEngine;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The microkernel as the CLI uses it: load drivers, add devices, start, stop, read status. It owns
+ * the threads: one timer thread, a small worker pool for driver calls and the watchdog. Links come
+ * from the {@link Transport}s it is given (TCP, serial, CAN live in their own modules); it closes
+ * them when it closes.
+ */
+public final class Kernel implements AutoCloseable {
+
+    /**
+     * @param workerThreads threads that run driver calls for all devices
+     * @param limits memory cap and call budgets for every driver
+     * @param devicesPerInstance how many devices of one driver share an instance (ABI §2.6); 1
+     *     isolates every device, more saves a linear memory per device but a trap or runaway call
+     *     then affects every device of the instance
+     */
+    public record Options(int workerThreads, DriverModule.Limits limits, int devicesPerInstance) {
+        public static final Options DEFAULT =
+                new Options(
+                        Math.max(2, Runtime.getRuntime().availableProcessors()),
+                        DriverModule.Limits.DEFAULT,
+                        1);
+
+        public Options {
+            if (devicesPerInstance < 1) {
+                throw new IllegalArgumentException("devicesPerInstance must be at least 1");
+            }
+            if (workerThreads < 1) {
+                throw new IllegalArgumentException("a kernel needs at least one worker thread");
+            }
+        }
+    }
+
+    private final PointSink sink;
+    private final Options options;
+    private final WasmEngine engine = WasmEngine.chicory();
+    private final Watchdog watchdog = new Watchdog();
+    private final ScheduledThreadPoolExecutor timers;
+    private final ExecutorService workers;
+    private final Map<String, Transport> transports = new LinkedHashMap<>();
+    private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private final Map<DriverModule, InstanceGroup> groups = new java.util.IdentityHashMap<>();
+    private boolean started;
+
+    /**
+     * @param transports the link kinds devices may use; the kernel closes them when it closes
+     * @throws IllegalArgumentException if two transports claim one address scheme
+     */
+    public Kernel(PointSink sink, Transport... transports) {
+        this(sink, Options.DEFAULT, transports);
+    }
+
+    public Kernel(PointSink sink, Options options, Transport... transports) {
+        this.sink = sink;
+        this.options = options;
+        for (Transport t : transports) {
+            for (String scheme : t.schemes()) {
+                if (this.transports.putIfAbsent(scheme, t) != null) {
+                    throw new IllegalArgumentException(
+                            "two transports open \"" + scheme + ":\" addresses");
+                }
+            }
+        }
+        this.timers = new ScheduledThreadPoolExecutor(1, named("weir-timer"));
+        this.timers.setRemoveOnCancelPolicy(true);
+        this.workers = Executors.newFixedThreadPool(options.workerThreads(), named("weir-worker"));
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Validates, compiles and probes a driver, and registers it under its manifest name. A driver
+     * of the same name is replaced for devices added later.
+     *
+     * @param sourceName for messages, e.g. the file name
+     * @throws DriverRefused naming what breaks the ABI
+     */
+    public synchronized DriverModule loadDriver(String sourceName, byte[] wasm) {
+        DriverModule m = DriverModule.load(engine, sourceName, wasm, options.limits(), watchdog);
+        drivers.put(m.manifest().name(), m);
+        return m;
+    }
+
+    /**
+     * Loads a driver bundled on the classpath as {@code drivers/NAME.wasm} (the {@code
+     * weir-drivers} jar carries them).
+     *
+     * @throws IllegalArgumentException if there is no such resource
+     */
+    public DriverModule loadBundledDriver(String name) {
+        return loadDriver(name + ".wasm", bundledDriver(name));
+    }
+
+    /** The bytes of the bundled driver {@code drivers/NAME.wasm} on the classpath. */
+    public static byte[] bundledDriver(String name) {
+        if (!name.matches("[a-z0-9-]{1,32}")) {
+            throw new IllegalArgumentException(
+                    "\"" + name + "\" is not a driver name ([a-z0-9-]{1,32})");
+        }
+        String resource = "drivers/" + name + ".wasm";
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = Kernel.class.getClassLoader();
+        }
+        try (java.io.InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException(
+                        "no bundled driver named \""
+                                + name
+                                + "\" (no classpath resource "
+                                + resource
+                                + "; is the weir-drivers jar on the classpath?)");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
+    /** The loaded driver of this name, or {@code null}. */
+    public synchronized DriverModule driver(String name) {
+        return drivers.get(name);
+    }
+
+    public synchronized List<DriverModule> drivers() {
+        return List.copyOf(drivers.values());
+    }
+
+    /**
+     * Adds a device served by a loaded driver over the link its address names. Starts it at once if
+     * the kernel runs.
+     *
+     * @throws IllegalArgumentException for an unknown driver, a duplicate device name, a link
+     *     address no transport opens, or a driver that speaks over another kind of link
+     */
+    public synchronized Session addDevice(DeviceSpec spec) {
+        DriverModule m = drivers.get(spec.driver());
+        if (m == null) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": no driver named \""
+                            + spec.driver()
+                            + "\" is loaded (loaded: "
+                            + String.join(", ", drivers.keySet())
+                            + ")");
+        }
+        Transport transport = transports.get(spec.link().scheme());
+        if (transport == null) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": no transport opens \""
+                            + spec.link().scheme()
+                            + ":\" links (this host opens: "
+                            + String.join(", ", transports.keySet())
+                            + ")");
+        }
+        if (!m.manifest().transport().equals(transport.kind())) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": driver "
+                            + m.label()
+                            + " speaks over "
+                            + m.manifest().transport()
+                            + ", not over the "
+                            + transport.kind()
+                            + " link "
+                            + spec.link());
+        }
+        if (sessions.containsKey(spec.name())) {
+            throw new IllegalArgumentException("a device named " + spec.name() + " exists already");
+        }
+        Link link;
+        try {
+            link = transport.open(spec.link());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device " + spec.name() + ": " + e.getMessage(), e);
+        }
+        InstanceGroup group = groups.get(m);
+        if (group == null || !group.hasRoom()) {
+            group = new InstanceGroup(m, options.devicesPerInstance(), workers);
+            groups.put(m, group);
+        }
+        Session s = new Session(spec, group, link, sink, timers);
+        sessions.put(spec.name(), s);
+        if (started) {
+            s.start();
+        }
+        return s;
+    }
+
+    /** Starts every device. */
+    public synchronized void start() {
+        started = true;
+        for (Session s : sessions.values()) {
+            if (s.state() == Session.State.NEW) {
+                s.start();
+            }
+        }
+    }
+
+    /** Stops every device; drivers stay loaded. */
+    public synchronized void stop() {
+        started = false;
+        for (Session s : sessions.values()) {
+            s.stop();
+        }
+    }
+
+    /** A snapshot of every device's counters. */
+    public synchronized List<SessionStatus> status() {
+        List<SessionStatus> out = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            out.add(s.status());
+        }
+        return out;
+    }
+
+    /** Stops everything and releases the threads. */
+    @Override
+    public void close() {
+        stop();
+        timers.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+        for (Transport t : new java.util.LinkedHashSet<>(transports.values())) {
+            t.close();
+        }
+        watchdog.close();
+    }
+}

@@ -1,0 +1,287 @@
+package io.weir.host.wasm;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import io.weir.abi.Abi;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * {@link WasmEngine} on Chicory 1.7.5 with its runtime compiler: each module is compiled to JVM
+ * bytecode once, with no interpreter fallback, and the compiled machine factory is shared by all
+ * instances. Memory is {@link ByteArrayMemory} with explicit limits (Chicory's default is {@code
+ * ByteBufferMemory}, and {@code withMemoryLimits} replaces the module's own limits, so both are set
+ * here on purpose).
+ */
+public final class ChicoryEngine implements WasmEngine {
+
+    /** How instances execute. */
+    public enum Mode {
+        /** JVM bytecode from Chicory's runtime compiler: the only mode for production. */
+        COMPILED,
+        /**
+         * Chicory's interpreter, about 100× slower. For conformance tests only: running the same
+         * vectors in both modes catches a compiler (or JIT) bug.
+         */
+        INTERPRETED
+    }
+
+    private final Mode mode;
+
+    /** The compiled engine. */
+    public ChicoryEngine() {
+        this(Mode.COMPILED);
+    }
+
+    public ChicoryEngine(Mode mode) {
+        this.mode = mode;
+    }
+
+    @Override
+    public WasmProgram load(String driverName, byte[] wasm, int memoryCapPages) {
+        if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
+            throw new IllegalArgumentException(
+                    "memory cap must be 1.."
+                            + Abi.MAX_MEMORY_PAGES
+                            + " pages, got "
+                            + memoryCapPages);
+        }
+        WasmModule module;
+        try {
+            module = Parser.parse(wasm);
+        } catch (ChicoryException e) {
+            throw new ModuleRefused(
+                    "driver \""
+                            + driverName
+                            + "\" is not a valid WebAssembly module: "
+                            + e.getMessage(),
+                    e);
+        }
+        ModuleCheck.Memory memory = ModuleCheck.run(driverName, module, memoryCapPages);
+        Function<Instance, Machine> factory;
+        if (mode == Mode.INTERPRETED) {
+            return new Program(driverName, module, InterpreterMachine::new, memory);
+        }
+        try {
+            // FAIL: a function too large for a JVM method would silently run ~100× slower
+            // interpreted; refuse it instead.
+            factory =
+                    MachineFactoryCompiler.builder(module)
+                            .withInterpreterFallback(InterpreterFallback.FAIL)
+                            .compile();
+        } catch (RuntimeException e) {
+            throw new ModuleRefused(
+                    "driver \"" + driverName + "\" cannot be compiled: " + e.getMessage(), e);
+        }
+        return new Program(driverName, module, factory, memory);
+    }
+
+    private static final class Program implements WasmProgram {
+        private final String driverName;
+        private final WasmModule module;
+        private final Function<Instance, Machine> factory;
+        private final ModuleCheck.Memory memory;
+        private final java.util.Set<String> functionExports = new java.util.HashSet<>();
+
+        Program(
+                String driverName,
+                WasmModule module,
+                Function<Instance, Machine> factory,
+                ModuleCheck.Memory memory) {
+            this.driverName = driverName;
+            this.module = module;
+            this.factory = factory;
+            this.memory = memory;
+            var exports = module.exportSection();
+            for (int i = 0; i < exports.exportCount(); i++) {
+                if (exports.getExport(i).exportType() == ExternalType.FUNCTION) {
+                    functionExports.add(exports.getExport(i).name());
+                }
+            }
+        }
+
+        @Override
+        public String driverName() {
+            return driverName;
+        }
+
+        @Override
+        public String digest() {
+            return module.digest();
+        }
+
+        @Override
+        public int initialPages() {
+            return memory.initialPages();
+        }
+
+        @Override
+        public int maxPages() {
+            return memory.maxPages();
+        }
+
+        @Override
+        public boolean exportsFunction(String name) {
+            return functionExports.contains(name);
+        }
+
+        @Override
+        public WasmInstance instantiate(HostImports imports) {
+            List<HostFunction> functions = new ArrayList<>();
+            functions.add(
+                    new HostFunction(
+                            Abi.IMPORT_MODULE,
+                            Abi.Import.LOG.function(),
+                            FunctionType.of(
+                                    List.of(ValType.I32, ValType.I32, ValType.I32), List.of()),
+                            (inst, args) -> {
+                                imports.log(
+                                        (int) args[0],
+                                        message(inst.memory(), (int) args[1], (int) args[2]));
+                                return null;
+                            }));
+            functions.add(
+                    new HostFunction(
+                            Abi.IMPORT_MODULE,
+                            Abi.Import.PANIC.function(),
+                            FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()),
+                            (inst, args) -> {
+                                String text = message(inst.memory(), (int) args[0], (int) args[1]);
+                                imports.panic(text);
+                                // ABI §3.1: the host MAY end the call at once by throwing.
+                                throw new Panicked(text);
+                            }));
+            Instance instance;
+            try {
+                instance =
+                        Instance.builder(module)
+                                .withImportValues(
+                                        ImportValues.builder()
+                                                .withFunctions(new ArrayList<>(functions))
+                                                .build())
+                                .withMachineFactory(factory)
+                                .withMemoryFactory(ByteArrayMemory::new)
+                                .withMemoryLimits(
+                                        new MemoryLimits(memory.initialPages(), memory.maxPages()))
+                                .build();
+            } catch (Panicked e) {
+                throw new WasmTrap(WasmTrap.Kind.PANIC, "panic in start: " + e.getMessage(), e);
+            } catch (ChicoryException e) {
+                throw new WasmTrap(
+                        WasmTrap.Kind.TRAP, "instantiation failed: " + e.getMessage(), e);
+            }
+            return new ChicoryInstance(instance);
+        }
+    }
+
+    /**
+     * Reads a log or panic message: at most 1024 bytes (ABI §3.1), UTF-8 with malformed input
+     * replaced. A pointer outside memory gives a note instead of a trap, since the message is only
+     * diagnostic.
+     */
+    static String message(Memory memory, int ptr, int len) {
+        if (len < 0 || ptr < 0) {
+            return "<message with bad pointer " + ptr + " or length " + len + ">";
+        }
+        int n = Math.min(len, Abi.LOG_MESSAGE_MAX_BYTES);
+        long size = (long) memory.pages() * Abi.PAGE_SIZE;
+        if ((long) ptr + n > size) {
+            return "<message at " + ptr + ".." + ((long) ptr + n) + " lies outside memory>";
+        }
+        byte[] bytes = memory.readBytes(ptr, n);
+        // new String(…, UTF_8) replaces malformed input with U+FFFD.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return len > n ? text + "… (truncated from " + len + " bytes)" : text;
+    }
+
+    /** Thrown from the panic import to end the guest call; never leaves this package. */
+    private static final class Panicked extends RuntimeException {
+        Panicked(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static final class ChicoryInstance implements WasmInstance {
+        private final Instance instance;
+        private final Memory memory;
+
+        ChicoryInstance(Instance instance) {
+            this.instance = instance;
+            this.memory = instance.memory();
+        }
+
+        @Override
+        public WasmFunction function(String name) {
+            ExportFunction f;
+            try {
+                f = instance.export(name);
+            } catch (ChicoryException e) {
+                return null;
+            }
+            if (f == null) {
+                return null;
+            }
+            return args -> {
+                try {
+                    long[] r = f.apply(args);
+                    return r == null || r.length == 0 ? 0 : r[0];
+                } catch (Panicked e) {
+                    throw new WasmTrap(WasmTrap.Kind.PANIC, e.getMessage(), e);
+                } catch (ChicoryInterruptedException e) {
+                    throw new WasmTrap(WasmTrap.Kind.INTERRUPTED, "call interrupted", e);
+                } catch (ChicoryException e) {
+                    throw new WasmTrap(WasmTrap.Kind.TRAP, e.getMessage(), e);
+                } catch (StackOverflowError e) {
+                    throw new WasmTrap(WasmTrap.Kind.TRAP, "call stack exhausted", e);
+                } catch (RuntimeException e) {
+                    // Anything else from inside the engine still means this instance's state is
+                    // unknown: treat it as a trap so the caller discards the instance.
+                    throw new WasmTrap(WasmTrap.Kind.TRAP, e.toString(), e);
+                }
+            };
+        }
+
+        @Override
+        public long memoryBytes() {
+            return (long) memory.pages() * Abi.PAGE_SIZE;
+        }
+
+        @Override
+        public int memoryPages() {
+            return memory.pages();
+        }
+
+        @Override
+        public byte[] read(int address, int len) {
+            return memory.readBytes(address, len);
+        }
+
+        @Override
+        public int readI32(int address) {
+            return memory.readInt(address);
+        }
+
+        @Override
+        public void write(int address, byte[] src, int off, int len) {
+            memory.write(address, src, off, len);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.weir.host;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
+
+/**
+ * The runtime's packages depend one way, down the data flow of DESIGN.md: {@code wasm} knows
+ * nothing of drivers, {@code driver} nothing of sessions, {@code poll} nothing of the kernel; the
+ * ports ({@code io}, {@code points}) know nothing at all. Chicory is named only in {@code wasm}.
+ */
+@AnalyzeClasses(packages = "io.weir.host", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule layers =
+            layeredArchitecture()
+                    .consideringOnlyDependenciesInLayers()
+                    .layer("kernel")
+                    .definedBy("io.weir.host")
+                    .layer("poll")
+                    .definedBy("io.weir.host.poll..")
+                    .layer("driver")
+                    .definedBy("io.weir.host.driver..")
+                    .layer("wasm")
+                    .definedBy("io.weir.host.wasm..")
+                    .layer("io")
+                    .definedBy("io.weir.host.io..")
+                    .layer("points")
+                    .definedBy("io.weir.host.points..")
+                    .whereLayer("kernel")
+                    .mayNotBeAccessedByAnyLayer()
+                    .whereLayer("poll")
+                    .mayOnlyBeAccessedByLayers("kernel")
+                    .whereLayer("driver")
+                    .mayOnlyBeAccessedByLayers("kernel", "poll")
+                    .whereLayer("wasm")
+                    .mayOnlyBeAccessedByLayers("kernel", "driver")
+                    .whereLayer("io")
+                    .mayOnlyBeAccessedByLayers("kernel", "poll")
+                    .whereLayer("points")
+                    .mayOnlyBeAccessedByLayers("kernel", "poll", "driver");
+
+    @ArchTest
+    static final ArchRule packagesAreFreeOfCycles =
+            slices().matching("io.weir.host.(**)").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule onlyTheEnginePackageSeesChicory =
+            ArchRuleDefinition.noClasses()
+                    .that()
+                    .resideOutsideOfPackage("io.weir.host.wasm..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage("com.dylibso..");
+
+    @ArchTest
+    static final ArchRule noConcreteEngineOutsideTheEnginePackage =
+            ArchRuleDefinition.noClasses()
+                    .that()
+                    .resideOutsideOfPackage("io.weir.host.wasm..")
+                    .should()
+                    .dependOnClassesThat()
+                    .haveSimpleNameStartingWith("Chicory");
+}

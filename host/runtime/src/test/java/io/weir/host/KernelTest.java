@@ -1,0 +1,72 @@
+package io.weir.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.weir.host.driver.DriverRefused;
+import io.weir.host.driver.Fixtures;
+import io.weir.host.io.FakeTransport;
+import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.Session;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KernelTest {
+    private static DeviceSpec spec(String name, String driver) {
+        return DeviceSpec.of(
+                name, "127.0.0.1:1502", driver, "device\n", List.of(), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void registersDriversByManifestNameAndRefusesBadDevices() {
+        FakeTransport tcp = new FakeTransport();
+        try (Kernel k = new Kernel(batch -> {}, tcp)) {
+            assertThat(k.loadDriver("some-file.wasm", Fixtures.wasm("fixture")).manifest().name())
+                    .isEqualTo("fixture");
+            assertThat(k.driver("fixture")).isNotNull();
+            assertThatThrownBy(() -> k.addDevice(spec("d1", "modbus")))
+                    .hasMessage(
+                            "device d1: no driver named \"modbus\" is loaded (loaded: fixture)");
+            Session s = k.addDevice(spec("d1", "fixture"));
+            assertThat(s.state()).isEqualTo(Session.State.NEW);
+            assertThatThrownBy(() -> k.addDevice(spec("d1", "fixture")))
+                    .hasMessage("a device named d1 exists already");
+            assertThat(k.status()).hasSize(1);
+            assertThatThrownBy(
+                            () ->
+                                    k.addDevice(
+                                            DeviceSpec.of(
+                                                    "d2",
+                                                    "serial:/dev/ttyUSB0",
+                                                    "fixture",
+                                                    "device\n",
+                                                    List.of(),
+                                                    Duration.ofSeconds(1))))
+                    .hasMessage(
+                            "device d2: no transport opens \"serial:\" links (this host opens:"
+                                    + " tcp)");
+            k.stop();
+            k.stop();
+        }
+        assertThat(tcp.closed()).as("the kernel closes its transports").isTrue();
+    }
+
+    @Test
+    void refusedDriversAreNotRegistered() {
+        try (Kernel k = new Kernel(batch -> {})) {
+            assertThatThrownBy(() -> k.loadDriver("x", Fixtures.wasm("imports-wasi")))
+                    .isInstanceOf(DriverRefused.class);
+            assertThat(k.drivers()).isEmpty();
+        }
+    }
+
+    @Test
+    void bundledDriverLookupSaysWhatIsMissing() {
+        assertThatThrownBy(() -> Kernel.bundledDriver("nosuch"))
+                .hasMessageContaining("no bundled driver named \"nosuch\"")
+                .hasMessageContaining("drivers/nosuch.wasm");
+        assertThatThrownBy(() -> Kernel.bundledDriver("../etc"))
+                .hasMessageContaining("is not a driver name");
+    }
+}

@@ -1,0 +1,595 @@
+package io.weir.receiver;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.weir.host.points.Point;
+import io.weir.host.uplink.Envelope;
+import io.weir.host.uplink.EnvelopeRejected;
+import io.weir.host.uplink.EnvelopeRejected.Reason;
+import io.weir.host.uplink.ShangMi;
+import io.weir.host.uplink.UplinkFrame;
+import io.weir.host.uplink.UplinkPki;
+import io.weir.host.uplink.UplinkTls;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The cloud side of the uplink (UPLINK.md §8): terminates mutual TLS, takes the gateway id from the
+ * client certificate's CN, opens envelopes, stores each batch and claims its (gateway, epoch, seq)
+ * in one database transaction, then ACKs. Rejections are logged with their reason and ACKed as
+ * REJECTED so the gateway quarantines the batch. Holds no dedupe state in memory: several receivers
+ * can share one database behind a TCP load balancer.
+ */
+public final class Receiver implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weir.uplink.receiver");
+
+    /**
+     * Receiver settings.
+     *
+     * @param workers threads that open and store batches
+     */
+    public record Config(
+            String host,
+            int port,
+            UplinkTls.Settings tls,
+            EnvelopeKeys envelopeKeys,
+            String dbUrl,
+            Path out,
+            boolean requireSignature,
+            int workers) {
+
+        /** Receiver identity and envelope key from a `weir pki init` directory. */
+        public static Config fromPki(UplinkPki pki, String host, int port, String dbUrl, Path out)
+                throws IOException {
+            return new Config(
+                    host,
+                    port,
+                    UplinkTls.Settings.fromPki(pki, pki.receiverCert(), pki.receiverKey()),
+                    new EnvelopeKeys(
+                            List.of(pki.envelopePrivateKey()), List.of(pki.envelopePublicKey())),
+                    dbUrl,
+                    out,
+                    false,
+                    2);
+        }
+
+        public Config withRequireSignature(boolean require) {
+            return new Config(host, port, tls, envelopeKeys, dbUrl, out, require, workers);
+        }
+
+        public Config withPort(int p) {
+            return new Config(host, p, tls, envelopeKeys, dbUrl, out, requireSignature, workers);
+        }
+
+        public Config withTls12(boolean allow) {
+            return new Config(
+                    host,
+                    port,
+                    tls.withAllowTls12(allow),
+                    envelopeKeys,
+                    dbUrl,
+                    out,
+                    requireSignature,
+                    workers);
+        }
+    }
+
+    /**
+     * The receiver's envelope key pairs (PEM), private and public at the same index: the current
+     * one and any retired ones still held (UPLINK.md §4.1); an envelope names its key by kid.
+     */
+    public record EnvelopeKeys(List<Path> privateKeys, List<Path> publicKeys) {}
+
+    /** Counters since start. */
+    public record Stats(
+            long connections,
+            long tlsFailures,
+            long storedBatches,
+            long storedPoints,
+            long duplicates,
+            long rejected,
+            Map<Reason, Long> rejectedByReason,
+            String lastRejection,
+            String lastTlsFailure,
+            long openNanos,
+            long storeNanos,
+            long seqGaps) {}
+
+    private final Config config;
+    private final EnvelopeOpener opener;
+    private final IngestStore store;
+    private final UplinkTls tls;
+    private final EventLoopGroup boss =
+            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup ioGroup =
+            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventExecutorGroup workers;
+    private final Writer outWriter;
+    private final JsonGenerator json;
+    private Channel server;
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong tlsFailures = new AtomicLong();
+    private final AtomicLong storedBatches = new AtomicLong();
+    private final AtomicLong storedPoints = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong openNanos = new AtomicLong();
+    private final AtomicLong seqGaps = new AtomicLong();
+    private final AtomicLong storeNanos = new AtomicLong();
+    private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
+    private volatile String lastRejection;
+    private volatile String lastTlsFailure;
+    private volatile java.util.function.BiConsumer<String, List<Point>> listener;
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+    private Receiver(Config config) throws Exception {
+        this.config = config;
+        List<PrivateKey> privs = new ArrayList<>();
+        List<PublicKey> pubs = new ArrayList<>();
+        for (Path p : config.envelopeKeys().privateKeys()) {
+            privs.add(UplinkPki.readPrivateKey(p));
+        }
+        for (Path p : config.envelopeKeys().publicKeys()) {
+            pubs.add(UplinkPki.readPublicKey(p));
+        }
+        this.opener = new EnvelopeOpener(privs, pubs, config.requireSignature());
+        this.store = IngestStore.open(config.dbUrl());
+        this.tls =
+                UplinkTls.create(
+                        config.tls().mode(),
+                        true,
+                        config.tls().allowTls12(),
+                        UplinkPki.readCertificates(config.tls().certificate()),
+                        UplinkPki.readPrivateKey(config.tls().privateKey()),
+                        UplinkPki.readCertificates(config.tls().caCert()));
+        this.workers = new DefaultEventExecutorGroup(Math.max(1, config.workers()));
+        if (config.out() != null) {
+            this.outWriter =
+                    new BufferedWriter(
+                            Files.newBufferedWriter(
+                                    config.out(),
+                                    StandardCharsets.UTF_8,
+                                    StandardOpenOption.CREATE,
+                                    StandardOpenOption.APPEND),
+                            1 << 16);
+            this.json = new JsonFactory().createGenerator(outWriter);
+            this.json.setRootValueSeparator(null);
+        } else {
+            this.outWriter = null;
+            this.json = null;
+        }
+    }
+
+    /** Binds and starts accepting gateways. */
+    public static Receiver start(Config config) throws Exception {
+        Receiver r = new Receiver(config);
+        r.bind();
+        return r;
+    }
+
+    private void bind() throws InterruptedException {
+        ServerBootstrap b =
+                new ServerBootstrap()
+                        .group(boss, ioGroup)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(
+                                new ChannelInitializer<SocketChannel>() {
+                                    @Override
+                                    protected void initChannel(SocketChannel ch) {
+                                        ch.pipeline()
+                                                .addLast("tls", tls.newHandler(ch.alloc(), null, 0))
+                                                .addLast(UplinkFrame.decoder())
+                                                .addLast(new BatchHandler());
+                                    }
+                                });
+        server = b.bind(config.host(), config.port()).sync().channel();
+        LOG.log(
+                Level.INFO,
+                "receiver listening on {0} ({1} TLS, store {2}, out {3})",
+                server.localAddress(),
+                config.tls().mode(),
+                config.dbUrl(),
+                config.out());
+    }
+
+    /**
+     * Called on the receiver's worker thread with (gateway, points) after each newly stored batch
+     * is committed (duplicates are not reported). For demos and monitoring; keep it quick.
+     */
+    public void onStored(java.util.function.BiConsumer<String, List<Point>> l) {
+        this.listener = l;
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public IngestStore store() {
+        return store;
+    }
+
+    public Stats stats() {
+        Map<Reason, Long> by = new EnumMap<>(Reason.class);
+        long total = 0;
+        for (Map.Entry<Reason, AtomicLong> e : rejected.entrySet()) {
+            by.put(e.getKey(), e.getValue().get());
+            total += e.getValue().get();
+        }
+        return new Stats(
+                connections.get(),
+                tlsFailures.get(),
+                storedBatches.get(),
+                storedPoints.get(),
+                duplicates.get(),
+                total,
+                by,
+                lastRejection,
+                lastTlsFailure,
+                openNanos.get(),
+                storeNanos.get(),
+                seqGaps.get());
+    }
+
+    private void reject(Reason reason, String message) {
+        rejected.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+        lastRejection = reason + ": " + message;
+    }
+
+    private final class BatchHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private volatile String gateway;
+        private volatile PublicKey gatewayKey;
+        private volatile String remote;
+
+        /** Database work runs here, off the I/O thread, in arrival order for this connection. */
+        private EventExecutor exec;
+
+        private final List<UplinkFrame.Ack> pending = new ArrayList<>();
+        private boolean syncScheduled;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            remote = String.valueOf(ctx.channel().remoteAddress());
+            exec = workers.next();
+            children.add(ctx.channel());
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            ssl.handshakeFuture()
+                    .addListener(
+                            f -> {
+                                if (!f.isSuccess()) {
+                                    tlsFailures.incrementAndGet();
+                                    lastTlsFailure = UplinkTls.causeChain(f.cause());
+                                    LOG.log(
+                                            Level.WARNING,
+                                            "refused TLS connection from {0}: {1}",
+                                            remote,
+                                            lastTlsFailure);
+                                    return;
+                                }
+                                Certificate[] peer =
+                                        ssl.engine().getSession().getPeerCertificates();
+                                X509Certificate leaf = (X509Certificate) peer[0];
+                                gateway = UplinkPki.commonName(leaf);
+                                gatewayKey = leaf.getPublicKey();
+                                connections.incrementAndGet();
+                                LOG.log(
+                                        Level.INFO,
+                                        "gateway {0} connected from {1} ({2}, {3})",
+                                        gateway,
+                                        remote,
+                                        ssl.engine().getSession().getProtocol(),
+                                        ssl.engine().getSession().getCipherSuite());
+                            });
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            int type = frame.readUnsignedByte();
+            if (type != UplinkFrame.TYPE_BATCH) {
+                LOG.log(
+                        Level.WARNING,
+                        "closing {0}: frame type {1}, expected BATCH (1)",
+                        remote,
+                        type);
+                ctx.close();
+                return;
+            }
+            if (gateway == null) {
+                LOG.log(
+                        Level.WARNING,
+                        "closing {0}: data before the TLS handshake completed",
+                        remote);
+                ctx.close();
+                return;
+            }
+            byte[] bytes = ByteBufUtil.getBytes(frame);
+            exec.execute(
+                    () -> {
+                        pending.add(ingest(bytes));
+                        // Queue the sync behind the batches already waiting on this executor, so a
+                        // burst of batches shares one fsync; no ACK leaves before its fsync.
+                        if (!syncScheduled) {
+                            syncScheduled = true;
+                            exec.execute(() -> syncAndAck(ctx));
+                        }
+                    });
+        }
+
+        private void syncAndAck(ChannelHandlerContext ctx) {
+            syncScheduled = false;
+            if (pending.isEmpty()) {
+                return;
+            }
+            try {
+                long t0 = System.nanoTime();
+                store.sync();
+                storeNanos.addAndGet(System.nanoTime() - t0);
+            } catch (Exception e) {
+                LOG.log(
+                        Level.ERROR,
+                        "cannot sync the ingest database: {0}; asking {1} to retry",
+                        e.toString(),
+                        gateway);
+                for (int i = 0; i < pending.size(); i++) {
+                    UplinkFrame.Ack a = pending.get(i);
+                    if (a.status() == UplinkFrame.Status.STORED) {
+                        // Stored but maybe not durable: the resend will be a DUPLICATE if it was.
+                        pending.set(
+                                i,
+                                new UplinkFrame.Ack(
+                                        UplinkFrame.Status.RETRY_LATER,
+                                        a.epoch(),
+                                        a.seq(),
+                                        Reason.STORE_FAILED.code,
+                                        "database sync failed: " + e));
+                    }
+                }
+            }
+            for (UplinkFrame.Ack a : pending) {
+                ctx.write(UplinkFrame.ack(ctx.alloc(), a));
+            }
+            pending.clear();
+            ctx.flush();
+        }
+
+        private UplinkFrame.Ack ingest(byte[] bytes) {
+            long epoch = 0;
+            long seq = 0;
+            try {
+                long t0 = System.nanoTime();
+                EnvelopeOpener.Opened o = opener.open(bytes, gateway, gatewayKey);
+                long t1 = System.nanoTime();
+                openNanos.addAndGet(t1 - t0);
+                Envelope e = o.envelope();
+                epoch = e.epoch();
+                seq = e.seq();
+                byte[] sm3 = ShangMi.sm3(bytes);
+                IngestStore.Outcome outcome =
+                        store.store(
+                                gateway,
+                                e.epoch(),
+                                e.seq(),
+                                sm3,
+                                o.points().size(),
+                                e.createdMs(),
+                                (e.flags() & Envelope.FLAG_DEFLATE) != 0,
+                                o.plaintext(),
+                                () -> writeLines(e, o.points()));
+                storeNanos.addAndGet(System.nanoTime() - t1);
+                switch (outcome) {
+                    case STORED -> {
+                        noteGap(e);
+                        storedBatches.incrementAndGet();
+                        storedPoints.addAndGet(o.points().size());
+                        var l = listener;
+                        if (l != null) {
+                            try {
+                                l.accept(gateway, o.points());
+                            } catch (RuntimeException ex) {
+                                LOG.log(
+                                        Level.WARNING,
+                                        "onStored listener failed: {0}",
+                                        ex.toString());
+                            }
+                        }
+                        return new UplinkFrame.Ack(UplinkFrame.Status.STORED, epoch, seq, 0, "");
+                    }
+                    case DUPLICATE -> {
+                        duplicates.incrementAndGet();
+                        LOG.log(
+                                Level.INFO,
+                                "duplicate batch {0} (same bytes already stored): not stored again,"
+                                        + " re-acknowledged",
+                                e.key());
+                        return new UplinkFrame.Ack(UplinkFrame.Status.DUPLICATE, epoch, seq, 0, "");
+                    }
+                    default ->
+                            throw new EnvelopeRejected(
+                                    Reason.REPLAY_CONFLICT,
+                                    "batch "
+                                            + e.key()
+                                            + " was already stored with DIFFERENT bytes: replayed key with"
+                                            + " forged or reused content");
+                }
+            } catch (EnvelopeRejected r) {
+                try {
+                    Envelope h = Envelope.parse(bytes);
+                    epoch = h.epoch();
+                    seq = h.seq();
+                } catch (EnvelopeRejected unparsable) {
+                    // keep 0/0: the gateway matches the ACK to its oldest batch in flight
+                }
+                reject(r.reason(), r.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "rejected batch from gateway {0} ({1}) epoch={2} seq={3}: {4}",
+                        gateway,
+                        remote,
+                        Long.toUnsignedString(epoch, 16),
+                        seq,
+                        r.getMessage());
+                return new UplinkFrame.Ack(
+                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.getMessage());
+            } catch (Exception ex) {
+                LOG.log(
+                        Level.ERROR,
+                        "cannot store batch from {0} seq={1}: {2}; asking it to retry",
+                        gateway,
+                        seq,
+                        ex.toString());
+                return new UplinkFrame.Ack(
+                        UplinkFrame.Status.RETRY_LATER,
+                        epoch,
+                        seq,
+                        Reason.STORE_FAILED.code,
+                        ex.toString());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!ctx.channel().isActive() && !ctx.executor().isShuttingDown()) {
+                return;
+            }
+            LOG.log(
+                    Level.WARNING,
+                    "closing connection from {0} ({1}): {2}",
+                    remote,
+                    gateway == null ? "unauthenticated" : gateway,
+                    UplinkTls.causeChain(cause));
+            ctx.close();
+        }
+    }
+
+    /**
+     * Sequence numbers are gap-free within an epoch unless the gateway dropped batches
+     * (DROP_OLDEST) or quarantined refused ones: say so, once per gap.
+     */
+    private void noteGap(Envelope e) {
+        if (e.seq() <= 1) {
+            return;
+        }
+        try {
+            long below = store.highestSeqBelow(e.gatewayId(), e.epoch(), e.seq());
+            if (below < e.seq() - 1) {
+                seqGaps.incrementAndGet();
+                LOG.log(
+                        Level.WARNING,
+                        "gateway {0} epoch {1}: batches {2}..{3} never arrived before seq {4}"
+                                + " (dropped by its DROP_OLDEST policy or quarantined by it)",
+                        e.gatewayId(),
+                        Long.toUnsignedString(e.epoch(), 16),
+                        below + 1,
+                        e.seq() - 1,
+                        e.seq());
+            }
+        } catch (SQLException ex) {
+            LOG.log(Level.WARNING, "gap check failed: {0}", ex.toString());
+        }
+    }
+
+    /** One JSON object per point per line (UPLINK.md §8.3), flushed before the commit. */
+    private void writeLines(Envelope e, List<Point> points) throws IOException {
+        if (json == null) {
+            return;
+        }
+        synchronized (json) {
+            for (Point p : points) {
+                json.writeStartObject();
+                json.writeStringField("gateway", e.gatewayId());
+                json.writeStringField("device", p.device());
+                json.writeStringField("point", p.point());
+                json.writeFieldName("value");
+                Object v = p.value();
+                if (v == null) {
+                    json.writeNull();
+                } else if (v instanceof Boolean b) {
+                    json.writeBoolean(b);
+                } else if (v instanceof Long l) {
+                    json.writeNumber(l);
+                } else if (v instanceof Double d) {
+                    if (d.isNaN() || d.isInfinite()) {
+                        json.writeString(d.toString());
+                    } else {
+                        json.writeNumber(d);
+                    }
+                } else if (v instanceof byte[] b) {
+                    json.writeString(Base64.getEncoder().encodeToString(b));
+                } else {
+                    json.writeString(v.toString());
+                }
+                json.writeStringField("quality", p.qualityClass());
+                json.writeNumberField("quality_code", p.quality());
+                json.writeNumberField("ts", p.tsMillis());
+                if (p.error() != null) {
+                    json.writeStringField("error", p.error());
+                }
+                json.writeStringField("epoch", Long.toUnsignedString(e.epoch(), 16));
+                json.writeNumberField("seq", e.seq());
+                json.writeEndObject();
+                json.writeRaw('\n');
+            }
+            json.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (json != null) {
+            try {
+                json.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "closing {0}: {1}", config.out(), e.toString());
+            }
+        }
+        store.close();
+    }
+}
