@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Watchdog;
 import io.weir.host.wasm.ChicoryEngine;
@@ -106,8 +107,8 @@ class DriverVectorsTest {
                                 wasmBytes(s),
                                 // The interpreter is ~100× slower: give it room.
                                 mode == ChicoryEngine.Mode.COMPILED
-                                        ? DriverModule.Limits.DEFAULT
-                                        : new DriverModule.Limits(256, 5000, 5000),
+                                        ? DriverLimits.DEFAULT
+                                        : new DriverLimits(256, 5000, 5000),
                                 Watchdog.shared()));
     }
 

@@ -11,9 +11,11 @@ import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
 import io.weir.host.Kernel;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.tcp.TcpLink;
@@ -125,15 +127,16 @@ class ModbusTcpIT {
         throw new AssertionError(phase + ": points never matched; latest = " + latest);
     }
 
+    /** A good point of this value, whatever its integer type (u16 travels as U64, i16 as I64). */
     private static Predicate<Point> good(Object value) {
-        return p -> p.quality() == 0 && value.equals(p.value());
+        return p -> p.quality() == 0 && value.equals(p.value().json());
     }
 
     private static Predicate<Point> goodNear(double value) {
         return p ->
                 p.quality() == 0
-                        && p.value() instanceof Double d
-                        && Math.abs(d - value) <= Math.abs(value) * 1e-9;
+                        && p.value() instanceof Value.F64 d
+                        && Math.abs(d.value() - value) <= Math.abs(value) * 1e-9;
     }
 
     /** Fast reconnects, so that the outage test sees the link come back within seconds. */
@@ -170,7 +173,7 @@ class ModbusTcpIT {
         DeviceConfig config =
                 new DeviceConfig(
                         Map.of("unit", String.valueOf(UNIT)), List.copyOf(points.values()));
-        Kernel.Options options = new Kernel.Options(2, DriverModule.Limits.DEFAULT, 1);
+        Kernel.Options options = new Kernel.Options(2, DriverLimits.DEFAULT, 1);
         try (Kernel kernel =
                 new Kernel(batch -> batch.forEach(p -> latest.put(p.point(), p)), options, tcp())) {
             long t0 = System.nanoTime();
@@ -232,7 +235,7 @@ class ModbusTcpIT {
     void devicesShareOneInstanceUnderTheirOwnHandles() throws Exception {
         int port = freePort();
         ModbusSlave slave = startSlave(port);
-        Kernel.Options options = new Kernel.Options(2, DriverModule.Limits.DEFAULT, 3);
+        Kernel.Options options = new Kernel.Options(2, DriverLimits.DEFAULT, 3);
         try (Kernel kernel =
                 new Kernel(
                         batch -> batch.forEach(p -> latest.put(p.device() + "." + p.point(), p)),

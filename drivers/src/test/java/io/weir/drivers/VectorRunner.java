@@ -13,6 +13,7 @@ import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRecord;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
+import io.weir.host.points.Value;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -798,7 +799,7 @@ final class VectorRunner {
             throw new AssertionError("expected point " + e.get("point") + ", actual " + r);
         }
         ValueType type = ValueType.byName(e.get("type").asText());
-        if (r.type() != type) {
+        if (r.value().type() != type) {
             throw new AssertionError("expected type " + e.get("type").asText() + ", actual " + r);
         }
         String quality = Quality.nameOf(r.quality());
@@ -838,31 +839,38 @@ final class VectorRunner {
         }
     }
 
-    private static boolean sameValue(ValueType type, Object actual, JsonNode expected) {
+    private static boolean sameValue(ValueType type, Value actual, JsonNode expected) {
         return switch (type) {
-            case NULL -> actual == null && expected.isNull();
-            case BOOL -> expected.isBoolean() && actual.equals(expected.asBoolean());
+            case NULL -> actual == Value.NULL && expected.isNull();
+            case BOOL ->
+                    expected.isBoolean()
+                            && actual instanceof Value.Bool b
+                            && b.value() == expected.asBoolean();
             case I64, U64 -> {
                 if (!expected.isIntegralNumber()) {
                     yield false;
                 }
                 BigInteger a =
-                        actual instanceof BigInteger b ? b : BigInteger.valueOf((Long) actual);
+                        actual instanceof Value.U64 u
+                                ? u.bigValue()
+                                : BigInteger.valueOf(((Value.I64) actual).value());
                 yield a.equals(expected.bigIntegerValue());
             }
             case F64 -> {
                 if (!expected.isNumber()) {
                     yield false;
                 }
-                double a = (Double) actual;
+                double a = ((Value.F64) actual).value();
                 double x = expected.doubleValue();
                 // VECTORS.md: f64 equal within 1e-9 relative.
                 yield a == x || Math.abs(a - x) <= Math.abs(x) * 1e-9;
             }
-            case STR -> expected.isTextual() && expected.asText().equals(actual);
+            case STR ->
+                    expected.isTextual() && expected.asText().equals(((Value.Str) actual).value());
             case BYTES ->
                     expected.isTextual()
-                            && HEX.formatHex((byte[]) actual).equals(expected.asText());
+                            && HEX.formatHex(((Value.Bytes) actual).value())
+                                    .equals(expected.asText());
         };
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Watchdog;
 import io.weir.host.wasm.ChicoryEngine;
@@ -34,7 +35,7 @@ class VectorRunnerTest {
                         new ChicoryEngine(ChicoryEngine.Mode.COMPILED),
                         "vector-probe",
                         Files.readAllBytes(wasm),
-                        DriverModule.Limits.DEFAULT,
+                        DriverLimits.DEFAULT,
                         Watchdog.shared());
     }
 

@@ -1,15 +1,19 @@
 package io.weir.host;
 
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRefused;
 import io.weir.host.driver.Watchdog;
 import io.weir.host.io.Link;
 import io.weir.host.io.Transport;
 import io.weir.host.points.PointSink;
+import io.weir.host.poll.Clock;
 import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.ExecutorTimers;
 import io.weir.host.poll.InstanceGroup;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
+import io.weir.host.poll.Timers;
 import io.weir.host.wasm.WasmEngine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,11 +41,11 @@ public final class Kernel implements AutoCloseable {
      *     isolates every device, more saves a linear memory per device but a trap or runaway call
      *     then affects every device of the instance
      */
-    public record Options(int workerThreads, DriverModule.Limits limits, int devicesPerInstance) {
+    public record Options(int workerThreads, DriverLimits limits, int devicesPerInstance) {
         public static final Options DEFAULT =
                 new Options(
                         Math.max(2, Runtime.getRuntime().availableProcessors()),
-                        DriverModule.Limits.DEFAULT,
+                        DriverLimits.DEFAULT,
                         1);
 
         public Options {
@@ -58,7 +62,8 @@ public final class Kernel implements AutoCloseable {
     private final Options options;
     private final WasmEngine engine = WasmEngine.chicory();
     private final Watchdog watchdog = new Watchdog();
-    private final ScheduledThreadPoolExecutor timers;
+    private final ScheduledThreadPoolExecutor timerThread;
+    private final Timers timers;
     private final ExecutorService workers;
     private final Map<String, Transport> transports = new LinkedHashMap<>();
     private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
@@ -85,8 +90,9 @@ public final class Kernel implements AutoCloseable {
                 }
             }
         }
-        this.timers = new ScheduledThreadPoolExecutor(1, named("weir-timer"));
-        this.timers.setRemoveOnCancelPolicy(true);
+        this.timerThread = new ScheduledThreadPoolExecutor(1, named("weir-timer"));
+        this.timerThread.setRemoveOnCancelPolicy(true);
+        this.timers = new ExecutorTimers(timerThread);
         this.workers = Executors.newFixedThreadPool(options.workerThreads(), named("weir-worker"));
     }
 
@@ -214,10 +220,10 @@ public final class Kernel implements AutoCloseable {
             group = new InstanceGroup(m, options.devicesPerInstance(), workers);
             groups.put(m, group);
         }
-        Session s = new Session(spec, group, link, sink, timers);
+        Session s = new Session(spec, group, link, sink, timers, Clock.SYSTEM);
         sessions.put(spec.name(), s);
         if (started) {
-            s.start();
+            s.start(phase(sessions.size() - 1, spec));
         }
         return s;
     }
@@ -225,11 +231,25 @@ public final class Kernel implements AutoCloseable {
     /** Starts every device. */
     public synchronized void start() {
         started = true;
+        int index = 0;
         for (Session s : sessions.values()) {
             if (s.state() == Session.State.NEW) {
-                s.start();
+                s.start(phase(index, s.spec()));
             }
+            index++;
         }
+    }
+
+    /**
+     * Where in its interval the {@code index}-th device ticks: the fractional parts of multiples of
+     * the golden ratio spread any number of devices evenly over the interval, without knowing the
+     * number in advance, so that devices added together do not all poll in the same instant.
+     */
+    static long phase(int index, DeviceSpec spec) {
+        double golden = 0.6180339887498949;
+        double frac = (index * golden) % 1.0;
+        long period = spec.interval().toNanos();
+        return Math.min(period - 1, (long) (frac * period));
     }
 
     /** Stops every device; drivers stay loaded. */
@@ -253,7 +273,7 @@ public final class Kernel implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        timers.shutdownNow();
+        timerThread.shutdownNow();
         workers.shutdown();
         try {
             workers.awaitTermination(2, TimeUnit.SECONDS);

@@ -22,6 +22,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.uplink.Envelope;
 import io.weir.host.uplink.EnvelopeRejected;
 import io.weir.host.uplink.EnvelopeRejected.Reason;
@@ -33,6 +34,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
 import java.lang.System.Logger.Level;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +46,6 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -539,24 +540,7 @@ public final class Receiver implements AutoCloseable {
                 json.writeStringField("device", p.device());
                 json.writeStringField("point", p.point());
                 json.writeFieldName("value");
-                Object v = p.value();
-                if (v == null) {
-                    json.writeNull();
-                } else if (v instanceof Boolean b) {
-                    json.writeBoolean(b);
-                } else if (v instanceof Long l) {
-                    json.writeNumber(l);
-                } else if (v instanceof Double d) {
-                    if (d.isNaN() || d.isInfinite()) {
-                        json.writeString(d.toString());
-                    } else {
-                        json.writeNumber(d);
-                    }
-                } else if (v instanceof byte[] b) {
-                    json.writeString(Base64.getEncoder().encodeToString(b));
-                } else {
-                    json.writeString(v.toString());
-                }
+                writeValue(json, p.value());
                 json.writeStringField("quality", p.qualityClass());
                 json.writeNumberField("quality_code", p.quality());
                 json.writeNumberField("ts", p.tsMillis());
@@ -569,6 +553,24 @@ public final class Receiver implements AutoCloseable {
                 json.writeRaw('\n');
             }
             json.flush();
+        }
+    }
+
+    /** A value as {@link Value#json()} gives it: u64 above 2^63−1 as a plain JSON number. */
+    static void writeValue(JsonGenerator json, Value value) throws IOException {
+        Object v = value.json();
+        if (v == null) {
+            json.writeNull();
+        } else if (v instanceof Boolean b) {
+            json.writeBoolean(b);
+        } else if (v instanceof Long l) {
+            json.writeNumber(l);
+        } else if (v instanceof BigInteger big) {
+            json.writeNumber(big);
+        } else if (v instanceof Double d) {
+            json.writeNumber(d);
+        } else {
+            json.writeString(v.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.weir.receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.uplink.PointBatch;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
@@ -23,7 +24,7 @@ class UplinkLoopbackIT {
     static List<Point> numbered(String device, long from, int n) {
         List<Point> ps = new ArrayList<>(n);
         for (long i = from; i < from + n; i++) {
-            ps.add(new Point(device, "counter", i, 0, 1_700_000_000_000L + i, null));
+            ps.add(new Point(device, "counter", Value.i64(i), 0, 1_700_000_000_000L + i, null));
         }
         return ps;
     }
@@ -35,7 +36,7 @@ class UplinkLoopbackIT {
             byte[] plain = b.deflated() ? PointBatch.inflate(b.payload()) : b.payload();
             for (Point p : PointBatch.decode(plain)) {
                 if (p.device().equals(device)) {
-                    out.add((Long) p.value());
+                    out.add(((Value.I64) p.value()).value());
                 }
             }
         }

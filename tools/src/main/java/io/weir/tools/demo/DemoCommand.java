@@ -4,6 +4,7 @@ import io.weir.abi.DeviceConfig;
 import io.weir.host.Kernel;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.tools.cli.JsonLines;
@@ -22,7 +23,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -371,10 +371,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** Prints a batch: a JSON line or a table row per point. */
     private void print(List<Point> batch, PrintWriter out, JsonLines lines) {
         for (Point p : batch) {
-            Object value =
-                    p.value() instanceof byte[] b
-                            ? Base64.getEncoder().encodeToString(b)
-                            : p.value();
+            Object value = p.value().json();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("device", p.device());
@@ -402,12 +399,11 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A value as the table shows it: doubles to 3 decimals, bytes in base64. */
+    /** A value as the table shows it: doubles to 3 decimals. */
     private static String shown(Point p) {
-        Object v = p.value();
-        return v instanceof Double d
-                ? String.format("%.3f", d)
-                : v instanceof byte[] b ? Base64.getEncoder().encodeToString(b) : String.valueOf(v);
+        return p.value() instanceof Value.F64 d
+                ? String.format("%.3f", d.value())
+                : p.value().text();
     }
 
     private static int freePort(InetAddress address) throws java.io.IOException {

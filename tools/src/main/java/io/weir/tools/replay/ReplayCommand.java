@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -94,11 +92,7 @@ public final class ReplayCommand implements Callable<Integer> {
     private static Consumer<ReplayLine> jsonSink(PrintWriter out) {
         JsonLines lines = new JsonLines(out);
         return line -> {
-            Map<String, Object> m = line.toMap();
-            if (m.get("value") instanceof byte[] b) {
-                m.put("value", Base64.getEncoder().encodeToString(b));
-            }
-            lines.write(m);
+            lines.write(line.toMap());
         };
     }
 
@@ -109,7 +103,7 @@ public final class ReplayCommand implements Callable<Integer> {
         return line -> {
             String time = line.ts() == null ? "" : TIME.format(Instant.ofEpochMilli(line.ts()));
             String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
-            String value = line.isPoint() ? String.valueOf(line.value()) : "";
+            String value = line.isPoint() ? line.value().text() : "";
             String note = line.error() == null ? "" : line.error();
             if (line.functionCode() != null) {
                 note =

@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import io.weir.host.points.Value;
 import java.util.List;
 
 /**
@@ -17,12 +18,12 @@ public interface ReplayDriver extends AutoCloseable {
      * One decoded record, its name resolved (named record in discovery mode).
      *
      * @param point the record's name, e.g. {@code holding/100}
-     * @param value {@code null}, Boolean, Long, Double, String or byte[]
+     * @param value the typed value
      * @param quality the ABI quality code
      * @param deviceTsMillis the device timestamp, or -1 when the record carries none
      * @param error the driver's explanation for a bad or uncertain record, else null
      */
-    record Decoded(String point, Object value, int quality, long deviceTsMillis, String error) {}
+    record Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {}
 
     /**
      * The result of a data-plane call: a non-negative status with its records, or an error code.

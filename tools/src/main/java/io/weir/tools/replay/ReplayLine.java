@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import io.weir.host.points.Value;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,7 +27,7 @@ public record ReplayLine(
         String kind,
         String device,
         String point,
-        Object value,
+        Value value,
         String quality,
         Long ts,
         Integer frame,
@@ -62,7 +63,7 @@ public record ReplayLine(
     static ReplayLine point(
             String device,
             String point,
-            Object value,
+            Value value,
             String quality,
             long ts,
             int frame,
@@ -109,7 +110,7 @@ public record ReplayLine(
         put(m, "device", device);
         if (kind == null) {
             m.put("point", point);
-            m.put("value", value);
+            m.put("value", value == null ? null : value.json());
             m.put("quality", quality);
         }
         put(m, "ts", ts);

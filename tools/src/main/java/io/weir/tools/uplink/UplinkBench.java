@@ -1,6 +1,7 @@
 package io.weir.tools.uplink;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.uplink.Outbox;
 import io.weir.host.uplink.PointBatch;
 import io.weir.host.uplink.Uplink;
@@ -74,7 +75,7 @@ public final class UplinkBench {
         return new Point(
                 DEVICES[(int) ((i / 20) % 100)],
                 NAMES[(int) (i % 20)],
-                20.0 + (i % 997) * 0.125,
+                Value.f64(20.0 + (i % 997) * 0.125),
                 0,
                 1_700_000_000_000L + i,
                 null);
@@ -128,7 +129,7 @@ public final class UplinkBench {
             // Warm-up: JIT, TLS handshake, first epoch.
             List<Point> warm = new ArrayList<>();
             for (long i = 0; i < 20_000; i++) {
-                warm.add(new Point("warm", "w", (double) i, 0, i, null));
+                warm.add(new Point("warm", "w", Value.f64(i), 0, i, null));
             }
             up.sink().accept(warm);
             up.flush();

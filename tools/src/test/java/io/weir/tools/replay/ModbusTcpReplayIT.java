@@ -99,7 +99,7 @@ class ModbusTcpReplayIT {
                 return "point "
                         + l.point()
                         + "="
-                        + l.value()
+                        + l.value().text()
                         + " "
                         + l.quality()
                         + " frame "

@@ -184,7 +184,10 @@ class ReplayCorpusIT {
         // Register for register, bit for bit: exactly the expected points in each response frame.
         for (Map.Entry<Key, List<Expected>> e : expected.entrySet()) {
             List<ReplayLine> got = good.getOrDefault(e.getKey(), List.of());
-            assertThat(got.stream().map(l -> new Expected(l.unit(), l.point(), l.value())).toList())
+            assertThat(
+                            got.stream()
+                                    .map(l -> new Expected(l.unit(), l.point(), l.value().json()))
+                                    .toList())
                     .as("points of response frame %s in %s", e.getKey(), capture.getFileName())
                     .containsExactlyInAnyOrderElementsOf(e.getValue());
             assertThat(got)

@@ -3,6 +3,7 @@ package io.weir.tools.uplink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,12 +22,30 @@ class DemoUplinkIT {
         try (DemoUplink up = DemoUplink.start(tmp, out)) {
             up.onReceived((gw, points) -> got.addAll(points));
             assertThat(up.describe()).contains("gw-01", "TLS_SM4_GCM_SM3", out.toString());
-            up.sink().accept(List.of(new Point("sim", "hr0", 42L, 0, 1_700_000_000_000L, null)));
+            up.sink()
+                    .accept(
+                            List.of(
+                                    new Point(
+                                            "sim",
+                                            "hr0",
+                                            Value.i64(42),
+                                            0,
+                                            1_700_000_000_000L,
+                                            null),
+                                    new Point(
+                                            "sim",
+                                            "max",
+                                            Value.u64(-1L),
+                                            0,
+                                            1_700_000_000_000L,
+                                            null)));
             Point p = got.poll(10, TimeUnit.SECONDS);
             assertThat(p).isNotNull();
-            assertThat(p.value()).isEqualTo(42L);
+            assertThat(p.value()).isEqualTo(Value.i64(42));
+            assertThat(got.poll(10, TimeUnit.SECONDS).value()).isEqualTo(Value.u64(-1L));
         }
-        assertThat(Files.readString(out)).contains("\"device\":\"sim\"", "\"value\":42");
+        assertThat(Files.readString(out))
+                .contains("\"device\":\"sim\"", "\"value\":42", "\"value\":18446744073709551615");
         // A second start reuses the PKI and the outbox.
         try (DemoUplink again = DemoUplink.start(tmp, out)) {
             assertThat(again.uplink().status().outbox().batches()).isZero();

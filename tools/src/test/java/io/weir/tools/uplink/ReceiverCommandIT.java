@@ -3,6 +3,7 @@ package io.weir.tools.uplink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
 import io.weir.host.uplink.UplinkPki;
@@ -56,11 +57,17 @@ class ReceiverCommandIT {
             up.sink()
                     .accept(
                             List.of(
-                                    new Point("boiler", "temp", 81.5, 0, 1_700_000_000_000L, null),
+                                    new Point(
+                                            "boiler",
+                                            "temp",
+                                            Value.f64(81.5),
+                                            0,
+                                            1_700_000_000_000L,
+                                            null),
                                     new Point(
                                             "boiler",
                                             "alarm",
-                                            null,
+                                            Value.NULL,
                                             0x8000,
                                             1_700_000_000_001L,
                                             "timeout")));

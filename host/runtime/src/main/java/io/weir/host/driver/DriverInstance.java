@@ -7,18 +7,21 @@ import io.weir.abi.Meta;
 import io.weir.abi.PointRecord;
 import io.weir.abi.Quality;
 import io.weir.abi.ValueType;
+import io.weir.host.points.Value;
 import io.weir.host.wasm.HostImports;
 import io.weir.host.wasm.WasmFunction;
 import io.weir.host.wasm.WasmInstance;
+import io.weir.host.wasm.WasmProgram;
 import io.weir.host.wasm.WasmTrap;
 import java.lang.System.Logger.Level;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * One instance of a driver, with a typed Java method for every call of ABI §7. Single-threaded:
@@ -28,6 +31,9 @@ import java.util.Map;
  * panic, a call past its budget or a returned length beyond its region throws {@link DriverTrapped}
  * (or {@link CallTimedOut}) and kills the instance: every later call throws {@link DriverTrapped}
  * too (§9).
+ *
+ * <p>Received bytes are copied into {@code rx} once: {@link #frameLen} writes them, and {@link
+ * #onFrame(int, int, long, RecordSink)} decodes the frame where {@code frameLen} left it.
  */
 public final class DriverInstance implements AutoCloseable {
 
@@ -38,7 +44,37 @@ public final class DriverInstance implements AutoCloseable {
 
     private static final double LOG_PER_SECOND = 5;
 
-    private final DriverModule module;
+    /**
+     * What every instance of one driver version shares.
+     *
+     * @param program the compiled module
+     * @param limits memory cap and budgets
+     * @param watchdog interrupts calls past their budget
+     * @param dataBudgetMs the budget of the next data-plane call of an export (cold-start grace)
+     * @param label {@code name version} of the driver once known, for messages
+     */
+    record Shared(
+            WasmProgram program,
+            DriverLimits limits,
+            Watchdog watchdog,
+            ToLongFunction<Abi.Export> dataBudgetMs,
+            Supplier<String> label) {}
+
+    /** Receives the records of one call, in order (ABI §6). */
+    @FunctionalInterface
+    public interface RecordSink {
+        /**
+         * @param point the point index, or -1 for a named record
+         * @param name the driver's name of a named record (§6.2), else {@code null}
+         * @param value the typed value; {@link Value#NULL} for an unknown type (§3.3)
+         * @param quality the u16 quality code
+         * @param tsUs the device timestamp (flag {@code DEVICE_TS}) or the call's {@code now_us}
+         * @param flags the flags byte as the driver wrote it
+         */
+        void record(int point, String name, Value value, int quality, long tsUs, int flags);
+    }
+
+    private final Shared shared;
     private final String label;
     private final WasmInstance wasm;
     private final Map<Abi.Export, WasmFunction> exports = new EnumMap<>(Abi.Export.class);
@@ -47,20 +83,24 @@ public final class DriverInstance implements AutoCloseable {
     private String death;
     private String panic;
 
+    /** Bytes at {@code rx[0..]} written by the last {@link #frameLen}, and for which device. */
+    private int rxHeld;
+
+    private int rxHeldDev = -1;
+
     private double logTokens = LOG_BURST;
     private long logRefillNanos = System.nanoTime();
     private long logDropped;
     private final long instantiateNanos;
 
-    DriverInstance(DriverModule module, String label) {
-        this.module = module;
+    DriverInstance(Shared shared, String label) {
+        this.shared = shared;
         this.label = label;
         long t0 = System.nanoTime();
         try {
-            this.wasm = module.program().instantiate(new Imports());
+            this.wasm = shared.program().instantiate(new Imports());
         } catch (WasmTrap e) {
-            throw new DriverTrapped(
-                    module.label() + " (" + label + "): " + e.getMessage(), panic, e);
+            throw new DriverTrapped(driver() + " (" + label + "): " + e.getMessage(), panic, e);
         }
         for (Abi.Export e : Abi.Export.values()) {
             WasmFunction f = wasm.function(e.exportName());
@@ -73,7 +113,7 @@ public final class DriverInstance implements AutoCloseable {
         if (address < 0 || (long) address + Abi.LAYOUT_SIZE + Abi.META_SIZE > memory) {
             throw new DriverRefused(
                     "driver \""
-                            + module.program().driverName()
+                            + shared.program().driverName()
                             + "\": weir_layout returned "
                             + address
                             + ", outside memory of "
@@ -86,10 +126,15 @@ public final class DriverInstance implements AutoCloseable {
             this.layout = l;
         } catch (IllegalArgumentException e) {
             throw new DriverRefused(
-                    "driver \"" + module.program().driverName() + "\": " + e.getMessage(), e);
+                    "driver \"" + shared.program().driverName() + "\": " + e.getMessage(), e);
         }
         this.meta = address + Meta.OFFSET_FROM_LAYOUT;
         this.instantiateNanos = System.nanoTime() - t0;
+    }
+
+    /** {@code name version} of the driver, or its file name before the manifest is read. */
+    private String driver() {
+        return shared.label().get();
     }
 
     private final class Imports implements HostImports {
@@ -108,7 +153,7 @@ public final class DriverInstance implements AutoCloseable {
                 LOG.log(
                         Level.WARNING,
                         "{0} ({1}): {2} log messages dropped by the rate limit",
-                        module.label(),
+                        driver(),
                         label,
                         logDropped);
                 logDropped = 0;
@@ -120,7 +165,7 @@ public final class DriverInstance implements AutoCloseable {
                         case INFO -> Level.INFO;
                         case DEBUG -> Level.DEBUG;
                     };
-            LOG.log(l, "{0} ({1}): {2}", module.label(), label, message);
+            LOG.log(l, "{0} ({1}): {2}", driver(), label, message);
         }
 
         @Override
@@ -134,20 +179,18 @@ public final class DriverInstance implements AutoCloseable {
     private int call(Abi.Export export, long budgetMs, long... args) {
         if (death != null) {
             throw new DriverTrapped(
-                    module.label() + " (" + label + "): instance is dead since " + death,
-                    panic,
-                    null);
+                    driver() + " (" + label + "): instance is dead since " + death, panic, null);
         }
         WasmFunction f = exports.get(export);
         if (f == null) {
             // Only optional exports can be missing: the pre-flight checked the required ones.
             return AbiError.E_UNSUPPORTED.code();
         }
-        Watchdog.Deadline deadline = module.watchdog().arm(budgetMs);
+        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
         try {
             return (int) f.call(args);
         } catch (WasmTrap e) {
-            String where = module.label() + " (" + label + ") " + export.exportName();
+            String where = driver() + " (" + label + ") " + export.exportName();
             if (e.kind() == WasmTrap.Kind.INTERRUPTED || deadline.fired()) {
                 death = export.exportName() + " ran past its budget of " + budgetMs + " ms";
                 throw new CallTimedOut(
@@ -170,14 +213,7 @@ public final class DriverInstance implements AutoCloseable {
     private DriverTrapped violation(Abi.Export export, String problem) {
         death = export.exportName() + " " + problem;
         return new DriverTrapped(
-                module.label()
-                        + " ("
-                        + label
-                        + ") "
-                        + export.exportName()
-                        + " "
-                        + problem
-                        + " (ABI §9)",
+                driver() + " (" + label + ") " + export.exportName() + " " + problem + " (ABI §9)",
                 null,
                 null);
     }
@@ -211,12 +247,12 @@ public final class DriverInstance implements AutoCloseable {
      * the open budget.
      */
     private long openBudget() {
-        return module.limits().openBudgetMs();
+        return shared.limits().openBudgetMs();
     }
 
     /** ABI §9: a data-plane call has the call budget, after the module's cold-start grace. */
     private long budget(Abi.Export export) {
-        return module.dataCallBudgetMs(export);
+        return shared.dataBudgetMs().applyAsLong(export);
     }
 
     int abiVersion() {
@@ -286,11 +322,13 @@ public final class DriverInstance implements AutoCloseable {
 
     /**
      * {@code weir_frame_len} over {@code rx[0..len]}, after copying {@code bytes[off..off+len]}
-     * into {@code rx}.
+     * into {@code rx}. The bytes stay there for {@link #onFrame(int, int, long, RecordSink)}.
      */
     public FrameLength frameLen(int dev, byte[] bytes, int off, int len) throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
+        rxHeld = len;
+        rxHeldDev = dev;
         int rc = call(Abi.Export.FRAME_LEN, budget(Abi.Export.FRAME_LEN), dev, len);
         if (rc == AbiError.E_RESYNC.code()) {
             int skip = wasm.readI32(meta + Meta.SKIP);
@@ -312,20 +350,61 @@ public final class DriverInstance implements AutoCloseable {
         return FrameLength.complete(rc);
     }
 
+    /**
+     * {@code weir_on_frame} for the frame {@code rx[0..len]} that the last {@link #frameLen} of the
+     * same device put there: the bytes are not copied again.
+     *
+     * @return the number of records handed to {@code sink}
+     * @throws IllegalStateException if the last {@code frameLen} was for another device or held
+     *     fewer bytes (a host bug)
+     */
+    public int onFrame(int dev, int len, long nowUs, RecordSink sink) throws DriverException {
+        requireDev(dev);
+        if (dev != rxHeldDev || len < 1 || len > rxHeld) {
+            throw new IllegalStateException(
+                    "rx holds "
+                            + rxHeld
+                            + " bytes of device "
+                            + rxHeldDev
+                            + ", not a frame of "
+                            + len
+                            + " bytes of device "
+                            + dev);
+        }
+        rxHeld = 0;
+        rxHeldDev = -1;
+        int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
+        return records(Abi.Export.ON_FRAME, n, nowUs, sink);
+    }
+
     /** {@code weir_on_frame} for the frame {@code bytes[off..off+len]} (copied into {@code rx}). */
     public List<DriverRecord> onFrame(int dev, byte[] bytes, int off, int len, long nowUs)
             throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
         int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
-        return records(Abi.Export.ON_FRAME, n, nowUs);
+        List<DriverRecord> out = new ArrayList<>(n);
+        records(Abi.Export.ON_FRAME, n, nowUs, collect(out));
+        return Collections.unmodifiableList(out);
     }
 
     /** {@code weir_on_timeout}: the outstanding request's response never came. */
-    public List<DriverRecord> onTimeout(int dev, long nowUs) throws DriverException {
+    public int onTimeout(int dev, long nowUs, RecordSink sink) throws DriverException {
         requireDev(dev);
         int n = dataCall(Abi.Export.ON_TIMEOUT, dev, budget(Abi.Export.ON_TIMEOUT), dev, nowUs);
-        return records(Abi.Export.ON_TIMEOUT, n, nowUs);
+        return records(Abi.Export.ON_TIMEOUT, n, nowUs, sink);
+    }
+
+    /** {@code weir_on_timeout}, its records collected. */
+    public List<DriverRecord> onTimeout(int dev, long nowUs) throws DriverException {
+        List<DriverRecord> out = new ArrayList<>();
+        onTimeout(dev, nowUs, collect(out));
+        return Collections.unmodifiableList(out);
+    }
+
+    private static RecordSink collect(List<DriverRecord> out) {
+        return (point, name, value, quality, tsUs, flags) ->
+                out.add(new DriverRecord(point, name, value, quality, tsUs, flags));
     }
 
     /** {@code weir_observe}: adopts a recorded request as the outstanding one (§7.5). */
@@ -450,37 +529,49 @@ public final class DriverInstance implements AutoCloseable {
         return exports.containsKey(export);
     }
 
-    // ---- records -----------------------------------------------------------------------------
+    // ---- records ------------------------------------------------------------------------------
 
-    private List<DriverRecord> records(Abi.Export export, int n, long nowUs) {
+    private int records(Abi.Export export, int n, long nowUs, RecordSink sink) {
         if (n == 0) {
-            return List.of();
+            return 0;
         }
-        requireWithin(export, "record count", (long) n * Abi.RECORD_SIZE, layout.outCap(), "out");
+        int capacity = (int) (layout.outCap() / Abi.RECORD_SIZE);
+        if (n > capacity) {
+            throw violation(export, "returned " + n + " records; out holds " + capacity);
+        }
         byte[] out = wasm.read((int) layout.outPtr(), n * Abi.RECORD_SIZE);
-        int blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
-        if (blobUsed < 0 || blobUsed > layout.blobCap()) {
-            throw violation(
-                    export,
-                    "wrote meta.blob_used = "
-                            + blobUsed
-                            + ", beyond blob capacity "
-                            + layout.blobCap());
-        }
-        byte[] blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
-        List<DriverRecord> records = new ArrayList<>(n);
+        byte[] blob = null;
+        int blobUsed = -1;
         for (int i = 0; i < n; i++) {
             PointRecord r = PointRecord.decode(out, i * Abi.RECORD_SIZE);
+            if (blob == null && needsBlob(r)) {
+                blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
+                if (blobUsed < 0 || blobUsed > layout.blobCap()) {
+                    throw violation(
+                            export,
+                            "wrote meta.blob_used = "
+                                    + blobUsed
+                                    + ", beyond blob capacity "
+                                    + layout.blobCap());
+                }
+                blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
+            }
             try {
-                records.add(decode(r, blob, blobUsed, nowUs));
+                decode(r, blob, blobUsed, nowUs, sink);
             } catch (IllegalArgumentException e) {
                 throw violation(export, "record " + i + ": " + e.getMessage());
             }
         }
-        return Collections.unmodifiableList(records);
+        return n;
     }
 
-    private static DriverRecord decode(PointRecord r, byte[] blob, int blobUsed, long nowUs) {
+    private static boolean needsBlob(PointRecord r) {
+        int t = r.vtype();
+        return r.named() || t == ValueType.STR.code() || t == ValueType.BYTES.code();
+    }
+
+    private static void decode(
+            PointRecord r, byte[] blob, int blobUsed, long nowUs, RecordSink sink) {
         int point = -1;
         String name = null;
         if (r.named()) {
@@ -492,43 +583,34 @@ public final class DriverInstance implements AutoCloseable {
             point = (int) r.point();
         }
         long ts = r.deviceTimestamp() ? r.tsUs() : nowUs;
-        int flags = r.flags();
         ValueType type = r.valueType();
         int quality = r.quality();
-        Object value;
+        Value value;
         if (type == null) {
             // §3.3: an unknown value type is NULL with quality BAD_PROTOCOL.
-            return new DriverRecord(
-                    point, name, ValueType.NULL, null, Quality.BAD_PROTOCOL.code(), ts, flags);
-        }
-        switch (type) {
-            case NULL -> value = null;
-            case BOOL -> {
-                if (r.value() != 0 && r.value() != 1) {
+            value = Value.NULL;
+            quality = Quality.BAD_PROTOCOL.code();
+        } else {
+            switch (type) {
+                case NULL -> value = Value.NULL;
+                case BOOL -> {
                     // §6.1: 0 or 1 in the low byte, other bytes 0. Anything else is malformed.
-                    return new DriverRecord(
-                            point,
-                            name,
-                            ValueType.NULL,
-                            null,
-                            Quality.BAD_PROTOCOL.code(),
-                            ts,
-                            flags);
+                    if (r.value() == 0 || r.value() == 1) {
+                        value = Value.of(r.value() == 1);
+                    } else {
+                        value = Value.NULL;
+                        quality = Quality.BAD_PROTOCOL.code();
+                    }
                 }
-                value = r.value() == 1;
+                case I64 -> value = Value.i64(r.value());
+                case U64 -> value = Value.u64(r.value());
+                case F64 -> value = Value.f64(r.f64());
+                case STR -> value = Value.str(r.blobText(blob, blobUsed));
+                case BYTES -> value = Value.bytes(r.blobBytes(blob, blobUsed));
+                default -> throw new IllegalStateException("unhandled type " + type);
             }
-            case I64 -> value = r.value();
-            case U64 ->
-                    value =
-                            r.value() >= 0
-                                    ? (Object) r.value()
-                                    : new BigInteger(Long.toUnsignedString(r.value()));
-            case F64 -> value = r.f64();
-            case STR -> value = r.blobText(blob, blobUsed);
-            case BYTES -> value = r.blobBytes(blob, blobUsed);
-            default -> throw new IllegalStateException("unhandled type " + type);
         }
-        return new DriverRecord(point, name, type, value, quality, ts, flags);
+        sink.record(point, name, value, quality, ts, r.flags());
     }
 
     // ---- checks ------------------------------------------------------------------------------
@@ -541,6 +623,8 @@ public final class DriverInstance implements AutoCloseable {
                             + layout.rxCap()
                             + " bytes");
         }
+        rxHeld = 0;
+        rxHeldDev = -1;
         wasm.write((int) layout.rxPtr(), bytes, off, len);
     }
 
@@ -566,10 +650,6 @@ public final class DriverInstance implements AutoCloseable {
     }
 
     // ---- state -------------------------------------------------------------------------------
-
-    public DriverModule module() {
-        return module;
-    }
 
     public Layout layout() {
         return layout;

@@ -22,32 +22,17 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 public final class DriverModule {
 
-    /** Host limits for a driver (ABI §9, §10.2). */
-    public record Limits(int memoryCapPages, long callBudgetMs, long openBudgetMs) {
-        public static final Limits DEFAULT =
-                new Limits(Abi.MEMORY_CAP_PAGES, Abi.CALL_BUDGET_MS, Abi.OPEN_BUDGET_MS);
-
-        public Limits {
-            if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
-                throw new IllegalArgumentException(
-                        "memory cap must be 1.." + Abi.MAX_MEMORY_PAGES + " pages");
-            }
-            if (callBudgetMs < 1 || openBudgetMs < 1) {
-                throw new IllegalArgumentException("call budgets must be ≥ 1 ms");
-            }
-        }
-    }
-
     private static final JsonFactory JSON = new JsonFactory();
     private static final WasmEngine DEFAULT_ENGINE = WasmEngine.chicory();
 
     private final WasmProgram program;
-    private final Limits limits;
+    private final DriverLimits limits;
     private final Watchdog watchdog;
     private final Manifest manifest;
     private final int abiVersion;
     private final long compileNanos;
     private final Deque<Long> trapTimes = new ArrayDeque<>();
+    private final DriverInstance.Shared shared;
 
     /**
      * Data-plane calls begun so far, per export, counted up to the cold-start grace (ABI §9).
@@ -59,15 +44,19 @@ public final class DriverModule {
 
     private boolean quarantined;
 
-    private DriverModule(WasmProgram program, Limits limits, Watchdog watchdog, long compileNanos) {
+    private DriverModule(
+            WasmProgram program, DriverLimits limits, Watchdog watchdog, long compileNanos) {
         this.program = program;
         this.limits = limits;
         this.watchdog = watchdog;
         this.compileNanos = compileNanos;
+        this.shared =
+                new DriverInstance.Shared(
+                        program, limits, watchdog, this::dataCallBudgetMs, this::label);
         // A probe instance: version, layout and manifest are checked once, before any device.
         DriverInstance probe;
         try {
-            probe = new DriverInstance(this, program.driverName() + "/probe");
+            probe = new DriverInstance(shared, program.driverName() + "/probe");
         } catch (DriverTrapped e) {
             throw new DriverRefused(
                     "driver \""
@@ -102,7 +91,7 @@ public final class DriverModule {
 
     /** Loads a driver with Chicory, the default limits and the shared watchdog. */
     public static DriverModule load(String sourceName, byte[] wasm) {
-        return load(DEFAULT_ENGINE, sourceName, wasm, Limits.DEFAULT, Watchdog.shared());
+        return load(DEFAULT_ENGINE, sourceName, wasm, DriverLimits.DEFAULT, Watchdog.shared());
     }
 
     /**
@@ -112,7 +101,11 @@ public final class DriverModule {
      * @throws DriverRefused naming what breaks the ABI
      */
     public static DriverModule load(
-            WasmEngine engine, String sourceName, byte[] wasm, Limits limits, Watchdog watchdog) {
+            WasmEngine engine,
+            String sourceName,
+            byte[] wasm,
+            DriverLimits limits,
+            Watchdog watchdog) {
         long t0 = System.nanoTime();
         WasmProgram program;
         try {
@@ -247,7 +240,7 @@ public final class DriverModule {
      * @throws DriverTrapped if the start function or {@code weir_layout} traps
      */
     public DriverInstance instantiate(String label) {
-        return new DriverInstance(this, label);
+        return new DriverInstance(shared, label);
     }
 
     public Manifest manifest() {
@@ -267,7 +260,7 @@ public final class DriverModule {
         return program.digest();
     }
 
-    public Limits limits() {
+    public DriverLimits limits() {
         return limits;
     }
 
@@ -292,14 +285,6 @@ public final class DriverModule {
             return Math.max(limits.openBudgetMs(), limits.callBudgetMs());
         }
         return limits.callBudgetMs();
-    }
-
-    WasmProgram program() {
-        return program;
-    }
-
-    Watchdog watchdog() {
-        return watchdog;
     }
 
     /**

@@ -19,10 +19,22 @@ import java.util.concurrent.Executor;
  * <p>Everything but {@link #join} runs on the group's serial executor.
  */
 public final class InstanceGroup {
+
+    /** A device of the group, as the group sees it. */
+    interface Member {
+        /** The device name, for instance labels. */
+        String name();
+
+        /**
+         * Another member trapped the instance this one is open on (called on the group's executor).
+         */
+        void instanceLost(DriverInstance dead, String why);
+    }
+
     private final DriverModule module;
     private final int capacity;
     private final SerialExecutor serial;
-    private final List<Session> members = new ArrayList<>();
+    private final List<Member> members = new ArrayList<>();
     private DriverInstance shared;
     private boolean onePerInstance;
 
@@ -58,7 +70,7 @@ public final class InstanceGroup {
     }
 
     /** Adds a session; returns its device handle. */
-    synchronized int join(Session s) {
+    synchronized int join(Member s) {
         if (!hasRoom()) {
             throw new IllegalStateException("instance group of " + module.label() + " is full");
         }
@@ -70,9 +82,9 @@ public final class InstanceGroup {
      * The instance a member should open its handle on: the shared one (created if there is none),
      * or a fresh private one once the driver has said it serves one device per instance.
      */
-    DriverInstance instanceFor(Session s, int dev) {
+    DriverInstance instanceFor(Member s, int dev) {
         if (onePerInstance && dev > 0) {
-            return module.instantiate(s.spec().name());
+            return module.instantiate(s.name());
         }
         if (shared == null || shared.dead()) {
             shared = module.instantiate(label());
@@ -94,15 +106,15 @@ public final class InstanceGroup {
      * An instance trapped while serving {@code origin}: every other member on the same instance
      * loses it too (ABI §9: the devices it served go BAD_COMM until reopened).
      */
-    void lost(DriverInstance dead, Session origin, String why) {
+    void lost(DriverInstance dead, Member origin, String why) {
         if (dead == shared) {
             shared = null;
         }
-        List<Session> others;
+        List<Member> others;
         synchronized (this) {
             others = new ArrayList<>(members);
         }
-        for (Session m : others) {
+        for (Member m : others) {
             if (m != origin) {
                 m.instanceLost(dead, why);
             }
@@ -111,7 +123,7 @@ public final class InstanceGroup {
 
     private String label() {
         if (capacity == 1) {
-            return members.isEmpty() ? module.label() : members.get(0).spec().name();
+            return members.isEmpty() ? module.label() : members.get(0).name();
         }
         return "shared by " + members.size() + " devices";
     }

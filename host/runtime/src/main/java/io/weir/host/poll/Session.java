@@ -2,11 +2,11 @@ package io.weir.host.poll;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.Layout;
 import io.weir.abi.Quality;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverModule;
-import io.weir.host.driver.DriverRecord;
 import io.weir.host.driver.DriverTrapped;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
@@ -14,27 +14,31 @@ import io.weir.host.io.Link;
 import io.weir.host.io.LinkListener;
 import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
+import io.weir.host.points.Value;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One device: its link, its driver instance and its poll schedule. Each tick runs a cycle as ABI
- * §7.1–7.4 describe — {@code weir_poll}, send, collect bytes, {@code weir_frame_len}, {@code
- * weir_on_frame} or {@code weir_on_timeout} — with never more than one request outstanding and
- * never two cycles at once: a tick that finds a cycle still running is counted as missed, not
- * queued. Traps follow §9: the instance is dropped, the points go {@code BAD_COMM}, and the next
- * tick opens a fresh instance from the shared compiled module with the same config and the last
- * saved state, unless the driver version is quarantined.
+ * One device: its link, its driver instance and its poll schedule, as a state machine driven by
+ * events — schedule ticks, received bytes, response timeouts, link up and down — with no I/O and no
+ * clock of its own: the link, the {@link Timers} and the {@link Clock} are given, so a test drives
+ * it with a fake link and fake time.
  *
- * <p>All work runs on the session's serial executor over a shared pool; link events and timers only
- * enqueue.
+ * <p>Each tick runs a cycle as ABI §7.1–7.4 describe — {@code weir_poll}, send, collect bytes,
+ * {@code weir_frame_len}, {@code weir_on_frame} or {@code weir_on_timeout} — with never more than
+ * one request outstanding and never two cycles at once: a tick that finds a cycle still running is
+ * counted as missed, not queued, and so is every tick that fell due while the executor was late.
+ * Ticks fall on a fixed grid of the monotonic clock (start, phase, period), so cycles do not drift
+ * and devices started together are spread across the interval. Traps follow §9: the instance is
+ * dropped, the points go {@code BAD_COMM}, and the next tick opens a fresh instance from the shared
+ * compiled module with the same config and the last saved state, unless the driver version is
+ * quarantined.
+ *
+ * <p>All work runs on the instance group's serial executor; link events and timers only enqueue.
  */
-public final class Session implements LinkListener {
+public final class Session implements LinkListener, InstanceGroup.Member {
 
     private static final System.Logger LOG = System.getLogger("io.weir.poll");
 
@@ -55,16 +59,23 @@ public final class Session implements LinkListener {
     private final DriverModule module;
     private final Link link;
     private final PointSink sink;
-    private final ScheduledExecutorService timers;
+    private final Timers timers;
+    private final Clock clock;
     private final InstanceGroup group;
-    private final SerialExecutor serial;
+    private final Executor serial;
     private final String configText;
+    private final boolean passive;
+    private final long periodNanos;
 
     /** This device's handle in its instance (ABI §2.6). */
     private final int dev;
 
+    private final Framer framer = new Framer(Layout.MIN_RX_CAP);
+    private final Framer.Decoder decoder = new Decoder();
+
     private volatile State state = State.NEW;
-    private ScheduledFuture<?> ticker;
+    private Timers.Timer ticker;
+    private long nextTickNanos;
     private DriverInstance instance;
     private byte[] savedState;
 
@@ -72,15 +83,13 @@ public final class Session implements LinkListener {
     private long cycleStartNanos;
     private boolean outstanding;
     private int outstandingTimeoutMs;
-    private ScheduledFuture<?> timeout;
+    private Timers.Timer timeout;
     private long requestSeq;
-    private byte[] rx = new byte[0];
-    private int rxLen;
 
     private volatile long cycles;
     private volatile long missed;
     private volatile long timeouts;
-    private volatile long garbageBytes;
+    private volatile long droppedBytes;
     private volatile long protocolErrors;
     private volatile long traps;
     private volatile long points;
@@ -88,57 +97,62 @@ public final class Session implements LinkListener {
     private volatile String lastError;
 
     /**
+     * A session whose device joins {@code group}: it shares the group's instance and executor.
+     *
      * @param spec the device
-     * @param module the compiled driver, shared with other sessions
+     * @param group the instance group to join; it must have room
      * @param link the device's link, not yet started
      * @param sink where decoded points go
      * @param timers schedules ticks and response timeouts; its tasks only enqueue
-     * @param workers runs driver calls; shared by all sessions
-     */
-    public Session(
-            DeviceSpec spec,
-            DriverModule module,
-            Link link,
-            PointSink sink,
-            ScheduledExecutorService timers,
-            Executor workers) {
-        this(spec, new InstanceGroup(module, 1, workers), link, sink, timers);
-    }
-
-    /**
-     * A session whose device shares an instance with the other members of {@code group}.
-     *
-     * @param group the instance group to join; it must have room
+     * @param clock the monotonic clock of the schedule and the wall clock of point timestamps
      */
     public Session(
             DeviceSpec spec,
             InstanceGroup group,
             Link link,
             PointSink sink,
-            ScheduledExecutorService timers) {
+            Timers timers,
+            Clock clock) {
         this.spec = spec;
         this.module = group.module();
         this.link = link;
         this.sink = sink;
         this.timers = timers;
+        this.clock = clock;
         this.group = group;
         this.serial = group.serial();
         this.configText = spec.config().text();
+        this.passive = module.manifest().passive();
+        this.periodNanos = spec.interval().toNanos();
         this.dev = group.join(this);
     }
 
-    /** Opens the driver instance and the link, then starts ticking. */
-    public synchronized void start() {
+    /**
+     * Opens the driver instance and the link, then ticks every interval from one interval plus
+     * {@code phaseNanos} after now.
+     *
+     * @param phaseNanos where in the interval this device's ticks fall, {@code 0 ≤ phase <
+     *     interval}: devices started together are spread across the interval instead of all polling
+     *     in the same instant
+     */
+    public synchronized void start(long phaseNanos) {
         if (state != State.NEW) {
             throw new IllegalStateException("session " + spec.name() + " is " + state);
+        }
+        if (phaseNanos < 0 || phaseNanos >= periodNanos) {
+            throw new IllegalArgumentException(
+                    "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
         }
         state = State.RUNNING;
         serial.execute(this::ensureInstance);
         link.start(this);
-        long period = spec.interval().toMillis();
-        ticker =
-                timers.scheduleAtFixedRate(
-                        () -> serial.execute(this::tick), period, period, TimeUnit.MILLISECONDS);
+        nextTickNanos = clock.nanoTime() + periodNanos + phaseNanos;
+        scheduleTick();
+    }
+
+    /** Starts with no phase offset. */
+    public void start() {
+        start(0);
     }
 
     /**
@@ -158,13 +172,13 @@ public final class Session implements LinkListener {
             return;
         }
         if (ticker != null) {
-            ticker.cancel(false);
+            ticker.cancel();
         }
         state = State.STOPPED;
         link.close();
         serial.execute(
                 () -> {
-                    abandonRequest();
+                    endCycle();
                     DriverInstance mine = instance;
                     instance = null;
                     if (mine != null && !mine.dead()) {
@@ -186,6 +200,11 @@ public final class Session implements LinkListener {
         return spec;
     }
 
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
     public State state() {
         return state;
     }
@@ -202,7 +221,7 @@ public final class Session implements LinkListener {
                 cycles,
                 missed,
                 timeouts,
-                garbageBytes,
+                droppedBytes + framer.dropped(),
                 protocolErrors,
                 traps,
                 points,
@@ -227,10 +246,67 @@ public final class Session implements LinkListener {
         serial.execute(() -> onLinkDown(reason));
     }
 
+    // ---- the schedule --------------------------------------------------------------------------
+
+    private synchronized void scheduleTick() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        ticker =
+                timers.schedule(
+                        nextTickNanos - clock.nanoTime(), () -> serial.execute(this::onTick));
+    }
+
+    private void onTick() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        // Ticks stay on their grid: a tick that ran late by whole periods (a busy executor, a
+        // paused JVM) made those periods' ticks fall due unserved. They are missed, not queued.
+        long late = clock.nanoTime() - nextTickNanos;
+        long skipped = late >= periodNanos ? late / periodNanos : 0;
+        missed += skipped;
+        nextTickNanos += (skipped + 1) * periodNanos;
+        scheduleTick();
+        tick();
+    }
+
+    private void tick() {
+        if (cycleActive) {
+            missed++;
+            return;
+        }
+        long now = clock.currentTimeMillis();
+        if (!ensureInstance()) {
+            String why =
+                    state == State.QUARANTINED
+                            ? "driver "
+                                    + module.label()
+                                    + " is quarantined after "
+                                    + Abi.QUARANTINE_TRAPS
+                                    + " traps within 10 minutes"
+                            : state == State.CONFIG_ERROR
+                                    ? lastError
+                                    : "driver instance not running";
+            allPoints(
+                    state == State.CONFIG_ERROR ? Quality.BAD_CONFIG : Quality.BAD_COMM, now, why);
+            return;
+        }
+        if (!link.connected()) {
+            String reason = link.downReason();
+            allPoints(Quality.BAD_COMM, now, "link down: " + (reason == null ? "?" : reason));
+            return;
+        }
+        cycles++;
+        cycleActive = true;
+        cycleStartNanos = clock.nanoTime();
+        next();
+    }
+
     // ---- the cycle (serial executor) ---------------------------------------------------------
 
-    private static long nowUs() {
-        return System.currentTimeMillis() * 1000;
+    private long nowUs() {
+        return clock.currentTimeMillis() * 1000;
     }
 
     /** Opens an instance if there is none; false if the device cannot be served now. */
@@ -273,8 +349,7 @@ public final class Session implements LinkListener {
                 }
             }
             instance = candidate;
-            rx = new byte[candidate.rxCapacity()];
-            rxLen = 0;
+            framer.reset(candidate.rxCapacity());
             return true;
         } catch (DriverException e) {
             state = State.CONFIG_ERROR;
@@ -300,53 +375,18 @@ public final class Session implements LinkListener {
         }
     }
 
-    private void tick() {
-        if (state == State.STOPPED) {
-            return;
-        }
-        if (cycleActive) {
-            missed++;
-            return;
-        }
-        long now = System.currentTimeMillis();
-        if (!ensureInstance()) {
-            String why =
-                    state == State.QUARANTINED
-                            ? "driver "
-                                    + module.label()
-                                    + " is quarantined after "
-                                    + Abi.QUARANTINE_TRAPS
-                                    + " traps within 10 minutes"
-                            : state == State.CONFIG_ERROR
-                                    ? lastError
-                                    : "driver instance not running";
-            allPoints(
-                    state == State.CONFIG_ERROR ? Quality.BAD_CONFIG : Quality.BAD_COMM, now, why);
-            return;
-        }
-        if (!link.connected()) {
-            String reason = link.downReason();
-            allPoints(Quality.BAD_COMM, now, "link down: " + (reason == null ? "?" : reason));
-            return;
-        }
-        cycles++;
-        cycleActive = true;
-        cycleStartNanos = System.nanoTime();
-        next();
-    }
-
     /** Asks the driver for the next request of the cycle and sends it (§7.1). */
     private void next() {
         if (state == State.STOPPED) {
             // stop(): no new request; the cycle ends here.
-            abandonRequest();
+            endCycle();
             return;
         }
         try {
             while (true) {
                 Request r = instance.poll(dev, nowUs());
                 if (r.endOfCycle()) {
-                    endCycle();
+                    cycleComplete();
                     return;
                 }
                 if (!link.send(r.bytes())) {
@@ -355,15 +395,13 @@ public final class Session implements LinkListener {
                 }
                 if (r.expectResponse()) {
                     outstanding = true;
-                    rxLen = 0;
                     outstandingTimeoutMs =
                             r.timeoutMs() == 0 ? Abi.DEFAULT_RESPONSE_TIMEOUT_MS : r.timeoutMs();
                     long seq = ++requestSeq;
                     timeout =
                             timers.schedule(
-                                    () -> serial.execute(() -> onTimeout(seq)),
-                                    outstandingTimeoutMs,
-                                    TimeUnit.MILLISECONDS);
+                                    outstandingTimeoutMs * 1_000_000L,
+                                    () -> serial.execute(() -> onTimeout(seq)));
                     return;
                 }
             }
@@ -374,90 +412,62 @@ public final class Session implements LinkListener {
         }
     }
 
+    /** Whether received bytes are wanted: a request is outstanding, or the driver listens. */
+    private boolean listening() {
+        return instance != null && (outstanding || passive);
+    }
+
     private void onBytes(byte[] bytes) {
-        if (instance == null || (!outstanding && !module.manifest().passive())) {
+        if (!listening()) {
             // A late answer after a timeout, or chatter: nothing asked for it.
-            garbageBytes += bytes.length;
+            droppedBytes += bytes.length;
             return;
         }
-        int off = 0;
         try {
-            while (off < bytes.length) {
-                int n = Math.min(bytes.length - off, rx.length - rxLen);
-                System.arraycopy(bytes, off, rx, rxLen, n);
-                rxLen += n;
-                off += n;
-                frames();
-                if (instance == null) {
-                    return;
-                }
-                if (rxLen == rx.length) {
-                    // rx is full and the driver still wants more: §7.2 says it must resync
-                    // instead. Drop the lot rather than stall.
-                    garbageBytes += rxLen;
-                    rxLen = 0;
-                }
-            }
-            if (!outstanding && !module.manifest().passive() && rxLen > 0) {
-                garbageBytes += rxLen;
-                rxLen = 0;
-            }
+            framer.feed(bytes, 0, bytes.length, decoder);
+        } catch (DriverException e) {
+            // The framer dropped what it held.
+            protocolErrors++;
+            lastError = e.getMessage();
         } catch (DriverTrapped e) {
             trapped(e);
         }
-    }
-
-    /** Frames and decodes what is in rx (§7.2, §7.3). */
-    private void frames() {
-        while (rxLen > 0 && instance != null && (outstanding || module.manifest().passive())) {
-            FrameLength f;
-            try {
-                f = instance.frameLen(dev, rx, 0, rxLen);
-            } catch (DriverException e) {
-                protocolErrors++;
-                lastError = e.getMessage();
-                garbageBytes += rxLen;
-                rxLen = 0;
-                return;
-            }
-            switch (f.kind()) {
-                case NEED_MORE -> {
-                    return;
-                }
-                case RESYNC -> {
-                    garbageBytes += f.skip();
-                    consume(f.skip());
-                }
-                case COMPLETE -> {
-                    int len = f.length();
-                    long now = nowUs();
-                    List<DriverRecord> records;
-                    try {
-                        records = instance.onFrame(dev, rx, 0, len, now);
-                    } catch (DriverException e) {
-                        // §7.3: E_PROTO leaves the request outstanding; a late right answer
-                        // is still taken.
-                        protocolErrors++;
-                        lastError = e.getMessage();
-                        garbageBytes += len;
-                        consume(len);
-                        continue;
-                    }
-                    consume(len);
-                    deliver(records, null);
-                    if (outstanding) {
-                        outstanding = false;
-                        cancelTimeout();
-                        next();
-                    }
-                }
-            }
+        if (!listening()) {
+            framer.clear();
         }
     }
 
-    private void consume(int n) {
-        System.arraycopy(rx, n, rx, 0, rxLen - n);
-        rxLen -= n;
+    /** The framer's view of the driver (§7.2, §7.3). */
+    private final class Decoder implements Framer.Decoder {
+        @Override
+        public FrameLength frameLen(byte[] bytes, int off, int len) throws DriverException {
+            return instance.frameLen(dev, bytes, off, len);
+        }
+
+        @Override
+        public boolean frame(byte[] bytes, int off, int len) {
+            Batch batch = new Batch();
+            try {
+                instance.onFrame(dev, len, nowUs(), batch);
+            } catch (DriverException e) {
+                // §7.3: E_PROTO leaves the request outstanding; a late right answer is still
+                // taken.
+                protocolErrors++;
+                lastError = e.getMessage();
+                droppedBytes += len;
+                return listening();
+            } catch (DriverTrapped e) {
+                trapped(e);
+                return false;
+            }
+            deliver(batch, null);
+            if (outstanding) {
+                outstanding = false;
+                cancelTimeout();
+                next();
+            }
+            return listening();
+        }
     }
 
     private void onTimeout(long seq) {
@@ -466,7 +476,7 @@ public final class Session implements LinkListener {
         }
         if (state == State.STOPPED) {
             // The timer fired while stop() was on its way: the host stopped waiting, see stop().
-            abandonRequest();
+            endCycle();
             return;
         }
         timeouts++;
@@ -478,16 +488,16 @@ public final class Session implements LinkListener {
         }
     }
 
-    /** §7.4: discard rx, let the driver write BAD_COMM records for the outstanding request. */
+    /** §7.4: discard what was received, let the driver write BAD_COMM records for the request. */
     private void respondTimeout(String why, boolean deliver) {
         outstanding = false;
         cancelTimeout();
-        garbageBytes += rxLen;
-        rxLen = 0;
+        framer.clear();
+        Batch batch = new Batch();
         try {
-            List<DriverRecord> records = instance.onTimeout(dev, nowUs());
+            instance.onTimeout(dev, nowUs(), batch);
             if (deliver) {
-                deliver(records, why);
+                deliver(batch, why);
             }
         } catch (DriverTrapped e) {
             trapped(e);
@@ -506,7 +516,7 @@ public final class Session implements LinkListener {
     private void lostLink(String why) {
         if (state == State.STOPPED) {
             // stop() closed the link under this request: not a device failure, see stop().
-            abandonRequest();
+            endCycle();
             return;
         }
         lastError = why;
@@ -522,12 +532,13 @@ public final class Session implements LinkListener {
             // The driver must forget the request (§7.4); every point goes BAD_COMM below.
             respondTimeout(why, false);
         }
-        allPoints(Quality.BAD_COMM, System.currentTimeMillis(), why);
+        allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), why);
     }
 
-    private void endCycle() {
+    /** The driver ended the cycle: keep its state for a new instance, let it collect garbage. */
+    private void cycleComplete() {
         cycleActive = false;
-        lastLatencyMicros = (System.nanoTime() - cycleStartNanos) / 1000;
+        lastLatencyMicros = (clock.nanoTime() - cycleStartNanos) / 1000;
         if (module.manifest().hasState()) {
             try {
                 savedState = instance.saveState(dev);
@@ -545,16 +556,25 @@ public final class Session implements LinkListener {
         }
     }
 
+    /**
+     * Ends the cycle in progress without points: no request outstanding, no timer, nothing
+     * buffered. Every way a cycle is cut short (a stop, a trap, a lost instance, a refused call)
+     * goes through here.
+     */
+    private void endCycle() {
+        outstanding = false;
+        cancelTimeout();
+        framer.clear();
+        cycleActive = false;
+    }
+
     /** A negative return outside framing: the cycle cannot go on. */
     private void driverFailed(DriverException e) {
         protocolErrors++;
         lastError = e.getMessage();
         LOG.log(Level.WARNING, "{0}: {1}", spec.name(), e.getMessage());
-        outstanding = false;
-        cancelTimeout();
-        rxLen = 0;
-        cycleActive = false;
-        allPoints(Quality.BAD, System.currentTimeMillis(), e.getMessage());
+        endCycle();
+        allPoints(Quality.BAD, clock.currentTimeMillis(), e.getMessage());
     }
 
     /** §9: drop the instance, BAD_COMM for the device, recreate at the next tick. */
@@ -567,15 +587,11 @@ public final class Session implements LinkListener {
             dead.close();
         }
         instance = null;
-        outstanding = false;
-        cancelTimeout();
-        rxLen = 0;
-        cycleActive = false;
-        if (module.recordTrap(System.currentTimeMillis()) && state != State.STOPPED) {
+        endCycle();
+        if (module.recordTrap(clock.currentTimeMillis()) && state != State.STOPPED) {
             state = State.QUARANTINED;
         }
-        allPoints(
-                Quality.BAD_COMM, System.currentTimeMillis(), "driver trapped: " + e.getMessage());
+        allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), "driver trapped: " + e.getMessage());
         if (dead != null) {
             group.lost(
                     dead, this, "driver trapped in device " + spec.name() + ": " + e.getMessage());
@@ -586,74 +602,85 @@ public final class Session implements LinkListener {
      * Another device of the group trapped the instance this one was open on (called on the group's
      * executor): the same consequences, without counting a trap of this device.
      */
-    void instanceLost(DriverInstance dead, String why) {
+    @Override
+    public void instanceLost(DriverInstance dead, String why) {
         if (instance != dead) {
             return;
         }
         instance = null;
-        outstanding = false;
-        cancelTimeout();
-        rxLen = 0;
-        cycleActive = false;
+        endCycle();
         lastError = why;
         if (module.quarantined() && state == State.RUNNING) {
             state = State.QUARANTINED;
         }
-        allPoints(Quality.BAD_COMM, System.currentTimeMillis(), why);
-    }
-
-    /** Forgets the outstanding request and ends the cycle, without points (see {@link #stop}). */
-    private void abandonRequest() {
-        outstanding = false;
-        cancelTimeout();
-        rxLen = 0;
-        cycleActive = false;
+        allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), why);
     }
 
     private void cancelTimeout() {
         if (timeout != null) {
-            timeout.cancel(false);
+            timeout.cancel();
             timeout = null;
         }
     }
 
     // ---- points ------------------------------------------------------------------------------
 
-    private void deliver(List<DriverRecord> records, String why) {
-        if (records.isEmpty()) {
+    /**
+     * The records of one call, turned into points as they are read: a point's name comes from the
+     * device's map (or the driver, for a named record), its reason is filled in afterwards if any
+     * record is bad.
+     */
+    private final class Batch implements DriverInstance.RecordSink {
+        final List<Point> points = new ArrayList<>();
+        boolean anyBad;
+
+        @Override
+        public void record(int point, String name, Value value, int quality, long tsUs, int flags) {
+            String n = name != null ? name : pointName(point);
+            points.add(new Point(spec.name(), n, value, quality, Math.floorDiv(tsUs, 1000), null));
+            anyBad |= Quality.classOf(quality) != Quality.QualityClass.GOOD;
+        }
+    }
+
+    private void deliver(Batch batch, String why) {
+        if (batch.points.isEmpty()) {
             return;
         }
-        String error = why;
-        if (error == null) {
-            for (DriverRecord r : records) {
-                if (!r.good()) {
-                    try {
-                        error = instance.lastError(dev);
-                    } catch (DriverException e) {
-                        error = "";
-                    }
-                    break;
+        List<Point> out = batch.points;
+        if (batch.anyBad) {
+            String error = why;
+            if (error == null && instance != null) {
+                try {
+                    error = instance.lastError(dev);
+                } catch (DriverException e) {
+                    error = "";
+                }
+            }
+            out = new ArrayList<>(batch.points.size());
+            for (Point p : batch.points) {
+                if (Quality.classOf(p.quality()) == Quality.QualityClass.GOOD) {
+                    out.add(p);
+                } else {
+                    String text =
+                            error == null || error.isEmpty() ? Quality.nameOf(p.quality()) : error;
+                    out.add(
+                            new Point(
+                                    p.device(),
+                                    p.point(),
+                                    p.value(),
+                                    p.quality(),
+                                    p.tsMillis(),
+                                    text));
                 }
             }
         }
-        List<Point> batch = new ArrayList<>(records.size());
-        for (DriverRecord r : records) {
-            String name = r.named() ? r.name() : pointName(r.point());
-            String text =
-                    r.good()
-                            ? null
-                            : (error == null || error.isEmpty()
-                                    ? Quality.nameOf(r.quality())
-                                    : error);
-            batch.add(new Point(spec.name(), name, r.value(), r.quality(), r.tsUs() / 1000, text));
-        }
-        points += batch.size();
-        sink.accept(batch);
+        points += out.size();
+        sink.accept(out);
     }
 
     private String pointName(int index) {
         List<String> names = spec.pointNames();
-        return index < names.size() ? names.get(index) : "#" + index;
+        return index >= 0 && index < names.size() ? names.get(index) : "#" + index;
     }
 
     /** A bad point for every point of the device's map (none in discovery mode). */
@@ -664,7 +691,7 @@ public final class Session implements LinkListener {
         }
         List<Point> batch = new ArrayList<>(names.size());
         for (String n : names) {
-            batch.add(new Point(spec.name(), n, null, quality.code(), nowMillis, why));
+            batch.add(new Point(spec.name(), n, Value.NULL, quality.code(), nowMillis, why));
         }
         points += batch.size();
         sink.accept(batch);

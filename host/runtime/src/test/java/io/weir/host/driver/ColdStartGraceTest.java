@@ -47,7 +47,7 @@ class ColdStartGraceTest {
                         new ChicoryEngine(),
                         "calibration",
                         Fixtures.wasm("fixture"),
-                        new DriverModule.Limits(
+                        new DriverLimits(
                                 Abi.MEMORY_CAP_PAGES, Abi.OPEN_BUDGET_MS, Abi.OPEN_BUDGET_MS),
                         Watchdog.shared());
         DriverInstance d = opened(m, "calibration");

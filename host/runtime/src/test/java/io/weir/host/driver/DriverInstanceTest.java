@@ -8,6 +8,7 @@ import io.weir.abi.AbiError;
 import io.weir.abi.Quality;
 import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
+import io.weir.host.points.Value;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,8 @@ class DriverInstanceTest {
         List<DriverRecord> recs = d.onFrame(0, f, 0, 18, NOW);
         assertThat(recs)
                 .containsExactly(
-                        new DriverRecord(0, null, ValueType.I64, 7L, 0, NOW),
-                        new DriverRecord(1, null, ValueType.I64, -3L, 0, NOW));
+                        new DriverRecord(0, null, Value.i64(7), 0, NOW),
+                        new DriverRecord(1, null, Value.i64(-3), 0, NOW));
         assertThat(d.poll(0, NOW).endOfCycle()).isTrue();
     }
 
@@ -142,8 +143,7 @@ class DriverInstanceTest {
         d.poll(0, NOW);
         assertThat(d.onTimeout(0, NOW))
                 .containsExactly(
-                        new DriverRecord(
-                                0, null, ValueType.NULL, null, Quality.BAD_COMM.code(), NOW));
+                        new DriverRecord(0, null, Value.NULL, Quality.BAD_COMM.code(), NOW));
     }
 
     @Test
@@ -152,15 +152,14 @@ class DriverInstanceTest {
         d.poll(0, NOW);
         assertThat(d.onFrame(0, Fixtures.command(Fixtures.DEVICE_EXCEPTION), 0, 2, NOW))
                 .containsExactly(
-                        new DriverRecord(
-                                0, null, ValueType.U64, 2L, Quality.BAD_DEVICE.code(), NOW));
+                        new DriverRecord(0, null, Value.u64(2), Quality.BAD_DEVICE.code(), NOW));
         assertThat(d.lastError(0)).isEqualTo("fixture: exception 2 (illegal data address)");
         d.poll(0, NOW);
         d.poll(0, NOW);
         DriverRecord named = d.onFrame(0, Fixtures.command(Fixtures.NAMED), 0, 2, NOW).get(0);
         assertThat(named.name()).isEqualTo("holding/7");
         assertThat(named.point()).isEqualTo(-1);
-        assertThat(named.value()).isEqualTo(513L);
+        assertThat(named.value()).isEqualTo(Value.u64(513));
     }
 
     @Test
@@ -227,7 +226,7 @@ class DriverInstanceTest {
         assertThatThrownBy(
                         () -> d.onFrame(0, Fixtures.command(Fixtures.TOO_MANY_RECORDS), 0, 2, NOW))
                 .isInstanceOf(DriverTrapped.class)
-                .hasMessageContaining("returned record count 120000, beyond out capacity 49152");
+                .hasMessageContaining("returned 5000 records; out holds 2048");
         assertThat(d.dead()).isTrue();
     }
 

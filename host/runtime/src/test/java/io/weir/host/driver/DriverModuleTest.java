@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weir.abi.Abi;
+import io.weir.host.points.Value;
 import io.weir.host.wasm.ChicoryEngine;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -28,13 +29,14 @@ class DriverModuleTest {
                         new ChicoryEngine(ChicoryEngine.Mode.INTERPRETED),
                         "fixture",
                         Fixtures.wasm("fixture"),
-                        DriverModule.Limits.DEFAULT,
+                        DriverLimits.DEFAULT,
                         Watchdog.shared());
         DriverInstance d = m.instantiate("interpreted");
         long now = 1_700_000_000_000_000L;
         d.open(0, "device\n", now);
         d.poll(0, now);
-        assertThat(d.onFrame(0, Fixtures.frame(-5), 0, 10, now).get(0).value()).isEqualTo(-5L);
+        assertThat(d.onFrame(0, Fixtures.frame(-5), 0, 10, now).get(0).value())
+                .isEqualTo(Value.i64(-5));
         Fixtures.warm(d, 0, now);
         Fixtures.request(d, 0, now);
         assertThatThrownBy(() -> d.onFrame(0, Fixtures.command(Fixtures.LOOP), 0, 2, now))
@@ -82,7 +84,7 @@ class DriverModuleTest {
                         new ChicoryEngine(),
                         "big",
                         Fixtures.wasm("memory-over-cap"),
-                        new DriverModule.Limits(400, 100, 1000),
+                        new DriverLimits(400, 100, 1000),
                         Watchdog.shared());
         assertThat(m.instantiate("t").memoryPages()).isEqualTo(300);
     }

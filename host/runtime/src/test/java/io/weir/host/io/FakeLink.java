@@ -2,6 +2,7 @@ package io.weir.host.io;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A link a test drives by hand: it records what the session sends and lets the test bring the link
@@ -9,11 +10,12 @@ import java.util.List;
  */
 public final class FakeLink implements Link {
     private final String name;
-    private LinkListener listener;
-    private boolean up;
-    private boolean closed;
-    private String downReason = "not connected yet";
+    private volatile LinkListener listener;
+    private volatile boolean up;
+    private volatile boolean closed;
+    private volatile String downReason = "not connected yet";
     private final List<byte[]> sent = new ArrayList<>();
+    private volatile Function<byte[], byte[]> responder;
 
     public FakeLink(String name) {
         this.name = name;
@@ -29,7 +31,17 @@ public final class FakeLink implements Link {
         if (!up || closed) {
             return false;
         }
-        sent.add(bytes.clone());
+        Function<byte[], byte[]> r = responder;
+        if (r != null) {
+            byte[] reply = r.apply(bytes);
+            if (reply != null) {
+                listener.received(reply);
+            }
+            return true;
+        }
+        synchronized (sent) {
+            sent.add(bytes.clone());
+        }
         return true;
     }
 
@@ -83,14 +95,26 @@ public final class FakeLink implements Link {
         listener.received(bytes.clone());
     }
 
+    /**
+     * Answers every request from now on with what {@code responder} returns for it (nothing for
+     * {@code null}), as a device would; answered requests are not recorded.
+     */
+    public void answerWith(Function<byte[], byte[]> responder) {
+        this.responder = responder;
+    }
+
     /** The requests sent so far, oldest first; clears the record. */
     public List<byte[]> takeSent() {
-        List<byte[]> out = new ArrayList<>(sent);
-        sent.clear();
-        return out;
+        synchronized (sent) {
+            List<byte[]> out = new ArrayList<>(sent);
+            sent.clear();
+            return out;
+        }
     }
 
     public int sentCount() {
-        return sent.size();
+        synchronized (sent) {
+            return sent.size();
+        }
     }
 }

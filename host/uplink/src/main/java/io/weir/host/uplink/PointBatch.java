@@ -1,6 +1,7 @@
 package io.weir.host.uplink;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ public final class PointBatch {
     static final int T_FLOAT64 = 4;
     static final int T_STRING = 5;
     static final int T_BYTES = 6;
+
+    /** An unsigned 64-bit integer, as an unsigned LEB128 varint (added beside T_INT64). */
+    static final int T_UINT64 = 7;
 
     /** Refuse to inflate a payload larger than this (a decompression bomb is a malformed batch). */
     public static final int MAX_PLAIN_BYTES = 64 << 20;
@@ -84,33 +88,33 @@ public final class PointBatch {
         return i;
     }
 
-    private static void writeValue(Writer w, Object v) {
-        if (v == null) {
-            w.u8(T_NULL);
-        } else if (v instanceof Boolean b) {
-            w.u8(b ? T_TRUE : T_FALSE);
-        } else if (v instanceof Long
-                || v instanceof Integer
-                || v instanceof Short
-                || v instanceof Byte) {
-            w.u8(T_INT64);
-            w.zigzag(((Number) v).longValue());
-        } else if (v instanceof Double || v instanceof Float) {
-            w.u8(T_FLOAT64);
-            w.i64(Double.doubleToRawLongBits(((Number) v).doubleValue()));
-        } else if (v instanceof String s) {
-            w.u8(T_STRING);
-            w.string(s);
-        } else if (v instanceof byte[] bytes) {
-            w.u8(T_BYTES);
-            w.varint(bytes.length);
-            w.bytes(bytes, 0, bytes.length);
-        } else {
-            throw new IllegalArgumentException(
-                    "point value of type "
-                            + v.getClass().getName()
-                            + " cannot be uplinked; Point allows null, Boolean, Long, Double,"
-                            + " String or byte[]");
+    private static void writeValue(Writer w, Value v) {
+        switch (v.type()) {
+            case NULL -> w.u8(T_NULL);
+            case BOOL -> w.u8(((Value.Bool) v).value() ? T_TRUE : T_FALSE);
+            case I64 -> {
+                w.u8(T_INT64);
+                w.zigzag(((Value.I64) v).value());
+            }
+            case U64 -> {
+                w.u8(T_UINT64);
+                w.varint(((Value.U64) v).bits());
+            }
+            case F64 -> {
+                w.u8(T_FLOAT64);
+                w.i64(Double.doubleToRawLongBits(((Value.F64) v).value()));
+            }
+            case STR -> {
+                w.u8(T_STRING);
+                w.string(((Value.Str) v).value());
+            }
+            case BYTES -> {
+                byte[] b = ((Value.Bytes) v).value();
+                w.u8(T_BYTES);
+                w.varint(b.length);
+                w.bytes(b, 0, b.length);
+            }
+            default -> throw new IllegalStateException("value type " + v.type() + " unhandled");
         }
     }
 
@@ -136,7 +140,7 @@ public final class PointBatch {
             String error = rd.ref(table, true);
             int quality = rd.u16();
             ts += rd.zigzag();
-            Object value = readValue(rd);
+            Value value = readValue(rd);
             out.add(new Point(device, point, value, quality, ts, error));
         }
         if (rd.pos != data.length) {
@@ -146,16 +150,17 @@ public final class PointBatch {
         return out;
     }
 
-    private static Object readValue(Reader rd) throws MalformedBatch {
+    private static Value readValue(Reader rd) throws MalformedBatch {
         int tag = rd.u8();
         return switch (tag) {
-            case T_NULL -> null;
-            case T_FALSE -> Boolean.FALSE;
-            case T_TRUE -> Boolean.TRUE;
-            case T_INT64 -> rd.zigzag();
-            case T_FLOAT64 -> Double.longBitsToDouble(rd.i64());
-            case T_STRING -> rd.string();
-            case T_BYTES -> rd.bytes(rd.count("byte value length"));
+            case T_NULL -> Value.NULL;
+            case T_FALSE -> Value.FALSE;
+            case T_TRUE -> Value.TRUE;
+            case T_INT64 -> Value.i64(rd.zigzag());
+            case T_UINT64 -> Value.u64(rd.varint());
+            case T_FLOAT64 -> Value.f64(Double.longBitsToDouble(rd.i64()));
+            case T_STRING -> Value.str(rd.string());
+            case T_BYTES -> Value.bytes(rd.bytes(rd.count("byte value length")));
             default -> throw new MalformedBatch("value type tag " + tag + " unknown");
         };
     }
@@ -322,7 +327,7 @@ public final class PointBatch {
 
         int count(String what) throws MalformedBatch {
             long v = varint();
-            if (v > buf.length - pos) {
+            if (v < 0 || v > buf.length - pos) {
                 // Every counted item takes at least one byte, so a larger count is a lie.
                 throw new MalformedBatch(what + " " + v + " exceeds the remaining bytes");
             }
@@ -351,7 +356,7 @@ public final class PointBatch {
                 }
                 i--;
             }
-            if (i >= table.length) {
+            if (i < 0 || i >= table.length) {
                 throw new MalformedBatch(
                         "string reference " + i + " outside the table of " + table.length);
             }

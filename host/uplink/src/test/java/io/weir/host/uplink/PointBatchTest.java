@@ -1,21 +1,32 @@
 package io.weir.host.uplink;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import io.weir.host.points.Point;
+import io.weir.host.points.Value;
+import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.util.encoders.Hex;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 class PointBatchTest {
-    /** The byte example of UPLINK.md §3.3, checked so the document cannot drift. */
+    /** The byte example of UPLINK.md §3, spelled out field by field. */
     @Test
     void encodesTheDocumentedExample() throws Exception {
         List<Point> ps =
                 List.of(
-                        new Point("plc1", "temp", 21.5, 0x0000, 1_700_000_000_000L, null),
-                        new Point("plc1", "run", true, 0x8000, 1_700_000_000_002L, "timeout"));
+                        new Point(
+                                "plc1", "temp", Value.f64(21.5), 0x0000, 1_700_000_000_000L, null),
+                        new Point(
+                                "plc1", "run", Value.TRUE, 0x8000, 1_700_000_000_002L, "timeout"));
         byte[] b = PointBatch.encode(ps);
         String expected =
                 "01" // format version
@@ -41,17 +52,48 @@ class PointBatchTest {
                         + "02";
         assertThat(Hex.toHexString(b)).isEqualTo(expected);
         List<Point> back = PointBatch.decode(b);
-        assertThat(back.get(0).value()).isEqualTo(21.5);
-        assertThat(back.get(1).error()).isEqualTo("timeout");
-        assertThat(back.get(1).tsMillis()).isEqualTo(1_700_000_000_002L);
+        assertThat(back).isEqualTo(ps);
+    }
+
+    @Test
+    void u64KeepsItsTypeAndAllSixtyFourBits() throws Exception {
+        Point max = new Point("plc1", "counter", Value.u64(-1L), 0, 1_700_000_000_000L, null);
+        byte[] b = PointBatch.encode(List.of(max));
+        // tag 7, then 2^64-1 as an unsigned LEB128 varint: nine 0xff and a 0x01.
+        assertThat(Hex.toHexString(b)).endsWith("07ffffffffffffffffff01");
+        Point back = PointBatch.decode(b).get(0);
+        assertThat(back.value()).isEqualTo(Value.u64(-1L));
+        assertThat(((Value.U64) back.value()).bigValue().toString())
+                .isEqualTo("18446744073709551615");
+    }
+
+    @Test
+    void everyValueTypeRoundTripsAtItsExtremes() throws Exception {
+        List<Point> ps = new ArrayList<>();
+        long ts = Long.MIN_VALUE / 2;
+        for (Value v : SamplePoints.extremes()) {
+            ps.add(new Point("d", "p" + ps.size(), v, ps.size() % 3 * 0x4000, ts, null));
+            ts = -ts + 7;
+        }
+        byte[] plain = PointBatch.encode(ps);
+        assertThat(PointBatch.decode(plain)).isEqualTo(ps);
+        assertThat(PointBatch.decode(PointBatch.inflate(PointBatch.deflate(plain, 6))))
+                .isEqualTo(ps);
     }
 
     @Test
     void deflateRoundTripAndBombGuard() throws Exception {
         byte[] plain = PointBatch.encode(SamplePoints.all());
-        assertThat(PointBatch.decode(PointBatch.inflate(PointBatch.deflate(plain, 1)))).hasSize(7);
+        assertThat(PointBatch.decode(PointBatch.inflate(PointBatch.deflate(plain, 1))))
+                .isEqualTo(SamplePoints.all());
         assertThatThrownBy(() -> PointBatch.inflate(new byte[] {1, 2, 3}))
                 .isInstanceOf(PointBatch.MalformedBatch.class);
+        // A small deflate stream that inflates past the limit is refused, not inflated.
+        byte[] bomb = PointBatch.deflate(new byte[PointBatch.MAX_PLAIN_BYTES + 1], 9);
+        assertThat(bomb.length).isLessThan(100_000);
+        assertThatThrownBy(() -> PointBatch.inflate(bomb))
+                .isInstanceOf(PointBatch.MalformedBatch.class)
+                .hasMessageContaining("inflates beyond " + PointBatch.MAX_PLAIN_BYTES);
     }
 
     @Test
@@ -62,14 +104,110 @@ class PointBatchTest {
                 .hasMessageContaining("exceeds the remaining bytes");
         assertThatThrownBy(() -> PointBatch.decode(new byte[] {1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5}))
                 .hasMessageContaining("string reference 5 outside the table of 0");
+        byte[] ok = PointBatch.encode(List.of(new Point("d", "p", Value.TRUE, 0, 0, null)));
+        byte[] badTag = ok.clone();
+        badTag[badTag.length - 1] = 8;
+        assertThatThrownBy(() -> PointBatch.decode(badTag))
+                .hasMessageContaining("value type tag 8 unknown");
+        byte[] trailing = java.util.Arrays.copyOf(ok, ok.length + 1);
+        assertThatThrownBy(() -> PointBatch.decode(trailing))
+                .hasMessageContaining("1 trailing bytes after 1 points");
     }
 
+    /** Any batch of any values round-trips, deflated or not. */
     @Test
-    void rejectsUnsupportedValueTypes() {
-        assertThatThrownBy(
-                        () ->
-                                PointBatch.encode(
-                                        List.of(new Point("d", "p", new Object(), 0, 0, null))))
-                .hasMessageContaining("cannot be uplinked");
+    void anyBatchRoundTrips() {
+        qt().withExamples(300)
+                .forAll(points())
+                .checkAssert(
+                        ps -> {
+                            try {
+                                byte[] plain = PointBatch.encode(ps);
+                                assertThat(PointBatch.decode(plain)).isEqualTo(ps);
+                                assertThat(
+                                                PointBatch.decode(
+                                                        PointBatch.inflate(
+                                                                PointBatch.deflate(plain, 1))))
+                                        .isEqualTo(ps);
+                            } catch (PointBatch.MalformedBatch e) {
+                                throw new AssertionError(e);
+                            }
+                        });
+    }
+
+    /** Any truncation or byte flip of a valid batch is refused with a reason or decodes. */
+    @Test
+    void damagedBatchesAreRefusedWithAReasonNeverAnUncheckedException() {
+        qt().withExamples(300)
+                .forAll(points(), integers().between(0, 10_000), integers().between(0, 255))
+                .checkAssert(
+                        (ps, where, with) -> {
+                            byte[] b = PointBatch.encode(ps);
+                            int at = where % b.length;
+                            byte[] cut = java.util.Arrays.copyOf(b, at);
+                            byte[] flipped = b.clone();
+                            flipped[at] ^= (byte) (with | 1);
+                            for (byte[] damaged : List.of(cut, flipped)) {
+                                try {
+                                    PointBatch.decode(damaged);
+                                } catch (PointBatch.MalformedBatch e) {
+                                    assertThat(e.getMessage()).isNotBlank();
+                                }
+                            }
+                        });
+    }
+
+    static Gen<Value> values() {
+        Gen<Value> ints = longs().all().map(Value::i64);
+        Gen<Value> uints = longs().all().map(Value::u64);
+        Gen<Value> floats = longs().all().map(bits -> Value.f64(Double.longBitsToDouble(bits)));
+        // Text as a driver can produce it: valid UTF-8 (§2.8), so no lone surrogates.
+        Gen<Value> texts =
+                strings()
+                        .betweenCodePoints(0, 0x10FFFF)
+                        .ofLengthBetween(0, 40)
+                        .map(s -> (Value) Value.str(new String(s.getBytes(UTF_8), UTF_8)));
+        Gen<Value> bytes =
+                strings()
+                        .basicLatinAlphabet()
+                        .ofLengthBetween(0, 40)
+                        .map(
+                                s ->
+                                        (Value)
+                                                Value.bytes(
+                                                        s.getBytes(
+                                                                java.nio.charset.StandardCharsets
+                                                                        .ISO_8859_1)));
+        Gen<Value> fixed = Generate.pick(List.of(Value.NULL, Value.TRUE, Value.FALSE));
+        return ints.mix(uints, 30).mix(floats, 30).mix(texts, 20).mix(bytes, 15).mix(fixed, 15);
+    }
+
+    static Gen<List<Point>> points() {
+        Gen<Point> point =
+                values().zip(
+                                longs().between(-(1L << 50), 1L << 50),
+                                integers().between(0, 0xFFFF),
+                                (v, ts, q) ->
+                                        new Point(
+                                                "dev-" + (q % 3),
+                                                "p" + (q % 17),
+                                                v,
+                                                q,
+                                                ts,
+                                                q % 2 == 0 ? null : "why " + (q % 5)));
+        return org.quicktheories.generators.Generate.intArrays(
+                        integers().between(0, 20), integers().all())
+                .map(a -> a.length)
+                .flatMap(n -> lists(point, n));
+    }
+
+    private static Gen<List<Point>> lists(Gen<Point> g, int n) {
+        return rnd -> {
+            List<Point> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(g.generate(rnd));
+            }
+            return out;
+        };
     }
 }

@@ -1,0 +1,210 @@
+package io.weir.host.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.weir.host.driver.DriverException;
+import io.weir.host.driver.FrameLength;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The framer fed byte slices, as Netty's frame decoder tests feed theirs, with a made-up protocol:
+ * a frame is {@code 0x7E, length n, n bytes}; anything else at the start is garbage to skip one
+ * byte at a time; a length byte of 0xEE makes {@code frame_len} fail.
+ */
+class FramerTest {
+
+    private final List<String> frames = new ArrayList<>();
+    private final List<Integer> shown = new ArrayList<>();
+    private boolean keepListening = true;
+
+    private final Framer.Decoder decoder =
+            new Framer.Decoder() {
+                @Override
+                public FrameLength frameLen(byte[] b, int off, int len) throws DriverException {
+                    shown.add(len);
+                    if ((b[off] & 0xFF) != 0x7E) {
+                        return FrameLength.resync(1);
+                    }
+                    if (len < 2) {
+                        return FrameLength.needMore(0);
+                    }
+                    if ((b[off + 1] & 0xFF) == 0xEE) {
+                        throw new DriverException("weir_frame_len", -5, "bad length");
+                    }
+                    int n = 2 + (b[off + 1] & 0xFF);
+                    return len >= n ? FrameLength.complete(n) : FrameLength.needMore(n);
+                }
+
+                @Override
+                public boolean frame(byte[] b, int off, int len) {
+                    frames.add(HexFormat.of().formatHex(b, off, off + len));
+                    return keepListening;
+                }
+            };
+
+    private static byte[] hex(String h) {
+        return HexFormat.of().parseHex(h.replace(" ", ""));
+    }
+
+    private void feed(Framer f, String h) throws DriverException {
+        byte[] b = hex(h);
+        f.feed(b, 0, b.length, decoder);
+    }
+
+    @Test
+    void wholeFramesInOneSlice() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 02 aa bb 7e 01 cc");
+        assertThat(frames).containsExactly("7e02aabb", "7e01cc");
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isZero();
+    }
+
+    @Test
+    void everySplitPointOfAStreamGivesTheSameFrames() throws Exception {
+        byte[] stream = hex("01 7e 03 01 02 03 ff fe 7e 00 7e 02 0a 0b");
+        for (int cut1 = 0; cut1 <= stream.length; cut1++) {
+            for (int cut2 = cut1; cut2 <= stream.length; cut2++) {
+                frames.clear();
+                Framer f = new Framer(64);
+                f.feed(stream, 0, cut1, decoder);
+                f.feed(stream, cut1, cut2 - cut1, decoder);
+                f.feed(stream, cut2, stream.length - cut2, decoder);
+                assertThat(frames)
+                        .as("cut at %d and %d", cut1, cut2)
+                        .containsExactly("7e03010203", "7e00", "7e020a0b");
+                assertThat(f.dropped()).as("garbage 01, ff, fe").isEqualTo(3);
+                assertThat(f.pending()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void byteByByte() throws Exception {
+        Framer f = new Framer(64);
+        for (byte b : hex("7e 03 01 02 03")) {
+            assertThat(frames).isEmpty();
+            f.feed(new byte[] {b}, 0, 1, decoder);
+        }
+        assertThat(frames).containsExactly("7e03010203");
+    }
+
+    @Test
+    void aPartialFrameWaitsAndOnlyItIsKept() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 02 aa bb 7e 05 01");
+        assertThat(frames).containsExactly("7e02aabb");
+        assertThat(f.pending()).isEqualTo(3);
+        feed(f, "02 03 04 05");
+        assertThat(frames).containsExactly("7e02aabb", "7e050102030405");
+        assertThat(f.pending()).isZero();
+    }
+
+    @Test
+    void theDriverIsShownAtMostItsRxCapacity() throws Exception {
+        Framer f = new Framer(4);
+        feed(f, "7e 01 aa 7e 01 bb");
+        assertThat(frames).containsExactly("7e01aa", "7e01bb");
+        assertThat(shown).allMatch(n -> n <= 4);
+    }
+
+    @Test
+    void aFrameLongerThanRxIsDroppedRatherThanStallingTheDevice() throws Exception {
+        Framer f = new Framer(4);
+        feed(f, "7e 09 01 02 03 04 05 06 07 08 09 7e 00");
+        // The first 4 bytes can never complete: dropped; the rest resyncs to the next frame.
+        assertThat(frames).containsExactly("7e00");
+        assertThat(f.dropped()).isEqualTo(11);
+    }
+
+    @Test
+    void framingStopsWhenNobodyListensAndKeepsTheRest() throws Exception {
+        Framer f = new Framer(64);
+        keepListening = false;
+        feed(f, "7e 00 7e 00 7e");
+        assertThat(frames).containsExactly("7e00");
+        assertThat(f.pending()).isEqualTo(3);
+        assertThat(f.clear()).isEqualTo(3);
+        assertThat(f.dropped()).isEqualTo(3);
+        assertThat(f.pending()).isZero();
+    }
+
+    @Test
+    void clearFromInsideAFrameDropsTheRestWhenTheFeedEnds() throws Exception {
+        Framer f = new Framer(64);
+        Framer.Decoder clearing =
+                new Framer.Decoder() {
+                    @Override
+                    public FrameLength frameLen(byte[] b, int off, int len) throws DriverException {
+                        return decoder.frameLen(b, off, len);
+                    }
+
+                    @Override
+                    public boolean frame(byte[] b, int off, int len) {
+                        frames.add(HexFormat.of().formatHex(b, off, off + len));
+                        assertThat(f.clear()).as("nothing counted mid-feed").isZero();
+                        return true;
+                    }
+                };
+        byte[] b = hex("7e 00 7e 01 aa 7e");
+        f.feed(b, 0, b.length, clearing);
+        assertThat(frames).containsExactly("7e00");
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isEqualTo(4);
+    }
+
+    @Test
+    void aFailingFrameLenDropsEverythingHeld() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 05 01");
+        assertThatThrownBy(() -> feed(f, "02 03 04 05 7e ee 00"))
+                .isInstanceOf(DriverException.class);
+        // The frame before the bad one was taken; the bad one and what follows it are dropped.
+        assertThat(frames).containsExactly("7e050102030405");
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isEqualTo(3);
+        feed(f, "7e 00");
+        assertThat(frames).containsExactly("7e050102030405", "7e00");
+    }
+
+    @Test
+    void resetDropsWhatIsPendingAndTakesTheNewCapacity() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 05 01 02");
+        f.reset(3);
+        assertThat(f.dropped()).isEqualTo(4);
+        feed(f, "7e 01 aa");
+        assertThat(frames).containsExactly("7e01aa");
+        assertThatThrownBy(() -> f.reset(0)).hasMessageContaining("rx capacity must be ≥ 1");
+    }
+
+    @Test
+    void theReceivedArrayIsFramedInPlaceWhenNothingIsPending() throws Exception {
+        Framer f = new Framer(64);
+        byte[] b = hex("7e 01 aa");
+        byte[][] seen = new byte[1][];
+        f.feed(
+                b,
+                0,
+                b.length,
+                new Framer.Decoder() {
+                    @Override
+                    public FrameLength frameLen(byte[] x, int off, int len) throws DriverException {
+                        seen[0] = x;
+                        return decoder.frameLen(x, off, len);
+                    }
+
+                    @Override
+                    public boolean frame(byte[] x, int off, int len) {
+                        return true;
+                    }
+                });
+        assertThat(seen[0]).as("no copy on the way in").isSameAs(b);
+        assertThat(Arrays.equals(b, hex("7e01aa"))).isTrue();
+    }
+}

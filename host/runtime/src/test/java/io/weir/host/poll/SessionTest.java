@@ -1,0 +1,351 @@
+package io.weir.host.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.abi.DeviceConfig;
+import io.weir.abi.Quality;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.Fixtures;
+import io.weir.host.io.FakeLink;
+import io.weir.host.io.LinkAddress;
+import io.weir.host.points.Point;
+import io.weir.host.points.Value;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session as a state machine: a fake link, fake time and the real fixture driver (ABI v1 in
+ * WAT), all on the test's thread. No socket, no sleep: a thousand cycles take milliseconds.
+ */
+class SessionTest {
+    private static final DeviceConfig TWO_POINTS =
+            new DeviceConfig(Map.of(), List.of(Map.of("k", "a"), Map.of("k", "b")));
+    private static final long INTERVAL_MS = 100;
+
+    private final ManualClock clock = new ManualClock();
+    private final List<Point> points = new ArrayList<>();
+    private DriverModule module;
+
+    @BeforeEach
+    void freshModule() {
+        // A module per test: traps count per driver version, and quarantine is for good.
+        module = DriverModule.load("fixture.wasm", Fixtures.wasm("fixture"));
+    }
+
+    private Session session(String name, FakeLink link, InstanceGroup group) {
+        DeviceSpec spec =
+                new DeviceSpec(
+                        name,
+                        LinkAddress.parse("127.0.0.1:502"),
+                        "fixture",
+                        TWO_POINTS,
+                        List.of("temp", "speed"),
+                        Duration.ofMillis(INTERVAL_MS));
+        return new Session(spec, group, link, points::addAll, clock, clock);
+    }
+
+    /** A started session whose link is up; the first tick is one interval away. */
+    private Session started(FakeLink link) {
+        Session s = session("plc1", link, new InstanceGroup(module, 1, Runnable::run));
+        s.start();
+        link.up();
+        return s;
+    }
+
+    private List<Point> take() {
+        List<Point> out = new ArrayList<>(points);
+        points.clear();
+        return out;
+    }
+
+    private static Point point(String name, long value, long ts) {
+        return new Point("plc1", name, Value.i64(value), 0, ts, null);
+    }
+
+    @Test
+    void aTickPollsAndTheResponseGivesNamedTypedPoints() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(link.takeSent()).hasSize(1);
+        clock.advanceMillis(3);
+        link.receive(Fixtures.frame(21, 42));
+        long ts = clock.currentTimeMillis();
+        assertThat(take()).containsExactly(point("temp", 21, ts), point("speed", 42, ts));
+        SessionStatus st = s.status();
+        assertThat(st.cycles()).isEqualTo(1);
+        assertThat(st.lastLatencyMicros()).as("request to end of cycle").isEqualTo(3000);
+        assertThat(st.driver()).isEqualTo("fixture 1.0.0");
+        assertThat(st.garbageBytes()).isZero();
+        assertThat(st.points()).isEqualTo(2);
+    }
+
+    @Test
+    void ticksFallOnTheirGridAndAThousandCyclesTakeNoTime() {
+        FakeLink link = new FakeLink("plc1");
+        link.answerWith(req -> Fixtures.frame(1, 2));
+        Session s = started(link);
+        long t0 = System.nanoTime();
+        clock.advance(Duration.ofMillis(INTERVAL_MS * 1000));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        SessionStatus st = s.status();
+        assertThat(st.cycles()).isEqualTo(1000);
+        assertThat(st.missed()).isZero();
+        assertThat(st.points()).isEqualTo(2000);
+        assertThat(take()).allMatch(p -> p.quality() == 0).hasSize(2000);
+        System.out.printf("1000 simulated cycles in %d ms%n", ms);
+    }
+
+    @Test
+    void aPhaseOffsetShiftsEveryTick() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = session("plc1", link, new InstanceGroup(module, 1, Runnable::run));
+        s.start(40_000_000L);
+        link.up();
+        clock.advanceMillis(INTERVAL_MS + 39);
+        assertThat(link.sentCount()).isZero();
+        clock.advanceMillis(1);
+        assertThat(link.takeSent()).hasSize(1);
+    }
+
+    @Test
+    void fragmentsAreReassembledAndLeadingGarbageIsSkippedAndCounted() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        byte[] frame = Fixtures.frame(7, 8);
+        byte[] head = new byte[2 + 5];
+        head[0] = 0x01;
+        head[1] = 0x02;
+        System.arraycopy(frame, 0, head, 2, 5);
+        link.receive(head);
+        assertThat(points).isEmpty();
+        link.receive(Arrays.copyOfRange(frame, 5, frame.length));
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(7), Value.i64(8));
+        assertThat(s.status().garbageBytes()).isEqualTo(2);
+        assertThat(s.status().timeouts()).isZero();
+    }
+
+    @Test
+    void bytesNobodyAskedForAreDroppedAndCounted() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        link.receive(Fixtures.frame(1, 1));
+        assertThat(points).isEmpty();
+        assertThat(s.status().garbageBytes()).isEqualTo(18);
+    }
+
+    @Test
+    void aMissingResponseTimesOutToBadCommAndTheNextCycleRecovers() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        clock.advanceMillis(199);
+        assertThat(points).isEmpty();
+        // The device answers again from the next request on.
+        link.answerWith(req -> Fixtures.frame(1, 2));
+        clock.advanceMillis(1);
+        List<Point> after = take();
+        // The fixture's weir_on_timeout writes one BAD_COMM record, for point 0.
+        assertThat(after).hasSize(3);
+        Point bad = after.get(0);
+        assertThat(bad.point()).isEqualTo("temp");
+        assertThat(bad.quality()).isEqualTo(Quality.BAD_COMM.code());
+        assertThat(bad.value()).isEqualTo(Value.NULL);
+        assertThat(bad.error()).isEqualTo("no response within 200 ms");
+        assertThat(after.subList(1, 3)).extracting(Point::quality).containsOnly(0);
+        SessionStatus st = s.status();
+        assertThat(st.timeouts()).isEqualTo(1);
+        // The tick between request and timeout found the cycle running: missed, not queued.
+        assertThat(st.missed()).isEqualTo(1);
+        assertThat(st.cycles()).isEqualTo(2);
+    }
+
+    @Test
+    void aDeviceExceptionCarriesTheDriverText() {
+        FakeLink link = new FakeLink("plc1");
+        started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.receive(Fixtures.command(Fixtures.DEVICE_EXCEPTION));
+        Point bad = take().get(0);
+        assertThat(bad.quality()).isEqualTo(Quality.BAD_DEVICE.code());
+        assertThat(bad.value()).isEqualTo(Value.u64(2));
+        assertThat(bad.error()).isEqualTo("fixture: exception 2 (illegal data address)");
+    }
+
+    @Test
+    void aFrameThatDoesNotAnswerKeepsTheRequestOutstanding() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.receive(Fixtures.command(Fixtures.NOT_AN_ANSWER));
+        assertThat(points).isEmpty();
+        assertThat(s.status().protocolErrors()).isEqualTo(1);
+        link.receive(Fixtures.frame(3, 4));
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(3), Value.i64(4));
+        assertThat(s.status().timeouts()).isZero();
+    }
+
+    @Test
+    void aTrapDiscardsTheInstanceAndTheNextTickRecreatesIt() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.receive(Fixtures.command(Fixtures.TRAP));
+        List<Point> bad = take();
+        assertThat(bad).extracting(Point::quality).containsOnly(Quality.BAD_COMM.code());
+        assertThat(bad.get(0).error())
+                .startsWith("driver trapped: fixture 1.0.0 (plc1) weir_on_frame trapped");
+        link.answerWith(req -> Fixtures.frame(5, 6));
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(5), Value.i64(6));
+        assertThat(s.status().traps()).isEqualTo(1);
+        assertThat(s.status().state()).isEqualTo(Session.State.RUNNING);
+    }
+
+    @Test
+    void aPanicMessageReachesThePoints() {
+        FakeLink link = new FakeLink("plc1");
+        started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.receive(Fixtures.command(Fixtures.PANIC));
+        assertThat(take().get(0).error()).contains("panicked: fixture panic: frame asked for it");
+    }
+
+    @Test
+    void fiveTrapsQuarantineTheDriverVersion() {
+        FakeLink link = new FakeLink("plc1");
+        link.answerWith(req -> Fixtures.command(Fixtures.TRAP));
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS * 5);
+        assertThat(s.status().traps()).isEqualTo(5);
+        assertThat(s.status().state()).isEqualTo(Session.State.QUARANTINED);
+        points.clear();
+        clock.advanceMillis(INTERVAL_MS);
+        Point q = take().get(0);
+        assertThat(q.error())
+                .isEqualTo("driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes");
+        assertThat(module.quarantined()).isTrue();
+    }
+
+    @Test
+    void aCycleStillRunningAtTheTickIsCountedAsMissedNotQueued() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        for (int i = 0; i < 4; i++) {
+            assertThat(link.takeSent()).as("one request per started cycle").hasSize(1);
+            // The answer takes 150 ms: the tick 100 ms after the request finds the cycle running.
+            clock.advanceMillis(150);
+            link.receive(Fixtures.frame(5, 5));
+            clock.advanceMillis(50);
+        }
+        SessionStatus st = s.status();
+        assertThat(st.missed()).isEqualTo(4);
+        assertThat(st.cycles()).isEqualTo(5);
+        assertThat(st.timeouts()).isZero();
+        assertThat(take()).hasSize(8);
+    }
+
+    @Test
+    void ticksThatFellDueWhileTheExecutorWasLateAreMissed() {
+        FakeLink link = new FakeLink("plc1");
+        link.answerWith(req -> Fixtures.frame(1, 2));
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(s.status().cycles()).isEqualTo(1);
+        // A pause of three and a half periods: the tick due first runs, late; the two after it
+        // fell due while nothing ran.
+        clock.jump(Duration.ofMillis(INTERVAL_MS * 3 + 50));
+        clock.advanceMillis(0);
+        assertThat(s.status().cycles()).isEqualTo(2);
+        assertThat(s.status().missed()).isEqualTo(2);
+        // And the grid holds: the next tick is at the next multiple of the interval.
+        clock.advanceMillis(49);
+        assertThat(s.status().cycles()).isEqualTo(2);
+        clock.advanceMillis(1);
+        assertThat(s.status().cycles()).isEqualTo(3);
+    }
+
+    @Test
+    void anOutageGivesBadCommAndTheLinkRecovers() {
+        FakeLink link = new FakeLink("plc1");
+        link.answerWith(req -> Fixtures.frame(3, 4));
+        started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(take()).extracting(Point::quality).containsOnly(0);
+        link.down("connection reset by peer");
+        clock.advanceMillis(INTERVAL_MS);
+        List<Point> down = take();
+        assertThat(down).extracting(Point::quality).containsOnly(Quality.BAD_COMM.code());
+        assertThat(down.get(0).error()).isEqualTo("link down: connection reset by peer");
+        link.up();
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(3), Value.i64(4));
+    }
+
+    @Test
+    void aLinkLostWithARequestOutstandingGivesBadCommAtOnce() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.down("connection reset by peer");
+        List<Point> down = take();
+        assertThat(down).extracting(Point::quality).containsOnly(Quality.BAD_COMM.code());
+        assertThat(down.get(0).error()).isEqualTo("link down: connection reset by peer");
+        assertThat(s.status().timeouts()).isZero();
+        clock.advanceMillis(500);
+        assertThat(s.status().timeouts()).as("the abandoned request does not time out").isZero();
+    }
+
+    @Test
+    void stopCutsOffTheOutstandingRequestWithoutPoints() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(link.takeSent()).hasSize(1);
+        s.stop();
+        assertThat(link.closed()).isTrue();
+        // Past the fixture's 200 ms response timeout and several ticks: had the request or the
+        // link's end been reported, BAD_COMM points would be here.
+        clock.advanceMillis(1000);
+        SessionStatus st = s.status();
+        assertThat(points).isEmpty();
+        assertThat(st.state()).isEqualTo(Session.State.STOPPED);
+        assertThat(st.timeouts()).isZero();
+        assertThat(st.lastError()).isNull();
+        assertThat(clock.pendingTasks()).as("no tick or timeout left behind").isZero();
+    }
+
+    @Test
+    void aDriverThatServesOneDevicePerInstanceGetsPrivateInstancesInAGroup() {
+        InstanceGroup group = new InstanceGroup(module, 4, Runnable::run);
+        FakeLink a = new FakeLink("a");
+        FakeLink b = new FakeLink("b");
+        Session sa = session("a", a, group);
+        Session sb = session("b", b, group);
+        a.answerWith(req -> Fixtures.frame(1, 1));
+        b.answerWith(req -> Fixtures.frame(2, 2));
+        sa.start();
+        sb.start();
+        a.up();
+        b.up();
+        clock.advanceMillis(INTERVAL_MS);
+        // The fixture answers weir_open for handle 1 with E_UNSUPPORTED (§2.6).
+        assertThat(sa.status().deviceHandle()).isZero();
+        assertThat(sb.status().deviceHandle()).isEqualTo(1);
+        assertThat(sb.status().sharedInstance()).isFalse();
+        assertThat(take()).extracting(Point::quality).containsOnly(0).hasSize(4);
+        // A trap of a's instance leaves b's private instance alone.
+        a.answerWith(req -> Fixtures.command(Fixtures.TRAP));
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(sa.status().traps()).isEqualTo(1);
+        assertThat(sb.status().traps()).isZero();
+        assertThat(sb.status().lastError()).isNull();
+    }
+}
