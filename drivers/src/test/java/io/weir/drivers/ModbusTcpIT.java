@@ -241,7 +241,7 @@ class ModbusTcpIT {
                         batch -> batch.forEach(p -> latest.put(p.device() + "." + p.point(), p)),
                         options,
                         tcp())) {
-            kernel.loadBundledDriver("modbus");
+            kernel.loadDriver("modbus");
             String[][] devices = {
                 {"a", "device unit=1\npoint 0 area=holding address=0 type=u16\n"},
                 {"b", "device unit=1\npoint 0 area=input address=3\n"},

@@ -3,6 +3,7 @@ package io.weir.host;
 import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRefused;
+import io.weir.host.driver.DriverSource;
 import io.weir.host.driver.Watchdog;
 import io.weir.host.io.Link;
 import io.weir.host.io.Transport;
@@ -12,9 +13,12 @@ import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.ExecutorTimers;
 import io.weir.host.poll.InstanceGroup;
 import io.weir.host.poll.Session;
+import io.weir.host.poll.SessionState;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.poll.Timers;
+import io.weir.host.wasm.Engines;
 import io.weir.host.wasm.WasmEngine;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +64,7 @@ public final class Kernel implements AutoCloseable {
 
     private final PointSink sink;
     private final Options options;
-    private final WasmEngine engine = WasmEngine.chicory();
+    private final WasmEngine engine = Engines.chicory();
     private final Watchdog watchdog = new Watchdog();
     private final ScheduledThreadPoolExecutor timerThread;
     private final Timers timers;
@@ -119,39 +123,14 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Loads a driver bundled on the classpath as {@code drivers/NAME.wasm} (the {@code
-     * weir-drivers} jar carries them).
+     * Loads a driver from a {@code .wasm} file or by the name of a bundled driver (see {@link
+     * DriverSource}).
      *
-     * @throws IllegalArgumentException if there is no such resource
+     * @throws IOException if there is no such file or bundled driver
+     * @throws DriverRefused naming what breaks the ABI
      */
-    public DriverModule loadBundledDriver(String name) {
-        return loadDriver(name + ".wasm", bundledDriver(name));
-    }
-
-    /** The bytes of the bundled driver {@code drivers/NAME.wasm} on the classpath. */
-    public static byte[] bundledDriver(String name) {
-        if (!name.matches("[a-z0-9-]{1,32}")) {
-            throw new IllegalArgumentException(
-                    "\"" + name + "\" is not a driver name ([a-z0-9-]{1,32})");
-        }
-        String resource = "drivers/" + name + ".wasm";
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        if (loader == null) {
-            loader = Kernel.class.getClassLoader();
-        }
-        try (java.io.InputStream in = loader.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalArgumentException(
-                        "no bundled driver named \""
-                                + name
-                                + "\" (no classpath resource "
-                                + resource
-                                + "; is the weir-drivers jar on the classpath?)");
-            }
-            return in.readAllBytes();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + resource, e);
-        }
+    public DriverModule loadDriver(String nameOrFile) throws IOException {
+        return loadDriver(DriverSource.sourceName(nameOrFile), DriverSource.bytes(nameOrFile));
     }
 
     /** The loaded driver of this name, or {@code null}. */
@@ -233,7 +212,7 @@ public final class Kernel implements AutoCloseable {
         started = true;
         int index = 0;
         for (Session s : sessions.values()) {
-            if (s.state() == Session.State.NEW) {
+            if (s.state() == SessionState.NEW) {
                 s.start(phase(index, s.spec()));
             }
             index++;

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weir.host.driver.DriverRefused;
+import io.weir.host.driver.DriverSource;
 import io.weir.host.driver.Fixtures;
 import io.weir.host.io.FakeTransport;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.Session;
+import io.weir.host.poll.SessionState;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,7 @@ class KernelTest {
                     .hasMessage(
                             "device d1: no driver named \"modbus\" is loaded (loaded: fixture)");
             Session s = k.addDevice(spec("d1", "fixture"));
-            assertThat(s.state()).isEqualTo(Session.State.NEW);
+            assertThat(s.state()).isEqualTo(SessionState.NEW);
             assertThatThrownBy(() -> k.addDevice(spec("d1", "fixture")))
                     .hasMessage("a device named d1 exists already");
             assertThat(k.status()).hasSize(1);
@@ -63,10 +65,14 @@ class KernelTest {
 
     @Test
     void bundledDriverLookupSaysWhatIsMissing() {
-        assertThatThrownBy(() -> Kernel.bundledDriver("nosuch"))
-                .hasMessageContaining("no bundled driver named \"nosuch\"")
+        assertThatThrownBy(() -> DriverSource.bytes("nosuch"))
+                .hasMessageContaining("no bundled driver \"nosuch\"")
                 .hasMessageContaining("drivers/nosuch.wasm");
-        assertThatThrownBy(() -> Kernel.bundledDriver("../etc"))
-                .hasMessageContaining("is not a driver name");
+        assertThatThrownBy(() -> DriverSource.bytes("Bad Name"))
+                .hasMessageContaining("is neither a .wasm file nor a driver name");
+        assertThatThrownBy(() -> DriverSource.bytes("/nonexistent/x.wasm"))
+                .hasMessage("driver file /nonexistent/x.wasm does not exist");
+        assertThatThrownBy(() -> DriverSource.bytes("/tmp/"))
+                .hasMessage("driver file /tmp is a directory, not a .wasm file");
     }
 }

@@ -2,13 +2,13 @@ package io.weir.tools.demo;
 
 import io.weir.abi.DeviceConfig;
 import io.weir.host.Kernel;
+import io.weir.host.driver.DriverSource;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
 import io.weir.host.points.Value;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.tools.cli.JsonLines;
-import io.weir.tools.drivers.DriverSource;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import io.weir.tools.sim.SimPoint;

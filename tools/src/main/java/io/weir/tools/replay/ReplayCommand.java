@@ -1,10 +1,10 @@
 package io.weir.tools.replay;
 
 import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
 import io.weir.tools.capture.CapturedFrame;
 import io.weir.tools.cli.JsonLines;
-import io.weir.tools.drivers.DriverSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -46,7 +46,7 @@ class U64EndToEndIT {
                 DemoUplink up = DemoUplink.start(tmp.resolve("uplink"), out);
                 Kernel kernel = new Kernel(up.sink(), new TcpTransport())) {
             up.onReceived((gateway, points) -> received.addAll(points));
-            kernel.loadBundledDriver("modbus");
+            kernel.loadDriver("modbus");
             kernel.addDevice(
                     DeviceSpec.of(
                             "truck-7",

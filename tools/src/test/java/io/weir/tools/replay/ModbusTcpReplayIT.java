@@ -6,8 +6,8 @@ import static io.weir.tools.capture.Packets.ethernet;
 import static io.weir.tools.capture.Packets.ipv4Tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CapturedFrame;
-import io.weir.tools.drivers.DriverSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;

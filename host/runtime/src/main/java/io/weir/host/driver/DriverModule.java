@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.weir.abi.Abi;
 import io.weir.abi.Manifest;
+import io.weir.host.wasm.Engines;
 import io.weir.host.wasm.ModuleRefused;
 import io.weir.host.wasm.WasmEngine;
 import io.weir.host.wasm.WasmProgram;
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class DriverModule {
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final WasmEngine DEFAULT_ENGINE = WasmEngine.chicory();
+    private static final WasmEngine DEFAULT_ENGINE = Engines.chicory();
 
     private final WasmProgram program;
     private final DriverLimits limits;

@@ -42,19 +42,6 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     private static final System.Logger LOG = System.getLogger("io.weir.poll");
 
-    /** What a session is doing. */
-    public enum State {
-        /** Created, not started. */
-        NEW,
-        /** Polling, or waiting for the link. */
-        RUNNING,
-        /** The driver refused the device's config; nothing to do until it changes. */
-        CONFIG_ERROR,
-        /** The driver version is quarantined (§9); the device stays BAD_COMM. */
-        QUARANTINED,
-        STOPPED
-    }
-
     private final DeviceSpec spec;
     private final DriverModule module;
     private final Link link;
@@ -73,7 +60,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final Framer framer = new Framer(Layout.MIN_RX_CAP);
     private final Framer.Decoder decoder = new Decoder();
 
-    private volatile State state = State.NEW;
+    private volatile SessionState state = SessionState.NEW;
     private Timers.Timer ticker;
     private long nextTickNanos;
     private DriverInstance instance;
@@ -136,14 +123,14 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      *     in the same instant
      */
     public synchronized void start(long phaseNanos) {
-        if (state != State.NEW) {
+        if (state != SessionState.NEW) {
             throw new IllegalStateException("session " + spec.name() + " is " + state);
         }
         if (phaseNanos < 0 || phaseNanos >= periodNanos) {
             throw new IllegalArgumentException(
                     "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
         }
-        state = State.RUNNING;
+        state = SessionState.RUNNING;
         serial.execute(this::ensureInstance);
         link.start(this);
         nextTickNanos = clock.nanoTime() + periodNanos + phaseNanos;
@@ -168,13 +155,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      * reading. After that, no new request is sent.
      */
     public synchronized void stop() {
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             return;
         }
         if (ticker != null) {
             ticker.cancel();
         }
-        state = State.STOPPED;
+        state = SessionState.STOPPED;
         link.close();
         serial.execute(
                 () -> {
@@ -205,7 +192,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         return spec.name();
     }
 
-    public State state() {
+    public SessionState state() {
         return state;
     }
 
@@ -249,7 +236,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     // ---- the schedule --------------------------------------------------------------------------
 
     private synchronized void scheduleTick() {
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             return;
         }
         ticker =
@@ -258,7 +245,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onTick() {
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             return;
         }
         // Ticks stay on their grid: a tick that ran late by whole periods (a busy executor, a
@@ -279,17 +266,19 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
             String why =
-                    state == State.QUARANTINED
+                    state == SessionState.QUARANTINED
                             ? "driver "
                                     + module.label()
                                     + " is quarantined after "
                                     + Abi.QUARANTINE_TRAPS
                                     + " traps within 10 minutes"
-                            : state == State.CONFIG_ERROR
+                            : state == SessionState.CONFIG_ERROR
                                     ? lastError
                                     : "driver instance not running";
             allPoints(
-                    state == State.CONFIG_ERROR ? Quality.BAD_CONFIG : Quality.BAD_COMM, now, why);
+                    state == SessionState.CONFIG_ERROR ? Quality.BAD_CONFIG : Quality.BAD_COMM,
+                    now,
+                    why);
             return;
         }
         if (!link.connected()) {
@@ -315,11 +304,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return true;
         }
         instance = null;
-        if (state == State.STOPPED || state == State.CONFIG_ERROR) {
+        if (state == SessionState.STOPPED || state == SessionState.CONFIG_ERROR) {
             return false;
         }
         if (module.quarantined()) {
-            state = State.QUARANTINED;
+            state = SessionState.QUARANTINED;
             return false;
         }
         DriverInstance candidate = null;
@@ -352,7 +341,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             framer.reset(candidate.rxCapacity());
             return true;
         } catch (DriverException e) {
-            state = State.CONFIG_ERROR;
+            state = SessionState.CONFIG_ERROR;
             lastError =
                     "driver "
                             + module.label()
@@ -368,7 +357,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return false;
         } catch (RuntimeException e) {
             // DriverRefused from a bad layout, an oversized config: the device cannot run.
-            state = State.CONFIG_ERROR;
+            state = SessionState.CONFIG_ERROR;
             lastError = e.getMessage();
             LOG.log(Level.ERROR, "{0}: {1}", spec.name(), e.getMessage());
             return false;
@@ -377,7 +366,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     /** Asks the driver for the next request of the cycle and sends it (§7.1). */
     private void next() {
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             // stop(): no new request; the cycle ends here.
             endCycle();
             return;
@@ -474,7 +463,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (!outstanding || seq != requestSeq || instance == null) {
             return;
         }
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             // The timer fired while stop() was on its way: the host stopped waiting, see stop().
             endCycle();
             return;
@@ -514,7 +503,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void lostLink(String why) {
-        if (state == State.STOPPED) {
+        if (state == SessionState.STOPPED) {
             // stop() closed the link under this request: not a device failure, see stop().
             endCycle();
             return;
@@ -588,8 +577,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         instance = null;
         endCycle();
-        if (module.recordTrap(clock.currentTimeMillis()) && state != State.STOPPED) {
-            state = State.QUARANTINED;
+        if (module.recordTrap(clock.currentTimeMillis()) && state != SessionState.STOPPED) {
+            state = SessionState.QUARANTINED;
         }
         allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), "driver trapped: " + e.getMessage());
         if (dead != null) {
@@ -610,8 +599,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         instance = null;
         endCycle();
         lastError = why;
-        if (module.quarantined() && state == State.RUNNING) {
-            state = State.QUARANTINED;
+        if (module.quarantined() && state == SessionState.RUNNING) {
+            state = SessionState.QUARANTINED;
         }
         allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), why);
     }

@@ -26,7 +26,7 @@ public record SessionStatus(
         String link,
         int deviceHandle,
         boolean sharedInstance,
-        Session.State state,
+        SessionState state,
         boolean linkUp,
         long cycles,
         long missed,

@@ -17,9 +17,4 @@ public interface WasmEngine {
      * @throws ModuleRefused naming what breaks the ABI
      */
     WasmProgram load(String driverName, byte[] wasm, int memoryCapPages);
-
-    /** The engine Weir runs on today: Chicory's runtime compiler. */
-    static WasmEngine chicory() {
-        return new ChicoryEngine();
-    }
 }

@@ -205,7 +205,7 @@ class SessionTest {
         clock.advanceMillis(INTERVAL_MS);
         assertThat(take()).extracting(Point::value).containsExactly(Value.i64(5), Value.i64(6));
         assertThat(s.status().traps()).isEqualTo(1);
-        assertThat(s.status().state()).isEqualTo(Session.State.RUNNING);
+        assertThat(s.status().state()).isEqualTo(SessionState.RUNNING);
     }
 
     @Test
@@ -224,7 +224,7 @@ class SessionTest {
         Session s = started(link);
         clock.advanceMillis(INTERVAL_MS * 5);
         assertThat(s.status().traps()).isEqualTo(5);
-        assertThat(s.status().state()).isEqualTo(Session.State.QUARANTINED);
+        assertThat(s.status().state()).isEqualTo(SessionState.QUARANTINED);
         points.clear();
         clock.advanceMillis(INTERVAL_MS);
         Point q = take().get(0);
@@ -316,7 +316,7 @@ class SessionTest {
         clock.advanceMillis(1000);
         SessionStatus st = s.status();
         assertThat(points).isEmpty();
-        assertThat(st.state()).isEqualTo(Session.State.STOPPED);
+        assertThat(st.state()).isEqualTo(SessionState.STOPPED);
         assertThat(st.timeouts()).isZero();
         assertThat(st.lastError()).isNull();
         assertThat(clock.pendingTasks()).as("no tick or timeout left behind").isZero();
