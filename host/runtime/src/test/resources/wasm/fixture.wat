@@ -5,6 +5,8 @@
 ;; 0xFA returns a record count beyond the out region, 0xF9 returns E_PROTO, 0xF8 floods the log.
 ;; Count 0xF7 is followed by a little-endian u64 n: the frame is 10 bytes and weir_on_frame spins
 ;; n loop iterations before answering with no records (a call that takes a chosen while).
+;; weir_write builds "WRT?" + the 8 value bytes, expecting an answer; point 1 is read-only
+;; (E_UNSUPPORTED). A count-0 frame (0xAA 0x00) acknowledges it; 0xFC answers with an exception.
 (module
   
   (import "weir_host_v1" "panic" (func $panic (param i32 i32)))
@@ -158,5 +160,14 @@
     (i64.store (i32.const 8200) (i64.const 0))
     (i64.store (i32.const 8208) (i64.const 0))
     i32.const 1)
+  (func (export "weir_write") (param $dev i32) (param $point i32) (param $vtype i32)
+                              (param $value i64) (param $now i64) (result i32)
+    (if (i32.eq (local.get $point) (i32.const 1)) (then (return (i32.const -7))))
+    (global.set $outstanding (i32.const 1))
+    (i32.store (i32.const 1088) (i32.const 1))      ;; meta.expect
+    (i32.store (i32.const 1092) (i32.const 200))    ;; meta.timeout_ms
+    (i32.store (i32.const 7168) (i32.const 0x3f545257)) ;; "WRT?"
+    (i64.store (i32.const 7172) (local.get $value))
+    i32.const 12)
   (func (export "weir_last_error") (param $dev i32) (result i32) i32.const 43)
   )

@@ -58,7 +58,8 @@ public final class DriverInstance implements AutoCloseable {
             DriverLimits limits,
             Watchdog watchdog,
             ToLongFunction<Abi.Export> dataBudgetMs,
-            Supplier<String> label) {}
+            Supplier<String> label,
+            CallStats stats) {}
 
     /** Receives the records of one call, in order (ABI §6). */
     @FunctionalInterface
@@ -187,9 +188,11 @@ public final class DriverInstance implements AutoCloseable {
             return AbiError.E_UNSUPPORTED.code();
         }
         Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
+        long t0 = System.nanoTime();
         try {
             return (int) f.call(args);
         } catch (WasmTrap e) {
+            shared.stats().trapped();
             String where = driver() + " (" + label + ") " + export.exportName();
             if (e.kind() == WasmTrap.Kind.INTERRUPTED || deadline.fired()) {
                 death = export.exportName() + " ran past its budget of " + budgetMs + " ms";
@@ -205,12 +208,14 @@ public final class DriverInstance implements AutoCloseable {
             death = export.exportName() + " trapped: " + e.getMessage();
             throw new DriverTrapped(where + " trapped: " + e.getMessage(), panic, e);
         } finally {
+            shared.stats().record(export, System.nanoTime() - t0);
             deadline.close();
         }
     }
 
     /** A returned value outside what the ABI allows is treated as a trap (§9). */
     private DriverTrapped violation(Abi.Export export, String problem) {
+        shared.stats().trapped();
         death = export.exportName() + " " + problem;
         return new DriverTrapped(
                 driver() + " (" + label + ") " + export.exportName() + " " + problem + " (ABI §9)",

@@ -34,6 +34,7 @@ public final class DriverModule {
     private final long compileNanos;
     private final Deque<Long> trapTimes = new ArrayDeque<>();
     private final DriverInstance.Shared shared;
+    private final CallStats stats = new CallStats();
 
     /**
      * Data-plane calls begun so far, per export, counted up to the cold-start grace (ABI §9).
@@ -53,7 +54,7 @@ public final class DriverModule {
         this.compileNanos = compileNanos;
         this.shared =
                 new DriverInstance.Shared(
-                        program, limits, watchdog, this::dataCallBudgetMs, this::label);
+                        program, limits, watchdog, this::dataCallBudgetMs, this::label, stats);
         // A probe instance: version, layout and manifest are checked once, before any device.
         DriverInstance probe;
         try {
@@ -259,6 +260,11 @@ public final class DriverModule {
 
     public String digest() {
         return program.digest();
+    }
+
+    /** Calls, call time and traps of every instance of this version, for metrics. */
+    public CallStats stats() {
+        return stats;
     }
 
     public DriverLimits limits() {

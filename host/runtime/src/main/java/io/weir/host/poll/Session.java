@@ -4,6 +4,7 @@ import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
 import io.weir.abi.Layout;
 import io.weir.abi.Quality;
+import io.weir.abi.ValueType;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverModule;
@@ -16,9 +17,13 @@ import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
 import io.weir.host.points.Value;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.HdrHistogram.AbstractHistogram;
+import org.HdrHistogram.IntCountsHistogram;
 
 /**
  * One device: its link, its driver instance and its poll schedule, as a state machine driven by
@@ -54,6 +59,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final boolean passive;
     private final long periodNanos;
 
+    private static final long MAX_LATENCY_MICROS = 600_000_000L;
+
+    /** How many writes may wait for one device before more are refused. */
+    public static final int MAX_QUEUED_WRITES = 64;
+
+    private record PendingWrite(int point, Value value, CompletableFuture<WriteResult> result) {
+        void finish(WriteResult r) {
+            result.complete(r);
+        }
+    }
+
     /** This device's handle in its instance (ABI §2.6). */
     private final int dev;
 
@@ -72,6 +88,23 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private int outstandingTimeoutMs;
     private Timers.Timer timeout;
     private long requestSeq;
+
+    /** Writes waiting for the current transaction to end (ABI §7.6: never two outstanding). */
+    private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
+
+    /** The write whose request is outstanding, or {@code null} when it is a poll request. */
+    private PendingWrite outstandingWrite;
+
+    /** A tick fell while a write outside any cycle was outstanding: start the cycle after it. */
+    private boolean cycleDue;
+
+    private volatile long writesDone;
+
+    /**
+     * Cycle latencies in µs, one significant digit (buckets within about 6 %): a few hundred ints
+     * per device, so ten thousand devices keep theirs.
+     */
+    private final IntCountsHistogram latency = new IntCountsHistogram(MAX_LATENCY_MICROS, 1);
 
     private volatile long cycles;
     private volatile long missed;
@@ -166,6 +199,12 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         serial.execute(
                 () -> {
                     endCycle();
+                    while (!writes.isEmpty()) {
+                        writes.poll()
+                                .finish(
+                                        WriteResult.of(
+                                                WriteResult.Outcome.UNAVAILABLE, unavailable()));
+                    }
                     DriverInstance mine = instance;
                     instance = null;
                     if (mine != null && !mine.dead()) {
@@ -213,7 +252,78 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 traps,
                 points,
                 lastLatencyMicros,
+                writesDone,
                 lastError);
+    }
+
+    /** A copy of the cycle latency histogram (µs) since the session started. */
+    public AbstractHistogram latencyMicros() {
+        synchronized (latency) {
+            return latency.copy();
+        }
+    }
+
+    /**
+     * Writes {@code value} to the point named {@code point} through the driver's {@code weir_write}
+     * (ABI §7.6). The write waits for the transaction in progress, then goes before the next poll
+     * request; between cycles it goes at once. Its result — the device's acknowledgement, its
+     * exception code, a timeout, or why it could not be sent — completes the future; it never
+     * appears among the point readings.
+     *
+     * @throws IllegalArgumentException if the device has no point of that name
+     */
+    public CompletableFuture<WriteResult> write(String point, Value value) {
+        int index = spec.pointNames().indexOf(point);
+        if (index < 0) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + " has no point \""
+                            + point
+                            + "\""
+                            + (spec.pointNames().isEmpty()
+                                    ? " (it runs in discovery mode, without a point map)"
+                                    : ""));
+        }
+        PendingWrite w = new PendingWrite(index, value, new CompletableFuture<>());
+        serial.execute(() -> enqueue(w));
+        return w.result();
+    }
+
+    private void enqueue(PendingWrite w) {
+        if (state != SessionState.RUNNING) {
+            w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, unavailable()));
+            return;
+        }
+        if (writes.size() >= MAX_QUEUED_WRITES) {
+            w.finish(
+                    WriteResult.of(
+                            WriteResult.Outcome.UNAVAILABLE,
+                            MAX_QUEUED_WRITES + " writes already wait for " + spec.name()));
+            return;
+        }
+        writes.add(w);
+        if (!cycleActive && !outstanding) {
+            proceed();
+        }
+    }
+
+    private String unavailable() {
+        return switch (state) {
+            case NEW -> "device " + spec.name() + " is not started";
+            case STOPPED -> "device " + spec.name() + " is stopped";
+            case QUARANTINED -> quarantineReason();
+            case CONFIG_ERROR -> lastError;
+            case RUNNING -> "driver instance not running";
+        };
+    }
+
+    private String quarantineReason() {
+        return "driver "
+                + module.label()
+                + " is quarantined after "
+                + Abi.QUARANTINE_TRAPS
+                + " traps within 10 minutes";
     }
 
     // ---- link events (I/O thread: enqueue only) ------------------------------------------------
@@ -263,15 +373,20 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             missed++;
             return;
         }
+        if (outstanding) {
+            // A write between cycles is on the wire: the cycle starts as soon as it is answered.
+            cycleDue = true;
+            return;
+        }
+        startCycle();
+    }
+
+    private void startCycle() {
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
             String why =
                     state == SessionState.QUARANTINED
-                            ? "driver "
-                                    + module.label()
-                                    + " is quarantined after "
-                                    + Abi.QUARANTINE_TRAPS
-                                    + " traps within 10 minutes"
+                            ? quarantineReason()
                             : state == SessionState.CONFIG_ERROR
                                     ? lastError
                                     : "driver instance not running";
@@ -371,6 +486,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             endCycle();
             return;
         }
+        if (sendWrite()) {
+            return;
+        }
         try {
             while (true) {
                 Request r = instance.poll(dev, nowUs());
@@ -383,14 +501,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     return;
                 }
                 if (r.expectResponse()) {
-                    outstanding = true;
-                    outstandingTimeoutMs =
-                            r.timeoutMs() == 0 ? Abi.DEFAULT_RESPONSE_TIMEOUT_MS : r.timeoutMs();
-                    long seq = ++requestSeq;
-                    timeout =
-                            timers.schedule(
-                                    outstandingTimeoutMs * 1_000_000L,
-                                    () -> serial.execute(() -> onTimeout(seq)));
+                    await(r);
                     return;
                 }
             }
@@ -398,6 +509,136 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             trapped(e);
         } catch (DriverException e) {
             driverFailed(e);
+        }
+    }
+
+    /**
+     * After a transaction: the cycle goes on, or the next write goes out, or a due cycle starts.
+     */
+    private void proceed() {
+        if (cycleActive) {
+            next();
+            return;
+        }
+        if (sendWrite()) {
+            return;
+        }
+        if (cycleDue) {
+            cycleDue = false;
+            startCycle();
+        }
+    }
+
+    /**
+     * Sends the first queued write that can go (ABI §7.6: between two requests, never while one is
+     * outstanding). Writes that cannot go are answered at once.
+     *
+     * @return whether a write is now outstanding
+     */
+    private boolean sendWrite() {
+        while (!writes.isEmpty() && state != SessionState.STOPPED) {
+            PendingWrite w = writes.poll();
+            if (!ensureInstance()) {
+                w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, unavailable()));
+                continue;
+            }
+            if (!link.connected()) {
+                w.finish(
+                        WriteResult.of(
+                                WriteResult.Outcome.LINK_DOWN, "link down: " + link.downReason()));
+                continue;
+            }
+            Request r;
+            try {
+                r = encodeWrite(w);
+            } catch (DriverException e) {
+                String text = e.driverText().isEmpty() ? e.getMessage() : e.driverText();
+                w.finish(WriteResult.of(WriteResult.Outcome.REFUSED, text));
+                continue;
+            } catch (IllegalArgumentException e) {
+                w.finish(WriteResult.of(WriteResult.Outcome.REFUSED, e.getMessage()));
+                continue;
+            } catch (DriverTrapped e) {
+                w.finish(
+                        WriteResult.of(
+                                WriteResult.Outcome.UNAVAILABLE,
+                                "driver trapped: " + e.getMessage()));
+                trapped(e);
+                return true;
+            }
+            if (!link.send(r.bytes())) {
+                w.finish(
+                        WriteResult.of(
+                                WriteResult.Outcome.LINK_DOWN, "link down: " + link.downReason()));
+                continue;
+            }
+            writesDone++;
+            if (!r.expectResponse()) {
+                w.finish(WriteResult.acknowledged());
+                continue;
+            }
+            outstandingWrite = w;
+            await(r);
+            return true;
+        }
+        return false;
+    }
+
+    private Request encodeWrite(PendingWrite w) throws DriverException {
+        Value v = w.value();
+        ValueType type = v.type();
+        long now = nowUs();
+        return switch (type) {
+            case STR -> instance.write(dev, w.point(), type, ((Value.Str) v).utf8(), now);
+            case BYTES -> instance.write(dev, w.point(), type, ((Value.Bytes) v).value(), now);
+            case BOOL ->
+                    instance.write(dev, w.point(), type, ((Value.Bool) v).value() ? 1 : 0, now);
+            case I64 -> instance.write(dev, w.point(), type, ((Value.I64) v).value(), now);
+            case U64 -> instance.write(dev, w.point(), type, ((Value.U64) v).bits(), now);
+            case F64 ->
+                    instance.write(
+                            dev,
+                            w.point(),
+                            type,
+                            Double.doubleToRawLongBits(((Value.F64) v).value()),
+                            now);
+            default -> throw new IllegalArgumentException("a " + type + " value cannot be written");
+        };
+    }
+
+    /** The request just sent expects an answer: wait for it, at most its timeout. */
+    private void await(Request r) {
+        outstanding = true;
+        outstandingTimeoutMs = r.timeoutMs() == 0 ? Abi.DEFAULT_RESPONSE_TIMEOUT_MS : r.timeoutMs();
+        long seq = ++requestSeq;
+        timeout =
+                timers.schedule(
+                        outstandingTimeoutMs * 1_000_000L,
+                        () -> serial.execute(() -> onTimeout(seq)));
+    }
+
+    /** A write's answer: the driver's records say how it went (§7.6); they are not readings. */
+    private void answerWrite(PendingWrite w, Batch batch) {
+        for (Point p : batch.points) {
+            if (p.quality() == Quality.BAD_DEVICE.code()) {
+                long code = p.value() instanceof Value.U64 u ? u.bits() : -1;
+                w.finish(new WriteResult(WriteResult.Outcome.DEVICE_EXCEPTION, driverText(), code));
+                return;
+            }
+            if (Quality.classOf(p.quality()) != Quality.QualityClass.GOOD) {
+                w.finish(WriteResult.of(WriteResult.Outcome.REFUSED, driverText()));
+                return;
+            }
+        }
+        w.finish(WriteResult.acknowledged());
+    }
+
+    private String driverText() {
+        try {
+            String t = instance == null ? "" : instance.lastError(dev);
+            return t.isEmpty() ? null : t;
+        } catch (DriverException e) {
+            return null;
         }
     }
 
@@ -449,11 +690,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 trapped(e);
                 return false;
             }
-            deliver(batch, null);
+            PendingWrite w = outstandingWrite;
+            if (w != null) {
+                outstandingWrite = null;
+                answerWrite(w, batch);
+            } else {
+                deliver(batch, null);
+            }
             if (outstanding) {
                 outstanding = false;
                 cancelTimeout();
-                next();
+                proceed();
             }
             return listening();
         }
@@ -471,9 +718,14 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         timeouts++;
         String why = "no response within " + outstandingTimeoutMs + " ms";
         lastError = why;
-        respondTimeout(why, true);
+        PendingWrite w = outstandingWrite;
+        outstandingWrite = null;
+        if (w != null) {
+            w.finish(WriteResult.of(WriteResult.Outcome.TIMEOUT, why));
+        }
+        respondTimeout(why, w == null);
         if (instance != null) {
-            next();
+            proceed();
         }
     }
 
@@ -510,6 +762,15 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         lastError = why;
         cycleActive = false;
+        PendingWrite w = outstandingWrite;
+        outstandingWrite = null;
+        if (w != null) {
+            w.finish(WriteResult.of(WriteResult.Outcome.LINK_DOWN, why));
+            if (outstanding && instance != null) {
+                respondTimeout(why, false);
+            }
+            return;
+        }
         if (spec.pointNames().isEmpty()) {
             // Discovery mode: only the driver knows which points the request covered.
             if (outstanding && instance != null) {
@@ -527,7 +788,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /** The driver ended the cycle: keep its state for a new instance, let it collect garbage. */
     private void cycleComplete() {
         cycleActive = false;
-        lastLatencyMicros = (clock.nanoTime() - cycleStartNanos) / 1000;
+        long micros = (clock.nanoTime() - cycleStartNanos) / 1000;
+        lastLatencyMicros = micros;
+        synchronized (latency) {
+            latency.recordValue(Math.max(0, Math.min(micros, MAX_LATENCY_MICROS)));
+        }
         if (module.manifest().hasState()) {
             try {
                 savedState = instance.saveState(dev);
@@ -555,6 +820,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         cancelTimeout();
         framer.clear();
         cycleActive = false;
+        PendingWrite w = outstandingWrite;
+        outstandingWrite = null;
+        if (w != null) {
+            String why =
+                    state == SessionState.STOPPED || lastError == null ? unavailable() : lastError;
+            w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, why));
+        }
     }
 
     /** A negative return outside framing: the cycle cannot go on. */

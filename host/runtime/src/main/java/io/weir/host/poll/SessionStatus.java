@@ -18,6 +18,7 @@ package io.weir.host.poll;
  * @param traps traps and timed-out calls of this device's instances
  * @param points points delivered to the sink
  * @param lastLatencyMicros duration of the last complete cycle
+ * @param writes write requests sent to the device
  * @param lastError the last problem seen, or {@code null}
  */
 public record SessionStatus(
@@ -36,4 +37,5 @@ public record SessionStatus(
         long traps,
         long points,
         long lastLatencyMicros,
+        long writes,
         String lastError) {}

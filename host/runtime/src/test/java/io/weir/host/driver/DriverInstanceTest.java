@@ -81,11 +81,20 @@ class DriverInstanceTest {
                                 + " bytes does not fit the driver's cfg region of "
                                 + d.layout().cfgCap()
                                 + " bytes");
-        // The fixture has no weir_write: a value that fits reaches the call.
-        assertThatThrownBy(() -> d.write(0, 0, ValueType.STR, "on".getBytes(), NOW))
+        // A value that fits reaches the call: the fixture's point 1 is read-only.
+        assertThatThrownBy(() -> d.write(0, 1, ValueType.STR, "on".getBytes(), NOW))
                 .isInstanceOfSatisfying(
                         DriverException.class,
                         e -> assertThat(e.error()).isEqualTo(AbiError.E_UNSUPPORTED));
+        Request w = d.write(0, 0, ValueType.STR, "on".getBytes(), NOW);
+        assertThat(new String(w.bytes(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("WRT?");
+        // §7.6: a STR value is passed as its cfg offset (low 32 bits) and length (high 32 bits).
+        assertThat(
+                        java.nio.ByteBuffer.wrap(w.bytes(), 4, 8)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .getLong())
+                .isEqualTo(2L << 32);
         assertThat(d.dead()).isFalse();
     }
 

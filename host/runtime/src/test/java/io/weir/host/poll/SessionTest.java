@@ -348,4 +348,135 @@ class SessionTest {
         assertThat(sb.status().traps()).isZero();
         assertThat(sb.status().lastError()).isNull();
     }
+
+    // ---- writes (ABI §7.6) ----------------------------------------------------------------------
+
+    private static final byte[] ACK = {(byte) 0xAA, 0x00};
+
+    private static String text(byte[] b) {
+        return new String(b, 0, 4, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aWriteBetweenCyclesGoesAtOnceAndItsAnswerIsNotAReading() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var result = s.write("temp", Value.i64(7));
+        List<byte[]> sent = link.takeSent();
+        assertThat(sent).hasSize(1);
+        assertThat(text(sent.get(0))).isEqualTo("WRT?");
+        assertThat(sent.get(0)[4]).as("the value's low byte").isEqualTo((byte) 7);
+        assertThat(result).isNotDone();
+        link.receive(ACK);
+        assertThat(result.get().outcome()).isEqualTo(WriteResult.Outcome.ACKNOWLEDGED);
+        assertThat(points).as("a write's answer is not a reading").isEmpty();
+        assertThat(s.status().cycles()).isZero();
+    }
+
+    @Test
+    void aWriteDuringACycleWaitsForTheTransactionAndGoesBeforeTheNextPoll() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(text(link.takeSent().get(0))).isEqualTo("REQ?");
+        var result = s.write("temp", Value.f64(21.5));
+        assertThat(link.sentCount()).as("never two requests outstanding").isZero();
+        link.receive(Fixtures.frame(1, 2));
+        assertThat(take()).hasSize(2);
+        assertThat(text(link.takeSent().get(0))).isEqualTo("WRT?");
+        link.receive(ACK);
+        assertThat(result.get().ok()).isTrue();
+        assertThat(points).isEmpty();
+        assertThat(s.status().cycles()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeviceExceptionToAWriteComesBackWithItsCodeAndText() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var result = s.write("temp", Value.TRUE);
+        link.receive(Fixtures.command(Fixtures.DEVICE_EXCEPTION));
+        WriteResult r = result.get();
+        assertThat(r.outcome()).isEqualTo(WriteResult.Outcome.DEVICE_EXCEPTION);
+        assertThat(r.exceptionCode()).isEqualTo(2);
+        assertThat(r.detail()).isEqualTo("fixture: exception 2 (illegal data address)");
+        assertThat(points).as("no BAD_DEVICE reading for a write").isEmpty();
+    }
+
+    @Test
+    void anUnansweredWriteTimesOutWithoutBadCommReadings() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var result = s.write("temp", Value.u64(-1L));
+        clock.advanceMillis(199);
+        assertThat(result).isNotDone();
+        clock.advanceMillis(1);
+        assertThat(result.get())
+                .isEqualTo(
+                        WriteResult.of(WriteResult.Outcome.TIMEOUT, "no response within 200 ms"));
+        assertThat(points).isEmpty();
+        assertThat(s.status().timeouts()).isEqualTo(1);
+    }
+
+    @Test
+    void aTickDuringAWriteStartsTheCycleAfterItsAnswerNotMissed() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS - 10);
+        var result = s.write("temp", Value.i64(1));
+        link.takeSent();
+        clock.advanceMillis(20);
+        assertThat(link.sentCount()).as("the poll waits for the write's answer").isZero();
+        link.receive(ACK);
+        assertThat(result.get().ok()).isTrue();
+        assertThat(text(link.takeSent().get(0))).isEqualTo("REQ?");
+        assertThat(s.status().missed()).isZero();
+        assertThat(s.status().cycles()).isEqualTo(1);
+    }
+
+    @Test
+    void writesThatCannotGoAreAnsweredAtOnce() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        WriteResult refused = s.write("speed", Value.i64(1)).get();
+        assertThat(refused.outcome()).isEqualTo(WriteResult.Outcome.REFUSED);
+        assertThat(refused.detail()).isNotBlank();
+        link.down("connection refused");
+        assertThat(s.write("temp", Value.i64(1)).get())
+                .isEqualTo(
+                        WriteResult.of(
+                                WriteResult.Outcome.LINK_DOWN, "link down: connection refused"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.write("nope", Value.TRUE))
+                .hasMessage("device plc1 has no point \"nope\"");
+        assertThat(link.sentCount()).isZero();
+    }
+
+    @Test
+    void stopAnswersTheWritesStillWaiting() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var first = s.write("temp", Value.i64(1));
+        var second = s.write("temp", Value.i64(2));
+        s.stop();
+        assertThat(first.get().outcome()).isEqualTo(WriteResult.Outcome.UNAVAILABLE);
+        assertThat(second.get())
+                .isEqualTo(
+                        WriteResult.of(WriteResult.Outcome.UNAVAILABLE, "device plc1 is stopped"));
+        assertThat(s.write("temp", Value.i64(3)).get().detail())
+                .isEqualTo("device plc1 is stopped");
+    }
+
+    @Test
+    void aLinkLostUnderAWriteSaysSo() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var result = s.write("temp", Value.i64(1));
+        link.down("connection reset by peer");
+        assertThat(result.get())
+                .isEqualTo(
+                        WriteResult.of(
+                                WriteResult.Outcome.LINK_DOWN,
+                                "link down: connection reset by peer"));
+        assertThat(points).isEmpty();
+    }
 }
