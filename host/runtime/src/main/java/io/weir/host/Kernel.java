@@ -8,6 +8,7 @@ import io.weir.host.driver.Watchdog;
 import io.weir.host.io.Link;
 import io.weir.host.io.Transport;
 import io.weir.host.points.PointSink;
+import io.weir.host.points.Value;
 import io.weir.host.poll.Clock;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.ExecutorTimers;
@@ -16,18 +17,23 @@ import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionState;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.poll.Timers;
+import io.weir.host.poll.WriteResult;
 import io.weir.host.wasm.Engines;
 import io.weir.host.wasm.WasmEngine;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -237,6 +243,68 @@ public final class Kernel implements AutoCloseable {
         for (Session s : sessions.values()) {
             s.stop();
         }
+    }
+
+    /**
+     * Ends every device after its transaction in progress ({@link Session#finish}), waiting at most
+     * {@code max}; devices still busy then are stopped at once.
+     *
+     * @return whether every device finished within {@code max}
+     */
+    public boolean finish(Duration max) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        synchronized (this) {
+            started = false;
+            for (Session s : sessions.values()) {
+                done.add(s.finish());
+            }
+        }
+        try {
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+                    .get(max.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            stop();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a session failed to stop", e.getCause());
+        }
+    }
+
+    /** The session of a device, or {@code null}. */
+    public synchronized Session session(String device) {
+        return sessions.get(device);
+    }
+
+    /** Every session, in the order the devices were added. */
+    public synchronized List<Session> sessions() {
+        return List.copyOf(sessions.values());
+    }
+
+    /**
+     * Writes a value to a device's point (ABI §7.6), see {@link Session#write}.
+     *
+     * @throws IllegalArgumentException naming the unknown device or point
+     */
+    public CompletableFuture<WriteResult> write(String device, String point, Value value) {
+        Session s = session(device);
+        if (s == null) {
+            throw new IllegalArgumentException(
+                    "no device named \""
+                            + device
+                            + "\" (devices: "
+                            + String.join(", ", deviceNames())
+                            + ")");
+        }
+        return s.write(point, value);
+    }
+
+    private synchronized List<String> deviceNames() {
+        return List.copyOf(sessions.keySet());
     }
 
     /** A snapshot of every device's counters. */

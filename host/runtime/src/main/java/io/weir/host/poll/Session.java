@@ -77,6 +77,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final Framer.Decoder decoder = new Decoder();
 
     private volatile SessionState state = SessionState.NEW;
+    private volatile boolean draining;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private Timers.Timer ticker;
     private long nextTickNanos;
     private DriverInstance instance;
@@ -191,6 +193,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (state == SessionState.STOPPED) {
             return;
         }
+        if (state == SessionState.NEW) {
+            state = SessionState.STOPPED;
+            stopped.complete(null);
+            return;
+        }
         if (ticker != null) {
             ticker.cancel();
         }
@@ -219,7 +226,40 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                             mine.close();
                         }
                     }
+                    stopped.complete(null);
                 });
+    }
+
+    /**
+     * Stops after the transaction in progress: no new tick, no new request or write; the request on
+     * the wire gets its answer (or its timeout) and is decoded as usual, then the session stops as
+     * {@link #stop} does. The points of an answered request are real readings, so a graceful
+     * shutdown keeps them; a cycle cut short this way gives no points for the requests it did not
+     * send.
+     *
+     * @return completes when the session has stopped
+     */
+    public synchronized CompletableFuture<Void> finish() {
+        if (state == SessionState.STOPPED || state == SessionState.NEW) {
+            stop();
+            return stopped;
+        }
+        draining = true;
+        if (ticker != null) {
+            ticker.cancel();
+        }
+        serial.execute(
+                () -> {
+                    if (!outstanding) {
+                        stop();
+                    }
+                });
+        return stopped;
+    }
+
+    /** Completes when the session has stopped and closed its device in the driver. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
     }
 
     public DeviceSpec spec() {
@@ -355,7 +395,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onTick() {
-        if (state == SessionState.STOPPED) {
+        if (state == SessionState.STOPPED || draining) {
             return;
         }
         // Ticks stay on their grid: a tick that ran late by whole periods (a busy executor, a
@@ -516,6 +556,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      * After a transaction: the cycle goes on, or the next write goes out, or a due cycle starts.
      */
     private void proceed() {
+        if (draining) {
+            cycleActive = false;
+            stop();
+            return;
+        }
         if (cycleActive) {
             next();
             return;

@@ -479,4 +479,44 @@ class SessionTest {
                                 "link down: connection reset by peer"));
         assertThat(points).isEmpty();
     }
+
+    // ---- graceful stop
+    // ----------------------------------------------------------------------------
+
+    @Test
+    void finishWaitsForTheAnswerOnTheWireThenStops() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        clock.advanceMillis(INTERVAL_MS);
+        link.takeSent();
+        var done = s.finish();
+        assertThat(done).isNotDone();
+        assertThat(link.closed()).isFalse();
+        link.receive(Fixtures.frame(4, 5));
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(4), Value.i64(5));
+        assertThat(done).isDone();
+        assertThat(s.state()).isEqualTo(SessionState.STOPPED);
+        assertThat(link.closed()).isTrue();
+        clock.advanceMillis(INTERVAL_MS * 3);
+        assertThat(link.sentCount()).as("no request after finish").isZero();
+        assertThat(points).isEmpty();
+    }
+
+    @Test
+    void finishOfAnIdleSessionStopsAtOnceAndATimeoutEndsAWait() throws Exception {
+        FakeLink idle = new FakeLink("plc1");
+        Session s = started(idle);
+        assertThat(s.finish()).isDone();
+        assertThat(idle.closed()).isTrue();
+
+        FakeLink silent = new FakeLink("plc2");
+        Session t = session("plc2", silent, new InstanceGroup(module, 1, Runnable::run));
+        t.start();
+        silent.up();
+        clock.advanceMillis(INTERVAL_MS);
+        var done = t.finish();
+        clock.advanceMillis(200);
+        assertThat(done).isDone();
+        assertThat(t.status().timeouts()).isEqualTo(1);
+    }
 }
