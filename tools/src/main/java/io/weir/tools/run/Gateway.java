@@ -1,0 +1,320 @@
+package io.weir.tools.run;
+
+import io.weir.host.Kernel;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverRefused;
+import io.weir.host.points.PointSink;
+import io.weir.host.poll.DeviceSpec;
+import io.weir.host.poll.SessionStatus;
+import io.weir.host.tcp.TcpTransport;
+import io.weir.host.uplink.Uplink;
+import io.weir.host.uplink.UplinkConfig;
+import io.weir.host.uplink.UplinkPki;
+import io.weir.tools.admin.AdminServer;
+import io.weir.tools.admin.AdminToken;
+import io.weir.tools.admin.GatewayMetrics;
+import io.weir.tools.cli.HostPort;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The gateway as a service: the kernel with its devices, the uplink (if configured), the latest
+ * points, and the admin API with metrics — started from one {@link Settings}, stopped gracefully.
+ * {@code weir run} and {@code weir demo} both run this.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weir.gateway");
+
+    /** How long a graceful stop waits for the requests on the wire. */
+    public static final Duration FINISH = Duration.ofSeconds(3);
+
+    /**
+     * What to run.
+     *
+     * @param name the gateway id; with an uplink, the CN of its certificate in the PKI folder
+     * @param dataDir outbox, admin token; created if missing
+     * @param uplink where points go, if anywhere
+     * @param admin where the admin API listens ({@code null}: no admin API)
+     * @param devices the devices, each with its driver name or .wasm path
+     */
+    public record Settings(
+            String name,
+            Path dataDir,
+            Optional<UplinkTarget> uplink,
+            HostPort admin,
+            List<DeviceSpec> devices) {
+        public Settings {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a gateway needs a name");
+            }
+            if (dataDir == null) {
+                throw new IllegalArgumentException("gateway " + name + " needs a data_dir");
+            }
+            uplink = uplink == null ? Optional.empty() : uplink;
+            devices = List.copyOf(devices);
+        }
+    }
+
+    /**
+     * @param receiver the receiver's address
+     * @param pki the PKI folder made by {@code weir pki init} / {@code weir pki issue}
+     */
+    public record UplinkTarget(HostPort receiver, Path pki) {}
+
+    private final Settings settings;
+    private final Instant started = Instant.now();
+    private final PointTable points = new PointTable();
+    private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
+    private Kernel kernel;
+    private Uplink uplink;
+    private AdminServer admin;
+    private GatewayMetrics metrics;
+    private AdminToken token;
+    private volatile boolean closed;
+
+    private Gateway(Settings settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * Starts everything: a device that cannot be reached now is retried and reported, never fatal;
+     * a driver that is refused, a data folder that cannot be made, a PKI folder without this
+     * gateway's certificate or an admin address in use stop the start with one line saying so.
+     *
+     * @param extra another sink for every point (the demo's printer), or {@code null}
+     */
+    public static Gateway start(Settings settings, PointSink extra) throws IOException {
+        Gateway g = new Gateway(settings);
+        try {
+            g.open(extra);
+            return g;
+        } catch (IOException | RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private void open(PointSink extra) throws IOException {
+        Path data = settings.dataDir();
+        try {
+            Files.createDirectories(data);
+        } catch (IOException e) {
+            throw new IOException("cannot create data_dir " + data + ": " + e.getMessage(), e);
+        }
+        if (!Files.isDirectory(data) || !Files.isWritable(data)) {
+            throw new IOException("data_dir " + data + " is not a writable folder");
+        }
+        token = AdminToken.createOrRead(data);
+        if (settings.uplink().isPresent()) {
+            uplink = startUplink(settings.uplink().get());
+        }
+        PointSink up = uplink == null ? null : uplink.sink();
+        PointSink sink =
+                batch -> {
+                    points.accept(batch);
+                    if (up != null) {
+                        up.accept(batch);
+                    }
+                    if (extra != null) {
+                        extra.accept(batch);
+                    }
+                };
+        kernel = new Kernel(sink, new TcpTransport());
+        Set<String> names = new LinkedHashSet<>();
+        for (DeviceSpec d : settings.devices()) {
+            names.add(d.driver());
+        }
+        for (String driver : names) {
+            try {
+                drivers.put(driver, kernel.loadDriver(driver));
+            } catch (DriverRefused e) {
+                throw new IOException("driver " + driver + " refused: " + e.getMessage(), e);
+            }
+        }
+        for (DeviceSpec d : settings.devices()) {
+            DriverModule m = drivers.get(d.driver());
+            // The kernel knows drivers by manifest name; a .wasm path resolves to it here.
+            DeviceSpec spec =
+                    m.manifest().name().equals(d.driver())
+                            ? d
+                            : new DeviceSpec(
+                                    d.name(),
+                                    d.link(),
+                                    m.manifest().name(),
+                                    d.config(),
+                                    d.pointNames(),
+                                    d.interval());
+            kernel.addDevice(spec);
+        }
+        metrics = new GatewayMetrics(this);
+        if (settings.admin() != null) {
+            admin = AdminServer.start(settings.admin(), token, this, metrics);
+        }
+        kernel.start();
+        LOG.log(
+                Level.INFO,
+                "gateway {0} running: {1} devices, data in {2}{3}{4}",
+                settings.name(),
+                settings.devices().size(),
+                data,
+                uplink == null ? "" : ", uplink to " + settings.uplink().get().receiver(),
+                admin == null ? "" : ", admin API on http://" + admin.address());
+    }
+
+    private Uplink startUplink(UplinkTarget target) throws IOException {
+        UplinkPki pki = new UplinkPki(target.pki());
+        Path cert = pki.gatewayCert(settings.name());
+        if (!Files.isReadable(cert) || !Files.isReadable(pki.gatewayKey(settings.name()))) {
+            throw new IOException(
+                    "the PKI folder "
+                            + target.pki()
+                            + " has no certificate and key for gateway \""
+                            + settings.name()
+                            + "\" ("
+                            + cert
+                            + "); issue one with `weir pki issue --pki "
+                            + target.pki()
+                            + " "
+                            + settings.name()
+                            + "`");
+        }
+        UplinkConfig cfg =
+                UplinkConfig.forGateway(
+                        pki,
+                        settings.name(),
+                        target.receiver().host(),
+                        target.receiver().port(),
+                        "jdbc:h2:file:" + settings.dataDir().resolve("outbox").toAbsolutePath());
+        try {
+            return Uplink.start(cfg);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("uplink to " + target.receiver() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new IOException("uplink to " + target.receiver() + ": " + e, e);
+        }
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    /** The uplink, or {@code null} when points are only kept locally. */
+    public Uplink uplink() {
+        return uplink;
+    }
+
+    public PointTable points() {
+        return points;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    /** The loaded driver of each configured driver name or path. */
+    public Map<String, DriverModule> drivers() {
+        return Map.copyOf(drivers);
+    }
+
+    /** The admin API's address, or {@code null}. */
+    public HostPort adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** A one-line account of the run, for the end of {@code weir run} and {@code weir demo}. */
+    public String summary() {
+        long cycles = 0;
+        long missed = 0;
+        long timeouts = 0;
+        long pointCount = 0;
+        long traps = 0;
+        List<SessionStatus> status = kernel == null ? List.of() : kernel.status();
+        for (SessionStatus s : status) {
+            cycles += s.cycles();
+            missed += s.missed();
+            timeouts += s.timeouts();
+            pointCount += s.points();
+            traps += s.traps();
+        }
+        Duration up = Duration.between(started, Instant.now());
+        StringBuilder b =
+                new StringBuilder()
+                        .append(settings.name())
+                        .append(": ran ")
+                        .append(
+                                String.format(
+                                        "%d:%02d:%02d",
+                                        up.toHours(), up.toMinutesPart(), up.toSecondsPart()))
+                        .append("; ")
+                        .append(status.size())
+                        .append(status.size() == 1 ? " device, " : " devices, ")
+                        .append(cycles)
+                        .append(" cycles, ")
+                        .append(missed)
+                        .append(" missed, ")
+                        .append(timeouts)
+                        .append(" timeouts, ")
+                        .append(traps)
+                        .append(" traps; ")
+                        .append(pointCount)
+                        .append(" points");
+        if (uplink != null) {
+            Uplink.Status u = uplink.status();
+            b.append("; uplink: ")
+                    .append(u.committedPoints())
+                    .append(" committed, ")
+                    .append(u.ackedPoints())
+                    .append(" acknowledged by the receiver, ")
+                    .append(u.outbox().points())
+                    .append(" in the outbox");
+        }
+        return b.toString();
+    }
+
+    /**
+     * Stops gracefully: the admin API closes, every device finishes the request on the wire (at
+     * most {@link #FINISH}), the uplink commits what it holds to the outbox and closes.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (admin != null) {
+            admin.close();
+        }
+        if (kernel != null) {
+            kernel.finish(FINISH);
+            kernel.close();
+        }
+        if (uplink != null) {
+            try {
+                uplink.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "uplink flush at stop: {0}", e.getMessage());
+            }
+            uplink.close();
+        }
+    }
+}
