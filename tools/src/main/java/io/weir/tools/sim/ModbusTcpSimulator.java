@@ -90,10 +90,17 @@ public final class ModbusTcpSimulator implements AutoCloseable {
         return map;
     }
 
+    private boolean constantsSet;
+
     private void tick() {
         double t = (System.nanoTime() - startNanos) / 1e9;
         synchronized (image.lock) {
             for (SimPoint p : map.points()) {
+                // A constant is set once and then kept, as a PLC keeps a setpoint: what a client
+                // writes to it stays until the next write.
+                if (constantsSet && p.generator() instanceof Generator.Constant) {
+                    continue;
+                }
                 int[] words = p.words(t);
                 for (int i = 0; i < words.length; i++) {
                     int a = p.address() + i;
@@ -108,6 +115,7 @@ public final class ModbusTcpSimulator implements AutoCloseable {
                     }
                 }
             }
+            constantsSet = true;
         }
     }
 
