@@ -1,5 +1,6 @@
 package io.weir.tools;
 
+import io.weir.tools.config.ConfigCommand;
 import io.weir.tools.demo.DemoCommand;
 import io.weir.tools.replay.ReplayCommand;
 import io.weir.tools.sim.SimCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Spec;
             ReceiverCommand.class,
             PkiCommand.class,
             BenchCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class WeirCommand implements Runnable {
