@@ -1,8 +1,12 @@
 package io.weir.tools;
 
+import io.weir.tools.admin.PointsCommand;
+import io.weir.tools.admin.StatusCommand;
+import io.weir.tools.admin.WriteCommand;
 import io.weir.tools.config.ConfigCommand;
 import io.weir.tools.demo.DemoCommand;
 import io.weir.tools.replay.ReplayCommand;
+import io.weir.tools.run.RunCommand;
 import io.weir.tools.sim.SimCommand;
 import io.weir.tools.uplink.BenchCommand;
 import io.weir.tools.uplink.PkiCommand;
@@ -26,13 +30,17 @@ import picocli.CommandLine.Spec;
                         + "one JSON object per line.",
         // Subcommands: one line each, in the order `weir --help` lists them. Add new commands here.
         subcommands = {
+            RunCommand.class,
+            StatusCommand.class,
+            PointsCommand.class,
+            WriteCommand.class,
+            ConfigCommand.class,
             DemoCommand.class,
             ReplayCommand.class,
             SimCommand.class,
             ReceiverCommand.class,
             PkiCommand.class,
             BenchCommand.class,
-            ConfigCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class WeirCommand implements Runnable {

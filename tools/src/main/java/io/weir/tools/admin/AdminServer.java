@@ -29,7 +29,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.weir.host.points.Value;
 import io.weir.host.poll.WriteResult;
 import io.weir.tools.cli.HostPort;
-import io.weir.tools.run.Gateway;
+import io.weir.tools.gateway.Gateway;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.BindException;

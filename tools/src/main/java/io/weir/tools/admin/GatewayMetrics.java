@@ -15,7 +15,7 @@ import io.weir.host.driver.DriverModule;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.uplink.Uplink;
-import io.weir.tools.run.Gateway;
+import io.weir.tools.gateway.Gateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;

@@ -4,7 +4,7 @@ import io.weir.host.points.Point;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.uplink.Uplink;
-import io.weir.tools.run.Gateway;
+import io.weir.tools.gateway.Gateway;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.weir.tools.config;
 
-import io.weir.tools.drivers.DriverSource;
+import io.weir.host.driver.DriverSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

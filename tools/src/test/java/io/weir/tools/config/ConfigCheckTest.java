@@ -255,9 +255,9 @@ class ConfigCheckTest {
                                 + ":"
                                 + lineOf(text, "nobody")
                                 + ": devices[0].driver: no bundled driver"
-                                + " \"nobody\" (classpath resource drivers/nobody.wasm not found);"
-                                + " give a path to a .wasm file instead (also named by devices[1],"
-                                + " devices[2])");
+                                + " \"nobody\" (classpath resource drivers/nobody.wasm not found;"
+                                + " is the weir-drivers jar on the classpath?); give the path of a"
+                                + " .wasm file instead (also named by devices[1], devices[2])");
 
         Files.write(dir.resolve("junk.wasm"), new byte[] {0, 'a', 's', 'm', 9, 9, 9, 9});
         Path g = write(CLEAN.replace("driver = \"modbus\"", "driver = \"junk.wasm\""));

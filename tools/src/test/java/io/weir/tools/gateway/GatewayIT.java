@@ -1,4 +1,4 @@
-package io.weir.tools.run;
+package io.weir.tools.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,7 @@ import io.weir.tools.admin.AdminClient;
 import io.weir.tools.admin.AdminToken;
 import io.weir.tools.admin.WriteValues;
 import io.weir.tools.cli.HostPort;
+import io.weir.tools.run.GatewayService;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import java.net.InetAddress;
@@ -98,17 +99,14 @@ class GatewayIT {
                             Duration.ofMillis(200));
             Path data = tmp.resolve("data");
             Gateway.Settings settings =
-                    new Gateway.Settings(
-                            "line-3",
-                            data,
-                            Optional.empty(),
-                            new HostPort("127.0.0.1", 0),
-                            List.of(boiler));
+                    new Gateway.Settings("line-3", data, Optional.empty(), List.of(boiler));
             String summary;
-            try (Gateway g = Gateway.start(settings, null)) {
+            try (GatewayService service =
+                    GatewayService.start(settings, new HostPort("127.0.0.1", 0), null)) {
+                Gateway g = service.gateway();
                 assertThat(Files.getPosixFilePermissions(data.resolve(AdminToken.FILE)))
                         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-                AdminClient admin = new AdminClient(g.adminAddress(), AdminToken.read(data));
+                AdminClient admin = new AdminClient(service.adminAddress(), AdminToken.read(data));
 
                 JsonNode first =
                         await(
@@ -161,7 +159,7 @@ class GatewayIT {
                 assertThat(admin.points("nosuch").status()).isEqualTo(404);
 
                 Files.writeString(tmp.resolve("admin.token"), "0".repeat(64));
-                AdminClient wrong = new AdminClient(g.adminAddress(), AdminToken.read(tmp));
+                AdminClient wrong = new AdminClient(service.adminAddress(), AdminToken.read(tmp));
                 assertThatThrownBy(wrong::status).hasMessageContaining("refused the admin token");
                 summary = g.summary();
             }

@@ -1,4 +1,4 @@
-package io.weir.tools.run;
+package io.weir.tools.gateway;
 
 import io.weir.host.Kernel;
 import io.weir.host.driver.DriverModule;
@@ -10,9 +10,6 @@ import io.weir.host.tcp.TcpTransport;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
 import io.weir.host.uplink.UplinkPki;
-import io.weir.tools.admin.AdminServer;
-import io.weir.tools.admin.AdminToken;
-import io.weir.tools.admin.GatewayMetrics;
 import io.weir.tools.cli.HostPort;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -28,9 +25,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The gateway as a service: the kernel with its devices, the uplink (if configured), the latest
- * points, and the admin API with metrics — started from one {@link Settings}, stopped gracefully.
- * {@code weir run} and {@code weir demo} both run this.
+ * The gateway: the kernel with its devices, the uplink (if configured) and the latest points —
+ * started from one {@link Settings}, stopped gracefully. {@code weir run} and {@code weir demo} run
+ * it with the admin API beside it ({@code io.weir.tools.run.GatewayService}).
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("weir.gateway");
@@ -44,15 +41,10 @@ public final class Gateway implements AutoCloseable {
      * @param name the gateway id; with an uplink, the CN of its certificate in the PKI folder
      * @param dataDir outbox, admin token; created if missing
      * @param uplink where points go, if anywhere
-     * @param admin where the admin API listens ({@code null}: no admin API)
      * @param devices the devices, each with its driver name or .wasm path
      */
     public record Settings(
-            String name,
-            Path dataDir,
-            Optional<UplinkTarget> uplink,
-            HostPort admin,
-            List<DeviceSpec> devices) {
+            String name, Path dataDir, Optional<UplinkTarget> uplink, List<DeviceSpec> devices) {
         public Settings {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a gateway needs a name");
@@ -77,9 +69,6 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
     private Kernel kernel;
     private Uplink uplink;
-    private AdminServer admin;
-    private GatewayMetrics metrics;
-    private AdminToken token;
     private volatile boolean closed;
 
     private Gateway(Settings settings) {
@@ -88,8 +77,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Starts everything: a device that cannot be reached now is retried and reported, never fatal;
-     * a driver that is refused, a data folder that cannot be made, a PKI folder without this
-     * gateway's certificate or an admin address in use stop the start with one line saying so.
+     * a driver that is refused, a data folder that cannot be made or a PKI folder without this
+     * gateway's certificate stop the start with one line saying so.
      *
      * @param extra another sink for every point (the demo's printer), or {@code null}
      */
@@ -114,7 +103,6 @@ public final class Gateway implements AutoCloseable {
         if (!Files.isDirectory(data) || !Files.isWritable(data)) {
             throw new IOException("data_dir " + data + " is not a writable folder");
         }
-        token = AdminToken.createOrRead(data);
         if (settings.uplink().isPresent()) {
             uplink = startUplink(settings.uplink().get());
         }
@@ -156,19 +144,14 @@ public final class Gateway implements AutoCloseable {
                                     d.interval());
             kernel.addDevice(spec);
         }
-        metrics = new GatewayMetrics(this);
-        if (settings.admin() != null) {
-            admin = AdminServer.start(settings.admin(), token, this, metrics);
-        }
         kernel.start();
         LOG.log(
                 Level.INFO,
-                "gateway {0} running: {1} devices, data in {2}{3}{4}",
+                "gateway {0} running: {1} devices, data in {2}{3}",
                 settings.name(),
                 settings.devices().size(),
                 data,
-                uplink == null ? "" : ", uplink to " + settings.uplink().get().receiver(),
-                admin == null ? "" : ", admin API on http://" + admin.address());
+                uplink == null ? "" : ", uplink to " + settings.uplink().get().receiver());
     }
 
     private Uplink startUplink(UplinkTarget target) throws IOException {
@@ -230,15 +213,6 @@ public final class Gateway implements AutoCloseable {
         return Map.copyOf(drivers);
     }
 
-    /** The admin API's address, or {@code null}. */
-    public HostPort adminAddress() {
-        return admin == null ? null : admin.address();
-    }
-
-    public GatewayMetrics metrics() {
-        return metrics;
-    }
-
     /** A one-line account of the run, for the end of {@code weir run} and {@code weir demo}. */
     public String summary() {
         long cycles = 0;
@@ -290,8 +264,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: the admin API closes, every device finishes the request on the wire (at
-     * most {@link #FINISH}), the uplink commits what it holds to the outbox and closes.
+     * Stops gracefully: every device finishes the request on the wire (at most {@link #FINISH}),
+     * the uplink commits what it holds to the outbox and closes.
      */
     @Override
     public synchronized void close() {
@@ -299,9 +273,6 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
-        if (admin != null) {
-            admin.close();
-        }
         if (kernel != null) {
             kernel.finish(FINISH);
             kernel.close();

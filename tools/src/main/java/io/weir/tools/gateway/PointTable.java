@@ -1,4 +1,4 @@
-package io.weir.tools.run;
+package io.weir.tools.gateway;
 
 import io.weir.abi.Quality;
 import io.weir.host.points.Point;
