@@ -2,6 +2,7 @@ package io.weir.drivers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverModule;
@@ -177,7 +178,16 @@ class DriverVectorsTest {
                                             + " ["
                                             + mode.name().toLowerCase(java.util.Locale.ROOT)
                                             + "]",
-                                    () -> VectorRunner.run(module(s, mode), v)));
+                                    () -> {
+                                        // VECTORS.md: io.weir.host implements ABI 1.0; the Rust
+                                        // harness and the Node runner run v1.1 vectors.
+                                        assumeFalse(
+                                                VectorRunner.needsV11Host(v),
+                                                "needs a v1.1 host; io.weir.host implements ABI"
+                                                        + " 1."
+                                                        + VectorRunner.HOST_MINOR);
+                                        VectorRunner.run(module(s, mode), v);
+                                    }));
                 }
                 vectorCount++;
             }
