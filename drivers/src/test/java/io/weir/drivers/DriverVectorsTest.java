@@ -159,13 +159,27 @@ class DriverVectorsTest {
                     .as("\"driver\" of %s", s.file())
                     .isEqualTo(s.wasmName());
             List<DynamicTest> tests = new ArrayList<>();
+            // A file of v1.1 vectors only may hold a driver that a v1.0 host refuses (a CAN
+            // driver reports weir_abi_version 1.1): io.weir.host cannot load it yet.
+            boolean v11Only = true;
+            for (JsonNode v : file.get("vectors")) {
+                v11Only &= VectorRunner.needsV11Host(v);
+            }
+            boolean skipLoad = v11Only;
             for (ChicoryEngine.Mode mode : ChicoryEngine.Mode.values()) {
                 tests.add(
                         DynamicTest.dynamicTest(
                                 "\"driver\" is the manifest name ["
                                         + mode.name().toLowerCase(java.util.Locale.ROOT)
                                         + "]",
-                                () -> VectorRunner.checkDriver(module(s, mode), file)));
+                                () -> {
+                                    assumeFalse(
+                                            skipLoad,
+                                            "every vector needs a v1.1 host; io.weir.host"
+                                                    + " implements ABI 1."
+                                                    + VectorRunner.HOST_MINOR);
+                                    VectorRunner.checkDriver(module(s, mode), file);
+                                }));
             }
             for (JsonNode v : file.get("vectors")) {
                 String name = v.get("name").asText();

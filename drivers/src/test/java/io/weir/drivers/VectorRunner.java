@@ -573,7 +573,14 @@ final class VectorRunner {
 
         void config(String text) {
             config = text;
-            points = DeviceConfig.parse(text).points().size();
+            // A config the driver is meant to refuse need not parse; count its point lines.
+            int n;
+            try {
+                n = DeviceConfig.parse(text).points().size();
+            } catch (IllegalArgumentException e) {
+                n = (int) text.lines().filter(l -> l.startsWith("point")).count();
+            }
+            points = n;
         }
     }
 
@@ -633,7 +640,8 @@ final class VectorRunner {
         int stepNo = 0;
         for (JsonNode step : vector.get("steps")) {
             stepNo++;
-            run.nowUs = NOW_US + step.path("at_ms").asLong(0) * 1000;
+            // VECTORS.md: a step without at_ms runs at the time of the step before.
+            run.nowUs = NOW_US + step.path("at_ms").asLong((run.nowUs - NOW_US) / 1000) * 1000;
             String where = "step " + stepNo + " (" + step.get("call").asText() + ")";
             try {
                 step(run, step);
