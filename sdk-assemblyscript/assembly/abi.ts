@@ -1,8 +1,21 @@
-// Constants of the Weir driver ABI v1 (driver-abi/ABI.md). Numeric values are normative;
-// AbiDocumentTest on the Java side checks the same tables.
+// Constants of the Weir driver ABI v1.1 (driver-abi/ABI.md). Numeric values are normative;
+// test/abi-document.test.js compiles every constant of this file and checks it against the tables
+// of ABI.md, as AbiDocumentTest does for the Java constants.
 
-/** ABI.md §3.3: `(major << 16) | minor`. */
-export const ABI_VERSION: i32 = 0x00010000;
+/** ABI.md §10.1 "ABI version of this document": `(major << 16) | minor`, v1.1. */
+export const ABI_VERSION: i32 = 0x00010001;
+
+/**
+ * ABI.md §10.1 "base version (v1.0)": what `weir_abi_version` reports for a driver that runs on a
+ * v1.0 host (§3.3: the oldest version the driver runs on).
+ */
+export const BASE_VERSION: i32 = 0x00010000;
+
+/** The newest minor version this SDK speaks (§3.3: the agreed version is at most this). */
+export const LATEST_MINOR: i32 = 1;
+
+/** ABI.md §6.4: the header in front of a CAN frame's data. */
+export const CAN_HEADER_SIZE: i32 = 8;
 
 /** ABI.md §4 and §10.1. */
 export const LAYOUT_MAGIC: u32 = 0x52494557;
@@ -54,11 +67,44 @@ export namespace ValueType {
   export const BYTES: u8 = 6;
 }
 
-/** ABI.md §6.1: record flags. */
+/** ABI.md §6.1: record flags; WRITE_RESULT and DEVICE_STATUS are v1.1 (§6.3). */
 export namespace RecordFlag {
   export const NAMED: u8 = 0x01;
   export const DEVICE_TS: u8 = 0x02;
+  export const WRITE_RESULT: u8 = 0x04;
+  export const DEVICE_STATUS: u8 = 0x08;
 }
+
+/** ABI.md §7.3 (v1.1): the flags weir_on_frame writes to meta.frame_flags. */
+export namespace FrameFlag {
+  export const NOT_ANSWER: i32 = 0x01;
+  export const POLL_NOW: i32 = 0x02;
+}
+
+/** ABI.md §4: offsets of the meta fields; corr and frame_flags are v1.1. */
+export namespace MetaOffset {
+  export const EXPECT: i32 = 0;
+  export const TIMEOUT_MS: i32 = 4;
+  export const SKIP: i32 = 8;
+  export const NEED: i32 = 12;
+  export const BLOB_USED: i32 = 16;
+  export const CORR: i32 = 20;
+  export const FRAME_FLAGS: i32 = 24;
+}
+
+/** ABI.md §6.4 (v1.1): the flags byte of a CAN frame's header. */
+export namespace CanFlag {
+  export const EXT: u8 = 0x01;
+  export const RTR: u8 = 0x02;
+  export const FDF: u8 = 0x04;
+  export const BRS: u8 = 0x08;
+  export const ESI: u8 = 0x10;
+}
+
+/** ABI.md §5.1 (v1.1): keys with this prefix are the host's. */
+export const HOST_KEY_PREFIX: string = "weir.";
+/** ABI.md §5.1: the transport of the device's link. */
+export const HOST_KEY_TRANSPORT: string = "weir.transport";
 
 /**
  * ABI.md §6.1: quality codes. The top two bits give the class (good, uncertain, bad), the low

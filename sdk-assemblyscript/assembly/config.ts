@@ -11,6 +11,12 @@
 // AssemblyScript has no exceptions, so the parser and the typed getters record the first error
 // in `DeviceConfig.error` and return a fallback; a driver checks `config.error` once after
 // reading its keys and returns E_CONFIG with that text (ABI §5 asks for line and key).
+//
+// With agreed version 1.1 the host appends its host keys (`weir.*`, ABI §5.1) to the device
+// line; `applyHostKeys` takes them off the line, so a driver's `only(...)` never sees them, and
+// keeps them in `DeviceConfig.transport` / `hostKey(...)`.
+
+import { HOST_KEY_PREFIX, HOST_KEY_TRANSPORT } from "./abi";
 
 /** The first error of a config, shared by its lines. */
 class ConfigErrors {
@@ -133,6 +139,27 @@ export class DeviceConfig {
   private readonly errors: ConfigErrors = new ConfigErrors();
   readonly device: ConfigLine = new ConfigLine(this.errors, -1, 1);
   readonly points: ConfigLine[] = [];
+  /**
+   * ABI §3.3: the agreed minor version, 0 until the host said it speaks 1.1. Use a v1.1 feature
+   * (not-answer frames, requests from a passive driver …) only when this is at least 1.
+   */
+  abiMinor: i32 = 0;
+  /** ABI §5.1: the host key `weir.transport` (tcp, serial, can); "" with agreed version 1.0. */
+  transport: string = "";
+  private readonly hostKeys: string[] = [];
+  private readonly hostValues: string[] = [];
+
+  /** A host key of the device line (`weir.transport` …), with agreed version 1.1; or null. */
+  hostKey(key: string): string | null {
+    const i = this.hostKeys.indexOf(key);
+    return i < 0 ? null : this.hostValues[i];
+  }
+
+  /** @internal for applyHostKeys */
+  addHostKey(key: string, value: string): void {
+    this.hostKeys.push(key);
+    this.hostValues.push(value);
+  }
 
   /** The first error met (syntax or a getter's), or null. */
   get error(): string | null {
@@ -236,6 +263,43 @@ export function parseConfig(text: string): DeviceConfig {
     }
   }
   return config;
+}
+
+/**
+ * ABI §5.1: with agreed version 1.1 the host keys leave the device line. `weir.transport` must
+ * name one of `transports`; other host keys are kept but not checked (a later minor version may
+ * add some); a host key on a point line is refused. With 1.0 there are no host keys.
+ */
+export function applyHostKeys(config: DeviceConfig, abiMinor: i32, transports: string[]): void {
+  config.abiMinor = abiMinor;
+  if (abiMinor < 1 || config.error !== null) return;
+  for (let p = 0; p < config.points.length; p++) {
+    const line = config.points[p];
+    for (let i = 0; i < line.keys.length; i++) {
+      if (line.keys[i].startsWith(HOST_KEY_PREFIX)) {
+        line.fail("host key \"" + line.keys[i] + "\" on a point line (ABI §5.1: the host adds host keys to the device line only)");
+        return;
+      }
+    }
+  }
+  const device = config.device;
+  for (let i = 0; i < device.keys.length; ) {
+    if (device.keys[i].startsWith(HOST_KEY_PREFIX)) {
+      config.addHostKey(device.keys[i], device.values[i]);
+      device.keys.splice(i, 1);
+      device.values.splice(i, 1);
+    } else {
+      i++;
+    }
+  }
+  const transport = config.hostKey(HOST_KEY_TRANSPORT);
+  if (transport === null) {
+    device.fail("host key " + HOST_KEY_TRANSPORT + " is missing (a v1.1 host always adds it, ABI §5.1)");
+  } else if (!transports.includes(transport)) {
+    device.fail(HOST_KEY_TRANSPORT + "=" + transport + " is not one of this driver's transports (" + transports.join(", ") + ")");
+  } else {
+    config.transport = transport;
+  }
 }
 
 class ParsedInteger {

@@ -13,10 +13,26 @@ import { Records } from "./records";
 
 /** The manifest of ABI.md §3.4, written by weir_describe. */
 export class Manifest {
-  /** ABI §3.4: true if the driver only listens (CAN); weir_poll then always returns 0. */
+  /** ABI §3.4: true if the driver only listens (CAN); with agreed 1.0 weir_poll then returns 0. */
   passive: bool = false;
   /** ABI §3.4 / §7.7: version of the state payload; -1 = the driver keeps no state. */
   stateSchema: i32 = -1;
+  /**
+   * ABI §3.4 `transports` (v1.1): every transport the driver can use, `transport` among them;
+   * empty = only `transport`. The host names a device's one in `DeviceConfig.transport`.
+   */
+  transports: string[] = [];
+  /** ABI §3.4 `unsolicited` (v1.1): frame bytes that arrive with no request outstanding. */
+  unsolicited: bool = false;
+  /** ABI §3.4 `max_devices` (v1.1): device handles one instance serves; 0 = no limit. */
+  maxDevices: i32 = 0;
+  /**
+   * ABI §3.3: the oldest minor version the driver runs on, which `weir_abi_version` reports (not
+   * written to the JSON). Leave it 0 if the driver can do without v1.1 (it checks
+   * `config.abiMinor` first); set 1 if it cannot. A driver with the `can` transport reports 1
+   * whatever this says, since v1.0 defines no CAN frame encoding.
+   */
+  minAbiMinor: i32 = 0;
 
   constructor(
     /** `[a-z0-9-]{1,32}` */
@@ -41,10 +57,35 @@ export class Manifest {
     }
     if (this.version.length == 0) return "manifest version is empty";
     if (this.protocol.length == 0) return "manifest protocol is empty";
-    if (this.transport != "tcp" && this.transport != "serial" && this.transport != "can") {
+    if (!isTransport(this.transport)) {
       return "manifest transport \"" + this.transport + "\" must be tcp, serial or can";
     }
+    if (this.transports.length > 0) {
+      if (!this.transports.includes(this.transport)) {
+        return "manifest transports must contain its transport \"" + this.transport + "\" (ABI §3.4)";
+      }
+      for (let i = 0; i < this.transports.length; i++) {
+        if (!isTransport(this.transports[i])) {
+          return "manifest transports lists \"" + this.transports[i] + "\"; each must be tcp, serial or can";
+        }
+        if (this.transports.indexOf(this.transports[i]) != i) {
+          return "manifest transports lists \"" + this.transports[i] + "\" twice (ABI §3.4)";
+        }
+      }
+    }
+    if (this.maxDevices < 0) return "manifest maxDevices must be at least 1, or 0 for no limit";
+    if (this.minAbiMinor < 0 || this.minAbiMinor > 1) return "manifest minAbiMinor must be 0 or 1";
     return null;
+  }
+
+  /** Every transport of the driver: `transports`, or only `transport`. */
+  allTransports(): string[] {
+    return this.transports.length > 0 ? this.transports : [this.transport];
+  }
+
+  /** ABI §3.3: the oldest minor version the driver runs on (1 for a CAN driver). */
+  oldestMinor(): i32 {
+    return this.allTransports().includes("can") && this.minAbiMinor < 1 ? 1 : this.minAbiMinor;
   }
 
   toJson(): string {
@@ -52,8 +93,19 @@ export class Manifest {
       ",\"protocol\":" + jsonString(this.protocol) + ",\"transport\":" + jsonString(this.transport);
     if (this.passive) json += ",\"passive\":true";
     if (this.stateSchema >= 0) json += ",\"state_schema\":" + this.stateSchema.toString();
+    if (this.transports.length > 0) {
+      const names: string[] = [];
+      for (let i = 0; i < this.transports.length; i++) names.push(jsonString(this.transports[i]));
+      json += ",\"transports\":[" + names.join(",") + "]";
+    }
+    if (this.unsolicited) json += ",\"unsolicited\":true";
+    if (this.maxDevices > 0) json += ",\"max_devices\":" + this.maxDevices.toString();
     return json + "}";
   }
+}
+
+function isTransport(name: string): bool {
+  return name == "tcp" || name == "serial" || name == "can";
 }
 
 function jsonString(text: string): string {
@@ -134,6 +186,43 @@ export abstract class Driver {
   /** weir_close: release what the device holds. */
   close(): void {}
 
+  /**
+   * weir_link_up (ABI §7.9, v1.1): the device's link has just come up, a fresh connection. A
+   * driver that sets up a connection (S7: COTP connect, Setup Communication) forgets what it
+   * negotiated and starts its next cycle with the setup exchanges. The default answers
+   * E_UNSUPPORTED: the driver does not use link events, so the host never reconnects on its
+   * behalf. Any other error makes the host reconnect.
+   */
+  linkUp(nowUs: i64): i32 {
+    return this.fail(Status.E_UNSUPPORTED, "this driver does not use link events");
+  }
+
+  /**
+   * weir_frame_end (ABI §7.10, v1.1): the serial line fell silent with `rx` pending, which
+   * frameLen had not completed. Return `n > 0` for a frame `rx[0..n]`, `discard()` (0) for no
+   * frame, or `resync(skip)`. The default answers E_UNSUPPORTED: the host keeps waiting.
+   */
+  frameEnd(rx: Bytes): i32 {
+    return this.fail(Status.E_UNSUPPORTED, "this driver does not frame by line silence");
+  }
+
+  /**
+   * weir_tick (ABI §7.11, v1.1): a schedule tick; write device-status records (a passive peer gone
+   * silent) or readings derived from time. The default answers E_UNSUPPORTED, after which the
+   * host stops calling it.
+   */
+  tick(nowUs: i64, out: Records): i32 {
+    return this.fail(Status.E_UNSUPPORTED, "this driver does not use ticks");
+  }
+
+  /**
+   * ABI §7.12 (v1.1): the correlation key of a frame, from its bytes alone, equal for a request
+   * (`request` true, adopted by observe) and its response; 0 (the default) = none.
+   */
+  correlationKey(frame: Bytes, request: bool): u32 {
+    return 0;
+  }
+
   /** Records `message` for weir_last_error and returns `code`. */
   fail(code: i32, message: string): i32 {
     this.lastError = message;
@@ -158,7 +247,12 @@ export function needMore(total: i32 = 0): i32 {
   return 0;
 }
 
-/** frameLen's answer "rx does not start a frame: drop `skip` bytes" (E_RESYNC). */
+/** frameEnd's answer "the pending bytes are no frame": the host drops them (ABI §7.10). */
+export function discard(): i32 {
+  return 0;
+}
+
+/** frameLen's and frameEnd's answer "rx does not start a frame: drop `skip` bytes" (E_RESYNC). */
 export function resync(skip: i32 = 1): i32 {
   frameSkip = skip;
   return Status.E_RESYNC;

@@ -2,34 +2,103 @@
 // When either region is full the writer stops and remembers why; the dispatcher then returns
 // E_NOSPACE with that explanation instead of a truncated batch.
 
-import { Quality, RecordFlag, RECORD_SIZE, ValueType } from "./abi";
+import { FrameFlag, Quality, RecordFlag, RECORD_SIZE, ValueType } from "./abi";
 import { Bytes } from "./bytes";
 import { BLOB, BLOB_CAP, OUT, OUT_CAP } from "./regions";
 import { utf8Length } from "./text";
 
 /**
  * Names the point of a record: a point index (any i32 ≥ 0 converts implicitly), or a name
- * written by `Records.name()` for discovery mode (ABI §6.2), marked by bit 32.
+ * written by `Records.name()` for discovery mode (ABI §6.2), marked by bit 32. Bit 33 marks a
+ * write result (`Records.writeResult(point)`, ABI §6.3), bit 34 the device itself
+ * (`Records.DEVICE`, a device status).
  */
 export type PointKey = i64;
 
 const NAMED_KEY: i64 = 1 << 32;
+const WRITE_RESULT_KEY: i64 = 1 << 33;
+const DEVICE_KEY: i64 = 1 << 34;
 
 /** Pass as `deviceTsUs` (the default) to let the host stamp the record with `now_us`. */
 export const HOST_TIME: i64 = i64.MIN_VALUE;
 
+/**
+ * The records of one call. It knows the agreed version: with 1.0 it leaves out what v1.0 does not
+ * define, so a driver behaves on a v1.0 host as a v1.0 driver — a device status is dropped, a good
+ * write result is dropped (v1.0: no record means success), a bad one loses its WRITE_RESULT flag,
+ * and `notAnswer()` turns the call into E_PROTO (v1.0: the request stays outstanding).
+ */
 export class Records {
+  /** The key of a device-status record (ABI §6.3, v1.1): `out.writeNull(Records.DEVICE, Quality.BAD_COMM)`. */
+  static readonly DEVICE: PointKey = DEVICE_KEY;
+
+  /** The key of a write result for `point` (ABI §6.3, v1.1), for writes adopted by observe. */
+  static writeResult(point: i32): PointKey {
+    return WRITE_RESULT_KEY | <i64>point;
+  }
+
   /** Records written by the current call. */
   count: i32 = 0;
   /** Bytes of `blob` used by the current call (ABI §4 meta.blob_used). */
   blobUsed: i32 = 0;
   /** Why the last write did not fit, or null. */
   overflow: string | null = null;
+  /** Why a record was refused (a device status of the wrong value type), or null: E_INVAL. */
+  invalid: string | null = null;
+  /** The agreed minor version (ABI §3.3). */
+  abiMinor: i32 = 0;
+  /** ABI §7.3 (v1.1): the frame flags of weir_on_frame. */
+  frameFlags: i32 = 0;
 
   reset(): void {
     this.count = 0;
     this.blobUsed = 0;
     this.overflow = null;
+    this.invalid = null;
+    this.frameFlags = 0;
+  }
+
+  /**
+   * ABI §7.3 (v1.1): this frame is not the answer to the outstanding request; the host keeps
+   * waiting and takes the records as readings.
+   */
+  notAnswer(): void {
+    this.frameFlags |= FrameFlag.NOT_ANSWER;
+  }
+
+  /**
+   * ABI §7.3 (v1.1): the driver has a request to send in reaction to this frame; the host calls
+   * weir_poll as soon as no request is outstanding. Ignored with agreed version 1.0.
+   */
+  pollNow(): void {
+    this.frameFlags |= FrameFlag.POLL_NOW;
+  }
+
+  /** @internal: WRITE_RESULT on the records of `point` that answer a write (ABI §6.3). */
+  markWriteResults(point: i32): void {
+    for (let i = 0; i < this.count; i++) {
+      const rec = OUT + <usize>(i * RECORD_SIZE);
+      const flags = load<u8>(rec, 5);
+      if (load<u32>(rec) == <u32>point && (flags & (RecordFlag.NAMED | RecordFlag.DEVICE_STATUS)) == 0) {
+        store<u8>(rec, flags | RecordFlag.WRITE_RESULT, 5);
+      }
+    }
+  }
+
+  /** @internal, ABI §7.6 with agreed 1.0: no record means a write succeeded; only bad ones stay. */
+  dropConfirmations(point: i32): void {
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const rec = OUT + <usize>(i * RECORD_SIZE);
+      const confirmation = load<u32>(rec) == <u32>point &&
+        (load<u8>(rec, 5) & (RecordFlag.NAMED | RecordFlag.DEVICE_STATUS)) == 0 &&
+        (load<u16>(rec, 6) & 0x8000) == 0;
+      if (!confirmation) {
+        if (kept != i) memory.copy(OUT + <usize>(kept * RECORD_SIZE), rec, <usize>RECORD_SIZE);
+        kept++;
+      }
+    }
+    this.count = kept;
   }
 
   /**
@@ -124,16 +193,33 @@ export class Records {
   /** Any record, for value types the typed writers do not cover. */
   put(key: PointKey, vtype: u8, value: i64, quality: u16, deviceTsUs: i64): void {
     if (this.overflow !== null) return;
+    let flags: u8 = 0;
+    if ((key & WRITE_RESULT_KEY) != 0) flags |= RecordFlag.WRITE_RESULT;
+    if ((key & DEVICE_KEY) != 0) {
+      flags |= RecordFlag.DEVICE_STATUS;
+      if (vtype != ValueType.NULL && vtype != ValueType.U64 && vtype != ValueType.STR) {
+        this.invalid = "a device status carries null, a u64 or a text (ABI §6.3)";
+        return;
+      }
+    }
+    if (this.abiMinor < 1) {
+      // ABI §3.3: a v1.0 host knows neither flag; say what v1.0 would say, or nothing.
+      if ((flags & RecordFlag.DEVICE_STATUS) != 0) return;
+      if ((flags & RecordFlag.WRITE_RESULT) != 0) {
+        if ((quality & 0x8000) == 0) return;
+        flags &= ~RecordFlag.WRITE_RESULT;
+      }
+    }
     if (this.count * RECORD_SIZE + RECORD_SIZE > OUT_CAP) {
       this.overflow =
         "out region full: more than " + (OUT_CAP / RECORD_SIZE).toString() + " records in one call";
       return;
     }
     const rec = OUT + <usize>(this.count * RECORD_SIZE);
-    let flags: u8 = 0;
     if ((key & NAMED_KEY) != 0) flags |= RecordFlag.NAMED;
     if (deviceTsUs != HOST_TIME) flags |= RecordFlag.DEVICE_TS;
-    store<u32>(rec, <u32>(key & 0xffffffff), 0);
+    // ABI §6.3: a device status has point 0.
+    store<u32>(rec, (key & DEVICE_KEY) != 0 ? 0 : <u32>(key & 0xffffffff), 0);
     store<u8>(rec, vtype, 4);
     store<u8>(rec, flags, 5);
     store<u16>(rec, quality, 6);

@@ -3,7 +3,7 @@
 // addresses for the life of the instance (ABI §2.2) and the host finds the layout filled in
 // right after instantiation, with no start-up code.
 
-import { LAYOUT_MAGIC, LAYOUT_SIZE, RECORD_SIZE } from "./abi";
+import { LAYOUT_MAGIC, LAYOUT_SIZE, MetaOffset, RECORD_SIZE } from "./abi";
 
 /** Capacities, each at least its ABI §4 minimum (shown in the comment). */
 export const CFG_CAP: i32 = 32768; // ≥ 4096: room for several hundred point lines
@@ -34,7 +34,7 @@ export const LAYOUT: usize = memory.data<u32>(
     <u32>BLOB, <u32>BLOB_CAP,
     <u32>STATE, <u32>STATE_CAP,
     <u32>ERR, <u32>ERR_CAP,
-    // meta: expect, timeout_ms, skip, need, blob_used, reserved0..2
+    // meta: expect, timeout_ms, skip, need, blob_used, corr, frame_flags, reserved
     0, 0, 0, 0, 0, 0, 0, 0,
   ],
   8,
@@ -42,16 +42,22 @@ export const LAYOUT: usize = memory.data<u32>(
 
 export const META: usize = LAYOUT + <usize>LAYOUT_SIZE;
 
-/** ABI §4 meta fields: a call writes only the fields listed for it. */
+/** ABI §4 meta fields: a call writes only the fields listed for it (and its agreed version). */
 export namespace Meta {
   // @ts-ignore: decorator
-  @inline export function setExpect(expect: bool): void { store<i32>(META, expect ? 1 : 0, 0); }
+  @inline export function setExpect(expect: bool): void { store<i32>(META + <usize>MetaOffset.EXPECT, expect ? 1 : 0); }
   // @ts-ignore: decorator
-  @inline export function setTimeoutMs(ms: i32): void { store<i32>(META, ms, 4); }
+  @inline export function setTimeoutMs(ms: i32): void { store<i32>(META + <usize>MetaOffset.TIMEOUT_MS, ms); }
   // @ts-ignore: decorator
-  @inline export function setSkip(skip: i32): void { store<i32>(META, skip, 8); }
+  @inline export function setSkip(skip: i32): void { store<i32>(META + <usize>MetaOffset.SKIP, skip); }
   // @ts-ignore: decorator
-  @inline export function setNeed(need: i32): void { store<i32>(META, need, 12); }
+  @inline export function setNeed(need: i32): void { store<i32>(META + <usize>MetaOffset.NEED, need); }
   // @ts-ignore: decorator
-  @inline export function setBlobUsed(used: i32): void { store<i32>(META, used, 16); }
+  @inline export function setBlobUsed(used: i32): void { store<i32>(META + <usize>MetaOffset.BLOB_USED, used); }
+  /** v1.1, ABI §7.12: the correlation key; written only with agreed version 1.1. */
+  // @ts-ignore: decorator
+  @inline export function setCorr(key: u32): void { store<u32>(META + <usize>MetaOffset.CORR, key); }
+  /** v1.1, ABI §7.3: the frame flags; written only with agreed version 1.1. */
+  // @ts-ignore: decorator
+  @inline export function setFrameFlags(flags: i32): void { store<i32>(META + <usize>MetaOffset.FRAME_FLAGS, flags); }
 }

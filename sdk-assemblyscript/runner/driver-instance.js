@@ -8,7 +8,11 @@ export const LAYOUT_MAGIC = 0x52494557;
 export const LAYOUT_SIZE = 64;
 export const META_SIZE = 32;
 export const RECORD_SIZE = 24;
-export const ABI_VERSION = 0x00010000;
+/** ABI §10.1: the version of the document, and v1.0 (the base version). */
+export const ABI_VERSION = 0x00010001;
+export const BASE_VERSION = 0x00010000;
+/** ABI §4 meta offsets. */
+export const META = { expect: 0, timeoutMs: 4, skip: 8, need: 12, blobUsed: 16, corr: 20, frameFlags: 24 };
 
 /** ABI §8. */
 export const ERRORS = {
@@ -46,8 +50,17 @@ export function qualityName(code) {
   return `0x${code.toString(16).padStart(4, "0")}`;
 }
 
-const FLAG_NAMED = 0x01;
-const FLAG_DEVICE_TS = 0x02;
+/** ABI §6.1 record flags; WRITE_RESULT and DEVICE_STATUS are v1.1 (§6.3). */
+export const RECORD_FLAGS = { NAMED: 0x01, DEVICE_TS: 0x02, WRITE_RESULT: 0x04, DEVICE_STATUS: 0x08 };
+/** ABI §7.3 (v1.1): meta.frame_flags. */
+export const FRAME_FLAGS = { NOT_ANSWER: 0x01, POLL_NOW: 0x02 };
+const FLAG_NAMED = RECORD_FLAGS.NAMED;
+const FLAG_DEVICE_TS = RECORD_FLAGS.DEVICE_TS;
+
+/** The record flags of an agreed minor version; other bits read as zero (ABI §3.3). */
+export function knownRecordFlags(minor) {
+  return minor >= 1 ? 0x0f : 0x03;
+}
 
 /** Thrown when the driver calls weir_host_v1.panic; the host treats it as a trap (ABI §9). */
 export class DriverPanic extends Error {
@@ -150,11 +163,13 @@ export class DriverInstance {
     const dv = this.view();
     const m = this.layout.meta;
     return {
-      expect: dv.getInt32(m, true),
-      timeoutMs: dv.getInt32(m + 4, true),
-      skip: dv.getInt32(m + 8, true),
-      need: dv.getInt32(m + 12, true),
-      blobUsed: dv.getInt32(m + 16, true),
+      expect: dv.getInt32(m + META.expect, true),
+      timeoutMs: dv.getInt32(m + META.timeoutMs, true),
+      skip: dv.getInt32(m + META.skip, true),
+      need: dv.getInt32(m + META.need, true),
+      blobUsed: dv.getInt32(m + META.blobUsed, true),
+      corr: dv.getUint32(m + META.corr, true),
+      frameFlags: dv.getInt32(m + META.frameFlags, true),
     };
   }
 
@@ -177,6 +192,30 @@ export class DriverInstance {
 
   abiVersion() {
     return this.exports.weir_abi_version();
+  }
+
+  /** weir_host_abi (ABI §3.3): the agreed version; 0x00010000 for a driver without the export. */
+  hostAbi(version) {
+    if (!this.exports.weir_host_abi) return BASE_VERSION;
+    return this.exports.weir_host_abi(version);
+  }
+
+  linkUp(dev, nowUs) {
+    if (!this.exports.weir_link_up) return { status: ERRORS.E_UNSUPPORTED };
+    return { status: this.exports.weir_link_up(dev, nowUs) };
+  }
+
+  frameEnd(dev, bytes) {
+    if (!this.exports.weir_frame_end) return { status: ERRORS.E_UNSUPPORTED };
+    const len = this.put("rx", bytes);
+    const status = this.exports.weir_frame_end(dev, len);
+    return { status, meta: this.meta() };
+  }
+
+  tick(dev, nowUs) {
+    if (!this.exports.weir_tick) return { status: ERRORS.E_UNSUPPORTED };
+    const status = this.exports.weir_tick(dev, nowUs);
+    return status < 0 ? { status } : { status, records: this.records(status) };
   }
 
   describe() {
@@ -216,7 +255,7 @@ export class DriverInstance {
   onFrame(dev, bytes, nowUs) {
     const len = this.put("rx", bytes);
     const status = this.exports.weir_on_frame(dev, len, nowUs);
-    return status < 0 ? { status } : { status, records: this.records(status) };
+    return status < 0 ? { status } : { status, records: this.records(status), meta: this.meta() };
   }
 
   onTimeout(dev, nowUs) {
@@ -227,7 +266,7 @@ export class DriverInstance {
   observe(dev, bytes) {
     if (!this.exports.weir_observe) return { status: ERRORS.E_UNSUPPORTED };
     const len = this.put("rx", bytes);
-    return { status: this.exports.weir_observe(dev, len) };
+    return { status: this.exports.weir_observe(dev, len), meta: this.meta() };
   }
 
   write(dev, point, vtype, valueBits, nowUs) {
@@ -276,7 +315,10 @@ export class DriverInstance {
       const quality = dv.getUint16(at + 6, true);
       const ts = dv.getBigInt64(at + 8, true);
       const record = {};
-      if (flags & FLAG_NAMED) {
+      if (flags & RECORD_FLAGS.DEVICE_STATUS) {
+        record.device_status = true;
+        if (point !== 0) throw new Error(`record ${i}: a device status has point ${point}; ABI §6.3 says 0`);
+      } else if (flags & FLAG_NAMED) {
         const len = blobSpan(point, 2, "name length")[0] | (blobSpan(point, 2, "name length")[1] << 8);
         record.name = decoder.decode(blobSpan(point + 2, len, "name"));
       } else {
@@ -313,7 +355,9 @@ export class DriverInstance {
       record.quality = qualityName(quality);
       if (flags & FLAG_DEVICE_TS) record.ts_us = ts;
       else if (ts !== 0n) throw new Error(`record ${i}: ts_us ${ts} without flag DEVICE_TS`);
-      if (flags & ~(FLAG_NAMED | FLAG_DEVICE_TS)) record.flags = flags;
+      if (flags & RECORD_FLAGS.WRITE_RESULT) record.write_result = true;
+      // Flags the runner compares against the agreed version's (ABI §3.3); not shown in messages.
+      Object.defineProperty(record, "flagBits", { value: flags, enumerable: false });
       result.push(record);
     }
     return result;

@@ -8,24 +8,28 @@ export const HOST_IMPORTS = {
   panic: [["i32", "i32"], []],
 };
 
-/** ABI §3.2 exports: name → [params, results, required]. */
+/** ABI §3.2 exports: name → [params, results, required, since]; test/abi-document.test.js checks it. */
 export const DRIVER_EXPORTS = {
-  weir_abi_v1: [[], [], true],
-  weir_abi_version: [[], ["i32"], true],
-  weir_layout: [[], ["i32"], true],
-  weir_describe: [[], ["i32"], true],
-  weir_open: [["i32", "i32", "i64"], ["i32"], true],
-  weir_close: [["i32"], ["i32"], true],
-  weir_poll: [["i32", "i64"], ["i32"], true],
-  weir_frame_len: [["i32", "i32"], ["i32"], true],
-  weir_on_frame: [["i32", "i32", "i64"], ["i32"], true],
-  weir_on_timeout: [["i32", "i64"], ["i32"], true],
-  weir_observe: [["i32", "i32"], ["i32"], false],
-  weir_write: [["i32", "i32", "i32", "i64", "i64"], ["i32"], false],
-  weir_save_state: [["i32"], ["i32"], false],
-  weir_load_state: [["i32", "i32"], ["i32"], false],
-  weir_last_error: [["i32"], ["i32"], true],
-  weir_gc: [[], [], false],
+  weir_abi_v1: [[], [], true, "1.0"],
+  weir_abi_version: [[], ["i32"], true, "1.0"],
+  weir_layout: [[], ["i32"], true, "1.0"],
+  weir_describe: [[], ["i32"], true, "1.0"],
+  weir_open: [["i32", "i32", "i64"], ["i32"], true, "1.0"],
+  weir_close: [["i32"], ["i32"], true, "1.0"],
+  weir_poll: [["i32", "i64"], ["i32"], true, "1.0"],
+  weir_frame_len: [["i32", "i32"], ["i32"], true, "1.0"],
+  weir_on_frame: [["i32", "i32", "i64"], ["i32"], true, "1.0"],
+  weir_on_timeout: [["i32", "i64"], ["i32"], true, "1.0"],
+  weir_observe: [["i32", "i32"], ["i32"], false, "1.0"],
+  weir_write: [["i32", "i32", "i32", "i64", "i64"], ["i32"], false, "1.0"],
+  weir_save_state: [["i32"], ["i32"], false, "1.0"],
+  weir_load_state: [["i32", "i32"], ["i32"], false, "1.0"],
+  weir_last_error: [["i32"], ["i32"], true, "1.0"],
+  weir_gc: [[], [], false, "1.0"],
+  weir_host_abi: [["i32"], ["i32"], false, "1.1"],
+  weir_link_up: [["i32", "i64"], ["i32"], false, "1.1"],
+  weir_frame_end: [["i32", "i32"], ["i32"], false, "1.1"],
+  weir_tick: [["i32", "i64"], ["i32"], false, "1.1"],
 };
 
 const MAX_PAGES = 1024;

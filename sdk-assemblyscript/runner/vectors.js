@@ -4,7 +4,8 @@
 
 import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ERRORS, QUALITIES, VALUE_TYPES, errorName } from "./driver-instance.js";
+import { BASE_VERSION, ERRORS, FRAME_FLAGS, QUALITIES, RECORD_FLAGS, VALUE_TYPES, errorName, knownRecordFlags } from "./driver-instance.js";
+import { decodeCanFrames, encodeCan, parseCandump, toCandump } from "./can.js";
 
 export const NOW_US = 1_700_000_000_000_000n;
 const DEV = 0;
@@ -88,22 +89,36 @@ function checkKeys(obj, allowed, what) {
 }
 
 const FILE_FIELDS = ["driver", "vectors"];
-const VECTOR_FIELDS = ["name", "source", "config", "steps", "expect_open_error", "expect_last_error"];
-const RECORD_FIELDS = ["point", "name", "type", "value", "quality", "ts_us"];
+const VECTOR_FIELDS = ["name", "source", "config", "steps", "expect_open_error", "expect_last_error", "host_abi", "expect_abi_version", "expect_agreed"];
+const RECORD_FIELDS = ["point", "name", "type", "value", "quality", "ts_us", "write_result", "device_status"];
+const COMMON = ["call", "expect_error", "expect_last_error", "at_ms"];
 /** VECTORS.md: the fields of each call. */
 export const STEP_FIELDS = {
-  poll: ["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"],
-  observe: ["call", "hex", "expect_error", "expect_last_error"],
-  frame_len: ["call", "hex", "expect_len", "expect_need", "expect_error", "expect_skip", "expect_last_error"],
-  frame: ["call", "hex", "expect", "expect_error", "expect_last_error"],
-  timeout: ["call", "expect", "expect_error", "expect_last_error"],
-  write: ["call", "point", "type", "value", "expect_hex", "expect_error", "expect_last_error"],
-  save_state: ["call", "expect_hex", "expect_len", "expect_error", "expect_last_error"],
-  reopen_with_state: ["call", "hex", "expect_error", "expect_last_error"],
+  poll: [...COMMON, "expect_hex", "expect_can", "expect_timeout_ms", "expect_response"],
+  observe: [...COMMON, "hex", "expect_corr"],
+  frame_len: [...COMMON, "hex", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"],
+  frame: [...COMMON, "hex", "can", "expect", "expect_frame_flags"],
+  timeout: [...COMMON, "expect"],
+  write: [...COMMON, "point", "type", "value", "expect_hex", "expect_can", "expect_response"],
+  save_state: [...COMMON, "expect_hex", "expect_len"],
+  reopen_with_state: [...COMMON, "hex"],
+  open: [...COMMON, "config"],
+  link_up: [...COMMON],
+  frame_end: [...COMMON, "hex", "expect_len", "expect_skip", "expect_corr"],
+  tick: [...COMMON, "expect"],
+  unsolicited: [...COMMON, "hex", "can", "expect", "expect_frame_flags"],
 };
 
+/** VECTORS.md: the calls and fields of v1.1, which need "host_abi": "1.1". */
+const V11_CALLS = ["link_up", "frame_end", "tick", "unsolicited"];
+const V11_STEP_FIELDS = ["can", "expect_can", "expect_corr", "expect_frame_flags"];
+const V11_RECORD_FIELDS = ["write_result", "device_status"];
+const MINORS = { "1.0": 0, "1.1": 1 };
+/** ABI §10.1: a v1.1 host's version. */
+const HOST_VERSION_1_1 = 0x00010001;
+
 /** VECTORS.md: the checks of a successful call, which expect_error excludes. */
-const SUCCESS_CHECKS = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms"];
+const SUCCESS_CHECKS = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms", "expect_can", "expect_corr", "expect_frame_flags", "expect_response"];
 
 function checkErrorName(obj, key) {
   const name = obj[key];
@@ -124,36 +139,86 @@ function checkUint(obj, key, what) {
 }
 
 /** Every check of a step that does not need the driver: fields, names, types. */
-function checkStep(step, where) {
+function checkStep(step, where, v11) {
   if (!isObject(step)) throw new VectorError(`${where} must be a JSON object`);
   if (step.call === undefined) throw new VectorError(`${where}: missing "call"`);
   const fields = STEP_FIELDS[step.call];
   if (fields === undefined) {
     throw new VectorError(`${where}: unknown call ${JSON.stringify(step.call)} (${Object.keys(STEP_FIELDS).join(", ")})`);
   }
+  if (!v11) {
+    if (V11_CALLS.includes(step.call)) throw new VectorError(`${where}: call "${step.call}" needs a vector with "host_abi": "1.1"`);
+    for (const k of V11_STEP_FIELDS) {
+      if (step[k] !== undefined) throw new VectorError(`${where}: field "${k}" needs a vector with "host_abi": "1.1"`);
+    }
+  }
   checkKeys(step, fields, where);
   checkErrorName(step, "expect_error");
-  for (const key of ["hex", "expect_hex", "expect_last_error"]) checkString(step, key, where);
-  for (const key of ["expect_len", "expect_need", "expect_skip", "expect_timeout_ms"]) checkUint(step, key, where);
+  for (const key of ["hex", "can", "expect_hex", "expect_last_error", "config"]) checkString(step, key, where);
+  for (const key of ["expect_len", "expect_need", "expect_skip", "expect_timeout_ms", "at_ms"]) checkUint(step, key, where);
+  if (step.expect_corr !== undefined && !(Number.isSafeInteger(step.expect_corr) && step.expect_corr >= 0 && step.expect_corr <= 0xffffffff)) {
+    throw new VectorError(`${where}: "expect_corr" must be a u32`);
+  }
+  if (step.expect_response !== undefined && typeof step.expect_response !== "boolean") {
+    throw new VectorError(`${where}: "expect_response" must be true or false`);
+  }
   if (step.hex !== undefined) parseHex(step.hex, `${where} "hex"`);
+  if (step.hex !== undefined && step.can !== undefined) throw new VectorError(`${where}: a step has "hex" or "can", not both`);
+  if (step.expect_hex !== undefined && step.expect_can !== undefined) throw new VectorError(`${where}: a step has "expect_hex" or "expect_can", not both`);
+  if (step.can !== undefined) {
+    try {
+      parseCandump(step.can);
+    } catch (e) {
+      throw new VectorError(`${where}: ${e.message}`);
+    }
+  }
+  if (step.expect_can !== undefined) {
+    if (!Array.isArray(step.expect_can)) throw new VectorError(`${where}: "expect_can" must be an array of candump frames`);
+    for (const text of step.expect_can) {
+      if (typeof text !== "string") throw new VectorError(`${where}: "expect_can" must be an array of candump frames`);
+      try {
+        parseCandump(text);
+      } catch (e) {
+        throw new VectorError(`${where}: ${e.message}`);
+      }
+    }
+  }
+  if (step.expect_frame_flags !== undefined) {
+    if (!Array.isArray(step.expect_frame_flags)) throw new VectorError(`${where}: "expect_frame_flags" must be an array of flag names`);
+    for (const name of step.expect_frame_flags) {
+      if (FRAME_FLAGS[name] === undefined) throw new VectorError(`${where}: unknown frame flag ${JSON.stringify(name)} (NOT_ANSWER, POLL_NOW)`);
+    }
+  }
+  if (step.expect_corr !== undefined && ["frame_len", "frame_end"].includes(step.call) && !(step.expect_len > 0)) {
+    throw new VectorError(`${where}: "expect_corr" needs "expect_len" > 0`);
+  }
   const hasError = step.expect_error !== undefined;
   for (const key of SUCCESS_CHECKS) {
     if (hasError && step[key] !== undefined) throw new VectorError(`${where}: "expect_error" excludes "${key}" (a check that could never run)`);
   }
   switch (step.call) {
     case "poll":
-      if (!hasError && step.expect_hex === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      if (!hasError && step.expect_hex === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
       break;
     case "observe":
-    case "frame":
       if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
-      if (step.call === "frame" && !hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
       break;
-    case "timeout":
+    case "frame":
+    case "unsolicited":
+      if (step.hex === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
       if (!hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
       break;
-    case "frame_len":
+    case "timeout":
+    case "tick":
+      if (!hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
+      break;
+    case "frame_end":
       if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.expect_skip !== undefined && step.expect_error !== "E_RESYNC") throw new VectorError(`${where}: "expect_skip" needs "expect_error": "E_RESYNC"`);
+      if (hasError === (step.expect_len !== undefined)) throw new VectorError(`${where}: a frame_end step has exactly one of "expect_len" and "expect_error"`);
+      break;
+    case "frame_len":
+      if (step.hex === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
       if (step.expect_need !== undefined && step.expect_len !== 0) throw new VectorError(`${where}: "expect_need" needs "expect_len": 0`);
       if (step.expect_skip !== undefined && step.expect_error !== "E_RESYNC") throw new VectorError(`${where}: "expect_skip" needs "expect_error": "E_RESYNC"`);
       if (hasError === (step.expect_len !== undefined)) throw new VectorError(`${where}: a frame_len step has exactly one of "expect_len" and "expect_error"`);
@@ -163,18 +228,25 @@ function checkStep(step, where) {
       if (!VALUE_TYPES.includes(step.type)) throw new VectorError(`${where}: unknown write type ${JSON.stringify(step.type)} (${VALUE_TYPES.join(", ")})`);
       if (!("value" in step)) throw new VectorError(`${where}: missing "value"`);
       writeBytesOf(step.type, step.value, where);
-      if (!hasError && step.expect_hex === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      if (!hasError && step.expect_hex === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
       break;
   }
   if (step.expect !== undefined) {
     if (!Array.isArray(step.expect)) throw new VectorError(`${where}: "expect" must be an array of records`);
-    step.expect.forEach((r, i) => checkRecord(r, `${where} expected record ${i + 1}`));
+    step.expect.forEach((r, i) => checkRecord(r, `${where} expected record ${i + 1}`, v11));
   }
 }
 
-function checkRecord(r, where) {
+function checkRecord(r, where, v11) {
   checkKeys(r, RECORD_FIELDS, where);
-  if ((r.point === undefined) === (r.name === undefined)) throw new VectorError(`${where}: exactly one of "point" and "name"`);
+  for (const k of V11_RECORD_FIELDS) {
+    if (r[k] === undefined) continue;
+    if (!v11) throw new VectorError(`${where}: field "${k}" needs a vector with "host_abi": "1.1"`);
+    if (r[k] !== true) throw new VectorError(`${where}: "${k}" must be true`);
+  }
+  if (r.device_status) {
+    if (r.point !== undefined || r.name !== undefined) throw new VectorError(`${where}: a device status has neither "point" nor "name"`);
+  } else if ((r.point === undefined) === (r.name === undefined)) throw new VectorError(`${where}: exactly one of "point" and "name"`);
   if (r.point !== undefined && !(Number.isSafeInteger(r.point) && r.point >= 0)) throw new VectorError(`${where}: "point" must be an integer`);
   if (r.name !== undefined && typeof r.name !== "string") throw new VectorError(`${where}: "name" must be a string`);
   if (!VALUE_TYPES.includes(r.type)) throw new VectorError(`${where}: unknown type ${JSON.stringify(r.type)}`);
@@ -215,7 +287,19 @@ export async function loadVectorFile(file) {
       if (v.steps.length === 0 && v.expect_open_error === undefined) {
         throw new VectorError(`${where}: "steps" is empty (only a vector with "expect_open_error" may have no steps)`);
       }
-      v.steps.forEach((step, j) => checkStep(step, `${where} step ${j + 1}`));
+      for (const field of ["host_abi", "expect_abi_version", "expect_agreed"]) {
+        if (v[field] !== undefined && MINORS[v[field]] === undefined) throw new VectorError(`${where}: "${field}" must be "1.0" or "1.1", not ${JSON.stringify(v[field])}`);
+      }
+      const v11 = v.host_abi === "1.1";
+      if (v.expect_agreed !== undefined && !v11) throw new VectorError(`${where}: "expect_agreed" needs "host_abi": "1.1"`);
+      let atMs = 0;
+      v.steps.forEach((step, j) => {
+        checkStep(step, `${where} step ${j + 1}`, v11);
+        if (step.at_ms !== undefined) {
+          if (step.at_ms < atMs) throw new VectorError(`${where} step ${j + 1}: "at_ms" ${step.at_ms} goes back in time (an earlier step is at ${atMs})`);
+          atMs = step.at_ms;
+        }
+      });
     }
   } catch (e) {
     if (e instanceof VectorError) throw new VectorError(`${file}: ${e.message}`);
@@ -249,9 +333,13 @@ function show(record) {
   );
 }
 
-function compareRecord(i, want, got) {
+function compareRecord(i, want, got, agreed) {
   const problems = [];
-  if (want.name !== undefined) {
+  if (want.device_status) {
+    if (!got.device_status) problems.push(`expected a device status, got flag DEVICE_STATUS clear`);
+  } else if (got.device_status) {
+    problems.push(`expected no device status, got flag DEVICE_STATUS`);
+  } else if (want.name !== undefined) {
     if (got.name !== want.name) problems.push(`name: expected ${JSON.stringify(want.name)}, got ${got.name === undefined ? `point ${got.point}` : JSON.stringify(got.name)}`);
   } else if (got.point !== want.point) {
     problems.push(`point: expected ${want.point}, got ${got.point === undefined ? `name ${JSON.stringify(got.name)}` : got.point}`);
@@ -266,7 +354,10 @@ function compareRecord(i, want, got) {
   } else if (got.ts_us !== undefined) {
     problems.push(`ts_us: expected no device timestamp, got flag DEVICE_TS with ts_us ${got.ts_us}`);
   }
-  if (got.flags !== undefined) problems.push(`flag bits 0x${got.flags.toString(16)} are not defined by ABI §6.1`);
+  if (want.write_result && !got.write_result) problems.push("expected a write result, got flag WRITE_RESULT clear");
+  if (!want.write_result && got.write_result) problems.push("expected a reading, got flag WRITE_RESULT set");
+  const unknown = got.flagBits & ~knownRecordFlags(agreed);
+  if (unknown !== 0) problems.push(`flag bits 0x${unknown.toString(16)} are not defined by ABI §6.1 for agreed version 1.${agreed}`);
   if (problems.length > 0) {
     throw new Mismatch(`record ${i + 1}: ${problems.join("; ")}\n         expected ${JSON.stringify(want)}\n         got      ${show(got)}`);
   }
@@ -294,8 +385,14 @@ function sameValue(type, want, got) {
   return false;
 }
 
-function compareRecords(want, got) {
-  for (let i = 0; i < Math.min(want.length, got.length); i++) compareRecord(i, want[i], got[i]);
+function compareRecords(want, got, run) {
+  // ABI §9: a record that is neither named nor a device status names a point of the point map.
+  for (const g of got) {
+    if (g.point !== undefined && !g.device_status && g.point >= run.points) {
+      throw new Mismatch(`record ${show(g)} names point ${g.point}, outside the point map of ${run.points} points (ABI §9)`);
+    }
+  }
+  for (let i = 0; i < Math.min(want.length, got.length); i++) compareRecord(i, want[i], got[i], run.agreed);
   if (want.length !== got.length) {
     throw new Mismatch(`expected ${want.length} record(s), got ${got.length}: ${got.map(show).join(", ")}`);
   }
@@ -356,30 +453,107 @@ function writeValue(instance, type, value) {
 }
 
 function checkRequest(step, r) {
-  if (hex(r.request) !== step.expect_hex) {
+  if (step.expect_can !== undefined) {
+    let got;
+    try {
+      got = decodeCanFrames(r.request).map(toCandump);
+    } catch (e) {
+      throw new Mismatch(`tx holds a ${e.message}`);
+    }
+    const want = step.expect_can.map((t) => toCandump(parseCandump(t)));
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      throw new Mismatch(`expected CAN frames ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+    }
+  } else if (hex(r.request) !== step.expect_hex) {
     throw new Mismatch(`expected request ${step.expect_hex === "" ? "(none, end of cycle)" : step.expect_hex}, got ${r.status === 0 ? "(none, end of cycle)" : hex(r.request)}`);
   }
   if (r.status > 0 && r.meta.expect !== 0 && r.meta.expect !== 1) {
     throw new Mismatch(`meta.expect is ${r.meta.expect}, must be 0 or 1`);
   }
+  if (step.expect_response !== undefined && r.status > 0 && r.meta.expect !== (step.expect_response ? 1 : 0)) {
+    throw new Mismatch(`expected meta.expect ${step.expect_response ? 1 : 0}, got ${r.meta.expect}`);
+  }
+}
+
+function checkCorr(step, meta) {
+  if (step.expect_corr !== undefined && meta.corr !== step.expect_corr) {
+    throw new Mismatch(`expected meta.corr 0x${step.expect_corr.toString(16)}, got 0x${meta.corr.toString(16)}`);
+  }
+}
+
+function flagNames(bits) {
+  return Object.entries(FRAME_FLAGS).filter(([, b]) => bits & b).map(([n]) => n);
+}
+
+/** The bytes of a step's "hex" or "can" input. */
+function frameInput(step) {
+  return step.can !== undefined ? encodeCan(parseCandump(step.can)) : parseHex(step.hex, `${step.call} hex`);
+}
+
+function pointCount(config) {
+  return config.split("\n").filter((line) => line.startsWith("point")).length;
+}
+
+/**
+ * VECTORS.md: with agreed 1.1 the device line ends with the host keys, weir.transport among
+ * them; with 1.0 the config holds no weir. key (ABI §5.1).
+ */
+function hostKeyProblem(config, agreed) {
+  const keys = (config.split("\n")[0] ?? "").split(" ").slice(1).map((p) => p.split("=")[0]);
+  const first = keys.findIndex((k) => k.startsWith("weir."));
+  if (agreed >= 1) {
+    if (!keys.includes("weir.transport")) return "the agreed version is 1.1, but the config's device line lacks the host key weir.transport a v1.1 host adds (ABI §5.1)";
+    if (first >= 0 && keys.slice(first).some((k) => !k.startsWith("weir."))) return "the host keys come last on the device line (ABI §5.1)";
+  } else if (config.split(/[ \n]/).some((w) => w.startsWith("weir."))) {
+    return "the agreed version is 1.0, but the config holds a weir. key (a v1.0 host adds none, ABI §5.1)";
+  }
+  return null;
+}
+
+/**
+ * A fresh instance as a host of minor `hostMinor` makes it: the version check, then (1.1)
+ * weir_host_abi with the checks of ABI §3.3. Returns { instance, agreed } or { problem }.
+ */
+function newInstance(driverModule, hostMinor) {
+  const instance = driverModule.instantiate();
+  const version = instance.abiVersion();
+  const driverMinor = version & 0xffff;
+  if (version >> 16 !== 1 || driverMinor > hostMinor) {
+    return { problem: `weir_abi_version is 0x${version.toString(16).padStart(8, "0")}: a v1.${hostMinor} host refuses this driver (driver needs ABI 1.${driverMinor}, host speaks 1.${hostMinor})` };
+  }
+  if (hostMinor < 1) return { instance, agreed: 0 };
+  const agreed = instance.hostAbi(HOST_VERSION_1_1);
+  const agreedMinor = agreed & 0xffff;
+  if (agreed < 0 || agreed >> 16 !== 1 || agreedMinor < driverMinor || agreedMinor > hostMinor) {
+    return { problem: `weir_host_abi(0x00010001) returned 0x${(agreed >>> 0).toString(16)}; the agreed version must be 1.${driverMinor} to 1.${hostMinor} (ABI §3.3)` };
+  }
+  return { instance, agreed: agreedMinor };
 }
 
 /** One vector's run: the instance under test and what reopen_with_state needs. */
 class Run {
-  constructor(driverModule, config, instance) {
+  constructor(driverModule, config, instance, hostMinor, agreed) {
     this.driverModule = driverModule;
     this.config = config;
     this.instance = instance;
     this.saved = null;
+    this.hostMinor = hostMinor;
+    this.agreed = agreed;
+    this.nowUs = NOW_US;
+    this.points = pointCount(config);
   }
 }
 
 function runStep(run, step) {
   const instance = run.instance;
   const lastError = () => run.instance.lastError(DEV).text;
+  const now = run.nowUs;
+  if ((V11_CALLS.includes(step.call) || V11_STEP_FIELDS.some((k) => step[k] !== undefined)) && run.agreed < 1) {
+    throw new Mismatch(`${step.call} uses v1.1, but the driver agreed on ABI 1.0: a host would not make this call`);
+  }
   switch (step.call) {
     case "poll": {
-      const r = instance.poll(DEV, NOW_US);
+      const r = instance.poll(DEV, now);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "request length");
       failOnError(r.status, lastError, "weir_poll");
       checkRequest(step, r);
@@ -393,10 +567,44 @@ function runStep(run, step) {
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "status");
       failOnError(r.status, lastError, "weir_observe");
       if (r.status !== 0) throw new Mismatch(`weir_observe returned ${r.status}, expected 0`);
+      checkCorr(step, r.meta);
+      return;
+    }
+    case "frame_end": {
+      const r = instance.frameEnd(DEV, parseHex(step.hex, "frame_end hex"));
+      if (step.expect_error !== undefined) {
+        expectError(step, r.status, lastError, "length");
+        if (r.status === ERRORS.E_RESYNC && r.meta.skip < 1) throw new Mismatch(`E_RESYNC with meta.skip ${r.meta.skip} (must be ≥ 1)`);
+        if (step.expect_skip !== undefined && r.meta.skip !== step.expect_skip) throw new Mismatch(`expected meta.skip ${step.expect_skip}, got ${r.meta.skip}`);
+        return;
+      }
+      if (r.status === ERRORS.E_RESYNC) throw new Mismatch(`expected length ${step.expect_len}, got E_RESYNC with skip ${r.meta.skip}`);
+      failOnError(r.status, lastError, "weir_frame_end");
+      if (r.status !== step.expect_len) throw new Mismatch(`expected length ${step.expect_len}${step.expect_len === 0 ? " (discard)" : ""}, got ${r.status}`);
+      checkCorr(step, r.meta);
+      return;
+    }
+    case "link_up": {
+      const r = instance.linkUp(DEV, now);
+      if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "status");
+      failOnError(r.status, lastError, "weir_link_up");
+      if (r.status !== 0) throw new Mismatch(`weir_link_up returned ${r.status}, expected 0`);
+      return;
+    }
+    case "open": {
+      const config = step.config ?? run.config;
+      const problem = hostKeyProblem(config, run.agreed);
+      if (problem !== null) throw new VectorError(problem);
+      // ABI §2.6: weir_open of an open handle discards the device and opens it afresh.
+      const status = instance.open(DEV, config, now);
+      if (step.expect_error !== undefined) return expectError(step, status, lastError, "status");
+      failOnError(status, lastError, "weir_open");
+      run.config = config;
+      run.points = pointCount(config);
       return;
     }
     case "frame_len": {
-      const r = instance.frameLen(DEV, parseHex(step.hex, "frame_len hex"));
+      const r = instance.frameLen(DEV, frameInput(step));
       if (step.expect_error !== undefined) {
         expectError(step, r.status, lastError, "length");
         if (r.status === ERRORS.E_RESYNC && r.meta.skip < 1) throw new Mismatch(`E_RESYNC with meta.skip ${r.meta.skip} (must be ≥ 1)`);
@@ -413,21 +621,36 @@ function runStep(run, step) {
       if (step.expect_need !== undefined && r.meta.need !== step.expect_need) {
         throw new Mismatch(`expected meta.need ${step.expect_need}, got ${r.meta.need}`);
       }
+      if (r.status > 0) checkCorr(step, r.meta);
       return;
     }
     case "frame":
-    case "timeout": {
-      const r = step.call === "frame"
-        ? instance.onFrame(DEV, parseHex(step.hex, "frame hex"), NOW_US)
-        : instance.onTimeout(DEV, NOW_US);
+    case "unsolicited":
+    case "timeout":
+    case "tick": {
+      if (step.call === "unsolicited") {
+        const m = instance.describe();
+        if (m.passive !== true && m.unsolicited !== true) {
+          throw new Mismatch("the manifest is neither passive nor unsolicited: a host drops bytes that arrive with no request outstanding (ABI §7.3)");
+        }
+      }
+      const framed = step.call === "frame" || step.call === "unsolicited";
+      const r = framed ? instance.onFrame(DEV, frameInput(step), now)
+        : step.call === "timeout" ? instance.onTimeout(DEV, now) : instance.tick(DEV, now);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "record count");
-      failOnError(r.status, lastError, step.call === "frame" ? "weir_on_frame" : "weir_on_timeout");
-      compareRecords(step.expect, r.records);
+      failOnError(r.status, lastError, `weir_${framed ? "on_frame" : step.call === "timeout" ? "on_timeout" : "tick"}`);
+      compareRecords(step.expect, r.records, run);
+      if (framed && run.agreed >= 1) {
+        const want = (step.expect_frame_flags ?? []).reduce((a, n) => a | FRAME_FLAGS[n], 0);
+        if (r.meta.frameFlags !== want) {
+          throw new Mismatch(`expected meta.frame_flags ${JSON.stringify(flagNames(want))}, got ${JSON.stringify(flagNames(r.meta.frameFlags))} (0x${r.meta.frameFlags.toString(16)})`);
+        }
+      }
       return;
     }
     case "write": {
       const vtype = VALUE_TYPES.indexOf(step.type);
-      const r = instance.write(DEV, step.point, vtype, writeValue(instance, step.type, step.value), NOW_US);
+      const r = instance.write(DEV, step.point, vtype, writeValue(instance, step.type, step.value), now);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "request length");
       failOnError(r.status, lastError, "weir_write");
       if (r.status === 0) throw new Mismatch(`weir_write returned 0 bytes (a write always has a request)`);
@@ -454,8 +677,11 @@ function runStep(run, step) {
       const closed = instance.close(DEV);
       if (closed !== 0) throw new Mismatch(`weir_close returned ${errorName(closed)}, expected 0`);
       // ABI §7.7: the hot swap opens the device on a new instance with the same config.
-      run.instance = run.driverModule.instantiate();
-      const opened = run.instance.open(DEV, run.config, NOW_US);
+      const fresh = newInstance(run.driverModule, run.hostMinor);
+      if (fresh.problem) throw new Mismatch(fresh.problem);
+      run.instance = fresh.instance;
+      run.agreed = fresh.agreed;
+      const opened = run.instance.open(DEV, run.config, now);
       failOnError(opened, lastError, "reopen: weir_open");
       const r = run.instance.loadState(DEV, payload);
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "status");
@@ -472,7 +698,21 @@ function runStep(run, step) {
  * with expected vs actual. Throws VectorError for a malformed vector.
  */
 export function runVector(driverModule, vector) {
-  const instance = driverModule.instantiate();
+  const hostMinor = MINORS[vector.host_abi ?? "1.0"];
+  if (vector.expect_abi_version !== undefined) {
+    const got = driverModule.instantiate().abiVersion();
+    if (got !== BASE_VERSION + MINORS[vector.expect_abi_version]) {
+      return `weir_abi_version: expected ${vector.expect_abi_version}, got 1.${got & 0xffff}`;
+    }
+  }
+  const made = newInstance(driverModule, hostMinor);
+  if (made.problem) return made.problem;
+  const { instance, agreed } = made;
+  if (vector.expect_agreed !== undefined && agreed !== MINORS[vector.expect_agreed]) {
+    return `agreed version: expected ${vector.expect_agreed}, got 1.${agreed}`;
+  }
+  const keyProblem = hostKeyProblem(vector.config, agreed);
+  if (keyProblem !== null) throw new VectorError(`vector "${vector.name}": ${keyProblem}`);
   const opened = instance.open(DEV, vector.config, NOW_US);
   const openError = () => JSON.stringify(instance.lastError(DEV).text);
   if (vector.expect_open_error === undefined) {
@@ -486,9 +726,13 @@ export function runVector(driverModule, vector) {
       return `open: expected last_error containing ${JSON.stringify(vector.expect_last_error)}, got ${JSON.stringify(text)}`;
     }
   }
-  const run = new Run(driverModule, vector.config, instance);
+  const run = new Run(driverModule, vector.config, instance, hostMinor, agreed);
+  let atMs = 0;
   for (const [i, step] of vector.steps.entries()) {
     const label = `step ${i + 1} (${step.call})`;
+    // VECTORS.md: a step without at_ms runs at the time of the step before.
+    atMs = step.at_ms ?? atMs;
+    run.nowUs = NOW_US + BigInt(atMs) * 1000n;
     try {
       runStep(run, step);
       if (step.expect_last_error !== undefined) {

@@ -34,11 +34,14 @@ describe("device table", () => {
     assert.equal(hex(m.poll(5, NOW).request), "000100000006010300640001");
   });
 
-  it("refuses a second open of the same handle and forgets a closed one", () => {
+  it("opens an open handle afresh (ABI §2.6) and forgets a closed one", () => {
     const m = driver("modbus-lite").instantiate();
     assert.equal(m.open(0, CFG_ONE(1), NOW), 0);
-    assert.equal(m.open(0, CFG_ONE(1), NOW), ERRORS.E_ORDER);
-    assert.equal(m.lastError(0).text, "device 0 is already open; close it first");
+    assert.equal(hex(m.poll(0, NOW).request), "000100000006010300640001");
+    assert.equal(m.open(0, CFG_ONE(2), NOW), 0);
+    // a fresh device: transaction ids start again, the new config's unit is used
+    assert.equal(hex(m.poll(0, NOW).request), "000100000006020300640001");
+    assert.equal(m.lastError(0).text, "");
     assert.equal(m.close(0), 0);
     assert.equal(m.poll(0, NOW).status, ERRORS.E_NODEV);
     assert.equal(m.close(0), ERRORS.E_NODEV);
@@ -184,5 +187,59 @@ describe("memory under the minimal runtime", () => {
       assert.equal(m.exports.weir_on_frame(0, m.put("rx", resp), NOW), 125);
     }
     assert.equal(m.memory.buffer.byteLength / 65536, pagesAtStart);
+  });
+});
+
+describe("ABI v1.1 dispatcher (the Rust SDK's tests/abi11_probes.rs has the same cases)", () => {
+  it("reports the oldest version it runs on and agrees on a version (ABI §3.3)", () => {
+    assert.equal(driver("abi11-probe").instantiate().abiVersion(), 0x00010000);
+    assert.equal(driver("can-probe").instantiate().abiVersion(), 0x00010001, "CAN needs v1.1");
+    assert.equal(driver("modbus-lite").instantiate().abiVersion(), 0x00010000, "an example using nothing new");
+    const m = driver("abi11-probe").instantiate();
+    assert.equal(m.hostAbi(0x00010001), 0x00010001);
+    assert.equal(m.hostAbi(0x00010007), 0x00010001, "a later host still gets what the SDK knows");
+    assert.equal(m.hostAbi(0x00010000), 0x00010000);
+    assert.equal(m.hostAbi(0x00020000), ERRORS.E_INVAL);
+    assert.equal(driver("can-probe").instantiate().hostAbi(0x00010000), ERRORS.E_UNSUPPORTED);
+    const opened = driver("abi11-probe").instantiate();
+    assert.equal(opened.open(0, "device\n", NOW), 0);
+    assert.equal(opened.hostAbi(0x00010001), ERRORS.E_ORDER, "only before the first open");
+  });
+
+  it("refuses v1.1 calls while the agreed version is 1.0", () => {
+    const m = driver("abi11-probe").instantiate();
+    assert.equal(m.open(0, "device\npoint 0\n", NOW), 0);
+    assert.equal(m.linkUp(0, NOW).status, ERRORS.E_ORDER);
+    assert.equal(m.lastError(0).text, "weir_link_up is a v1.1 call, but the host agreed on ABI 1.0 (ABI §3.3)");
+    assert.equal(m.frameEnd(0, bytes("6162")).status, ERRORS.E_ORDER);
+    assert.equal(m.tick(0, NOW).status, ERRORS.E_ORDER);
+    assert.equal(m.linkUp(5, NOW).status, ERRORS.E_NODEV);
+  });
+
+  it("checks the answers of frame_end", () => {
+    const m = driver("abi11-probe").instantiate();
+    m.hostAbi(0x00010001);
+    assert.equal(m.open(0, "device weir.transport=serial\npoint 0\n", NOW), 0);
+    const r = m.frameEnd(0, bytes("730271"));
+    assert.equal(r.status, 3);
+    assert.equal(r.meta.corr, 0x17300);
+    const resync = m.frameEnd(0, bytes("0001"));
+    assert.deepEqual([resync.status, resync.meta.skip], [ERRORS.E_RESYNC, 1]);
+    assert.equal(m.frameEnd(0, new Uint8Array(0)).status, ERRORS.E_INVAL);
+  });
+
+  it("writes the v1.1 manifest fields and keeps max_devices (ABI §2.6, §3.4)", () => {
+    const m = driver("abi11-probe").instantiate();
+    assert.deepEqual(m.describe(), {
+      name: "abi11-probe", version: "0.1.0", protocol: "abi11-probe", transport: "tcp", state_schema: 1,
+      transports: ["tcp", "serial"], unsolicited: true, max_devices: 2,
+    });
+    assert.equal(m.open(0, "device\n", NOW), 0);
+    assert.equal(m.open(7, "device\n", NOW), 0);
+    assert.equal(m.open(7, "device\n", NOW), 0, "a second open of the same handle is no new device");
+    assert.equal(m.open(9, "device\n", NOW), ERRORS.E_UNSUPPORTED);
+    assert.equal(m.lastError(9).text, "this driver serves at most 2 devices per instance (max_devices)");
+    assert.equal(m.close(0), 0);
+    assert.equal(m.open(9, "device\n", NOW), 0);
   });
 });

@@ -6,17 +6,17 @@ export const NOW = 1_700_000_000_000_000n;
 
 const cache = new Map();
 
-/** The compiled module of a driver project: "modbus-lite", "scpi-minimal" or "sdk-probe". */
+/** The SDK's test drivers; every other name is an example. */
+const TEST_DRIVERS = ["sdk-probe", "vector-probe", "abi11-probe", "can-probe"];
+
+/** The compiled module of a driver project: an example ("modbus-lite" …) or a test driver. */
 export function driver(name) {
-  if (!cache.has(name)) {
-    const dir = name === "sdk-probe" ? `test/drivers/${name}` : `examples/${name}`;
-    cache.set(name, DriverModule.compile(readFileSync(`${dir}/build/${name}.wasm`)));
-  }
+  if (!cache.has(name)) cache.set(name, DriverModule.compile(readFileSync(wasmPath(name))));
   return cache.get(name);
 }
 
 export function wasmPath(name) {
-  const dir = name === "sdk-probe" ? `test/drivers/${name}` : `examples/${name}`;
+  const dir = TEST_DRIVERS.includes(name) ? `test/drivers/${name}` : `examples/${name}`;
   return `${dir}/build/${name}.wasm`;
 }
 

@@ -1,9 +1,17 @@
-//! Constants of the Weir driver ABI v1 (`driver-abi/ABI.md` §10, §8, §6.1, §4).
+//! Constants of the Weir driver ABI v1.1 (`driver-abi/ABI.md` §10, §8, §7.3, §6, §5.1, §4, §3.3).
+//! `tests/abi_document.rs` checks every one against the tables of ABI.md.
 
 /// ABI.md §10.1: the import module every host function lives in.
 pub const IMPORT_MODULE: &str = "weir_host_v1";
-/// ABI.md §10.1: `(major << 16) | minor`, v1.0.
-pub const ABI_VERSION: i32 = 0x0001_0000;
+/// ABI.md §10.1: the marker export, never called.
+pub const MARKER_EXPORT: &str = "weir_abi_v1";
+/// ABI.md §10.1 "ABI version of this document": `(major << 16) | minor`, v1.1.
+pub const ABI_VERSION: i32 = 0x0001_0001;
+/// ABI.md §10.1 "base version (v1.0)": what `weir_abi_version` reports for a driver that runs on a
+/// v1.0 host (§3.3: the oldest version the driver runs on).
+pub const BASE_VERSION: i32 = 0x0001_0000;
+/// The newest minor version this SDK speaks (§3.3: the agreed version is at most this).
+pub const LATEST_MINOR: u16 = 1;
 /// ABI.md §4: the bytes `57 45 49 52` ("WEIR") read as a little-endian u32.
 pub const LAYOUT_MAGIC: u32 = 0x5249_4557;
 /// ABI.md §4: size of the layout struct in v1.0.
@@ -75,9 +83,46 @@ pub const VT_F64: u8 = 4;
 pub const VT_STR: u8 = 5;
 pub const VT_BYTES: u8 = 6;
 
-/// Record flags, ABI.md §6.1.
+/// Record flags, ABI.md §6.1. `WRITE_RESULT` and `DEVICE_STATUS` are v1.1 (§6.3).
 pub const FLAG_NAMED: u8 = 0x01;
 pub const FLAG_DEVICE_TS: u8 = 0x02;
+pub const FLAG_WRITE_RESULT: u8 = 0x04;
+pub const FLAG_DEVICE_STATUS: u8 = 0x08;
+
+/// The record flags of each minor version: bits outside them read as zero (§3.3).
+pub fn known_record_flags(minor: u16) -> u8 {
+    if minor >= 1 {
+        FLAG_NAMED | FLAG_DEVICE_TS | FLAG_WRITE_RESULT | FLAG_DEVICE_STATUS
+    } else {
+        FLAG_NAMED | FLAG_DEVICE_TS
+    }
+}
+
+/// Frame flags that `weir_on_frame` writes to `meta.frame_flags`, ABI.md §7.3 (v1.1).
+pub const FRAME_NOT_ANSWER: u32 = 0x01;
+pub const FRAME_POLL_NOW: u32 = 0x02;
+
+/// Offsets in the meta struct, ABI.md §4; `corr` and `frame_flags` are v1.1.
+pub const META_EXPECT: usize = 0;
+pub const META_TIMEOUT_MS: usize = 4;
+pub const META_SKIP: usize = 8;
+pub const META_NEED: usize = 12;
+pub const META_BLOB_USED: usize = 16;
+pub const META_CORR: usize = 20;
+pub const META_FRAME_FLAGS: usize = 24;
+
+/// ABI.md §6.4: the header in front of a CAN frame's data; the flags of its `flags` byte.
+pub const CAN_HEADER_SIZE: usize = 8;
+pub const CAN_EXT: u8 = 0x01;
+pub const CAN_RTR: u8 = 0x02;
+pub const CAN_FDF: u8 = 0x04;
+pub const CAN_BRS: u8 = 0x08;
+pub const CAN_ESI: u8 = 0x10;
+
+/// ABI.md §5.1: keys with this prefix are the host's.
+pub const HOST_KEY_PREFIX: &str = "weir.";
+/// ABI.md §5.1: the transport of the device's link.
+pub const HOST_KEY_TRANSPORT: &str = "weir.transport";
 
 /// Log levels, ABI.md §10.3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

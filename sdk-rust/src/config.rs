@@ -11,6 +11,8 @@
 //! `point 0: unknown key "adress" (known keys: ...)`, not as `missing key "address"`. Every key a
 //! driver reads is marked as used; [`Config::finish`] rejects the first key no one read.
 
+use crate::abi;
+use crate::driver::Transport;
 use crate::error::Error;
 use std::cell::Cell;
 use std::fmt::Display;
@@ -101,11 +103,16 @@ impl Params {
     }
 }
 
-/// A parsed config: the device line and the point lines, in index order.
+/// A parsed config: the device line and the point lines, in index order, plus what the host told
+/// the driver: the agreed ABI version and its host keys (ABI.md §5.1), which are not among the
+/// device line's pairs.
 #[derive(Debug)]
 pub struct Config {
     pub device: Params,
     pub points: Vec<Params>,
+    host_keys: Vec<(String, String)>,
+    transport: Option<Transport>,
+    abi_minor: u16,
 }
 
 impl Config {
@@ -187,7 +194,67 @@ impl Config {
         let device = device.ok_or_else(|| {
             Error::Config("no \"device\" line (the config must start with one)".to_string())
         })?;
-        Ok(Config { device, points })
+        Ok(Config { device, points, host_keys: Vec::new(), transport: None, abi_minor: 0 })
+    }
+
+    /// Parses the text as the host passed it to a driver with agreed minor version `abi_minor`.
+    /// With 1.1 the host keys (`weir.*`, ABI.md §5.1) leave the device line: `weir.transport`
+    /// must name one of `transports`, other host keys are kept but not checked (a later minor may
+    /// add some), and a host key on a point line is refused. With 1.0 there are no host keys.
+    pub fn parse_from_host(text: &str, abi_minor: u16, transports: &[Transport]) -> Result<Config, Error> {
+        let mut c = Config::parse(text)?;
+        c.abi_minor = abi_minor;
+        if abi_minor < 1 {
+            return Ok(c);
+        }
+        for p in &c.points {
+            if let Some((k, _, _)) = p.pairs.iter().find(|(k, _, _)| k.starts_with(abi::HOST_KEY_PREFIX)) {
+                return Err(p.error(format!(
+                    "host key \"{k}\" on a point line (ABI §5.1: the host adds host keys to the device line only)"
+                )));
+            }
+        }
+        let (host, own): (Vec<_>, Vec<_>) =
+            c.device.pairs.drain(..).partition(|(k, _, _)| k.starts_with(abi::HOST_KEY_PREFIX));
+        c.device.pairs = own;
+        c.host_keys = host.into_iter().map(|(k, v, _)| (k, v)).collect();
+        let names = || transports.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
+        match c.host_key(abi::HOST_KEY_TRANSPORT) {
+            None => {
+                return Err(c.device.error(format!(
+                    "host key {} is missing (a v1.1 host always adds it, ABI §5.1)",
+                    abi::HOST_KEY_TRANSPORT
+                )))
+            }
+            Some(name) => match Transport::from_name(name) {
+                Some(t) if transports.contains(&t) => c.transport = Some(t),
+                _ => {
+                    return Err(c.device.error(format!(
+                        "{}={name} is not one of this driver's transports ({})",
+                        abi::HOST_KEY_TRANSPORT,
+                        names()
+                    )))
+                }
+            },
+        }
+        Ok(c)
+    }
+
+    /// The agreed minor ABI version (ABI.md §3.3): 0 until the host said it speaks 1.1. Use a v1.1
+    /// feature (`NOT_ANSWER`, requests from a passive driver …) only when this is at least 1.
+    pub fn abi_minor(&self) -> u16 {
+        self.abi_minor
+    }
+
+    /// The transport of this device's link: the host key `weir.transport` (ABI.md §5.1), or, with
+    /// agreed version 1.0, `None` (the host then uses the manifest's primary `transport`).
+    pub fn transport(&self) -> Option<Transport> {
+        self.transport
+    }
+
+    /// A host key of the device line (`weir.transport` …), with agreed version 1.1.
+    pub fn host_key(&self, key: &str) -> Option<&str> {
+        self.host_keys.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// True when there are no point lines: the driver names values itself (ABI.md §5).
@@ -269,6 +336,32 @@ mod tests {
         assert!(err("device x\n").contains("\"x\" is not a key=value pair"));
         assert!(err("dev\n").contains("unknown line kind \"dev\""));
         assert!(err("device a=1 a=2\n").contains("key \"a\" given twice"));
+    }
+
+    #[test]
+    fn host_keys_leave_the_device_line_with_agreed_1_1() {
+        let both = [Transport::Tcp, Transport::Serial];
+        let text = "device unit=1 weir.transport=serial weir.later=x\npoint 0 a=1\n";
+        let c = Config::parse_from_host(text, 1, &both).unwrap();
+        assert_eq!(c.transport(), Some(Transport::Serial));
+        assert_eq!(c.host_key("weir.later"), Some("x"));
+        assert_eq!(c.abi_minor(), 1);
+        c.device.known_keys(&["unit"]).unwrap();
+        // With agreed 1.0 a weir. key is an ordinary (unknown) key.
+        let old = Config::parse_from_host(text, 0, &both).unwrap();
+        assert_eq!(old.transport(), None);
+        assert!(old.device.known_keys(&["unit"]).unwrap_err().message().contains("\"weir.transport\""));
+        let e = |t: &str| Config::parse_from_host(t, 1, &both).unwrap_err().message().to_string();
+        assert_eq!(
+            e("device\n"),
+            "device: host key weir.transport is missing (a v1.1 host always adds it, ABI §5.1)"
+        );
+        assert_eq!(
+            e("device weir.transport=can\n"),
+            "device: weir.transport=can is not one of this driver's transports (tcp, serial)"
+        );
+        assert!(e("device weir.transport=tcp\npoint 0 weir.x=1\n")
+            .starts_with("point 0: host key \"weir.x\" on a point line"));
     }
 
     #[test]

@@ -4,11 +4,15 @@
 //! static `Instance`; the native harness ([`crate::testing`]) drives its own `Instance` through
 //! exactly the same methods and regions.
 
-use crate::abi::{self, RECORD_SIZE};
+use crate::abi::{
+    self, META_BLOB_USED, META_CORR, META_EXPECT, META_FRAME_FLAGS, META_NEED, META_SKIP, META_TIMEOUT_MS,
+    RECORD_SIZE,
+};
 use crate::config::Config;
-use crate::driver::{Driver, FrameLen, Request, Value};
+use crate::driver::{Direction, Driver, FrameEnd, FrameLen, Request, Transport, Value};
 use crate::error::Error;
 use crate::out::{Out, Tx};
+use core::fmt::Write as _;
 use std::collections::BTreeMap;
 
 /// Region capacities of this SDK (each at least its ABI.md §4 minimum).
@@ -42,23 +46,77 @@ const _: () = {
     assert!(OUT_AT % 8 == 0 && ARENA_SIZE % 8 == 0 && OUT_CAP % RECORD_SIZE == 0);
 };
 
-/// Meta field offsets (ABI.md §4).
-const META_EXPECT: usize = 0;
-const META_TIMEOUT_MS: usize = 4;
-const META_SKIP: usize = 8;
-const META_NEED: usize = 12;
-const META_BLOB_USED: usize = 16;
-
 struct Device<D> {
     /// `None` after a failed `weir_open`: the entry only keeps the reason for `weir_last_error`.
     driver: Option<D>,
     last_error: String,
+    /// The point of the write whose response is outstanding (`weir_write` with `meta.expect` 1):
+    /// with agreed version 1.1 the records of that point in its response are write results.
+    write_point: Option<u32>,
 }
 
-/// One driver instance: its memory regions and its open devices.
+/// One driver instance: its memory regions, its open devices and the agreed ABI version.
 pub struct Instance<D: Driver> {
     arena: Vec<u64>,
     devices: BTreeMap<i32, Device<D>>,
+    /// ABI.md §3.3: 0 until `weir_host_abi` agreed on 1.1.
+    agreed_minor: u16,
+}
+
+/// ABI.md §3.3: the oldest minor version `D` runs on: `D::MIN_ABI_MINOR`, and 1 for a driver with
+/// the `can` transport (v1.0 defines no CAN frame encoding).
+pub fn min_abi_minor<D: Driver>() -> u16 {
+    let can = D::MANIFEST.transport == Transport::Can || D::TRANSPORTS.contains(&Transport::Can);
+    D::MIN_ABI_MINOR.max(u16::from(can)).min(abi::LATEST_MINOR)
+}
+
+/// `weir_abi_version`: `(1 << 16) | min_abi_minor` (ABI.md §3.3: the oldest version the driver
+/// runs on, so that a driver that can do without v1.1 loads on a v1.0 host).
+pub fn abi_version<D: Driver>() -> i32 {
+    (1 << 16) | i32::from(min_abi_minor::<D>())
+}
+
+/// Every transport of `D` (ABI.md §3.4 `transports`; only the primary one if none are listed).
+pub fn transports<D: Driver>() -> Vec<Transport> {
+    if D::TRANSPORTS.is_empty() {
+        vec![D::MANIFEST.transport]
+    } else {
+        D::TRANSPORTS.to_vec()
+    }
+}
+
+/// The manifest JSON of ABI.md §3.4 with the v1.1 fields of `D`; the reason if `D`'s constants
+/// break §3.4.
+pub fn manifest_json<D: Driver>() -> Result<String, String> {
+    let mut json = D::MANIFEST.to_json();
+    json.pop(); // the closing brace
+    if !D::TRANSPORTS.is_empty() {
+        if !D::TRANSPORTS.contains(&D::MANIFEST.transport) {
+            return Err(format!(
+                "TRANSPORTS must contain the manifest's transport \"{}\" (ABI §3.4)",
+                D::MANIFEST.transport.name()
+            ));
+        }
+        let names: Vec<String> = D::TRANSPORTS.iter().map(|t| format!("\"{}\"", t.name())).collect();
+        for (i, t) in D::TRANSPORTS.iter().enumerate() {
+            if D::TRANSPORTS[..i].contains(t) {
+                return Err(format!("TRANSPORTS lists \"{}\" twice (ABI §3.4)", t.name()));
+            }
+        }
+        // fmt::Write for String cannot fail.
+        let _ = write!(json, ",\"transports\":[{}]", names.join(","));
+    }
+    if D::UNSOLICITED {
+        json.push_str(",\"unsolicited\":true");
+    }
+    if let Some(n) = D::MAX_DEVICES {
+        if n == 0 {
+            return Err("MAX_DEVICES must be at least 1 (ABI §3.4)".into());
+        }
+        let _ = write!(json, ",\"max_devices\":{n}");
+    }
+    json.push('}');
+    Ok(json)
 }
 
 /// Mutable views of the regions of one arena.
@@ -109,7 +167,8 @@ impl<D: Driver> Instance<D> {
     pub fn new() -> Instance<D> {
         #[cfg(target_arch = "wasm32")]
         install_panic_hook();
-        let mut inst = Instance { arena: vec![0u64; ARENA_SIZE / 8], devices: BTreeMap::new() };
+        let mut inst =
+            Instance { arena: vec![0u64; ARENA_SIZE / 8], devices: BTreeMap::new(), agreed_minor: 0 };
         let base = inst.base();
         let mem = inst.memory();
         // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
@@ -194,9 +253,51 @@ impl<D: Driver> Instance<D> {
         self.base() as i32
     }
 
+    /// The agreed minor ABI version (ABI.md §3.3).
+    pub fn agreed_minor(&self) -> u16 {
+        self.agreed_minor
+    }
+
+    /// `weir_host_abi(version) -> i32` (ABI.md §3.3): the host's version in, the agreed version
+    /// out: the host's minor, at most the newest this SDK speaks, at least the driver's oldest.
+    pub fn host_abi(&mut self, version: i32) -> i32 {
+        if version < 0 || version >> 16 != 1 {
+            return abi::E_INVAL;
+        }
+        if !self.devices.is_empty() {
+            // §3.3: before any call but weir_abi_version and weir_layout.
+            return abi::E_ORDER;
+        }
+        let host_minor = (version & 0xffff) as u16;
+        let min = min_abi_minor::<D>();
+        if host_minor < min {
+            return abi::E_UNSUPPORTED;
+        }
+        self.agreed_minor = host_minor.min(abi::LATEST_MINOR).max(min);
+        (1 << 16) | i32::from(self.agreed_minor)
+    }
+
+    /// `E_ORDER` for a v1.1 call when the agreed version is 1.0: a host does not make it.
+    fn require_v11(&mut self, dev: i32, call: &str) -> Result<(), i32> {
+        if self.agreed_minor >= 1 {
+            return Ok(());
+        }
+        if !self.devices.get(&dev).map_or(false, |d| d.driver.is_some()) {
+            return Err(abi::E_NODEV);
+        }
+        self.set_last_error(dev, format!("{call} is a v1.1 call, but the host agreed on ABI 1.0 (ABI §3.3)"));
+        Err(abi::E_ORDER)
+    }
+
     /// `weir_describe() -> i32`
     pub fn describe(&mut self) -> i32 {
-        let json = D::MANIFEST.to_json();
+        let json = match manifest_json::<D>() {
+            Ok(json) => json,
+            Err(problem) => {
+                crate::raw::log_str(abi::Level::Error, &format!("manifest: {problem}"));
+                return abi::E_INTERNAL;
+            }
+        };
         let r = self.regions();
         if json.len() > r.blob.len() {
             return abi::E_NOSPACE;
@@ -216,23 +317,38 @@ impl<D: Driver> Instance<D> {
                 d.close();
             }
         }
+        let open_others = self.open_devices();
+        let agreed = self.agreed_minor;
         let result = if cfg_len < 0 || cfg_len as usize > CFG_CAP {
             Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..{CFG_CAP}")))
+        } else if D::MAX_DEVICES.map_or(false, |max| open_others >= max as usize) {
+            // ABI §2.6: the v1.0 way of saying so; a v1.1 host never asks for more (max_devices).
+            Err(Error::Unsupported(format!(
+                "this driver serves at most {} devices per instance (max_devices)",
+                D::MAX_DEVICES.unwrap_or(0)
+            )))
         } else {
             let cfg = &self.regions().cfg[..cfg_len as usize];
             match std::str::from_utf8(cfg) {
                 Err(e) => Err(Error::Config(format!("config text is not UTF-8: {e}"))),
-                Ok(text) => Config::parse(text).and_then(|c| D::open(&c, now_us)),
+                Ok(text) => Config::parse_from_host(text, agreed, &transports::<D>())
+                    .and_then(|c| D::open(&c, now_us)),
             }
         };
         match result {
             Ok(driver) => {
-                self.devices.insert(dev, Device { driver: Some(driver), last_error: String::new() });
+                self.devices.insert(
+                    dev,
+                    Device { driver: Some(driver), last_error: String::new(), write_point: None },
+                );
                 0
             }
             Err(e) => {
                 let code = e.code();
-                self.devices.insert(dev, Device { driver: None, last_error: e.message().to_string() });
+                self.devices.insert(
+                    dev,
+                    Device { driver: None, last_error: e.message().to_string(), write_point: None },
+                );
                 code
             }
         }
@@ -269,8 +385,16 @@ impl<D: Driver> Instance<D> {
         }
     }
 
+    fn set_write_point(&mut self, dev: i32, point: Option<u32>) {
+        if let Some(d) = self.devices.get_mut(&dev) {
+            d.write_point = point;
+        }
+    }
+
     /// `weir_poll(dev, now_us) -> i32`
     pub fn poll(&mut self, dev: i32, now_us: i64) -> i32 {
+        // The host polls only with no request outstanding, so no write is.
+        self.set_write_point(dev, None);
         let r = self.with_device(dev, |d, r| {
             let mut tx = Tx::new(r.tx);
             let req = d.poll(&mut tx, now_us)?;
@@ -289,7 +413,10 @@ impl<D: Driver> Instance<D> {
         });
         match r {
             Err(code) => code,
-            Ok(FrameLen::Complete(n)) if n > 0 && n <= rx_len as usize => n as i32,
+            Ok(FrameLen::Complete(n)) if n > 0 && n <= rx_len as usize => {
+                self.set_corr(dev, n, Direction::Response);
+                n as i32
+            }
             Ok(FrameLen::Complete(n)) => {
                 self.set_last_error(dev, format!("driver framed {n} bytes out of {rx_len} received"));
                 abi::E_INTERNAL
@@ -312,26 +439,78 @@ impl<D: Driver> Instance<D> {
         }
     }
 
+    /// With agreed version 1.1, `meta.corr` = the correlation key of `rx[..n]` (ABI.md §7.12).
+    fn set_corr(&mut self, dev: i32, n: usize, direction: Direction) {
+        if self.agreed_minor < 1 {
+            return;
+        }
+        let key = match self.devices.get(&dev).and_then(|d| d.driver.as_ref()) {
+            Some(d) => d.correlation_key(&regions_of(&mut self.arena).rx[..n], direction),
+            None => return,
+        };
+        self.set_meta(META_CORR, key as i32);
+    }
+
+    /// Runs a call that writes records. `answer` says how it relates to an outstanding write:
+    /// `Some(true)` for `on_frame` (its records answer the write unless the frame is not the
+    /// answer), `Some(false)` for `on_timeout` (it always ends the request), `None` for calls that
+    /// do not end a request (`tick`).
     fn records(
         &mut self,
         dev: i32,
         f: impl FnOnce(&mut D, &[u8], &mut Out) -> Result<(), Error>,
         rx_len: usize,
+        answer: Option<bool>,
     ) -> i32 {
         let mut note = None;
         let mut blob_used = 0;
+        let mut flags = 0;
+        let agreed = self.agreed_minor;
+        let write_point = self.devices.get(&dev).and_then(|d| d.write_point);
         let r = self.with_device(dev, |d, r| {
-            let mut out = Out::new(r.out, r.blob);
+            let mut out = Out::with_abi_minor(r.out, r.blob, agreed);
             let result = f(d, &r.rx[..rx_len], &mut out);
+            flags = out.frame_flags();
+            let ends_request = match answer {
+                Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,
+                Some(false) => true,
+                None => false,
+            };
+            if let (Ok(()), true, Some(p)) = (&result, ends_request, write_point) {
+                if agreed >= 1 {
+                    // ABI §6.3: the records of the written point in its response are write results.
+                    out.mark_write_results(p);
+                } else {
+                    // ABI §7.6 for 1.0: no record means the write succeeded.
+                    out.drop_confirmations(p);
+                }
+            }
             blob_used = out.blob_used();
             note = out.take_last_error();
-            result.map(|_| out.count())
+            result.map(|_| (out.count(), ends_request))
         });
         self.set_meta(META_BLOB_USED, blob_used as i32);
         match r {
-            Ok(n) => {
+            Ok((n, ends_request)) => {
                 if let Some(text) = note {
                     self.set_last_error(dev, text);
+                }
+                if ends_request {
+                    self.set_write_point(dev, None);
+                }
+                if answer == Some(true) {
+                    if agreed >= 1 {
+                        self.set_meta(META_FRAME_FLAGS, flags as i32);
+                    } else if flags & abi::FRAME_NOT_ANSWER != 0 {
+                        // ABI §7.3: v1.0 has no NOT_ANSWER; its word for it is E_PROTO.
+                        self.set_last_error(
+                            dev,
+                            "the frame is not the answer to the outstanding request; its records are \
+                             dropped (agreed ABI 1.0 has no NOT_ANSWER)"
+                                .into(),
+                        );
+                        return abi::E_PROTO;
+                    }
                 }
                 n as i32
             }
@@ -353,14 +532,64 @@ impl<D: Driver> Instance<D> {
     /// `weir_on_frame(dev, len, now_us) -> i32`
     pub fn on_frame(&mut self, dev: i32, len: i32, now_us: i64) -> i32 {
         match self.check_rx_len(dev, len) {
-            Ok(len) => self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len),
+            Ok(len) => self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len, Some(true)),
             Err(code) => code,
         }
     }
 
     /// `weir_on_timeout(dev, now_us) -> i32`
     pub fn on_timeout(&mut self, dev: i32, now_us: i64) -> i32 {
-        self.records(dev, |d, _, out| d.on_timeout(out, now_us), 0)
+        self.records(dev, |d, _, out| d.on_timeout(out, now_us), 0, Some(false))
+    }
+
+    /// `weir_tick(dev, now_us) -> i32` (ABI.md §7.11, v1.1)
+    pub fn tick(&mut self, dev: i32, now_us: i64) -> i32 {
+        if let Err(code) = self.require_v11(dev, "weir_tick") {
+            return code;
+        }
+        self.records(dev, |d, _, out| d.tick(out, now_us), 0, None)
+    }
+
+    /// `weir_link_up(dev, now_us) -> i32` (ABI.md §7.9, v1.1)
+    pub fn link_up(&mut self, dev: i32, now_us: i64) -> i32 {
+        if let Err(code) = self.require_v11(dev, "weir_link_up") {
+            return code;
+        }
+        match self.with_device(dev, |d, _| d.link_up(now_us)) {
+            Ok(()) => 0,
+            Err(code) => code,
+        }
+    }
+
+    /// `weir_frame_end(dev, rx_len) -> i32` (ABI.md §7.10, v1.1)
+    pub fn frame_end(&mut self, dev: i32, rx_len: i32) -> i32 {
+        if let Err(code) = self.require_v11(dev, "weir_frame_end") {
+            return code;
+        }
+        let len = match self.check_rx_len(dev, rx_len) {
+            Ok(0) => {
+                self.set_last_error(dev, "weir_frame_end with no bytes pending (ABI §7.10)".into());
+                return abi::E_INVAL;
+            }
+            Ok(len) => len,
+            Err(code) => return code,
+        };
+        match self.with_device(dev, |d, r| d.frame_end(&r.rx[..len])) {
+            Err(code) => code,
+            Ok(FrameEnd::Frame(n)) if n > 0 && n <= len => {
+                self.set_corr(dev, n, Direction::Response);
+                n as i32
+            }
+            Ok(FrameEnd::Frame(n)) => {
+                self.set_last_error(dev, format!("driver ended a frame of {n} bytes out of {len} pending"));
+                abi::E_INTERNAL
+            }
+            Ok(FrameEnd::Discard) => 0,
+            Ok(FrameEnd::Resync(skip)) => {
+                self.set_meta(META_SKIP, skip.clamp(1, len) as i32);
+                abi::E_RESYNC
+            }
+        }
     }
 
     /// `weir_observe(dev, len) -> i32`
@@ -369,8 +598,14 @@ impl<D: Driver> Instance<D> {
             Ok(len) => len,
             Err(code) => return code,
         };
+        // An adopted request ends whatever write was outstanding; the driver marks the results
+        // of an adopted write itself (Out::write_result).
+        self.set_write_point(dev, None);
         match self.with_device(dev, |d, r| d.observe(&r.rx[..len])) {
-            Ok(()) => 0,
+            Ok(()) => {
+                self.set_corr(dev, len, Direction::Request);
+                0
+            }
             Err(code) => code,
         }
     }
@@ -420,7 +655,10 @@ impl<D: Driver> Instance<D> {
             let req = d.write(point as u32, v, &mut tx, now_us)?;
             Ok((tx.len(), Some(req)))
         });
-        self.finish_request(dev, r)
+        let expect = matches!(r, Ok((n, Some(Request { expect: true, .. }))) if n > 0);
+        let n = self.finish_request(dev, r);
+        self.set_write_point(dev, if n > 0 && expect { Some(point as u32) } else { None });
+        n
     }
 
     /// `weir_save_state(dev) -> i32`
@@ -494,7 +732,7 @@ fn install_panic_hook() {
     }));
 }
 
-/// Generates every `weir_*` export of ABI.md §3.2 for a [`Driver`] type, bound to one static
+/// Generates every `weir_*` export of ABI.md §3.2 (v1.1) for a [`Driver`] type, bound to one static
 /// [`Instance`]. Only on `wasm32`; natively it expands to nothing, and tests use
 /// [`crate::testing`].
 ///
@@ -521,9 +759,30 @@ macro_rules! export_driver {
             #[no_mangle]
             pub extern "C" fn weir_abi_v1() {}
 
+            /// ABI.md §3.3: the oldest version this driver runs on.
             #[no_mangle]
             pub extern "C" fn weir_abi_version() -> i32 {
-                $crate::abi::ABI_VERSION
+                $crate::dispatch::abi_version::<$driver>()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_host_abi(version: i32) -> i32 {
+                instance().host_abi(version)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_link_up(dev: i32, now_us: i64) -> i32 {
+                instance().link_up(dev, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_frame_end(dev: i32, rx_len: i32) -> i32 {
+                instance().frame_end(dev, rx_len)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_tick(dev: i32, now_us: i64) -> i32 {
+                instance().tick(dev, now_us)
             }
 
             #[no_mangle]

@@ -22,9 +22,21 @@ impl Transport {
             Transport::Can => "can",
         }
     }
+
+    /// The transport named `tcp`, `serial` or `can`.
+    pub fn from_name(name: &str) -> Option<Transport> {
+        match name {
+            "tcp" => Some(Transport::Tcp),
+            "serial" => Some(Transport::Serial),
+            "can" => Some(Transport::Can),
+            _ => None,
+        }
+    }
 }
 
-/// The manifest `weir_describe` writes (ABI.md §3.4).
+/// The v1.0 fields of the manifest `weir_describe` writes (ABI.md §3.4). The v1.1 fields are the
+/// [`Driver`] constants `TRANSPORTS`, `UNSOLICITED` and `MAX_DEVICES`, so that a driver written for
+/// v1.0 of this SDK still compiles.
 #[derive(Clone, Copy, Debug)]
 pub struct Manifest {
     /// `[a-z0-9-]{1,32}`
@@ -130,6 +142,26 @@ impl Request {
     }
 }
 
+/// Which way a frame travels, for [`Driver::correlation_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// A request: one the host adopts with `weir_observe`.
+    Request,
+    /// A frame from the device, completed by `weir_frame_len` or `weir_frame_end`.
+    Response,
+}
+
+/// The answer of `frame_end` when the line fell silent (ABI.md §7.10, v1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameEnd {
+    /// `rx[0..n]` is a complete frame (`0 < n ≤ rx.len()`).
+    Frame(usize),
+    /// The pending bytes are no frame: the host drops them all.
+    Discard,
+    /// `rx[0..]` does not start a frame: drop this many bytes (≥ 1) and frame the rest.
+    Resync(usize),
+}
+
 /// The framing answer of `frame_len` (ABI.md §7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrameLen {
@@ -144,8 +176,28 @@ pub enum FrameLen {
 /// A protocol driver for one device. The dispatcher keeps one value per open device handle, so an
 /// instance serves many devices. Optional calls default to `E_UNSUPPORTED`.
 pub trait Driver: Sized {
-    /// What `weir_describe` reports.
+    /// What `weir_describe` reports (the v1.0 fields; the v1.1 ones follow).
     const MANIFEST: Manifest;
+
+    /// ABI.md §3.4 `transports` (v1.1): every transport the driver can use, `MANIFEST.transport`
+    /// among them. Empty (the default) means only `MANIFEST.transport`. The host says which one a
+    /// device uses with the host key `weir.transport` ([`Config::transport`]).
+    const TRANSPORTS: &'static [Transport] = &[];
+
+    /// ABI.md §3.4 `unsolicited` (v1.1): frame and decode bytes that arrive with no request
+    /// outstanding (a passive driver gets them anyway).
+    const UNSOLICITED: bool = false;
+
+    /// ABI.md §3.4 `max_devices` (v1.1): device handles one instance serves; `None` = no limit.
+    /// The SDK also refuses a further handle with `E_UNSUPPORTED`, the v1.0 way.
+    const MAX_DEVICES: Option<u32> = None;
+
+    /// ABI.md §3.3: the oldest minor version the driver runs on, which `weir_abi_version` reports.
+    /// Leave it 0 if the driver can do without v1.1 (it checks [`Config::abi_minor`] before using
+    /// a v1.1 feature); set 1 if it cannot, e.g. because it needs `link_up` to set up its
+    /// connection. A driver with the `can` transport reports 1 whatever this says, since v1.0
+    /// defines no CAN frame encoding.
+    const MIN_ABI_MINOR: u16 = 0;
 
     /// `weir_open`: builds the device from its config (ABI.md §5). Reject what you do not
     /// understand with `Error::Config`, naming line and key. Call `config.known_keys(..)` first, so
@@ -196,6 +248,39 @@ pub trait Driver: Sized {
 
     /// `weir_close`: the device is forgotten right after this.
     fn close(&mut self) {}
+
+    /// `weir_link_up` (ABI.md §7.9, v1.1): the device's link has just come up, a fresh connection.
+    /// A driver that sets up a connection (S7: COTP connect, Setup Communication) forgets what it
+    /// negotiated here and starts its next cycle with the setup exchanges. The default answers
+    /// `E_UNSUPPORTED`: the driver does not use link events, so the host never reconnects on its
+    /// behalf. Any other error makes the host reconnect.
+    fn link_up(&mut self, now_us: i64) -> Result<(), Error> {
+        let _ = now_us;
+        Err(Error::Unsupported("this driver does not use link events".into()))
+    }
+
+    /// `weir_frame_end` (ABI.md §7.10, v1.1): the serial line fell silent with `rx` pending, which
+    /// `frame_len` had not completed. The default answers `E_UNSUPPORTED`: the host keeps waiting.
+    fn frame_end(&mut self, rx: &[u8]) -> Result<FrameEnd, Error> {
+        let _ = rx;
+        Err(Error::Unsupported("this driver does not frame by line silence".into()))
+    }
+
+    /// `weir_tick` (ABI.md §7.11, v1.1): a schedule tick; write device-status records (a passive
+    /// peer gone silent) or readings derived from time. The default answers `E_UNSUPPORTED`, after
+    /// which the host stops calling it.
+    fn tick(&mut self, out: &mut Out, now_us: i64) -> Result<(), Error> {
+        let _ = (out, now_us);
+        Err(Error::Unsupported("this driver does not use ticks".into()))
+    }
+
+    /// ABI.md §7.12 (v1.1): the correlation key of a frame, derived from its bytes alone, equal
+    /// for a request and its response; 0 (the default) = none. For Modbus TCP:
+    /// `(transaction << 16) | (unit << 8) | (function & 0x7f)`.
+    fn correlation_key(&self, frame: &[u8], direction: Direction) -> u32 {
+        let _ = (frame, direction);
+        0
+    }
 }
 
 #[cfg(test)]

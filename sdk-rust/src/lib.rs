@@ -1,7 +1,7 @@
 //! # weir-sdk
 //!
 //! Zero-dependency SDK for Weir protocol drivers (WebAssembly modules behind the Weir driver ABI
-//! v1, `driver-abi/ABI.md`). Three layers, as proxy-wasm and Extism PDKs cut them:
+//! v1.1, `driver-abi/ABI.md`; a driver that uses no v1.1 feature also loads on a v1.0 host). Three layers, as proxy-wasm and Extism PDKs cut them:
 //!
 //! 1. [`raw`] — the host imports `weir_host_v1.log` / `weir_host_v1.panic`, exactly as the ABI
 //!    names them (a recording stub on native targets);
@@ -15,6 +15,7 @@
 //! through the same [`Instance`] the wasm exports use.
 
 pub mod abi;
+pub mod can;
 pub mod config;
 pub mod dispatch;
 pub mod driver;
@@ -26,9 +27,10 @@ pub mod raw;
 pub mod testing;
 
 pub use abi::{Level, Quality};
+pub use can::CanFrame;
 pub use config::{Config, Params};
 pub use dispatch::Instance;
-pub use driver::{Driver, FrameLen, Manifest, Request, Transport, Value};
+pub use driver::{Direction, Driver, FrameEnd, FrameLen, Manifest, Request, Transport, Value};
 pub use error::Error;
 pub use order::WordOrder;
 pub use out::{Out, Tx};

@@ -57,18 +57,102 @@ impl<'a> Tx<'a> {
     }
 }
 
-/// The records of one call: 24-byte records in `out`, names and strings in `blob` (ABI.md §6).
+/// The records of one call: 24-byte records in `out`, names and strings in `blob` (ABI.md §6), and
+/// (v1.1) the frame flags of `weir_on_frame`.
+///
+/// The writer knows the agreed version: with 1.0 it leaves out what v1.0 does not define, so a
+/// driver behaves on a v1.0 host exactly as a v1.0 driver — a device status is dropped, a good
+/// write result is dropped (v1.0: no record means success), a bad one loses its `WRITE_RESULT`
+/// flag (v1.0: the `BAD_DEVICE` record of the point), and `not_answer` turns the call into
+/// `E_PROTO` (v1.0: the request stays outstanding).
 pub struct Out<'a> {
     out: &'a mut [u8],
     count: usize,
     blob: &'a mut [u8],
     blob_used: usize,
     last_error: Option<String>,
+    abi_minor: u16,
+    frame_flags: u32,
 }
 
 impl<'a> Out<'a> {
+    /// A writer for agreed version 1.0.
     pub fn new(out: &'a mut [u8], blob: &'a mut [u8]) -> Out<'a> {
-        Out { out, count: 0, blob, blob_used: 0, last_error: None }
+        Out::with_abi_minor(out, blob, 0)
+    }
+
+    /// A writer for the agreed minor version `abi_minor` (ABI.md §3.3).
+    pub fn with_abi_minor(out: &'a mut [u8], blob: &'a mut [u8], abi_minor: u16) -> Out<'a> {
+        Out { out, count: 0, blob, blob_used: 0, last_error: None, abi_minor, frame_flags: 0 }
+    }
+
+    /// The agreed minor version.
+    pub fn abi_minor(&self) -> u16 {
+        self.abi_minor
+    }
+
+    /// ABI.md §6.3 (v1.1): the outcome of a write of `point`: `GOOD` = confirmed, with the value
+    /// the device confirmed (or `Value::Null`); a bad quality = failed. The SDK marks the records
+    /// of the point written by `weir_write` itself; use this for writes adopted by `observe`.
+    pub fn write_result(&mut self, point: u32, value: Value, quality: Quality) -> Result<(), Error> {
+        self.push(point, abi::FLAG_WRITE_RESULT, value, quality, 0)
+    }
+
+    /// ABI.md §6.3 (v1.1): the status of the device or its link (`GOOD`, `BAD_COMM` when silent,
+    /// `BAD_DEVICE` with a fault code …); `value` is `Value::Null`, a `U64` code or a `Str` reason.
+    pub fn device_status(&mut self, value: Value, quality: Quality) -> Result<(), Error> {
+        if !matches!(value, Value::Null | Value::U64(_) | Value::Str(_)) {
+            return Err(Error::Inval(format!("a device status carries null, a u64 or a text, not {value}")));
+        }
+        self.push(0, abi::FLAG_DEVICE_STATUS, value, quality, 0)
+    }
+
+    /// ABI.md §7.3 (v1.1): this frame is not the answer to the outstanding request; the host keeps
+    /// waiting and takes the records as readings.
+    pub fn not_answer(&mut self) {
+        self.frame_flags |= abi::FRAME_NOT_ANSWER;
+    }
+
+    /// ABI.md §7.3 (v1.1): the driver has a request to send in reaction to this frame; the host
+    /// calls `weir_poll` as soon as no request is outstanding. Ignored with agreed version 1.0.
+    pub fn poll_now(&mut self) {
+        self.frame_flags |= abi::FRAME_POLL_NOW;
+    }
+
+    /// ABI.md §7.6 with agreed version 1.0: a write's response has no record on success, so the
+    /// records of the written `point` that are not bad are removed (a bad one stays, without flag).
+    pub(crate) fn drop_confirmations(&mut self, point: u32) {
+        let mut kept = 0;
+        for i in 0..self.count {
+            let at = i * abi::RECORD_SIZE;
+            let r = &self.out[at..at + abi::RECORD_SIZE];
+            let p = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+            let quality = u16::from_le_bytes([r[6], r[7]]);
+            let confirmation = p == point
+                && r[5] & (abi::FLAG_NAMED | abi::FLAG_DEVICE_STATUS) == 0
+                && quality & 0x8000 == 0;
+            if !confirmation {
+                self.out.copy_within(at..at + abi::RECORD_SIZE, kept * abi::RECORD_SIZE);
+                kept += 1;
+            }
+        }
+        self.count = kept;
+    }
+
+    /// The frame flags set so far.
+    pub fn frame_flags(&self) -> u32 {
+        self.frame_flags
+    }
+
+    /// Sets `WRITE_RESULT` on every record of `point` that is neither named nor a device status:
+    /// the dispatcher's marking of the records that answer a write.
+    pub(crate) fn mark_write_results(&mut self, point: u32) {
+        for r in self.out[..self.count * abi::RECORD_SIZE].chunks_exact_mut(abi::RECORD_SIZE) {
+            let p = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+            if p == point && r[5] & (abi::FLAG_NAMED | abi::FLAG_DEVICE_STATUS) == 0 {
+                r[5] |= abi::FLAG_WRITE_RESULT;
+            }
+        }
     }
 
     /// A record for point `point` of the point map, host timestamp.
@@ -122,11 +206,23 @@ impl<'a> Out<'a> {
     fn push(
         &mut self,
         point: u32,
-        flags: u8,
+        mut flags: u8,
         value: Value,
         quality: Quality,
         ts_us: i64,
     ) -> Result<(), Error> {
+        if self.abi_minor < 1 {
+            // ABI.md §3.3: a v1.0 host knows neither flag; say what v1.0 would say, or nothing.
+            if flags & abi::FLAG_DEVICE_STATUS != 0 {
+                return Ok(());
+            }
+            if flags & abi::FLAG_WRITE_RESULT != 0 {
+                if quality.0 & 0x8000 == 0 {
+                    return Ok(());
+                }
+                flags &= !abi::FLAG_WRITE_RESULT;
+            }
+        }
         let at = self.count * abi::RECORD_SIZE;
         if at + abi::RECORD_SIZE > self.out.len() {
             return Err(Error::NoSpace(format!(
@@ -193,6 +289,42 @@ mod tests {
             "00 00 00 00 03 01 00 00 00 00 00 00 00 00 00 00 01 02 00 00 00 00 00 00"
         );
         assert_eq!(hex(&blob[0..9]), "07 00 69 6e 70 75 74 2f 37");
+    }
+
+    // The v1.1 byte examples of ABI.md §6.3, and the same calls with agreed version 1.0.
+    #[test]
+    fn write_result_and_device_status() {
+        let mut out = [0u8; 96];
+        let mut blob = [0u8; 64];
+        let mut o = Out::with_abi_minor(&mut out, &mut blob, 1);
+        o.write_result(4, Value::U64(1000), Quality::GOOD).unwrap();
+        o.device_status(Value::Null, Quality::BAD_COMM).unwrap();
+        o.record(5, Value::U64(1), Quality::GOOD).unwrap();
+        o.record(4, Value::U64(2), Quality::GOOD).unwrap();
+        assert!(o.device_status(Value::F64(1.0), Quality::GOOD).is_err());
+        o.mark_write_results(5);
+        assert_eq!(o.count(), 4);
+        assert_eq!(
+            hex(&out[0..24]),
+            "04 00 00 00 03 04 00 00 00 00 00 00 00 00 00 00 e8 03 00 00 00 00 00 00"
+        );
+        assert_eq!(
+            hex(&out[24..48]),
+            "00 00 00 00 00 08 01 80 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+        );
+        assert_eq!(out[48 + 5], abi::FLAG_WRITE_RESULT, "point 5 marked");
+        assert_eq!(out[72 + 5], 0, "point 4's reading left alone");
+
+        let mut out = [0u8; 48];
+        let mut o = Out::new(&mut out, &mut blob);
+        o.write_result(4, Value::U64(1000), Quality::GOOD).unwrap();
+        o.device_status(Value::Null, Quality::BAD_COMM).unwrap();
+        o.write_result(4, Value::U64(2), Quality::BAD_DEVICE).unwrap();
+        assert_eq!(o.count(), 1, "v1.0: no record for a confirmed write, no device status");
+        assert_eq!(
+            hex(&out[0..24]),
+            "04 00 00 00 03 00 03 80 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00"
+        );
     }
 
     #[test]

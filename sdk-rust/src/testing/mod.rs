@@ -12,7 +12,9 @@
 pub mod json;
 
 use crate::abi::{self, Quality};
-use crate::dispatch::Instance;
+use crate::can::{self, CanFrame};
+use crate::config::Config;
+use crate::dispatch::{self, Instance};
 use crate::driver::Driver;
 use json::Json;
 use std::fmt;
@@ -86,6 +88,7 @@ pub struct Record {
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.name, self.point) {
+            _ if self.flags & abi::FLAG_DEVICE_STATUS != 0 => write!(f, "{{device status, ")?,
             (Some(n), _) => write!(f, "{{name {n:?}, ")?,
             (None, Some(p)) => write!(f, "{{point {p}, ")?,
             _ => write!(f, "{{")?,
@@ -100,7 +103,8 @@ impl fmt::Display for Record {
             RecordValue::Bytes(b) => to_hex(b),
             RecordValue::Unknown(t, bits) => format!("vtype {t} bits {bits:#x}"),
         };
-        write!(f, "{} {v}, {}}}", self.value.type_name(), self.quality.name())
+        let result = if self.flags & abi::FLAG_WRITE_RESULT != 0 { ", write result" } else { "" };
+        write!(f, "{} {v}, {}{result}}}", self.value.type_name(), self.quality.name())
     }
 }
 
@@ -117,6 +121,14 @@ pub struct Sent {
 pub enum Framing {
     Complete(usize),
     NeedMore { need: usize },
+    Resync { skip: usize },
+}
+
+/// The answer of `weir_frame_end` read back from the return value and meta (ABI.md §7.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameEnding {
+    Frame(usize),
+    Discard,
     Resync { skip: usize },
 }
 
@@ -219,6 +231,58 @@ impl<D: Driver> Host<D> {
     /// The instance under test (e.g. for `open_devices`).
     pub fn instance(&mut self) -> &mut Instance<D> {
         &mut self.inst
+    }
+
+    /// `weir_abi_version` (ABI.md §3.3).
+    pub fn abi_version(&self) -> i32 {
+        dispatch::abi_version::<D>()
+    }
+
+    /// `weir_host_abi(version)`: the agreed version, or the negative return.
+    pub fn host_abi(&mut self, version: i32) -> i32 {
+        self.inst.host_abi(version)
+    }
+
+    /// `meta.corr` (ABI.md §7.12), as the last call left it.
+    pub fn corr(&mut self) -> u32 {
+        self.meta(abi::META_CORR) as u32
+    }
+
+    /// `meta.frame_flags` (ABI.md §7.3), as the last `weir_on_frame` left it.
+    pub fn frame_flags(&mut self) -> u32 {
+        self.meta(abi::META_FRAME_FLAGS) as u32
+    }
+
+    /// `weir_link_up` (ABI.md §7.9).
+    pub fn link_up(&mut self, dev: i32, now_us: i64) -> Result<(), Failure> {
+        match self.inst.link_up(dev, now_us) {
+            0 => Ok(()),
+            code => Err(self.fail(dev, code)),
+        }
+    }
+
+    /// `weir_frame_end` over `bytes` placed in `rx` (ABI.md §7.10).
+    pub fn frame_end(&mut self, dev: i32, bytes: &[u8]) -> Result<FrameEnding, Failure> {
+        self.put(self.rx, bytes)?;
+        match self.inst.frame_end(dev, bytes.len() as i32) {
+            n if n > 0 && n as usize <= bytes.len() => Ok(FrameEnding::Frame(n as usize)),
+            n if n > 0 => Err(Failure {
+                code: abi::E_INTERNAL,
+                last_error: format!(
+                    "harness: frame_end returned {n} > {} pending (a violation)",
+                    bytes.len()
+                ),
+            }),
+            0 => Ok(FrameEnding::Discard),
+            abi::E_RESYNC => Ok(FrameEnding::Resync { skip: self.meta(abi::META_SKIP) as usize }),
+            code => Err(self.fail(dev, code)),
+        }
+    }
+
+    /// `weir_tick` (ABI.md §7.11).
+    pub fn tick(&mut self, dev: i32, now_us: i64) -> Result<Vec<Record>, Failure> {
+        let n = self.inst.tick(dev, now_us);
+        self.records(dev, n)
     }
 
     fn meta(&mut self, field: usize) -> i32 {
@@ -608,20 +672,116 @@ fn check_error<T>(got: Result<T, Failure>, want: Option<i32>) -> Result<Option<T
 const DEV: i32 = 0;
 
 /// VECTORS.md: the checks of a successful call, which `expect_error` excludes.
-const SUCCESS_CHECKS: [&str; 5] = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms"];
+const SUCCESS_CHECKS: [&str; 9] = [
+    "expect",
+    "expect_hex",
+    "expect_len",
+    "expect_need",
+    "expect_timeout_ms",
+    "expect_can",
+    "expect_corr",
+    "expect_frame_flags",
+    "expect_response",
+];
 
 /// One vector's run: the instance under test, and what `reopen_with_state` needs.
-struct Run<'a, D: Driver> {
+struct Run<D: Driver> {
     host: Host<D>,
-    config: &'a str,
+    config: String,
     /// The payload of the last successful `save_state` step.
     saved: Option<Vec<u8>>,
+    /// The minor version of the host the runner plays (`host_abi`).
+    host_minor: u16,
+    /// The agreed minor version (ABI §3.3).
+    agreed: u16,
+    /// `now_us` of the current step (`at_ms`).
+    now_us: i64,
+    /// Point lines of the config, for the point-index check (ABI §9).
+    points: usize,
+}
+
+/// ABI §10.1: a v1.1 host's version.
+const HOST_VERSION_1_1: i32 = 0x0001_0001;
+
+/// `"1.0"` / `"1.1"` → the minor version.
+fn minor_field(v: &Json, key: &str) -> Result<Option<u16>, String> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(Json::Str(s)) if s == "1.0" => Ok(Some(0)),
+        Some(Json::Str(s)) if s == "1.1" => Ok(Some(1)),
+        Some(other) => Err(format!("\"{key}\" must be \"1.0\" or \"1.1\", not {}", other.to_text())),
+    }
+}
+
+/// A fresh instance as a host of minor `host_minor` makes it: the layout check, then (1.1)
+/// `weir_host_abi` with the checks of ABI §3.3. Returns the agreed minor version.
+fn new_host<D: Driver>(host_minor: u16) -> Result<(Host<D>, u16), String> {
+    let mut host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
+    let version = host.abi_version();
+    let driver_minor = (version & 0xffff) as u16;
+    if version >> 16 != 1 || driver_minor > host_minor {
+        return Err(format!(
+            "weir_abi_version is {version:#010x}: a v1.{host_minor} host refuses this driver (driver needs ABI 1.{driver_minor}, host speaks 1.{host_minor})"
+        ));
+    }
+    if host_minor < 1 {
+        return Ok((host, 0));
+    }
+    let agreed = host.host_abi(HOST_VERSION_1_1);
+    let agreed_minor = (agreed & 0xffff) as u16;
+    if agreed < 0 || agreed >> 16 != 1 || agreed_minor < driver_minor || agreed_minor > host_minor {
+        return Err(format!(
+            "weir_host_abi({HOST_VERSION_1_1:#010x}) returned {agreed:#x}; the agreed version must be 1.{driver_minor} to 1.{host_minor} (ABI §3.3)"
+        ));
+    }
+    Ok((host, agreed_minor))
+}
+
+/// VECTORS.md: with agreed 1.1 the config ends its device line with the host keys, `weir.transport`
+/// among them; with 1.0 it holds no `weir.` key.
+fn check_host_keys(config: &str, agreed: u16) -> Result<(), String> {
+    let device = config.lines().next().unwrap_or("");
+    let keys: Vec<&str> = device.split(' ').skip(1).map(|p| p.split('=').next().unwrap_or("")).collect();
+    let host_at = keys.iter().position(|k| k.starts_with(abi::HOST_KEY_PREFIX));
+    if agreed >= 1 {
+        if !keys.contains(&abi::HOST_KEY_TRANSPORT) {
+            return Err(format!(
+                "the agreed version is 1.1, but the config's device line lacks the host key {} a v1.1 host adds (ABI §5.1)",
+                abi::HOST_KEY_TRANSPORT
+            ));
+        }
+        if let Some(at) = host_at {
+            if keys[at..].iter().any(|k| !k.starts_with(abi::HOST_KEY_PREFIX)) {
+                return Err("the host keys come last on the device line (ABI §5.1)".into());
+            }
+        }
+    } else if config.split(|c| c == ' ' || c == '\n').any(|w| w.starts_with(abi::HOST_KEY_PREFIX)) {
+        return Err(
+            "the agreed version is 1.0, but the config holds a weir. key (a v1.0 host adds none, ABI §5.1)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn point_count(config: &str) -> usize {
+    Config::parse(config).map(|c| c.points.len()).unwrap_or(0)
 }
 
 fn run_vector<D: Driver>(v: &Json) -> Result<(), String> {
     check_keys(
         v,
-        &["name", "source", "config", "steps", "expect_open_error", "expect_last_error"],
+        &[
+            "name",
+            "source",
+            "config",
+            "steps",
+            "expect_open_error",
+            "expect_last_error",
+            "host_abi",
+            "expect_abi_version",
+            "expect_agreed",
+        ],
         "vector",
     )?;
     if v.get("source").and_then(Json::as_str).map_or(true, str::is_empty) {
@@ -630,7 +790,25 @@ fn run_vector<D: Driver>(v: &Json) -> Result<(), String> {
     let config = v.get("config").and_then(Json::as_str).ok_or("missing string \"config\"")?;
     let steps = v.get("steps").and_then(Json::as_arr).ok_or("missing array \"steps\"")?;
     let open_error = error_field(v, "expect_open_error")?;
-    let mut host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
+    let host_minor = minor_field(v, "host_abi")?.unwrap_or(0);
+    let want_version = minor_field(v, "expect_abi_version")?;
+    let want_agreed = minor_field(v, "expect_agreed")?;
+    if want_agreed.is_some() && host_minor < 1 {
+        return Err("\"expect_agreed\" needs \"host_abi\": \"1.1\"".into());
+    }
+    if let Some(want) = want_version {
+        let got = (dispatch::abi_version::<D>() & 0xffff) as u16;
+        if got != want {
+            return Err(format!("weir_abi_version: expected 1.{want}, actual 1.{got}"));
+        }
+    }
+    let (mut host, agreed) = new_host::<D>(host_minor)?;
+    if let Some(want) = want_agreed {
+        if agreed != want {
+            return Err(format!("agreed version: expected 1.{want}, actual 1.{agreed}"));
+        }
+    }
+    check_host_keys(config, agreed)?;
     match (host.open(DEV, config, VECTOR_NOW_US), open_error) {
         (Ok(()), None) => {
             if v.get("expect_last_error").is_some() {
@@ -661,10 +839,149 @@ fn run_vector<D: Driver>(v: &Json) -> Result<(), String> {
             }
         }
     }
-    let mut run = Run { host, config, saved: None };
+    let mut run = Run {
+        host,
+        config: config.to_string(),
+        saved: None,
+        host_minor,
+        agreed,
+        now_us: VECTOR_NOW_US,
+        points: point_count(config),
+    };
+    let mut at_ms = 0;
     for (i, step) in steps.iter().enumerate() {
         let call = step.get("call").and_then(Json::as_str).unwrap_or("");
+        let step_at =
+            uint_field(step, "at_ms").map_err(|e| format!("step {i} ({call}): {e}"))?.unwrap_or(at_ms);
+        if step_at < at_ms {
+            return Err(format!(
+                "step {i} ({call}): \"at_ms\" {step_at} goes back in time (an earlier step is at {at_ms})"
+            ));
+        }
+        at_ms = step_at;
+        run.now_us = VECTOR_NOW_US + at_ms as i64 * 1000;
         run_step(&mut run, call, step).map_err(|e| format!("step {i} ({call}): {e}"))?;
+    }
+    Ok(())
+}
+
+/// The v1.1 calls and fields of VECTORS.md: they need `"host_abi": "1.1"` and an agreed 1.1.
+const V11_CALLS: [&str; 4] = ["link_up", "frame_end", "tick", "unsolicited"];
+const V11_STEP_FIELDS: [&str; 4] = ["can", "expect_can", "expect_corr", "expect_frame_flags"];
+
+fn check_v11<D: Driver>(run: &Run<D>, call: &str, step: &Json) -> Result<(), String> {
+    let uses: Vec<&str> = V11_STEP_FIELDS.iter().copied().filter(|k| step.get(k).is_some()).collect();
+    let what = if V11_CALLS.contains(&call) {
+        format!("call {call:?}")
+    } else if let Some(k) = uses.first() {
+        format!("field {k:?}")
+    } else {
+        return Ok(());
+    };
+    if run.host_minor < 1 {
+        return Err(format!("{what} needs a vector with \"host_abi\": \"1.1\""));
+    }
+    if run.agreed < 1 {
+        return Err(format!(
+            "{what} is v1.1, but the driver agreed on ABI 1.0: a host would not make this call"
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of a step's `hex` or `can` input (exactly one).
+fn frame_input(step: &Json) -> Result<Vec<u8>, String> {
+    match (step.get("hex"), step.get("can")) {
+        (Some(_), None) => hex_field(step, "hex"),
+        (None, Some(c)) => can::candump(c.as_str().ok_or("\"can\" must be a string")?),
+        (Some(_), Some(_)) => Err("a step has \"hex\" or \"can\", not both".into()),
+        (None, None) => Err("missing string \"hex\"".into()),
+    }
+}
+
+/// `expect_can`: the frames `tx` must hold, back to back (ABI §6.4).
+fn check_can_request(want: &Json, bytes: &[u8]) -> Result<(), String> {
+    let want = want.as_arr().ok_or("\"expect_can\" must be an array of candump frames")?;
+    let mut expected = Vec::new();
+    for w in want {
+        let text = w.as_str().ok_or("\"expect_can\" must be an array of candump frames")?;
+        let encoded = can::candump(text)?;
+        expected.push(CanFrame::decode(&encoded).map_err(|e| e.message().to_string())?.0.to_candump());
+    }
+    let mut got = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let (f, n) = CanFrame::decode(&bytes[at..]).map_err(|e| {
+            format!("tx holds a malformed CAN frame at offset {at}: {} (a violation, ABI §6.4)", e.message())
+        })?;
+        got.push(f.to_candump());
+        at += n;
+    }
+    if got != expected {
+        return Err(format!("CAN frames in tx differ\n  expected: {expected:?}\n  actual:   {got:?}"));
+    }
+    Ok(())
+}
+
+fn check_request(step: &Json, sent: Option<&Sent>) -> Result<(), String> {
+    let bytes = sent.map(|s| s.bytes.clone()).unwrap_or_default();
+    match (step.get("expect_hex"), step.get("expect_can")) {
+        (Some(h), None) => {
+            expect_hex_matches(h.as_str().ok_or("\"expect_hex\" must be a string")?, &to_hex(&bytes))?
+        }
+        (None, Some(c)) => check_can_request(c, &bytes)?,
+        (Some(_), Some(_)) => return Err("a step has \"expect_hex\" or \"expect_can\", not both".into()),
+        (None, None) => return Err("missing \"expect_hex\"".into()),
+    }
+    if let (Some(want), Some(s)) = (step.get("expect_response"), sent) {
+        let want = match want {
+            Json::Bool(b) => *b,
+            _ => return Err("\"expect_response\" must be true or false".into()),
+        };
+        if s.expect != want {
+            return Err(format!("meta.expect: expected {}, actual {}", u8::from(want), u8::from(s.expect)));
+        }
+    }
+    Ok(())
+}
+
+fn check_corr<D: Driver>(run: &mut Run<D>, step: &Json) -> Result<(), String> {
+    if let Some(want) = uint_field(step, "expect_corr")? {
+        let got = run.host.corr();
+        if u64::from(got) != want {
+            return Err(format!("meta.corr: expected {want:#x}, actual {got:#x}"));
+        }
+    }
+    Ok(())
+}
+
+const FRAME_FLAG_NAMES: [(&str, u32); 2] =
+    [("NOT_ANSWER", abi::FRAME_NOT_ANSWER), ("POLL_NOW", abi::FRAME_POLL_NOW)];
+
+fn check_frame_flags<D: Driver>(run: &mut Run<D>, step: &Json) -> Result<(), String> {
+    let mut want = 0;
+    if let Some(list) = step.get("expect_frame_flags") {
+        for name in list.as_arr().ok_or("\"expect_frame_flags\" must be an array of flag names")? {
+            let name = name.as_str().unwrap_or("");
+            let (_, bit) = FRAME_FLAG_NAMES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| format!("unknown frame flag {name:?} (NOT_ANSWER, POLL_NOW)"))?;
+            want |= bit;
+        }
+    }
+    if run.agreed >= 1 {
+        let got = run.host.frame_flags();
+        if got != want {
+            let names = |f: u32| {
+                FRAME_FLAG_NAMES.iter().filter(|(_, b)| f & b != 0).map(|(n, _)| *n).collect::<Vec<_>>()
+            };
+            return Err(format!(
+                "meta.frame_flags: expected {:?}, actual {:?} ({got:#x})",
+                names(want),
+                names(got)
+            ));
+        }
     }
     Ok(())
 }
@@ -676,8 +993,8 @@ fn expect_hex_matches(want: &str, got: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<(), String> {
-    let now = VECTOR_NOW_US;
+fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), String> {
+    let now = run.now_us;
     let dev = DEV;
     let want_error = expected_error(step)?;
     if want_error.is_some() {
@@ -687,17 +1004,15 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
             }
         }
     }
+    check_v11(run, call, step)?;
+    fn keys(more: &[&'static str]) -> Vec<&'static str> {
+        ["call", "expect_error", "expect_last_error", "at_ms"].iter().chain(more.iter()).copied().collect()
+    }
     match call {
         "poll" => {
-            check_keys(
-                step,
-                &["call", "expect_hex", "expect_timeout_ms", "expect_error", "expect_last_error"],
-                "step",
-            )?;
+            check_keys(step, &keys(&["expect_hex", "expect_can", "expect_timeout_ms", "expect_response"]), "step")?;
             if let Some(sent) = check_error(run.host.poll(dev, now), want_error)? {
-                let want = step.get("expect_hex").and_then(Json::as_str).ok_or("missing \"expect_hex\"")?;
-                let got = sent.as_ref().map(|s| to_hex(&s.bytes)).unwrap_or_default();
-                expect_hex_matches(want, &got)?;
+                check_request(step, sent.as_ref())?;
                 if let (Some(t), Some(s)) = (step.get("expect_timeout_ms"), &sent) {
                     let t = t.as_i64().ok_or("\"expect_timeout_ms\" must be an integer")?;
                     if i64::from(s.timeout_ms) != t {
@@ -707,17 +1022,17 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
             }
         }
         "observe" => {
-            check_keys(step, &["call", "hex", "expect_error", "expect_last_error"], "step")?;
+            check_keys(step, &keys(&["hex", "expect_corr"]), "step")?;
             let bytes = hex_field(step, "hex")?;
-            check_error(run.host.observe(dev, &bytes), want_error)?;
+            if check_error(run.host.observe(dev, &bytes), want_error)?.is_some() {
+                check_corr(run, step)?;
+            } else if step.get("expect_corr").is_some() {
+                return Err("\"expect_corr\" needs a call that succeeds".into());
+            }
         }
         "frame_len" => {
-            check_keys(
-                step,
-                &["call", "hex", "expect_len", "expect_need", "expect_error", "expect_skip", "expect_last_error"],
-                "step",
-            )?;
-            let bytes = hex_field(step, "hex")?;
+            check_keys(step, &keys(&["hex", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"]), "step")?;
+            let bytes = frame_input(step)?;
             let want_len = uint_field(step, "expect_len")?;
             let want_need = uint_field(step, "expect_need")?;
             let want_skip = uint_field(step, "expect_skip")?;
@@ -726,6 +1041,9 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
             }
             if want_skip.is_some() && want_error != Some(abi::E_RESYNC) {
                 return Err("\"expect_skip\" needs \"expect_error\": \"E_RESYNC\"".into());
+            }
+            if step.get("expect_corr").is_some() && !matches!(want_len, Some(n) if n > 0) {
+                return Err("\"expect_corr\" needs \"expect_len\" > 0".into());
             }
             if want_error.is_some() == want_len.is_some() {
                 return Err("a frame_len step has exactly one of \"expect_len\" and \"expect_error\"".into());
@@ -740,16 +1058,7 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
                 },
             };
             match (want_error, got) {
-                (Some(abi::E_RESYNC), Err((_, skip))) => {
-                    if skip < 1 {
-                        return Err(format!("E_RESYNC with meta.skip {skip} (must be at least 1)"));
-                    }
-                    if let Some(want) = want_skip {
-                        if skip as u64 != want {
-                            return Err(format!("skip: expected {want}, actual {skip}"));
-                        }
-                    }
-                }
+                (Some(abi::E_RESYNC), Err((_, skip))) => check_skip(skip, want_skip)?,
                 (Some(code), Err((_, skip))) => {
                     return Err(format!("expected {}, actual E_RESYNC with skip {skip}", abi::error_name(code)))
                 }
@@ -776,33 +1085,78 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
                             return Err(format!("meta.need: expected {want}, actual {need}"));
                         }
                     }
+                    check_corr(run, step)?;
                 }
             }
         }
-        "frame" | "timeout" => {
-            let keys: &[&str] = if call == "frame" {
-                &["call", "hex", "expect", "expect_error", "expect_last_error"]
-            } else {
-                &["call", "expect", "expect_error", "expect_last_error"]
+        "frame_end" => {
+            check_keys(step, &keys(&["hex", "expect_len", "expect_skip", "expect_corr"]), "step")?;
+            let bytes = hex_field(step, "hex")?;
+            let want_len = uint_field(step, "expect_len")?;
+            let want_skip = uint_field(step, "expect_skip")?;
+            if want_skip.is_some() && want_error != Some(abi::E_RESYNC) {
+                return Err("\"expect_skip\" needs \"expect_error\": \"E_RESYNC\"".into());
+            }
+            if step.get("expect_corr").is_some() && !matches!(want_len, Some(n) if n > 0) {
+                return Err("\"expect_corr\" needs \"expect_len\" > 0".into());
+            }
+            if want_error.is_some() == want_len.is_some() {
+                return Err("a frame_end step has exactly one of \"expect_len\" and \"expect_error\"".into());
+            }
+            match (run.host.frame_end(dev, &bytes), want_error) {
+                (Ok(FrameEnding::Resync { skip }), Some(abi::E_RESYNC)) => check_skip(skip, want_skip)?,
+                (Ok(got), Some(code)) => return Err(format!("expected {}, actual {got:?}", abi::error_name(code))),
+                (Err(f), Some(code)) if f.code == code => {}
+                (Err(f), Some(code)) => return Err(format!("expected {}, got {f}", abi::error_name(code))),
+                (Err(f), None) => return Err(format!("call failed with {f}")),
+                (Ok(got), None) => {
+                    let want = want_len.unwrap_or_default();
+                    let got_len = match got {
+                        FrameEnding::Frame(n) => n as u64,
+                        FrameEnding::Discard => 0,
+                        FrameEnding::Resync { skip } => {
+                            return Err(format!("expected length {want}, actual E_RESYNC with skip {skip}"))
+                        }
+                    };
+                    if got_len != want {
+                        return Err(format!("expected length {want}, actual {got:?}"));
+                    }
+                    check_corr(run, step)?;
+                }
+            }
+        }
+        "frame" | "timeout" | "tick" | "unsolicited" => {
+            let more: &[&str] = match call {
+                "frame" | "unsolicited" => &["hex", "can", "expect", "expect_frame_flags"],
+                _ => &["expect"],
             };
-            check_keys(step, keys, "step")?;
-            let got = if call == "frame" {
-                let bytes = hex_field(step, "hex")?;
-                run.host.on_frame(dev, &bytes, now)
-            } else {
-                run.host.on_timeout(dev, now)
+            check_keys(step, &keys(more), "step")?;
+            if call == "unsolicited" {
+                let manifest = run.host.describe().map_err(|f| format!("weir_describe failed with {f}"))?;
+                let manifest = json::parse(&manifest).map_err(|e| format!("manifest is not JSON: {e}"))?;
+                let yes = |k: &str| matches!(manifest.get(k), Some(Json::Bool(true)));
+                if !yes("passive") && !yes("unsolicited") {
+                    return Err("the manifest is neither passive nor unsolicited: a host drops bytes that arrive with no request outstanding (ABI §7.3)".into());
+                }
+            }
+            let got = match call {
+                "frame" | "unsolicited" => {
+                    let bytes = frame_input(step)?;
+                    run.host.on_frame(dev, &bytes, now)
+                }
+                "timeout" => run.host.on_timeout(dev, now),
+                _ => run.host.tick(dev, now),
             };
             if let Some(records) = check_error(got, want_error)? {
                 let want = step.get("expect").and_then(Json::as_arr).ok_or("missing array \"expect\"")?;
-                compare_records(want, &records)?;
+                compare_records(want, &records, run.agreed, run.points, run.now_us)?;
+                if call == "frame" || call == "unsolicited" {
+                    check_frame_flags(run, step)?;
+                }
             }
         }
         "write" => {
-            check_keys(
-                step,
-                &["call", "point", "type", "value", "expect_hex", "expect_error", "expect_last_error"],
-                "step",
-            )?;
+            check_keys(step, &keys(&["point", "type", "value", "expect_hex", "expect_can", "expect_response"]), "step")?;
             let point = step.get("point").and_then(Json::as_i64).ok_or("missing integer \"point\"")?;
             let ty = step.get("type").and_then(Json::as_str).ok_or("missing string \"type\"")?;
             let value = step.get("value").ok_or("missing \"value\"")?;
@@ -811,12 +1165,11 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
                 WriteValue::Blob(vtype, bytes) => run.host.write_blob(dev, point as i32, vtype, &bytes, now),
             };
             if let Some(sent) = check_error(got, want_error)? {
-                let want = step.get("expect_hex").and_then(Json::as_str).ok_or("missing \"expect_hex\"")?;
-                expect_hex_matches(want, &to_hex(&sent.bytes))?;
+                check_request(step, Some(&sent))?;
             }
         }
         "save_state" => {
-            check_keys(step, &["call", "expect_hex", "expect_len", "expect_error", "expect_last_error"], "step")?;
+            check_keys(step, &keys(&["expect_hex", "expect_len"]), "step")?;
             if let Some(payload) = check_error(run.host.save_state(dev), want_error)? {
                 if let Some(want) = step.get("expect_hex") {
                     let want = want.as_str().ok_or("\"expect_hex\" must be a string")?;
@@ -836,7 +1189,7 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
             }
         }
         "reopen_with_state" => {
-            check_keys(step, &["call", "hex", "expect_error", "expect_last_error"], "step")?;
+            check_keys(step, &keys(&["hex"]), "step")?;
             let payload = match step.get("hex") {
                 Some(_) => hex_field(step, "hex")?,
                 None => run
@@ -846,21 +1199,53 @@ fn run_step<D: Driver>(run: &mut Run<'_, D>, call: &str, step: &Json) -> Result<
             };
             run.host.close(dev).map_err(|f| format!("weir_close failed with {f}"))?;
             // ABI §7.7: the hot swap opens the device on a new instance with the same config.
-            run.host = Host::<D>::new().map_err(|e| format!("layout: {e}"))?;
-            run.host.open(dev, run.config, now).map_err(|f| format!("reopen: weir_open failed with {f}"))?;
+            let (host, agreed) = new_host::<D>(run.host_minor)?;
+            run.host = host;
+            run.agreed = agreed;
+            let config = run.config.clone();
+            run.host.open(dev, &config, now).map_err(|f| format!("reopen: weir_open failed with {f}"))?;
             check_error(run.host.load_state(dev, &payload), want_error)?;
+        }
+        "open" => {
+            check_keys(step, &keys(&["config"]), "step")?;
+            let config = match step.get("config") {
+                None => run.config.clone(),
+                Some(c) => c.as_str().ok_or("\"config\" must be a string")?.to_string(),
+            };
+            check_host_keys(&config, run.agreed)?;
+            // ABI §2.6: weir_open of an open handle discards the device and opens it afresh.
+            if check_error(run.host.open(dev, &config, now), want_error)?.is_some() {
+                run.points = point_count(&config);
+                run.config = config;
+            }
+        }
+        "link_up" => {
+            check_keys(step, &keys(&[]), "step")?;
+            check_error(run.host.link_up(dev, now), want_error)?;
         }
         "" => return Err("missing \"call\"".into()),
         other => {
             return Err(format!(
-                "unknown call {other:?} (poll, observe, frame_len, frame, timeout, write, save_state, reopen_with_state)"
+                "unknown call {other:?} (poll, observe, frame_len, frame, timeout, write, save_state, reopen_with_state, open, link_up, frame_end, tick, unsolicited)"
             ))
         }
     }
     check_last_error(run, step)
 }
 
-fn check_last_error<D: Driver>(run: &mut Run<'_, D>, step: &Json) -> Result<(), String> {
+fn check_skip(skip: usize, want: Option<u64>) -> Result<(), String> {
+    if skip < 1 {
+        return Err(format!("E_RESYNC with meta.skip {skip} (must be at least 1)"));
+    }
+    if let Some(want) = want {
+        if skip as u64 != want {
+            return Err(format!("skip: expected {want}, actual {skip}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_last_error<D: Driver>(run: &mut Run<D>, step: &Json) -> Result<(), String> {
     if let Some(want) = step.get("expect_last_error") {
         let want = want.as_str().ok_or("\"expect_last_error\" must be a string")?;
         let got = run.host.last_error(DEV).unwrap_or_default();
@@ -900,7 +1285,24 @@ fn encode_write_value(ty: &str, value: &Json) -> Result<WriteValue, String> {
     })
 }
 
-fn compare_records(want: &[Json], got: &[Record]) -> Result<(), String> {
+fn compare_records(
+    want: &[Json],
+    got: &[Record],
+    agreed: u16,
+    points: usize,
+    now_us: i64,
+) -> Result<(), String> {
+    // ABI §9: a record that is neither named nor a device status names a point of the point map.
+    for g in got {
+        if let Some(p) = g.point {
+            if g.flags & abi::FLAG_DEVICE_STATUS == 0 && p as usize >= points {
+                return Err(format!(
+                    "record {g} names point {p}, outside the point map of {points} points (ABI §9)"
+                ));
+            }
+        }
+    }
+    let _ = now_us;
     let listing = || {
         let w: Vec<String> = want.iter().map(Json::to_text).collect();
         let g: Vec<String> = got.iter().map(Record::to_string).collect();
@@ -908,21 +1310,47 @@ fn compare_records(want: &[Json], got: &[Record]) -> Result<(), String> {
     };
     // Malformed expectations are the vector's fault: report them even when the counts differ.
     for w in want {
-        check_keys(w, &["point", "name", "type", "value", "quality", "ts_us"], "expected record")?;
+        check_keys(
+            w,
+            &["point", "name", "type", "value", "quality", "ts_us", "write_result", "device_status"],
+            "expected record",
+        )?;
+        for k in ["write_result", "device_status"] {
+            match w.get(k) {
+                None => {}
+                Some(Json::Bool(true)) if agreed >= 1 => {}
+                Some(Json::Bool(true)) => {
+                    return Err(format!("expected record field {k:?} is v1.1; the agreed version is 1.0"))
+                }
+                Some(other) => return Err(format!("\"{k}\" must be true, not {}", other.to_text())),
+            }
+        }
     }
     if want.len() != got.len() {
         return Err(format!("expected {} records, actual {}{}", want.len(), got.len(), listing()));
     }
     for (i, (w, g)) in want.iter().zip(got).enumerate() {
-        if let Err(e) = compare_record(w, g) {
+        if let Err(e) = compare_record(w, g, agreed) {
             return Err(format!("record {i}: {e}{}", listing()));
         }
     }
     Ok(())
 }
 
-fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
+fn compare_record(w: &Json, g: &Record, agreed: u16) -> Result<(), String> {
+    let device_status = g.flags & abi::FLAG_DEVICE_STATUS != 0;
     match (w.get("point"), w.get("name")) {
+        (None, None) if w.get("device_status").is_some() => {
+            if !device_status {
+                return Err(format!("expected a device status, actual flag DEVICE_STATUS clear, {g}"));
+            }
+            if g.point != Some(0) {
+                return Err(format!("a device status has point 0 (ABI §6.3), actual {g}"));
+            }
+        }
+        (_, _) if w.get("device_status").is_some() => {
+            return Err("an expected device status has neither \"point\" nor \"name\"".into())
+        }
         (Some(p), None) => {
             let p = p.as_u64().ok_or("\"point\" must be an integer")?;
             if g.point != Some(p as u32) {
@@ -936,6 +1364,15 @@ fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
             }
         }
         _ => return Err("an expected record has exactly one of \"point\" and \"name\"".into()),
+    }
+    if device_status && w.get("device_status").is_none() {
+        return Err(format!("expected no device status, actual flag DEVICE_STATUS, {g}"));
+    }
+    let write_result = g.flags & abi::FLAG_WRITE_RESULT != 0;
+    match (w.get("write_result").is_some(), write_result) {
+        (true, false) => return Err(format!("expected a write result, actual flag WRITE_RESULT clear, {g}")),
+        (false, true) => return Err(format!("expected a reading, actual flag WRITE_RESULT set, {g}")),
+        _ => {}
     }
     let ty = w.get("type").and_then(Json::as_str).ok_or("missing \"type\"")?;
     if !["null", "bool", "i64", "u64", "f64", "str", "bytes"].contains(&ty) {
@@ -967,9 +1404,11 @@ fn compare_record(w: &Json, g: &Record) -> Result<(), String> {
     if !equal {
         return Err(format!("expected value {}, actual {g}", v.to_text()));
     }
-    let unknown_flags = g.flags & !(abi::FLAG_NAMED | abi::FLAG_DEVICE_TS);
+    let unknown_flags = g.flags & !abi::known_record_flags(agreed);
     if unknown_flags != 0 {
-        return Err(format!("flag bits {unknown_flags:#04x} are not defined by ABI §6.1, actual {g}"));
+        return Err(format!(
+            "flag bits {unknown_flags:#04x} are not defined by ABI §6.1 for agreed version 1.{agreed}, actual {g}"
+        ));
     }
     let device_ts = g.flags & abi::FLAG_DEVICE_TS != 0;
     match w.get("ts_us") {

@@ -142,12 +142,12 @@ fn every_feature_passes_on_a_conforming_driver() {
                 {"call":"frame_len","hex":"00","expect_error":"E_NODEV"}]},
       {"name":"open error, no steps","source":"test","config":"device typo=1\n","expect_open_error":"E_CONFIG",
        "steps":[]},
-      {"name":"framing","source":"test","config":"device\n","steps":[
+      {"name":"framing","source":"test","config":"device\npoint 0\n","steps":[
         {"call":"frame_len","hex":"08","expect_len":0,"expect_need":0},
         {"call":"frame_len","hex":"080301","expect_len":0,"expect_need":5},
         {"call":"frame_len","hex":"0803010203","expect_len":5},
         {"call":"frame_len","hex":"ff08","expect_error":"E_RESYNC","expect_skip":1}]},
-      {"name":"state","source":"test","config":"device\n","steps":[
+      {"name":"state","source":"test","config":"device\npoint 0\n","steps":[
         {"call":"poll","expect_hex":"0101"},
         {"call":"poll","expect_hex":"0102"},
         {"call":"save_state","expect_hex":"0300000003","expect_len":5},
@@ -157,12 +157,12 @@ fn every_feature_passes_on_a_conforming_driver() {
         {"call":"poll","expect_hex":"0101"},
         {"call":"reopen_with_state"},
         {"call":"poll","expect_hex":"0103"}]},
-      {"name":"timestamps","source":"test","config":"device\n","steps":[
+      {"name":"timestamps","source":"test","config":"device\npoint 0\n","steps":[
         {"call":"poll","expect_hex":"0101"},
         {"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123456}]},
         {"call":"poll","expect_hex":"0102"},
         {"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}]}]},
-      {"name":"blob writes","source":"test","config":"device\n","steps":[
+      {"name":"blob writes","source":"test","config":"device\npoint 0\n","steps":[
         {"call":"write","point":0,"type":"str","value":"Grüße","expect_hex":"204772c3bcc39f65"},
         {"call":"write","point":0,"type":"bytes","value":"00ff10","expect_hex":"2100ff10"},
         {"call":"write","point":0,"type":"str","value":"","expect_hex":"20"},
@@ -176,21 +176,29 @@ fn every_feature_passes_on_a_conforming_driver() {
 
 #[test]
 fn unknown_calls_and_fields_fail_loudly() {
-    fails_with("call", &one("device\n", "", r#"{"call":"save_sate"}"#), "unknown call \"save_sate\"");
+    fails_with(
+        "call",
+        &one("device\npoint 0\n", "", r#"{"call":"save_sate"}"#),
+        "unknown call \"save_sate\"",
+    );
     fails_with(
         "step field",
-        &one("device\n", "", r#"{"call":"frame_len","hex":"08","expect_len":0,"expect_nede":0}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","hex":"08","expect_len":0,"expect_nede":0}"#),
         "unknown field \"expect_nede\"",
     );
     fails_with(
         "vector field",
-        &one("device\n", r#","expect_open_eror":"E_CONFIG""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        &one(
+            "device\npoint 0\n",
+            r#","expect_open_eror":"E_CONFIG""#,
+            r#"{"call":"poll","expect_hex":"0101"}"#,
+        ),
         "unknown field \"expect_open_eror\"",
     );
     fails_with(
         "record field",
         &one(
-            "device\n",
+            "device\npoint 0\n",
             "",
             r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts":1}]}"#,
         ),
@@ -204,28 +212,32 @@ fn unknown_calls_and_fields_fail_loudly() {
     fails_with("driver name", r#"{"driver":"modbus","vectors":[]}"#, "manifest name is \"vector-probe\"");
     fails_with(
         "error name",
-        &one("device\n", "", r#"{"call":"poll","expect_error":"E_NODEVICE"}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"poll","expect_error":"E_NODEVICE"}"#),
         "unknown ABI error name \"E_NODEVICE\"",
     );
     fails_with(
         "write type",
-        &one("device\n", "", r#"{"call":"write","point":0,"type":"string","value":"x","expect_hex":""}"#),
+        &one(
+            "device\npoint 0\n",
+            "",
+            r#"{"call":"write","point":0,"type":"string","value":"x","expect_hex":""}"#,
+        ),
         "unknown write type \"string\"",
     );
     fails_with(
         "duplicate",
-        &one("device\n", "", r#"{"call":"poll","expect_hex":"0101","expect_hex":"0102"}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"poll","expect_hex":"0101","expect_hex":"0102"}"#),
         "duplicate key \"expect_hex\"",
     );
     fails_with(
         "need without len 0",
-        &one("device\n", "", r#"{"call":"frame_len","hex":"0800","expect_len":2,"expect_need":2}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","hex":"0800","expect_len":2,"expect_need":2}"#),
         "\"expect_need\" needs \"expect_len\": 0",
     );
-    fails_with("empty steps", &one("device\n", "", ""), "\"steps\" is empty");
+    fails_with("empty steps", &one("device\npoint 0\n", "", ""), "\"steps\" is empty");
     fails_with(
         "vector last error without open error",
-        &one("device\n", r#","expect_last_error":"x""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        &one("device\npoint 0\n", r#","expect_last_error":"x""#, r#"{"call":"poll","expect_hex":"0101"}"#),
         "needs \"expect_open_error\"",
     );
 }
@@ -234,7 +246,11 @@ fn unknown_calls_and_fields_fail_loudly() {
 fn expect_error_excludes_success_checks() {
     fails_with(
         "excludes",
-        &one("device\n", "", r#"{"call":"frame","hex":"010107","expect_error":"E_ORDER","expect":[]}"#),
+        &one(
+            "device\npoint 0\n",
+            "",
+            r#"{"call":"frame","hex":"010107","expect_error":"E_ORDER","expect":[]}"#,
+        ),
         "\"expect_error\" excludes \"expect\"",
     );
 }
@@ -243,7 +259,7 @@ fn expect_error_excludes_success_checks() {
 fn wrong_expectations_fail() {
     fails_with(
         "open ok",
-        &one("device\n", r#","expect_open_error":"E_CONFIG""#, ""),
+        &one("device\npoint 0\n", r#","expect_open_error":"E_CONFIG""#, ""),
         "expected E_CONFIG, but weir_open returned 0",
     );
     fails_with(
@@ -263,13 +279,13 @@ fn wrong_expectations_fail() {
     );
     fails_with(
         "need",
-        &one("device\n", "", r#"{"call":"frame_len","hex":"0803","expect_len":0,"expect_need":4}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","hex":"0803","expect_len":0,"expect_need":4}"#),
         "meta.need: expected 4, actual 5",
     );
     fails_with(
         "ts expected",
         &one(
-            "device\n",
+            "device\npoint 0\n",
             "",
             r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123456}]}"#,
         ),
@@ -278,7 +294,7 @@ fn wrong_expectations_fail() {
     fails_with(
         "ts absent",
         &one(
-            "device\n",
+            "device\npoint 0\n",
             "",
             r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}]}"#,
         ),
@@ -287,7 +303,7 @@ fn wrong_expectations_fail() {
     fails_with(
         "ts value",
         &one(
-            "device\n",
+            "device\npoint 0\n",
             "",
             r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"080107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","ts_us":1700000000123457}]}"#,
         ),
@@ -295,23 +311,23 @@ fn wrong_expectations_fail() {
     );
     fails_with(
         "state bytes",
-        &one("device\n", "", r#"{"call":"save_state","expect_hex":"0300000002"}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"save_state","expect_hex":"0300000002"}"#),
         "state payload differs",
     );
     fails_with(
         "state len",
-        &one("device\n", "", r#"{"call":"save_state","expect_len":4}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"save_state","expect_len":4}"#),
         "state payload length: expected 4, actual 5",
     );
     fails_with(
         "reopen without save",
-        &one("device\n", "", r#"{"call":"reopen_with_state"}"#),
+        &one("device\npoint 0\n", "", r#"{"call":"reopen_with_state"}"#),
         "no state to load",
     );
     fails_with(
         "carried state",
         &one(
-            "device\n",
+            "device\npoint 0\n",
             "",
             r#"{"call":"poll","expect_hex":"0101"},{"call":"save_state"},{"call":"reopen_with_state"},{"call":"poll","expect_hex":"0101"}"#,
         ),
@@ -319,12 +335,20 @@ fn wrong_expectations_fail() {
     );
     fails_with(
         "schema",
-        &one("device\n", "", r#"{"call":"reopen_with_state","hex":"0300000001","expect_error":"E_SCHEMA"}"#),
+        &one(
+            "device\npoint 0\n",
+            "",
+            r#"{"call":"reopen_with_state","hex":"0300000001","expect_error":"E_SCHEMA"}"#,
+        ),
         "expected E_SCHEMA, but the call succeeded",
     );
     fails_with(
         "str write",
-        &one("device\n", "", r#"{"call":"write","point":0,"type":"str","value":"ab","expect_hex":"2061"}"#),
+        &one(
+            "device\npoint 0\n",
+            "",
+            r#"{"call":"write","point":0,"type":"str","value":"ab","expect_hex":"2061"}"#,
+        ),
         "expected: \"2061\"\n  actual:   \"206162\"",
     );
 }
@@ -339,5 +363,151 @@ fn shared_runner_vectors_pass() {
     );
     let report = run_vector_file::<VectorProbe>(path);
     assert!(report.failures.is_empty(), "{:#?}", report.failures);
-    assert_eq!(report.passed.len(), 6);
+    assert_eq!(report.passed.len(), 7);
+}
+
+/// VECTORS.md v1.1: a 1.1 call or field needs `"host_abi": "1.1"`, and the runner plays the host
+/// faithfully (host keys in the config, manifest fields, the agreed version).
+#[test]
+fn v11_calls_and_fields_need_a_v11_host() {
+    let v11 = r#","host_abi":"1.1""#;
+    let cfg = "device weir.transport=tcp\npoint 0\n";
+    fails_with(
+        "link_up in 1.0",
+        &one("device\npoint 0\n", "", r#"{"call":"link_up"}"#),
+        "call \"link_up\" needs a vector with \"host_abi\": \"1.1\"",
+    );
+    fails_with(
+        "can in 1.0",
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","can":"123#00","expect_len":9}"#),
+        "field \"can\" needs a vector with \"host_abi\": \"1.1\"",
+    );
+    fails_with(
+        "host_abi value",
+        &one(cfg, r#","host_abi":"1.2""#, r#"{"call":"link_up"}"#),
+        "\"host_abi\" must be \"1.0\" or \"1.1\"",
+    );
+    fails_with(
+        "agreed needs 1.1",
+        &one("device\npoint 0\n", r#","expect_agreed":"1.1""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "\"expect_agreed\" needs \"host_abi\": \"1.1\"",
+    );
+    fails_with(
+        "hex and can",
+        &one(cfg, v11, r#"{"call":"frame_len","hex":"00","can":"123#00","expect_len":9}"#),
+        "\"hex\" or \"can\", not both",
+    );
+    fails_with(
+        "back in time",
+        &one(
+            cfg,
+            v11,
+            r#"{"call":"poll","expect_hex":"0101","at_ms":5},{"call":"poll","expect_hex":"0102","at_ms":4}"#,
+        ),
+        "\"at_ms\" 4 goes back in time",
+    );
+    fails_with(
+        "unsolicited to a polling driver",
+        &one(cfg, v11, r#"{"call":"unsolicited","hex":"010107","expect":[]}"#),
+        "neither passive nor unsolicited",
+    );
+    fails_with(
+        "no weir.transport",
+        &one("device\npoint 0\n", v11, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "lacks the host key weir.transport",
+    );
+    fails_with(
+        "host keys last",
+        &one("device weir.transport=tcp refuse=1\n", v11, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "host keys come last",
+    );
+    fails_with(
+        "weir. key in 1.0",
+        &one(cfg, "", r#"{"call":"poll","expect_hex":"0101"}"#),
+        "holds a weir. key",
+    );
+    fails_with(
+        "abi version",
+        &one(cfg, r#","expect_abi_version":"1.1""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "weir_abi_version: expected 1.1, actual 1.0",
+    );
+    fails_with(
+        "agreed",
+        &one(cfg, r#","host_abi":"1.1","expect_agreed":"1.0""#, r#"{"call":"poll","expect_hex":"0101"}"#),
+        "agreed version: expected 1.0, actual 1.1",
+    );
+    fails_with(
+        "frame flag name",
+        &one(
+            cfg,
+            v11,
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}],"expect_frame_flags":["NOT_ANSWR"]}"#,
+        ),
+        "unknown frame flag \"NOT_ANSWR\"",
+    );
+    fails_with(
+        "frame flags checked",
+        &one(
+            cfg,
+            v11,
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}],"expect_frame_flags":["POLL_NOW"]}"#,
+        ),
+        "meta.frame_flags: expected [\"POLL_NOW\"], actual []",
+    );
+    fails_with(
+        "write_result in 1.0",
+        &one(
+            "device\npoint 0\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","write_result":true}]}"#,
+        ),
+        "\"write_result\" is v1.1",
+    );
+    fails_with(
+        "write_result expected",
+        &one(
+            cfg,
+            v11,
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD","write_result":true}]}"#,
+        ),
+        "expected a write result, actual flag WRITE_RESULT clear",
+    );
+    fails_with(
+        "device status expected",
+        &one(
+            cfg,
+            v11,
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"device_status":true,"type":"u64","value":7,"quality":"GOOD"}]}"#,
+        ),
+        "expected a device status, actual flag DEVICE_STATUS clear",
+    );
+    fails_with(
+        "expect_corr needs a length",
+        &one(cfg, v11, r#"{"call":"frame_len","hex":"08","expect_len":0,"expect_corr":1}"#),
+        "\"expect_corr\" needs \"expect_len\" > 0",
+    );
+    fails_with(
+        "corr checked",
+        &one(cfg, v11, r#"{"call":"frame_len","hex":"080107","expect_len":3,"expect_corr":1}"#),
+        "meta.corr: expected 0x1, actual 0x0",
+    );
+    fails_with(
+        "expect_can",
+        &one(cfg, v11, r#"{"call":"poll","expect_can":["123#01"]}"#),
+        "malformed CAN frame at offset 0",
+    );
+    fails_with(
+        "open keeps the strict fields",
+        &one("device\npoint 0\n", "", r#"{"call":"open","confg":"device\n"}"#),
+        "unknown field \"confg\"",
+    );
+    fails_with(
+        "point outside the map",
+        &one(
+            "device\n",
+            "",
+            r#"{"call":"poll","expect_hex":"0101"},{"call":"frame","hex":"010107","expect":[{"point":0,"type":"u64","value":7,"quality":"GOOD"}]}"#,
+        ),
+        "outside the point map of 0 points (ABI §9)",
+    );
 }

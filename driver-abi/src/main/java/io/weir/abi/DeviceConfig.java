@@ -40,6 +40,59 @@ public record DeviceConfig(Map<String, String> device, List<Map<String, String>>
         return points.isEmpty();
     }
 
+    /** §5.1 (1.1): whether {@code key} is a host key, i.e. starts with {@code weir.}. */
+    public static boolean isHostKey(String key) {
+        return key.startsWith(Abi.HOST_KEY_PREFIX);
+    }
+
+    /**
+     * §5.1: an operator's configuration must not contain host keys. Returns a message naming the
+     * first one ({@code "device: key weir.transport is reserved for the host (ABI §5.1)"}), or
+     * {@code null} if there is none.
+     */
+    public String hostKeyProblem() {
+        for (String k : device.keySet()) {
+            if (isHostKey(k)) {
+                return "device: key " + k + " is reserved for the host (ABI §5.1)";
+            }
+        }
+        for (int i = 0; i < points.size(); i++) {
+            for (String k : points.get(i).keySet()) {
+                if (isHostKey(k)) {
+                    return "point " + i + ": key " + k + " is reserved for the host (ABI §5.1)";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * §5.1: this configuration as the host passes it to a driver with agreed version 1.1: the host
+     * keys appended to the device line, after the operator's pairs.
+     *
+     * @throws IllegalArgumentException if a key is not a host key, or the operator's configuration
+     *     already holds host keys
+     */
+    public DeviceConfig withHostKeys(Map<String, String> hostKeys) {
+        String problem = hostKeyProblem();
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        Map<String, String> line = new LinkedHashMap<>(device);
+        for (Map.Entry<String, String> e : hostKeys.entrySet()) {
+            if (!isHostKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        "\""
+                                + e.getKey()
+                                + "\" is not a host key; host keys start with "
+                                + Abi.HOST_KEY_PREFIX
+                                + " (ABI §5.1)");
+            }
+            line.put(e.getKey(), e.getValue());
+        }
+        return new DeviceConfig(line, points);
+    }
+
     /** The config text, each line ended by LF. */
     public String text() {
         StringBuilder sb = new StringBuilder("device");

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * ABI.md §4: the 32-byte meta struct at {@code weir_layout() + 64}, i32 fields, little-endian.
- * Offsets are relative to the start of the meta struct.
+ * Offsets are relative to the start of the meta struct. v1.1 uses two of the three fields that v1.0
+ * reserved; a call writes only the fields of its agreed version.
  */
 public final class Meta {
     private Meta() {}
@@ -15,34 +16,52 @@ public final class Meta {
     /** Written by {@code weir_poll}, {@code weir_write}: response timeout, 0 = host default. */
     public static final int TIMEOUT_MS = 4;
 
-    /** Written by {@code weir_frame_len} on {@code E_RESYNC}: bytes to discard (≥ 1). */
+    /**
+     * Written by {@code weir_frame_len} and {@code weir_frame_end} on {@code E_RESYNC}: bytes to
+     * discard (≥ 1).
+     */
     public static final int SKIP = 8;
 
     /** Written by {@code weir_frame_len} on 0: total bytes needed if known, else 0. */
     public static final int NEED = 12;
 
-    /** Written by {@code weir_on_frame}, {@code weir_on_timeout}, {@code weir_describe}. */
+    /**
+     * Written by {@code weir_on_frame}, {@code weir_on_timeout}, {@code weir_tick}, {@code
+     * weir_describe}.
+     */
     public static final int BLOB_USED = 16;
 
-    public static final int RESERVED0 = 20;
-    public static final int RESERVED1 = 24;
-    public static final int RESERVED2 = 28;
+    /**
+     * 1.1, §7.12: the u32 correlation key of a request ({@code weir_observe}) or of a frame that
+     * {@code weir_frame_len} or {@code weir_frame_end} completed; 0 = none.
+     */
+    public static final int CORR = 20;
+
+    /** 1.1, §7.3: the {@link FrameFlag} bits written by {@code weir_on_frame}. */
+    public static final int FRAME_FLAGS = 24;
+
+    /** Reserved for a later minor version; 0. */
+    public static final int RESERVED = 28;
 
     /** The meta struct follows the layout struct. */
     public static final int OFFSET_FROM_LAYOUT = Abi.LAYOUT_SIZE;
 
-    /** One field of the meta struct, as ABI.md's table lists it. */
-    public record Field(int offset, String name) {}
+    /**
+     * One field of the meta struct, as ABI.md's table lists it.
+     *
+     * @param since the minor version that defined the field, or -1 for the reserved field
+     */
+    public record Field(int offset, String name, int since) {}
 
     /** All fields in offset order. */
     public static final List<Field> FIELDS =
             List.of(
-                    new Field(EXPECT, "expect"),
-                    new Field(TIMEOUT_MS, "timeout_ms"),
-                    new Field(SKIP, "skip"),
-                    new Field(NEED, "need"),
-                    new Field(BLOB_USED, "blob_used"),
-                    new Field(RESERVED0, "reserved0"),
-                    new Field(RESERVED1, "reserved1"),
-                    new Field(RESERVED2, "reserved2"));
+                    new Field(EXPECT, "expect", Abi.MINOR_1_0),
+                    new Field(TIMEOUT_MS, "timeout_ms", Abi.MINOR_1_0),
+                    new Field(SKIP, "skip", Abi.MINOR_1_0),
+                    new Field(NEED, "need", Abi.MINOR_1_0),
+                    new Field(BLOB_USED, "blob_used", Abi.MINOR_1_0),
+                    new Field(CORR, "corr", Abi.MINOR_1_1),
+                    new Field(FRAME_FLAGS, "frame_flags", Abi.MINOR_1_1),
+                    new Field(RESERVED, "reserved", -1));
 }

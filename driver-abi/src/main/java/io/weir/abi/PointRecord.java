@@ -96,6 +96,39 @@ public record PointRecord(long point, int vtype, int flags, int quality, long ts
         return RecordFlag.DEVICE_TS.isSet(flags);
     }
 
+    /** §6.3 (1.1): the outcome of a write, not a reading. */
+    public boolean writeResult() {
+        return RecordFlag.WRITE_RESULT.isSet(flags);
+    }
+
+    /** §6.3 (1.1): the status of the device or its link, not a point. */
+    public boolean deviceStatus() {
+        return RecordFlag.DEVICE_STATUS.isSet(flags);
+    }
+
+    /**
+     * §6.3: what is wrong with a {@code DEVICE_STATUS} record (its {@code point} must be 0, and it
+     * is neither {@code NAMED} nor {@code WRITE_RESULT}), or {@code null}.
+     */
+    public String deviceStatusProblem() {
+        if (!deviceStatus()) {
+            return null;
+        }
+        if (point != 0) {
+            return "a DEVICE_STATUS record has point " + point + "; ABI §6.3 says 0";
+        }
+        if (named() || writeResult()) {
+            return "a DEVICE_STATUS record must not be NAMED or WRITE_RESULT (ABI §6.3)";
+        }
+        return null;
+    }
+
+    /** A {@code DEVICE_STATUS} record with no value (§6.3). */
+    public static PointRecord deviceStatus(Quality quality) {
+        return new PointRecord(
+                0, ValueType.NULL.code(), RecordFlag.DEVICE_STATUS.mask(), quality.code(), 0, 0);
+    }
+
     /** The value of an {@code F64} record. */
     public double f64() {
         return Double.longBitsToDouble(value);

@@ -108,15 +108,23 @@ class AbiDocumentTest {
             List.of(
                     "1 term|meaning",
                     "3.1 import|signature|meaning",
-                    "3.2 export|signature|required|meaning",
-                    "3.4 field|type|required|meaning",
+                    "3.2 export|signature|required|since|meaning",
+                    "3.3 v1.1 item|section|with agreed version 1.0, or on a v1.0 host",
+                    "3.4 field|type|required|since|meaning",
                     "4 offset|field|meaning",
-                    "4 offset|field|written by|meaning",
+                    "4 offset|field|written by|since|meaning",
+                    "5.1 key|since|value|meaning",
                     "6.1 offset|size|field|meaning",
                     "6.1 code|name|`value` holds",
-                    "6.1 bit|value|name|meaning",
+                    "6.1 bit|value|name|since|meaning",
                     "6.1 code|name|meaning",
+                    "6.4 offset|size|field|meaning",
+                    "6.4 bit|value|name|meaning",
+                    "6.4 dlc|classic data bytes|FD data bytes",
                     "7.2 return|meaning|host action",
+                    "7.3 bit|value|name|host action",
+                    "7.9 return|meaning|host action",
+                    "7.10 return|meaning|host action",
                     "8 code|name|meaning",
                     "10.1 name|value",
                     "10.2 name|value",
@@ -248,7 +256,7 @@ class AbiDocumentTest {
 
     @Test
     void exportsMatchAbiExport() {
-        Table t = table("3.2", "export", "signature", "required", "meaning");
+        Table t = table("3.2", "export", "signature", "required", "since", "meaning");
         Set<Abi.Export> seen = new HashSet<>();
         boolean memory = false;
         for (List<String> row : t.rows()) {
@@ -258,7 +266,8 @@ class AbiDocumentTest {
             if (name.equals(Abi.MEMORY_EXPORT)) {
                 assertThat(row.get(1)).isEqualTo("memory");
                 assertThat(required).isEqualTo("yes");
-                assertThat(row.get(3)).contains("no more than " + Abi.MAX_MEMORY_PAGES + " pages");
+                assertThat(row.get(3)).isEqualTo("1.0");
+                assertThat(row.get(4)).contains("no more than " + Abi.MAX_MEMORY_PAGES + " pages");
                 memory = true;
                 continue;
             }
@@ -268,6 +277,12 @@ class AbiDocumentTest {
             assertThat(e.required())
                     .as("required flag of %s", name)
                     .isEqualTo(required.equals("yes"));
+            assertThat(row.get(3)).as("since of %s", name).isEqualTo("1." + e.since());
+            // A later minor never adds a required export: a v1.0 driver would lack it (§3.3).
+            if (e.since() > Abi.MINOR_1_0) {
+                assertThat(e.required()).as("%s is optional", name).isFalse();
+                assertThat(row.get(4)).as("meaning of %s names its section", name).contains("§");
+            }
             seen.add(e);
         }
         assertThat(memory).as("memory export row").isTrue();
@@ -280,24 +295,69 @@ class AbiDocumentTest {
                         .orElseThrow();
         Matcher m =
                 Pattern.compile("`(0x[0-9a-fA-F]{8})` for v(\\d+)\\.(\\d+)")
-                        .matcher(versionRow.get(3));
+                        .matcher(versionRow.get(4));
         assertThat(m.find()).isTrue();
         assertThat(number(m.group(1))).isEqualTo(Abi.VERSION);
         assertThat(Integer.parseInt(m.group(2))).isEqualTo(Abi.VERSION_MAJOR);
-        assertThat(Integer.parseInt(m.group(3))).isEqualTo(Abi.VERSION_MINOR);
+        assertThat(Integer.parseInt(m.group(3))).isEqualTo(Abi.MINOR_1_0);
+        assertThat(versionRow.get(4)).contains("the oldest ABI the driver runs on");
+    }
+
+    @Test
+    void everyExportHasOneTimeBudget() {
+        // §9 lists the calls with the open budget and the data-plane calls with the call budget;
+        // every export but the marker is in exactly one list.
+        Matcher open =
+                Pattern.compile(
+                                "while loading, probing or opening: (.*?), and to the start"
+                                        + " function")
+                        .matcher(flat);
+        Matcher data =
+                Pattern.compile("The data-plane calls \\((.*?)\\) have the call budget")
+                        .matcher(flat);
+        assertThat(open.find()).as("the open-budget list of §9").isTrue();
+        assertThat(data.find()).as("the data-plane list of §9").isTrue();
+        Set<Abi.Export> openCalls = exportsNamedIn(open.group(1));
+        Set<Abi.Export> dataCalls = exportsNamedIn(data.group(1));
+        assertThat(openCalls).doesNotContainAnyElementsOf(dataCalls);
+        Set<Abi.Export> all = new HashSet<>(openCalls);
+        all.addAll(dataCalls);
+        Set<Abi.Export> expected = new HashSet<>(Arrays.asList(Abi.Export.values()));
+        expected.remove(Abi.Export.ABI_MARKER);
+        assertThat(all).isEqualTo(expected);
+    }
+
+    private static Set<Abi.Export> exportsNamedIn(String text) {
+        Set<Abi.Export> found = new HashSet<>();
+        Matcher m = Pattern.compile("`(weir_\\w+)`").matcher(text);
+        while (m.find()) {
+            Abi.Export e = Abi.Export.byName(m.group(1));
+            assertThat(e).as("export %s", m.group(1)).isNotNull();
+            assertThat(found.add(e)).as("%s named twice", m.group(1)).isTrue();
+        }
+        return found;
     }
 
     @Test
     void versionRefusalIsWordedAsTheDocumentSays() {
-        Matcher m = Pattern.compile("refused at install with \"([^\"]+)\"").matcher(flat);
+        Matcher m = Pattern.compile("at install with \"([^\"]+)\"").matcher(flat);
         assertThat(m.find()).isTrue();
         String template = m.group(1);
-        int newer = (Abi.VERSION_MAJOR << 16) | (Abi.VERSION_MINOR + 3);
+        int newer = Abi.version(Abi.VERSION_MAJOR, Abi.LATEST_MINOR + 3);
         String expected =
-                template.replace("1.M", Abi.VERSION_MAJOR + "." + (Abi.VERSION_MINOR + 3))
-                        .replace("1.N", Abi.VERSION_MAJOR + "." + Abi.VERSION_MINOR);
-        assertThat(Abi.versionRefusal(newer)).isEqualTo(expected);
+                template.replace("1.M", Abi.VERSION_MAJOR + "." + (Abi.LATEST_MINOR + 3))
+                        .replace("1.N", Abi.VERSION_MAJOR + "." + Abi.LATEST_MINOR);
+        assertThat(Abi.versionRefusal(newer, Abi.LATEST_MINOR)).isEqualTo(expected);
         assertThat(Abi.versionRefusal(Abi.VERSION)).isNull();
+        assertThat(Abi.versionRefusal(Abi.LATEST_VERSION, Abi.LATEST_MINOR)).isNull();
+        // A host built before v1.1 speaks v1.0 and refuses a driver that needs v1.1.
+        assertThat(Abi.versionRefusal(Abi.VERSION_1_1))
+                .isEqualTo(template.replace("1.M", "1.1").replace("1.N", "1.0"));
+        // §3.3: a driver reports the oldest version it runs on; v1.0 is 0x00010000.
+        assertThat(flat).contains("reports `0x00010000` and loads there");
+        assertThat(flat).contains("reports `0x00010001`");
+        assertThat(Abi.VERSION).isEqualTo(0x00010000);
+        assertThat(Abi.VERSION_1_1).isEqualTo(0x00010001);
         assertThat(Abi.versionRefusal(2 << 16)).contains("major version 2");
         assertThat(flat)
                 .contains(
@@ -310,9 +370,25 @@ class AbiDocumentTest {
 
     @Test
     void manifestTableMatchesManifestRecord() throws Exception {
-        Table t = table("3.4", "field", "type", "required", "meaning");
+        Table t = table("3.4", "field", "type", "required", "since", "meaning");
         RecordComponent[] components = Manifest.class.getRecordComponents();
         assertThat(t.rows()).hasSameSizeAs(components);
+        // A manifest with every field set: §3.3 says a host honours the fields of a minor version
+        // above the agreed one as unknown, which asAgreed(1.0) must do for exactly the rows
+        // marked since 1.1.
+        Manifest full =
+                new Manifest(
+                        "j1939",
+                        "1.0.0",
+                        "j1939",
+                        "can",
+                        true,
+                        2,
+                        List.of("can", "serial"),
+                        true,
+                        8);
+        Manifest asV10 = full.asAgreed(Abi.MINOR_1_0);
+        assertThat(full.asAgreed(Abi.MINOR_1_1)).isEqualTo(full);
         for (int i = 0; i < components.length; i++) {
             List<String> row = t.rows().get(i);
             String field = code(row.get(0));
@@ -323,40 +399,92 @@ class AbiDocumentTest {
                 case "string" -> assertThat(type).isEqualTo(String.class);
                 case "bool" -> assertThat(type).isEqualTo(boolean.class);
                 case "int" -> assertThat(type).isEqualTo(Integer.class);
+                case "string array" -> assertThat(type).isEqualTo(List.class);
                 default -> fail("unknown manifest type " + row.get(1));
             }
             boolean required = row.get(2).equals("yes");
             assertThat(required)
                     .as("%s is required exactly when it is a String", field)
                     .isEqualTo(type == String.class);
+            Object value = components[i].getAccessor().invoke(full);
+            Object honouredBy10 = components[i].getAccessor().invoke(asV10);
+            switch (row.get(3)) {
+                case "1.0" -> assertThat(honouredBy10).as("1.0 field %s", field).isEqualTo(value);
+                case "1.1" -> {
+                    assertThat(required).as("1.1 field %s is optional", field).isFalse();
+                    assertThat(honouredBy10)
+                            .as("1.1 field %s with agreed version 1.0", field)
+                            .isNotEqualTo(value);
+                }
+                default -> fail("unknown since " + row.get(3) + " of manifest field " + field);
+            }
         }
-        Table transportRow = t;
         String transports =
-                transportRow.rows().stream()
+                t.rows().stream()
                         .filter(r -> code(r.get(0)).equals("transport"))
                         .findFirst()
                         .orElseThrow()
-                        .get(3);
+                        .get(4);
         for (String tr : Manifest.TRANSPORTS) {
             assertThat(transports).contains("`" + tr + "`");
         }
-        // The example manifest of §3.4 is valid.
-        Matcher ex = Pattern.compile("Example: `(\\{[^`]+\\})`").matcher(document);
-        assertThat(ex.find()).isTrue();
-        Map<String, String> json = new LinkedHashMap<>();
-        Matcher kv = Pattern.compile("\"(\\w+)\":\"([^\"]*)\"").matcher(ex.group(1));
-        while (kv.find()) {
-            json.put(kv.group(1), kv.group(2));
+        assertThat(flat).contains("A host MUST ignore fields it does not know");
+        // Every example manifest of §3.4 is valid.
+        Matcher ex = Pattern.compile("Example(?: \\(1\\.1\\))?: `(\\{[^`]+\\})`").matcher(document);
+        List<Manifest> examples = new ArrayList<>();
+        while (ex.find()) {
+            examples.add(manifestFromJson(ex.group(1)));
         }
+        assertThat(examples).hasSize(2);
+        assertThat(examples.get(0).name()).isEqualTo("modbus");
+        assertThat(examples.get(0).transports()).isNull();
+        assertThat(examples.get(1).allTransports()).containsExactly("tcp", "serial");
+        assertThat(examples.get(1).maxDevices()).isEqualTo(64);
+    }
+
+    /** A flat manifest object of strings, booleans, integers and string arrays. */
+    private static Manifest manifestFromJson(String json) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        Matcher kv =
+                Pattern.compile("\"(\\w+)\":(?:\"([^\"]*)\"|(true|false)|(\\d+)|\\[([^\\]]*)\\])")
+                        .matcher(json);
+        int end = 1;
+        while (kv.find()) {
+            assertThat(json.charAt(kv.start() - 1)).as("manifest JSON %s", json).isIn('{', ',');
+            Object v;
+            if (kv.group(2) != null) {
+                v = kv.group(2);
+            } else if (kv.group(3) != null) {
+                v = Boolean.parseBoolean(kv.group(3));
+            } else if (kv.group(4) != null) {
+                v = Integer.parseInt(kv.group(4));
+            } else {
+                List<String> items = new ArrayList<>();
+                Matcher item = Pattern.compile("\"([^\"]*)\"").matcher(kv.group(5));
+                while (item.find()) {
+                    items.add(item.group(1));
+                }
+                v = items;
+            }
+            assertThat(f.put(kv.group(1), v)).as("field %s given twice", kv.group(1)).isNull();
+            end = kv.end();
+        }
+        assertThat(json.substring(end)).as("the rest of %s", json).isEqualTo("}");
+        @SuppressWarnings("unchecked")
+        List<String> transports = (List<String>) f.remove("transports");
         Manifest m =
                 new Manifest(
-                        json.get("name"),
-                        json.get("version"),
-                        json.get("protocol"),
-                        json.get("transport"),
-                        false,
-                        null);
-        assertThat(m.name()).isEqualTo("modbus");
+                        (String) f.remove("name"),
+                        (String) f.remove("version"),
+                        (String) f.remove("protocol"),
+                        (String) f.remove("transport"),
+                        Boolean.TRUE.equals(f.remove("passive")),
+                        (Integer) f.remove("state_schema"),
+                        transports,
+                        Boolean.TRUE.equals(f.remove("unsolicited")),
+                        (Integer) f.remove("max_devices"));
+        assertThat(f).as("fields of %s not in §3.4", json).isEmpty();
+        return m;
     }
 
     private static String snakeToCamel(String s) {
@@ -419,10 +547,11 @@ class AbiDocumentTest {
 
     @Test
     void metaTableMatchesMeta() {
-        Table t = table("4", "offset", "field", "written by", "meaning");
+        Table t = table("4", "offset", "field", "written by", "since", "meaning");
         List<Meta.Field> fromDoc = new ArrayList<>();
         for (List<String> row : t.rows()) {
-            fromDoc.add(new Meta.Field((int) number(row.get(0)), code(row.get(1))));
+            int since = row.get(3).equals("—") ? -1 : minorOf(row.get(3));
+            fromDoc.add(new Meta.Field((int) number(row.get(0)), code(row.get(1)), since));
             Matcher exports = Pattern.compile("`(weir_\\w+)`").matcher(row.get(2));
             while (exports.find()) {
                 assertThat(Abi.Export.byName(exports.group(1)))
@@ -439,6 +568,20 @@ class AbiDocumentTest {
                                 + Abi.META_SIZE
                                 + " bytes");
         assertThat(Meta.FIELDS.get(Meta.FIELDS.size() - 1).offset() + 4).isEqualTo(Abi.META_SIZE);
+        // §4: v1.1 grows only through fields v1.0 reserved (offsets 20, 24, 28), and keeps one.
+        for (Meta.Field f : Meta.FIELDS) {
+            if (f.since() > Abi.MINOR_1_0 || f.since() < 0) {
+                assertThat(f.offset()).as("offset of %s", f.name()).isGreaterThanOrEqualTo(20);
+            }
+        }
+        assertThat(Meta.FIELDS.stream().filter(f -> f.since() < 0)).hasSize(1);
+    }
+
+    /** "1.1" → 1. */
+    private static int minorOf(String version) {
+        Matcher m = Pattern.compile("1\\.(\\d+)").matcher(version);
+        assertThat(m.matches()).as("a v1 version, got %s", version).isTrue();
+        return Integer.parseInt(m.group(1));
     }
 
     @Test
@@ -481,14 +624,18 @@ class AbiDocumentTest {
 
     @Test
     void flagsMatchRecordFlag() {
-        Table t = table("6.1", "bit", "value", "name", "meaning");
+        Table t = table("6.1", "bit", "value", "name", "since", "meaning");
         assertThat(t.rows()).hasSize(RecordFlag.values().length);
         for (List<String> row : t.rows()) {
             RecordFlag f = RecordFlag.valueOf(code(row.get(2)));
             assertThat(f.bit()).isEqualTo(number(row.get(0)));
             assertThat(f.mask()).isEqualTo(number(row.get(1)));
             assertThat(f.mask()).isEqualTo(1 << f.bit());
+            assertThat(minorOf(row.get(3))).as("since of %s", f).isEqualTo(f.since());
         }
+        // §3.3: with agreed version 1.0 the bits of 1.1 read as zero.
+        assertThat(RecordFlag.known(0xFF, Abi.MINOR_1_0)).isEqualTo(0x03);
+        assertThat(RecordFlag.known(0xFF, Abi.MINOR_1_1)).isEqualTo(0x0F);
     }
 
     @Test
@@ -507,6 +654,205 @@ class AbiDocumentTest {
                 .isEqualTo(Quality.QualityClass.BAD);
         assertThat(Quality.classOf(0x8123)).isEqualTo(Quality.QualityClass.BAD);
         assertThat(Quality.classOf(0x4007)).isEqualTo(Quality.QualityClass.UNCERTAIN);
+    }
+
+    @Test
+    void agreedVersionTableCoversEveryV11Item() {
+        Table t =
+                table("3.3", "v1.1 item", "section", "with agreed version 1.0, or on a v1.0 host");
+        Set<String> headings = new HashSet<>();
+        Matcher h = Pattern.compile("(?m)^#{2,3} (\\d+(?:\\.\\d+)?)\\.? ").matcher(document);
+        while (h.find()) {
+            headings.add(h.group(1));
+        }
+        StringBuilder items = new StringBuilder();
+        for (List<String> row : t.rows()) {
+            Matcher sec = Pattern.compile("§(\\d+(?:\\.\\d+)?)").matcher(row.get(1));
+            assertThat(sec.find()).as("section of %s", row.get(0)).isTrue();
+            assertThat(headings)
+                    .as("section §%s of %s", sec.group(1), row.get(0))
+                    .contains(sec.group(1));
+            assertThat(row.get(2)).as("1.0 behaviour of %s", row.get(0)).isNotBlank();
+            items.append(row.get(0)).append(' ');
+        }
+        String named = items.toString();
+        // Every v1.1 export but the negotiation itself, every v1.1 flag, meta field and manifest
+        // field has its row.
+        for (Abi.Export e : Abi.Export.values()) {
+            if (e.since() == Abi.MINOR_1_1 && e != Abi.Export.HOST_ABI) {
+                assertThat(named).contains("`" + e.exportName() + "`");
+            }
+        }
+        for (RecordFlag f : RecordFlag.values()) {
+            if (f.since() == Abi.MINOR_1_1) {
+                assertThat(named).contains("`" + f.name() + "`");
+            }
+        }
+        for (FrameFlag f : FrameFlag.values()) {
+            assertThat(named).contains("`" + f.name() + "`");
+        }
+        for (Meta.Field f : Meta.FIELDS) {
+            if (f.since() == Abi.MINOR_1_1) {
+                assertThat(named).contains("`" + f.name() + "`");
+            }
+        }
+        for (String field : List.of("transports", "unsolicited", "max_devices")) {
+            assertThat(named).contains("`" + field + "`");
+        }
+        assertThat(named).contains("`weir.*`");
+    }
+
+    @Test
+    void agreedVersionRulesAsThe33TextSays() {
+        // "the greater of its weir_abi_version minor and the smaller of the host's minor and the
+        // newest minor the driver knows"; the host checks the answer.
+        assertThat(flat).contains("The driver returns the agreed version `(1 << 16) | m`");
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_1, Abi.VERSION_1_1)).isNull();
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_1, Abi.VERSION)).isNull();
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION_1_1, Abi.MINOR_1_1, Abi.VERSION))
+                .contains("must be 1.1 to 1.1");
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_0, Abi.VERSION_1_1))
+                .contains("must be 1.0 to 1.0");
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_1, 2 << 16))
+                .contains("0x00020000");
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_1, -7))
+                .contains("E_UNSUPPORTED");
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION_1_1, Abi.MINOR_1_0, Abi.VERSION_1_1))
+                .contains("driver needs ABI 1.1, host speaks 1.0");
+        for (Abi.Export e : Abi.Export.values()) {
+            assertThat(e.callableWith(Abi.MINOR_1_0)).isEqualTo(e.since() == Abi.MINOR_1_0);
+            assertThat(e.callableWith(Abi.MINOR_1_1)).isTrue();
+        }
+    }
+
+    @Test
+    void hostKeysMatchAbi() {
+        Table t = table("5.1", "key", "since", "value", "meaning");
+        List<String> keys = new ArrayList<>();
+        for (List<String> row : t.rows()) {
+            String key = code(row.get(0));
+            assertThat(key).startsWith(Abi.HOST_KEY_PREFIX);
+            assertThat(DeviceConfig.isHostKey(key)).isTrue();
+            assertThat(minorOf(row.get(1))).isBetween(Abi.MINOR_1_1, Abi.LATEST_MINOR);
+            keys.add(key);
+        }
+        assertThat(keys).isEqualTo(Abi.HOST_KEYS);
+        String transportValues =
+                t.rows().stream()
+                        .filter(r -> code(r.get(0)).equals(Abi.HOST_KEY_TRANSPORT))
+                        .findFirst()
+                        .orElseThrow()
+                        .get(2);
+        for (String tr : Manifest.TRANSPORTS) {
+            assertThat(transportValues).contains("`" + tr + "`");
+        }
+        assertThat(flat)
+                .contains("Keys that start with `" + Abi.HOST_KEY_PREFIX + "` are host keys");
+        // The example is the operator's config with the host keys appended to the device line.
+        List<CodeBlock> examples =
+                BLOCKS.stream()
+                        .filter(b -> b.section().equals("5.1"))
+                        .filter(b -> b.before().startsWith("Example for"))
+                        .toList();
+        assertThat(examples).hasSize(1);
+        DeviceConfig passed = DeviceConfig.parse(examples.get(0).body());
+        Map<String, String> operatorDevice = new LinkedHashMap<>();
+        Map<String, String> host = new LinkedHashMap<>();
+        passed.device()
+                .forEach((k, v) -> (DeviceConfig.isHostKey(k) ? host : operatorDevice).put(k, v));
+        assertThat(host.keySet()).isNotEmpty().isSubsetOf(Abi.HOST_KEYS);
+        DeviceConfig operator = new DeviceConfig(operatorDevice, passed.points());
+        assertThat(operator.hostKeyProblem()).isNull();
+        assertThat(operator.withHostKeys(host).text()).isEqualTo(examples.get(0).body());
+        assertThat(passed.hostKeyProblem()).contains("reserved for the host");
+        assertThatThrownBy(() -> operator.withHostKeys(Map.of("transport", "tcp")))
+                .hasMessageContaining("not a host key");
+    }
+
+    @Test
+    void canHeaderTablesMatchCanFrame() {
+        Table header = table("6.4", "offset", "size", "field", "meaning");
+        List<CanFrame.Field> fromDoc = new ArrayList<>();
+        for (List<String> row : header.rows()) {
+            if (code(row.get(1)).equals("len")) {
+                // the data row: its size is the len field
+                assertThat(code(row.get(2))).isEqualTo("data");
+                assertThat(number(row.get(0))).isEqualTo(Abi.CAN_HEADER_SIZE);
+                continue;
+            }
+            fromDoc.add(
+                    new CanFrame.Field(
+                            (int) number(row.get(0)), (int) number(row.get(1)), code(row.get(2))));
+        }
+        assertThat(fromDoc).isEqualTo(CanFrame.HEADER_FIELDS);
+        CanFrame.Field last = fromDoc.get(fromDoc.size() - 1);
+        assertThat(last.offset() + last.size()).isEqualTo(Abi.CAN_HEADER_SIZE);
+
+        Table flags = table("6.4", "bit", "value", "name", "meaning");
+        assertThat(flags.rows()).hasSize(CanFrame.Flag.values().length);
+        for (List<String> row : flags.rows()) {
+            CanFrame.Flag f = CanFrame.Flag.valueOf(code(row.get(2)));
+            assertThat(f.bit()).isEqualTo(number(row.get(0)));
+            assertThat(f.mask()).isEqualTo(number(row.get(1))).isEqualTo(1 << f.bit());
+        }
+
+        Table lengths = table("6.4", "dlc", "classic data bytes", "FD data bytes");
+        int covered = 0;
+        for (List<String> row : lengths.rows()) {
+            Matcher range = Pattern.compile("(\\d+)(?:–(\\d+))?").matcher(row.get(0));
+            assertThat(range.matches()).isTrue();
+            int from = Integer.parseInt(range.group(1));
+            int to = range.group(2) == null ? from : Integer.parseInt(range.group(2));
+            for (int dlc = from; dlc <= to; dlc++) {
+                assertThat(row.get(1))
+                        .as("classic bytes for dlc %d", dlc)
+                        .isEqualTo(
+                                range.group(2) == null
+                                        ? "" + CanFrame.dataLength(dlc, false)
+                                        : from + "–" + to);
+                assertThat(row.get(2))
+                        .as("FD bytes for dlc %d", dlc)
+                        .isEqualTo(
+                                range.group(2) == null
+                                        ? "" + CanFrame.dataLength(dlc, true)
+                                        : from + "–" + to);
+                if (range.group(2) != null) {
+                    assertThat(CanFrame.dataLength(dlc, false)).isEqualTo(dlc);
+                    assertThat(CanFrame.dataLength(dlc, true)).isEqualTo(dlc);
+                }
+                covered++;
+            }
+        }
+        assertThat(covered).as("dlc codes 0..15").isEqualTo(16);
+    }
+
+    @Test
+    void frameFlagsMatchFrameFlag() {
+        Table t = table("7.3", "bit", "value", "name", "host action");
+        assertThat(t.rows()).hasSize(FrameFlag.values().length);
+        for (List<String> row : t.rows()) {
+            FrameFlag f = FrameFlag.valueOf(code(row.get(2)));
+            assertThat(f.bit()).isEqualTo(number(row.get(0)));
+            assertThat(f.mask()).isEqualTo(number(row.get(1))).isEqualTo(1 << f.bit());
+        }
+        assertThat(flat).contains("`weir_on_frame` writes `meta.frame_flags`");
+    }
+
+    @Test
+    void linkUpAndFrameEndReturnsUseAbiError() {
+        for (String section : List.of("7.9", "7.10")) {
+            Table t = table(section, "return", "meaning", "host action");
+            int errors = 0;
+            for (List<String> row : t.rows()) {
+                Matcher m = Pattern.compile("`(E_\\w+)` \\(([−-]\\d+)\\)").matcher(row.get(0));
+                if (m.find()) {
+                    assertThat(AbiError.byName(m.group(1)).code()).isEqualTo(number(m.group(2)));
+                    errors++;
+                }
+            }
+            assertThat(errors).as("error rows of §%s", section).isPositive();
+            assertThat(t.rows().get(0).get(0)).isIn("`0`", "`n > 0`");
+        }
     }
 
     @Test
@@ -547,7 +893,13 @@ class AbiDocumentTest {
         assertThat(number(rows.remove("layout size"))).isEqualTo(Abi.LAYOUT_SIZE);
         assertThat(number(rows.remove("meta size"))).isEqualTo(Abi.META_SIZE);
         assertThat(number(rows.remove("record size"))).isEqualTo(Abi.RECORD_SIZE);
-        assertThat(number(rows.remove("ABI version"))).isEqualTo(Abi.VERSION);
+        assertThat(number(rows.remove("CAN frame header size"))).isEqualTo(Abi.CAN_HEADER_SIZE);
+        assertThat(code(rows.remove("host key prefix"))).isEqualTo(Abi.HOST_KEY_PREFIX);
+        assertThat(number(rows.remove("ABI version of this document")))
+                .isEqualTo(Abi.LATEST_VERSION);
+        assertThat(number(rows.remove("base version (v1.0)"))).isEqualTo(Abi.VERSION);
+        assertThat(document)
+                .startsWith("# Weir driver ABI\n\n**Status: v1." + Abi.LATEST_MINOR + ",");
         assertThat(rows).as("rows of §10.1 not checked").isEmpty();
     }
 
@@ -562,7 +914,48 @@ class AbiDocumentTest {
         assertThat(rows.remove("cold-start grace"))
                 .isEqualTo(Abi.COLD_START_CALLS + " calls per export");
         assertThat(rows.remove("memory cap")).isEqualTo(Abi.MEMORY_CAP_PAGES + " pages");
+        assertThat(rows.remove("response timeout cap")).isEqualTo(Abi.MAX_TIMEOUT_MS + " ms");
+        assertThat(rows.remove("module size cap")).isEqualTo(Abi.MODULE_SIZE_CAP_BYTES + " bytes");
+        assertThat(rows.remove("requests per cycle")).isEqualTo("" + Abi.MAX_REQUESTS_PER_CYCLE);
+        assertThat(rows.remove("bytes sent per cycle"))
+                .isEqualTo(Abi.MAX_TX_BYTES_PER_CYCLE + " bytes");
+        assertThat(rows.remove("records per call")).isEqualTo("" + Abi.MAX_RECORDS_PER_CALL);
+        assertThat(rows.remove("blob bytes per call"))
+                .isEqualTo(Abi.MAX_BLOB_BYTES_PER_CALL + " bytes, at most the blob capacity");
         assertThat(rows).as("rows of §10.2 not checked").isEmpty();
+        // §9 states each 1.1 limit with the same numbers.
+        assertThat(flat)
+                .contains("a module larger than " + Abi.MODULE_SIZE_CAP_BYTES + " bytes (4 MiB)")
+                .contains(
+                        "at most "
+                                + Abi.MAX_REQUESTS_PER_CYCLE
+                                + " requests and "
+                                + Abi.MAX_TX_BYTES_PER_CYCLE
+                                + " bytes (1 MiB) sent per cycle")
+                .contains(
+                        "a `meta.timeout_ms` above "
+                                + Abi.MAX_TIMEOUT_MS
+                                + " ms is clamped to "
+                                + Abi.MAX_TIMEOUT_MS
+                                + " ms")
+                .contains(
+                        "at most "
+                                + Abi.MAX_RECORDS_PER_CALL
+                                + " records and at most "
+                                + Abi.MAX_BLOB_BYTES_PER_CALL
+                                + " bytes (1 MiB) of `meta.blob_used`")
+                .contains("a module that declares " + Abi.WASM_MAX_PAGES + " pages")
+                .contains("A negative `meta.timeout_ms` is a violation");
+        assertThat(4 * 1024 * 1024).isEqualTo(Abi.MODULE_SIZE_CAP_BYTES);
+        assertThat(1 << 20)
+                .isEqualTo(Abi.MAX_TX_BYTES_PER_CYCLE)
+                .isEqualTo(Abi.MAX_BLOB_BYTES_PER_CALL);
+        assertThat(Abi.maxBlobBytesPerCall(4096)).isEqualTo(4096);
+        assertThat(Abi.maxBlobBytesPerCall(8L << 20)).isEqualTo(Abi.MAX_BLOB_BYTES_PER_CALL);
+        assertThat(Abi.effectiveTimeoutMs(0)).isEqualTo(Abi.DEFAULT_RESPONSE_TIMEOUT_MS);
+        assertThat(Abi.effectiveTimeoutMs(3_600_000)).isEqualTo(Abi.MAX_TIMEOUT_MS);
+        assertThat(Abi.effectiveTimeoutMs(250)).isEqualTo(250);
+        assertThatThrownBy(() -> Abi.effectiveTimeoutMs(-1)).hasMessageContaining("violation");
         assertThat(flat)
                 .contains("at most " + Abi.MAX_MEMORY_PAGES + " pages (64 MiB) declared maximum")
                 .contains("(default " + Abi.MEMORY_CAP_PAGES + " pages)")
@@ -610,6 +1003,15 @@ class AbiDocumentTest {
                     "the name `([^`]+)` at blob offset (\\d+) is `([0-9a-f ]+)`; a record naming it,"
                             + " `(\\w+)` (\\d+), (\\w+):$");
 
+    private static final Pattern WRITE_RESULT_RECORD =
+            Pattern.compile(
+                    "^Byte example: a write result for point (\\d+), `(\\w+)` (\\d+) confirmed by the"
+                            + " device:$");
+    private static final Pattern DEVICE_STATUS_RECORD =
+            Pattern.compile("^Byte example: a device status, `(\\w+)` \\(([^)]+)\\):$");
+    private static final Pattern CAN_EXAMPLE =
+            Pattern.compile("^Byte example: CAN frame `([^`]+)` \\((.+)\\):$");
+
     @Test
     void everyHexExampleDecodesToWhatTheTextSays() {
         int checked = 0;
@@ -623,7 +1025,69 @@ class AbiDocumentTest {
             Matcher value = VALUE_RECORD.matcher(before);
             Matcher exception = EXCEPTION_RECORD.matcher(before);
             Matcher named = NAMED_RECORD.matcher(before);
-            if (layout.find()) {
+            Matcher writeResult = WRITE_RESULT_RECORD.matcher(before);
+            Matcher deviceStatus = DEVICE_STATUS_RECORD.matcher(before);
+            Matcher can = CAN_EXAMPLE.matcher(before);
+            if (writeResult.matches()) {
+                PointRecord r = PointRecord.decode(bytes, 0);
+                assertThat(bytes).hasSize(Abi.RECORD_SIZE);
+                assertThat(r.point()).isEqualTo(Long.parseLong(writeResult.group(1)));
+                assertThat(r.valueType()).isEqualTo(ValueType.valueOf(writeResult.group(2)));
+                assertThat(r.value()).isEqualTo(Long.parseLong(writeResult.group(3)));
+                assertThat(r.flags()).isEqualTo(RecordFlag.WRITE_RESULT.mask());
+                assertThat(r.writeResult()).isTrue();
+                assertThat(r.quality()).as("confirmed").isEqualTo(Quality.GOOD.code());
+                assertThat(r.tsUs()).isZero();
+                assertThat(r.toBytes()).isEqualTo(bytes);
+            } else if (deviceStatus.matches()) {
+                PointRecord r = PointRecord.decode(bytes, 0);
+                assertThat(bytes).hasSize(Abi.RECORD_SIZE);
+                assertThat(r.flags()).isEqualTo(RecordFlag.DEVICE_STATUS.mask());
+                assertThat(r.deviceStatus()).isTrue();
+                assertThat(r.point()).as("§6.3: point is 0").isZero();
+                assertThat(r.quality()).isEqualTo(Quality.valueOf(deviceStatus.group(1)).code());
+                assertThat(r.valueType()).isEqualTo(ValueType.NULL);
+                assertThat(r.value()).isZero();
+                assertThat(PointRecord.deviceStatus(Quality.valueOf(deviceStatus.group(1))))
+                        .isEqualTo(r);
+                assertThat(r.toBytes()).isEqualTo(bytes);
+            } else if (can.matches()) {
+                CanFrame fromText = CanFrame.parseCandump(can.group(1));
+                assertThat(fromText.encode()).as("CAN frame %s", can.group(1)).isEqualTo(bytes);
+                CanFrame decoded = CanFrame.decode(bytes, 0, bytes.length);
+                assertThat(decoded).isEqualTo(fromText);
+                assertThat(decoded.toCandump()).isEqualTo(can.group(1).toUpperCase(Locale.ROOT));
+                String what = can.group(2);
+                assertThat(decoded.extended()).isEqualTo(can.group(1).indexOf('#') == 8);
+                assertThat(decoded.fd()).isEqualTo(what.startsWith("FD"));
+                assertThat(decoded.remote()).isEqualTo(what.startsWith("remote"));
+                Matcher n = Pattern.compile("(\\d+) data bytes").matcher(what);
+                if (n.find()) {
+                    assertThat(decoded.data()).hasSize(Integer.parseInt(n.group(1)));
+                }
+                if (what.contains("bit rate switch")) {
+                    assertThat(CanFrame.Flag.BRS.isSet(decoded.flags())).isTrue();
+                }
+                Matcher rtr = Pattern.compile("remote request for (\\d+) bytes").matcher(what);
+                if (rtr.find()) {
+                    assertThat(decoded.dlc()).isEqualTo(Integer.parseInt(rtr.group(1)));
+                }
+                Matcher j1939 =
+                        Pattern.compile(
+                                        "J1939 \\w+, PGN (\\d+), from source address (\\d+),"
+                                                + " wheel-based vehicle speed (\\d+) km/h")
+                                .matcher(what);
+                if (j1939.find()) {
+                    // J1939-71: PGN in id bits 8-25, source address in bits 0-7; CCVS bytes 2-3
+                    // (little-endian) carry the wheel-based speed in 1/256 km/h.
+                    assertThat((decoded.id() >> 8) & 0x3FFFF)
+                            .isEqualTo(Integer.parseInt(j1939.group(1)));
+                    assertThat(decoded.id() & 0xFF).isEqualTo(Integer.parseInt(j1939.group(2)));
+                    byte[] d = decoded.data();
+                    assertThat(((d[1] & 0xFF) | (d[2] & 0xFF) << 8) / 256)
+                            .isEqualTo(Integer.parseInt(j1939.group(3)));
+                }
+            } else if (layout.find()) {
                 checkLayoutExample(before, Long.parseLong(layout.group(1)), bytes);
             } else if (value.matches()) {
                 assertThat(bytes).hasSize(Abi.RECORD_SIZE);
@@ -681,7 +1145,7 @@ class AbiDocumentTest {
             }
             checked++;
         }
-        assertThat(checked).as("hex examples in ABI.md").isEqualTo(4);
+        assertThat(checked).as("hex examples in ABI.md").isEqualTo(9);
     }
 
     private static void checkLayoutExample(String text, long address, byte[] bytes) {

@@ -59,4 +59,20 @@ class DeviceConfigTest {
         assertThatThrownBy(() -> new DeviceConfig(Map.of("k", "é"), List.of()))
                 .hasMessageContaining("printable ASCII");
     }
+
+    @Test
+    void hostKeysAreAppendedToTheDeviceLineOnly() {
+        DeviceConfig c = DeviceConfig.parse("device unit=1\npoint 0 area=coil\n");
+        assertThat(c.hostKeyProblem()).isNull();
+        DeviceConfig passed = c.withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, "serial"));
+        assertThat(passed.text())
+                .isEqualTo("device unit=1 weir.transport=serial\npoint 0 area=coil\n");
+        assertThat(passed.hostKeyProblem())
+                .isEqualTo("device: key weir.transport is reserved for the host (ABI §5.1)");
+        assertThatThrownBy(() -> passed.withHostKeys(Map.of()))
+                .hasMessageContaining("reserved for the host");
+        assertThat(DeviceConfig.parse("device\npoint 0 weir.x=1\n").hostKeyProblem())
+                .isEqualTo("point 0: key weir.x is reserved for the host (ABI §5.1)");
+        assertThat(DeviceConfig.isHostKey("weird")).isFalse();
+    }
 }

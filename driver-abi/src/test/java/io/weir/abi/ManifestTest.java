@@ -3,6 +3,7 @@ package io.weir.abi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ManifestTest {
@@ -29,5 +30,35 @@ class ManifestTest {
                 .hasMessageContaining("state_schema");
         assertThatThrownBy(() -> new Manifest("a".repeat(33), "1.0.0", "m", "tcp", false, null))
                 .hasMessageContaining("[a-z0-9-]{1,32}");
+    }
+
+    private static Manifest v11(List<String> transports, boolean unsolicited, Integer max) {
+        return new Manifest("m", "1.0.0", "m", "tcp", false, null, transports, unsolicited, max);
+    }
+
+    @Test
+    void v11FieldsAreValidated() {
+        assertThat(v11(List.of("serial", "tcp"), true, 1).allTransports())
+                .containsExactly("serial", "tcp");
+        assertThat(v11(null, false, null).allTransports()).containsExactly("tcp");
+        assertThatThrownBy(() -> v11(List.of("serial"), false, null))
+                .hasMessageContaining("must contain its transport \"tcp\"");
+        assertThatThrownBy(() -> v11(List.of("tcp", "tcp"), false, null))
+                .hasMessageContaining("lists \"tcp\" twice");
+        assertThatThrownBy(() -> v11(List.of("tcp", "udp"), false, null))
+                .hasMessageContaining("lists \"udp\"");
+        assertThatThrownBy(() -> v11(null, false, 0)).hasMessageContaining("max_devices");
+    }
+
+    @Test
+    void passiveImpliesUnsolicitedAndAgreed10DropsV11Fields() {
+        Manifest passive = new Manifest("j", "1.0.0", "j1939", "can", true, null);
+        assertThat(passive.receivesUnsolicited()).isTrue();
+        Manifest listening = v11(List.of("tcp", "serial"), true, 4);
+        assertThat(listening.receivesUnsolicited()).isTrue();
+        Manifest asV10 = listening.asAgreed(Abi.MINOR_1_0);
+        assertThat(asV10.receivesUnsolicited()).isFalse();
+        assertThat(asV10.allTransports()).containsExactly("tcp");
+        assertThat(asV10.maxDevices()).isNull();
     }
 }

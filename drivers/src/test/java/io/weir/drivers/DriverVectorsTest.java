@@ -2,6 +2,7 @@ package io.weir.drivers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
@@ -159,13 +160,27 @@ class DriverVectorsTest {
                     .as("\"driver\" of %s", s.file())
                     .isEqualTo(s.wasmName());
             List<DynamicTest> tests = new ArrayList<>();
+            // A file of v1.1 vectors only may hold a driver that a v1.0 host refuses (a CAN
+            // driver reports weir_abi_version 1.1): io.weir.host cannot load it yet.
+            boolean v11Only = true;
+            for (JsonNode v : file.get("vectors")) {
+                v11Only &= VectorRunner.needsV11Host(v);
+            }
+            boolean skipLoad = v11Only;
             for (ChicoryEngine.Mode mode : ChicoryEngine.Mode.values()) {
                 tests.add(
                         DynamicTest.dynamicTest(
                                 "\"driver\" is the manifest name ["
                                         + mode.name().toLowerCase(java.util.Locale.ROOT)
                                         + "]",
-                                () -> VectorRunner.checkDriver(module(s, mode), file)));
+                                () -> {
+                                    assumeFalse(
+                                            skipLoad,
+                                            "every vector needs a v1.1 host; io.weir.host"
+                                                    + " implements ABI 1."
+                                                    + VectorRunner.HOST_MINOR);
+                                    VectorRunner.checkDriver(module(s, mode), file);
+                                }));
             }
             for (JsonNode v : file.get("vectors")) {
                 String name = v.get("name").asText();
@@ -178,7 +193,16 @@ class DriverVectorsTest {
                                             + " ["
                                             + mode.name().toLowerCase(java.util.Locale.ROOT)
                                             + "]",
-                                    () -> VectorRunner.run(module(s, mode), v)));
+                                    () -> {
+                                        // VECTORS.md: io.weir.host implements ABI 1.0; the Rust
+                                        // harness and the Node runner run v1.1 vectors.
+                                        assumeFalse(
+                                                VectorRunner.needsV11Host(v),
+                                                "needs a v1.1 host; io.weir.host implements ABI"
+                                                        + " 1."
+                                                        + VectorRunner.HOST_MINOR);
+                                        VectorRunner.run(module(s, mode), v);
+                                    }));
                 }
                 vectorCount++;
             }

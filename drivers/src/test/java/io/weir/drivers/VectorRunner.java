@@ -3,7 +3,9 @@ package io.weir.drivers;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
 import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
@@ -45,7 +47,32 @@ final class VectorRunner {
 
     private static final List<String> FILE_FIELDS = List.of("driver", "vectors");
     private static final List<String> VECTOR_FIELDS =
-            List.of("name", "source", "config", "steps", "expect_open_error", "expect_last_error");
+            List.of(
+                    "name",
+                    "source",
+                    "config",
+                    "steps",
+                    "expect_open_error",
+                    "expect_last_error",
+                    "host_abi",
+                    "expect_abi_version",
+                    "expect_agreed");
+
+    /**
+     * VECTORS.md: the calls and fields of a v1.1 host. {@code io.weir.host} implements ABI v1.0, so
+     * this runner reports vectors with {@code "host_abi": "1.1"} as skipped (the Rust harness and
+     * the Node runner run them) and refuses these names in a v1.0 vector.
+     */
+    static final List<String> V11_CALLS = List.of("link_up", "frame_end", "tick", "unsolicited");
+
+    static final List<String> V11_STEP_FIELDS =
+            List.of("can", "expect_can", "expect_corr", "expect_frame_flags");
+
+    static final List<String> V11_RECORD_FIELDS = List.of("write_result", "device_status");
+
+    /** The minor version of the ABI that {@code io.weir.host} implements today. */
+    static final int HOST_MINOR = 0;
+
     private static final List<String> RECORD_FIELDS =
             List.of("point", "name", "type", "value", "quality", "ts_us");
     private static final List<String> TYPES =
@@ -59,10 +86,12 @@ final class VectorRunner {
                             "call",
                             "expect_hex",
                             "expect_timeout_ms",
+                            "expect_response",
                             "expect_error",
-                            "expect_last_error"),
+                            "expect_last_error",
+                            "at_ms"),
                     "observe",
-                    List.of("call", "hex", "expect_error", "expect_last_error"),
+                    List.of("call", "hex", "expect_error", "expect_last_error", "at_ms"),
                     "frame_len",
                     List.of(
                             "call",
@@ -71,11 +100,12 @@ final class VectorRunner {
                             "expect_need",
                             "expect_error",
                             "expect_skip",
-                            "expect_last_error"),
+                            "expect_last_error",
+                            "at_ms"),
                     "frame",
-                    List.of("call", "hex", "expect", "expect_error", "expect_last_error"),
+                    List.of("call", "hex", "expect", "expect_error", "expect_last_error", "at_ms"),
                     "timeout",
-                    List.of("call", "expect", "expect_error", "expect_last_error"),
+                    List.of("call", "expect", "expect_error", "expect_last_error", "at_ms"),
                     "write",
                     List.of(
                             "call",
@@ -83,17 +113,22 @@ final class VectorRunner {
                             "type",
                             "value",
                             "expect_hex",
+                            "expect_response",
                             "expect_error",
-                            "expect_last_error"),
+                            "expect_last_error",
+                            "at_ms"),
                     "save_state",
                     List.of(
                             "call",
                             "expect_hex",
                             "expect_len",
                             "expect_error",
-                            "expect_last_error"),
+                            "expect_last_error",
+                            "at_ms"),
                     "reopen_with_state",
-                    List.of("call", "hex", "expect_error", "expect_last_error"));
+                    List.of("call", "hex", "expect_error", "expect_last_error", "at_ms"),
+                    "open",
+                    List.of("call", "config", "expect_error", "expect_last_error", "at_ms"));
 
     private static final List<String> CALLS =
             List.of(
@@ -104,11 +139,18 @@ final class VectorRunner {
                     "timeout",
                     "write",
                     "save_state",
-                    "reopen_with_state");
+                    "reopen_with_state",
+                    "open");
 
     /** VECTORS.md: the checks of a successful call, which {@code expect_error} excludes. */
     private static final List<String> SUCCESS_CHECKS =
-            List.of("expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms");
+            List.of(
+                    "expect",
+                    "expect_hex",
+                    "expect_len",
+                    "expect_need",
+                    "expect_timeout_ms",
+                    "expect_response");
 
     /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
     static final class MalformedVector extends RuntimeException {
@@ -165,6 +207,24 @@ final class VectorRunner {
             if (!v.path("steps").isArray()) {
                 throw new MalformedVector(where + ": missing array \"steps\"");
             }
+            for (String field : List.of("host_abi", "expect_abi_version", "expect_agreed")) {
+                if (v.has(field) && !List.of("1.0", "1.1").contains(v.get(field).asText(""))) {
+                    throw new MalformedVector(
+                            where
+                                    + ": \""
+                                    + field
+                                    + "\" must be \"1.0\" or \"1.1\", not "
+                                    + v.get(field));
+                }
+            }
+            if (v.has("expect_agreed") && !needsV11Host(v)) {
+                throw new MalformedVector(
+                        where + ": \"expect_agreed\" needs \"host_abi\": \"1.1\"");
+            }
+            if (needsV11Host(v)) {
+                // Checked and run by the runners of a v1.1 host (VECTORS.md); see V11_CALLS.
+                continue;
+            }
             checkErrorName(v, "expect_open_error", where);
             checkString(v, "expect_last_error", where);
             if (v.has("expect_last_error") && !v.has("expect_open_error")) {
@@ -178,10 +238,29 @@ final class VectorRunner {
                                 + " may have no steps)");
             }
             int j = 0;
+            long atMs = 0;
             for (JsonNode step : v.get("steps")) {
-                checkStep(step, where + " step " + ++j);
+                String stepWhere = where + " step " + ++j;
+                checkStep(step, stepWhere);
+                if (step.has("at_ms")) {
+                    if (step.get("at_ms").asLong() < atMs) {
+                        throw new MalformedVector(
+                                stepWhere
+                                        + ": \"at_ms\" "
+                                        + step.get("at_ms")
+                                        + " goes back in time (an earlier step is at "
+                                        + atMs
+                                        + ")");
+                    }
+                    atMs = step.get("at_ms").asLong();
+                }
             }
         }
+    }
+
+    /** VECTORS.md: a vector for a v1.1 host. */
+    static boolean needsV11Host(JsonNode vector) {
+        return vector.path("host_abi").asText("1.0").equals("1.1");
     }
 
     private static void checkKeys(JsonNode obj, List<String> allowed, String what) {
@@ -191,6 +270,15 @@ final class VectorRunner {
         obj.fieldNames()
                 .forEachRemaining(
                         k -> {
+                            if (!allowed.contains(k)
+                                    && (V11_STEP_FIELDS.contains(k)
+                                            || V11_RECORD_FIELDS.contains(k))) {
+                                throw new MalformedVector(
+                                        what
+                                                + ": field \""
+                                                + k
+                                                + "\" needs a vector with \"host_abi\": \"1.1\"");
+                            }
                             if (!allowed.contains(k)) {
                                 throw new MalformedVector(
                                         what
@@ -255,6 +343,10 @@ final class VectorRunner {
         }
         String call = step.get("call").asText();
         List<String> fields = STEP_FIELDS.get(call);
+        if (V11_CALLS.contains(call)) {
+            throw new MalformedVector(
+                    where + ": call \"" + call + "\" needs a vector with \"host_abi\": \"1.1\"");
+        }
         if (fields == null || !step.get("call").isTextual()) {
             throw new MalformedVector(
                     where
@@ -270,8 +362,12 @@ final class VectorRunner {
             checkString(step, key, where);
         }
         for (String key :
-                List.of("expect_len", "expect_need", "expect_skip", "expect_timeout_ms")) {
+                List.of("expect_len", "expect_need", "expect_skip", "expect_timeout_ms", "at_ms")) {
             checkUint(step, key, where);
+        }
+        checkString(step, "config", where);
+        if (step.has("expect_response") && !step.get("expect_response").isBoolean()) {
+            throw new MalformedVector(where + ": \"expect_response\" must be true or false");
         }
         if (step.has("hex")) {
             hex(step, "hex", where);
@@ -464,19 +560,46 @@ final class VectorRunner {
     /** One vector's run: the instance under test and what {@code reopen_with_state} needs. */
     private static final class Run {
         final DriverModule module;
-        final String config;
+        String config;
+        int points;
         DriverInstance d;
         byte[] saved;
+        long nowUs = NOW_US;
 
         Run(DriverModule module, String config, DriverInstance d) {
             this.module = module;
-            this.config = config;
             this.d = d;
+            config(config);
+        }
+
+        void config(String text) {
+            config = text;
+            // A config the driver is meant to refuse need not parse; count its point lines.
+            int n;
+            try {
+                n = DeviceConfig.parse(text).points().size();
+            } catch (IllegalArgumentException e) {
+                n = (int) text.lines().filter(l -> l.startsWith("point")).count();
+            }
+            points = n;
         }
     }
 
     /** Runs one (checked) vector on a fresh instance. */
     static void run(DriverModule module, JsonNode vector) throws DriverException {
+        if (needsV11Host(vector)) {
+            throw new IllegalStateException("a v1.1 vector reached the v1.0 runner");
+        }
+        if (vector.has("expect_abi_version")) {
+            String got = Abi.major(module.abiVersion()) + "." + Abi.minor(module.abiVersion());
+            if (!got.equals(vector.get("expect_abi_version").asText())) {
+                throw new AssertionError(
+                        "weir_abi_version: expected "
+                                + vector.get("expect_abi_version").asText()
+                                + ", actual "
+                                + got);
+            }
+        }
         String config = vector.get("config").asText();
         DriverInstance d = module.instantiate("vectors");
         AbiError openError = null;
@@ -518,6 +641,8 @@ final class VectorRunner {
         int stepNo = 0;
         for (JsonNode step : vector.get("steps")) {
             stepNo++;
+            // VECTORS.md: a step without at_ms runs at the time of the step before.
+            run.nowUs = NOW_US + step.path("at_ms").asLong((run.nowUs - NOW_US) / 1000) * 1000;
             String where = "step " + stepNo + " (" + step.get("call").asText() + ")";
             try {
                 step(run, step);
@@ -583,11 +708,13 @@ final class VectorRunner {
     private static void step(Run run, JsonNode step) throws DriverException {
         String call = step.get("call").asText();
         DriverInstance d = run.d;
+        long now = run.nowUs;
         switch (call) {
             case "poll" -> {
-                Request r = expecting(step, () -> d.poll(DEV, NOW_US));
+                Request r = expecting(step, () -> d.poll(DEV, now));
                 if (r != null) {
                     requestBytes(step, r);
+                    expectResponse(step, r);
                     if (step.has("expect_timeout_ms")
                             && r.bytes().length > 0
                             && r.timeoutMs() != step.get("expect_timeout_ms").asInt()) {
@@ -613,12 +740,12 @@ final class VectorRunner {
                 List<DriverRecord> records;
                 if (call.equals("frame")) {
                     byte[] frame = HEX.parseHex(step.get("hex").asText());
-                    records = expecting(step, () -> d.onFrame(DEV, frame, 0, frame.length, NOW_US));
+                    records = expecting(step, () -> d.onFrame(DEV, frame, 0, frame.length, now));
                 } else {
-                    records = expecting(step, () -> d.onTimeout(DEV, NOW_US));
+                    records = expecting(step, () -> d.onTimeout(DEV, now));
                 }
                 if (records != null) {
-                    compareRecords(step.get("expect"), records);
+                    compareRecords(step.get("expect"), records, now, run.points);
                 }
             }
             case "write" -> {
@@ -630,10 +757,11 @@ final class VectorRunner {
                                 () ->
                                         v.blob() != null
                                                 // ABI §7.6: the host puts the bytes into cfg.
-                                                ? d.write(DEV, point, v.type(), v.blob(), NOW_US)
-                                                : d.write(DEV, point, v.type(), v.bits(), NOW_US));
+                                                ? d.write(DEV, point, v.type(), v.blob(), now)
+                                                : d.write(DEV, point, v.type(), v.bits(), now));
                 if (r != null) {
                     requestBytes(step, r);
+                    expectResponse(step, r);
                 }
             }
             case "save_state" -> {
@@ -678,7 +806,7 @@ final class VectorRunner {
                 DriverInstance fresh = run.module.instantiate("vectors");
                 run.d = fresh;
                 try {
-                    fresh.open(DEV, run.config, NOW_US);
+                    fresh.open(DEV, run.config, now);
                 } catch (DriverException e) {
                     throw new AssertionError("reopen: weir_open failed with " + describe(e));
                 }
@@ -689,7 +817,33 @@ final class VectorRunner {
                             return Boolean.TRUE;
                         });
             }
+            case "open" -> {
+                // ABI §2.6: weir_open of an open handle discards the device and opens it afresh.
+                String text = step.has("config") ? step.get("config").asText() : run.config;
+                Boolean opened =
+                        expecting(
+                                step,
+                                () -> {
+                                    d.open(DEV, text, now);
+                                    return Boolean.TRUE;
+                                });
+                if (opened != null) {
+                    run.config(text);
+                }
+            }
             default -> throw new MalformedVector("unknown call \"" + call + "\"");
+        }
+    }
+
+    private static void expectResponse(JsonNode step, Request r) {
+        if (step.has("expect_response")
+                && r.bytes().length > 0
+                && r.expectResponse() != step.get("expect_response").asBoolean()) {
+            throw new AssertionError(
+                    "meta.expect: expected "
+                            + (step.get("expect_response").asBoolean() ? 1 : 0)
+                            + ", actual "
+                            + (r.expectResponse() ? 1 : 0));
         }
     }
 
@@ -760,7 +914,21 @@ final class VectorRunner {
         }
     }
 
-    private static void compareRecords(JsonNode expected, List<DriverRecord> actual) {
+    private static void compareRecords(
+            JsonNode expected, List<DriverRecord> actual, long nowUs, int points) {
+        // ABI §9: every record that is not named names a point of the point map.
+        for (DriverRecord r : actual) {
+            if (!r.named() && r.point() >= points) {
+                throw new AssertionError(
+                        "record "
+                                + r
+                                + " names point "
+                                + r.point()
+                                + ", outside the point map of "
+                                + points
+                                + " points (ABI §9)");
+            }
+        }
         if (actual.size() != expected.size()) {
             throw new AssertionError(
                     "expected "
@@ -774,7 +942,7 @@ final class VectorRunner {
         }
         for (int i = 0; i < expected.size(); i++) {
             try {
-                compareRecord(expected.get(i), actual.get(i));
+                compareRecord(expected.get(i), actual.get(i), nowUs);
             } catch (AssertionError e) {
                 throw new AssertionError(
                         "record "
@@ -790,7 +958,7 @@ final class VectorRunner {
         }
     }
 
-    private static void compareRecord(JsonNode e, DriverRecord r) {
+    private static void compareRecord(JsonNode e, DriverRecord r, long nowUs) {
         if (e.has("name")) {
             if (!e.get("name").asText().equals(r.name())) {
                 throw new AssertionError("expected name " + e.get("name") + ", actual " + r);
@@ -829,13 +997,13 @@ final class VectorRunner {
         } else if (r.deviceTs()) {
             throw new AssertionError(
                     "expected no device timestamp, actual flag DEVICE_TS with ts_us " + r.tsUs());
-        } else if (r.tsUs() != NOW_US) {
+        } else if (r.tsUs() != nowUs) {
             throw new AssertionError(
                     "ts_us "
                             + r.tsUs()
                             + " without flag DEVICE_TS: the host should have stamped"
                             + " now_us "
-                            + NOW_US);
+                            + nowUs);
         }
     }
 

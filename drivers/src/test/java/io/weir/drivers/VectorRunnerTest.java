@@ -52,7 +52,7 @@ class VectorRunnerTest {
     }
 
     private static JsonNode one(String steps) throws Exception {
-        return one(steps, "", "device\n");
+        return one(steps, "", "device\npoint 0\n");
     }
 
     private static void malformed(JsonNode doc, String message) {
@@ -86,7 +86,7 @@ class VectorRunnerTest {
             VectorRunner.run(probe, v);
             n++;
         }
-        assertThat(n).isEqualTo(6);
+        assertThat(n).isEqualTo(7);
     }
 
     @Test
@@ -213,5 +213,61 @@ class VectorRunnerTest {
                 one(
                         "{\"call\":\"write\",\"point\":0,\"type\":\"bytes\",\"value\":\"AB\",\"expect_hex\":\"21AB\"}"),
                 "actual:   \"21ab\"");
+    }
+
+    @Test
+    void v11CallsNeedAV11VectorAndV11VectorsAreLeftToTheV11Runners() throws Exception {
+        malformed(
+                one("{\"call\":\"link_up\"}"),
+                "call \"link_up\" needs a vector with \"host_abi\": \"1.1\"");
+        malformed(
+                one("{\"call\":\"frame_len\",\"can\":\"123#00\",\"expect_len\":9}"),
+                "field \"can\" needs a vector with \"host_abi\": \"1.1\"");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"}",
+                        ",\"host_abi\":\"1.2\"",
+                        "device\n"),
+                "\"host_abi\" must be \"1.0\" or \"1.1\"");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\",\"at_ms\":5},{\"call\":\"poll\",\"expect_hex\":\"0102\",\"at_ms\":4}"),
+                "\"at_ms\" 4 goes back in time");
+        JsonNode v11 =
+                one(
+                        "{\"call\":\"link_up\"}",
+                        ",\"host_abi\":\"1.1\"",
+                        "device weir.transport=tcp\n");
+        VectorRunner.check(v11);
+        assertThat(VectorRunner.needsV11Host(v11.get("vectors").get(0))).isTrue();
+    }
+
+    @Test
+    void openAtMsAndExpectResponseAreChecked() throws Exception {
+        VectorRunner.run(
+                probe,
+                one("{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"open\",\"at_ms\":3},"
+                                + "{\"call\":\"poll\",\"expect_hex\":\"0101\",\"expect_response\":true}")
+                        .get("vectors")
+                        .get(0));
+        assertThatThrownBy(
+                        () ->
+                                VectorRunner.run(
+                                        probe,
+                                        one("{\"call\":\"poll\",\"expect_hex\":\"0101\",\"expect_response\":false}")
+                                                .get("vectors")
+                                                .get(0)))
+                .hasMessageContaining("meta.expect: expected 0, actual 1");
+        assertThatThrownBy(
+                        () ->
+                                VectorRunner.run(
+                                        probe,
+                                        one(
+                                                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"},{\"call\":\"frame\",\"hex\":\"010107\",\"expect\":[{\"point\":0,\"type\":\"u64\",\"value\":7,\"quality\":\"GOOD\"}]}",
+                                                        "",
+                                                        "device\n")
+                                                .get("vectors")
+                                                .get(0)))
+                .hasMessageContaining("outside the point map of 0 points (ABI §9)");
     }
 }
