@@ -23,6 +23,38 @@ public interface Link extends AutoCloseable {
     /** Why the link is down, or {@code null} while it is up. */
     String downReason();
 
+    /**
+     * The request sent last was answered, timed out or abandoned. A link that shares one line among
+     * several devices (an RS485 bus) serves the next device's request only after this; a link of
+     * its own ignores it.
+     */
+    default void transactionEnded() {}
+
+    /**
+     * Whether {@link #send} may queue the bytes (a shared bus busy with another device): the
+     * listener then hears {@link LinkListener#sent} when they are on the wire, and a response
+     * timeout runs from there. A link of its own writes at once and returns false.
+     */
+    default boolean queuesSends() {
+        return false;
+    }
+
+    /**
+     * The line silence that ends a frame on this link (Modbus RTU: 3.5 character times at the
+     * line's baud rate), or 0 where frames are not delimited by silence (TCP).
+     */
+    default long frameSilenceNanos() {
+        return 0;
+    }
+
+    /**
+     * Drops the connection and connects again, reported as a down and an up (ABI v1.1 §7.9: the
+     * driver refused a link that came up). A link that cannot reconnect on its own closes.
+     */
+    default void reconnect(String why) {
+        close();
+    }
+
     /** E.g. {@code tcp 127.0.0.1:502}, for status and messages. */
     String describe();
 

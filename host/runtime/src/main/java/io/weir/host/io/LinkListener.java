@@ -11,4 +11,10 @@ public interface LinkListener {
 
     /** The link went down, or a connect attempt failed; {@code reason} says why. */
     void linkDown(String reason);
+
+    /**
+     * Bytes given to {@link Link#send} are on the wire now; only links that {@linkplain
+     * Link#queuesSends queue sends} report it.
+     */
+    default void sent() {}
 }

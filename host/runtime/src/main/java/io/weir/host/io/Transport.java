@@ -17,6 +17,15 @@ public interface Transport extends AutoCloseable {
     String kind();
 
     /**
+     * The transport a driver speaks over the link at {@code address}, for the host key {@code
+     * weir.transport} (ABI v1.1 §5.1): {@link #kind()} unless the address says otherwise, as {@code
+     * rtu+tcp://host:port} says "serial framing over a TCP connection".
+     */
+    default String kind(LinkAddress address) {
+        return kind();
+    }
+
+    /**
      * A link to the device at {@code address}; it connects when started.
      *
      * @throws IllegalArgumentException naming what is wrong with the address

@@ -114,7 +114,9 @@ class TcpSessionIT {
             SessionStatus s = awaitStatus(x -> x.lastLatencyMicros() > 0);
             assertThat(s.cycles()).isPositive();
             assertThat(s.driver()).isEqualTo("fixture 1.0.0");
-            assertThat(s.garbageBytes()).isZero();
+            // Nothing is dropped but the answer to a request that timed out on a loaded machine
+            // (the fixture's timeout is 200 ms): one 18-byte frame per timeout, no more.
+            assertThat(s.garbageBytes()).isEqualTo(18L * s.timeouts());
         }
     }
 
