@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Watchdog;
+import io.weir.host.lifecycle.VectorRunner;
 import io.weir.host.wasm.ChicoryEngine;
 import java.io.IOException;
 import java.io.InputStream;

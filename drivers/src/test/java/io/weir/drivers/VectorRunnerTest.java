@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Watchdog;
+import io.weir.host.lifecycle.VectorRunner;
 import io.weir.host.wasm.ChicoryEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;

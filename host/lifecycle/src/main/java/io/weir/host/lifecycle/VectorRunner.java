@@ -1,4 +1,4 @@
-package io.weir.drivers;
+package io.weir.host.lifecycle;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,15 +32,15 @@ import java.util.Set;
  * the same rules; a malformed file throws {@link MalformedVector} before any call, a driver that
  * disagrees with a vector throws {@link AssertionError} naming the step, expected and actual.
  */
-final class VectorRunner {
+public final class VectorRunner {
 
     /** VECTORS.md: every step uses this {@code now_us}. */
-    static final long NOW_US = 1_700_000_000_000_000L;
+    public static final long NOW_US = 1_700_000_000_000_000L;
 
     private static final int DEV = 0;
 
     /** Duplicate keys are refused, as the other runners refuse them. */
-    static final JsonMapper JSON =
+    public static final JsonMapper JSON =
             JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private static final HexFormat HEX = HexFormat.of();
@@ -71,7 +71,7 @@ final class VectorRunner {
     static final List<String> V11_RECORD_FIELDS = List.of("write_result", "device_status");
 
     /** The minor version of the ABI that {@code io.weir.host} implements today. */
-    static final int HOST_MINOR = 0;
+    public static final int HOST_MINOR = 0;
 
     private static final List<String> RECORD_FIELDS =
             List.of("point", "name", "type", "value", "quality", "ts_us");
@@ -153,8 +153,8 @@ final class VectorRunner {
                     "expect_response");
 
     /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
-    static final class MalformedVector extends RuntimeException {
-        MalformedVector(String message) {
+    public static final class MalformedVector extends RuntimeException {
+        public MalformedVector(String message) {
             super(message);
         }
     }
@@ -162,7 +162,7 @@ final class VectorRunner {
     private VectorRunner() {}
 
     /** Reads and checks a vector file (every rule that does not need the driver). */
-    static JsonNode read(Path file) throws IOException {
+    public static JsonNode read(Path file) throws IOException {
         JsonNode doc;
         try {
             doc = JSON.readTree(file.toFile());
@@ -177,7 +177,27 @@ final class VectorRunner {
         return doc;
     }
 
-    static void check(JsonNode doc) {
+    /**
+     * Reads and checks vector file bytes, e.g. an entry of a driver package.
+     *
+     * @param where the file, for messages
+     */
+    public static JsonNode parse(String where, byte[] bytes) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new MalformedVector(where + ": not valid JSON: " + e.getMessage());
+        }
+        try {
+            check(doc);
+        } catch (MalformedVector e) {
+            throw new MalformedVector(where + ": " + e.getMessage());
+        }
+        return doc;
+    }
+
+    public static void check(JsonNode doc) {
         checkKeys(doc, FILE_FIELDS, "file");
         if (!doc.path("driver").isTextual()) {
             throw new MalformedVector("missing string \"driver\"");
@@ -259,7 +279,7 @@ final class VectorRunner {
     }
 
     /** VECTORS.md: a vector for a v1.1 host. */
-    static boolean needsV11Host(JsonNode vector) {
+    public static boolean needsV11Host(JsonNode vector) {
         return vector.path("host_abi").asText("1.0").equals("1.1");
     }
 
@@ -545,7 +565,7 @@ final class VectorRunner {
     // ---- running ----------------------------------------------------------------------------
 
     /** The checks that need the driver: {@code driver} is its manifest name (ABI §3.4). */
-    static void checkDriver(DriverModule module, JsonNode doc) {
+    public static void checkDriver(DriverModule module, JsonNode doc) {
         String name = module.manifest().name();
         if (!doc.get("driver").asText().equals(name)) {
             throw new MalformedVector(
@@ -586,7 +606,7 @@ final class VectorRunner {
     }
 
     /** Runs one (checked) vector on a fresh instance. */
-    static void run(DriverModule module, JsonNode vector) throws DriverException {
+    public static void run(DriverModule module, JsonNode vector) throws DriverException {
         if (needsV11Host(vector)) {
             throw new IllegalStateException("a v1.1 vector reached the v1.0 runner");
         }
@@ -935,25 +955,14 @@ final class VectorRunner {
                             + expected.size()
                             + " records, actual "
                             + actual.size()
-                            + "\n  expected: "
-                            + expected
-                            + "\n  actual:   "
-                            + actual);
+                            + RecordDiff.of(expected, actual));
         }
         for (int i = 0; i < expected.size(); i++) {
             try {
                 compareRecord(expected.get(i), actual.get(i), nowUs);
             } catch (AssertionError e) {
                 throw new AssertionError(
-                        "record "
-                                + i
-                                + ": "
-                                + e.getMessage()
-                                + "\n  expected: "
-                                + expected
-                                + "\n  actual:   "
-                                + actual,
-                        e);
+                        "record " + i + ": " + e.getMessage() + RecordDiff.of(expected, actual), e);
             }
         }
     }

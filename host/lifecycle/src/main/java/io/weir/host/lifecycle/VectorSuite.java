@@ -1,0 +1,72 @@
+package io.weir.host.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.weir.host.driver.DriverException;
+import io.weir.host.driver.DriverModule;
+import io.weir.host.driver.DriverTrapped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * Runs a driver's vector files through the real runtime with {@link VectorRunner}, every vector on
+ * a fresh instance, and collects the results instead of stopping at the first failure: what {@code
+ * weir driver test} prints and what an install's self-test decides on.
+ */
+public final class VectorSuite {
+    private VectorSuite() {}
+
+    /**
+     * @param files vector files by name (e.g. {@code vectors/requests.json}), in the order to run
+     */
+    public static VectorReport run(DriverModule module, SortedMap<String, byte[]> files) {
+        List<VectorReport.Result> results = new ArrayList<>();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            String file = f.getKey();
+            JsonNode doc;
+            try {
+                doc = VectorRunner.parse(file, f.getValue());
+                VectorRunner.checkDriver(module, doc);
+            } catch (VectorRunner.MalformedVector e) {
+                results.add(
+                        new VectorReport.Result(
+                                file, null, VectorReport.Outcome.FAILED, e.getMessage()));
+                continue;
+            }
+            for (JsonNode v : doc.get("vectors")) {
+                String name = v.get("name").asText();
+                if (VectorRunner.needsV11Host(v)) {
+                    results.add(
+                            new VectorReport.Result(
+                                    file,
+                                    name,
+                                    VectorReport.Outcome.SKIPPED,
+                                    "needs a host of ABI 1.1; this host runs vectors of ABI 1."
+                                            + VectorRunner.HOST_MINOR));
+                    continue;
+                }
+                results.add(one(module, file, name, v));
+            }
+        }
+        return new VectorReport(module.label(), results);
+    }
+
+    private static VectorReport.Result one(
+            DriverModule module, String file, String name, JsonNode v) {
+        String failure;
+        try {
+            VectorRunner.run(module, v);
+            return new VectorReport.Result(file, name, VectorReport.Outcome.PASSED, null);
+        } catch (AssertionError | VectorRunner.MalformedVector e) {
+            failure = e.getMessage();
+        } catch (DriverException e) {
+            failure = "driver call failed: " + e.getMessage();
+        } catch (DriverTrapped e) {
+            failure = "driver trapped: " + e.getMessage();
+        } catch (RuntimeException e) {
+            failure = e.toString();
+        }
+        return new VectorReport.Result(file, name, VectorReport.Outcome.FAILED, failure);
+    }
+}
