@@ -139,6 +139,24 @@ public final class Kernel implements AutoCloseable {
         return loadDriver(DriverSource.sourceName(nameOrFile), DriverSource.bytes(nameOrFile));
     }
 
+    /**
+     * Validates, compiles and probes a driver with this kernel's engine, limits and watchdog,
+     * without registering it: a version to check, self-test and then {@link #addDriver} or swap in.
+     *
+     * @throws DriverRefused naming what breaks the ABI
+     */
+    public DriverModule compileDriver(String sourceName, byte[] wasm) {
+        return DriverModule.load(engine, sourceName, wasm, options.limits(), watchdog);
+    }
+
+    /**
+     * Registers a compiled driver under {@code key} (its name, or {@code name@version} for devices
+     * that pin a version); devices name it by that key.
+     */
+    public synchronized void addDriver(String key, DriverModule module) {
+        drivers.put(key, module);
+    }
+
     /** The loaded driver of this name, or {@code null}. */
     public synchronized DriverModule driver(String name) {
         return drivers.get(name);
