@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them when it closes.
  */
 public final class Kernel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.weir.kernel");
 
     /**
      * @param workerThreads threads that run driver calls for all devices
@@ -155,6 +156,107 @@ public final class Kernel implements AutoCloseable {
      */
     public synchronized void addDriver(String key, DriverModule module) {
         drivers.put(key, module);
+    }
+
+    /**
+     * Hot-swaps every device that names driver {@code key} to {@code next} (ABI §7.7), each at its
+     * own next cycle boundary, with its state handed across; links stay up. Devices added later get
+     * {@code next} too. If the new version refuses any device, the devices already switched are
+     * switched back and nothing changes.
+     *
+     * @return the swaps, one per device
+     * @throws IllegalStateException naming the device that refused and why
+     */
+    public List<Session.Swap> swap(String key, DriverModule next) {
+        List<Session> targets = new ArrayList<>();
+        Map<InstanceGroup, InstanceGroup> successors = new java.util.IdentityHashMap<>();
+        Map<Session, InstanceGroup> before = new java.util.IdentityHashMap<>();
+        long wait = 0;
+        synchronized (this) {
+            if (!drivers.containsKey(key)) {
+                throw new IllegalStateException("no driver \"" + key + "\" is loaded");
+            }
+            for (Session s : sessions.values()) {
+                if (s.spec().driver().equals(key) && s.state() != SessionState.STOPPED) {
+                    targets.add(s);
+                    wait = Math.max(wait, s.spec().interval().toMillis());
+                }
+            }
+            for (Map.Entry<DriverModule, InstanceGroup> g : groups.entrySet()) {
+                if (g.getKey() == drivers.get(key)) {
+                    successors.put(g.getValue(), g.getValue().successor(next));
+                }
+            }
+        }
+        // A device swaps between two cycles: at most one interval plus the longest response
+        // timeout from now.
+        long deadline = 2 * wait + io.weir.abi.Abi.MAX_TIMEOUT_MS + 5_000;
+        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
+        for (Session s : targets) {
+            InstanceGroup old = s.group();
+            before.put(s, old);
+            futures.add(s.swap(successors.computeIfAbsent(old, g -> g.successor(next))));
+        }
+        List<Session.Swap> done = new ArrayList<>();
+        List<Session> switched = new ArrayList<>();
+        String failure = null;
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                done.add(futures.get(i).get(deadline, TimeUnit.MILLISECONDS));
+                switched.add(targets.get(i));
+            } catch (ExecutionException e) {
+                failure = failure != null ? failure : e.getCause().getMessage();
+            } catch (TimeoutException e) {
+                failure =
+                        failure != null
+                                ? failure
+                                : targets.get(i).name()
+                                        + " did not reach a cycle boundary in "
+                                        + deadline
+                                        + " ms";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : "interrupted";
+            }
+        }
+        if (failure != null) {
+            // Back to the version they ran, so that every device runs the same one.
+            Map<InstanceGroup, InstanceGroup> back = new java.util.IdentityHashMap<>();
+            for (Session s : switched) {
+                InstanceGroup was = before.get(s);
+                try {
+                    s.swap(back.computeIfAbsent(was, g -> g.successor(g.module())))
+                            .get(deadline, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            "{0}: cannot go back after a failed swap: {1}",
+                            s.name(),
+                            e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw new IllegalStateException(failure);
+        }
+        synchronized (this) {
+            drivers.put(key, next);
+            for (InstanceGroup g : successors.values()) {
+                if (g.hasRoom()) {
+                    groups.put(next, g);
+                }
+            }
+        }
+        return done;
+    }
+
+    /** {@link #swap}, naming the devices switched. */
+    public List<String> swapDriver(String key, DriverModule next) {
+        List<String> names = new ArrayList<>();
+        for (Session.Swap s : swap(key, next)) {
+            names.add(s.device());
+        }
+        return names;
     }
 
     /** The loaded driver of this name, or {@code null}. */

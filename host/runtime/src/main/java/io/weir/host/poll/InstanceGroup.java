@@ -43,12 +43,41 @@ public final class InstanceGroup {
      * @param workers the pool the group's serial executor runs on
      */
     public InstanceGroup(DriverModule module, int capacity, Executor workers) {
+        this(module, capacity, new SerialExecutor(workers));
+    }
+
+    private InstanceGroup(DriverModule module, int capacity, SerialExecutor serial) {
         if (capacity < 1) {
             throw new IllegalArgumentException("an instance serves at least one device");
         }
         this.module = module;
         this.capacity = capacity;
-        this.serial = new SerialExecutor(workers);
+        this.serial = serial;
+    }
+
+    /**
+     * The group this group's devices move to when their driver is swapped for {@code next} (ABI
+     * §7.7): as many devices per instance, and the same serial executor, so that a device's events
+     * before and after the swap never run at the same time.
+     */
+    public InstanceGroup successor(DriverModule next) {
+        return new InstanceGroup(next, capacity, serial);
+    }
+
+    /**
+     * A device left the group (its driver was swapped): the shared instance is closed once no
+     * device uses it. Runs on the group's executor.
+     */
+    void leave(Member s) {
+        boolean empty;
+        synchronized (this) {
+            members.remove(s);
+            empty = members.isEmpty();
+        }
+        if (empty && shared != null) {
+            shared.close();
+            shared = null;
+        }
     }
 
     public DriverModule module() {

@@ -48,15 +48,18 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private static final System.Logger LOG = System.getLogger("io.weir.poll");
 
     private final DeviceSpec spec;
-    private final DriverModule module;
+
+    /** The driver version; changes only in a hot swap ({@link #swap}). */
+    private volatile DriverModule module;
+
     private final Link link;
     private final PointSink sink;
     private final Timers timers;
     private final Clock clock;
-    private final InstanceGroup group;
+    private volatile InstanceGroup group;
     private final Executor serial;
     private final String configText;
-    private final boolean passive;
+    private boolean passive;
     private final long periodNanos;
 
     private static final long MAX_LATENCY_MICROS = 600_000_000L;
@@ -71,7 +74,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     /** This device's handle in its instance (ABI §2.6). */
-    private final int dev;
+    private int dev;
 
     private final Framer framer = new Framer(Layout.MIN_RX_CAP);
     private final Framer.Decoder decoder = new Decoder();
@@ -206,6 +209,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         serial.execute(
                 () -> {
                     endCycle();
+                    abandonSwap();
                     while (!writes.isEmpty()) {
                         writes.poll()
                                 .finish(
@@ -422,6 +426,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void startCycle() {
+        if (pendingSwap != null) {
+            // A swap waited for the cycle (or write) in progress; this is the next boundary.
+            swapNow();
+        }
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
             String why =
@@ -852,6 +860,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             instance.gc();
         } catch (DriverTrapped e) {
             trapped(e);
+            return;
+        }
+        if (pendingSwap != null && !outstanding) {
+            swapNow();
         }
     }
 
@@ -927,6 +939,195 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             timeout.cancel();
             timeout = null;
         }
+    }
+
+    // ---- hot swap (ABI §7.7) -------------------------------------------------------------------
+
+    /**
+     * What a swap did for one device.
+     *
+     * @param device the device
+     * @param from the version it ran, e.g. {@code modbus 0.1.0}
+     * @param to the version it runs now
+     * @param pauseNanos how long the device was between versions: saving the old state, opening the
+     *     new instance, loading the state, closing the old (no request is outstanding meanwhile)
+     * @param stateRestored whether the new version took the old one's state; false is a cold start
+     *     (no state, another {@code state_schema}, or {@code weir_load_state} refused it)
+     */
+    public record Swap(
+            String device, String from, String to, long pauseNanos, boolean stateRestored) {}
+
+    /** A swap waiting for the cycle boundary. */
+    private record PendingSwap(InstanceGroup next, CompletableFuture<Swap> done) {}
+
+    private PendingSwap pendingSwap;
+    private volatile long swaps;
+
+    /**
+     * Switches this device to another version of its driver, {@code next.module()}, at the next
+     * cycle boundary (ABI §7.7: a driver keeps no position inside a cycle): the request on the wire
+     * and the cycle in progress finish on the old version; between two cycles the old instance
+     * saves the device's state, the new one opens the device with the same config and loads the
+     * state (a cold start when the state schemas differ or it refuses the state), and the old
+     * instance closes the device. The link stays up. A device that the quarantine or a config error
+     * stopped runs again on the new version.
+     *
+     * @param next the group to join, from {@link InstanceGroup#successor} of this device's group
+     * @return completes when the device runs the new version, or exceptionally ({@link
+     *     IllegalStateException}) if the new version refused the device; it then stays on the old
+     */
+    public CompletableFuture<Swap> swap(InstanceGroup next) {
+        CompletableFuture<Swap> done = new CompletableFuture<>();
+        serial.execute(
+                () -> {
+                    if (state == SessionState.STOPPED || draining) {
+                        done.completeExceptionally(
+                                new IllegalStateException(spec.name() + " is stopped"));
+                        return;
+                    }
+                    if (pendingSwap != null) {
+                        pendingSwap
+                                .done()
+                                .completeExceptionally(
+                                        new IllegalStateException(
+                                                spec.name() + ": replaced by a later swap"));
+                    }
+                    pendingSwap = new PendingSwap(next, done);
+                    if (!cycleActive && !outstanding) {
+                        swapNow();
+                    }
+                });
+        return done;
+    }
+
+    /** A stopped device swaps no more. */
+    private void abandonSwap() {
+        if (pendingSwap != null) {
+            pendingSwap
+                    .done()
+                    .completeExceptionally(new IllegalStateException(spec.name() + " stopped"));
+            pendingSwap = null;
+        }
+    }
+
+    /** Hot swaps done. */
+    public long swaps() {
+        return swaps;
+    }
+
+    /** The driver version this device runs. */
+    public DriverModule module() {
+        return module;
+    }
+
+    /** The instance group this device belongs to (a swap moves it to a successor). */
+    public InstanceGroup group() {
+        return group;
+    }
+
+    /** The swap itself, between two cycles, on the group's executor. */
+    private void swapNow() {
+        PendingSwap p = pendingSwap;
+        pendingSwap = null;
+        long t0 = clock.nanoTime();
+        DriverModule old = module;
+        DriverModule next = p.next().module();
+        DriverInstance mine = instance != null && !instance.dead() ? instance : null;
+        byte[] carried = savedState;
+        if (mine != null && old.manifest().hasState()) {
+            try {
+                carried = mine.saveState(dev);
+            } catch (DriverException | DriverTrapped e) {
+                // §7.7: the host never blocks a swap on these calls; a failure is a cold start.
+                LOG.log(
+                        Level.WARNING,
+                        "{0}: save_state before the swap: {1}",
+                        spec.name(),
+                        e.getMessage());
+                carried = null;
+            }
+        }
+        boolean sameSchema =
+                java.util.Objects.equals(
+                        old.manifest().stateSchema(), next.manifest().stateSchema());
+        int nextDev = p.next().join(this);
+        DriverInstance candidate = null;
+        boolean restored = false;
+        try {
+            candidate = p.next().instanceFor(this, nextDev);
+            try {
+                candidate.open(nextDev, configText, nowUs());
+            } catch (DriverException e) {
+                if (e.error() != AbiError.E_UNSUPPORTED
+                        || !p.next().isShared(candidate)
+                        || nextDev == 0) {
+                    throw e;
+                }
+                p.next().onePerInstance();
+                candidate = p.next().instanceFor(this, nextDev);
+                candidate.open(nextDev, configText, nowUs());
+            }
+            if (carried != null && sameSchema && next.manifest().hasState()) {
+                try {
+                    candidate.loadState(nextDev, carried);
+                    restored = true;
+                } catch (DriverException e) {
+                    LOG.log(
+                            Level.WARNING,
+                            "{0}: state not restored after the swap: {1}",
+                            spec.name(),
+                            e.getMessage());
+                }
+            }
+        } catch (DriverException | RuntimeException e) {
+            if (candidate != null && !p.next().isShared(candidate)) {
+                candidate.close();
+            }
+            p.next().leave(this);
+            p.done()
+                    .completeExceptionally(
+                            new IllegalStateException(
+                                    spec.name()
+                                            + ": "
+                                            + next.label()
+                                            + " refused the device: "
+                                            + e.getMessage(),
+                                    e));
+            return;
+        }
+        if (mine != null) {
+            try {
+                mine.close(dev);
+            } catch (DriverException | DriverTrapped e) {
+                LOG.log(Level.DEBUG, "{0}: close after the swap: {1}", spec.name(), e.getMessage());
+            }
+            if (!group.isShared(mine)) {
+                mine.close();
+            }
+        }
+        group.leave(this);
+        module = next;
+        group = p.next();
+        dev = nextDev;
+        passive = next.manifest().passive();
+        instance = candidate;
+        savedState = restored ? carried : null;
+        framer.reset(candidate.rxCapacity());
+        if (state == SessionState.QUARANTINED || state == SessionState.CONFIG_ERROR) {
+            state = SessionState.RUNNING;
+            lastError = null;
+        }
+        swaps++;
+        long pause = clock.nanoTime() - t0;
+        LOG.log(
+                Level.INFO,
+                "{0}: {1} -> {2} ({3} state, {4} µs)",
+                spec.name(),
+                old.label(),
+                next.label(),
+                restored ? "with its" : "cold, no",
+                pause / 1000);
+        p.done().complete(new Swap(spec.name(), old.label(), next.label(), pause, restored));
     }
 
     // ---- points ------------------------------------------------------------------------------
