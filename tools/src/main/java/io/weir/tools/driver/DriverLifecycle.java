@@ -79,11 +79,21 @@ public final class DriverLifecycle implements AutoCloseable {
     private final ScheduledExecutorService probationTimer;
     private volatile Probation probation;
 
+    /**
+     * Versions compiled and self-tested in this gateway, by {@code name@version#sha256} (the
+     * bundled driver: {@code name@bundled}): activating or rolling back to one of them costs no
+     * compile, which on a small machine competes with the devices' cycles for the CPU. A
+     * quarantined module is never reused: its trap count is for good.
+     */
+    private final Map<String, DriverModule> compiled =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** A version on probation: its module, what to go back to, when it started. */
     private record Probation(
             String name,
             String version,
             DriverModule module,
+            long trapsAtStart,
             long errorsAtStart,
             Instant until,
             ScheduledFuture<?> task) {}
@@ -236,6 +246,9 @@ public final class DriverLifecycle implements AutoCloseable {
                 where,
                 verdict.describe(),
                 report.summary());
+        if (live != null) {
+            compiled.put(name + "@" + version + "#" + pkg.sha256(), module);
+        }
         List<String> swapped = List.of();
         if (activate) {
             swapped = activate(name, version, origin, module);
@@ -421,6 +434,7 @@ public final class DriverLifecycle implements AutoCloseable {
                         return null;
                     });
             Files.deleteIfExists(v.file());
+            compiled.remove(name + "@" + version + "#" + v.sha256());
             LOG.log(Level.INFO, "removed {0} {1}", name, version);
         } catch (PackageRefused e) {
             refused(origin, "remove", name, version, e.getMessage());
@@ -484,13 +498,32 @@ public final class DriverLifecycle implements AutoCloseable {
         DriverPackage pkg =
                 DriverPackage.read(v.file(), name + "-" + version + DriverPackage.EXTENSION);
         PackageSignature.require(pkg, trusted, options.allowUnsigned());
-        return PackageCheck.verified(pkg, wasm -> compile(pkg.where(), wasm));
+        String key = name + "@" + version + "#" + sha;
+        DriverModule known = compiled.get(key);
+        if (known != null && !known.quarantined()) {
+            return known;
+        }
+        DriverModule m = PackageCheck.verified(pkg, wasm -> compile(pkg.where(), wasm));
+        if (live != null) {
+            compiled.put(key, m);
+        }
+        return m;
     }
 
-    private DriverModule bundled(String name) throws PackageRefused {
+    /** The bundled driver of that name, compiled once per gateway. */
+    public DriverModule bundled(String name) throws PackageRefused {
+        String key = name + "@" + BUNDLED;
+        DriverModule known = compiled.get(key);
+        if (known != null && !known.quarantined()) {
+            return known;
+        }
         try {
             byte[] wasm = DriverSource.bytes(name);
-            return compile(name + ".wasm", wasm);
+            DriverModule m = compile(name + ".wasm", wasm);
+            if (live != null) {
+                compiled.put(key, m);
+            }
+            return m;
         } catch (IOException e) {
             throw new PackageRefused(name + ": " + e.getMessage());
         } catch (RuntimeException e) {
@@ -507,7 +540,9 @@ public final class DriverLifecycle implements AutoCloseable {
         ScheduledFuture<?> task =
                 probationTimer.scheduleWithFixedDelay(
                         () -> watch(name), 200, 200, TimeUnit.MILLISECONDS);
-        probation = new Probation(name, version, module, errors0, until, task);
+        // Traps of the self-test (a vector that ran past its budget) are not the field's.
+        probation =
+                new Probation(name, version, module, module.stats().traps(), errors0, until, task);
         LOG.log(
                 Level.INFO,
                 "{0} {1} on probation for {2}: rolled back if quarantined, after {3} traps or {4}"
@@ -535,7 +570,7 @@ public final class DriverLifecycle implements AutoCloseable {
         }
         String why = null;
         DriverModule m = p.module();
-        long traps = m.stats().traps();
+        long traps = m.stats().traps() - p.trapsAtStart();
         long errors = live.errors(m) - p.errorsAtStart();
         if (m.quarantined()) {
             why = "quarantined after " + Abi.QUARANTINE_TRAPS + " traps within 10 minutes";

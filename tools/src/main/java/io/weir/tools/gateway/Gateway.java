@@ -239,14 +239,12 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
                 if (active.isPresent()) {
                     return lifecycle.load(name, active.get());
                 }
-                return kernel.compileDriver(
-                        DriverSource.sourceName(name), DriverSource.bytes(name));
+                return lifecycle.bundled(name);
             }
             if (registry.installed(name, version).isPresent()) {
                 return lifecycle.load(name, version);
             }
-            DriverModule bundled =
-                    kernel.compileDriver(DriverSource.sourceName(name), DriverSource.bytes(name));
+            DriverModule bundled = lifecycle.bundled(name);
             if (!bundled.manifest().version().equals(version)) {
                 throw new IOException(
                         "driver "

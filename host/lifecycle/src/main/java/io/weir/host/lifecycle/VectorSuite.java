@@ -52,7 +52,30 @@ public final class VectorSuite {
         return new VectorReport(module.label(), results);
     }
 
+    /**
+     * A vector whose call ran past its budget is run again, at most this often: on a loaded machine
+     * (a compile, a JIT burst) a warm call can exceed the 50 ms budget once; a driver that runs
+     * away does so every time.
+     */
+    static final int BUDGET_RETRIES = 2;
+
     private static VectorReport.Result one(
+            DriverModule module, String file, String name, JsonNode v) {
+        VectorReport.Result r = once(module, file, name, v);
+        for (int i = 0;
+                i < BUDGET_RETRIES
+                        && r.outcome() == VectorReport.Outcome.FAILED
+                        && r.message().contains(OVER_BUDGET);
+                i++) {
+            r = once(module, file, name, v);
+        }
+        return r;
+    }
+
+    /** How {@link io.weir.host.driver.CallTimedOut} says a call ran past its budget. */
+    private static final String OVER_BUDGET = "ran past its budget";
+
+    private static VectorReport.Result once(
             DriverModule module, String file, String name, JsonNode v) {
         String failure;
         try {
