@@ -182,20 +182,22 @@ public final class Kernel implements AutoCloseable {
                     wait = Math.max(wait, s.spec().interval().toMillis());
                 }
             }
-            for (Map.Entry<DriverModule, InstanceGroup> g : groups.entrySet()) {
-                if (g.getKey() == drivers.get(key)) {
-                    successors.put(g.getValue(), g.getValue().successor(next));
-                }
-            }
         }
         // A device swaps between two cycles: at most one interval plus the longest response
         // timeout from now.
         long deadline = 2 * wait + io.weir.abi.Abi.MAX_TIMEOUT_MS + 5_000;
-        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
         for (Session s : targets) {
             InstanceGroup old = s.group();
             before.put(s, old);
-            futures.add(s.swap(successors.computeIfAbsent(old, g -> g.successor(next))));
+            successors.computeIfAbsent(old, g -> g.successor(next));
+        }
+        // Instantiate off the devices' executors, before any of them swaps.
+        for (InstanceGroup g : successors.values()) {
+            g.prepare();
+        }
+        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
+        for (Session s : targets) {
+            futures.add(s.swap(successors.get(before.get(s))));
         }
         List<Session.Swap> done = new ArrayList<>();
         List<Session> switched = new ArrayList<>();

@@ -65,6 +65,22 @@ public final class InstanceGroup {
     }
 
     /**
+     * Creates the shared instance now, on the calling thread, before any device joins: a swap then
+     * costs the devices only opening their handle on it, not instantiating the module between two
+     * of their cycles. Call it before the group is handed to any session.
+     */
+    public void prepare() {
+        synchronized (this) {
+            if (!members.isEmpty()) {
+                throw new IllegalStateException("prepare a group before devices join it");
+            }
+        }
+        if (shared == null) {
+            shared = module.instantiate(module.label());
+        }
+    }
+
+    /**
      * A device left the group (its driver was swapped): the shared instance is closed once no
      * device uses it. Runs on the group's executor.
      */

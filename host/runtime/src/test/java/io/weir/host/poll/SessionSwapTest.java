@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * A swap that hands the state across continues the numbers; a cold start begins again at 1. No
  * socket, no sleep.
  */
-class SessionSwapTest {
+public class SessionSwapTest {
     private static final long INTERVAL_MS = 100;
     private static final byte[] ANSWER = {(byte) 0xAA, 0x00};
 
@@ -33,7 +33,7 @@ class SessionSwapTest {
     private final List<Point> points = new ArrayList<>();
 
     /** The counter fixture with its manifest text patched (same length). */
-    static DriverModule counter(String version, int schema) {
+    public static DriverModule counter(String version, int schema) {
         String text = new String(Fixtures.wasm("counter"), StandardCharsets.ISO_8859_1);
         text = text.replace("\"version\":\"1.0.0\"", "\"version\":\"" + version + "\"");
         text = text.replace("\"state_schema\":1", "\"state_schema\":" + schema);
