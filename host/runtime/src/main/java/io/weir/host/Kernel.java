@@ -191,13 +191,30 @@ public final class Kernel implements AutoCloseable {
             before.put(s, old);
             successors.computeIfAbsent(old, g -> g.successor(next));
         }
+        long prepareStart = System.nanoTime();
         // Instantiate off the devices' executors, before any of them swaps.
         for (InstanceGroup g : successors.values()) {
             g.prepare();
         }
-        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
+        // Every device opened on the new version off its executor first: a refusal stops the swap
+        // before any device has switched.
+        List<Session.Prepared> prepared = new ArrayList<>();
         for (Session s : targets) {
-            futures.add(s.swap(successors.get(before.get(s))));
+            long t = System.nanoTime();
+            try {
+                prepared.add(s.prepareSwap(successors.get(before.get(s))));
+            } catch (IllegalStateException e) {
+                for (Session.Prepared p : prepared) {
+                    p.release();
+                }
+                throw e;
+            }
+            pace(System.nanoTime() - t);
+        }
+        long prepareNanos = System.nanoTime() - prepareStart;
+        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            futures.add(targets.get(i).swap(prepared.get(i)));
         }
         List<Session.Swap> done = new ArrayList<>();
         List<Session> switched = new ArrayList<>();
@@ -241,6 +258,19 @@ public final class Kernel implements AutoCloseable {
             }
             throw new IllegalStateException(failure);
         }
+        long restored = done.stream().filter(Session.Swap::stateRestored).count();
+        long maxPause = done.stream().mapToLong(Session.Swap::pauseNanos).max().orElse(0);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "{0}: {1} devices now run {2} ({3} with their state, {4} cold; prepared in {6} ms"
+                        + " off their executors; longest pause {5} µs)",
+                key,
+                done.size(),
+                next.label(),
+                restored,
+                done.size() - restored,
+                maxPause / 1000,
+                prepareNanos / 1_000_000);
         synchronized (this) {
             drivers.put(key, next);
             for (InstanceGroup g : successors.values()) {
@@ -250,6 +280,23 @@ public final class Kernel implements AutoCloseable {
             }
         }
         return done;
+    }
+
+    /**
+     * A swap is never urgent; the devices' schedule is. Opening a device on a new version costs a
+     * few milliseconds of CPU (instantiating a module grows and copies its memory), so preparing
+     * many devices back to back would take a core from the devices' cycles on a small machine.
+     * After each device the preparing thread rests as long as the device took: at most half a core.
+     */
+    private static void pace(long tookNanos) {
+        long rest = Math.min(tookNanos, 20_000_000L);
+        if (rest > 0) {
+            try {
+                Thread.sleep(rest / 1_000_000, (int) (rest % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** {@link #swap}, naming the devices switched. */

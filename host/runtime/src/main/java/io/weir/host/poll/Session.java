@@ -949,50 +949,129 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      * @param device the device
      * @param from the version it ran, e.g. {@code modbus 0.1.0}
      * @param to the version it runs now
-     * @param pauseNanos how long the device was between versions: saving the old state, opening the
-     *     new instance, loading the state, closing the old (no request is outstanding meanwhile)
+     * @param pauseNanos how long the device was between versions, between two of its cycles: saving
+     *     the state on the old instance, loading it on the new one, closing the old
      * @param stateRestored whether the new version took the old one's state; false is a cold start
      *     (no state, another {@code state_schema}, or {@code weir_load_state} refused it)
      */
     public record Swap(
             String device, String from, String to, long pauseNanos, boolean stateRestored) {}
 
+    /**
+     * The new version, opened for this device off its executor and ready to take over: {@link
+     * #prepareSwap}, then {@link #swap(Prepared)}.
+     */
+    public static final class Prepared {
+        private final Session session;
+        private final InstanceGroup next;
+        private final int dev;
+        private final DriverInstance instance;
+
+        private Prepared(Session session, InstanceGroup next, int dev, DriverInstance instance) {
+            this.session = session;
+            this.next = next;
+            this.dev = dev;
+            this.instance = instance;
+        }
+
+        /** Gives the prepared handle up (another device refused, the swap is off). */
+        public void release() {
+            session.serial.execute(session.release(this));
+        }
+    }
+
     /** A swap waiting for the cycle boundary. */
-    private record PendingSwap(InstanceGroup next, CompletableFuture<Swap> done) {}
+    private record PendingSwap(Prepared prepared, CompletableFuture<Swap> done) {}
 
     private PendingSwap pendingSwap;
     private volatile long swaps;
 
     /**
-     * Switches this device to another version of its driver, {@code next.module()}, at the next
-     * cycle boundary (ABI §7.7: a driver keeps no position inside a cycle): the request on the wire
-     * and the cycle in progress finish on the old version; between two cycles the old instance
-     * saves the device's state, the new one opens the device with the same config and loads the
-     * state (a cold start when the state schemas differ or it refuses the state), and the old
+     * Opens this device on an instance of the new version, {@code next.module()}, with the same
+     * config — before the swap, on the calling thread, so that the device's pause between two
+     * cycles holds only the state handover. Nothing else may use {@code next} meanwhile: prepare
+     * every device of a group before any of them swaps.
+     *
+     * @param next the group to join, from {@link InstanceGroup#successor} of this device's group
+     * @throws IllegalStateException if the new version refuses the device (it then stays on the old
+     *     one)
+     */
+    public Prepared prepareSwap(InstanceGroup next) {
+        int nextDev = next.join(this);
+        DriverInstance candidate = null;
+        try {
+            candidate = next.instanceFor(this, nextDev);
+            try {
+                candidate.open(nextDev, configText, nowUs());
+            } catch (DriverException e) {
+                if (e.error() != AbiError.E_UNSUPPORTED
+                        || !next.isShared(candidate)
+                        || nextDev == 0) {
+                    throw e;
+                }
+                // §2.6: the driver serves one device per instance; take a private one.
+                next.onePerInstance();
+                candidate = next.instanceFor(this, nextDev);
+                candidate.open(nextDev, configText, nowUs());
+            }
+            return new Prepared(this, next, nextDev, candidate);
+        } catch (DriverException | RuntimeException e) {
+            if (candidate != null && !next.isShared(candidate)) {
+                candidate.close();
+            }
+            next.leave(this);
+            throw new IllegalStateException(
+                    spec.name()
+                            + ": "
+                            + next.module().label()
+                            + " refused the device: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Prepares and swaps: {@link #prepareSwap}, then {@link #swap(Prepared)}. */
+    public CompletableFuture<Swap> swap(InstanceGroup next) {
+        try {
+            return swap(prepareSwap(next));
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Switches this device to the prepared version at the next cycle boundary (ABI §7.7: a driver
+     * keeps no position inside a cycle): the request on the wire and the cycle in progress finish
+     * on the old version; between two cycles the old instance saves the device's state, the new one
+     * loads it (a cold start when the state schemas differ or it refuses the state), and the old
      * instance closes the device. The link stays up. A device that the quarantine or a config error
      * stopped runs again on the new version.
      *
-     * @param next the group to join, from {@link InstanceGroup#successor} of this device's group
      * @return completes when the device runs the new version, or exceptionally ({@link
-     *     IllegalStateException}) if the new version refused the device; it then stays on the old
+     *     IllegalStateException}) if it stopped first
      */
-    public CompletableFuture<Swap> swap(InstanceGroup next) {
+    public CompletableFuture<Swap> swap(Prepared prepared) {
+        if (prepared.session != this) {
+            throw new IllegalArgumentException("prepared for " + prepared.session.name());
+        }
         CompletableFuture<Swap> done = new CompletableFuture<>();
         serial.execute(
                 () -> {
                     if (state == SessionState.STOPPED || draining) {
+                        release(prepared).run();
                         done.completeExceptionally(
                                 new IllegalStateException(spec.name() + " is stopped"));
                         return;
                     }
                     if (pendingSwap != null) {
+                        release(pendingSwap.prepared()).run();
                         pendingSwap
                                 .done()
                                 .completeExceptionally(
                                         new IllegalStateException(
                                                 spec.name() + ": replaced by a later swap"));
                     }
-                    pendingSwap = new PendingSwap(next, done);
+                    pendingSwap = new PendingSwap(prepared, done);
                     if (!cycleActive && !outstanding) {
                         swapNow();
                     }
@@ -1000,9 +1079,29 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         return done;
     }
 
+    /** Closes a prepared handle that will not be used. */
+    private Runnable release(Prepared p) {
+        return () -> {
+            try {
+                p.instance.close(p.dev);
+            } catch (DriverException | DriverTrapped e) {
+                LOG.log(
+                        Level.DEBUG,
+                        "{0}: close of an unused version: {1}",
+                        spec.name(),
+                        e.getMessage());
+            }
+            if (!p.next.isShared(p.instance)) {
+                p.instance.close();
+            }
+            p.next.leave(this);
+        };
+    }
+
     /** A stopped device swaps no more. */
     private void abandonSwap() {
         if (pendingSwap != null) {
+            release(pendingSwap.prepared()).run();
             pendingSwap
                     .done()
                     .completeExceptionally(new IllegalStateException(spec.name() + " stopped"));
@@ -1029,9 +1128,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private void swapNow() {
         PendingSwap p = pendingSwap;
         pendingSwap = null;
+        Prepared next = p.prepared();
         long t0 = clock.nanoTime();
         DriverModule old = module;
-        DriverModule next = p.next().module();
+        DriverModule nextModule = next.next.module();
         DriverInstance mine = instance != null && !instance.dead() ? instance : null;
         byte[] carried = savedState;
         if (mine != null && old.manifest().hasState()) {
@@ -1047,53 +1147,34 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 carried = null;
             }
         }
-        boolean sameSchema =
-                java.util.Objects.equals(
-                        old.manifest().stateSchema(), next.manifest().stateSchema());
-        int nextDev = p.next().join(this);
-        DriverInstance candidate = null;
         boolean restored = false;
-        try {
-            candidate = p.next().instanceFor(this, nextDev);
+        if (carried != null
+                && nextModule.manifest().hasState()
+                && java.util.Objects.equals(
+                        old.manifest().stateSchema(), nextModule.manifest().stateSchema())) {
             try {
-                candidate.open(nextDev, configText, nowUs());
+                next.instance.loadState(next.dev, carried);
+                restored = true;
             } catch (DriverException e) {
-                if (e.error() != AbiError.E_UNSUPPORTED
-                        || !p.next().isShared(candidate)
-                        || nextDev == 0) {
-                    throw e;
-                }
-                p.next().onePerInstance();
-                candidate = p.next().instanceFor(this, nextDev);
-                candidate.open(nextDev, configText, nowUs());
+                LOG.log(
+                        Level.WARNING,
+                        "{0}: state not restored after the swap: {1}",
+                        spec.name(),
+                        e.getMessage());
+            } catch (DriverTrapped e) {
+                // The new instance is gone; the device stays on the old version.
+                release(next).run();
+                p.done()
+                        .completeExceptionally(
+                                new IllegalStateException(
+                                        spec.name()
+                                                + ": "
+                                                + nextModule.label()
+                                                + " trapped loading the state: "
+                                                + e.getMessage(),
+                                        e));
+                return;
             }
-            if (carried != null && sameSchema && next.manifest().hasState()) {
-                try {
-                    candidate.loadState(nextDev, carried);
-                    restored = true;
-                } catch (DriverException e) {
-                    LOG.log(
-                            Level.WARNING,
-                            "{0}: state not restored after the swap: {1}",
-                            spec.name(),
-                            e.getMessage());
-                }
-            }
-        } catch (DriverException | RuntimeException e) {
-            if (candidate != null && !p.next().isShared(candidate)) {
-                candidate.close();
-            }
-            p.next().leave(this);
-            p.done()
-                    .completeExceptionally(
-                            new IllegalStateException(
-                                    spec.name()
-                                            + ": "
-                                            + next.label()
-                                            + " refused the device: "
-                                            + e.getMessage(),
-                                    e));
-            return;
         }
         if (mine != null) {
             try {
@@ -1106,13 +1187,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             }
         }
         group.leave(this);
-        module = next;
-        group = p.next();
-        dev = nextDev;
-        passive = next.manifest().passive();
-        instance = candidate;
+        module = nextModule;
+        group = next.next;
+        dev = next.dev;
+        passive = nextModule.manifest().passive();
+        instance = next.instance;
         savedState = restored ? carried : null;
-        framer.reset(candidate.rxCapacity());
+        framer.reset(next.instance.rxCapacity());
         if (state == SessionState.QUARANTINED || state == SessionState.CONFIG_ERROR) {
             state = SessionState.RUNNING;
             lastError = null;
@@ -1120,14 +1201,14 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         swaps++;
         long pause = clock.nanoTime() - t0;
         LOG.log(
-                Level.INFO,
+                Level.DEBUG,
                 "{0}: {1} -> {2} ({3} state, {4} µs)",
                 spec.name(),
                 old.label(),
-                next.label(),
+                nextModule.label(),
                 restored ? "with its" : "cold, no",
                 pause / 1000);
-        p.done().complete(new Swap(spec.name(), old.label(), next.label(), pause, restored));
+        p.done().complete(new Swap(spec.name(), old.label(), nextModule.label(), pause, restored));
     }
 
     // ---- points ------------------------------------------------------------------------------
