@@ -22,6 +22,7 @@ public final class ReplaySummary {
     long unreadable;
     long duplicateBytes;
     long outOfOrderSegments;
+    long truncatedBytes;
 
     public long frames() {
         return frames;
@@ -63,6 +64,11 @@ public final class ReplaySummary {
         return outOfOrderSegments;
     }
 
+    /** Bytes of a record the capture file ends inside (0 if the file is complete). */
+    public long truncatedBytes() {
+        return truncatedBytes;
+    }
+
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "summary");
@@ -83,6 +89,7 @@ public final class ReplaySummary {
         m.put("unreadable_frames", unreadable);
         m.put("retransmitted_bytes", duplicateBytes);
         m.put("out_of_order_segments", outOfOrderSegments);
+        m.put("truncated_bytes", truncatedBytes);
         return m;
     }
 }

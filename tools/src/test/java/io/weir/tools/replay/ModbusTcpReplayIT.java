@@ -66,9 +66,9 @@ class ModbusTcpReplayIT {
 
         List<ReplayLine> lines = new ArrayList<>();
         ReplaySummary summary;
+        String driver = System.getProperty("weir.driver.modbus", "modbus");
         try (HostReplayDriver d =
-                new HostReplayDriver(
-                        DriverSource.load(System.getProperty("weir.driver.modbus", "modbus")))) {
+                new HostReplayDriver(HostReplayDriver.load(driver, DriverSource.bytes(driver)))) {
             summary = new ModbusTcpReplay(d, 502, lines::add).replay(frames);
         }
         List<String> got = lines.stream().map(ReplayLineText::of).toList();
