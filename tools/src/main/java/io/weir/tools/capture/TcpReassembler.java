@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * <p>A connection ends when a new SYN reuses its ports, when more than {@link
  * Limits#maxConnections()} are open and it is the one idle longest, or at {@link #finish()}; the
  * listener hears {@link Listener#onEnd} and the reassembler forgets it. Memory is therefore bounded
- * by the limits, not by the length of the capture.
+ * by the limits, not by the length of the capture. A FIN or RST does not end a connection at once:
+ * the last ACK and late retransmissions still find it instead of opening a phantom one.
  */
 public final class TcpReassembler {
 
@@ -57,7 +58,15 @@ public final class TcpReassembler {
         CAPTURE_END,
         /** A SYN with a new initial sequence number reused its address and ports. */
         PORTS_REUSED,
-        /** More than {@link Limits#maxConnections()} were open and it was idle longest. */
+        /**
+         * More than {@link Limits#maxConnections()} were open and it was idle longest, after a FIN
+         * from both sides or a RST: its data was complete.
+         */
+        CLOSED,
+        /**
+         * More than {@link Limits#maxConnections()} were open and it was idle longest, still open:
+         * more of it may follow in the capture (it would count as a new connection).
+         */
         IDLE_LIMIT
     }
 
@@ -115,6 +124,7 @@ public final class TcpReassembler {
         private final Direction fromSecond = new Direction();
         private Endpoint synSender;
         private Endpoint firstDataSender;
+        private boolean reset;
 
         Connection(int id, FourTuple key, Endpoint first, Endpoint second) {
             this.id = id;
@@ -163,6 +173,11 @@ public final class TcpReassembler {
             return from.equals(first) ? fromFirst : fromSecond;
         }
 
+        /** Both sides sent FIN, or one sent RST: no new data can follow. */
+        boolean closed() {
+            return reset || (fromFirst.finished && fromSecond.finished);
+        }
+
         @Override
         public String toString() {
             return "tcp stream " + id + " " + first + " <-> " + second;
@@ -173,6 +188,7 @@ public final class TcpReassembler {
 
     private static final class Direction {
         boolean started;
+        boolean finished;
         long nextSeq;
         long delivered;
         final TreeMap<Long, List<Pending>> ahead = new TreeMap<>();
@@ -248,7 +264,8 @@ public final class TcpReassembler {
             c = new Connection(connections++, key, from, to);
             open.put(key, c);
             if (open.size() > limits.maxConnections()) {
-                end(open.values().iterator().next(), End.IDLE_LIMIT);
+                Connection idle = open.values().iterator().next();
+                end(idle, idle.closed() ? End.CLOSED : End.IDLE_LIMIT);
             }
         }
         if (opening) {
@@ -277,6 +294,12 @@ public final class TcpReassembler {
                 d.nextSeq = seq;
             }
             data(c, from, d, seq, s);
+        }
+        if (s.has(TcpSegment.FIN)) {
+            d.finished = true;
+        }
+        if (s.has(TcpSegment.RST)) {
+            c.reset = true;
         }
     }
 

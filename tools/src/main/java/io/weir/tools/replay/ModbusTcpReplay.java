@@ -258,9 +258,7 @@ public final class ModbusTcpReplay {
                             Arrays.copyOfRange(
                                     data,
                                     start,
-                                    start
-                                            + Math.max(
-                                                    Math.max(data.length * 2, 1024), length + len));
+                                    start + Math.max(Math.max(data.length * 2, 64), length + len));
                 }
                 start = 0;
             }
@@ -304,10 +302,16 @@ public final class ModbusTcpReplay {
             drop(length);
         }
 
-        /** Gives back a buffer a burst made large, so idle connections stay small. */
+        /**
+         * Gives back the buffer when it is empty (a direction usually is, between frames) or a
+         * burst made it large: thousands of idle connections then cost no buffer.
+         */
         void trim() {
-            if (data.length > 4096 && length < data.length / 4) {
-                data = length == 0 ? EMPTY : Arrays.copyOfRange(data, start, start + length * 2);
+            if (length == 0) {
+                data = EMPTY;
+                start = 0;
+            } else if (data.length > 4096 && length < data.length / 4) {
+                data = Arrays.copyOfRange(data, start, start + length * 2);
                 start = 0;
             }
         }
@@ -640,6 +644,7 @@ public final class ModbusTcpReplay {
                         case PORTS_REUSED ->
                                 "connection ends inside a frame (a new connection reuses its"
                                         + " ports)";
+                        case CLOSED -> "connection closed inside a frame";
                         case IDLE_LIMIT -> "connection dropped inside a frame" + idleLimit();
                     };
             for (Stream s : List.of(fromClient, fromServer)) {
@@ -660,6 +665,7 @@ public final class ModbusTcpReplay {
                         case PORTS_REUSED ->
                                 "request without a response before a new connection reused the"
                                         + " ports";
+                        case CLOSED -> "request without a response before the connection closed";
                         case IDLE_LIMIT ->
                                 "request without a response before the connection was dropped"
                                         + idleLimit();

@@ -216,4 +216,40 @@ class TcpReassemblerTest {
         assertThat(ended)
                 .containsExactly("1 IDLE_LIMIT", "0 IDLE_LIMIT", "2 CAPTURE_END", "3 CAPTURE_END");
     }
+
+    @Test
+    void aClosedConnectionEndsAsClosedAndLateSegmentsStillFindIt() {
+        TcpReassembler small =
+                new TcpReassembler(listener, new TcpReassembler.Limits(1, 1000, 1000));
+        small.accept(from(40001, 1, 1, "a"));
+        small.accept(
+                new TcpSegment(
+                        CLIENT, 40001, SERVER, 502, 2, 0, TcpSegment.FIN, new byte[0], 2, 0));
+        small.accept(
+                new TcpSegment(
+                        SERVER,
+                        502,
+                        CLIENT,
+                        40001,
+                        7,
+                        3,
+                        TcpSegment.FIN | TcpSegment.ACK,
+                        new byte[0],
+                        3,
+                        0));
+        // The last ACK: still the same connection.
+        small.accept(
+                new TcpSegment(
+                        CLIENT, 40001, SERVER, 502, 3, 8, TcpSegment.ACK, new byte[0], 4, 0));
+        assertThat(small.connectionCount()).isEqualTo(1);
+        small.accept(from(40002, 5, 1, "b"));
+        assertThat(ended).containsExactly("0 CLOSED");
+        small.accept(
+                new TcpSegment(
+                        CLIENT, 40002, SERVER, 502, 2, 0, TcpSegment.RST, new byte[0], 6, 0));
+        small.accept(from(40003, 7, 1, "c"));
+        assertThat(ended).containsExactly("0 CLOSED", "1 CLOSED");
+        small.accept(from(40004, 8, 1, "d"));
+        assertThat(ended).containsExactly("0 CLOSED", "1 CLOSED", "2 IDLE_LIMIT");
+    }
 }
