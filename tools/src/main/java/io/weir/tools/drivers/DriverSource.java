@@ -18,6 +18,12 @@ public final class DriverSource {
     public static byte[] bytes(String nameOrFile) throws IOException {
         Path file = Path.of(nameOrFile);
         if (nameOrFile.endsWith(".wasm") || nameOrFile.contains("/") || Files.isRegularFile(file)) {
+            if (Files.isDirectory(file)) {
+                throw new IOException(
+                        "driver file "
+                                + file.toAbsolutePath()
+                                + " is a directory, not a .wasm file");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IOException("driver file " + file.toAbsolutePath() + " does not exist");
             }

@@ -95,12 +95,20 @@ public final class ModbusTcpReplay {
     /**
      * Replays every frame of {@code capture} as it is read; a file cut inside its last record is
      * replayed up to the cut, which gets one {@link ReplayLine#TRUNCATED} line. Then reports what
-     * stayed unpaired and returns the counts.
+     * stayed unpaired and returns the counts. A damaged record or a read error stops the reading,
+     * not the report: what was read is finished and counted, and the error is in {@link
+     * ReplaySummary#failure()}.
      */
-    public ReplaySummary replay(CaptureReader capture) throws IOException {
+    public ReplaySummary replay(CaptureReader capture) {
         TcpReassembler reassembler = new TcpReassembler(new StreamListener(), limits);
-        for (CapturedFrame f = capture.next(); f != null; f = capture.next()) {
-            accept(reassembler, f);
+        try {
+            for (CapturedFrame f = capture.next(); f != null; f = capture.next()) {
+                accept(reassembler, f);
+            }
+        } catch (IOException e) {
+            summary.failure = e;
+            reassembler.finish();
+            return summary;
         }
         CaptureReader.Cut cut = capture.cut();
         if (cut != null) {

@@ -99,6 +99,10 @@ public final class ReplayCommand implements Callable<Integer> {
                             : "");
             out.flush();
         }
+        if (summary.failure() != null) {
+            // What was read is reported above; the damage is the one line on stderr.
+            throw summary.failure();
+        }
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,6 +24,7 @@ public final class ReplaySummary {
     long duplicateBytes;
     long outOfOrderSegments;
     long truncatedBytes;
+    IOException failure;
 
     public long frames() {
         return frames;
@@ -67,6 +69,14 @@ public final class ReplaySummary {
     /** Bytes of a record the capture file ends inside (0 if the file is complete). */
     public long truncatedBytes() {
         return truncatedBytes;
+    }
+
+    /**
+     * The error that stopped reading the capture before its end (a damaged record, a read error),
+     * or null; the counts cover what was read before it.
+     */
+    public IOException failure() {
+        return failure;
     }
 
     public Map<String, Object> toMap() {

@@ -71,7 +71,11 @@ class ReplayCorpusIT {
         List<ReplayLine> lines = new ArrayList<>();
         try (HostReplayDriver driver = new HostReplayDriver(module);
                 CaptureReader reader = CaptureReader.open(capture)) {
-            new ModbusTcpReplay(driver, ModbusTcpReplay.MODBUS_PORT, lines::add).replay(reader);
+            ReplaySummary summary =
+                    new ModbusTcpReplay(driver, ModbusTcpReplay.MODBUS_PORT, lines::add)
+                            .replay(reader);
+            assertThat(summary.failure()).as("read error").isNull();
+            assertThat(summary.truncatedBytes()).as("truncated bytes").isZero();
         }
         Map<Key, List<ReplayLine>> good = new HashMap<>();
         Map<Key, List<ReplayLine>> bad = new HashMap<>();

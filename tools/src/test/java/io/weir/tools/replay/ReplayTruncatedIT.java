@@ -102,6 +102,7 @@ class ReplayTruncatedIT {
         try (HostReplayDriver d = new HostReplayDriver(module);
                 CaptureReader r = CaptureReader.of(file)) {
             summary = new ModbusTcpReplay(d, 502, lines::add).replay(r);
+            assertThat(summary.failure()).isNull();
         }
         return new Run(lines, summary);
     }
