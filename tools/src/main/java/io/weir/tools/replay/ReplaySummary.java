@@ -58,6 +58,14 @@ public final class ReplaySummary {
         return garbageBytes;
     }
 
+    public long connections() {
+        return connections;
+    }
+
+    public long gaps() {
+        return gaps;
+    }
+
     public long duplicateBytes() {
         return duplicateBytes;
     }
