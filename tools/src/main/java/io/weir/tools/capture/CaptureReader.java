@@ -3,6 +3,7 @@ package io.weir.tools.capture;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -180,7 +181,20 @@ public final class CaptureReader implements Closeable {
             throw new CaptureFormatException(
                     file + ": is a directory, not a capture file (pcap or pcapng)");
         }
-        InputStream in = Files.newInputStream(file);
+        // Only read() is used: available() and skip() of Files.newInputStream seek, which fails
+        // with "Illegal seek" on a pipe (--pcap /dev/stdin, a FIFO fed by tcpdump -w).
+        InputStream in =
+                new FilterInputStream(Files.newInputStream(file)) {
+                    @Override
+                    public int available() {
+                        return 0;
+                    }
+
+                    @Override
+                    public long skip(long n) {
+                        return 0;
+                    }
+                };
         try {
             return new CaptureReader(new BufferedInputStream(in, 1 << 16), file.toString());
         } catch (IOException | RuntimeException e) {

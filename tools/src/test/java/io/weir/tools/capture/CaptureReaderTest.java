@@ -274,4 +274,34 @@ class CaptureReaderTest {
             assertThat(r.position()).isEqualTo(Files.size(ok));
         }
     }
+
+    /** A pipe cannot seek: --pcap /dev/stdin or a FIFO that tcpdump -w writes to. */
+    @Test
+    void readsAPipe(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("capture.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor()).as("mkfifo").isZero();
+        byte[] packets =
+                pcap(ByteOrder.LITTLE_ENDIAN, false, 101, new long[] {1, 2, 3}, PKT, PKT, PKT);
+        // Cut inside the last record, as a killed writer leaves it.
+        byte[] file = Arrays.copyOf(packets, packets.length - 7);
+        Thread writer =
+                new Thread(
+                        () -> {
+                            try {
+                                Files.write(fifo, file);
+                            } catch (IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+        writer.start();
+        try (CaptureReader r = CaptureReader.open(fifo)) {
+            assertThat(r.next().number()).isEqualTo(1);
+            assertThat(r.next().number()).isEqualTo(2);
+            assertThat(r.next()).isNull();
+            assertThat(r.cut().frame()).isEqualTo(3);
+            assertThat(r.cut().present()).isEqualTo(16 + PKT.length - 7);
+        }
+        writer.join();
+    }
 }
