@@ -45,13 +45,14 @@ public final class ReplayCommand implements Callable<Integer> {
             names = "--pcap",
             required = true,
             paramLabel = "FILE",
-            description = "A pcap or pcapng capture.")
+            description =
+                    "A pcap or pcapng capture: a file, a FIFO or /dev/stdin, read as a stream.")
     Path pcap;
 
     @Option(
             names = "--port",
             defaultValue = "502",
-            description = "Server TCP port of the protocol (default ${DEFAULT-VALUE}).")
+            description = "Server TCP port of the protocol, 1..65535 (default ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--json", description = "One JSON object per line; a summary object last.")

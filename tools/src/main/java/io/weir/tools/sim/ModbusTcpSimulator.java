@@ -85,7 +85,7 @@ public final class ModbusTcpSimulator implements AutoCloseable {
 
     /**
      * j2mod's reason without its own prefix ("Cannot start TCP listener on port 5020 - Address
-     * already in use"), with a hint for the two reasons a user can act on.
+     * already in use"), with a hint where the user can act on the reason.
      */
     private static String why(ModbusException e) {
         String reason =
