@@ -1,12 +1,16 @@
 package io.weir.tools.replay;
 
+import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRecord;
 import io.weir.host.driver.DriverTrapped;
 import io.weir.host.driver.FrameLength;
+import io.weir.host.driver.Watchdog;
+import io.weir.host.wasm.Engines;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +23,20 @@ import java.util.Map;
  * (ABI.md §9); the call that trapped is reported as failed.
  */
 public final class HostReplayDriver implements ReplayDriver {
+    /**
+     * The ABI's memory cap, and the open budget (1 s) for every call. Replay is offline: a call
+     * that runs past 50 ms because the machine is busy (a GC pause, a build next door) must not
+     * turn a decoded pair into a trap and make the output depend on the load. A runaway loop is
+     * still stopped, after 1 s.
+     */
+    public static final DriverLimits LIMITS =
+            new DriverLimits(Abi.MEMORY_CAP_PAGES, Abi.OPEN_BUDGET_MS, Abi.OPEN_BUDGET_MS);
+
+    /** Loads, checks and compiles a driver for replay, with {@link #LIMITS}. */
+    public static DriverModule load(String label, byte[] wasm) {
+        return DriverModule.load(Engines.chicory(), label, wasm, LIMITS, Watchdog.shared());
+    }
+
     private final DriverModule module;
     private final Map<Integer, DriverInstance> instanceOf = new HashMap<>();
     private final Map<Integer, String> configOf = new HashMap<>();
@@ -85,18 +103,17 @@ public final class HostReplayDriver implements ReplayDriver {
     }
 
     @Override
-    public Framing frameLen(int dev, byte[] rx, int len) {
+    public Framing frameLen(int dev, byte[] rx, int off, int len) {
         DriverInstance inst = instanceOf.get(dev);
         int n = Math.min(len, inst.rxCapacity());
         try {
-            FrameLength f = inst.frameLen(dev, rx, 0, n);
+            FrameLength f = inst.frameLen(dev, rx, off, n);
             return switch (f.kind()) {
                 case COMPLETE -> new Framing(f.length(), 0);
                 case NEED_MORE ->
                         n < len
                                 // More bytes are buffered than rx holds and still no frame: the
-                                // frame
-                                // would be longer than rx_cap, which §7.2 calls garbage.
+                                // frame would be longer than rx_cap, which §7.2 calls garbage.
                                 ? new Framing(AbiError.E_RESYNC.code(), 1)
                                 : new Framing(0, 0);
                 case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
@@ -154,13 +171,41 @@ public final class HostReplayDriver implements ReplayDriver {
         }
     }
 
+    @Override
+    public void close(int dev) {
+        DriverInstance inst = instanceOf.remove(dev);
+        configOf.remove(dev);
+        if (inst == null) {
+            return;
+        }
+        try {
+            inst.close(dev);
+        } catch (DriverException e) {
+            // The device is forgotten on this side either way; the next open uses a new handle.
+        } catch (DriverTrapped e) {
+            recoverInstance(inst, dev, e);
+        }
+        if (onePerInstance && !instanceOf.containsValue(inst)) {
+            // An instance per device: its device is gone, so is its linear memory.
+            instances.remove(inst);
+            inst.close();
+        }
+    }
+
     /**
      * Replaces a trapped instance and reopens its devices; returns the trap text for the report.
      */
     private String recover(int dev, DriverTrapped trap) {
+        return recoverInstance(instanceOf.get(dev), dev, trap);
+    }
+
+    private String recoverInstance(DriverInstance dead, int dev, DriverTrapped trap) {
         traps++;
-        DriverInstance dead = instanceOf.get(dev);
         instances.remove(dead);
+        dead.close();
+        if (!instanceOf.containsValue(dead)) {
+            return "driver trapped (instance dropped): " + trap.getMessage();
+        }
         DriverInstance replacement = fresh(dev);
         for (Map.Entry<Integer, DriverInstance> e : instanceOf.entrySet()) {
             if (e.getValue() == dead) {

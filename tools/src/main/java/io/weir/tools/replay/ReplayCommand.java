@@ -3,19 +3,18 @@ package io.weir.tools.replay;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
-import io.weir.tools.capture.CapturedFrame;
 import io.weir.tools.cli.JsonLines;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code weir replay}: captured traffic through a driver. */
@@ -46,13 +45,14 @@ public final class ReplayCommand implements Callable<Integer> {
             names = "--pcap",
             required = true,
             paramLabel = "FILE",
-            description = "A pcap or pcapng capture.")
+            description =
+                    "A pcap or pcapng capture: a file, a FIFO or /dev/stdin, read as a stream.")
     Path pcap;
 
     @Option(
             names = "--port",
             defaultValue = "502",
-            description = "Server TCP port of the protocol (default ${DEFAULT-VALUE}).")
+            description = "Server TCP port of the protocol, 1..65535 (default ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--json", description = "One JSON object per line; a summary object last.")
@@ -60,13 +60,22 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<CapturedFrame> frames = CaptureReader.read(pcap);
-        DriverModule module = DriverSource.load(driver);
+        // Every option is checked before the slow parts (compiling the driver, reading the
+        // capture), so a typo costs no wait.
+        if (port < 1 || port > 65535) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--port " + port + " is not a TCP port: give one of 1..65535");
+        }
+        byte[] wasm = DriverSource.bytes(driver);
         PrintWriter out = spec.commandLine().getOut();
-        Consumer<ReplayLine> sink = json ? jsonSink(out) : tableSink(out);
         ReplaySummary summary;
-        try (HostReplayDriver d = new HostReplayDriver(module)) {
-            summary = new ModbusTcpReplay(d, port, sink).replay(frames);
+        try (CaptureReader capture = CaptureReader.open(pcap)) {
+            DriverModule module = HostReplayDriver.load(driver, wasm);
+            Consumer<ReplayLine> sink = json ? jsonSink(out) : tableSink(out);
+            try (HostReplayDriver d = new HostReplayDriver(module)) {
+                summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+            }
         }
         if (json) {
             new JsonLines(out).write(summary.toMap());
@@ -74,7 +83,7 @@ public final class ReplayCommand implements Callable<Integer> {
             out.println();
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
-                            + " %d unanswered, %d unsolicited, %d garbage bytes%n",
+                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%n",
                     pcap.getFileName(),
                     summary.frames(),
                     summary.pairs(),
@@ -83,8 +92,17 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.skipped(),
                     summary.unanswered(),
                     summary.unsolicited(),
-                    summary.garbageBytes());
+                    summary.garbageBytes(),
+                    summary.truncatedBytes() > 0
+                            ? "; the file ends inside a record ("
+                                    + summary.truncatedBytes()
+                                    + " bytes of it not replayed)"
+                            : "");
             out.flush();
+        }
+        if (summary.failure() != null) {
+            // What was read is reported above; the damage is the one line on stderr.
+            throw summary.failure();
         }
         return 0;
     }
@@ -121,11 +139,32 @@ public final class ReplayCommand implements Callable<Integer> {
                     time,
                     line.device() == null ? "" : line.device(),
                     line.unit() == null ? "" : line.unit(),
-                    point,
-                    value,
+                    printable(point),
+                    printable(value),
                     line.quality() == null ? "" : line.quality(),
-                    note);
+                    printable(note));
             out.flush();
         };
+    }
+
+    /**
+     * Names, string values and error texts come from the driver: control characters (the ESC of a
+     * terminal escape sequence, a carriage return) are printed as Java-style backslash-u escapes
+     * and never reach the terminal raw.
+     */
+    static String printable(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (b == null) {
+                    b = new StringBuilder(s.length() + 8).append(s, 0, i);
+                }
+                b.append(String.format("\\u%04x", (int) c));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? s : b.toString();
     }
 }

@@ -4,6 +4,7 @@ import io.weir.tools.cli.HostPort;
 import io.weir.tools.cli.JsonLines;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code weir sim modbus-tcp}: a j2mod Modbus TCP slave with moving values. */
@@ -77,13 +79,37 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Every option is checked before anything is read or bound.
+        if (listen.port() == 0) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--listen "
+                            + listen
+                            + ": port 0 would pick a random port; give one of 1..65535");
+        }
+        if (unit < 0 || unit > 255) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--unit " + unit + " is not a Modbus unit identifier (0..255)");
+        }
+        if (tickMillis <= 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "--tick must be > 0 ms, got " + tickMillis);
+        }
         if (duration != null && !(duration > 0)) {
-            throw new IllegalArgumentException("--duration must be > 0 seconds, got " + duration);
+            throw new ParameterException(
+                    spec.commandLine(), "--duration must be > 0 seconds, got " + duration);
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(listen.host());
+        } catch (UnknownHostException e) {
+            throw new UnknownHostException(
+                    "--listen " + listen + ": unknown host " + listen.host());
         }
         RegisterMap map =
                 (registers == null ? RegisterMap.builtIn() : RegisterMap.read(registers))
                         .with(generators);
-        InetAddress address = InetAddress.getByName(listen.host());
         PrintWriter out = spec.commandLine().getOut();
         try (ModbusTcpSimulator sim =
                 new ModbusTcpSimulator(map, address, listen.port(), unit, tickMillis)) {
