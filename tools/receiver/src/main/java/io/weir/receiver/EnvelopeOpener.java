@@ -148,6 +148,16 @@ public final class EnvelopeOpener {
                 throw new EnvelopeRejected(
                         Reason.DEK_UNWRAP_FAILED,
                         "SM2 decryption of the wrapped data key failed (" + e.getMessage() + ")");
+            } catch (RuntimeException e) {
+                // Bouncy Castle reports a C1 that is not a point of sm2p256v1 (or is the point at
+                // infinity) with IllegalArgumentException / IllegalStateException: as permanent as
+                // a failed C3 check, so it must not become a RETRY_LATER.
+                throw new EnvelopeRejected(
+                        Reason.DEK_UNWRAP_FAILED,
+                        "wrapped data key is not a valid SM2 ciphertext: C1 is not a point of"
+                                + " sm2p256v1 ("
+                                + e.getMessage()
+                                + ")");
             }
             dekCache.put(epochKey, dek);
         }
@@ -171,7 +181,9 @@ public final class EnvelopeOpener {
             byte[] batch =
                     (env.flags() & Envelope.FLAG_DEFLATE) != 0 ? PointBatch.inflate(plain) : plain;
             return new Opened(env, PointBatch.decode(batch), plain);
-        } catch (PointBatch.MalformedBatch e) {
+        } catch (PointBatch.MalformedBatch | RuntimeException e) {
+            // A runtime exception here (e.g. a value no Point accepts) is as permanent as a
+            // MalformedBatch: the same bytes would fail the same way on every resend.
             throw new EnvelopeRejected(
                     Reason.PAYLOAD_MALFORMED,
                     "authenticated payload is not a point batch: " + e.getMessage());

@@ -397,7 +397,7 @@ public final class Receiver implements AutoCloseable {
             long seq = 0;
             try {
                 long t0 = System.nanoTime();
-                EnvelopeOpener.Opened o = opener.open(bytes, gateway, gatewayKey);
+                EnvelopeOpener.Opened o = open(bytes);
                 long t1 = System.nanoTime();
                 openNanos.addAndGet(t1 - t0);
                 Envelope e = o.envelope();
@@ -469,7 +469,7 @@ public final class Receiver implements AutoCloseable {
                         seq,
                         r.getMessage());
                 return new UplinkFrame.Ack(
-                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.getMessage());
+                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.detail());
             } catch (Exception ex) {
                 LOG.log(
                         Level.ERROR,
@@ -483,6 +483,27 @@ public final class Receiver implements AutoCloseable {
                         seq,
                         Reason.STORE_FAILED.code,
                         ex.toString());
+            }
+        }
+
+        /**
+         * Opens an envelope. Whatever goes wrong while opening is a property of these bytes and
+         * would go wrong again on every resend, so it is a rejection, never a RETRY_LATER: an
+         * unexpected exception (a receiver bug) is logged with its stack trace and answered
+         * MALFORMED, so the gateway quarantines the batch instead of resending it forever.
+         */
+        private EnvelopeOpener.Opened open(byte[] bytes) throws EnvelopeRejected {
+            try {
+                return opener.open(bytes, gateway, gatewayKey);
+            } catch (RuntimeException bug) {
+                LOG.log(
+                        Level.ERROR,
+                        "receiver failed to open a batch from gateway "
+                                + gateway
+                                + "; rejecting it",
+                        bug);
+                throw new EnvelopeRejected(
+                        Reason.MALFORMED, "the receiver could not open this envelope: " + bug);
             }
         }
 

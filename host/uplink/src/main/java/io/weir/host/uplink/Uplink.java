@@ -367,7 +367,9 @@ public final class Uplink implements AutoCloseable {
         while (System.nanoTime() < end) {
             // Everything accepted is committed (nothing in memory or mid-seal) and nothing is left
             // in the outbox (acknowledged, or quarantined after a refusal).
-            if (committed.get() == accepted.get() && outbox.stats().batches() == 0) {
+            if (committed.get() == accepted.get()
+                    && outbox.stats().batches() == 0
+                    && sender.unsettled() == 0) {
                 return true;
             }
             Thread.sleep(20);

@@ -43,6 +43,13 @@ final class UplinkSender implements Runnable {
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<Outbox.Row> inflight = new ArrayDeque<>();
     private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
+
+    /**
+     * Batches sent and not yet settled, published after each settled ACK's counters are updated, so
+     * whoever sees 0 here also sees those counters (for {@link Uplink#awaitDrained}).
+     */
+    private volatile int unsettled;
+
     private volatile boolean stopping;
     private volatile Channel channel;
     private long lastSentId;
@@ -66,6 +73,11 @@ final class UplinkSender implements Runnable {
 
     void wakeup() {
         events.offer(WAKE);
+    }
+
+    /** Batches on the wire without a settled ACK. */
+    int unsettled() {
+        return unsettled;
     }
 
     boolean connected() {
@@ -110,6 +122,7 @@ final class UplinkSender implements Runnable {
                     handle(ev);
                     ev = events.poll();
                 }
+                unsettled = inflight.size();
                 checkAckTimeout();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -130,6 +143,7 @@ final class UplinkSender implements Runnable {
 
     private boolean connect() throws InterruptedException {
         inflight.clear();
+        unsettled = 0;
         sentAt.clear();
         lastSentId = 0;
         events.clear();
@@ -226,6 +240,7 @@ final class UplinkSender implements Runnable {
             sentAt.addLast(System.nanoTime());
             lastSentId = r.id();
         }
+        unsettled = inflight.size();
         ch.flush();
     }
 
