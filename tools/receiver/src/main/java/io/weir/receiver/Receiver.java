@@ -706,7 +706,7 @@ public final class Receiver implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
                     + " problem.",
             "",
             "Its state lives in its data folder (--data, default PKI/receiver-data, mode 0700):"
-                    + " DATA/ingest.mv.db is the ingest database. Each PKI folder so has its own"
-                    + " database unless --db says otherwise. Several receivers may share one"
+                    + " DATA/ingest.mv.db is the ingest database, so each PKI folder has its own"
+                    + " database unless --data or --db says otherwise. Several receivers may share one"
                     + " database on purpose, e.g. --db 'jdbc:h2:tcp://dbhost/weir-ingest'.",
         })
 public final class ReceiverCommand implements Callable<Integer> {
@@ -44,14 +44,21 @@ public final class ReceiverCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    private final CountDownLatch done = new CountDownLatch(1);
+
     @Option(
             names = "--listen",
             required = true,
+            paramLabel = "HOST:PORT",
             converter = HostPort.Converter.class,
             description = "Address to listen on, e.g. 0.0.0.0:7443.")
     HostPort listen;
 
-    @Option(names = "--pki", required = true, description = "PKI directory from `weir pki init`.")
+    @Option(
+            names = "--pki",
+            required = true,
+            paramLabel = "DIR",
+            description = "PKI directory from `weir pki init`.")
     Path pki;
 
     @Option(
@@ -73,7 +80,10 @@ public final class ReceiverCommand implements Callable<Integer> {
                             + " file (ingest or ingest.mv.db).")
     String db;
 
-    @Option(names = "--out", description = "Append decrypted points here as JSON lines.")
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description = "Append decrypted points here as JSON lines.")
     Path out;
 
     @Option(
@@ -119,15 +129,8 @@ public final class ReceiverCommand implements Callable<Integer> {
         String url = db != null ? databaseUrl(db) : dataFolderUrl();
         cfg = cfg.withDbUrl(url);
         Receiver rx = Receiver.start(cfg);
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    rx.close();
-                                    done.countDown();
-                                },
-                                "receiver-shutdown"));
+        Thread hook = new Thread(rx::close, "receiver-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         spec.commandLine()
                 .getOut()
                 .println(
@@ -141,8 +144,22 @@ public final class ReceiverCommand implements Callable<Integer> {
                                 + url
                                 + (out != null ? ", points to " + out : ""));
         spec.commandLine().getOut().flush();
-        done.await();
+        try {
+            done.await();
+        } finally {
+            rx.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
         return 0;
+    }
+
+    /** Stops a receiver started by {@link #call} (tests; a user stops it with a signal). */
+    void stop() {
+        done.countDown();
     }
 
     /** DATA/ingest, creating DATA (mode 0700: the database holds decrypted points). */
