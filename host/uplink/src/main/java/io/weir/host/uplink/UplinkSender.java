@@ -16,13 +16,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Sends outbox batches over mutual TLS in sealing order with at most {@code window} batches
@@ -61,8 +62,15 @@ final class UplinkSender implements Runnable {
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong connects = new AtomicLong();
     volatile String lastError;
-    private final long[] latencyMicros = new long[1 << 16];
-    private final AtomicLong latencyCount = new AtomicLong();
+
+    /**
+     * Send-to-ACK latency in µs, recorded by this sender's thread without locks; read as interval
+     * histograms and summed into {@link #latencySinceReset} (3 significant digits, auto-resizing).
+     */
+    private final Recorder latency = new Recorder(3);
+
+    private final Histogram latencySinceReset = new Histogram(3);
+    private Histogram latencyInterval;
 
     UplinkSender(UplinkConfig config, Outbox outbox, UplinkTls tls) {
         this.config = config;
@@ -85,18 +93,16 @@ final class UplinkSender implements Runnable {
         return c != null && c.isActive();
     }
 
-    /** Ack latencies (send to ACK) of the last 65,536 batches, microseconds, unsorted. */
-    long[] latencies() {
-        int n = (int) Math.min(latencyCount.get(), latencyMicros.length);
-        synchronized (latencyMicros) {
-            return Arrays.copyOf(latencyMicros, n);
-        }
+    /** Send-to-ACK latencies in µs of every batch settled since start or the last reset. */
+    synchronized Histogram latencies() {
+        latencyInterval = latency.getIntervalHistogram(latencyInterval);
+        latencySinceReset.add(latencyInterval);
+        return latencySinceReset.copy();
     }
 
-    void resetLatencies() {
-        synchronized (latencyMicros) {
-            latencyCount.set(0);
-        }
+    synchronized void resetLatencies() {
+        latency.reset();
+        latencySinceReset.reset();
     }
 
     @Override
@@ -303,10 +309,7 @@ final class UplinkSender implements Runnable {
     }
 
     private void recordLatency(long micros) {
-        synchronized (latencyMicros) {
-            long i = latencyCount.getAndIncrement();
-            latencyMicros[(int) (i & (latencyMicros.length - 1))] = micros;
-        }
+        latency.recordValue(Math.max(0, micros));
     }
 
     private void checkAckTimeout() {
