@@ -102,7 +102,7 @@ public final class EnvelopeOpener {
             throw new EnvelopeRejected(
                     Reason.GATEWAY_MISMATCH,
                     "envelope says gateway \""
-                            + env.gatewayId()
+                            + Envelope.printable(env.gatewayId())
                             + "\" but the TLS client certificate is for \""
                             + peerGateway
                             + "\"");

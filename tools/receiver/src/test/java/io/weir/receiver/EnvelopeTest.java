@@ -658,4 +658,19 @@ class EnvelopeTest {
                 .startsWith(
                         "PAYLOAD_MALFORMED: authenticated payload is not a point batch: deflate");
     }
+
+    /** A gateway id comes from the peer: control characters never reach a log line raw. */
+    @Test
+    void aForeignGatewayIdIsEscapedInTheRejection() throws Exception {
+        KeyPair receiver = sm2();
+        String evil = "gw\u001b[2J\nFAKE LOG LINE";
+        byte[] env =
+                new EnvelopeSealer(evil, receiver.getPublic(), null, new SecureRandom())
+                        .seal(1, 0, new byte[] {1}, false);
+        assertThat(messageOf(opener(receiver, false), env))
+                .isEqualTo(
+                        "GATEWAY_MISMATCH: envelope says gateway \"gw\\u001b[2J\\u000aFAKE LOG"
+                                + " LINE\" but the TLS client certificate is for \"gw-01\"");
+        assertThat(Envelope.printable("plain é 中")).isEqualTo("plain é 中");
+    }
 }

@@ -205,6 +205,24 @@ public record Envelope(
         return bb.array();
     }
 
+    /**
+     * Text that came from a peer (a gateway id in a header, a receiver's ACK message) made safe for
+     * a log line or a terminal: control characters, including ESC of terminal escape sequences,
+     * become {@code \\uXXXX}.
+     */
+    public static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     public static String hex(byte[] b) {
         StringBuilder sb = new StringBuilder(b.length * 2);
         for (byte x : b) {

@@ -294,14 +294,17 @@ final class UplinkSender implements Runnable {
             }
             case REJECTED -> {
                 rejected.incrementAndGet();
-                String reason = EnvelopeRejected.Reason.ofCode(ack.reason()) + ": " + ack.message();
+                String reason =
+                        EnvelopeRejected.Reason.ofCode(ack.reason())
+                                + ": "
+                                + Envelope.printable(ack.message());
                 lastError = "receiver refused batch " + ack.seq() + ": " + reason;
                 if (row != null) {
                     outbox.quarantine(row, reason);
                 }
             }
             case RETRY_LATER -> {
-                lastError = "receiver asked to retry later: " + ack.message();
+                lastError = "receiver asked to retry later: " + Envelope.printable(ack.message());
                 LOG.log(Level.WARNING, "{0}", lastError);
                 closeChannel();
             }

@@ -136,19 +136,7 @@ class PointBatchTest {
     /** LEB128 of a u64 takes at most 10 bytes; an 11th continuation byte is refused. */
     @Test
     void varintsLongerThanTenBytesAreRefused() throws Exception {
-        byte[] ten =
-                Hex.decode(
-                        "01"
-                                + "00"
-                                + "01"
-                                + "0000000000000000"
-                                + "00000000"
-                                + "00"
-                                + "07"
-                                + "ffffffffffffffffff01");
-        assertThatThrownBy(() -> PointBatch.decode(ten))
-                .hasMessageContaining("string reference 0 outside the table of 0");
-        byte[] table =
+        byte[] tenBytes =
                 Hex.decode(
                         "01"
                                 + "01"
@@ -162,7 +150,7 @@ class PointBatchTest {
                                 + "00"
                                 + "07"
                                 + "ffffffffffffffffff01");
-        assertThat(PointBatch.decode(table).get(0).value()).isEqualTo(Value.u64(-1L));
+        assertThat(PointBatch.decode(tenBytes).get(0).value()).isEqualTo(Value.u64(-1L));
         byte[] eleven =
                 Hex.decode(
                         "01"
