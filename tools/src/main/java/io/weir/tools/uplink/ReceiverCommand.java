@@ -4,7 +4,6 @@ import io.weir.host.uplink.UplinkPki;
 import io.weir.receiver.Receiver;
 import io.weir.tools.cli.HostPort;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -166,8 +165,7 @@ public final class ReceiverCommand implements Callable<Integer> {
     private String dataFolderUrl() throws IOException {
         Path dir = (data != null ? data : pki.resolve(DEFAULT_DATA)).toAbsolutePath().normalize();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new FileAlreadyExistsException(
-                    dir.toString(), null, "is a file; --data needs a folder");
+            throw new IOException(dir + ": is a file; --data needs a folder");
         }
         if (!Files.exists(dir)) {
             try {
@@ -177,7 +175,11 @@ public final class ReceiverCommand implements Callable<Integer> {
                                 PosixFilePermissions.fromString("rwx------")));
             } catch (IOException e) {
                 throw new IOException(
-                        dir + ": cannot create the receiver's data folder (" + e + ")", e);
+                        dir
+                                + ": cannot create the receiver's data folder ("
+                                + e
+                                + "); choose another with --data DIR",
+                        e);
             }
         }
         return "jdbc:h2:file:" + dir.resolve("ingest") + ";AUTO_SERVER=TRUE";

@@ -159,6 +159,26 @@ class ReceiverCommandIT {
                     .contains("database jdbc:h2:file:" + tmp.resolve("elsewhere/ingest"));
         }
         assertThat(tmp.resolve("elsewhere/ingest.mv.db")).exists();
+        // A --data that is a file, or that cannot be made, is one line.
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        for (String[] c :
+                new String[][] {
+                    {file.toString(), file + ": is a file; --data needs a folder"},
+                    {"/proc/weir-data", "/proc/weir-data: cannot create the receiver's data folder"}
+                }) {
+            CliRun r =
+                    CliRun.execute(
+                            "receiver",
+                            "--listen",
+                            "127.0.0.1:" + freePort(),
+                            "--pki",
+                            a.dir().toString(),
+                            "--data",
+                            c[0]);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).startsWith("weir receiver: " + c[1]);
+            assertThat(r.err().strip().lines()).hasSize(1);
+        }
     }
 
     /** A broken PKI folder: what to do to it, and what the one line must say. */
