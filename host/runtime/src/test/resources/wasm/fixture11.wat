@@ -10,7 +10,7 @@
 ;; wait; weir_frame_end then answers: 0xBB v is a 2-byte frame (point 0 = v), a lone 0xBB is no
 ;; frame (0), 0xCC asks to skip one byte (E_RESYNC), 0xDD is E_UNSUPPORTED, 0xEE is E_PROTO.
 ;; weir_poll sends one request per cycle: "Q", dev, link_up count, transport letter (t/s/c from
-;; weir.transport), tick count. Device keys: lu=refuse (weir_link_up fails), lu=unsup
+;; weir.transport), tick count; on a can link as the data of one CAN frame (id 0x18EA00F9). Device keys: lu=refuse (weir_link_up fails), lu=unsup
 ;; (E_UNSUPPORTED), tick=1 (weir_tick reports point 0 = tick count), tick=unsup, flood=1 (weir_poll
 ;; never ends a cycle: "F" requests without response), slow=1 (meta.timeout_ms = 2^31-1).
 ;; weir_write sends "W", dev, point, the 8 value bytes; point 1 is read-only (E_UNSUPPORTED).
@@ -143,7 +143,7 @@
       (return (i32.const 1))))
     i32.const 0)
   (func (export "weir_poll") (param $dev i32) (param $now i64) (result i32)
-    (local $s i32) (local $t i32)
+    (local $s i32) (local $t i32) (local $at i32)
     (if (i32.eqz (call $open (local.get $dev))) (then (return (i32.const -3))))
     (local.set $s (call $slot (local.get $dev)))
     (if (call $flag (local.get $dev) (i32.const 64)) (then
@@ -168,12 +168,18 @@
     (local.set $t (i32.const 0x74)) ;; t
     (if (call $flag (local.get $dev) (i32.const 1)) (then (local.set $t (i32.const 0x73)))) ;; s
     (if (call $flag (local.get $dev) (i32.const 2)) (then (local.set $t (i32.const 0x63)))) ;; c
-    (i32.store8 (i32.const 7168) (i32.const 0x51)) ;; Q
-    (i32.store8 (i32.const 7169) (local.get $dev))
-    (i32.store8 (i32.const 7170) (i32.load offset=16 (local.get $s)))
-    (i32.store8 (i32.const 7171) (local.get $t))
-    (i32.store8 (i32.const 7172) (i32.load offset=20 (local.get $s)))
-    i32.const 5)
+    (local.set $at (i32.const 7168))
+    (if (call $flag (local.get $dev) (i32.const 2)) (then
+      ;; on a CAN link the request is one CAN frame (ABI §6.4): id 0x18EA00F9, EXT, len 5, dlc 5
+      (i32.store (i32.const 7168) (i32.const 0x18ea00f9))
+      (i32.store (i32.const 7172) (i32.const 0x00050501))
+      (local.set $at (i32.const 7176))))
+    (i32.store8 (local.get $at) (i32.const 0x51)) ;; Q
+    (i32.store8 offset=1 (local.get $at) (local.get $dev))
+    (i32.store8 offset=2 (local.get $at) (i32.load offset=16 (local.get $s)))
+    (i32.store8 offset=3 (local.get $at) (local.get $t))
+    (i32.store8 offset=4 (local.get $at) (i32.load offset=20 (local.get $s)))
+    (i32.sub (i32.add (local.get $at) (i32.const 5)) (i32.const 7168)))
   (func (export "weir_frame_len") (param $dev i32) (param $len i32) (result i32)
     (local $b i32) (local $total i32)
     (if (i32.eqz (call $open (local.get $dev))) (then (return (i32.const -3))))

@@ -2,6 +2,7 @@ package io.weir.host.poll;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.CanFrame;
 import io.weir.abi.FrameFlag;
 import io.weir.abi.Layout;
 import io.weir.abi.Manifest;
@@ -82,6 +83,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     /** Bytes that arrive with no request outstanding are framed and decoded (§7.3). */
     private final boolean unsolicited;
+
+    /** A CAN link with agreed version 1.1: one encoded frame per delivery, frames in tx (§6.4). */
+    private final boolean can;
 
     private static final long MAX_LATENCY_MICROS = 600_000_000L;
 
@@ -252,6 +256,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                                 .text()
                         : spec.config().text();
         this.unsolicited = manifest.receivesUnsolicited();
+        this.can = v11 && "can".equals(transportKind);
         this.periodNanos = spec.interval().toNanos();
         this.deviceStatus =
                 new DeviceStatus(
@@ -824,7 +829,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     cycleComplete();
                     return;
                 }
-                if (!withinCycleLimits(Abi.Export.POLL, r)) {
+                if (!withinCycleLimits(Abi.Export.POLL, r) || !wellFormed(Abi.Export.POLL, r)) {
                     return;
                 }
                 if (!send(r)) {
@@ -885,6 +890,23 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         violation(export, over, Quality.BAD);
         return false;
+    }
+
+    /**
+     * §6.4: on a CAN link a request is one or more encoded CAN frames filling {@code tx} exactly; a
+     * malformed one is a violation (§9), and nothing is sent.
+     */
+    private boolean wellFormed(Abi.Export export, Request r) {
+        if (!can) {
+            return true;
+        }
+        try {
+            CanFrame.decodeAll(r.bytes(), 0, r.bytes().length);
+            return true;
+        } catch (IllegalArgumentException e) {
+            violation(export, "wrote a malformed CAN frame: " + e.getMessage(), Quality.BAD);
+            return false;
+        }
     }
 
     /**
@@ -958,7 +980,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 trapped(e);
                 return true;
             }
-            if (!withinCycleLimits(Abi.Export.WRITE, r)) {
+            if (!withinCycleLimits(Abi.Export.WRITE, r) || !wellFormed(Abi.Export.WRITE, r)) {
                 w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, lastError));
                 return true;
             }
@@ -1111,6 +1133,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             droppedBytes += bytes.length;
             return;
         }
+        if (can) {
+            onCanFrame(bytes);
+            return;
+        }
         try {
             framer.feed(bytes, 0, bytes.length, decoder);
         } catch (DriverException e) {
@@ -1127,9 +1153,36 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
+    /**
+     * §6.4 "Delivery": a CAN link delivers one encoded frame per call, and the driver frames
+     * exactly that: {@code weir_frame_len} must answer its whole length, and any other answer drops
+     * it as garbage. Frames are never joined or split.
+     */
+    private void onCanFrame(byte[] frame) {
+        try {
+            FrameLength f = instance.frameLen(dev, frame, 0, frame.length);
+            if (f.kind() == FrameLength.Kind.COMPLETE && f.length() == frame.length) {
+                decoder.frame(frame, 0, frame.length);
+            } else {
+                droppedBytes += frame.length;
+            }
+        } catch (DriverException e) {
+            protocolErrors++;
+            lastError = e.getMessage();
+            droppedBytes += frame.length;
+        } catch (DriverTrapped e) {
+            trapped(e);
+        }
+    }
+
     /** §7.10: whether a silence on this link ends a frame the driver can find. */
     private boolean framesBySilence() {
-        return v11 && module.calls(Abi.Export.FRAME_END) && link.frameSilenceNanos() > 0;
+        // Never on tcp or can links, whatever they report (TCP keeps no line timing, CAN frames
+        // are delimited by the bus).
+        return v11
+                && "serial".equals(transportKind)
+                && module.calls(Abi.Export.FRAME_END)
+                && link.frameSilenceNanos() > 0;
     }
 
     private void armSilence() {

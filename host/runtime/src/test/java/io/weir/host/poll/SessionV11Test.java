@@ -3,6 +3,7 @@ package io.weir.host.poll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weir.abi.Abi;
+import io.weir.abi.CanFrame;
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
 import io.weir.host.driver.DriverLimits;
@@ -562,14 +563,47 @@ class SessionV11Test {
         FakeLink link = new FakeLink("bus");
         Session s = started("device", link, "can");
         clock.advanceMillis(INTERVAL_MS);
-        assertThat(onlyQuery(link).transport()).isEqualTo('c');
+        List<byte[]> sent = link.takeSent();
+        assertThat(sent).hasSize(1);
+        // One CAN frame (ABI §6.4) carrying fixture11's request.
+        List<CanFrame> frames = CanFrame.decodeAll(sent.get(0), 0, sent.get(0).length);
+        assertThat(frames).extracting(CanFrame::toCandump).hasSize(1);
+        assertThat(frames.get(0).id()).isEqualTo(0x18EA00F9);
+        assertThat(Query.of(frames.get(0).data()).transport()).isEqualTo('c');
         assertThat(link.transactionsEnded()).as("nothing to wait for").isEqualTo(1);
         assertThat(s.status().cycles()).isEqualTo(1);
         assertThat(s.latencyMicros().getTotalCount()).as("the cycle is complete").isEqualTo(1);
-        link.receive(Fixtures.frame(3, 4));
-        assertThat(take()).hasSize(2);
         clock.advanceMillis(1000);
         assertThat(s.status().timeouts()).isZero();
+    }
+
+    @Test
+    void aCanLinkDeliversOneFrameAtATimeAndNeverJoinsThem() {
+        module = DriverModule.load("fixture11-passive.wasm", Fixtures.wasm("fixture11-passive"));
+        FakeLink link = new FakeLink("bus");
+        Session s = started("device", link, "can");
+        // What the driver frames whole is decoded; a delivery it wants more for is garbage, not
+        // the start of something the next delivery completes.
+        link.receive(Fixtures.frame(3, 4));
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(3), Value.i64(4));
+        byte[] whole = Fixtures.frame(5);
+        link.receive(java.util.Arrays.copyOf(whole, 6));
+        link.receive(java.util.Arrays.copyOfRange(whole, 6, whole.length));
+        assertThat(points).isEmpty();
+        assertThat(s.status().garbageBytes()).isEqualTo(whole.length);
+    }
+
+    @Test
+    void aMalformedCanFrameInTxIsAViolation() {
+        module = DriverModule.load("fixture11-passive.wasm", Fixtures.wasm("fixture11-passive"));
+        FakeLink link = new FakeLink("bus");
+        // flood=1 sends "FLOD", four bytes: no CAN frame.
+        Session s = started("device flood=1", link, "can");
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(link.sentCount()).isZero();
+        assertThat(s.status().violations()).isEqualTo(1);
+        assertThat(s.status().lastError())
+                .contains("weir_poll wrote a malformed CAN frame: CAN frame at offset 0");
     }
 
     // ---- §9 limits
