@@ -1376,6 +1376,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     private void onLinkUp() {
         LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        // No request is ended here: a link reports the end of a connection before the next one
+        // comes up, and with a driver without link events a tick can send the first request on a
+        // connection before its up event reaches this queue.
         linkUp = true;
         connectionFresh = true;
         linkReady = false;
