@@ -81,6 +81,13 @@ public final class DriverInstance implements AutoCloseable {
     private final Map<Abi.Export, WasmFunction> exports = new EnumMap<>(Abi.Export.class);
     private final Layout layout;
     private final int meta;
+
+    /** The agreed minor version (ABI §3.3), set by the module once {@code weir_host_abi} agreed. */
+    private int agreedMinor = Abi.MINOR_1_0;
+
+    /** {@code meta.frame_flags} of the last {@code weir_on_frame} (agreed version 1.1), else 0. */
+    private int frameFlags;
+
     private String death;
     private String panic;
 
@@ -264,6 +271,78 @@ public final class DriverInstance implements AutoCloseable {
         return call(Abi.Export.ABI_VERSION, openBudget());
     }
 
+    /**
+     * {@code weir_host_abi(hostVersion)} (ABI §3.3), under the open budget: the driver's answer as
+     * it gave it, or {@link Abi#VERSION} (1.0) for a driver that does not export it.
+     */
+    int hostAbi(int hostVersion) {
+        if (!supports(Abi.Export.HOST_ABI)) {
+            return Abi.VERSION;
+        }
+        return call(Abi.Export.HOST_ABI, openBudget(), hostVersion);
+    }
+
+    /** Records the agreed minor version; from now on the calls and fields of that minor apply. */
+    void agreed(int minor) {
+        this.agreedMinor = minor;
+    }
+
+    /**
+     * The minor version host and driver agreed on for this instance (ABI §3.3): it decides which
+     * exports the host may call, which meta fields it reads and which record flags it honours.
+     */
+    public int agreedMinor() {
+        return agreedMinor;
+    }
+
+    /**
+     * A violation the host found in what the driver returned (ABI §9: a point index outside the
+     * device's point map, a cycle over its request or byte limit): the instance is dead from now
+     * on, as after a trap, and the returned exception says what happened.
+     *
+     * @param export the call whose result broke the rule
+     * @param problem what was wrong, e.g. {@code "named point 50, outside the point map of 2"}
+     */
+    public DriverTrapped violated(Abi.Export export, String problem) {
+        return violation(export, problem);
+    }
+
+    /** A host that calls an export of a later minor than the agreed one has a bug (§2.9). */
+    private void requireAgreed(Abi.Export export) {
+        if (!export.callableWith(agreedMinor)) {
+            throw new IllegalStateException(
+                    export.exportName()
+                            + " is ABI 1."
+                            + export.since()
+                            + "; the agreed version of "
+                            + driver()
+                            + " is 1."
+                            + agreedMinor
+                            + ", so a host does not call it (ABI §2.9)");
+        }
+    }
+
+    /** {@code meta.corr} as a u32, read only with agreed version 1.1 (ABI §7.12). */
+    private long corr() {
+        return agreedMinor >= Abi.MINOR_1_1
+                ? Integer.toUnsignedLong(wasm.readI32(meta + Meta.CORR))
+                : 0;
+    }
+
+    /** Reads {@code meta.frame_flags} after a successful {@code weir_on_frame} (ABI §7.3). */
+    private void readFrameFlags() {
+        frameFlags = agreedMinor >= Abi.MINOR_1_1 ? wasm.readI32(meta + Meta.FRAME_FLAGS) : 0;
+    }
+
+    /**
+     * {@code meta.frame_flags} as the last successful {@code weir_on_frame} wrote it (ABI v1.1
+     * §7.3), bits unknown to this host included; 0 with agreed version 1.0, whose drivers write
+     * none.
+     */
+    public int frameFlags() {
+        return frameFlags;
+    }
+
     /** {@code weir_describe}: the manifest JSON bytes. */
     byte[] describe() throws DriverException {
         int n = checked(Abi.Export.DESCRIBE, call(Abi.Export.DESCRIBE, openBudget()));
@@ -352,7 +431,7 @@ public final class DriverInstance implements AutoCloseable {
             return FrameLength.needMore(Math.max(need, 0));
         }
         requireWithin(Abi.Export.FRAME_LEN, "frame length", rc, len, "the " + len + " bytes in rx");
-        return FrameLength.complete(rc);
+        return FrameLength.complete(rc, corr());
     }
 
     /**
@@ -378,7 +457,9 @@ public final class DriverInstance implements AutoCloseable {
         }
         rxHeld = 0;
         rxHeldDev = -1;
+        frameFlags = 0;
         int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
+        readFrameFlags();
         return records(Abi.Export.ON_FRAME, n, nowUs, sink);
     }
 
@@ -387,7 +468,9 @@ public final class DriverInstance implements AutoCloseable {
             throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
+        frameFlags = 0;
         int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
+        readFrameFlags();
         List<DriverRecord> out = new ArrayList<>(n);
         records(Abi.Export.ON_FRAME, n, nowUs, collect(out));
         return Collections.unmodifiableList(out);
@@ -412,11 +495,97 @@ public final class DriverInstance implements AutoCloseable {
                 out.add(new DriverRecord(point, name, value, quality, tsUs, flags));
     }
 
-    /** {@code weir_observe}: adopts a recorded request as the outstanding one (§7.5). */
-    public void observe(int dev, byte[] request) throws DriverException {
+    /**
+     * {@code weir_observe}: adopts a recorded request as the outstanding one (§7.5).
+     *
+     * @return the request's correlation key {@code meta.corr} as a u32 (ABI v1.1 §7.12), by which a
+     *     replay pairs it with its response; 0 with agreed version 1.0 or a protocol without keys
+     */
+    public long observe(int dev, byte[] request) throws DriverException {
         requireDev(dev);
         writeRx(request, 0, request.length);
         dataCall(Abi.Export.OBSERVE, dev, budget(Abi.Export.OBSERVE), dev, request.length);
+        return corr();
+    }
+
+    // ---- ABI v1.1 calls ------------------------------------------------------------------------
+
+    /**
+     * {@code weir_link_up} (ABI v1.1 §7.9): the device's link has just come up. Has the open budget
+     * (§9), since a driver may reset its connection state here.
+     *
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver does not use link events (a
+     *     missing export included); any other error when it cannot use this link
+     * @throws IllegalStateException if the agreed version is 1.0 (a host does not call it then)
+     */
+    public void linkUp(int dev, long nowUs) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.LINK_UP);
+        dataCall(Abi.Export.LINK_UP, dev, openBudget(), dev, nowUs);
+    }
+
+    /**
+     * {@code weir_frame_end} (ABI v1.1 §7.10) over {@code bytes[off..off+len]}, copied into {@code
+     * rx}: the line fell silent with these bytes pending. A complete frame stays in {@code rx} for
+     * {@link #onFrame(int, int, long, RecordSink)}, as after {@link #frameLen}.
+     *
+     * @return {@link FrameLength.Kind#COMPLETE} with the frame's length and {@code meta.corr};
+     *     {@link FrameLength.Kind#NEED_MORE} for the answer 0 (the bytes are no frame: drop them);
+     *     {@link FrameLength.Kind#RESYNC} with {@code meta.skip}
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver does not frame by silence, any
+     *     other error as the driver gave it
+     * @throws DriverTrapped also for a frame length beyond {@code len} or a skip outside {@code
+     *     1..len} (violations, §9)
+     */
+    public FrameLength frameEnd(int dev, byte[] bytes, int off, int len) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.FRAME_END);
+        if (len < 1) {
+            throw new IllegalArgumentException(
+                    "weir_frame_end is never called with rx_len 0 (ABI §7.10)");
+        }
+        writeRx(bytes, off, len);
+        rxHeld = len;
+        rxHeldDev = dev;
+        int rc = call(Abi.Export.FRAME_END, budget(Abi.Export.FRAME_END), dev, len);
+        if (rc == AbiError.E_RESYNC.code()) {
+            int skip = wasm.readI32(meta + Meta.SKIP);
+            if (skip < 1 || skip > len) {
+                throw violation(
+                        Abi.Export.FRAME_END,
+                        "asked to skip " + skip + " bytes of " + len + " (must be 1.." + len + ")");
+            }
+            return FrameLength.resync(skip);
+        }
+        if (rc < 0) {
+            throw new DriverException(Abi.Export.FRAME_END.exportName(), rc, lastErrorQuietly(dev));
+        }
+        if (rc == 0) {
+            return FrameLength.needMore(0);
+        }
+        requireWithin(Abi.Export.FRAME_END, "frame length", rc, len, "the " + len + " bytes in rx");
+        return FrameLength.complete(rc, corr());
+    }
+
+    /**
+     * {@code weir_tick} (ABI v1.1 §7.11): a schedule tick of the device; its records (device
+     * status, readings derived from time) go to {@code sink}.
+     *
+     * @return the number of records
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver has nothing to do at ticks
+     */
+    public int tick(int dev, long nowUs, RecordSink sink) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.TICK);
+        int n = dataCall(Abi.Export.TICK, dev, budget(Abi.Export.TICK), dev, nowUs);
+        return records(Abi.Export.TICK, n, nowUs, sink);
+    }
+
+    /** {@code weir_tick}, its records collected. */
+    public List<DriverRecord> tick(int dev, long nowUs) throws DriverException {
+        List<DriverRecord> out = new ArrayList<>();
+        tick(dev, nowUs, collect(out));
+        return Collections.unmodifiableList(out);
     }
 
     /**
