@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -65,12 +66,22 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Consumer<ReplayLine> sink = json ? jsonSink(out) : tableSink(out);
         ReplaySummary summary;
+        String quarantine;
         try (HostReplayDriver d = new HostReplayDriver(module)) {
             summary = new ModbusTcpReplay(d, port, sink).replay(frames);
+            quarantine = d.quarantine();
         }
         if (json) {
-            new JsonLines(out).write(summary.toMap());
+            Map<String, Object> m = summary.toMap();
+            if (quarantine != null) {
+                m.put("quarantined", quarantine);
+            }
+            new JsonLines(out).write(m);
         } else {
+            if (quarantine != null) {
+                out.println();
+                out.println("driver " + quarantine);
+            }
             out.println();
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
