@@ -297,6 +297,70 @@ class HostileDriversTest {
         assertHealthyMissedNothingSince(before);
     }
 
+    /** Every module of {@code HostileModuleTest} that must not load, and the runaway ones. */
+    static Stream<String> refusedAtLoad() {
+        return Stream.of(
+                "import-env",
+                "import-unknown",
+                "import-global",
+                "import-memory",
+                "import-table",
+                "import-log-signature",
+                "export-poll-signature",
+                "export-layout-i64",
+                "export-open-global",
+                "memory-none",
+                "memory-unexported",
+                "memory-shared",
+                "memory-two",
+                "memory-max-1025",
+                "memory-max-65536",
+                "simd-instruction",
+                "simd-local",
+                "simd-global",
+                "simd-param",
+                "table-huge",
+                "table-grows",
+                "start-log",
+                "start-panic",
+                "start-trap",
+                "start-recursion",
+                "describe-over-blob",
+                "layout-outside-memory",
+                "layout-negative",
+                "layout-region-outside",
+                "start-loop",
+                "loop-abi-version",
+                "loop-layout",
+                "loop-describe");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedAtLoad")
+    void aModuleThatMisbehavesAtLoadIsRefusedWhileTheHealthyDeviceRuns(String fixture)
+            throws Exception {
+        SessionStatus before = healthy.status();
+        int loaded = kernel.drivers().size();
+        long t0 = System.nanoTime();
+        Throwable refused = null;
+        try {
+            kernel.loadDriver(fixture + ".wasm", Fixtures.wasm(fixture));
+        } catch (io.weir.host.driver.DriverRefused e) {
+            refused = e;
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        assertThat(refused).as("%s was refused", fixture).isNotNull();
+        System.out.printf("%-22s refused after %6.1f ms: %s%n", fixture, ms, refused.getMessage());
+        assertThat(refused.getMessage())
+                .startsWith("driver \"" + fixture + ".wasm\"")
+                .doesNotContain("\n");
+        assertThat(kernel.drivers()).hasSize(loaded);
+        // A healthy cycle or two after the load, to see one that the load made late.
+        long cycles = healthy.status().cycles();
+        await(() -> healthy.status().cycles() > cycles, 5_000);
+        assertHealthyMissedNothingSince(before);
+    }
+
     private void assertHealthyMissedNothingSince(SessionStatus before) {
         SessionStatus after = healthy.status();
         assertThat(after.missed() - before.missed()).as("healthy device's missed cycles").isZero();

@@ -87,7 +87,10 @@ public final class FaultsBench {
     private static final List<Fault> NOT_CALLED =
             List.of(Fault.LOOP_OBSERVE, Fault.LOOP_LINK_UP, Fault.LOOP_FRAME_END, Fault.LOOP_TICK);
 
-    /** Modules refused at load, fastest first; the loops last (each costs the open budget). */
+    /**
+     * Modules refused at load, fastest first, the loops after them (each costs the open budget);
+     * last a module a byte over the size cap and one just under it that is all code (made here).
+     */
     private static final List<String> LOAD_FIXTURES =
             List.of(
                     "import-env",
@@ -102,7 +105,9 @@ public final class FaultsBench {
                     "start-loop",
                     "loop-abi-version",
                     "loop-layout",
-                    "loop-describe");
+                    "loop-describe",
+                    "size-over-cap",
+                    "code-at-size-cap");
 
     private final Options options;
     private final Consumer<String> progress;
@@ -230,12 +235,10 @@ public final class FaultsBench {
         String address = "tcp://" + name + ":1";
         // The device answers like the fixture's device; for a fault that needs silence it never
         // answers, from the start, so that the warm-up spends weir_on_timeout's grace too.
-        // A never-ending cycle sends without waiting: answers would only pile up in its queue.
         boolean silent =
                 fault == Fault.LOOP_ON_TIMEOUT
                         || fault == Fault.SILENT_DEVICE
-                        || fault == Fault.TIMEOUT_ABSURD
-                        || fault == Fault.ENDLESS_CYCLE;
+                        || fault == Fault.TIMEOUT_ABSURD;
         int after = fault == Fault.LOOP_OPEN ? 0 : WARM_CYCLES;
         Session s =
                 kernel.addDevice(
@@ -247,7 +250,13 @@ public final class FaultsBench {
                                 List.of("p0"),
                                 options.hostileInterval()));
         FakeLink link = tcp.link(address);
-        link.answerWith(request -> silent ? null : Fixtures.frame(7));
+        // Like a device, it answers the requests it knows ("REQ?", "WRT?") and ignores the rest:
+        // the never-ending cycle's requests expect no answer, which would only pile up.
+        link.answerWith(
+                request ->
+                        silent || request.length < 4 || request[3] != '?'
+                                ? null
+                                : Fixtures.frame(7));
         link.up();
         // Writes from the start, so that the warm-up spends weir_write's grace too.
         boolean writes = fault == Fault.LOOP_WRITE || fault == Fault.EMPTY_WRITE;
@@ -310,6 +319,11 @@ public final class FaultsBench {
         f.put("missed", missed);
         f.put("hostile_cycles", st.cycles());
         f.put("said", st.lastError());
+        if (SESSION_FAULTS.contains(fault)) {
+            // ABI §9 caps that live in the session (requests per cycle, the timeout cap, the
+            // point-index check): this bench shows what today's session does with them.
+            f.put("ended_by", "the session's ABI §9 caps");
+        }
         return f;
     }
 
@@ -326,9 +340,22 @@ public final class FaultsBench {
 
     // ---- a module that misbehaves at load -----------------------------------------------------
 
+    /** A fixture module, or one of the multi-megabyte modules made from the fixture driver. */
+    private static byte[] module(String fixture) {
+        return switch (fixture) {
+            case "size-over-cap" -> BigModules.padded(Fixtures.wasm("fixture"), BigModules.CAP + 1);
+            case "code-at-size-cap" ->
+                    BigModules.withCode(Fixtures.wasm("fixture"), BigModules.CAP);
+            default -> Fixtures.wasm(fixture);
+        };
+    }
+
     private Map<String, Object> load(String fixture) throws InterruptedException {
         long missedBefore = healthyMissed();
-        byte[] wasm = Fixtures.wasm(fixture);
+        byte[] wasm = module(fixture);
+        // No System.gc() to measure from a clean heap: a full collection stops the world, and
+        // the healthy devices would miss cycles the module did not cost them.
+        long heapBefore = heapBytes();
         long t0 = System.nanoTime();
         String said;
         String outcome;
@@ -346,6 +373,7 @@ public final class FaultsBench {
             said = e.getMessage();
         }
         double ms = (System.nanoTime() - t0) / 1e6;
+        long heapAfter = heapBytes();
         // Let the healthy devices show any cycle the load cost them.
         Thread.sleep(options.healthyInterval().toMillis());
         Map<String, Object> f = new LinkedHashMap<>();
@@ -354,6 +382,9 @@ public final class FaultsBench {
         f.put("outcome", outcome);
         f.put("stop_ms", round(ms));
         f.put("budget_ms", Abi.OPEN_BUDGET_MS);
+        f.put("module_bytes", wasm.length);
+        // What the load allocated and kept, roughly (collections during the load hide some).
+        f.put("heap_mb_grown", mb(Math.max(0, heapAfter - heapBefore)));
         f.put("missed", healthyMissed() - missedBefore);
         f.put("said", said);
         return f;
@@ -367,6 +398,11 @@ public final class FaultsBench {
             m += s.status().missed();
         }
         return m;
+    }
+
+    private static long heapBytes() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** Resident set size from /proc/self/status, or the heap in use where there is no /proc. */
