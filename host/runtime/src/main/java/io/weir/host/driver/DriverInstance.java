@@ -96,6 +96,11 @@ public final class DriverInstance implements AutoCloseable {
 
     private int rxHeldDev = -1;
 
+    /** When the last call began, and whether it had the call budget: for stop times (§9). */
+    private long callStartNanos;
+
+    private boolean callWarm;
+
     private double logTokens = LOG_BURST;
     private long logRefillNanos = System.nanoTime();
     private long logDropped;
@@ -105,11 +110,7 @@ public final class DriverInstance implements AutoCloseable {
         this.shared = shared;
         this.label = label;
         long t0 = System.nanoTime();
-        try {
-            this.wasm = shared.program().instantiate(new Imports());
-        } catch (WasmTrap e) {
-            throw new DriverTrapped(driver() + " (" + label + "): " + e.getMessage(), panic, e);
-        }
+        this.wasm = instantiate(t0);
         for (Abi.Export e : Abi.Export.values()) {
             WasmFunction f = wasm.function(e.exportName());
             if (f != null) {
@@ -140,14 +141,52 @@ public final class DriverInstance implements AutoCloseable {
         this.instantiateNanos = System.nanoTime() - t0;
     }
 
+    /**
+     * Instantiates under the open budget (ABI §9, 1.1): the start function runs here, and a start
+     * function that never returns would otherwise hold the calling thread forever, at load time
+     * before any device. Chicory checks the thread's interrupt flag in a start function as in any
+     * other call, compiled or interpreted.
+     */
+    private WasmInstance instantiate(long t0) {
+        long budgetMs = openBudget();
+        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
+        try {
+            return shared.program().instantiate(new Imports());
+        } catch (WasmTrap e) {
+            long elapsed = System.nanoTime() - t0;
+            shared.stats().trapped(elapsed, false);
+            String where = driver() + " (" + label + "): ";
+            String problem;
+            if (e.kind() == WasmTrap.Kind.INTERRUPTED && deadline.fired()) {
+                problem =
+                        "the start function ran past its budget of "
+                                + budgetMs
+                                + " ms and was interrupted";
+                throw new CallTimedOut(where + problem, problem, budgetMs, e);
+            }
+            problem =
+                    e.kind() == WasmTrap.Kind.INTERRUPTED
+                            ? "instantiation was interrupted by the host"
+                            : DriverText.escape(e.getMessage());
+            throw new DriverTrapped(where + problem, problem, null, e);
+        } finally {
+            deadline.close();
+        }
+    }
+
     /** {@code name version} of the driver, or its file name before the manifest is read. */
     private String driver() {
         return shared.label().get();
     }
 
+    /** The start of a trap message: which driver, which instance. */
+    private String where() {
+        return driver() + " (" + label + ") ";
+    }
+
     private final class Imports implements HostImports {
         @Override
-        public void log(int level, String message) {
+        public void log(int level, Supplier<String> message) {
             long now = System.nanoTime();
             logTokens =
                     Math.min(LOG_BURST, logTokens + (now - logRefillNanos) / 1e9 * LOG_PER_SECOND);
@@ -173,12 +212,12 @@ public final class DriverInstance implements AutoCloseable {
                         case INFO -> Level.INFO;
                         case DEBUG -> Level.DEBUG;
                     };
-            LOG.log(l, "{0} ({1}): {2}", driver(), label, message);
+            LOG.log(l, "{0} ({1}): {2}", driver(), label, DriverText.escape(message.get()));
         }
 
         @Override
         public void panic(String message) {
-            panic = message;
+            panic = DriverText.escape(message);
         }
     }
 
@@ -196,24 +235,34 @@ public final class DriverInstance implements AutoCloseable {
         }
         Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
         long t0 = System.nanoTime();
+        callStartNanos = t0;
+        callWarm = budgetMs < openBudget();
         try {
             return (int) f.call(args);
         } catch (WasmTrap e) {
-            shared.stats().trapped();
-            String where = driver() + " (" + label + ") " + export.exportName();
-            if (e.kind() == WasmTrap.Kind.INTERRUPTED || deadline.fired()) {
-                death = export.exportName() + " ran past its budget of " + budgetMs + " ms";
+            shared.stats().trapped(System.nanoTime() - t0, callWarm);
+            String name = export.exportName();
+            if (deadline.fired()) {
+                String problem = name + " ran past its budget of " + budgetMs + " ms";
+                death = problem;
                 throw new CallTimedOut(
-                        where + " ran past its budget of " + budgetMs + " ms and was interrupted",
+                        where() + problem + " and was interrupted",
+                        problem + " and was interrupted",
                         budgetMs,
                         e);
             }
-            if (e.kind() == WasmTrap.Kind.PANIC) {
-                death = export.exportName() + " panicked: " + panic;
-                throw new DriverTrapped(where + " panicked: " + panic, panic, e);
+            String problem;
+            if (e.kind() == WasmTrap.Kind.INTERRUPTED) {
+                // Not the watchdog: the host interrupted this thread (an executor shutting down).
+                // The call stopped half-way, so the instance cannot be trusted either.
+                problem = name + " was interrupted by the host before its budget ran out";
+            } else if (e.kind() == WasmTrap.Kind.PANIC) {
+                problem = name + " panicked: " + panic;
+            } else {
+                problem = name + " trapped: " + DriverText.escape(e.getMessage());
             }
-            death = export.exportName() + " trapped: " + e.getMessage();
-            throw new DriverTrapped(where + " trapped: " + e.getMessage(), panic, e);
+            death = problem;
+            throw new DriverTrapped(where() + problem, problem, panic, e);
         } finally {
             shared.stats().record(export, System.nanoTime() - t0);
             deadline.close();
@@ -222,12 +271,10 @@ public final class DriverInstance implements AutoCloseable {
 
     /** A returned value outside what the ABI allows is treated as a trap (§9). */
     private DriverTrapped violation(Abi.Export export, String problem) {
-        shared.stats().trapped();
+        shared.stats().trapped(System.nanoTime() - callStartNanos, callWarm);
         death = export.exportName() + " " + problem;
-        return new DriverTrapped(
-                driver() + " (" + label + ") " + export.exportName() + " " + problem + " (ABI §9)",
-                null,
-                null);
+        String text = death + " (ABI §9)";
+        return new DriverTrapped(where() + text, text, null, null);
     }
 
     private int checked(Abi.Export export, int rc) throws DriverException {
@@ -347,6 +394,16 @@ public final class DriverInstance implements AutoCloseable {
     byte[] describe() throws DriverException {
         int n = checked(Abi.Export.DESCRIBE, call(Abi.Export.DESCRIBE, openBudget()));
         requireWithin(Abi.Export.DESCRIBE, "length", n, layout.blobCap(), "blob");
+        long perCall = shared.limits().maxBlobBytesPerCall(layout.blobCap());
+        if (n > perCall) {
+            throw violation(
+                    Abi.Export.DESCRIBE,
+                    "returned a manifest of "
+                            + n
+                            + " bytes, more than the "
+                            + perCall
+                            + " blob bytes one call may use");
+        }
         return wasm.read((int) layout.blobPtr(), n);
     }
 
@@ -388,6 +445,16 @@ public final class DriverInstance implements AutoCloseable {
             return Request.END_OF_CYCLE;
         }
         requireWithin(export, "length", n, layout.txCap(), "tx");
+        if (n > Abi.MAX_TX_BYTES_PER_CYCLE) {
+            // One request larger than a whole cycle may send: ended here, before it is copied.
+            throw violation(
+                    export,
+                    "returned a request of "
+                            + n
+                            + " bytes, more than the "
+                            + Abi.MAX_TX_BYTES_PER_CYCLE
+                            + " bytes one cycle may send");
+        }
         int expect = wasm.readI32(meta + Meta.EXPECT);
         int timeout = wasm.readI32(meta + Meta.TIMEOUT_MS);
         if (expect != 0 && expect != 1) {
@@ -430,7 +497,11 @@ public final class DriverInstance implements AutoCloseable {
             int need = wasm.readI32(meta + Meta.NEED);
             return FrameLength.needMore(Math.max(need, 0));
         }
-        requireWithin(Abi.Export.FRAME_LEN, "frame length", rc, len, "the " + len + " bytes in rx");
+        if (rc > len) {
+            throw violation(
+                    Abi.Export.FRAME_LEN,
+                    "returned frame length " + rc + ", more than the " + len + " bytes given");
+        }
         return FrameLength.complete(rc, corr());
     }
 
@@ -563,7 +634,11 @@ public final class DriverInstance implements AutoCloseable {
         if (rc == 0) {
             return FrameLength.needMore(0);
         }
-        requireWithin(Abi.Export.FRAME_END, "frame length", rc, len, "the " + len + " bytes in rx");
+        if (rc > len) {
+            throw violation(
+                    Abi.Export.FRAME_END,
+                    "returned frame length " + rc + ", more than the " + len + " bytes given");
+        }
         return FrameLength.complete(rc, corr());
     }
 
@@ -688,7 +763,9 @@ public final class DriverInstance implements AutoCloseable {
             throw new DriverException(Abi.Export.LAST_ERROR.exportName(), n, "");
         }
         requireWithin(Abi.Export.LAST_ERROR, "length", n, layout.errCap(), "err");
-        return new String(wasm.read((int) layout.errPtr(), n), StandardCharsets.UTF_8);
+        // The text goes into log lines and point reasons: cut and escaped like a log message.
+        int read = Math.min(n, Abi.LOG_MESSAGE_MAX_BYTES);
+        return DriverText.of(wasm.read((int) layout.errPtr(), read), n);
     }
 
     /** {@code weir_gc}, if the driver exports it; a no-op otherwise. */
@@ -709,25 +786,40 @@ public final class DriverInstance implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
-        int capacity = (int) (layout.outCap() / Abi.RECORD_SIZE);
+        int capacity = layout.outRecords();
         if (n > capacity) {
             throw violation(export, "returned " + n + " records; out holds " + capacity);
         }
+        int perCall = shared.limits().maxRecordsPerCall();
+        if (n > perCall) {
+            throw violation(
+                    export,
+                    "returned " + n + " records, more than the " + perCall + " one call may");
+        }
+        int blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
+        if (blobUsed < 0 || blobUsed > layout.blobCap()) {
+            throw violation(
+                    export,
+                    "wrote meta.blob_used = "
+                            + blobUsed
+                            + ", beyond blob capacity "
+                            + layout.blobCap());
+        }
+        long blobPerCall = shared.limits().maxBlobBytesPerCall(layout.blobCap());
+        if (blobUsed > blobPerCall) {
+            throw violation(
+                    export,
+                    "wrote meta.blob_used = "
+                            + blobUsed
+                            + ", more than the "
+                            + blobPerCall
+                            + " blob bytes one call may use");
+        }
         byte[] out = wasm.read((int) layout.outPtr(), n * Abi.RECORD_SIZE);
         byte[] blob = null;
-        int blobUsed = -1;
         for (int i = 0; i < n; i++) {
             PointRecord r = PointRecord.decode(out, i * Abi.RECORD_SIZE);
             if (blob == null && needsBlob(r)) {
-                blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
-                if (blobUsed < 0 || blobUsed > layout.blobCap()) {
-                    throw violation(
-                            export,
-                            "wrote meta.blob_used = "
-                                    + blobUsed
-                                    + ", beyond blob capacity "
-                                    + layout.blobCap());
-                }
                 blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
             }
             try {
@@ -804,7 +896,8 @@ public final class DriverInstance implements AutoCloseable {
 
     private void requireWithin(
             Abi.Export export, String what, long value, long cap, String region) {
-        if (value < 0 || value > cap) {
+        // Callers pass lengths already known to be ≥ 0 (negative returns are error codes).
+        if (value > cap) {
             throw violation(
                     export,
                     "returned " + what + " " + value + ", beyond " + region + " capacity " + cap);

@@ -1,13 +1,24 @@
 package io.weir.host.driver;
 
 import io.weir.abi.Abi;
+import io.weir.host.wasm.ModuleLimits;
 
 /**
- * Host limits for a driver (ABI §9, §10.2): host policy, the same whatever the agreed version.
+ * Host limits for a driver (ABI §9, §10.2): what a module may be, what one call may take and
+ * return, and what one cycle may send. Host policy, the same whatever the agreed version; the
+ * defaults are ABI.md's, a host may set others.
  *
- * @param memoryCapPages the most linear memory pages an instance may have
- * @param callBudgetMs the budget of a data-plane call
- * @param openBudgetMs the budget of loading, probing, opening and state calls
+ * @param memoryCapPages linear memory cap in 64 KiB pages; a module needing more initial memory is
+ *     refused, one declaring no maximum runs with this as its maximum
+ * @param callBudgetMs the budget of a data-plane call after the cold-start grace
+ * @param openBudgetMs the budget of instantiation (the start function) and of every call made while
+ *     loading, probing, opening or moving state, and of the cold-start grace
+ * @param moduleSizeCapBytes a larger module is refused before it is parsed (ABI §9, 1.1)
+ * @param maxRecordsPerCall records one call may return (ABI §9, 1.1); more is a violation
+ * @param maxBlobBytesPerCall {@code meta.blob_used} one call may report, and at most the blob
+ *     capacity (ABI §9, 1.1); more is a violation
+ * @param tableCapElements elements all tables of a module may hold together (host policy, see
+ *     {@link ModuleLimits#tableCapElements()})
  * @param maxRequestsPerCycle requests one cycle may send (§9 "requests per cycle"); one more ends
  *     the cycle as a violation
  * @param maxTxBytesPerCycle bytes one cycle may send; more ends the cycle as a violation
@@ -21,6 +32,10 @@ public record DriverLimits(
         int memoryCapPages,
         long callBudgetMs,
         long openBudgetMs,
+        int moduleSizeCapBytes,
+        int maxRecordsPerCall,
+        int maxBlobBytesPerCall,
+        int tableCapElements,
         int maxRequestsPerCycle,
         long maxTxBytesPerCycle,
         int maxTimeoutMs,
@@ -45,6 +60,15 @@ public record DriverLimits(
         if (callBudgetMs < 1 || openBudgetMs < 1) {
             throw new IllegalArgumentException("call budgets must be ≥ 1 ms");
         }
+        if (maxRecordsPerCall < 1 || maxBlobBytesPerCall < 1) {
+            throw new IllegalArgumentException(
+                    "records and blob bytes per call must be ≥ 1, got "
+                            + maxRecordsPerCall
+                            + " and "
+                            + maxBlobBytesPerCall);
+        }
+        // Checks the module caps with their own words.
+        new ModuleLimits(moduleSizeCapBytes, memoryCapPages, tableCapElements);
         if (maxRequestsPerCycle < 1 || maxTxBytesPerCycle < 1) {
             throw new IllegalArgumentException(
                     "a cycle must be allowed at least one request and one byte");
@@ -64,11 +88,32 @@ public record DriverLimits(
                 memoryCapPages,
                 callBudgetMs,
                 openBudgetMs,
+                Abi.MODULE_SIZE_CAP_BYTES,
+                Abi.MAX_RECORDS_PER_CALL,
+                Abi.MAX_BLOB_BYTES_PER_CALL,
+                ModuleLimits.TABLE_CAP_ELEMENTS,
                 Abi.MAX_REQUESTS_PER_CYCLE,
                 Abi.MAX_TX_BYTES_PER_CYCLE,
                 Abi.MAX_TIMEOUT_MS,
                 DEFAULT_RESTART_BACKOFF_MS,
                 DEFAULT_MAX_RESTART_BACKOFF_MS);
+    }
+
+    /** These limits with other caps on the module's size and its tables. */
+    public DriverLimits withModuleCaps(int sizeCapBytes, int tableCap) {
+        return new DriverLimits(
+                memoryCapPages,
+                callBudgetMs,
+                openBudgetMs,
+                sizeCapBytes,
+                maxRecordsPerCall,
+                maxBlobBytesPerCall,
+                tableCap,
+                maxRequestsPerCycle,
+                maxTxBytesPerCycle,
+                maxTimeoutMs,
+                restartBackoffMs,
+                maxRestartBackoffMs);
     }
 
     /** These limits with other caps per cycle. */
@@ -77,6 +122,10 @@ public record DriverLimits(
                 memoryCapPages,
                 callBudgetMs,
                 openBudgetMs,
+                moduleSizeCapBytes,
+                maxRecordsPerCall,
+                maxBlobBytesPerCall,
+                tableCapElements,
                 maxRequests,
                 maxTxBytes,
                 maxTimeoutMs,
@@ -90,11 +139,25 @@ public record DriverLimits(
                 memoryCapPages,
                 callBudgetMs,
                 openBudgetMs,
+                moduleSizeCapBytes,
+                maxRecordsPerCall,
+                maxBlobBytesPerCall,
+                tableCapElements,
                 maxRequestsPerCycle,
                 maxTxBytesPerCycle,
                 maxTimeoutMs,
                 initialMs,
                 maxMs);
+    }
+
+    /** What the engine checks while it reads the module. */
+    public ModuleLimits moduleLimits() {
+        return new ModuleLimits(moduleSizeCapBytes, memoryCapPages, tableCapElements);
+    }
+
+    /** The most {@code meta.blob_used} one call of a driver with this blob capacity may report. */
+    public long maxBlobBytesPerCall(long blobCap) {
+        return Math.min(blobCap, maxBlobBytesPerCall);
     }
 
     /**

@@ -103,11 +103,9 @@ public final class DriverModule {
         try {
             probe = new DriverInstance(shared, program.driverName() + "/probe");
         } catch (DriverTrapped e) {
+            // The start function or weir_layout: ABI §9 makes a trap here a refusal at load.
             throw new DriverRefused(
-                    "driver \""
-                            + program.driverName()
-                            + "\" trapped while starting: "
-                            + e.getMessage(),
+                    "driver \"" + program.driverName() + "\" could not be started: " + e.problem(),
                     e);
         }
         try {
@@ -126,10 +124,7 @@ public final class DriverModule {
             this.manifest = parseManifest(program.driverName(), probe.describe(), agreedMinor());
         } catch (DriverTrapped e) {
             throw new DriverRefused(
-                    "driver \""
-                            + program.driverName()
-                            + "\" trapped while describing itself: "
-                            + e.getMessage(),
+                    "driver \"" + program.driverName() + "\" could not be probed: " + e.problem(),
                     e);
         } catch (DriverException e) {
             throw new DriverRefused(
@@ -209,7 +204,7 @@ public final class DriverModule {
         long t0 = System.nanoTime();
         WasmProgram program;
         try {
-            program = engine.load(sourceName, wasm, limits.memoryCapPages());
+            program = engine.load(sourceName, wasm, limits.moduleLimits());
         } catch (ModuleRefused e) {
             throw new DriverRefused(e.getMessage(), e);
         }

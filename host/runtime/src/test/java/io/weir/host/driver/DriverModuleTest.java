@@ -117,7 +117,9 @@ class DriverModuleTest {
         assertThatThrownBy(
                         () -> DriverModule.load("junk", "hello".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(DriverRefused.class)
-                .hasMessageStartingWith("driver \"junk\" is not a valid WebAssembly module");
+                .hasMessage(
+                        "driver \"junk\" is not a WebAssembly module: it starts with 68 65 6c 6c"
+                                + " 6f (\"hello\"), not the magic bytes 00 61 73 6d (\"\\0asm\")");
     }
 
     @Test

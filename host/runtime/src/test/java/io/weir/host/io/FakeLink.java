@@ -21,6 +21,7 @@ public final class FakeLink implements Link {
     private final List<String> reconnects = new ArrayList<>();
     private volatile long silenceNanos;
     private volatile boolean queues;
+    private volatile boolean redials;
     private int unreported;
     private int transactionsEnded;
 
@@ -80,7 +81,19 @@ public final class FakeLink implements Link {
             up = false;
             downReason = why;
             listener.linkDown(why);
+            if (redials) {
+                up();
+            }
         }
+    }
+
+    /**
+     * Comes back up by itself after {@link #reconnect}, as a real link whose peer accepts the new
+     * connection at once; by default the test calls {@link #up}.
+     */
+    public FakeLink redials() {
+        redials = true;
+        return this;
     }
 
     /** Makes the link a serial line whose frames end at this much silence (ABI §7.10). */
