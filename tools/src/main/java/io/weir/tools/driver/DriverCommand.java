@@ -466,14 +466,16 @@ public final class DriverCommand implements Runnable {
         @Override
         int execute() throws Exception {
             DriverModule module;
+            byte[] bytes;
             SortedMap<String, byte[]> vectors;
             if (Files.isDirectory(target)) {
                 Path m = wasm != null ? wasm : target.resolve(DriverPackage.MODULE);
                 if (!Files.isRegularFile(m)) {
                     throw new PackageRefused(m + ": no such module (give --wasm FILE)");
                 }
+                bytes = Files.readAllBytes(m);
                 try {
-                    module = DriverModule.load(m.getFileName().toString(), Files.readAllBytes(m));
+                    module = DriverModule.load(m.getFileName().toString(), bytes);
                 } catch (DriverRefused | DriverTrapped e) {
                     throw new PackageRefused(m + ": refused: " + e.getMessage());
                 }
@@ -495,9 +497,10 @@ public final class DriverCommand implements Runnable {
             } else {
                 DriverPackage pkg = DriverPackage.read(target);
                 module = PackageCheck.module(pkg, b -> DriverModule.load(pkg.where(), b));
+                bytes = pkg.module();
                 vectors = pkg.vectors();
             }
-            VectorReport report = VectorSuite.run(module, vectors);
+            VectorReport report = VectorSuite.run(module, bytes, vectors);
             JsonLines lines = json ? new JsonLines(out()) : null;
             for (VectorReport.Result r : report.results()) {
                 if (lines != null) {

@@ -76,7 +76,7 @@ public final class PackageCheck {
 
     /** Runs the package's vectors on the loaded module. */
     public static VectorReport selfTest(DriverPackage pkg, DriverModule module) {
-        return VectorSuite.run(module, pkg.vectors());
+        return VectorSuite.run(module, pkg.module(), pkg.vectors());
     }
 
     /**

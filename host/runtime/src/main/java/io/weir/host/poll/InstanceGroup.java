@@ -12,9 +12,10 @@ import java.util.concurrent.Executor;
  * executor: the instance is never called concurrently (§2.7), and a trap or a runaway call affects
  * every member (the price of sharing; a group of one is full isolation).
  *
- * <p>A driver that answers {@code weir_open} for a second handle with {@code E_UNSUPPORTED} serves
- * one device per instance; the group then gives each later member a private instance, still on the
- * group's executor.
+ * <p>How many devices join is the kernel's choice: the driver's manifest {@code max_devices} (ABI
+ * v1.1 §3.4) or the operator's cap. A driver that answers {@code weir_open} for a second handle
+ * with {@code E_UNSUPPORTED} serves one device per instance (the v1.0 rule, still honoured); the
+ * group then gives each later member a private instance, still on the group's executor.
  *
  * <p>Everything but {@link #join} runs on the group's serial executor.
  */
@@ -35,6 +36,7 @@ public final class InstanceGroup {
     private final int capacity;
     private final SerialExecutor serial;
     private final List<Member> members = new ArrayList<>();
+    private final java.util.Map<Member, Integer> handles = new java.util.IdentityHashMap<>();
     private DriverInstance shared;
     private boolean onePerInstance;
 
@@ -61,6 +63,15 @@ public final class InstanceGroup {
      * before and after the swap never run at the same time.
      */
     public InstanceGroup successor(DriverModule next) {
+        return successor(next, capacity);
+    }
+
+    /**
+     * A successor ({@link #successor(DriverModule)}) of another capacity: the new version may
+     * declare another {@code max_devices}; the devices of one group then move to several groups on
+     * the same executor.
+     */
+    public InstanceGroup successor(DriverModule next, int capacity) {
         return new InstanceGroup(next, capacity, serial);
     }
 
@@ -88,6 +99,7 @@ public final class InstanceGroup {
         boolean empty;
         synchronized (this) {
             members.remove(s);
+            handles.remove(s);
             empty = members.isEmpty();
         }
         if (empty && shared != null) {
@@ -114,13 +126,21 @@ public final class InstanceGroup {
         return members.size() < capacity;
     }
 
-    /** Adds a session; returns its device handle. */
+    /**
+     * Adds a session; returns its device handle: the lowest one no member holds (a device that left
+     * in a swap frees its handle, and the members that stay keep theirs).
+     */
     synchronized int join(Member s) {
         if (!hasRoom()) {
             throw new IllegalStateException("instance group of " + module.label() + " is full");
         }
+        int dev = 0;
+        while (handles.containsValue(dev)) {
+            dev++;
+        }
         members.add(s);
-        return members.size() - 1;
+        handles.put(s, dev);
+        return dev;
     }
 
     /**
@@ -167,9 +187,14 @@ public final class InstanceGroup {
     }
 
     private String label() {
-        if (capacity == 1) {
-            return members.isEmpty() ? module.label() : members.get(0).name();
+        synchronized (this) {
+            if (members.isEmpty()) {
+                return module.label();
+            }
+            if (members.size() == 1) {
+                return members.get(0).name();
+            }
+            return "shared by " + members.size() + " devices";
         }
-        return "shared by " + members.size() + " devices";
     }
 }

@@ -40,14 +40,31 @@ public class SessionSwapTest {
         return DriverModule.load("counter.wasm", text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /**
+     * The {@code counter-link} fixture (ABI 1.1, link events, its readiness in its state), patched
+     * as {@link #counter}.
+     */
+    public static DriverModule counterLink(String version, int schema) {
+        String text = new String(Fixtures.wasm("counter-link"), StandardCharsets.ISO_8859_1);
+        text = text.replace("\"version\":\"1.0.0\"", "\"version\":\"" + version + "\"");
+        text = text.replace("\"state_schema\":1", "\"state_schema\":" + schema);
+        return DriverModule.load("counter-link.wasm", text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     private Session started(FakeLink link, DriverModule module) {
+        return started(link, module, List.of("seq"));
+    }
+
+    private Session started(FakeLink link, DriverModule module, List<String> pointNames) {
         DeviceSpec spec =
                 new DeviceSpec(
                         "plc1",
                         LinkAddress.parse("127.0.0.1:502"),
                         "counter",
-                        new DeviceConfig(Map.of(), List.of(Map.of())),
-                        List.of("seq"),
+                        new DeviceConfig(
+                                Map.of(),
+                                pointNames.stream().map(n -> Map.<String, String>of()).toList()),
+                        pointNames,
                         Duration.ofMillis(INTERVAL_MS));
         Session s =
                 new Session(
@@ -74,6 +91,59 @@ public class SessionSwapTest {
     private static Session.Swap done(CompletableFuture<Session.Swap> f) throws Exception {
         assertThat(f).isDone();
         return f.get();
+    }
+
+    /** Point {@code name}'s values, in order; the rest is dropped. */
+    private List<Long> values(String name) {
+        List<Long> out = new ArrayList<>();
+        for (Point p : points) {
+            if (p.point().equals(name)) {
+                out.add(p.value() instanceof Value.I64 i ? i.value() : -1L);
+            }
+        }
+        points.clear();
+        return out;
+    }
+
+    @Test
+    void aLinkEventDriverWhoseStateWasRestoredGoesOnWithTheConnection() throws Exception {
+        FakeLink link = new FakeLink("plc1").redials();
+        link.answerWith(req -> ANSWER);
+        Session s = started(link, counterLink("1.0.0", 1), List.of("seq", "links"));
+        clock.advanceMillis(INTERVAL_MS * 3);
+        assertThat(values("seq")).containsExactly(1L, 2L, 3L);
+
+        Session.Swap swap = done(s.swap(s.group().successor(counterLink("2.0.0", 1))));
+        assertThat(swap.stateRestored()).isTrue();
+        clock.advanceMillis(INTERVAL_MS * 3);
+        // §7.7: the connection goes on (no reconnect) and the new instance is not told of a link
+        // it did not see come up: its link-up count stays 0, and it polls on the restored state.
+        assertThat(link.reconnects()).isEmpty();
+        List<Point> after = new ArrayList<>(points);
+        assertThat(values("seq")).containsExactly(4L, 5L, 6L);
+        points.addAll(after);
+        assertThat(values("links")).containsExactly(0L, 0L, 0L);
+        assertThat(s.status().missed()).isZero();
+    }
+
+    @Test
+    void aLinkEventDriverThatStartsColdAfterASwapGetsAFreshConnection() throws Exception {
+        FakeLink link = new FakeLink("plc1").redials();
+        link.answerWith(req -> ANSWER);
+        Session s = started(link, counterLink("1.0.0", 1), List.of("seq", "links"));
+        clock.advanceMillis(INTERVAL_MS * 3);
+        assertThat(values("seq")).containsExactly(1L, 2L, 3L);
+
+        Session.Swap swap = done(s.swap(s.group().successor(counterLink("2.0.0", 2))));
+        assertThat(swap.stateRestored()).isFalse();
+        // §7.9: the device's side of the old connection has state the new instance cannot know.
+        assertThat(link.reconnects()).hasSize(1);
+        assertThat(link.reconnects().get(0)).contains("started cold after a swap");
+        clock.advanceMillis(INTERVAL_MS * 3);
+        List<Point> after = new ArrayList<>(points);
+        assertThat(values("seq")).containsExactly(1L, 2L, 3L);
+        points.addAll(after);
+        assertThat(values("links")).containsExactly(1L, 1L, 1L);
     }
 
     @Test
@@ -179,7 +249,10 @@ public class SessionSwapTest {
                         clock);
         s.start();
         link.up();
-        clock.advanceMillis(INTERVAL_MS * 5);
+        // Five traps within ten minutes (ABI §9), the crash-loop backoff between them.
+        for (int i = 0; i < 600 && s.state() != SessionState.QUARANTINED; i++) {
+            clock.advanceMillis(INTERVAL_MS);
+        }
         assertThat(s.state()).isEqualTo(SessionState.QUARANTINED);
 
         DriverModule good = DriverModule.load("fixture.wasm", Fixtures.wasm("fixture"));
