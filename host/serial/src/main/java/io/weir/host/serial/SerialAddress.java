@@ -134,15 +134,7 @@ public record SerialAddress(
         Map<String, String> p = new LinkedHashMap<>();
         params.forEach((k, v) -> p.put(k.toLowerCase(Locale.ROOT), v));
         try {
-            LineSettings d = LineSettings.MODBUS_DEFAULT;
-            LineSettings line =
-                    new LineSettings(
-                            integer(p, "baud", d.baud()),
-                            integer(p, "data", d.dataBits()),
-                            p.containsKey("parity")
-                                    ? LineSettings.Parity.of(p.get("parity"))
-                                    : d.parity(),
-                            stopBits(p.getOrDefault("stop", "1")));
+            LineSettings line = lineSettings(p, LineSettings.MODBUS_DEFAULT);
             SerialAddress dflt = of(address.path(), line);
             return new SerialAddress(
                     address.path(),
@@ -159,7 +151,21 @@ public record SerialAddress(
         }
     }
 
-    private static int integer(Map<String, String> p, String key, int dflt) {
+    /**
+     * The character format from the parameters {@code baud}, {@code data}, {@code parity} and
+     * {@code stop} (lower case keys), each defaulting to {@code dflt}'s.
+     *
+     * @throws IllegalArgumentException naming the parameter
+     */
+    public static LineSettings lineSettings(Map<String, String> p, LineSettings dflt) {
+        return new LineSettings(
+                integer(p, "baud", dflt.baud()),
+                integer(p, "data", dflt.dataBits()),
+                p.containsKey("parity") ? LineSettings.Parity.of(p.get("parity")) : dflt.parity(),
+                p.containsKey("stop") ? stopBits(p.get("stop")) : dflt.stopBits());
+    }
+
+    static int integer(Map<String, String> p, String key, int dflt) {
         String v = p.get(key);
         if (v == null) {
             return dflt;
@@ -183,9 +189,16 @@ public record SerialAddress(
     /** {@code 500us}, {@code 2ms}, {@code 1.5ms}, {@code 3s}; {@code 0} for none. */
     static Duration duration(Map<String, String> p, String key, Duration dflt) {
         String v = p.get(key);
-        if (v == null) {
-            return dflt;
-        }
+        return v == null ? dflt : duration(key, v);
+    }
+
+    /**
+     * Reads a duration as addresses write it: {@code 500us}, {@code 2ms}, {@code 1.5ms}, {@code
+     * 3s}, or {@code 0}.
+     *
+     * @throws IllegalArgumentException naming {@code key}
+     */
+    public static Duration duration(String key, String v) {
         if (v.equals("0")) {
             return Duration.ZERO;
         }
