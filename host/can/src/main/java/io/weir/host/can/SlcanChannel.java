@@ -222,41 +222,41 @@ final class SlcanChannel implements CanChannel {
     }
 
     private void nextStep(long gen) {
-        String cmd;
         synchronized (this) {
-            if (state != State.SETTING_UP || gen != setupGeneration) {
+            if (state != State.SETTING_UP || gen != setupGeneration || step >= steps.size()) {
                 return;
             }
-            if (step == steps.size()) {
-                state = State.UP;
-                downReason = null;
-                reportedDown = false;
-                garbageLog.reset();
-                refusedLog.reset();
-            } else {
-                cmd = steps.get(step);
-                timer =
-                        schedule(
-                                () ->
-                                        setupFailed(
-                                                gen,
-                                                "the slcan adapter on "
-                                                        + settings.path()
-                                                        + " did not answer '"
-                                                        + cmd
-                                                        + "' within "
-                                                        + settings.timeout().toMillis()
-                                                        + " ms (is it an slcan adapter, at "
-                                                        + settings.line()
-                                                        + "?)"),
-                                settings.timeout().toNanos());
-                awaiting = true;
-                line.write((cmd + "\r").getBytes(StandardCharsets.US_ASCII));
-                return;
-            }
+            String cmd = steps.get(step);
+            timer =
+                    schedule(
+                            () ->
+                                    setupFailed(
+                                            gen,
+                                            "the slcan adapter on "
+                                                    + settings.path()
+                                                    + " did not answer '"
+                                                    + cmd
+                                                    + "' within "
+                                                    + settings.timeout().toMillis()
+                                                    + " ms (is it an slcan adapter, at "
+                                                    + settings.line()
+                                                    + "?)"),
+                            settings.timeout().toNanos());
+            awaiting = true;
+            line.write((cmd + "\r").getBytes(StandardCharsets.US_ASCII));
         }
-        LOG.log(Level.INFO, "{0}: open", describe());
-        events.up();
+    }
+
+    /**
+     * The last setup command was answered: the bus is up. Under the lock, on the reader thread, so
+     * that frames in the same read as the answer are delivered after the up, not dropped.
+     */
+    private void setupDone() {
+        state = State.UP;
+        downReason = null;
+        reportedDown = false;
+        garbageLog.reset();
+        refusedLog.reset();
     }
 
     /** An answer during setup. Under the lock; returns the step to run next, if any. */
@@ -335,12 +335,20 @@ final class SlcanChannel implements CanChannel {
     private void onBytes(byte[] bytes) {
         List<CanFrame> frames = new ArrayList<>();
         boolean advance = false;
+        boolean cameUp = false;
         long gen;
         synchronized (this) {
             gen = setupGeneration;
             for (Slcan.Message m : decoder.feed(bytes)) {
                 if (state == State.SETTING_UP) {
-                    advance |= setupAnswer(m);
+                    if (setupAnswer(m)) {
+                        if (step == steps.size()) {
+                            setupDone();
+                            cameUp = true;
+                        } else {
+                            advance = true;
+                        }
+                    }
                     continue;
                 }
                 if (state != State.UP) {
@@ -383,6 +391,10 @@ final class SlcanChannel implements CanChannel {
                 }
                 // Ok, Transmitted, Reply: answers to our frames and queries.
             }
+        }
+        if (cameUp) {
+            LOG.log(Level.INFO, "{0}: open", describe());
+            events.up();
         }
         for (CanFrame f : frames) {
             events.frame(f);

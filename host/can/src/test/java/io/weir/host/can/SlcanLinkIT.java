@@ -81,6 +81,19 @@ class SlcanLinkIT {
     }
 
     @Test
+    void aFrameInTheSameReadAsTheOpensAnswerIsDeliveredAfterTheUp() throws Exception {
+        pty = PtyPair.open(dir);
+        adapter =
+                new ScriptedAdapter(
+                        pty.second(), cmd -> cmd.equals("O") ? "\rt1230\rt7FF1AA\r" : "\r");
+        Events e = new Events();
+        start("bitrate=500000", e);
+        assertThat(e.next()).isEqualTo("up");
+        assertThat(e.next()).isEqualTo("rx 123#");
+        assertThat(e.next()).isEqualTo("rx 7FF#AA");
+    }
+
+    @Test
     void garbageAndRefusalsAreCountedAndTheFramesAroundThemStillArrive() throws Exception {
         pty = PtyPair.open(dir);
         adapter = new ScriptedAdapter(pty.second(), ScriptedAdapter::lawicel);
