@@ -11,5 +11,5 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         header = "Run a benchmark.",
         description = "Run a benchmark.",
-        subcommands = {BenchUplinkCommand.class})
+        subcommands = {BenchUplinkCommand.class, io.weir.tools.bench.BenchSerialCommand.class})
 public final class BenchCommand {}
