@@ -42,7 +42,9 @@ final class SlcanChannel implements CanChannel {
      * @param dataBitrate the FD data bit rate, or 0 to leave the adapter's
      * @param listenOnly open with {@code L}: receive only, never acknowledge or send
      * @param reopen how often a port or adapter that failed is tried again
-     * @param timeout how long the adapter may take to answer a setup command
+     * @param timeout how long the adapter may take to answer a setup command or a status query
+     * @param keepalive after this long without a byte from the adapter, it is asked for its status
+     *     flags ({@code F}); no answer within {@code timeout} means a hung adapter
      */
     record Settings(
             String path,
@@ -51,7 +53,8 @@ final class SlcanChannel implements CanChannel {
             int dataBitrate,
             boolean listenOnly,
             Duration reopen,
-            Duration timeout) {
+            Duration timeout,
+            Duration keepalive) {
 
         static final List<String> PARAMETERS =
                 List.of(
@@ -63,7 +66,8 @@ final class SlcanChannel implements CanChannel {
                         "parity",
                         "stop",
                         "reopen",
-                        "timeout");
+                        "timeout",
+                        "keepalive");
 
         static final LineSettings DEFAULT_LINE =
                 new LineSettings(115200, 8, LineSettings.Parity.NONE, 1);
@@ -96,7 +100,8 @@ final class SlcanChannel implements CanChannel {
                         data,
                         CanTransport.bool("listen", p.getOrDefault("listen", "false")),
                         CanTransport.duration(p, "reopen", Duration.ofSeconds(1), 10),
-                        CanTransport.duration(p, "timeout", Duration.ofSeconds(1), 10));
+                        CanTransport.duration(p, "timeout", Duration.ofSeconds(1), 10),
+                        CanTransport.duration(p, "keepalive", Duration.ofSeconds(10), 100));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
@@ -137,6 +142,9 @@ final class SlcanChannel implements CanChannel {
     private boolean awaiting;
     private long setupGeneration;
     private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> watch;
+    private volatile long lastRxNanos;
+    private long probeSentNanos;
 
     private long framesReceived;
     private long framesSent;
@@ -253,6 +261,18 @@ final class SlcanChannel implements CanChannel {
      */
     private void setupDone() {
         state = State.UP;
+        lastRxNanos = System.nanoTime();
+        probeSentNanos = 0;
+        if (watch == null) {
+            long every = Math.max(50_000_000L, settings.keepalive().toNanos() / 4);
+            try {
+                watch =
+                        exec.scheduleWithFixedDelay(
+                                this::watch, every, every, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // Closed.
+            }
+        }
         downReason = null;
         reportedDown = false;
         garbageLog.reset();
@@ -339,6 +359,8 @@ final class SlcanChannel implements CanChannel {
         long gen;
         synchronized (this) {
             gen = setupGeneration;
+            lastRxNanos = System.nanoTime();
+            probeSentNanos = 0;
             for (Slcan.Message m : decoder.feed(bytes)) {
                 if (state == State.SETTING_UP) {
                     if (setupAnswer(m)) {
@@ -401,6 +423,40 @@ final class SlcanChannel implements CanChannel {
         }
         if (advance) {
             run(() -> nextStep(gen));
+        }
+    }
+
+    /**
+     * A quiet adapter is asked for its status flags; one that does not answer is hung (a USB
+     * adapter whose firmware stopped, with the port still open): down, and set up again.
+     */
+    private void watch() {
+        String hung = null;
+        synchronized (this) {
+            if (state != State.UP) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (probeSentNanos != 0) {
+                if (now - probeSentNanos >= settings.timeout().toNanos()) {
+                    hung =
+                            "the slcan adapter on "
+                                    + settings.path()
+                                    + " stopped answering (no answer to F within "
+                                    + settings.timeout().toMillis()
+                                    + " ms)";
+                    state = State.DOWN;
+                    downReason = hung;
+                    setupGeneration++;
+                }
+            } else if (now - lastRxNanos >= settings.keepalive().toNanos()) {
+                probeSentNanos = now;
+                line.write("F\r".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        if (hung != null) {
+            reportDown(hung);
+            schedule(this::setUp, settings.reopen().toNanos());
         }
     }
 
@@ -472,6 +528,9 @@ final class SlcanChannel implements CanChannel {
             wasUp = state == State.UP;
             state = State.CLOSED;
             setupGeneration++;
+        }
+        if (watch != null) {
+            watch.cancel(false);
         }
         if (wasUp) {
             // Leave the adapter closed, as we found it.

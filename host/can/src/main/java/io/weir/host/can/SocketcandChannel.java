@@ -41,6 +41,9 @@ final class SocketcandChannel implements CanChannel {
      *     rawmode}
      * @param backoff the wait before the first reconnect; doubled after each failure
      * @param backoffMax the longest wait between attempts
+     * @param keepalive after this long without a byte from the server, the channel sends {@code <
+     *     echo >}; after as long again without an answer the connection counts as dead (a server or
+     *     network that vanished without closing the connection)
      */
     record Settings(
             String host,
@@ -49,10 +52,11 @@ final class SocketcandChannel implements CanChannel {
             Duration connect,
             Duration handshake,
             Duration backoff,
-            Duration backoffMax) {
+            Duration backoffMax,
+            Duration keepalive) {
 
         static final List<String> PARAMETERS =
-                List.of("connect", "handshake", "backoff", "backoffmax");
+                List.of("connect", "handshake", "backoff", "backoffmax", "keepalive");
 
         static Settings parse(LinkAddress a) {
             String where = "socketcand address \"" + a + "\"";
@@ -82,7 +86,8 @@ final class SocketcandChannel implements CanChannel {
                         CanTransport.duration(p, "connect", Duration.ofSeconds(3), 10),
                         CanTransport.duration(p, "handshake", Duration.ofSeconds(5), 10),
                         backoff,
-                        max);
+                        max,
+                        CanTransport.duration(p, "keepalive", Duration.ofSeconds(10), 100));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
@@ -149,7 +154,7 @@ final class SocketcandChannel implements CanChannel {
                 expect(in, decoder, pending, "ok", "< ok > to < open " + settings.bus() + " >");
                 write(o, "< rawmode >");
                 expect(in, decoder, pending, "ok", "< ok > to < rawmode >");
-                s.setSoTimeout(0);
+                s.setSoTimeout((int) settings.keepalive().toMillis());
                 synchronized (writeLock) {
                     out = o;
                 }
@@ -285,6 +290,7 @@ final class SocketcandChannel implements CanChannel {
         List<String> elements = new ArrayList<>(pending);
         pending.clear();
         long garbageSeen = decoder.garbage();
+        echoSent = false;
         while (true) {
             List<CanFrame> frames = new ArrayList<>();
             synchronized (this) {
@@ -336,13 +342,36 @@ final class SocketcandChannel implements CanChannel {
             for (CanFrame f : frames) {
                 events.frame(f);
             }
-            int n = in.read(buf);
+            int n;
+            try {
+                n = in.read(buf);
+            } catch (SocketTimeoutException quiet) {
+                // A quiet bus, or a server that is gone without closing the connection: ask.
+                if (echoSent) {
+                    return where()
+                            + " did not answer < echo > within "
+                            + settings.keepalive().toMillis()
+                            + " ms";
+                }
+                echoSent = true;
+                synchronized (writeLock) {
+                    if (out != null) {
+                        write(out, "< echo >");
+                    }
+                }
+                elements = List.of();
+                continue;
+            }
             if (n < 0) {
                 return where() + " closed the connection";
             }
+            echoSent = false;
             elements = decoder.feed(buf, 0, n);
         }
     }
+
+    /** An echo is out and nothing has come back since. Only the reader thread touches it. */
+    private boolean echoSent;
 
     private void write(OutputStream o, String element) throws IOException {
         o.write(element.getBytes(StandardCharsets.US_ASCII));

@@ -71,7 +71,7 @@ class CanTransportTest {
                     .hasMessage(
                             "slcan address \"slcan:/dev/ttyACM0?bitrate=500000&speed=1\": unknown"
                                     + " parameter \"speed\" (known: bitrate, databitrate, listen, baud,"
-                                    + " data, parity, stop, reopen, timeout)");
+                                    + " data, parity, stop, reopen, timeout, keepalive)");
             assertThatThrownBy(() -> open(t, "slcan:/dev/ttyACM0?bitrate=500000&listen=maybe"))
                     .hasMessageEndingWith(": listen=\"maybe\" is not true or false");
             assertThatThrownBy(() -> open(t, "slcan://host/x?bitrate=500000"))

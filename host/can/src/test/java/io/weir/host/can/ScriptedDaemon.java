@@ -27,6 +27,10 @@ final class ScriptedDaemon implements AutoCloseable {
     final List<Socket> clients = new CopyOnWriteArrayList<>();
     volatile String bus = "can0";
     volatile boolean greet = true;
+
+    /** After raw mode: read what comes, answer nothing (a hung server). */
+    volatile boolean mute;
+
     private volatile boolean closed;
 
     ScriptedDaemon(int port) throws IOException {
@@ -80,6 +84,9 @@ final class ScriptedDaemon implements AutoCloseable {
                     return;
                 }
                 received.add(e);
+                if (e.equals("< echo >") && !mute) {
+                    send(out, "< echo >");
+                }
             }
         } catch (IOException e) {
             // The client went away.

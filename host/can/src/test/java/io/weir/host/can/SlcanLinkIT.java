@@ -145,6 +145,31 @@ class SlcanLinkIT {
     }
 
     @Test
+    void aQuietAdapterIsAskedForItsStatusAndAHungOneIsSetUpAgain() throws Exception {
+        pty = PtyPair.open(dir);
+        adapter =
+                new ScriptedAdapter(
+                        pty.second(),
+                        cmd -> cmd.equals("F") ? "F00\r" : ScriptedAdapter.lawicel(cmd));
+        Events e = new Events();
+        CanLink link = start("bitrate=500000&keepalive=200ms&timeout=200ms&reopen=100ms", e);
+        assertThat(e.next()).isEqualTo("up");
+        Thread.sleep(700);
+        assertThat(adapter.real()).contains("F");
+        assertThat(e.queue).as("an adapter that answers F stays up").isEmpty();
+        // The firmware hangs: the port stays open, nothing answers.
+        adapter.answer = cmd -> null;
+        assertThat(e.next())
+                .isEqualTo(
+                        "down the slcan adapter on "
+                                + pty.first()
+                                + " stopped answering (no answer to F within 200 ms)");
+        assertThat(link.connected()).isFalse();
+        adapter.answer = ScriptedAdapter::lawicel;
+        assertThat(e.next()).isEqualTo("up");
+    }
+
+    @Test
     void listenOnlyOpensWithLAndSendsNothing() throws Exception {
         pty = PtyPair.open(dir);
         adapter = new ScriptedAdapter(pty.second(), ScriptedAdapter::lawicel);

@@ -113,6 +113,28 @@ class SocketcandLinkIT {
     }
 
     @Test
+    void aQuietBusIsAskedForAnEchoAndAHungServerIsLeft() throws Exception {
+        daemon = new ScriptedDaemon(0);
+        CanLink link = link("can0", "keepalive=200ms&backoff=50ms&backoffmax=100ms");
+        Events e = new Events();
+        link.start(e);
+        assertThat(e.next()).isEqualTo("up");
+        // A quiet bus with a live server: echoes asked and answered, the link stays up.
+        assertThat(daemon.received.poll(5, TimeUnit.SECONDS)).isEqualTo("< echo >");
+        assertThat(daemon.received.poll(5, TimeUnit.SECONDS)).isEqualTo("< echo >");
+        assertThat(e.queue).isEmpty();
+        // The server hangs: no answer, no FIN.
+        daemon.mute = true;
+        assertThat(e.next())
+                .isEqualTo(
+                        "down socketcand 127.0.0.1:"
+                                + daemon.port()
+                                + " did not answer < echo > within 200 ms");
+        daemon.mute = false;
+        assertThat(e.next()).isEqualTo("up");
+    }
+
+    @Test
     void aServerThatNeverGreetsIsNamedAsSuch() throws Exception {
         daemon = new ScriptedDaemon(0);
         daemon.greet = false;
