@@ -45,18 +45,16 @@ public final class SerialBus {
         final SerialLink from;
         final byte[] bytes;
         final boolean write;
-        final long enqueuedAt;
         boolean ended;
         boolean written;
         long writtenAt;
         long txEndAt;
         long rxBytes;
 
-        Request(SerialLink from, byte[] bytes, boolean write, long enqueuedAt) {
+        Request(SerialLink from, byte[] bytes, boolean write) {
             this.from = from;
             this.bytes = bytes;
             this.write = write;
-            this.enqueuedAt = enqueuedAt;
         }
     }
 
@@ -270,7 +268,7 @@ public final class SerialBus {
             // ended its previous transaction, whether or not it said so (a request with no
             // response, a session that does not call transactionEnded).
             endTransaction(from);
-            queue.add(new Request(from, bytes.clone(), write, System.nanoTime()));
+            queue.add(new Request(from, bytes.clone(), write));
             kick();
             return true;
         }

@@ -28,6 +28,7 @@ public final class SerialLink implements Link {
     // Back-off state; guarded by the bus's lock (missed/answered are called under it).
     private int missesInARow;
     private long backoffNanos;
+    private volatile boolean backingOff;
     private volatile long backedOffUntil;
     private volatile boolean silent;
     private long silentSince;
@@ -109,7 +110,7 @@ public final class SerialLink implements Link {
 
     @Override
     public boolean connected() {
-        return !closed && bus.isOpen() && System.nanoTime() - backedOffUntil >= 0;
+        return !closed && bus.isOpen() && !backedOff();
     }
 
     @Override
@@ -122,7 +123,7 @@ public final class SerialLink implements Link {
             return outage;
         }
         long wait = backedOffUntil - System.nanoTime();
-        if (wait > 0) {
+        if (backingOff && wait > 0) {
             return "the device left "
                     + address.misses()
                     + " requests in a row unanswered; backed off, next try in "
@@ -184,7 +185,8 @@ public final class SerialLink implements Link {
 
     /** Whether the device is backed off now. */
     public boolean backedOff() {
-        return System.nanoTime() - backedOffUntil < 0;
+        // nanoTime has no fixed origin: compare differences only, and only once backed off.
+        return backingOff && System.nanoTime() - backedOffUntil < 0;
     }
 
     // ---- from the bus
@@ -208,6 +210,7 @@ public final class SerialLink implements Link {
     void onAnswer() {
         answered++;
         missesInARow = 0;
+        backingOff = false;
         backoffNanos = address.backoff().toNanos();
         if (silent) {
             silent = false;
@@ -232,6 +235,7 @@ public final class SerialLink implements Link {
             return false;
         }
         backedOffUntil = now + backoffNanos;
+        backingOff = true;
         if (!silent) {
             silent = true;
             silentSince = now;
