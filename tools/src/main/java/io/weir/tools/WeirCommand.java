@@ -56,10 +56,34 @@ public final class WeirCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new WeirCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(
+                (ex, args) -> {
+                    // A mistyped command line is one line naming the command, not the whole usage.
+                    CommandLine cmd = ex.getCommandLine();
+                    String name = cmd.getCommandSpec().qualifiedName();
+                    String hint =
+                            ex instanceof CommandLine.UnmatchedArgumentException u
+                                            && !u.getSuggestions().isEmpty()
+                                    ? "; did you mean "
+                                            + String.join(" or ", u.getSuggestions())
+                                            + "?"
+                                    : "";
+                    cmd.getErr()
+                            .println(
+                                    name
+                                            + ": "
+                                            + ex.getMessage()
+                                            + hint
+                                            + " (see '"
+                                            + name
+                                            + " --help')");
+                    return cmd.getCommandSpec().exitCodeOnInvalidInput();
+                });
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parseResult) -> {
                     // A user error (bad file, bad flag value) is one clear line, not a stack trace.
-                    cmd.getErr().println("weir " + cmd.getCommandName() + ": " + describe(ex));
+                    cmd.getErr()
+                            .println(cmd.getCommandSpec().qualifiedName() + ": " + describe(ex));
                     if (System.getenv("WEIR_DEBUG") != null) {
                         ex.printStackTrace(cmd.getErr());
                     }

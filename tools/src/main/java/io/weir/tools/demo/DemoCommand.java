@@ -1,18 +1,24 @@
 package io.weir.tools.demo;
 
-import io.weir.abi.DeviceConfig;
-import io.weir.host.Kernel;
 import io.weir.host.driver.DriverSource;
-import io.weir.host.io.LinkAddress;
 import io.weir.host.points.Point;
 import io.weir.host.points.Value;
-import io.weir.host.poll.DeviceSpec;
-import io.weir.host.tcp.TcpTransport;
+import io.weir.tools.admin.GatewayStatus;
+import io.weir.tools.cli.DurationOption;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
+import io.weir.tools.cli.StopSignal;
+import io.weir.tools.cli.Terminal;
+import io.weir.tools.config.ConfigCheck;
+import io.weir.tools.config.GatewayConfig;
+import io.weir.tools.config.Problem;
+import io.weir.tools.gateway.Gateway;
+import io.weir.tools.run.GatewayService;
+import io.weir.tools.run.RunCommand;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import io.weir.tools.sim.SimPoint;
-import io.weir.tools.uplink.DemoUplink;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,27 +28,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code weir demo}: a Modbus TCP simulator on loopback, polled by the host kernel through the
- * bundled WASM Modbus driver over real TCP, with every point printed as it arrives.
+ * {@code weir demo}: what a user runs, on loopback. A Modbus TCP simulator; a gateway config
+ * written for it; the gateway of {@code weir run} (config check, kernel, WASM driver, uplink, admin
+ * API) started from that config; a receiver with a fresh SM2 PKI at the far end. Every point is
+ * printed as it arrives, and once a second a line says what the receiver decrypted.
  */
 @Command(
         name = "demo",
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
                         + "points. Every point also goes through the uplink (SM4-GCM envelopes "
                         + "with SM2-wrapped keys, in mutual TLS 1.3 with TLS_SM4_GCM_SM3) to a "
                         + "receiver on loopback, and a line each second says what the receiver "
-                        + "decrypted. Runs until Ctrl-C or --duration.")
+                        + "decrypted. Runs until Ctrl-C or --duration. With --json, stdout"
+                        + " holds one JSON object per point and the progress goes to stderr.")
 public final class DemoCommand implements Callable<Integer> {
     static final String DEVICE = "demo-plc";
     private static final DateTimeFormatter TIME =
@@ -62,11 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "S",
-            description = "Stop after S seconds and exit 0 (default: run until Ctrl-C).")
-    Double duration;
+    @Mixin DurationOption durationOption;
 
     @Option(
             names = "--interval",
@@ -82,12 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Modbus driver to use (default: the bundled ${DEFAULT-VALUE}).")
     String driver;
 
-    @Option(
-            names = "--json",
-            description =
-                    "One JSON object per polled point per line on stdout; uplink progress goes"
-                            + " to stderr.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Option(
             names = "--uplink",
@@ -102,72 +95,75 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (duration != null && !(duration > 0)) {
-            throw new IllegalArgumentException("--duration must be > 0 seconds, got " + duration);
-        }
+        Duration duration = durationOption.value();
+        boolean json = jsonOption.json();
         if (intervalMillis < 1) {
             throw new IllegalArgumentException("--interval must be at least 1 ms");
         }
+        DriverSource.bytes(driver); // a missing driver is said before anything starts
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Progress about the uplink: beside the table for a person, never on JSON stdout.
         PrintWriter progress = json ? err : out;
-        RegisterMap map = RegisterMap.builtIn();
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        int port = freePort(loopback);
-        byte[] wasm = DriverSource.bytes(driver);
-        Path work = uplink ? Files.createTempDirectory("weir-demo-") : null;
         JsonLines lines = new JsonLines(out);
-        CountDownLatch stop = new CountDownLatch(1);
-
-        // Closed last (resources close in reverse): the kernel's final points are in it by then.
-        UplinkFeed feed = uplink ? new UplinkFeed() : null;
-        try (feed;
-                ModbusTcpSimulator sim = new ModbusTcpSimulator(map, loopback, port, 1, 100);
-                Kernel kernel =
-                        new Kernel(
-                                batch -> {
-                                    print(batch, out, lines);
-                                    if (feed != null) {
-                                        feed.accept(batch);
-                                    }
-                                },
-                                new TcpTransport())) {
-            // The driver is compiled and probed before the uplink starts: its calls run under
-            // the watchdog's budget (ABI §10.2), which a busy start-up next to it could exceed.
-            var module = kernel.loadDriver(driver, wasm);
-            DeviceSpec device =
-                    deviceSpec(
-                            sim.registerMap(),
-                            loopback.getHostAddress(),
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        Path work = Files.createTempDirectory("weir-demo-");
+        AtomicLong printed = new AtomicLong();
+        try (StopSignal stop = StopSignal.install();
+                ModbusTcpSimulator sim =
+                        new ModbusTcpSimulator(
+                                RegisterMap.builtIn(), loopback, freePort(loopback), 1, 100);
+                DemoReceiver receiver = uplink ? DemoReceiver.start(work, GATEWAY) : null) {
+            Path configFile = work.resolve("weir.toml");
+            Files.writeString(configFile, config(sim, receiver, work, freePort(loopback)));
+            ConfigCheck.Report report = ConfigCheck.run(configFile);
+            if (!report.ok()) {
+                // The demo writes its own config: a problem here is a bug in the demo or driver.
+                for (Problem p : report.problems()) {
+                    err.println(p.format());
+                }
+                throw new IllegalStateException("the demo's generated config has problems");
+            }
+            GatewayConfig cfg = report.config().orElseThrow();
+            String status;
+            try (GatewayService service =
+                    GatewayService.start(
+                            RunCommand.settings(cfg),
+                            cfg.admin().listen(),
+                            batch -> {
+                                printed.addAndGet(batch.size());
+                                print(batch, out, lines);
+                            })) {
+                Gateway g = service.gateway();
+                if (!json) {
+                    out.printf(
+                            "demo: simulator on 127.0.0.1:%d (unit 1), driver %s, %d points every"
+                                    + " %d ms%s%n",
                             sim.port(),
-                            module.manifest().name());
-            kernel.addDevice(device);
-            if (!json) {
-                out.printf(
-                        "demo: simulator on %s (unit 1), driver %s, %d points every %d ms%s%n",
-                        device.link().hostPort(),
-                        module.label(),
-                        device.pointNames().size(),
-                        intervalMillis,
-                        duration == null ? "; Ctrl-C stops" : "; for " + duration + " s");
-                out.printf(
-                        "%-12s  %-10s  %-20s  %-24s  %s%n",
-                        "TIME", "DEVICE", "POINT", "VALUE", "QUALITY");
-                out.flush();
-            }
-            Thread hook = new Thread(stop::countDown, "weir-demo-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            kernel.start();
-            if (feed != null) {
-                feed.start(
-                        work,
-                        up -> println(progress, "demo: " + up.describe()),
-                        failed -> stop.countDown());
-            }
-            try {
-                long deadline =
-                        duration == null ? 0 : System.nanoTime() + Math.round(duration * 1e9);
+                            g.drivers().values().iterator().next().label(),
+                            sim.registerMap().points().size(),
+                            intervalMillis,
+                            durationOption.describe());
+                    out.printf(
+                            "demo: the gateway runs %s; while it runs, try: weir status --config"
+                                    + " %s%n",
+                            configFile.getFileName(), configFile);
+                    out.printf(
+                            "%-12s  %-10s  %-20s  %-24s  %s%n",
+                            "TIME", "DEVICE", "POINT", "VALUE", "QUALITY");
+                    out.flush();
+                }
+                if (receiver != null) {
+                    println(
+                            progress,
+                            "demo: uplink: gateway "
+                                    + GATEWAY
+                                    + " -> receiver 127.0.0.1:"
+                                    + receiver.port()
+                                    + " (mutual TLS 1.3 TLS_SM4_GCM_SM3, SM2-wrapped SM4-GCM"
+                                    + " envelopes, H2 outbox)");
+                }
+                long deadline = duration == null ? 0 : System.nanoTime() + duration.toNanos();
                 while (true) {
                     long waitMs = 1000;
                     if (duration != null) {
@@ -177,43 +173,118 @@ public final class DemoCommand implements Callable<Integer> {
                         }
                         waitMs = Math.min(waitMs, leftMs);
                     }
-                    if (stop.await(waitMs, TimeUnit.MILLISECONDS)) {
+                    if (stop.await(Duration.ofMillis(waitMs))) {
                         break;
                     }
-                    if (feed != null) {
-                        feed.progress().ifPresent(line -> println(progress, line));
+                    if (receiver != null && g.uplink() != null && printed.get() > 0) {
+                        println(progress, progress(g, receiver));
                     }
                 }
-            } finally {
-                // Session.stop() abandons a request it cuts off without points, so nothing bad
-                // is printed at shutdown. Closing the kernel waits for the sessions' last work:
-                // no point line follows the status lines below.
-                kernel.close();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the JVM is already running the hooks.
-                }
+                // Demo points are few: wait long enough for the receiver's last acknowledgements.
+                service.close(Duration.ofSeconds(5));
+                status = g.summary();
             }
-            kernel.status().forEach(s -> err.println("demo: " + s));
-            err.flush();
-            if (feed != null && feed.failure() != null) {
-                throw new IllegalStateException(
-                        "the uplink did not start: "
-                                + feed.failure()
-                                + " (--no-uplink runs the demo without it)");
+            println(err, "demo: " + status);
+            if (receiver != null) {
+                println(
+                        progress,
+                        String.format(
+                                "demo: uplink delivered %d of %d points to the receiver,"
+                                        + " decrypted",
+                                receiver.received(), printed.get()));
             }
-        }
-        if (uplink) {
-            // The feed closed after the kernel: flushed, the last acknowledgements in.
-            println(
-                    progress,
-                    String.format(
-                            "demo: uplink delivered %d of %d points to the receiver, decrypted"
-                                    + " (%s)",
-                            feed.received(), feed.sent(), work.resolve("received.jsonl")));
+        } finally {
+            deleteTree(work);
         }
         return 0;
+    }
+
+    static final String GATEWAY = "gw-01";
+
+    /** The gateway config the demo runs: what a user would write for this simulator. */
+    String config(ModbusTcpSimulator sim, DemoReceiver receiver, Path work, int adminPort) {
+        StringBuilder b = new StringBuilder();
+        b.append("# written by weir demo\n[gateway]\n")
+                .append("name = \"")
+                .append(GATEWAY)
+                .append("\"\n")
+                .append("data_dir = ")
+                .append(toml(work.resolve("data").toString()))
+                .append("\n\n");
+        if (receiver != null) {
+            b.append("[uplink]\nreceiver = \"127.0.0.1:")
+                    .append(receiver.port())
+                    .append("\"\npki = ")
+                    .append(toml(receiver.pkiDir().toString()))
+                    .append("\n\n");
+        }
+        b.append("[admin]\nlisten = \"127.0.0.1:").append(adminPort).append("\"\n\n");
+        b.append("[[devices]]\nname = \"")
+                .append(DEVICE)
+                .append("\"\n")
+                .append("driver = ")
+                .append(toml(driverForConfig()))
+                .append("\n")
+                .append("link = \"tcp://127.0.0.1:")
+                .append(sim.port())
+                .append("\"\n")
+                .append("interval = \"")
+                .append(intervalMillis)
+                .append("ms\"\n")
+                .append("unit = 1\n");
+        for (SimPoint p : sim.registerMap().points()) {
+            b.append("\n  [[devices.points]]\n")
+                    .append("  name = \"")
+                    .append(p.pointName())
+                    .append("\"\n")
+                    .append("  area = \"")
+                    .append(p.area().key())
+                    .append("\"\n")
+                    .append("  address = ")
+                    .append(p.address())
+                    .append('\n')
+                    .append("  type = \"")
+                    .append(p.kind().key())
+                    .append("\"\n");
+            if (p.kind().registers() > 1) {
+                b.append("  order = \"").append(p.order().name()).append("\"\n");
+            }
+        }
+        return b.toString();
+    }
+
+    /** The driver as the config names it: a bundled name, or a file's absolute path. */
+    private String driverForConfig() {
+        return DriverSource.isFile(driver) ? Path.of(driver).toAbsolutePath().toString() : driver;
+    }
+
+    /** A TOML basic string. */
+    static String toml(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7F) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static String progress(Gateway g, DemoReceiver receiver) {
+        Point p = receiver.last();
+        return String.format(
+                "uplink: %d points sealed (SM4-GCM, SM2-wrapped key, TLS 1.3 GM), %d received"
+                        + " decrypted by the receiver%s",
+                g.uplink().status().committedPoints(),
+                receiver.received(),
+                p == null ? "" : ", last: " + Terminal.escape(p.point()) + "=" + shown(p));
     }
 
     private static void println(PrintWriter w, String line) {
@@ -223,176 +294,33 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The demo's side of the uplink. It starts once the kernel polls, so that the first poll
-     * interval covers its start-up (SM2 keys and certificates, two H2 databases, a TLS handshake:
-     * about 1.5 s); batches polled before it is up wait here and go out in order when it is.
-     * Progress counts what the receiver stored after opening the envelopes ({@link
-     * DemoUplink#onReceived}): the far end's word, not the sender's.
-     */
-    private static final class UplinkFeed implements AutoCloseable {
-        private final List<List<Point>> pending = new ArrayList<>();
-        private final AtomicLong sent = new AtomicLong();
-        private final AtomicLong received = new AtomicLong();
-        private final AtomicReference<Point> last = new AtomicReference<>();
-        private CompletableFuture<DemoUplink> starting = CompletableFuture.completedFuture(null);
-        private DemoUplink up; // guarded by this
-        private volatile String failure;
-
-        /** Starts the uplink in {@code work} in the background. */
-        void start(Path work, Consumer<DemoUplink> onUp, Consumer<Throwable> onFailure) {
-            starting =
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try {
-                                    DemoUplink u =
-                                            DemoUplink.start(work, work.resolve("received.jsonl"));
-                                    attach(u);
-                                    onUp.accept(u);
-                                    return u;
-                                } catch (Exception e) {
-                                    failure =
-                                            e.getMessage() == null ? e.toString() : e.getMessage();
-                                    synchronized (this) {
-                                        pending.clear();
-                                    }
-                                    onFailure.accept(e);
-                                    throw new CompletionException(e);
-                                }
-                            });
+    /** Removes the demo's folder: its keys, outbox, receiver database and config. */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
         }
-
-        private synchronized void attach(DemoUplink u) {
-            u.onReceived(
-                    (gateway, points) -> {
-                        received.addAndGet(points.size());
-                        if (!points.isEmpty()) {
-                            last.set(points.get(points.size() - 1));
-                        }
-                    });
-            for (List<Point> batch : pending) {
-                u.sink().accept(batch);
-            }
-            pending.clear();
-            up = u;
-        }
-
-        /** Hands a polled batch to the uplink, or keeps it until the uplink is up. */
-        synchronized void accept(List<Point> batch) {
-            if (failure != null) {
-                return;
-            }
-            sent.addAndGet(batch.size());
-            if (up != null) {
-                up.sink().accept(batch);
-            } else {
-                pending.add(batch);
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
-
-        /** The progress line, once points flow. */
-        Optional<String> progress() {
-            DemoUplink u;
-            synchronized (this) {
-                u = up;
-            }
-            if (u == null || sent.get() == 0) {
-                return Optional.empty();
-            }
-            Point p = last.get();
-            return Optional.of(
-                    String.format(
-                            "uplink: %d points sealed (SM4-GCM, SM2-wrapped key, TLS 1.3 GM), %d"
-                                    + " received decrypted by the receiver%s",
-                            u.uplink().status().committedPoints(),
-                            received.get(),
-                            p == null ? "" : ", last: " + p.point() + "=" + shown(p)));
-        }
-
-        long sent() {
-            return sent.get();
-        }
-
-        long received() {
-            return received.get();
-        }
-
-        String failure() {
-            return failure;
-        }
-
-        /** Waits for a start under way, then flushes and stops the uplink and the receiver. */
-        @Override
-        public void close() {
-            DemoUplink u;
-            try {
-                u = starting.join();
-            } catch (CompletionException | java.util.concurrent.CancellationException e) {
-                return; // it never started; failure() says why
-            }
-            if (u != null) {
-                u.close();
-            }
-        }
-    }
-
-    /**
-     * One point line per simulated value, with the simulator's types and orders; the point takes
-     * the value's plant name from the register map, or {@code <area>/<address>} without one.
-     */
-    DeviceSpec deviceSpec(RegisterMap map, String host, int port, String driverName) {
-        StringBuilder config = new StringBuilder("device unit=1\n");
-        List<String> names = new ArrayList<>();
-        int index = 0;
-        for (SimPoint p : map.points()) {
-            config.append("point ")
-                    .append(index++)
-                    .append(" area=")
-                    .append(p.area().key())
-                    .append(" address=")
-                    .append(p.address())
-                    .append(" type=")
-                    .append(p.kind().key());
-            if (p.kind().registers() > 1) {
-                config.append(" order=").append(p.order().name());
-            }
-            config.append('\n');
-            names.add(p.pointName());
-        }
-        return new DeviceSpec(
-                DEVICE,
-                new LinkAddress("tcp", host, port, "", java.util.Map.of()),
-                driverName,
-                DeviceConfig.parse(config.toString()),
-                names,
-                Duration.ofMillis(intervalMillis));
     }
 
     /** Prints a batch: a JSON line or a table row per point. */
     private void print(List<Point> batch, PrintWriter out, JsonLines lines) {
         for (Point p : batch) {
-            Object value = p.value().json();
-            if (json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("device", p.device());
-                m.put("point", p.point());
-                m.put("value", value);
-                m.put("quality", p.qualityClass());
-                m.put("ts", p.tsMillis());
-                if (p.error() != null) {
-                    m.put("error", p.error());
-                }
-                lines.write(m);
+            if (jsonOption.json()) {
+                lines.write(GatewayStatus.point(p));
             } else {
                 synchronized (out) {
                     out.printf(
                             "%-12s  %-10s  %-20s  %-24s  %s%s%n",
                             TIME.format(Instant.ofEpochMilli(p.tsMillis())),
-                            p.device(),
-                            p.point(),
-                            shown(p),
+                            Terminal.escape(p.device()),
+                            Terminal.escape(p.point()),
+                            Terminal.escape(shown(p)),
                             p.qualityClass(),
-                            p.error() == null ? "" : "  " + p.error());
+                            p.error() == null ? "" : "  " + Terminal.escape(p.error()));
                     out.flush();
                 }
             }
@@ -406,7 +334,7 @@ public final class DemoCommand implements Callable<Integer> {
                 : p.value().text();
     }
 
-    private static int freePort(InetAddress address) throws java.io.IOException {
+    private static int freePort(InetAddress address) throws IOException {
         // The simulator binds after this socket closes; on loopback nobody else races for it.
         try (ServerSocket s = new ServerSocket(0, 1, address)) {
             return s.getLocalPort();

@@ -36,6 +36,12 @@ public final class Gateway implements AutoCloseable {
     public static final Duration FINISH = Duration.ofSeconds(3);
 
     /**
+     * How long a graceful stop waits for the receiver to acknowledge what is committed: what is not
+     * acknowledged by then stays in the outbox and goes at the next start.
+     */
+    public static final Duration DRAIN = Duration.ofSeconds(2);
+
+    /**
      * What to run.
      *
      * @param name the gateway id; with an uplink, the CN of its certificate in the PKI folder
@@ -70,6 +76,9 @@ public final class Gateway implements AutoCloseable {
     private Kernel kernel;
     private Uplink uplink;
     private volatile boolean closed;
+
+    /** The uplink's last status, taken as it closed. */
+    private volatile Uplink.Status finalUplink;
 
     private Gateway(Settings settings) {
         this.settings = settings;
@@ -251,7 +260,7 @@ public final class Gateway implements AutoCloseable {
                         .append(pointCount)
                         .append(" points");
         if (uplink != null) {
-            Uplink.Status u = uplink.status();
+            Uplink.Status u = finalUplink != null ? finalUplink : uplink.status();
             b.append("; uplink: ")
                     .append(u.committedPoints())
                     .append(" committed, ")
@@ -265,10 +274,16 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Stops gracefully: every device finishes the request on the wire (at most {@link #FINISH}),
-     * the uplink commits what it holds to the outbox and closes.
+     * the uplink commits what it holds to the outbox, waits up to {@link #DRAIN} for the receiver's
+     * acknowledgements, and closes.
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(DRAIN);
+    }
+
+    /** {@link #close()}, waiting up to {@code drain} for the receiver's acknowledgements. */
+    public synchronized void close(Duration drain) {
         if (closed) {
             return;
         }
@@ -280,11 +295,18 @@ public final class Gateway implements AutoCloseable {
         if (uplink != null) {
             try {
                 uplink.flush();
+                if (uplink.status().connected() && !uplink.awaitDrained(drain)) {
+                    LOG.log(
+                            Level.INFO,
+                            "uplink: {0} points stay in the outbox for the next start",
+                            uplink.status().outbox().points());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "uplink flush at stop: {0}", e.getMessage());
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "uplink at stop: {0}", e.getMessage());
             }
+            finalUplink = uplink.status();
             uplink.close();
         }
     }

@@ -3,19 +3,21 @@ package io.weir.tools.replay;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
-import io.weir.tools.capture.CapturedFrame;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code weir replay}: captured traffic through a driver. */
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
                         + "driver, in discovery mode: every register or bit a request asked for "
                         + "becomes a point <area>/<address>. Lines carry the capture's 1-based "
                         + "frame number and the unit; traffic that gives no point (refused "
-                        + "requests, garbage, unanswered requests) is reported, never dropped.")
+                        + "requests, garbage, unanswered requests) is reported, never dropped."
+                        + " With --json: one object per line, a summary object last.")
 public final class ReplayCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
@@ -46,35 +49,54 @@ public final class ReplayCommand implements Callable<Integer> {
             names = "--pcap",
             required = true,
             paramLabel = "FILE",
-            description = "A pcap or pcapng capture.")
+            description =
+                    "A pcap or pcapng capture: a file, a FIFO or /dev/stdin, read as a stream.")
     Path pcap;
 
     @Option(
             names = "--port",
             defaultValue = "502",
-            description = "Server TCP port of the protocol (default ${DEFAULT-VALUE}).")
+            description = "Server TCP port of the protocol, 1..65535 (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--json", description = "One JSON object per line; a summary object last.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
-        List<CapturedFrame> frames = CaptureReader.read(pcap);
-        DriverModule module = DriverSource.load(driver);
-        PrintWriter out = spec.commandLine().getOut();
-        Consumer<ReplayLine> sink = json ? jsonSink(out) : tableSink(out);
-        ReplaySummary summary;
-        try (HostReplayDriver d = new HostReplayDriver(module)) {
-            summary = new ModbusTcpReplay(d, port, sink).replay(frames);
+        // Every option is checked before the slow parts (compiling the driver, reading the
+        // capture), so a typo costs no wait.
+        if (port < 1 || port > 65535) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--port " + port + " is not a TCP port: give one of 1..65535");
         }
-        if (json) {
-            new JsonLines(out).write(summary.toMap());
+        byte[] wasm = DriverSource.bytes(driver);
+        PrintWriter out = spec.commandLine().getOut();
+        ReplaySummary summary;
+        String quarantine;
+        try (CaptureReader capture = CaptureReader.open(pcap)) {
+            DriverModule module = HostReplayDriver.load(driver, wasm);
+            Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
+            try (HostReplayDriver d = new HostReplayDriver(module)) {
+                summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+                quarantine = d.quarantine();
+            }
+        }
+        if (jsonOption.json()) {
+            Map<String, Object> m = summary.toMap();
+            if (quarantine != null) {
+                m.put("quarantined", quarantine);
+            }
+            new JsonLines(out).write(m);
         } else {
+            if (quarantine != null) {
+                out.println();
+                out.println("driver " + printable(quarantine));
+            }
             out.println();
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
-                            + " %d unanswered, %d unsolicited, %d garbage bytes%n",
+                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%n",
                     pcap.getFileName(),
                     summary.frames(),
                     summary.pairs(),
@@ -83,8 +105,17 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.skipped(),
                     summary.unanswered(),
                     summary.unsolicited(),
-                    summary.garbageBytes());
+                    summary.garbageBytes(),
+                    summary.truncatedBytes() > 0
+                            ? "; the file ends inside a record ("
+                                    + summary.truncatedBytes()
+                                    + " bytes of it not replayed)"
+                            : "");
             out.flush();
+        }
+        if (summary.failure() != null) {
+            // What was read is reported above; the damage is the one line on stderr.
+            throw summary.failure();
         }
         return 0;
     }
@@ -121,11 +152,32 @@ public final class ReplayCommand implements Callable<Integer> {
                     time,
                     line.device() == null ? "" : line.device(),
                     line.unit() == null ? "" : line.unit(),
-                    point,
-                    value,
+                    printable(point),
+                    printable(value),
                     line.quality() == null ? "" : line.quality(),
-                    note);
+                    printable(note));
             out.flush();
         };
+    }
+
+    /**
+     * Names, string values and error texts come from the driver: control characters (the ESC of a
+     * terminal escape sequence, a carriage return) are printed as Java-style backslash-u escapes
+     * and never reach the terminal raw.
+     */
+    static String printable(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (b == null) {
+                    b = new StringBuilder(s.length() + 8).append(s, 0, i);
+                }
+                b.append(String.format("\\u%04x", (int) c));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? s : b.toString();
     }
 }

@@ -4,8 +4,8 @@ import io.weir.host.points.Value;
 import java.util.List;
 
 /**
- * The driver calls that replay needs (ABI.md §7.2, §7.3, §7.5, §7.8), on one driver loaded by the
- * host runtime. Device handles are the driver's {@code dev}.
+ * The driver calls that replay needs (ABI.md §3.2 weir_open and weir_close, §7.2, §7.3, §7.5,
+ * §7.8), on one driver loaded by the host runtime. Device handles are the driver's {@code dev}.
  */
 public interface ReplayDriver extends AutoCloseable {
 
@@ -37,11 +37,15 @@ public interface ReplayDriver extends AutoCloseable {
     /** Opens a device with the config text (ABI.md §5); returns its handle. */
     int open(String config);
 
-    Framing frameLen(int dev, byte[] rx, int len);
+    /** {@code weir_frame_len} over {@code rx[off..off+len]}. */
+    Framing frameLen(int dev, byte[] rx, int off, int len);
 
     Outcome observe(int dev, byte[] request);
 
     Outcome onFrame(int dev, byte[] response, long nowUs);
+
+    /** Forgets a device opened by {@link #open} (ABI.md §3.2 {@code weir_close}). */
+    void close(int dev);
 
     @Override
     void close();

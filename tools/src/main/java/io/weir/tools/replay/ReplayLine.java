@@ -9,7 +9,7 @@ import java.util.Map;
  * every other kind reports traffic that produced no point, with the reason in {@code error}.
  *
  * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
- *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}
+ *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED}
  * @param device the server side of the connection, {@code ip:port}
  * @param point the point name (point lines only)
  * @param value the value (point lines only)
@@ -20,7 +20,8 @@ import java.util.Map;
  * @param transactionId the MBAP transaction identifier, if known (not on point lines)
  * @param functionCode the function code, exception bit stripped (not on point lines)
  * @param exceptionCode the exception code of an exception response (not on point lines)
- * @param bytes number of bytes concerned (garbage, gap)
+ * @param bytes number of bytes concerned (garbage, gap; for truncated, the bytes of the cut record
+ *     that the file holds)
  * @param error why the line is bad or why nothing was decoded
  */
 public record ReplayLine(
@@ -55,6 +56,9 @@ public record ReplayLine(
 
     /** A frame that could not be read down to TCP (truncated, IP fragment, unknown link type). */
     public static final String UNREADABLE = "unreadable";
+
+    /** The capture file ends inside a record: everything before it was replayed. */
+    public static final String TRUNCATED = "truncated";
 
     public boolean isPoint() {
         return kind == null;

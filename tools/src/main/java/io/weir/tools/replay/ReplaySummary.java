@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +23,8 @@ public final class ReplaySummary {
     long unreadable;
     long duplicateBytes;
     long outOfOrderSegments;
+    long truncatedBytes;
+    IOException failure;
 
     public long frames() {
         return frames;
@@ -55,12 +58,33 @@ public final class ReplaySummary {
         return garbageBytes;
     }
 
+    public long connections() {
+        return connections;
+    }
+
+    public long gaps() {
+        return gaps;
+    }
+
     public long duplicateBytes() {
         return duplicateBytes;
     }
 
     public long outOfOrderSegments() {
         return outOfOrderSegments;
+    }
+
+    /** Bytes of a record the capture file ends inside (0 if the file is complete). */
+    public long truncatedBytes() {
+        return truncatedBytes;
+    }
+
+    /**
+     * The error that stopped reading the capture before its end (a damaged record, a read error),
+     * or null; the counts cover what was read before it.
+     */
+    public IOException failure() {
+        return failure;
     }
 
     public Map<String, Object> toMap() {
@@ -83,6 +107,7 @@ public final class ReplaySummary {
         m.put("unreadable_frames", unreadable);
         m.put("retransmitted_bytes", duplicateBytes);
         m.put("out_of_order_segments", outOfOrderSegments);
+        m.put("truncated_bytes", truncatedBytes);
         return m;
     }
 }

@@ -54,7 +54,12 @@ public final class GatewayService implements AutoCloseable {
     /** Closes the admin API, then stops the gateway gracefully ({@link Gateway#close}). */
     @Override
     public void close() {
+        close(Gateway.DRAIN);
+    }
+
+    /** {@link #close()}, waiting up to {@code drain} for the receiver's acknowledgements. */
+    public void close(java.time.Duration drain) {
         admin.close();
-        gateway.close();
+        gateway.close(drain);
     }
 }

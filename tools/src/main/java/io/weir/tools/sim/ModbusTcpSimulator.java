@@ -3,7 +3,9 @@ package io.weir.tools.sim;
 import com.ghgande.j2mod.modbus.ModbusException;
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.Locale;
 
 /** A Modbus TCP slave (j2mod) whose values move with their generators ({@link SimulatedImage}). */
 public final class ModbusTcpSimulator implements AutoCloseable {
@@ -24,6 +26,9 @@ public final class ModbusTcpSimulator implements AutoCloseable {
         if (unit < 0 || unit > 255) {
             throw new IllegalArgumentException("unit must be 0..255, got " + unit);
         }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535, got " + port);
+        }
         if (tickMillis <= 0) {
             throw new IllegalArgumentException("tick must be > 0 ms, got " + tickMillis);
         }
@@ -38,15 +43,36 @@ public final class ModbusTcpSimulator implements AutoCloseable {
             slave.open();
         } catch (ModbusException e) {
             ModbusSlaveFactory.close(slave);
-            throw new ModbusException(
-                    "cannot listen on "
-                            + address.getHostAddress()
-                            + ":"
-                            + port
-                            + ": "
-                            + e.getMessage());
+            throw new ModbusException("cannot listen on " + where(address, port) + ": " + why(e));
         }
         image.start(tickMillis);
+    }
+
+    /** {@code 10.0.0.1:502} or {@code [::1]:502}. */
+    private static String where(InetAddress address, int port) {
+        String host = address.getHostAddress();
+        return address instanceof Inet6Address ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /**
+     * j2mod's reason without its own prefix ("Cannot start TCP listener on port 5020 - Address
+     * already in use"), with a hint where the user can act on the reason.
+     */
+    private static String why(ModbusException e) {
+        String reason =
+                String.valueOf(e.getMessage())
+                        .replaceFirst("^Cannot start TCP listener on port \\d+ - ", "");
+        String lower = reason.toLowerCase(Locale.ROOT);
+        if (lower.contains("address already in use")) {
+            return "address already in use (another program listens there; choose another port)";
+        }
+        if (lower.contains("permission denied")) {
+            return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+        }
+        if (lower.contains("cannot assign requested address")) {
+            return "cannot assign requested address (no interface of this machine has it)";
+        }
+        return reason;
     }
 
     public int port() {

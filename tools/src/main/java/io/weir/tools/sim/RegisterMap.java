@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,7 +104,16 @@ public final class RegisterMap {
     }
 
     public static RegisterMap read(Path file) throws IOException {
-        return parse(Files.readString(file), file.toString());
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, not a register file (TOML)");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text, so not a register file (TOML)", e);
+        }
+        return parse(text, file.toString());
     }
 
     @SuppressWarnings("unchecked")

@@ -1,19 +1,24 @@
 package io.weir.tools.sim;
 
+import io.weir.tools.cli.DurationOption;
 import io.weir.tools.cli.HostPort;
+import io.weir.tools.cli.JsonOption;
+import io.weir.tools.cli.StopSignal;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code weir sim modbus-tcp}: a j2mod Modbus TCP slave with moving values. */
@@ -65,43 +70,51 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             description = "Generator update interval in ms (default ${DEFAULT-VALUE}).")
     long tickMillis;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "S",
-            description = "Stop after S seconds (default: run until Ctrl-C).")
-    Double duration;
+    @Mixin DurationOption durationOption;
 
-    @Option(names = "--json", description = "Print the served map as JSON lines.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
-        if (duration != null && !(duration > 0)) {
-            throw new IllegalArgumentException("--duration must be > 0 seconds, got " + duration);
+        // Every option is checked before anything is read or bound.
+        if (listen.port() == 0) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--listen "
+                            + listen
+                            + ": port 0 would pick a random port; give one of 1..65535");
+        }
+        if (unit < 0 || unit > 255) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--unit " + unit + " is not a Modbus unit identifier (0..255)");
+        }
+        if (tickMillis <= 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "--tick must be > 0 ms, got " + tickMillis);
+        }
+        Duration duration;
+        try {
+            duration = durationOption.value();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(listen.host());
+        } catch (UnknownHostException e) {
+            throw new UnknownHostException(
+                    "--listen " + listen + ": unknown host " + listen.host());
         }
         RegisterMap map =
                 (registers == null ? RegisterMap.builtIn() : RegisterMap.read(registers))
                         .with(generators);
-        InetAddress address = InetAddress.getByName(listen.host());
         PrintWriter out = spec.commandLine().getOut();
         try (ModbusTcpSimulator sim =
                 new ModbusTcpSimulator(map, address, listen.port(), unit, tickMillis)) {
             print(out, sim.registerMap());
-            CountDownLatch stop = new CountDownLatch(1);
-            Thread hook = new Thread(stop::countDown, "weir-sim-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                if (duration == null) {
-                    stop.await();
-                } else {
-                    stop.await(Math.round(duration * 1000), TimeUnit.MILLISECONDS);
-                }
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the JVM is already running the hooks.
-                }
+            try (StopSignal stop = StopSignal.install()) {
+                stop.await(duration);
             }
         }
         return 0;
@@ -114,7 +127,7 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
         RegisterListing.print(
                 out,
                 map,
-                json,
+                jsonOption.json(),
                 where,
                 String.format("Modbus TCP slave on %s, unit %d (Ctrl-C stops it)", listen, unit));
     }

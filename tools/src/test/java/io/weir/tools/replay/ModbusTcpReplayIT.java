@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CapturedFrame;
+import io.weir.tools.capture.TcpReassembler;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -66,9 +67,9 @@ class ModbusTcpReplayIT {
 
         List<ReplayLine> lines = new ArrayList<>();
         ReplaySummary summary;
+        String driver = System.getProperty("weir.driver.modbus", "modbus");
         try (HostReplayDriver d =
-                new HostReplayDriver(
-                        DriverSource.load(System.getProperty("weir.driver.modbus", "modbus")))) {
+                new HostReplayDriver(HostReplayDriver.load(driver, DriverSource.bytes(driver)))) {
             summary = new ModbusTcpReplay(d, 502, lines::add).replay(frames);
         }
         List<String> got = lines.stream().map(ReplayLineText::of).toList();
@@ -90,6 +91,81 @@ class ModbusTcpReplayIT {
         assertThat(summary.duplicateBytes()).isEqualTo(13);
         assertThat(summary.outOfOrderSegments()).isEqualTo(1);
         assertThat(summary.pairs()).isEqualTo(3);
+    }
+
+    @Test
+    void whatReplayCannotKeepIsReportedNotKept() throws Exception {
+        // Three requests nobody answers yet, with room for two: the oldest (frame 1) is given up
+        // when the third comes.
+        client(clientSeq, "000100000006010300000001");
+        clientSeq += 12;
+        client(clientSeq, "000200000006010300010001");
+        clientSeq += 12;
+        client(clientSeq, "000300000006010300020001");
+        clientSeq += 12;
+        // 4: the late answer to the first is now unsolicited; 5: the second is answered.
+        server(serverSeq, "000100000005010302" + "0007");
+        serverSeq += 11;
+        server(serverSeq, "000200000005010302" + "0008");
+        serverSeq += 11;
+        // 6-7: a response segment lost, then 20 bytes held behind the hole: past the 16-byte
+        // limit the hole is given up and the held bytes are framed.
+        serverSeq += 11;
+        server(serverSeq, "000300000005010302" + "0009");
+        server(serverSeq + 11, "000400000005010302");
+        // 8-9: a new SYN on the same ports ends the connection; its unfinished frame and the
+        // request left waiting are reported then.
+        frame(ipv4Tcp(CLIENT, 40001, SERVER, 502, 90000, 0, 0x02, new byte[0]));
+        frame(
+                ipv4Tcp(
+                        CLIENT,
+                        40001,
+                        SERVER,
+                        502,
+                        90001,
+                        0,
+                        0x18,
+                        HEX.parseHex("0009000000060103")));
+
+        List<ReplayLine> lines = new ArrayList<>();
+        String driver = System.getProperty("weir.driver.modbus", "modbus");
+        ReplaySummary summary;
+        try (HostReplayDriver d =
+                new HostReplayDriver(HostReplayDriver.load(driver, DriverSource.bytes(driver)))) {
+            summary =
+                    new ModbusTcpReplay(
+                                    d,
+                                    502,
+                                    lines::add,
+                                    new TcpReassembler.Limits(8, 16, 1 << 20),
+                                    2)
+                            .replay(frames);
+        }
+        List<String> got =
+                lines.stream().map(l -> ReplayLineText.of(l) + " | " + l.error()).toList();
+        assertThat(got)
+                .containsExactly(
+                        "unanswered tid 1 fc 3 frame 1 | no response while 2 later requests were"
+                                + " waiting for theirs (the most replay keeps); given up",
+                        "unsolicited frame 4: response without a request in the capture"
+                                + " (transaction 1, function code 3) | response without a request"
+                                + " in the capture (transaction 1, function code 3)",
+                        "point holding/1=8 good frame 5 unit 1 | null",
+                        "gap frame 6: 11 bytes from the server are missing; given up because more"
+                                + " data waited behind them than reassembly holds (16 bytes per"
+                                + " direction, 1048576 in all) | 11 bytes from the server are"
+                                + " missing; given up because more data waited behind them than"
+                                + " reassembly holds (16 bytes per direction, 1048576 in all)",
+                        "point holding/2=9 good frame 6 unit 1 | null",
+                        "garbage 9 bytes frame 7 | connection ends inside a frame (a new"
+                                + " connection reuses its ports): 9 bytes from the server never"
+                                + " completed",
+                        "garbage 8 bytes frame 9 | capture ends inside a frame: 8 bytes from the"
+                                + " client never completed");
+        assertThat(summary.connections()).isEqualTo(2);
+        assertThat(summary.gaps()).isEqualTo(1);
+        assertThat(summary.unanswered()).isEqualTo(1);
+        assertThat(summary.pairs()).isEqualTo(2);
     }
 
     /** A short text per line, so the expectation above reads as the output would. */

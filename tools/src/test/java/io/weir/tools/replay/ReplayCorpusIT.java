@@ -34,7 +34,8 @@ class ReplayCorpusIT {
 
     @BeforeAll
     static void loadDriver() throws IOException {
-        module = DriverSource.load(System.getProperty("weir.driver.modbus", "modbus"));
+        String driver = System.getProperty("weir.driver.modbus", "modbus");
+        module = HostReplayDriver.load(driver, DriverSource.bytes(driver));
     }
 
     @TestFactory
@@ -68,9 +69,13 @@ class ReplayCorpusIT {
         assertThat(truthFile).as("ground truth beside " + capture).exists();
 
         List<ReplayLine> lines = new ArrayList<>();
-        try (HostReplayDriver driver = new HostReplayDriver(module)) {
-            new ModbusTcpReplay(driver, ModbusTcpReplay.MODBUS_PORT, lines::add)
-                    .replay(CaptureReader.read(capture));
+        try (HostReplayDriver driver = new HostReplayDriver(module);
+                CaptureReader reader = CaptureReader.open(capture)) {
+            ReplaySummary summary =
+                    new ModbusTcpReplay(driver, ModbusTcpReplay.MODBUS_PORT, lines::add)
+                            .replay(reader);
+            assertThat(summary.failure()).as("read error").isNull();
+            assertThat(summary.truncatedBytes()).as("truncated bytes").isZero();
         }
         Map<Key, List<ReplayLine>> good = new HashMap<>();
         Map<Key, List<ReplayLine>> bad = new HashMap<>();
