@@ -1,6 +1,7 @@
 package io.weir.tools.uplink;
 
 import io.weir.tools.bench.BenchFaultsCommand;
+import io.weir.tools.bench.BenchSerialCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchUplinkCommand.class,
             BenchFaultsCommand.class,
+            BenchSerialCommand.class,
             io.weir.tools.driver.BenchSwapCommand.class
         })
 public final class BenchCommand {}
