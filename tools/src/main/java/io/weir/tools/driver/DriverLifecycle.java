@@ -77,7 +77,10 @@ public final class DriverLifecycle implements AutoCloseable {
     private final Options options;
     private final LiveDrivers live;
     private final ScheduledExecutorService probationTimer;
-    private volatile Probation probation;
+
+    /** The versions on probation, by driver name: each driver's newest activation is watched. */
+    private final Map<String, Probation> probations =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Versions compiled and self-tested in this gateway, by {@code name@version#sha256} (the
@@ -359,7 +362,7 @@ public final class DriverLifecycle implements AutoCloseable {
             refused(origin, "rollback", name, back, e.getMessage());
             throw e;
         }
-        endProbation();
+        endProbation(name);
         List<String> swapped = List.of();
         if (live != null && live.running(name) != null) {
             try {
@@ -534,15 +537,16 @@ public final class DriverLifecycle implements AutoCloseable {
     // ---- probation ----------------------------------------------------------------------------
 
     private void startProbation(String name, String version, DriverModule module) {
-        endProbation();
+        endProbation(name);
         long errors0 = live.errors(module);
         Instant until = Instant.now().plus(options.probation());
         ScheduledFuture<?> task =
                 probationTimer.scheduleWithFixedDelay(
                         () -> watch(name), 200, 200, TimeUnit.MILLISECONDS);
         // Traps of the self-test (a vector that ran past its budget) are not the field's.
-        probation =
-                new Probation(name, version, module, module.stats().traps(), errors0, until, task);
+        probations.put(
+                name,
+                new Probation(name, version, module, module.stats().traps(), errors0, until, task));
         LOG.log(
                 Level.INFO,
                 "{0} {1} on probation for {2}: rolled back if quarantined, after {3} traps or {4}"
@@ -554,9 +558,8 @@ public final class DriverLifecycle implements AutoCloseable {
                 options.rollbackErrors());
     }
 
-    private void endProbation() {
-        Probation p = probation;
-        probation = null;
+    private void endProbation(String name) {
+        Probation p = probations.remove(name);
         if (p != null) {
             p.task().cancel(false);
         }
@@ -564,15 +567,23 @@ public final class DriverLifecycle implements AutoCloseable {
 
     /** The probation timer's check; rolls back at the first sign of a bad version. */
     private void watch(String name) {
-        Probation p = probation;
-        if (p == null || !p.name().equals(name)) {
+        Probation p = probations.get(name);
+        if (p == null) {
             return;
         }
         String why = null;
         DriverModule m = p.module();
         long traps = m.stats().traps() - p.trapsAtStart();
         long errors = live.errors(m) - p.errorsAtStart();
-        if (m.quarantined()) {
+        DriverModule.Quarantine q = m.quarantine();
+        if (q != null) {
+            why =
+                    "quarantined after "
+                            + q.traps()
+                            + " traps within 10 minutes (last: "
+                            + Terminal.escape(q.reason())
+                            + ")";
+        } else if (m.quarantined()) {
             why = "quarantined after " + Abi.QUARANTINE_TRAPS + " traps within 10 minutes";
         } else if (traps >= options.rollbackTraps()) {
             why = traps + " traps within its probation (threshold " + options.rollbackTraps() + ")";
@@ -586,8 +597,8 @@ public final class DriverLifecycle implements AutoCloseable {
         if (why == null) {
             if (Instant.now().isAfter(p.until())) {
                 synchronized (this) {
-                    if (probation == p) {
-                        endProbation();
+                    if (probations.get(name) == p) {
+                        endProbation(name);
                         LOG.log(Level.INFO, "{0} {1} passed its probation", p.name(), p.version());
                     }
                 }
@@ -595,13 +606,13 @@ public final class DriverLifecycle implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            if (probation != p) {
+            if (probations.get(name) != p) {
                 return;
             }
             try {
                 rollback(name, Origin.GATEWAY, p.version() + " " + why);
             } catch (PackageRefused | IOException e) {
-                endProbation();
+                endProbation(name);
                 LOG.log(
                         Level.ERROR,
                         "{0} {1} should be rolled back ({2}) but cannot be: {3}",
@@ -613,10 +624,10 @@ public final class DriverLifecycle implements AutoCloseable {
         }
     }
 
-    /** The version on probation, e.g. {@code modbus 0.2.0}, or {@code null}. */
-    public String onProbation() {
-        Probation p = probation;
-        return p == null ? null : p.name() + " " + p.version();
+    /** The version of driver {@code name} on probation, e.g. {@code 0.2.0}, or {@code null}. */
+    public String onProbation(String name) {
+        Probation p = probations.get(name);
+        return p == null ? null : p.version();
     }
 
     // ---- helpers ------------------------------------------------------------------------------
@@ -641,7 +652,9 @@ public final class DriverLifecycle implements AutoCloseable {
 
     @Override
     public void close() {
-        endProbation();
+        for (String name : List.copyOf(probations.keySet())) {
+            endProbation(name);
+        }
         if (probationTimer != null) {
             probationTimer.shutdownNow();
         }

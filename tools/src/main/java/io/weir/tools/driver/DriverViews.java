@@ -28,7 +28,6 @@ public final class DriverViews {
         TreeSet<String> names = new TreeSet<>(act.keySet());
         installed.forEach(i -> names.add(i.name()));
         List<Object> drivers = new ArrayList<>();
-        String probation = lc.onProbation();
         for (String name : names) {
             Map<String, Object> d = new LinkedHashMap<>();
             DriverRegistry.Activation a =
@@ -43,11 +42,7 @@ public final class DriverViews {
                     a.previous().map(p -> p.orElse(DriverLifecycle.BUNDLED)).orElse(null));
             DriverModule running = live == null ? null : live.running(name);
             d.put("running", running == null ? null : running.manifest().version());
-            d.put(
-                    "on_probation",
-                    probation != null && probation.startsWith(name + " ")
-                            ? probation.substring(name.length() + 1)
-                            : null);
+            d.put("on_probation", lc.onProbation(name));
             List<Object> versions = new ArrayList<>();
             for (DriverRegistry.Installed i : installed) {
                 if (i.name().equals(name)) {

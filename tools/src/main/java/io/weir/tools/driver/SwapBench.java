@@ -3,7 +3,6 @@ package io.weir.tools.driver;
 import io.weir.host.Kernel;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
-import io.weir.host.points.Point;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
@@ -103,6 +102,7 @@ public final class SwapBench {
         Histogram pauses = new Histogram(60_000_000_000L, 3);
         Histogram rounds = new Histogram(600_000_000_000L, 3);
         LongAdder linkDown = new LongAdder();
+        LongAdder instanceLost = new LongAdder();
         int swaps = 0;
         int warmup = 0;
         try (Kernel kernel =
@@ -116,8 +116,17 @@ public final class SwapBench {
                             // that is down gives reports that are no cycle; counted apart.
                             String d = batch.get(0).device();
                             String why = batch.get(0).error();
-                            if (why != null && why.startsWith("link down")) {
+                            if (why != null
+                                    && (why.startsWith("link down")
+                                            || why.startsWith("link not ready"))) {
                                 linkDown.increment();
+                                return;
+                            }
+                            if (why != null && why.startsWith("driver trapped in device ")) {
+                                // Another device trapped the shared instance: a report whether
+                                // or not this device had a cycle running (so, with traps, the
+                                // counts below are not exact; the result says so).
+                                instanceLost.increment();
                                 return;
                             }
                             batches.computeIfAbsent(d, k -> new LongAdder()).increment();
@@ -159,6 +168,8 @@ public final class SwapBench {
                 }
                 Thread.sleep(20);
             }
+            // Reports of links not up yet, before the first cycles, are no cycle's.
+            long linkDownAtStart = linkDown.sum();
             // Warm-up, not measured: polling while the JIT compiles the driver's code, and one
             // swap to each version.
             Thread.sleep(o.warmup().toMillis());
@@ -217,6 +228,7 @@ public final class SwapBench {
             long missed = 0;
             long timeouts = 0;
             long errors = 0;
+            long traps = 0;
             long lost = 0;
             long duplicated = 0;
             long lostPoints = 0;
@@ -229,6 +241,7 @@ public final class SwapBench {
                 missed += s.missed() - st[1];
                 timeouts += s.timeouts() - st[2];
                 errors += s.protocolErrors() - st[3];
+                traps += s.traps();
                 // Over the whole run, warm-up included: every cycle since the start has finished
                 // (kernel.finish), so each must have delivered its batch exactly once.
                 long all = s.cycles();
@@ -255,7 +268,13 @@ public final class SwapBench {
             r.put("lost_points", lostPoints);
             r.put("duplicated_points", duplicatedPoints);
             r.put("timeouts", timeouts);
-            r.put("link_down_reports", linkDown.sum());
+            long linkDownSince = linkDown.sum() - linkDownAtStart;
+            r.put("link_down_reports", linkDownSince);
+            r.put("traps", traps);
+            r.put("instance_lost_reports", instanceLost.sum());
+            // Every batch is one cycle's outcome unless a link dropped or an instance trapped
+            // (reports outside any cycle): only then are lost and duplicated exact.
+            r.put("accounting_exact", traps == 0 && linkDownSince == 0);
             r.put("driver_errors", errors);
             r.put("swaps", swaps);
             r.put("device_swaps", pauses.getTotalCount());
@@ -275,16 +294,6 @@ public final class SwapBench {
                 s.close();
             }
         }
-    }
-
-    private static long countGood(List<Point> batch) {
-        long n = 0;
-        for (Point p : batch) {
-            if (p.quality() == 0) {
-                n++;
-            }
-        }
-        return n;
     }
 
     private static int freePort(InetAddress at) throws java.io.IOException {
