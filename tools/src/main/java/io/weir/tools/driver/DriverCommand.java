@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
 /** {@code weir driver}: make, check, install and switch driver packages. */
 @Command(
         name = "driver",
+        mixinStandardHelpOptions = true,
         description = {
             "Driver packages (.wdrv: driver.wasm, its vectors, weir-package.json with the config"
                     + " keys, a detached signature): make them (pack, sign), check them (inspect,"
@@ -148,6 +149,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "pack",
+            mixinStandardHelpOptions = true,
             description =
                     "Pack a driver folder (weir-package.json, driver.wasm or --wasm, vectors/*.json)"
                             + " into NAME-VERSION.wdrv, checked as an install would check it (the"
@@ -216,6 +218,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "sign",
+            mixinStandardHelpOptions = true,
             description =
                     "Sign a package with a key made by `weir keys new` (SM2 with SM3, or Ed25519);"
                             + " the signature covers every entry. Replaces an earlier signature.",
@@ -302,6 +305,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "inspect",
+            mixinStandardHelpOptions = true,
             description =
                     "Show what a package holds: the manifest and key table, what the module says"
                             + " about itself (ABI version, protocol, transport), every entry's"
@@ -443,6 +447,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "test",
+            mixinStandardHelpOptions = true,
             description =
                     "Run a package's vectors (or a driver folder's: its module and vectors/*.json)"
                             + " through the host runtime, every vector on a fresh instance, and show a"
@@ -536,6 +541,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "install",
+            mixinStandardHelpOptions = true,
             description =
                     "Install a package: signature (trusted key, or the gateway's"
                             + " --allow-unsigned-drivers), version not installed yet, the module"
@@ -597,6 +603,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "list",
+            mixinStandardHelpOptions = true,
             description =
                     "List the installed drivers: every version, which is active, previous, running, pinned.",
             exitCodeListHeading = "%nExit codes:%n",
@@ -678,6 +685,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "activate",
+            mixinStandardHelpOptions = true,
             description =
                     "Make an installed version the active one (`bundled`: the driver built into"
                             + " weir). On a running gateway its devices switch at their next cycle"
@@ -715,6 +723,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "rollback",
+            mixinStandardHelpOptions = true,
             description = "Go back to the version that was active before the last activation.",
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {OK, REFUSED, USAGE, UNREACHABLE})
@@ -745,6 +754,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "remove",
+            mixinStandardHelpOptions = true,
             description =
                     "Remove an installed version (not the active one, nor one a device pins).",
             exitCodeListHeading = "%nExit codes:%n",
@@ -776,6 +786,7 @@ public final class DriverCommand implements Runnable {
 
     @Command(
             name = "audit",
+            mixinStandardHelpOptions = true,
             description =
                     "Show the registry's audit log: every install, activation, rollback, removal and refusal, with where it came from.",
             exitCodeListHeading = "%nExit codes:%n",

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code weir keys}: driver package signing keys (not the uplink's PKI: that is weir pki). */
 @Command(
         name = "keys",
+        mixinStandardHelpOptions = true,
         description =
                 "Driver package signing keys: make a key pair (SM2 with SM3, or Ed25519), trust a"
                         + " public key on a gateway (<data_dir>/trusted-keys/), list the trusted"
@@ -67,6 +68,7 @@ public final class KeysCommand implements Runnable {
 
     @Command(
             name = "new",
+            mixinStandardHelpOptions = true,
             description =
                     "Make a signing key pair: DIR/NAME.key (private, mode 0600, never leaves the"
                             + " vendor) and DIR/NAME.pub (give it to gateways: weir keys trust).",
@@ -134,6 +136,7 @@ public final class KeysCommand implements Runnable {
 
     @Command(
             name = "trust",
+            mixinStandardHelpOptions = true,
             description =
                     "Trust a public key for driver packages on a gateway: copied to <data_dir>/trusted-keys/NAME.pub.",
             exitCodeListHeading = "%nExit codes:%n",
@@ -189,6 +192,7 @@ public final class KeysCommand implements Runnable {
 
     @Command(
             name = "list",
+            mixinStandardHelpOptions = true,
             description = "List the keys a gateway trusts for driver packages.",
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:listed", "1:the config is unusable", "2:wrong usage"})

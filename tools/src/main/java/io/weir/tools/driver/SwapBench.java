@@ -77,7 +77,7 @@ public final class SwapBench {
     private SwapBench() {}
 
     /** The bundled Modbus module with its manifest's version patched to {@code 0.1.1}. */
-    static byte[] twin(byte[] wasm) {
+    public static byte[] twin(byte[] wasm) {
         byte[] from = "0.1.0modbus-tcp".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] to = "0.1.1modbus-tcp".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] out = wasm.clone();

@@ -59,7 +59,12 @@ class DriverLifecycleIT {
     }
 
     private static void await(String what, BooleanSupplier until) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        await(what, until, Duration.ofSeconds(30));
+    }
+
+    private static void await(String what, BooleanSupplier until, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!until.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(what + " never happened");
@@ -514,6 +519,22 @@ class DriverLifecycleIT {
 
     @Test
     void aVersionThatTrapsInTheFieldIsRolledBackByItself() throws Exception {
+        rolledBackByItself(
+                new DriverLifecycle.Options(true, Duration.ofMinutes(5), 3, 1000),
+                "from 8.0.0: 8.0.0 [3-9] traps within its probation \\(threshold 3\\)");
+    }
+
+    @Test
+    void aQuarantinedVersionIsRolledBackByItself() throws Exception {
+        // Thresholds out of reach: only the quarantine (5 traps within 10 minutes, ABI §9, with
+        // the crash-loop backoff between them) can end the probation.
+        rolledBackByItself(
+                new DriverLifecycle.Options(true, Duration.ofMinutes(5), 1000, 100_000),
+                "from 8.0.0: 8.0.0 quarantined after 5 traps within 10 minutes \\(last: .+\\)");
+    }
+
+    private void rolledBackByItself(DriverLifecycle.Options options, String auditDetail)
+            throws Exception {
         Path data = tmp.resolve("data");
         ok(
                 "driver",
@@ -533,8 +554,6 @@ class DriverLifecycleIT {
                                     + device.port()
                                     + "\"\ninterval = \"100ms\"\n\n  [[devices.points]]\n  name = \"seq\"\n\n");
             GatewayConfig cfg = GatewayConfig.load(cfgFile);
-            DriverLifecycle.Options options =
-                    new DriverLifecycle.Options(true, Duration.ofMinutes(5), 3, 1000);
             try (GatewayService service =
                     GatewayService.start(
                             RunCommand.settings(cfg, options, false), cfg.admin().listen(), null)) {
@@ -553,7 +572,8 @@ class DriverLifecycleIT {
                         "rolled back",
                         () ->
                                 status(g, "meter").driver().equals("counter 1.0.0")
-                                        && status(g, "meter").traps() >= 3);
+                                        && status(g, "meter").traps() >= 3,
+                        Duration.ofSeconds(60));
                 long after = status(g, "meter").points();
                 await("points again", () -> status(g, "meter").points() > after + 3);
                 assertThat(status(g, "meter").state().name()).isEqualTo("RUNNING");
@@ -567,9 +587,7 @@ class DriverLifecycleIT {
                 }
                 assertThat(last.path("action").asText()).isEqualTo("rollback");
                 assertThat(last.path("origin").asText()).isEqualTo("gateway");
-                assertThat(last.path("detail").asText())
-                        .matches(
-                                "from 8.0.0: 8.0.0 [3-9] traps within its probation \\(threshold 3\\)");
+                assertThat(last.path("detail").asText()).matches(auditDetail);
                 JsonNode modbus =
                         json(ok("driver", "list", "--config", cfgFile.toString(), "--json"))
                                 .path("drivers")
