@@ -467,6 +467,30 @@ class DriverLifecycleIT {
                         .startsWith("junk.wdrv: not a readable driver package");
                 assertThat(drop.resolve("junk.wdrv")).doesNotExist();
 
+                // A bad package through the admin API: one line, and the running driver untouched.
+                Path unsignedPkg = TestDrivers.pack(tmp.resolve("unsigned"), "0.1.3");
+                String running = status(g, "boiler").driver();
+                CliRun refused =
+                        CliRun.execute(
+                                "driver",
+                                "install",
+                                unsignedPkg.toString(),
+                                "--activate",
+                                "--config",
+                                cfgFile.toString());
+                assertThat(refused.code()).as(refused.err()).isEqualTo(1);
+                assertThat(refused.err().strip())
+                        .startsWith("weir driver install: ")
+                        .contains("modbus-0.1.3.wdrv: the package is not signed")
+                        .doesNotContain("\n");
+                assertThat(status(g, "boiler").driver()).isEqualTo(running);
+                assertThat(
+                                json(ok("driver", "list", "--config", cfgFile.toString(), "--json"))
+                                        .path("drivers")
+                                        .get(0)
+                                        .path("versions"))
+                        .noneMatch(v -> v.path("version").asText().equals("0.1.3"));
+
                 long missedBefore = status(g, "boiler").missed();
                 assertThat(ok("driver", "rollback", "modbus", "--config", cfgFile.toString()).out())
                         .contains("modbus rolled back to 0.1.1")
