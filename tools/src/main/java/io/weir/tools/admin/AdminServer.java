@@ -54,14 +54,14 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final HostPort address;
-    private final DriverEndpoints drivers;
+    private final AdminRoutes routes;
 
     private AdminServer(
-            EventLoopGroup group, Channel channel, HostPort address, DriverEndpoints drivers) {
+            EventLoopGroup group, Channel channel, HostPort address, AdminRoutes routes) {
         this.group = group;
         this.channel = channel;
         this.address = address;
-        this.drivers = drivers;
+        this.routes = routes;
     }
 
     /**
@@ -70,10 +70,13 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException naming the address when it cannot be bound
      */
     public static AdminServer start(
-            HostPort listen, AdminToken token, Gateway gateway, GatewayMetrics metrics)
+            HostPort listen,
+            AdminToken token,
+            Gateway gateway,
+            GatewayMetrics metrics,
+            AdminRoutes routes)
             throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        DriverEndpoints drivers = new DriverEndpoints(gateway);
         try {
             Channel ch =
                     new ServerBootstrap()
@@ -94,17 +97,16 @@ public final class AdminServer implements AutoCloseable {
                                                     .addLast(
                                                             new Handler(
                                                                     token, gateway, metrics,
-                                                                    drivers));
+                                                                    routes));
                                         }
                                     })
                             .bind(listen.host(), listen.port())
                             .sync()
                             .channel();
             InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
-            return new AdminServer(
-                    group, ch, new HostPort(listen.host(), bound.getPort()), drivers);
+            return new AdminServer(group, ch, new HostPort(listen.host(), bound.getPort()), routes);
         } catch (Exception e) {
-            drivers.close();
+            routes.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -121,7 +123,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
-        drivers.close();
+        routes.close();
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
@@ -130,17 +132,13 @@ public final class AdminServer implements AutoCloseable {
         private final AdminToken token;
         private final Gateway gateway;
         private final GatewayMetrics metrics;
-        private final DriverEndpoints drivers;
+        private final AdminRoutes routes;
 
-        Handler(
-                AdminToken token,
-                Gateway gateway,
-                GatewayMetrics metrics,
-                DriverEndpoints drivers) {
+        Handler(AdminToken token, Gateway gateway, GatewayMetrics metrics, AdminRoutes routes) {
             this.token = token;
             this.gateway = gateway;
             this.metrics = metrics;
-            this.drivers = drivers;
+            this.routes = routes;
         }
 
         @Override
@@ -202,8 +200,8 @@ public final class AdminServer implements AutoCloseable {
                     }
                     case "/write" -> write(ctx, req, keepAlive);
                     default -> {
-                        if (DriverEndpoints.handles(path)) {
-                            drivers.handle(req, path, uri)
+                        if (routes.handles(path)) {
+                            routes.handle(req, path, uri)
                                     .thenAccept(
                                             a ->
                                                     ctx.executor()

@@ -1,4 +1,4 @@
-package io.weir.tools.driver;
+package io.weir.tools.driver.cli;
 
 import static io.weir.tools.cli.Terminal.escape;
 
@@ -15,6 +15,11 @@ import io.weir.host.lifecycle.PackageWriter;
 import io.weir.host.lifecycle.VectorReport;
 import io.weir.host.lifecycle.VectorSuite;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.driver.DriverLifecycle;
+import io.weir.tools.driver.DriverViews;
+import io.weir.tools.driver.PackageSignature;
+import io.weir.tools.driver.SigningKeys;
+import io.weir.tools.driver.TrustedKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

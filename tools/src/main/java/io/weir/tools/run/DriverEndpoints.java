@@ -1,4 +1,4 @@
-package io.weir.tools.admin;
+package io.weir.tools.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,10 +7,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.weir.host.lifecycle.PackageRefused;
+import io.weir.tools.admin.AdminRoutes;
 import io.weir.tools.driver.DriverLifecycle;
 import io.weir.tools.driver.DriverViews;
+import io.weir.tools.driver.LiveDrivers;
 import io.weir.tools.driver.Origin;
-import io.weir.tools.gateway.Gateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,13 +39,11 @@ import java.util.concurrent.Executors;
  * A refusal is 422 with {@code {"error": "…"}}. Compiling and self-testing a package takes seconds,
  * so every call runs on one thread of its own, in order, never on the event loop.
  */
-final class DriverEndpoints implements AutoCloseable {
+public final class DriverEndpoints implements AdminRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A response: status and JSON body. */
-    record Answer(HttpResponseStatus status, Map<String, Object> body) {}
-
-    private final Gateway gateway;
+    private final DriverLifecycle lifecycle;
+    private final LiveDrivers live;
     private final ExecutorService worker =
             Executors.newSingleThreadExecutor(
                     r -> {
@@ -53,16 +52,21 @@ final class DriverEndpoints implements AutoCloseable {
                         return t;
                     });
 
-    DriverEndpoints(Gateway gateway) {
-        this.gateway = gateway;
+    /** The endpoints of a gateway's driver lifecycle over the drivers it runs. */
+    public DriverEndpoints(DriverLifecycle lifecycle, LiveDrivers live) {
+        this.lifecycle = lifecycle;
+        this.live = live;
     }
 
-    static boolean handles(String path) {
+    @Override
+    public boolean handles(String path) {
         return path.equals("/drivers") || path.startsWith("/drivers/");
     }
 
     /** Answers a request under {@code /drivers}, off the event loop. */
-    CompletableFuture<Answer> handle(FullHttpRequest req, String path, QueryStringDecoder uri) {
+    @Override
+    public CompletableFuture<Answer> handle(
+            FullHttpRequest req, String path, QueryStringDecoder uri) {
         // The body is read here, on the event loop, while the request is still valid.
         byte[] body = new byte[req.content().readableBytes()];
         req.content().getBytes(req.content().readerIndex(), body);
@@ -82,13 +86,13 @@ final class DriverEndpoints implements AutoCloseable {
 
     private Answer answer(HttpMethod method, String path, QueryStringDecoder uri, byte[] body)
             throws PackageRefused, IOException, SQLException {
-        DriverLifecycle lc = gateway.lifecycle();
+        DriverLifecycle lc = lifecycle;
         switch (path) {
             case "/drivers" -> {
                 if (method != HttpMethod.GET) {
                     return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use GET");
                 }
-                return ok(DriverViews.list(lc, gateway));
+                return ok(DriverViews.list(lc, live));
             }
             case "/drivers/audit" -> {
                 if (method != HttpMethod.GET) {

@@ -1,4 +1,4 @@
-package io.weir.tools.driver;
+package io.weir.tools.driver.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.lifecycle.PackageRefused;
@@ -8,6 +8,10 @@ import io.weir.tools.admin.AdminToken;
 import io.weir.tools.cli.JsonLines;
 import io.weir.tools.config.ConfigException;
 import io.weir.tools.config.GatewayConfig;
+import io.weir.tools.driver.DriverLifecycle;
+import io.weir.tools.driver.DriverRegistry;
+import io.weir.tools.driver.DriverViews;
+import io.weir.tools.driver.Origin;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Files;

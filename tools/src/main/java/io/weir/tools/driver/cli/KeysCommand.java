@@ -1,10 +1,12 @@
-package io.weir.tools.driver;
+package io.weir.tools.driver.cli;
 
 import static io.weir.tools.cli.Terminal.escape;
 
 import io.weir.tools.cli.JsonLines;
 import io.weir.tools.config.ConfigException;
 import io.weir.tools.config.GatewayConfig;
+import io.weir.tools.driver.SigningKeys;
+import io.weir.tools.driver.TrustedKeys;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.KeyPair;
