@@ -7,7 +7,7 @@ use modbus::map::{self, Area};
 use modbus::Modbus;
 use weir_sdk::abi;
 use weir_sdk::testing::{Framing, Host, RecordValue};
-use weir_sdk::{Config, Driver};
+use weir_sdk::Config;
 
 const NOW: i64 = 1_700_000_000_000_000;
 
@@ -221,8 +221,11 @@ fn framing_refuses_frames_beyond_rx_capacity_and_reports_need() {
 
 #[test]
 fn manifest_is_the_abi_example() {
+    // ABI.md §3.4's v1.1 example, with this driver's state schema and without max_devices.
     assert_eq!(
-        Modbus::MANIFEST.to_json(),
-        "{\"name\":\"modbus\",\"version\":\"0.1.0\",\"protocol\":\"modbus-tcp\",\"transport\":\"tcp\",\"state_schema\":1}"
+        weir_sdk::dispatch::manifest_json::<Modbus>().unwrap(),
+        "{\"name\":\"modbus\",\"version\":\"0.2.0\",\"protocol\":\"modbus\",\"transport\":\"tcp\",\"state_schema\":1,\"transports\":[\"tcp\",\"serial\"]}"
     );
+    // A v1.0 host reads only the v1.0 fields: the Modbus TCP driver it always was.
+    assert_eq!(weir_sdk::dispatch::abi_version::<Modbus>(), 0x0001_0000);
 }
