@@ -1,5 +1,6 @@
 package io.weir.tools.config;
 
+import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
 import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
@@ -122,7 +123,13 @@ public final class DriverVerdicts {
                                     + "\" or the path of a .wasm file"));
         }
         String kind = ConfigReader.TRANSPORTS.get(d.link().scheme());
-        if (kind != null && !kind.equals(l.module.manifest().transport())) {
+        // ABI §3.4: a v1.1 driver may list several transports; a v1.0 one (or one agreed on 1.0)
+        // speaks over its primary transport only.
+        List<String> speaks =
+                l.module.agreedMinor() >= Abi.MINOR_1_1
+                        ? l.module.manifest().allTransports()
+                        : List.of(l.module.manifest().transport());
+        if (kind != null && !speaks.contains(kind)) {
             problems.add(
                     new Problem(
                             d.file(),
@@ -132,12 +139,14 @@ public final class DriverVerdicts {
                             "driver "
                                     + label
                                     + " speaks over "
-                                    + TerminalText.escape(l.module.manifest().transport())
+                                    + TerminalText.escape(String.join(" or ", speaks))
                                     + " links, not over "
                                     + kind
                                     + " ("
                                     + d.link()
                                     + ")"));
+            // The driver cannot be opened for a transport it does not speak: nothing to probe.
+            return problems;
         }
         // The full-map index of each point still shown to the driver.
         List<Integer> sent = new ArrayList<>();
@@ -149,7 +158,12 @@ public final class DriverVerdicts {
             for (int i : sent) {
                 pointKeys.add(d.points().get(i).keys());
             }
-            String text = new DeviceConfig(d.deviceKeys(), pointKeys).text();
+            DeviceConfig config = new DeviceConfig(d.deviceKeys(), pointKeys);
+            if (kind != null && l.module.agreedMinor() >= Abi.MINOR_1_1) {
+                // ABI §5.1: the text a v1.1 host opens the device with ends in its host keys.
+                config = config.withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, kind));
+            }
+            String text = config.text();
             try {
                 if (l.probe == null || l.probe.dead()) {
                     l.probe = l.module.instantiate("config check");
