@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "replay",
         mixinStandardHelpOptions = true,
-        header = "Run captured Modbus traffic (TCP pcap/pcapng, RTU frames) through a driver.",
+        header = "Run captured Modbus TCP or RTU traffic through a driver.",
         description =
                 "Run the Modbus TCP exchanges of a pcap/pcapng capture (--pcap), or a text file"
                         + " of Modbus RTU frames in hex (--rtu), through a driver, in discovery"
