@@ -518,7 +518,7 @@ impl Driver for Modbus {
     /// keeps a response from another slave or to another function from being paired with it.
     fn correlation_key(&self, frame: &[u8], _direction: Direction) -> u32 {
         match self.framing {
-            Framing::Mbap if frame.len() >= mbap::HEADER_LEN + 1 => {
+            Framing::Mbap if frame.len() > mbap::HEADER_LEN => {
                 (u16::from_be_bytes([frame[0], frame[1]]) as u32) << 16
                     | (frame[6] as u32) << 8
                     | (frame[7] & 0x7F) as u32

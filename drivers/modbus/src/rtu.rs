@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(frame_len(&rsp[..2], 4096), FrameLen::NeedMore(0));
         assert_eq!(frame_len(&rsp[..3], 4096), FrameLen::NeedMore(7));
         assert_eq!(frame_len(&rsp[..6], 4096), FrameLen::NeedMore(7));
-        assert_eq!(frame_len(&[rsp.clone(), rsp.clone()].concat(), 4096), FrameLen::Complete(7));
+        assert_eq!(frame_len(&[rsp.clone(), rsp].concat(), 4096), FrameLen::Complete(7));
         assert_eq!(frame_len(&hex("01050003ff007c3a"), 4096), FrameLen::Complete(8));
         let mut exc = hex("018302");
         append_crc(&mut exc);
