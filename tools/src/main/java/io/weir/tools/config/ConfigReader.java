@@ -57,8 +57,8 @@ final class ConfigReader {
     /**
      * Link schemes this build opens and the transport (ABI §3.4, §5.1 {@code weir.transport}) a
      * driver speaks over them: {@code rtu+tcp://} is a TCP connection that carries serial framing
-     * (a serial device server in transparent mode), so its drivers frame as on a serial line. {@code
-     * weir run} wires the same transports.
+     * (a serial device server in transparent mode), so its drivers frame as on a serial line.
+     * {@code weir run} wires the same transports.
      */
     static final Map<String, String> TRANSPORTS = Map.of("tcp", "tcp", "rtu+tcp", "serial");
 

@@ -152,7 +152,11 @@ class ReplayRtuCorpusIT {
         assertThat(summary.badCrc()).as("bad CRC (the corpus's CRCs are all right)").isZero();
         assertThat(summary.garbageBytes()).isZero();
         assertThat(summary.unsolicited()).isZero();
-        assertThat(summary.unanswered()).as("requests left unanswered").isEqualTo(requestLines - pairs);
-        assertThat(lines).as("every line is a point or a report of " + frames).hasSize(values + writes + (requestLines - pairs));
+        assertThat(summary.unanswered())
+                .as("requests left unanswered")
+                .isEqualTo(requestLines - pairs);
+        assertThat(lines)
+                .as("every line is a point or a report of " + frames)
+                .hasSize(values + writes + (requestLines - pairs));
     }
 }
