@@ -74,7 +74,25 @@ public final class HostReplayDriver implements ReplayDriver {
 
     @Override
     public int open(String config) {
+        return open(config, module.manifest().transport());
+    }
+
+    /**
+     * ABI §5.1: with agreed version 1.1 the host's keys follow the operator's pairs on the device
+     * line, {@code weir.transport} always among them; a driver agreed on 1.0 gets the text as it
+     * is.
+     */
+    @Override
+    public int open(String config, String transport) {
+        String text = config;
+        if (module.agreedMinor() >= Abi.MINOR_1_1) {
+            int eol = config.indexOf('\n');
+            String device = eol < 0 ? config : config.substring(0, eol);
+            String rest = eol < 0 ? "\n" : config.substring(eol);
+            text = device + " " + Abi.HOST_KEY_TRANSPORT + "=" + transport + rest;
+        }
         int dev = nextDev++;
+        config = text;
         configOf.put(dev, config);
         instanceOf.put(dev, null);
         attach(dev);

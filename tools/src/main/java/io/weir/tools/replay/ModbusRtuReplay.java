@@ -23,13 +23,13 @@ import java.util.function.Consumer;
  *
  * <p>RTU has no transaction identifier and one request at a time on a line (Modbus over Serial Line
  * v1.02 §2.1), so a response pairs with the request before it. The pair goes to a device opened in
- * discovery mode on a serial link ({@code weir.transport=serial}) for the request's slave: {@code
- * weir_observe(request)}, then {@code weir_on_frame(response)}, so the driver itself refuses a
- * response from another slave or to another function, in its own words. Each response is framed by
- * the driver first: {@code weir_frame_len}, and at the line's end, which is the line's silence,
- * {@code weir_frame_end}. A frame whose CRC is wrong is reported as {@code bad_crc} and is never
- * decoded; a line that is not hex stops the replay (what was read is reported and counted, the
- * error names file and line).
+ * discovery mode on a serial link (the host key {@code weir.transport=serial}) for the request's
+ * slave: {@code weir_observe(request)}, then {@code weir_on_frame(response)}, so the driver itself
+ * refuses a response from another slave or to another function, in its own words. Each response is
+ * framed by the driver first: {@code weir_frame_len}, and at the line's end, which is the line's
+ * silence, {@code weir_frame_end}. A frame whose CRC is wrong is reported as {@code bad_crc} and is
+ * never decoded; a line that is not hex stops the replay (what was read is reported and counted,
+ * the error names file and line).
  *
  * <p>Only the first two bytes (slave address, function code) and the CRC are read here, to pair
  * frames and to say which frame a report line is about; every value comes from the driver.
@@ -521,20 +521,20 @@ public final class ModbusRtuReplay {
 
     /** The device handle for a slave: discovery mode on a serial link. */
     private int deviceFor(int slave) {
-        return devices.computeIfAbsent(slave, s -> driver.open(config(s)));
+        return devices.computeIfAbsent(slave, s -> driver.open(config(s), "serial"));
     }
 
     /** Framing needs a device handle (ABI §7.2) before the frame's slave is known to be valid. */
     private int framing() {
         if (framingDevice == null) {
-            framingDevice = driver.open(config(1));
+            framingDevice = driver.open(config(1), "serial");
         }
         return framingDevice;
     }
 
-    /** ABI §5.1: a v1.1 host appends its host keys to the device line. */
+    /** Discovery mode for one slave; the host adds weir.transport=serial (ABI §5.1). */
     static String config(int slave) {
-        return "device unit=" + slave + " weir.transport=serial\n";
+        return "device unit=" + slave + "\n";
     }
 
     /** CRC-16/MODBUS (Serial Line §6.2.2) of {@code b[0..n)}. */

@@ -276,10 +276,10 @@ class ConfigCheckTest {
     @Test
     void aPinnedVersionMustBeTheBundledOne() throws Exception {
         assertThat(
-                        ConfigCheck.run(write(CLEAN.replace("\"modbus\"", "\"modbus@0.1.0\"")))
+                        ConfigCheck.run(write(CLEAN.replace("\"modbus\"", "\"modbus@0.2.0\"")))
                                 .problems())
                 .isEmpty();
-        Path f = write(CLEAN.replace("\"modbus\"", "\"modbus@0.2.0\""));
+        Path f = write(CLEAN.replace("\"modbus\"", "\"modbus@0.3.0\""));
         assertThat(ConfigCheck.run(f).problems())
                 .extracting(Problem::format)
                 .containsExactly(
@@ -287,7 +287,7 @@ class ConfigCheckTest {
                                 + ":"
                                 + lineOf(CLEAN, "driver =")
                                 + ": devices[0].driver: the bundled driver"
-                                + " is modbus 0.1.0, not version 0.2.0; write driver = \"modbus\" or the"
+                                + " is modbus 0.2.0, not version 0.3.0; write driver = \"modbus\" or the"
                                 + " path of a .wasm file");
     }
 
