@@ -123,13 +123,7 @@ public final class DriverVerdicts {
                                     + "\" or the path of a .wasm file"));
         }
         String kind = ConfigReader.TRANSPORTS.get(d.link().scheme());
-        // ABI §3.4: a v1.1 driver may list several transports; a v1.0 one (or one agreed on 1.0)
-        // speaks over its primary transport only.
-        List<String> speaks =
-                l.module.agreedMinor() >= Abi.MINOR_1_1
-                        ? l.module.manifest().allTransports()
-                        : List.of(l.module.manifest().transport());
-        if (kind != null && !speaks.contains(kind)) {
+        if (kind != null && !l.module.manifest().allTransports().contains(kind)) {
             problems.add(
                     new Problem(
                             d.file(),
@@ -139,13 +133,16 @@ public final class DriverVerdicts {
                             "driver "
                                     + label
                                     + " speaks over "
-                                    + TerminalText.escape(String.join(" or ", speaks))
+                                    + TerminalText.escape(
+                                            String.join(
+                                                    " or ", l.module.manifest().allTransports()))
                                     + " links, not over "
                                     + kind
                                     + " ("
                                     + d.link()
                                     + ")"));
-            // The driver cannot be opened for a transport it does not speak: nothing to probe.
+            // The driver cannot be opened for a transport it does not speak: probing would only
+            // repeat this problem in the driver's words.
             return problems;
         }
         // The full-map index of each point still shown to the driver.
@@ -160,7 +157,7 @@ public final class DriverVerdicts {
             }
             DeviceConfig config = new DeviceConfig(d.deviceKeys(), pointKeys);
             if (kind != null && l.module.agreedMinor() >= Abi.MINOR_1_1) {
-                // ABI §5.1: the text a v1.1 host opens the device with ends in its host keys.
+                // As the session does with agreed 1.1 (ABI §5.1).
                 config = config.withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, kind));
             }
             String text = config.text();

@@ -54,7 +54,8 @@ public final class ModbusRtuReplay {
     private Frame pending;
 
     /**
-     * @param driver the driver, loaded with ABI 1.1 and the {@code serial} transport
+     * @param driver the driver, agreed on ABI 1.1 and replaying a {@code serial} link (it adds the
+     *     host key {@code weir.transport=serial}, ABI §5.1)
      * @param file the file's name, for error messages
      * @param out where report lines go
      */
@@ -521,13 +522,13 @@ public final class ModbusRtuReplay {
 
     /** The device handle for a slave: discovery mode on a serial link. */
     private int deviceFor(int slave) {
-        return devices.computeIfAbsent(slave, s -> driver.open(config(s), "serial"));
+        return devices.computeIfAbsent(slave, s -> driver.open(config(s)));
     }
 
     /** Framing needs a device handle (ABI §7.2) before the frame's slave is known to be valid. */
     private int framing() {
         if (framingDevice == null) {
-            framingDevice = driver.open(config(1), "serial");
+            framingDevice = driver.open(config(1));
         }
         return framingDevice;
     }

@@ -343,8 +343,7 @@ public final class ModbusTcpReplay {
 
         /** The device handle for a unit: discovery mode, one per (connection, unit). */
         int deviceFor(int unit) {
-            return devices.computeIfAbsent(
-                    unit, u -> driver.open("device unit=" + u + "\n", "tcp"));
+            return devices.computeIfAbsent(unit, u -> driver.open("device unit=" + u + "\n"));
         }
 
         int framing() {

@@ -163,7 +163,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(refusal);
             }
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
-            try (HostReplayDriver d = new HostReplayDriver(module)) {
+            try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
                 summary = new ModbusRtuReplay(d, rtu.toString(), sink).replay(in);
                 quarantine = d.quarantine();
             }

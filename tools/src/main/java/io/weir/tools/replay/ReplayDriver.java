@@ -34,20 +34,8 @@ public interface ReplayDriver extends AutoCloseable {
         }
     }
 
-    /**
-     * Opens a device with the operator's config text (ABI.md §5) on a link of the driver's primary
-     * transport; returns its handle.
-     */
+    /** Opens a device with the config text (ABI.md §5); returns its handle. */
     int open(String config);
-
-    /**
-     * Opens a device with the operator's config text on a link of {@code transport} ({@code tcp},
-     * {@code serial}): a host that agreed on ABI 1.1 with the driver appends the host key {@code
-     * weir.transport} to the device line (ABI.md §5.1).
-     */
-    default int open(String config, String transport) {
-        return open(config);
-    }
 
     /** {@code weir_frame_len} over {@code rx[off..off+len]}. */
     Framing frameLen(int dev, byte[] rx, int off, int len);

@@ -63,7 +63,7 @@ class ReplayRtuCorpusIT {
 
         List<ReplayLine> lines = new ArrayList<>();
         ReplaySummary summary;
-        try (HostReplayDriver driver = new HostReplayDriver(module);
+        try (HostReplayDriver driver = new HostReplayDriver(module, "serial");
                 BufferedReader in = Files.newBufferedReader(frames)) {
             summary = new ModbusRtuReplay(driver, frames.toString(), lines::add).replay(in);
         }
