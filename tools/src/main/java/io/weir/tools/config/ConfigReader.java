@@ -1,6 +1,8 @@
 package io.weir.tools.config;
 
+import io.weir.host.can.CanTransport;
 import io.weir.host.io.LinkAddress;
+import io.weir.host.serial.SerialAddress;
 import io.weir.tools.cli.HostPort;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -60,10 +62,20 @@ final class ConfigReader {
      * (a serial device server in transparent mode), so its drivers frame as on a serial line.
      * {@code weir run} wires the same transports.
      */
-    static final Map<String, String> TRANSPORTS = Map.of("tcp", "tcp", "rtu+tcp", "serial");
+    static final Map<String, String> TRANSPORTS =
+            Map.of(
+                    "tcp", "tcp",
+                    "rtu+tcp", "serial",
+                    "serial", "serial",
+                    "slcan", "can",
+                    "socketcand", "can",
+                    "candump", "can");
 
     /** The link forms this build opens, for messages. */
-    static final String LINK_FORMS = "tcp://HOST:PORT or rtu+tcp://HOST:PORT";
+    static final String LINK_FORMS =
+            "tcp://HOST:PORT, rtu+tcp://HOST:PORT, serial:/dev/PORT?baud=19200,"
+                    + " slcan:/dev/PORT?bitrate=500000, socketcand://HOST:PORT/BUS or"
+                    + " candump:/PATH/FILE.log";
 
     private static final Pattern ABI_KEY = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Pattern ABI_VALUE = Pattern.compile("[\\x21-\\x3C\\x3E-\\x7E]+");
@@ -615,6 +627,11 @@ final class ConfigReader {
                                 + a.scheme()
                                 + "://HOST:PORT)");
             }
+        } else if (kind.equals("serial")) {
+            // host/serial's own reading: a port path, baud, data, parity, stop, silence … checked.
+            SerialAddress.parse(a);
+        } else {
+            CanTransport.check(a);
         }
         return a;
     }

@@ -1,11 +1,13 @@
 package io.weir.tools.gateway;
 
 import io.weir.host.Kernel;
+import io.weir.host.can.CanTransport;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRefused;
 import io.weir.host.points.PointSink;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
+import io.weir.host.serial.SerialTransport;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
@@ -126,7 +128,10 @@ public final class Gateway implements AutoCloseable {
                         extra.accept(batch);
                     }
                 };
-        kernel = new Kernel(sink, new TcpTransport());
+        // Every transport ConfigReader.TRANSPORTS accepts: TCP (tcp://, rtu+tcp://), serial lines
+        // (serial:) and CAN buses (slcan:, socketcand://, candump:). Serial and CAN open nothing
+        // until a device on them starts.
+        kernel = new Kernel(sink, new TcpTransport(), new SerialTransport(), new CanTransport());
         Set<String> names = new LinkedHashSet<>();
         for (DeviceSpec d : settings.devices()) {
             names.add(d.driver());

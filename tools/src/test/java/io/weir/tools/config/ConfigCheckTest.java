@@ -143,6 +143,20 @@ class ConfigCheckTest {
                         "devices[0]",
                         "driver modbus says: unit=300 is out of range 0..255"),
                 new Verdict(
+                        "link = \"tcp://10.0.0.5:502\"\nunit = 1",
+                        "link = \"rtu+tcp://10.0.0.5:4001\"\nunit = 248",
+                        "unit = 248",
+                        "devices[0]",
+                        "driver modbus says: unit=248 is a reserved address on a serial line (slaves"
+                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"),
+                new Verdict(
+                        "link = \"tcp://10.0.0.5:502\"\nunit = 1",
+                        "link = \"serial:/dev/ttyUSB0?baud=9600&parity=N\"\nunit = 248",
+                        "unit = 248",
+                        "devices[0]",
+                        "driver modbus says: unit=248 is a reserved address on a serial line (slaves"
+                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"),
+                new Verdict(
                         "unit = 1",
                         "unit = 1\ntimeout = \"2s\"",
                         "timeout",
@@ -164,6 +178,21 @@ class ConfigCheckTest {
                         f + ":" + lineOf(text, v.marker()) + ": " + v.key() + ": " + v.message());
         assertThat(r.ok()).isFalse();
         assertThat(r.config()).isEmpty();
+    }
+
+    @Test
+    void modbusOverSerialLinesAndRtuOverTcpIsClean() throws Exception {
+        // The driver lists tcp and serial; both serial links give weir.transport=serial.
+        for (String link :
+                new String[] {
+                    "rtu+tcp://10.0.0.5:4001", "serial:/dev/ttyUSB0?baud=9600&parity=N"
+                }) {
+            Path f =
+                    write(
+                            CLEAN.replace("tcp://10.0.0.5:502", link)
+                                    .replace("unit = 1", "unit = 247"));
+            assertThat(ConfigCheck.run(f).problems()).as(link).isEmpty();
+        }
     }
 
     @Test
