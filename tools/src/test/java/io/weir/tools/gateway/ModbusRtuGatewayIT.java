@@ -3,6 +3,10 @@ package io.weir.tools.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.ghgande.j2mod.modbus.procimg.SimpleProcessImage;
+import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
+import com.ghgande.j2mod.modbus.slave.ModbusSlave;
+import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.serial.LineSettings;
 import io.weir.host.serial.PtyPair;
@@ -13,6 +17,8 @@ import io.weir.tools.cli.HostPort;
 import io.weir.tools.run.GatewayService;
 import io.weir.tools.sim.ModbusRtuSimulator;
 import io.weir.tools.sim.RegisterMap;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * slave (the simulator of {@code weir sim modbus-rtu}) serving slaves 1 and 2 on one bus, with a
  * third device configured at slave 3, where nobody answers. The live slaves deliver good values
  * every cycle while the dead one times out and is backed off by the bus, a write to slave 2 is
- * acknowledged and read back there and only there, and slave 1 keeps its schedule throughout.
+ * acknowledged and read back there and only there, and slave 1 keeps its schedule throughout. And
+ * the same driver over {@code rtu+tcp://} against j2mod's TCP slave in RTU-over-TCP mode: RTU
+ * frames (no MBAP header) on a TCP connection, framed by length.
  */
 class ModbusRtuGatewayIT {
     @TempDir Path tmp;
@@ -192,6 +200,66 @@ class ModbusRtuGatewayIT {
                         admin.write("dead", "setpoint", WriteValues.fromText("1", false));
                 assertThat(dead.body().path("outcome").asText()).isNotEqualTo("acknowledged");
             }
+        }
+    }
+
+    @Test
+    void rtuOverTcpLinkFramesRtuOnATcpConnection() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, lo)) {
+            port = probe.getLocalPort();
+        }
+        SimpleProcessImage image = new SimpleProcessImage(7);
+        for (int i = 0; i < 103; i++) {
+            image.addRegister(new SimpleRegister(0));
+        }
+        image.setRegister(100, new SimpleRegister(10));
+        // f32 15.5 = 0x41780000, ABCD.
+        image.setRegister(101, new SimpleRegister(0x4178));
+        ModbusSlave slave = ModbusSlaveFactory.createTCPSlave(lo, port, 2, true);
+        slave.addProcessImage(7, image);
+        slave.open();
+        try {
+            DeviceSpec dev =
+                    DeviceSpec.of(
+                            "bridge",
+                            "rtu+tcp://127.0.0.1:" + port,
+                            "modbus",
+                            "device unit=7\n"
+                                    + "point 0 area=holding address=100 type=u16\n"
+                                    + "point 1 area=holding address=101 type=f32\n",
+                            List.of("setpoint", "flow"),
+                            Duration.ofMillis(200));
+            Gateway.Settings settings =
+                    new Gateway.Settings(
+                            "rtu-tcp", tmp.resolve("data"), Optional.empty(), List.of(dev));
+            try (GatewayService service =
+                    GatewayService.start(settings, new HostPort("127.0.0.1", 0), null)) {
+                AdminClient admin =
+                        new AdminClient(
+                                service.adminAddress(), AdminToken.read(tmp.resolve("data")));
+                JsonNode p =
+                        await(
+                                "good values over rtu+tcp",
+                                () -> admin.points("bridge").body(),
+                                b -> good(b, "setpoint") && good(b, "flow"));
+                assertThat(point(p, "setpoint").path("value").asLong()).isEqualTo(10);
+                assertThat(point(p, "flow").path("value").asDouble()).isEqualTo(15.5);
+                AdminClient.Reply ok =
+                        admin.write("bridge", "setpoint", WriteValues.fromText("77", false));
+                assertThat(ok.body().path("outcome").asText()).isEqualTo("acknowledged");
+                await(
+                        "the written setpoint read back over rtu+tcp",
+                        () -> admin.points("bridge").body(),
+                        b -> point(b, "setpoint").path("value").asLong() == 77);
+                assertThat(image.getRegister(100).getValue()).isEqualTo(77);
+                JsonNode st = status(admin, "bridge");
+                assertThat(st.path("timeouts").asLong()).isZero();
+                assertThat(st.path("dropped_bytes").asLong()).isZero();
+            }
+        } finally {
+            ModbusSlaveFactory.close(slave);
         }
     }
 }
