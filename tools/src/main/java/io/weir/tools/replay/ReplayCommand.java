@@ -162,7 +162,7 @@ public final class ReplayCommand implements Callable<Integer> {
             if (refusal != null) {
                 throw new IllegalArgumentException(refusal);
             }
-            Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
+            Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : rtuTableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
                 summary = new ModbusRtuReplay(d, rtu.toString(), sink).replay(in);
                 quarantine = d.quarantine();
@@ -205,6 +205,36 @@ public final class ReplayCommand implements Callable<Integer> {
         JsonLines lines = new JsonLines(out);
         return line -> {
             lines.write(line.toMap());
+        };
+    }
+
+    /** The table for RTU frames: no capture time and no device, the file's line and the slave. */
+    private static Consumer<ReplayLine> rtuTableSink(PrintWriter out) {
+        String fmt = "%7s  %5s  %-14s  %-12s  %-7s  %s%n";
+        out.printf(fmt, "LINE", "SLAVE", "POINT", "VALUE", "QUALITY", "NOTE");
+        return line -> {
+            String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
+            String value = line.isPoint() ? line.value().text() : "";
+            String note = line.error() == null ? "" : line.error();
+            if (line.functionCode() != null) {
+                note =
+                        "FC"
+                                + line.functionCode()
+                                + (line.exceptionCode() == null
+                                        ? ""
+                                        : " exception " + line.exceptionCode())
+                                + ": "
+                                + note;
+            }
+            out.printf(
+                    fmt,
+                    line.frame() == null ? "" : line.frame(),
+                    line.unit() == null ? "" : line.unit(),
+                    printable(point),
+                    printable(value),
+                    line.quality() == null ? "" : line.quality(),
+                    printable(note));
+            out.flush();
         };
     }
 
