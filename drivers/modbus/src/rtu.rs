@@ -142,20 +142,23 @@ pub fn frame_len(rx: &[u8], rx_cap: usize) -> FrameLen {
 }
 
 /// The line fell silent with `rx` pending, which [`frame_len`] had not completed (ABI.md §7.10):
-/// a frame whose length is unknown ends here if its CRC is right; anything else (a frame cut
-/// short, noise, a wrong CRC) is no frame.
+/// a frame whose length is unknown ends here if its CRC is right. Otherwise (a frame cut short,
+/// noise, a wrong CRC) the first byte starts no frame, but a frame may still follow it: line noise
+/// glued to the front of a response (a byte whose "byte count" asks for more than ever came) must
+/// not cost the response. So the host drops one byte and frames the rest, until fewer bytes than
+/// the smallest frame are left, which are no frame.
 pub fn frame_end(rx: &[u8]) -> FrameEnd {
+    if rx.len() < MIN_ADU {
+        return FrameEnd::Discard;
+    }
     if rx[0] == 0 || rx[0] > MAX_SLAVE {
         return FrameEnd::Resync(1);
     }
-    if rx.len() < MIN_ADU || rx.len() > MAX_ADU {
-        return FrameEnd::Discard;
-    }
     match response_len(rx) {
-        // The function code gives a length that the bytes did not reach: cut short.
-        Some(Some(total)) if total != rx.len() => FrameEnd::Discard,
-        _ if crc_ok(rx) => FrameEnd::Frame(rx.len()),
-        _ => FrameEnd::Discard,
+        // The function code gives a length, and frame_len found no frame of it here.
+        Some(_) => FrameEnd::Resync(1),
+        None if rx.len() <= MAX_ADU && crc_ok(rx) => FrameEnd::Frame(rx.len()),
+        None => FrameEnd::Resync(1),
     }
 }
 
@@ -208,10 +211,11 @@ mod tests {
         append_crc(&mut diag);
         assert_eq!(frame_end(&diag), FrameEnd::Frame(6 + 2));
         diag[3] ^= 1;
-        assert_eq!(frame_end(&diag), FrameEnd::Discard);
-        assert_eq!(frame_end(&hex("0103040000")), FrameEnd::Discard);
+        assert_eq!(frame_end(&diag), FrameEnd::Resync(1));
+        assert_eq!(frame_end(&hex("0103040000")), FrameEnd::Resync(1));
+        assert_eq!(frame_end(&hex("010304")), FrameEnd::Discard);
         assert_eq!(frame_end(&hex("01")), FrameEnd::Discard);
-        assert_eq!(frame_end(&hex("000103")), FrameEnd::Resync(1));
+        assert_eq!(frame_end(&hex("00010300")), FrameEnd::Resync(1));
     }
 
     #[test]

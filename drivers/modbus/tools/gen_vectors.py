@@ -1030,20 +1030,33 @@ def rtu_vectors():
         + [{"call": "frame_len", "hex": h(f[:-1]), "expect_len": 0, "expect_need": len(f)} for _, f in fixed]))
     diag = rtu(1, bytes.fromhex("0800000000a537"))
     mei = rtu(1, bytes.fromhex("2b0e01010000030006") + b"Weir" + bytes([1, 2]) + b"RT" + bytes([2, 1]) + b"1")
+    noisy = bytes.fromhex("01037f") + bytes.fromhex(rtu_regs(1, 3, struct.pack(">H", 7)))
     vs.append(rtu_vector(
-        "RTU frame_end: FC8 and FC43 responses end at line silence; frames cut short and noise are dropped",
+        "RTU frame_end: FC8 and FC43 responses end at line silence; cut frames and noise are given up byte by byte",
         SL + " §2.5.1.1 (3.5 character times end a frame); ABI.md §7.10; Modbus AP v1.1b3 §6.8, §6.21",
         serial("device unit=1", "point 0 area=holding address=0\n"),
         [{"call": "frame_len", "hex": h(diag), "expect_len": 0, "expect_need": 0},
          {"call": "frame_end", "hex": h(diag), "expect_len": len(diag), "expect_corr": corr(1, 8)},
          {"call": "frame_len", "hex": h(mei), "expect_len": 0, "expect_need": 0},
          {"call": "frame_end", "hex": h(mei), "expect_len": len(mei), "expect_corr": corr(1, 43)},
-         {"call": "frame_end", "hex": h(diag[:-1] + bytes([diag[-1] ^ 1])), "expect_len": 0},
-         {"call": "frame_end", "hex": rtu_regs(1, 3, struct.pack(">HH", 1, 2))[:12], "expect_len": 0},
-         {"call": "frame_end", "hex": "0103", "expect_len": 0},
+         # A wrong CRC, a frame cut short: no frame starts at the first byte.
+         {"call": "frame_end", "hex": h(diag[:-1] + bytes([diag[-1] ^ 1])), "expect_error": "E_RESYNC",
+          "expect_skip": 1},
+         {"call": "frame_end", "hex": rtu_regs(1, 3, struct.pack(">HH", 1, 2))[:12], "expect_error": "E_RESYNC",
+          "expect_skip": 1},
+         # Fewer bytes than the smallest frame: no frame at all.
+         {"call": "frame_end", "hex": "010304", "expect_len": 0},
          {"call": "frame_end", "hex": "00" + rtu_regs(1, 3, struct.pack(">H", 7)), "expect_error": "E_RESYNC",
           "expect_skip": 1},
-         {"call": "frame_end", "hex": "fe01", "expect_error": "E_RESYNC", "expect_skip": 1}]))
+         {"call": "frame_end", "hex": "fe010203", "expect_error": "E_RESYNC", "expect_skip": 1},
+         # Noise whose "byte count" (0x7f) asks for more than ever comes, glued to a response: the
+         # host gives up one byte at a time and frames the response behind it.
+         {"call": "frame_len", "hex": h(noisy), "expect_len": 0, "expect_need": 3 + 0x7f + 2},
+         {"call": "frame_end", "hex": h(noisy), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[1:]), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_end", "hex": h(noisy[1:]), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[2:]), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[3:]), "expect_len": 7, "expect_corr": corr(1, 3)}]))
     vs.append(rtu_vector(
         "MBAP has no line silence: frame_end on a tcp device is E_UNSUPPORTED",
         "ABI.md §7.10 (E_UNSUPPORTED: the driver does not frame by silence)",

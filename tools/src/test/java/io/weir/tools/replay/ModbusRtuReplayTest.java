@@ -155,8 +155,8 @@ class ModbusRtuReplayTest {
                 .endsWith("computed over its bytes: line noise, not decoded");
         assertThat(r.lines().get(2).error())
                 .isEqualTo(
-                        "response of 6 bytes: the driver's framing finds no complete frame in it"
-                                + " (weir_frame_end 0)");
+                        "response of 6 bytes: the driver's framing rejects it (weir_frame_end"
+                                + " E_RESYNC)");
         assertThat(r.lines().get(4).error())
                 .contains("(weir_on_frame -5)")
                 .endsWith("slave id 2 does not match the outstanding request's slave 1");
