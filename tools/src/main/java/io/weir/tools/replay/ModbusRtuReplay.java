@@ -2,6 +2,7 @@ package io.weir.tools.replay;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -119,6 +120,14 @@ public final class ModbusRtuReplay {
             }
         } catch (BadLine e) {
             summary.failure = e;
+        } catch (CharacterCodingException e) {
+            summary.failure =
+                    new BadLine(
+                            file
+                                    + ":"
+                                    + (lineNo + 1)
+                                    + ": not text (bytes that are not UTF-8); --rtu reads frames"
+                                    + " written in hex, one per line (a pcap goes to --pcap)");
         } catch (IOException e) {
             summary.failure =
                     new IOException(file + ": line " + (lineNo + 1) + ": " + e.getMessage(), e);
@@ -219,9 +228,11 @@ public final class ModbusRtuReplay {
         return true;
     }
 
+    /** ASCII hex digits only: Character.digit would take other scripts' digits too. */
     private static boolean isHex(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
                 return false;
             }
         }

@@ -203,5 +203,26 @@ class ModbusRtuReplayTest {
                 .hasMessageContaining("frames.txt:1: \"010\" is not a frame in hex");
         assertThat(replay("1 req resp 0103\n").summary().failure())
                 .hasMessage("frames.txt:1: has both a req and a resp column");
+        // Digits of other scripts are not hex digits.
+        assertThat(replay("\u0661\u0662\n").summary().failure())
+                .hasMessageContaining("is not a frame in hex");
+    }
+
+    @Test
+    void aBinaryFileIsOneLineSayingItIsNotText() throws IOException {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("capture", ".pcap");
+        java.nio.file.Files.write(
+                f, new byte[] {(byte) 0xd4, (byte) 0xc3, (byte) 0xb2, (byte) 0xa1, 2, 0, 4, 0});
+        List<ReplayLine> lines = new ArrayList<>();
+        try (HostReplayDriver d = new HostReplayDriver(module, "serial");
+                BufferedReader in = java.nio.file.Files.newBufferedReader(f)) {
+            ReplaySummary s = new ModbusRtuReplay(d, f.toString(), lines::add).replay(in);
+            assertThat(s.failure())
+                    .hasMessage(
+                            f
+                                    + ":1: not text (bytes that are not UTF-8); --rtu reads frames"
+                                    + " written in hex, one per line (a pcap goes to --pcap)");
+        }
+        assertThat(lines).isEmpty();
     }
 }
