@@ -17,27 +17,29 @@ import java.util.Map;
 
 /**
  * The demo's second driver version, for a hot swap while it runs: the bundled Modbus package
- * (drivers/packages/modbus-0.1.0.wdrv in the drivers jar) rebuilt as version 0.1.1 — the same code
- * reporting 0.1.1, with the bundled package's manifest, key table and vectors — and signed with a
- * fresh demo vendor key (SM2 with SM3) that the demo's data folder trusts. So {@code weir driver
- * install … --activate} against the demo's gateway takes the path a real vendor's package takes:
- * signature, compile, self-test on the vectors, then the swap at each device's cycle boundary.
+ * (drivers/packages/modbus-VERSION.wdrv in the drivers jar) rebuilt as the next patch version — the
+ * same code reporting it, with the bundled package's manifest, key table and vectors — and signed
+ * with a fresh demo vendor key (SM2 with SM3) that the demo's data folder trusts. So {@code weir
+ * driver install … --activate} against the demo's gateway takes the path a real vendor's package
+ * takes: signature, compile, self-test on the vectors, then the swap at each device's cycle
+ * boundary.
  */
 final class DemoSwap {
-    static final String BUNDLED_PACKAGE = "drivers/packages/modbus-0.1.0.wdrv";
-    static final String VERSION = "0.1.1";
+    static final String BUNDLED_PACKAGE =
+            "drivers/packages/modbus-" + SwapBench.BUNDLED_VERSION + ".wdrv";
+    static final String VERSION = SwapBench.TWIN_VERSION;
 
     private DemoSwap() {}
 
     /**
-     * Writes {@code work/swap/modbus-0.1.1.wdrv}, signed, and trusts its key in {@code dataDir}.
+     * Writes {@code work/swap/modbus-VERSION.wdrv}, signed, and trusts its key in {@code dataDir}.
      *
      * @return the package
      */
     static Path prepare(Path work, Path dataDir) throws Exception {
         Path dir = work.resolve("swap");
         Files.createDirectories(dir);
-        Path bundled = dir.resolve("modbus-0.1.0.wdrv");
+        Path bundled = dir.resolve("modbus-" + SwapBench.BUNDLED_VERSION + ".wdrv");
         try (InputStream in =
                 DemoSwap.class.getClassLoader().getResourceAsStream(BUNDLED_PACKAGE)) {
             if (in == null) {
@@ -54,9 +56,15 @@ final class DemoSwap {
             manifest = zip.getInputStream(zip.getEntry(DriverPackage.MANIFEST)).readAllBytes();
         }
         String m = new String(manifest, StandardCharsets.UTF_8);
-        String patched = m.replace("\"version\": \"0.1.0\"", "\"version\": \"" + VERSION + "\"");
+        String patched =
+                m.replace(
+                        "\"version\": \"" + SwapBench.BUNDLED_VERSION + "\"",
+                        "\"version\": \"" + VERSION + "\"");
         if (patched.equals(m)) {
-            throw new IOException(BUNDLED_PACKAGE + ": its manifest does not say version 0.1.0");
+            throw new IOException(
+                    BUNDLED_PACKAGE
+                            + ": its manifest does not say version "
+                            + SwapBench.BUNDLED_VERSION);
         }
         Files.writeString(src.resolve(DriverPackage.MANIFEST), patched);
         for (Map.Entry<String, byte[]> v : pkg.vectors().entrySet()) {

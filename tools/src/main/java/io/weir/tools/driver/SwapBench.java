@@ -28,10 +28,10 @@ import org.HdrHistogram.Histogram;
  * across. At the end every device finishes its exchange in flight, and the points are counted:
  * every cycle must have delivered its points exactly once.
  *
- * <p>The second version is a twin of the bundled module that reports version 0.1.1 (the same code
- * with its manifest's version patched): what changes between versions does not matter to the swap,
- * and the bench needs no file. Both versions are warmed by one swap each before the measured ones,
- * as the self-test on its vectors warms a version before a gateway activates it.
+ * <p>The second version is a twin of the bundled module that reports {@link #TWIN_VERSION} (the
+ * same code with its manifest's version patched): what changes between versions does not matter to
+ * the swap, and the bench needs no file. Both versions are warmed by one swap each before the
+ * measured ones, as the self-test on its vectors warms a version before a gateway activates it.
  */
 public final class SwapBench {
 
@@ -76,22 +76,54 @@ public final class SwapBench {
 
     private SwapBench() {}
 
-    /** The bundled Modbus module with its manifest's version patched to {@code 0.1.1}. */
+    /** The version of the bundled Modbus driver (its {@code weir_describe} and package). */
+    public static final String BUNDLED_VERSION = "0.2.0";
+
+    /** The version {@link #twin} reports. */
+    public static final String TWIN_VERSION = "0.2.1";
+
+    /** The bundled Modbus module describing itself as {@link #TWIN_VERSION}: the same code. */
     public static byte[] twin(byte[] wasm) {
-        byte[] from = "0.1.0modbus-tcp".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] to = "0.1.1modbus-tcp".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] out = wasm.clone();
+        return withVersion(wasm, BUNDLED_VERSION, TWIN_VERSION);
+    }
+
+    /**
+     * {@code wasm} with the one occurrence of the ASCII text {@code from} (its manifest's version)
+     * replaced by {@code to} of the same length: a second version of the same code for swap
+     * benches, tests and the demo.
+     *
+     * @throws IllegalStateException if {@code from} is not in the module exactly once
+     */
+    public static byte[] withVersion(byte[] wasm, String from, String to) {
+        byte[] f = from.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] t = to.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (f.length != t.length) {
+            throw new IllegalArgumentException(
+                    "version " + to + " must be as long as " + from + " to patch it in place");
+        }
+        int at = -1;
         outer:
-        for (int i = 0; i + from.length <= out.length; i++) {
-            for (int k = 0; k < from.length; k++) {
-                if (out[i + k] != from[k]) {
+        for (int i = 0; i + f.length <= wasm.length; i++) {
+            for (int k = 0; k < f.length; k++) {
+                if (wasm[i + k] != f[k]) {
                     continue outer;
                 }
             }
-            System.arraycopy(to, 0, out, i, to.length);
-            return out;
+            if (at >= 0) {
+                throw new IllegalStateException(
+                        "the module holds \""
+                                + from
+                                + "\" more than once: cannot patch its version");
+            }
+            at = i;
         }
-        throw new IllegalStateException("the bundled Modbus module has no version 0.1.0 to twin");
+        if (at < 0) {
+            throw new IllegalStateException(
+                    "the module does not hold version \"" + from + "\" (bundled driver rebuilt?)");
+        }
+        byte[] out = wasm.clone();
+        System.arraycopy(t, 0, out, at, t.length);
+        return out;
     }
 
     public static Map<String, Object> run(Options o, Consumer<String> progress) throws Exception {

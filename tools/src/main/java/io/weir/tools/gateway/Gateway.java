@@ -1,6 +1,7 @@
 package io.weir.tools.gateway;
 
 import io.weir.host.Kernel;
+import io.weir.host.can.CanTransport;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRefused;
 import io.weir.host.driver.DriverSource;
@@ -8,6 +9,7 @@ import io.weir.host.lifecycle.PackageRefused;
 import io.weir.host.points.PointSink;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
+import io.weir.host.serial.SerialTransport;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
@@ -159,7 +161,10 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
                         extra.accept(batch);
                     }
                 };
-        kernel = new Kernel(sink, new TcpTransport());
+        // Every transport ConfigReader.TRANSPORTS accepts: TCP (tcp://, rtu+tcp://), serial lines
+        // (serial:) and CAN buses (slcan:, socketcand://, candump:). Serial and CAN open nothing
+        // until a device on them starts.
+        kernel = new Kernel(sink, new TcpTransport(), new SerialTransport(), new CanTransport());
         registry = DriverRegistry.open(data);
         lifecycle = new DriverLifecycle(registry, settings.drivers(), this);
         if (settings.drivers().allowUnsigned()) {

@@ -32,30 +32,10 @@ public final class TestDrivers {
     /** The bundled module, describing itself as version {@code version} (0.1.x). */
     public static byte[] modbus(String version) throws IOException {
         byte[] wasm = DriverSource.bytes("modbus");
-        if (version.equals("0.1.0")) {
+        if (version.equals(SwapBench.BUNDLED_VERSION)) {
             return wasm;
         }
-        return replace(wasm, "0.1.0modbus-tcp", version + "modbus-tcp");
-    }
-
-    static byte[] replace(byte[] in, String from, String to) {
-        byte[] f = from.getBytes(StandardCharsets.US_ASCII);
-        byte[] t = to.getBytes(StandardCharsets.US_ASCII);
-        if (f.length != t.length) {
-            throw new IllegalArgumentException("same length only");
-        }
-        byte[] out = in.clone();
-        outer:
-        for (int i = 0; i + f.length <= out.length; i++) {
-            for (int k = 0; k < f.length; k++) {
-                if (out[i + k] != f[k]) {
-                    continue outer;
-                }
-            }
-            System.arraycopy(t, 0, out, i, t.length);
-            return out;
-        }
-        throw new IllegalArgumentException("\"" + from + "\" not in the module");
+        return SwapBench.withVersion(wasm, SwapBench.BUNDLED_VERSION, version);
     }
 
     static String manifest(String version) throws IOException {
@@ -64,7 +44,9 @@ public final class TestDrivers {
                         .getClassLoader()
                         .getResourceAsStream("drivers/modbus/weir-package.json")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("\"version\": \"0.1.0\"", "\"version\": \"" + version + "\"");
+                    .replace(
+                            "\"version\": \"" + SwapBench.BUNDLED_VERSION + "\"",
+                            "\"version\": \"" + version + "\"");
         }
     }
 
