@@ -218,6 +218,10 @@ impl S7 {
         Request { expect: true, timeout_ms: self.device.timeout_ms }
     }
 
+    fn setup_request(&self) -> Request {
+        Request { expect: true, timeout_ms: self.device.setup_timeout_ms }
+    }
+
     fn point_label(&self, index: u32) -> String {
         format!("point {index} ({})", self.points[index as usize].name())
     }
@@ -920,6 +924,7 @@ impl Driver for S7 {
                 self.next_conn_ref = src_ref.checked_add(1).unwrap_or(1);
                 tx.put(&proto::connection_request(src_ref, self.device.local_tsap, self.device.remote_tsap))?;
                 self.outstanding = Some(Asked::Connect { src_ref, tsap: self.device.remote_tsap });
+                return Ok(Some(self.setup_request()));
             }
             Phase::Setup => {
                 let pdu_ref = self.take_ref();
@@ -927,6 +932,7 @@ impl Driver for S7 {
                 // One job at a time each way: the driver never has two requests outstanding.
                 tx.put(&proto::data(&proto::job(pdu_ref, &proto::setup_param(1, 1, proposed), &[])))?;
                 self.outstanding = Some(Asked::Setup { pdu_ref, proposed });
+                return Ok(Some(self.setup_request()));
             }
             Phase::Ready => {
                 if self.next_plan >= self.plans.len() {

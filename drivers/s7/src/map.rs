@@ -4,8 +4,17 @@ use crate::address::{self, Address, Area, Type, Width};
 use weir_sdk::{Config, Error, Params};
 
 /// Keys of the device line.
-pub const DEVICE_KEYS: &[&str] =
-    &["rack", "slot", "connection", "local_tsap", "remote_tsap", "pdu", "max_items", "timeout_ms"];
+pub const DEVICE_KEYS: &[&str] = &[
+    "rack",
+    "slot",
+    "connection",
+    "local_tsap",
+    "remote_tsap",
+    "pdu",
+    "max_items",
+    "timeout_ms",
+    "setup_timeout_ms",
+];
 /// Keys of a point line.
 pub const POINT_KEYS: &[&str] = &["address", "type"];
 
@@ -27,8 +36,10 @@ pub struct DeviceConfig {
     pub pdu: u16,
     /// At most this many items in one Read Var.
     pub max_items: usize,
-    /// `meta.timeout_ms` of every request (0 = the host default).
+    /// `meta.timeout_ms` of every Read Var and Write Var (0 = the host default).
     pub timeout_ms: u32,
+    /// `meta.timeout_ms` of the COTP connect and Setup Communication.
+    pub setup_timeout_ms: u32,
 }
 
 /// One configured point: its address and type.
@@ -128,6 +139,10 @@ pub fn parse(config: &Config) -> Result<(DeviceConfig, Vec<Point>), Error> {
         // S7-300/400 CPUs are documented with. The PDU length may allow fewer.
         max_items: d.int_in("max_items", Some(20), 1, 255)? as usize,
         timeout_ms: d.int_in("timeout_ms", Some(0), 0, 60_000)? as u32,
+        // A connection is set up once; its answer may wait for a CPU that is busy starting (and
+        // for a host whose first calls of a fresh module are slow). Retrying a COTP connect on the
+        // same TCP connection is never right, so the setup waits longer than a read.
+        setup_timeout_ms: d.int_in("setup_timeout_ms", Some(5_000), 0, 60_000)? as u32,
     };
     let mut points = Vec::with_capacity(config.points.len());
     for (i, p) in config.points.iter().enumerate() {

@@ -231,11 +231,11 @@ def vector(name, source, cfg, steps, **extra):
 def connect(pdu=240, src=1, ref=1, proposed=960, tpdu=0x0A, at=None):
     """link_up, then the COTP connect and Setup Communication the driver starts every link with."""
     steps = [{"call": "link_up"},
-             {"call": "poll", "expect_hex": h(cr(src)), "expect_response": True},
+             {"call": "poll", "expect_hex": h(cr(src)), "expect_response": True, "expect_timeout_ms": 5000},
              {"call": "frame_len", "hex": h(cc(src, tpdu_code=tpdu)), "expect_len": len(cc(src, tpdu_code=tpdu)),
               "expect_corr": CORR_COTP | src},
              {"call": "frame", "hex": h(cc(src, tpdu_code=tpdu)), "expect": [], "expect_frame_flags": []},
-             {"call": "poll", "expect_hex": h(setup_req(ref, proposed))},
+             {"call": "poll", "expect_hex": h(setup_req(ref, proposed)), "expect_timeout_ms": 5000},
              {"call": "frame_len", "hex": h(setup_rsp(ref, pdu)), "expect_len": len(setup_rsp(ref, pdu)),
               "expect_corr": CORR_S7 | ref},
              {"call": "frame", "hex": h(setup_rsp(ref, pdu)), "expect": [status()]}]
@@ -330,6 +330,18 @@ def connection_vectors():
             {"call": "poll", "expect_hex": h(setup_req(1))},
             {"call": "frame", "hex": h(setup_rsp(1, 240)), "expect": [status()]},
             {"call": "poll", "expect_hex": h(read_req(2, [Pt("MW4").item()]))}]))
+    vs.append(vector(
+        "timeout_ms and setup_timeout_ms go to meta.timeout_ms",
+        "ABI.md §7.1 (meta.timeout_ms); driver README (device keys)",
+        config("MB0", device="timeout_ms=250 setup_timeout_ms=3000"),
+        [{"call": "link_up"},
+         {"call": "poll", "expect_hex": h(cr(1)), "expect_timeout_ms": 3000},
+         {"call": "frame", "hex": h(cc(1)), "expect": []},
+         {"call": "poll", "expect_hex": h(setup_req(1)), "expect_timeout_ms": 3000},
+         {"call": "frame", "hex": h(setup_rsp(1, 240)), "expect": [status()]},
+         {"call": "poll", "expect_hex": h(read_req(2, [Pt("MB0").item()])), "expect_timeout_ms": 250},
+         {"call": "write", "point": 0, "type": "u64", "value": 1, "expect_error": "E_ORDER",
+          "expect_last_error": "Read Var (PDU reference 2) is still outstanding"}]))
     vs.append(vector(
         "the proposed PDU length comes from pdu=; a larger answer is taken down to it",
         SETUP_SRC + ": the called side answers at most what the calling side proposed",
@@ -1078,7 +1090,7 @@ def config_error(name, cfg, message, steps=()):
     return v
 
 
-KNOWN_DEVICE = "rack, slot, connection, local_tsap, remote_tsap, pdu, max_items, timeout_ms"
+KNOWN_DEVICE = "rack, slot, connection, local_tsap, remote_tsap, pdu, max_items, timeout_ms, setup_timeout_ms"
 
 
 def config_error_vectors():
@@ -1126,6 +1138,8 @@ def config_error_vectors():
         config_error("max_items 0", dev("max_items=0") + "\n", "device: max_items=0 is out of range 1..255"),
         config_error("timeout above the host's cap", dev("timeout_ms=60001") + "\n",
                      "device: timeout_ms=60001 is out of range 0..60000"),
+        config_error("setup timeout above the host's cap", dev("setup_timeout_ms=70000") + "\n",
+                     "device: setup_timeout_ms=70000 is out of range 0..60000"),
         config_error("a misspelt key is reported before another line's value errors",
                      DEV + "\npoint 0 address=DB0.DBW0\npoint 1 adress=MW0\n",
                      'point 1: unknown key "adress" (known keys: address, type)'),

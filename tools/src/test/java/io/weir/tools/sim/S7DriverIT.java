@@ -157,7 +157,10 @@ class S7DriverIT {
         points.put("past_the_end", "DB1.DBW300");
         List<Map<String, String>> lines = new ArrayList<>();
         points.values().forEach(a -> lines.add(Map.of("address", a)));
-        DeviceConfig config = new DeviceConfig(Map.of("rack", "0", "slot", "2"), lines);
+        // 2 s per read: the first calls of a freshly compiled module are slow on a loaded machine,
+        // and a read answered after its timeout is a protocol error that this test counts.
+        DeviceConfig config =
+                new DeviceConfig(Map.of("rack", "0", "slot", "2", "timeout_ms", "2000"), lines);
 
         try (S7Simulator sim = simulator(0);
                 Kernel kernel =
@@ -211,6 +214,7 @@ class S7DriverIT {
                     Map.of("moving", p -> p.quality() == 0 && (Long) p.value().json() > moving),
                     "moving value");
             SessionStatus before = kernel.status().get(0);
+            System.out.println("status before: " + before);
             assertThat(before.traps()).isZero();
             assertThat(before.protocolErrors()).isZero();
             assertThat(sim.setups()).isEqualTo(1);
