@@ -35,7 +35,7 @@ import org.quicktheories.impl.Constraint;
 class ModbusDriverFuzzTest {
     private static final long NOW = 1_700_000_000_000_000L;
     private static final String POINTS =
-            "device unit=1\n"
+            "device unit=1 weir.transport=tcp\n"
                     + "point 0 area=holding address=0 type=u16\n"
                     + "point 1 area=holding address=1 type=f32 order=CDAB scale=0.1\n"
                     + "point 2 area=coil address=5 type=bool\n"
@@ -125,7 +125,7 @@ class ModbusDriverFuzzTest {
                 .forAll(Fuzz.bytes(300).mix(Fuzz.mutated(requests()), 70))
                 .checkAssert(
                         request -> {
-                            DriverInstance d = opened("device unit=1\n");
+                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
                             noTrap(
                                     d,
                                     () -> {
@@ -152,7 +152,7 @@ class ModbusDriverFuzzTest {
                         pair -> {
                             byte[] response = pair[1];
                             byte[] resp = response;
-                            DriverInstance d = opened("device unit=1\n");
+                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
                             boolean adopted;
                             try {
                                 d.observe(0, pair[0]);
@@ -224,7 +224,7 @@ class ModbusDriverFuzzTest {
                 .forAll(streams, Fuzz.ints(1, 40), Fuzz.ints(0, Integer.MAX_VALUE))
                 .checkAssert(
                         (stream, maxSlice, seed) -> {
-                            DriverInstance d = opened("device unit=1\n");
+                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
                             Framer framer = new Framer(d.rxCapacity());
                             long[] framed = {0};
                             Framer.Decoder decoder =
