@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.weir.abi.Abi;
+import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverLimits;
@@ -19,6 +20,7 @@ import io.weir.host.poll.Framer;
 import io.weir.host.wasm.Engines;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -35,7 +37,7 @@ import org.quicktheories.impl.Constraint;
 class ModbusDriverFuzzTest {
     private static final long NOW = 1_700_000_000_000_000L;
     private static final String POINTS =
-            "device unit=1 weir.transport=tcp\n"
+            "device unit=1\n"
                     + "point 0 area=holding address=0 type=u16\n"
                     + "point 1 area=holding address=1 type=f32 order=CDAB scale=0.1\n"
                     + "point 2 area=coil address=5 type=bool\n"
@@ -55,10 +57,18 @@ class ModbusDriverFuzzTest {
                         Watchdog.shared());
     }
 
+    /**
+     * An instance with device 0 open on {@code config}, plus the host key a v1.1 host adds (ABI
+     * §5.1: {@code weir.transport}, always present with agreed version 1.1), as the session does.
+     */
     private static DriverInstance opened(String config) {
         DriverInstance d = modbus.instantiate("fuzz");
+        String text =
+                DeviceConfig.parse(config)
+                        .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, "tcp"))
+                        .text();
         try {
-            d.open(0, config, NOW);
+            d.open(0, text, NOW);
         } catch (DriverException e) {
             throw new AssertionError("the Modbus driver refused " + config, e);
         }
@@ -125,7 +135,7 @@ class ModbusDriverFuzzTest {
                 .forAll(Fuzz.bytes(300).mix(Fuzz.mutated(requests()), 70))
                 .checkAssert(
                         request -> {
-                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
+                            DriverInstance d = opened("device unit=1\n");
                             noTrap(
                                     d,
                                     () -> {
@@ -152,7 +162,7 @@ class ModbusDriverFuzzTest {
                         pair -> {
                             byte[] response = pair[1];
                             byte[] resp = response;
-                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
+                            DriverInstance d = opened("device unit=1\n");
                             boolean adopted;
                             try {
                                 d.observe(0, pair[0]);
@@ -224,7 +234,7 @@ class ModbusDriverFuzzTest {
                 .forAll(streams, Fuzz.ints(1, 40), Fuzz.ints(0, Integer.MAX_VALUE))
                 .checkAssert(
                         (stream, maxSlice, seed) -> {
-                            DriverInstance d = opened("device unit=1 weir.transport=tcp\n");
+                            DriverInstance d = opened("device unit=1\n");
                             Framer framer = new Framer(d.rxCapacity());
                             long[] framed = {0};
                             Framer.Decoder decoder =

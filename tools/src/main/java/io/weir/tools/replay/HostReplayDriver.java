@@ -2,6 +2,7 @@ package io.weir.tools.replay;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverLimits;
@@ -55,8 +56,21 @@ public final class HostReplayDriver implements ReplayDriver {
     private long captureMicros;
     private String quarantine;
 
+    private final String transport;
+
+    /** Replays traffic of a TCP link. */
     public HostReplayDriver(DriverModule module) {
+        this(module, "tcp");
+    }
+
+    /**
+     * Replays traffic of a link of this kind ({@code tcp}, {@code serial}, {@code can}): with
+     * agreed ABI 1.1 the device line gets the host key {@code weir.transport} with it, as a live
+     * session adds it (ABI §5.1).
+     */
+    public HostReplayDriver(DriverModule module, String transport) {
         this.module = module;
+        this.transport = transport;
     }
 
     /** Number of traps met (each cost one instance). */
@@ -75,6 +89,12 @@ public final class HostReplayDriver implements ReplayDriver {
     @Override
     public int open(String config) {
         int dev = nextDev++;
+        if (module.agreedMinor() >= Abi.MINOR_1_1) {
+            config =
+                    DeviceConfig.parse(config)
+                            .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transport))
+                            .text();
+        }
         configOf.put(dev, config);
         instanceOf.put(dev, null);
         attach(dev);

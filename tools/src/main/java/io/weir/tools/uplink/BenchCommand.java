@@ -1,6 +1,7 @@
 package io.weir.tools.uplink;
 
 import io.weir.tools.bench.BenchFaultsCommand;
+import io.weir.tools.bench.BenchSerialCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -12,5 +13,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         header = "Run a benchmark.",
         description = "Run a benchmark.",
-        subcommands = {BenchUplinkCommand.class, BenchFaultsCommand.class})
+        subcommands = {
+            BenchUplinkCommand.class,
+            BenchFaultsCommand.class,
+            BenchSerialCommand.class
+        })
 public final class BenchCommand {}

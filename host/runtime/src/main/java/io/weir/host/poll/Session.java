@@ -132,6 +132,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /** The link's up event was handled and no down event since. */
     private boolean linkUp;
 
+    /** The down reason last logged while the link stays down, and how many repeats were not. */
+    private String downLogged;
+
+    private int downRepeats;
+
     /** No instance has used the current connection yet (§7.9). */
     private boolean connectionFresh;
 
@@ -1375,7 +1380,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onLinkUp() {
-        LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        if (downRepeats > 0) {
+            LOG.log(
+                    Level.INFO,
+                    "{0}: {1} up (after {2} more failed attempts)",
+                    new Object[] {spec.name(), link.describe(), downRepeats});
+        } else {
+            LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        }
+        downLogged = null;
+        downRepeats = 0;
         // No request is ended here: a link reports the end of a connection before the next one
         // comes up, and with a driver without link events a tick can send the first request on a
         // connection before its up event reaches this queue.
@@ -1394,7 +1408,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onLinkDown(String reason) {
-        LOG.log(Level.INFO, "{0}: {1} down: {2}", spec.name(), link.describe(), reason);
+        // One line per outage: a link that retries reports every failed attempt, and a device
+        // that stays away must not fill the log (the count is in the line when it comes back).
+        if (linkUp || !reason.equals(downLogged)) {
+            LOG.log(
+                    Level.INFO,
+                    "{0}: {1} down: {2}",
+                    new Object[] {spec.name(), link.describe(), reason});
+            downLogged = reason;
+        } else {
+            downRepeats++;
+        }
         linkUp = false;
         linkReady = false;
         connectionFresh = false;
