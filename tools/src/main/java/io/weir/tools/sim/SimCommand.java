@@ -8,5 +8,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         header = "Run a device simulator (a real protocol peer).",
         description = "Run a device simulator (a real protocol peer).",
-        subcommands = {SimModbusTcpCommand.class, SimModbusRtuCommand.class, SimCanCommand.class})
+        subcommands = {
+            SimModbusTcpCommand.class,
+            SimModbusRtuCommand.class,
+            SimCanCommand.class,
+            SimS7Command.class
+        })
 public final class SimCommand {}
