@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -72,16 +73,26 @@ public final class ReplayCommand implements Callable<Integer> {
         byte[] wasm = DriverSource.bytes(driver);
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
+        String quarantine;
         try (CaptureReader capture = CaptureReader.open(pcap)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
                 summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+                quarantine = d.quarantine();
             }
         }
         if (jsonOption.json()) {
-            new JsonLines(out).write(summary.toMap());
+            Map<String, Object> m = summary.toMap();
+            if (quarantine != null) {
+                m.put("quarantined", quarantine);
+            }
+            new JsonLines(out).write(m);
         } else {
+            if (quarantine != null) {
+                out.println();
+                out.println("driver " + printable(quarantine));
+            }
             out.println();
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"

@@ -1,15 +1,21 @@
 package io.weir.tools.uplink;
 
+import io.weir.tools.bench.BenchFaultsCommand;
+import io.weir.tools.bench.BenchSerialCommand;
 import picocli.CommandLine.Command;
 
 /**
- * {@code weir bench}: benchmarks. Only {@code uplink} lives here; if a shared bench command appears
- * elsewhere, register {@link BenchUplinkCommand} there instead.
+ * {@code weir bench}: benchmarks: {@code uplink} here, {@code faults} (the driver sandbox) in
+ * {@code io.weir.tools.bench}.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
         header = "Run a benchmark.",
         description = "Run a benchmark.",
-        subcommands = {BenchUplinkCommand.class})
+        subcommands = {
+            BenchUplinkCommand.class,
+            BenchFaultsCommand.class,
+            BenchSerialCommand.class
+        })
 public final class BenchCommand {}

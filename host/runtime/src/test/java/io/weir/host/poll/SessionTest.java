@@ -222,15 +222,23 @@ class SessionTest {
         FakeLink link = new FakeLink("plc1");
         link.answerWith(req -> Fixtures.command(Fixtures.TRAP));
         Session s = started(link);
-        clock.advanceMillis(INTERVAL_MS * 5);
+        // Traps at 0.1 s and 0.2 s, then the crash-loop breaker waits 1 s, 2 s, 4 s: the fifth
+        // trap falls at 7.2 s, well within the ten minutes.
+        clock.advanceMillis(7200);
         assertThat(s.status().traps()).isEqualTo(5);
         assertThat(s.status().state()).isEqualTo(SessionState.QUARANTINED);
         points.clear();
         clock.advanceMillis(INTERVAL_MS);
         Point q = take().get(0);
         assertThat(q.error())
-                .isEqualTo("driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes");
+                .startsWith(
+                        "driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes"
+                                + " (since 2023-11-14T22:13:32.200Z; last: fixture 1.0.0 (plc1)"
+                                + " weir_on_frame trapped");
         assertThat(module.quarantined()).isTrue();
+        assertThat(s.status().quarantine().traps()).isEqualTo(5);
+        assertThat(s.status().quarantine().sinceMillis())
+                .isEqualTo(ManualClock.EPOCH_MILLIS + 5_000 + 7_200);
     }
 
     @Test
@@ -518,5 +526,52 @@ class SessionTest {
         clock.advanceMillis(200);
         assertThat(done).isDone();
         assertThat(t.status().timeouts()).isEqualTo(1);
+    }
+
+    @Test
+    void aLinkThatStaysDownIsLoggedOncePerOutageNotOncePerAttempt() {
+        List<String> lines = new ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
+        java.util.logging.Handler h =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        String m = r.getMessage();
+                        lines.add(
+                                r.getParameters() == null
+                                        ? m
+                                        : java.text.MessageFormat.format(m, r.getParameters()));
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        log.addHandler(h);
+        try {
+            FakeLink link = new FakeLink("plc");
+            started(link);
+            // A device that went away: the link retries and reports every failed attempt.
+            link.down("connection reset");
+            for (int i = 0; i < 5; i++) {
+                link.down("connect to 127.0.0.1:502 failed: Connection refused");
+            }
+            link.up();
+            // A second outage is a new line, even for the same reason.
+            link.down("connection reset");
+            link.down("connection reset");
+        } finally {
+            log.removeHandler(h);
+        }
+        assertThat(lines)
+                .filteredOn(l -> l.startsWith("plc1: "))
+                .containsExactly(
+                        "plc1: fake plc up",
+                        "plc1: fake plc down: connection reset",
+                        "plc1: fake plc down: connect to 127.0.0.1:502 failed: Connection refused",
+                        "plc1: fake plc up (after 4 more failed attempts)",
+                        "plc1: fake plc down: connection reset");
     }
 }
