@@ -6,7 +6,9 @@ import io.weir.abi.Quality;
 import io.weir.host.Kernel;
 import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
+import io.weir.host.points.DeviceStatus;
 import io.weir.host.points.Point;
+import io.weir.host.points.PointSink;
 import io.weir.host.points.Value;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
@@ -41,6 +43,19 @@ class InovanceSimulatorIT {
     private final Map<String, Point> latest = new ConcurrentHashMap<>();
     private final List<ModbusTcpSimulator> simulators = new ArrayList<>();
 
+    /** The host's device status at link events (BAD_COMM "link down: …" when a link drops). */
+    private final List<DeviceStatus> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private long linkDowns(String device) {
+        return statuses.stream()
+                .filter(
+                        s ->
+                                s.device().equals(device)
+                                        && s.quality() == Quality.BAD_COMM.code()
+                                        && !s.fromDriver())
+                .count();
+    }
+
     @AfterEach
     void stop() {
         simulators.forEach(ModbusTcpSimulator::close);
@@ -53,7 +68,10 @@ class InovanceSimulatorIT {
     }
 
     private int simulate(String registerFile) throws Exception {
-        int port = freePort();
+        return simulate(registerFile, freePort());
+    }
+
+    private int simulate(String registerFile, int port) throws Exception {
         simulators.add(
                 new ModbusTcpSimulator(
                         RegisterMap.read(SIM.resolve(registerFile)),
@@ -158,14 +176,23 @@ class InovanceSimulatorIT {
                                 Duration.ofMillis(100),
                                 Duration.ofMillis(500)));
         Kernel.Options options = new Kernel.Options(2, DriverLimits.DEFAULT, 1);
-        try (Kernel kernel =
-                new Kernel(
-                        batch -> batch.forEach(p -> latest.put(p.device() + "." + p.point(), p)),
-                        options,
-                        tcp)) {
+        PointSink sink =
+                new PointSink() {
+                    @Override
+                    public void accept(List<Point> batch) {
+                        batch.forEach(p -> latest.put(p.device() + "." + p.point(), p));
+                    }
+
+                    @Override
+                    public void deviceStatus(DeviceStatus status) {
+                        statuses.add(status);
+                    }
+                };
+        try (Kernel kernel = new Kernel(sink, options, tcp)) {
             DriverModule driver = kernel.loadDriver("inovance");
             assertThat(driver.manifest().name()).isEqualTo("inovance");
-            kernel.addDevice(device("h3u", simulate("h3u.toml"), "h3u", h3u));
+            int h3uPort = simulate("h3u.toml");
+            kernel.addDevice(device("h3u", h3uPort, "h3u", h3u));
             kernel.addDevice(device("h5u", simulate("h5u.toml"), "h5u", h5u));
             kernel.addDevice(device("am", simulate("am.toml"), "am", am));
             kernel.start();
@@ -243,6 +270,28 @@ class InovanceSimulatorIT {
             WriteResult past = write(kernel, "h3u", "y377", Value.of(true));
             assertThat(past.outcome()).isEqualTo(WriteResult.Outcome.DEVICE_EXCEPTION);
             assertThat(past.exceptionCode()).isEqualTo(2);
+
+            // The H3U goes away and comes back on the same port (a PLC restart: its image is the
+            // register file again): the host reports the link down, reconnects, and the same
+            // requests read again.
+            ModbusTcpSimulator first = simulators.get(0);
+            first.close();
+            simulators.remove(first);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (linkDowns("h3u") == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(linkDowns("h3u")).as("h3u link-down device status").isPositive();
+            simulate("h3u.toml", h3uPort);
+            latest.keySet().removeIf(k -> k.startsWith("h3u."));
+            Map<String, Predicate<Point>> again = new LinkedHashMap<>();
+            values.forEach(
+                    (k, v) -> {
+                        if (k.startsWith("h3u.")) {
+                            again.put(k, v);
+                        }
+                    });
+            awaitAll(again, "after the H3U came back");
 
             for (SessionStatus s : kernel.status()) {
                 assertThat(s.traps()).as(s.device()).isZero();
