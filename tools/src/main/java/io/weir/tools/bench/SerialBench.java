@@ -1,12 +1,9 @@
 package io.weir.tools.bench;
 
-import com.ghgande.j2mod.modbus.Modbus;
-import com.ghgande.j2mod.modbus.net.AbstractSerialConnection;
 import com.ghgande.j2mod.modbus.procimg.SimpleProcessImage;
 import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
-import com.ghgande.j2mod.modbus.util.SerialParameters;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.serial.LineEmulator;
 import io.weir.host.serial.LineSettings;
@@ -14,6 +11,7 @@ import io.weir.host.serial.PtyPair;
 import io.weir.host.serial.SerialBus;
 import io.weir.host.serial.SerialLink;
 import io.weir.host.serial.SerialTransport;
+import io.weir.tools.sim.ModbusRtuSimulator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -230,26 +228,8 @@ public final class SerialBench {
     }
 
     private ModbusSlave slave(Path port, LineSettings line) throws Exception {
-        SerialParameters p = new SerialParameters();
-        p.setPortName(port.toString());
-        p.setBaudRate(line.baud());
-        p.setDatabits(line.dataBits());
-        p.setParity(
-                switch (line.parity()) {
-                    case NONE -> AbstractSerialConnection.NO_PARITY;
-                    case EVEN -> AbstractSerialConnection.EVEN_PARITY;
-                    case ODD -> AbstractSerialConnection.ODD_PARITY;
-                    case MARK -> AbstractSerialConnection.MARK_PARITY;
-                    case SPACE -> AbstractSerialConnection.SPACE_PARITY;
-                });
-        p.setStopbits(
-                line.stopBits() == 2
-                        ? AbstractSerialConnection.TWO_STOP_BITS
-                        : AbstractSerialConnection.ONE_STOP_BIT);
-        p.setEncoding(Modbus.SERIAL_ENCODING_RTU);
-        p.setEcho(false);
-        p.setOpenDelay(0);
-        ModbusSlave s = ModbusSlaveFactory.createSerialSlave(p);
+        ModbusSlave s =
+                ModbusSlaveFactory.createSerialSlave(ModbusRtuSimulator.rtuParameters(port, line));
         for (int u = 1; u <= options.devices(); u++) {
             SimpleProcessImage image = new SimpleProcessImage(u);
             for (int i = 0; i < options.registers(); i++) {

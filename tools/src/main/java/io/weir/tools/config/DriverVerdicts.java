@@ -141,6 +141,9 @@ public final class DriverVerdicts {
                                     + " ("
                                     + d.link()
                                     + ")"));
+            // The driver cannot be opened for a transport it does not speak: probing would only
+            // repeat this problem in the driver's words.
+            return problems;
         }
         // The full-map index of each point still shown to the driver.
         List<Integer> sent = new ArrayList<>();

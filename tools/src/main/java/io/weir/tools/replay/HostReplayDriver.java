@@ -181,6 +181,54 @@ public final class HostReplayDriver implements ReplayDriver {
     }
 
     @Override
+    public Framing frameEnd(int dev, byte[] rx) {
+        DriverInstance inst = instanceOf.get(dev);
+        if (inst == null) {
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
+        if (inst.agreedMinor() < Abi.MINOR_1_1 || rx.length == 0) {
+            // §3.3: no weir_frame_end with agreed version 1.0; §7.10: never with rx_len 0.
+            return new Framing(AbiError.E_UNSUPPORTED.code(), 0);
+        }
+        int n = Math.min(rx.length, inst.rxCapacity());
+        try {
+            FrameLength f = inst.frameEnd(dev, rx, 0, n);
+            return switch (f.kind()) {
+                case COMPLETE -> new Framing(f.length(), 0);
+                case NEED_MORE -> new Framing(0, 0);
+                case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
+            };
+        } catch (DriverException e) {
+            return new Framing(e.code(), 0);
+        } catch (DriverTrapped e) {
+            recover(dev, e);
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
+    }
+
+    /**
+     * Whether the driver can replay Modbus RTU: it lists the {@code serial} transport and agreed on
+     * ABI 1.1 with this host, so that it learns {@code weir.transport=serial} (ABI §5.1); null if
+     * it can, else why not.
+     */
+    public static String rtuRefusal(DriverModule module) {
+        if (!module.manifest().allTransports().contains("serial")) {
+            return "driver "
+                    + module.label()
+                    + " does not speak over serial lines (its manifest lists "
+                    + String.join(", ", module.manifest().allTransports())
+                    + "), so it cannot replay Modbus RTU frames";
+        }
+        if (module.agreedMinor() < Abi.MINOR_1_1) {
+            return "driver "
+                    + module.label()
+                    + " agreed on ABI 1.0, which has no weir.transport host key (ABI §5.1): it"
+                    + " cannot be told to frame as Modbus RTU";
+        }
+        return null;
+    }
+
+    @Override
     public Outcome observe(int dev, byte[] request) {
         if (instanceOf.get(dev) == null) {
             return new Outcome(AbiError.E_INTERNAL.code(), List.of(), quarantine);

@@ -53,29 +53,7 @@ public final class ModbusRtuSimulator implements AutoCloseable {
         this.device = device;
         this.line = line;
         this.units = List.copyOf(units);
-        SerialParameters p = new SerialParameters();
-        p.setPortName(device.toString());
-        p.setBaudRate(line.baud());
-        p.setDatabits(line.dataBits());
-        p.setParity(
-                switch (line.parity()) {
-                    case NONE -> AbstractSerialConnection.NO_PARITY;
-                    case EVEN -> AbstractSerialConnection.EVEN_PARITY;
-                    case ODD -> AbstractSerialConnection.ODD_PARITY;
-                    case MARK -> AbstractSerialConnection.MARK_PARITY;
-                    case SPACE -> AbstractSerialConnection.SPACE_PARITY;
-                });
-        p.setStopbits(
-                line.stopBits() == 1
-                        ? AbstractSerialConnection.ONE_STOP_BIT
-                        : line.stopBits() == 2
-                                ? AbstractSerialConnection.TWO_STOP_BITS
-                                : AbstractSerialConnection.ONE_POINT_FIVE_STOP_BITS);
-        p.setEncoding(Modbus.SERIAL_ENCODING_RTU);
-        p.setEcho(false);
-        // j2mod waits 2 s after opening by default, for boards that reset when a port opens.
-        p.setOpenDelay(0);
-        this.slave = ModbusSlaveFactory.createSerialSlave(p);
+        this.slave = ModbusSlaveFactory.createSerialSlave(rtuParameters(device, line));
         for (int u : units) {
             SimulatedImage image = new SimulatedImage(u, map);
             images.add(image);
@@ -110,5 +88,32 @@ public final class ModbusRtuSimulator implements AutoCloseable {
     public void close() {
         images.forEach(SimulatedImage::close);
         ModbusSlaveFactory.close(slave);
+    }
+
+    /** j2mod's parameters of an RTU slave on {@code device} with these line settings. */
+    public static SerialParameters rtuParameters(Path device, LineSettings line) {
+        SerialParameters p = new SerialParameters();
+        p.setPortName(device.toString());
+        p.setBaudRate(line.baud());
+        p.setDatabits(line.dataBits());
+        p.setParity(
+                switch (line.parity()) {
+                    case NONE -> AbstractSerialConnection.NO_PARITY;
+                    case EVEN -> AbstractSerialConnection.EVEN_PARITY;
+                    case ODD -> AbstractSerialConnection.ODD_PARITY;
+                    case MARK -> AbstractSerialConnection.MARK_PARITY;
+                    case SPACE -> AbstractSerialConnection.SPACE_PARITY;
+                });
+        p.setStopbits(
+                line.stopBits() == 1
+                        ? AbstractSerialConnection.ONE_STOP_BIT
+                        : line.stopBits() == 2
+                                ? AbstractSerialConnection.TWO_STOP_BITS
+                                : AbstractSerialConnection.ONE_POINT_FIVE_STOP_BITS);
+        p.setEncoding(Modbus.SERIAL_ENCODING_RTU);
+        p.setEcho(false);
+        // j2mod waits 2 s after opening by default, for boards that reset when a port opens.
+        p.setOpenDelay(0);
+        return p;
     }
 }

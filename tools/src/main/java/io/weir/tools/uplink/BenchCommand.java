@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchUplinkCommand.class,
             BenchFaultsCommand.class,
-            BenchSerialCommand.class
+            BenchSerialCommand.class,
+            io.weir.tools.driver.BenchSwapCommand.class
         })
 public final class BenchCommand {}

@@ -49,6 +49,25 @@ public final class CanTransport implements Transport {
     }
 
     /**
+     * Checks an address as {@link #open} reads it, opening nothing: for a config check.
+     *
+     * @throws IllegalArgumentException naming the address and the parameter that is wrong
+     */
+    public static void check(LinkAddress address) {
+        switch (address.scheme()) {
+            case "slcan" -> SlcanChannel.Settings.parse(address);
+            case "socketcand" -> SocketcandChannel.Settings.parse(address);
+            case "candump" -> CandumpChannel.Settings.parse(address);
+            default ->
+                    throw new IllegalArgumentException(
+                            "the CAN transport opens slcan:, socketcand:// and candump:"
+                                    + " addresses, not \""
+                                    + address
+                                    + "\"");
+        }
+    }
+
+    /**
      * A link for one device on the bus at {@code address}; the bus opens when the first link on it
      * starts.
      *
