@@ -114,7 +114,7 @@ class DriverLifecycleIT {
         assertThat(inspect.path("point_keys").get(0).path("key").asText()).isEqualTo("area");
         assertThat(ok("driver", "inspect", pkg.toString()).out())
                 .contains("modbus 0.1.1")
-                .contains("ABI 1.0, protocol modbus-tcp, transport tcp")
+                .contains("ABI 1.0, protocol modbus, transport tcp")
                 .contains("address        int 0..65535");
 
         CliRun test = ok("driver", "test", pkg.toString());
@@ -393,7 +393,7 @@ class DriverLifecycleIT {
                             data,
                             freePort(),
                             modbusDevice("boiler", "modbus", port)
-                                    + modbusDevice("pinned", "modbus@0.1.0", port));
+                                    + modbusDevice("pinned", "modbus@" + SwapBench.BUNDLED_VERSION, port));
             GatewayConfig cfg = GatewayConfig.load(cfgFile);
             try (GatewayService service =
                     GatewayService.start(RunCommand.settings(cfg), cfg.admin().listen(), null)) {
@@ -425,7 +425,7 @@ class DriverLifecycleIT {
                 assertThat(status(g, "boiler").driver()).isEqualTo("modbus 0.1.1");
                 assertThat(status(g, "pinned").driver())
                         .as("a pinned device keeps its version")
-                        .isEqualTo("modbus 0.1.0");
+                        .isEqualTo("modbus " + SwapBench.BUNDLED_VERSION);
                 long points = status(g, "boiler").points();
                 await("points after the swap", () -> status(g, "boiler").points() > points + 5);
                 assertThat(g.points().latest("boiler")).allMatch(p -> p.quality() == 0);
