@@ -412,8 +412,10 @@ public final class DriverLifecycle implements AutoCloseable {
                             "rollback",
                             "from "
                                     + from
-                                    + (reason == null ? "" : ": " + reason)
-                                    + endsQuarantine(old, ended, done));
+                                    // An automatic rollback's reason says it all already.
+                                    + (reason == null
+                                            ? endsQuarantine(old, ended, done)
+                                            : ": " + reason));
                     return null;
                 });
         LOG.log(
