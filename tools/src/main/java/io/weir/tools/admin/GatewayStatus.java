@@ -1,5 +1,6 @@
 package io.weir.tools.admin;
 
+import io.weir.host.driver.DriverModule;
 import io.weir.host.points.Point;
 import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionStatus;
@@ -30,6 +31,26 @@ public final class GatewayStatus {
             devices.add(device(g, s));
         }
         m.put("devices", devices);
+        List<Map<String, Object>> quarantined = new ArrayList<>();
+        for (Map.Entry<String, DriverModule.Quarantine> q : g.kernel().quarantines().entrySet()) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            // The kernel names a version by its label, "name version" (a name has no spaces).
+            String label = q.getKey();
+            int space = label.indexOf(' ');
+            d.put("name", space < 0 ? label : label.substring(0, space));
+            d.put("version", space < 0 ? null : label.substring(space + 1));
+            d.putAll(quarantine(q.getValue()));
+            quarantined.add(d);
+        }
+        m.put("quarantined_drivers", quarantined);
+        return m;
+    }
+
+    private static Map<String, Object> quarantine(DriverModule.Quarantine q) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("reason", q.reason());
+        m.put("since", Instant.ofEpochMilli(q.sinceMillis()).toString());
+        m.put("traps", q.traps());
         return m;
     }
 
@@ -77,6 +98,9 @@ public final class GatewayStatus {
                 "p99_latency_ms",
                 h.getTotalCount() == 0 ? null : h.getValueAtPercentile(99) / 1000.0);
         m.put("last_error", s.lastError());
+        if (s.quarantine() != null) {
+            m.put("quarantine", quarantine(s.quarantine()));
+        }
         return m;
     }
 

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         name = "status",
         description =
                 "Show a running gateway: its uplink and, per device, driver, link, state, cycles,"
-                        + " missed cycles, timeouts, traps, last latency and last error.",
+                        + " missed cycles, timeouts, traps, last latency and last error, and each"
+                        + " quarantined driver version with why.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:shown", "1:no gateway answers, or the config or token is unusable"})
 public final class StatusCommand implements Callable<Integer> {
@@ -97,6 +98,17 @@ public final class StatusCommand implements Callable<Integer> {
                     d.path("traps").asText(),
                     String.format("%.1f", d.path("last_latency_ms").asDouble()),
                     d.path("last_error").isTextual() ? escape(d.path("last_error").asText()) : "");
+        }
+        for (JsonNode q : s.path("quarantined_drivers")) {
+            out.printf(
+                    "quarantined: %s %s since %s after %s traps: %s (to retry: weir driver"
+                            + " clear-quarantine %s)%n",
+                    escape(q.path("name").asText()),
+                    escape(q.path("version").asText("")),
+                    q.path("since").asText(),
+                    q.path("traps").asText(),
+                    escape(q.path("reason").asText()),
+                    escape(q.path("name").asText()));
         }
         out.flush();
         return 0;

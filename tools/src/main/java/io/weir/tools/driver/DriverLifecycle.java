@@ -72,6 +72,14 @@ public final class DriverLifecycle implements AutoCloseable {
             boolean activated,
             List<String> swapped) {}
 
+    /**
+     * A quarantine an operator lifted.
+     *
+     * @param quarantine why and since when the version was quarantined, or {@code null} if it was
+     *     quarantined between the look and the clearing
+     */
+    public record Cleared(String name, String version, DriverModule.Quarantine quarantine) {}
+
     private final DriverRegistry registry;
     private final TrustedKeys trusted;
     private final Options options;
@@ -299,12 +307,11 @@ public final class DriverLifecycle implements AutoCloseable {
         if (before.active().equals(target) && before.previous().isPresent()) {
             throw new PackageRefused(name + " " + version + " is active already");
         }
+        DriverModule old = live == null ? null : live.running(name);
+        DriverModule.Quarantine ended = old == null ? null : old.quarantine();
         List<String> swapped;
         try {
-            swapped =
-                    live != null && live.running(name) != null
-                            ? live.swap(name, module)
-                            : List.of();
+            swapped = old != null ? live.swap(name, module) : List.of();
         } catch (IllegalStateException e) {
             throw new PackageRefused(name + " " + version + ": not activated: " + e.getMessage());
         }
@@ -318,7 +325,8 @@ public final class DriverLifecycle implements AutoCloseable {
                             "was "
                                     + before.active().orElse(BUNDLED)
                                     + "; devices switched: "
-                                    + swapped.size());
+                                    + swapped.size()
+                                    + endsQuarantine(old, ended, swapped));
                     return null;
                 });
         LOG.log(
@@ -332,6 +340,22 @@ public final class DriverLifecycle implements AutoCloseable {
             startProbation(name, version, module);
         }
         return swapped;
+    }
+
+    /** The words an activation's audit entry gets when its devices leave a quarantined version. */
+    private static String endsQuarantine(
+            DriverModule old, DriverModule.Quarantine q, List<String> swapped) {
+        if (q == null || swapped.isEmpty()) {
+            return "";
+        }
+        return "; ends the quarantine of "
+                + old.label()
+                + " (since "
+                + Instant.ofEpochMilli(q.sinceMillis())
+                + ", "
+                + q.traps()
+                + " traps) for "
+                + String.join(", ", swapped);
     }
 
     /**
@@ -364,7 +388,9 @@ public final class DriverLifecycle implements AutoCloseable {
         }
         endProbation(name);
         List<String> swapped = List.of();
-        if (live != null && live.running(name) != null) {
+        DriverModule old = live == null ? null : live.running(name);
+        DriverModule.Quarantine ended = old == null ? null : old.quarantine();
+        if (old != null) {
             try {
                 swapped = live.swap(name, module);
             } catch (IllegalStateException e) {
@@ -384,7 +410,12 @@ public final class DriverLifecycle implements AutoCloseable {
                             a.previous().get(),
                             origin,
                             "rollback",
-                            "from " + from + (reason == null ? "" : ": " + reason));
+                            "from "
+                                    + from
+                                    // An automatic rollback's reason says it all already.
+                                    + (reason == null
+                                            ? endsQuarantine(old, ended, done)
+                                            : ": " + reason));
                     return null;
                 });
         LOG.log(
@@ -395,6 +426,73 @@ public final class DriverLifecycle implements AutoCloseable {
                 back,
                 reason == null ? "" : ": " + reason);
         return done;
+    }
+
+    /**
+     * Lifts the quarantine (ABI §9) of every loaded version of {@code name} in the running gateway:
+     * its devices open fresh instances at their next tick. Each version cleared gets an audit entry
+     * with why and since when it was quarantined; a request that clears nothing gets a refusal
+     * entry.
+     *
+     * @return what was cleared, never empty
+     * @throws java.util.NoSuchElementException naming the driver if no driver of that name is
+     *     loaded or none of its versions is quarantined
+     * @throws IllegalStateException without a running gateway: a quarantine lives only in the
+     *     gateway that imposed it
+     */
+    public synchronized List<Cleared> clearQuarantine(String name, Origin origin)
+            throws PackageRefused {
+        if (live == null) {
+            throw new IllegalStateException(
+                    "no gateway runs: a quarantine lasts only while its gateway runs, so there is"
+                            + " nothing to clear");
+        }
+        Map<String, DriverModule.Quarantine> before = live.quarantines();
+        List<String> labels;
+        try {
+            labels = live.clearQuarantine(name);
+        } catch (IllegalArgumentException e) {
+            refused(origin, "clear-quarantine", name, null, e.getMessage());
+            throw new java.util.NoSuchElementException(e.getMessage());
+        }
+        if (labels.isEmpty()) {
+            List<String> quarantined = new ArrayList<>(before.keySet());
+            String why =
+                    "driver \""
+                            + name
+                            + "\" is not quarantined (quarantined: "
+                            + (quarantined.isEmpty() ? "none" : String.join(", ", quarantined))
+                            + ")";
+            refused(origin, "clear-quarantine", name, null, why);
+            throw new java.util.NoSuchElementException(why);
+        }
+        List<Cleared> out = new ArrayList<>();
+        for (String label : labels) {
+            String version =
+                    label.startsWith(name + " ") ? label.substring(name.length() + 1) : label;
+            DriverModule.Quarantine q = before.get(label);
+            out.add(new Cleared(name, version, q));
+            String detail =
+                    q == null
+                            ? "quarantine lifted"
+                            : "quarantined since "
+                                    + Instant.ofEpochMilli(q.sinceMillis())
+                                    + " after "
+                                    + q.traps()
+                                    + " traps: "
+                                    + q.reason();
+            sql(
+                    () -> {
+                        registry.audit(origin, "clear-quarantine", name, version, detail);
+                        return null;
+                    });
+            LOG.log(
+                    Level.WARNING,
+                    "quarantine of {0} cleared ({1}); its devices start afresh",
+                    label,
+                    origin.written());
+        }
+        return out;
     }
 
     /** Removes an installed version: refused while it is active, pinned by a device or running. */

@@ -3,6 +3,7 @@ package io.weir.tools.driver;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.lifecycle.VectorReport;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +113,25 @@ public final class DriverViews {
         m.put("name", name);
         m.put("active", version);
         m.put("switched", devices);
+        return m;
+    }
+
+    /** The answer to clear-quarantine: each version cleared, with why it had been quarantined. */
+    public static Map<String, Object> cleared(String name, List<DriverLifecycle.Cleared> cleared) {
+        List<Object> out = new ArrayList<>();
+        for (DriverLifecycle.Cleared c : cleared) {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("name", c.name());
+            v.put("version", c.version());
+            DriverModule.Quarantine q = c.quarantine();
+            v.put("reason", q == null ? null : q.reason());
+            v.put("since", q == null ? null : Instant.ofEpochMilli(q.sinceMillis()).toString());
+            v.put("traps", q == null ? null : q.traps());
+            out.add(v);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("cleared", out);
         return m;
     }
 

@@ -2,6 +2,7 @@ package io.weir.tools.driver;
 
 import io.weir.host.driver.DriverModule;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the driver lifecycle needs of a running gateway: compile a module as its kernel runs it, and
@@ -32,4 +33,19 @@ public interface LiveDrivers {
      * started running, for the probation of a new version.
      */
     long errors(DriverModule module);
+
+    /**
+     * The loaded driver versions that are quarantined (ABI §9), by label ({@code name version}),
+     * with why and since when.
+     */
+    Map<String, DriverModule.Quarantine> quarantines();
+
+    /**
+     * Lifts the quarantine of every loaded version of the driver {@code name}: their devices open
+     * fresh instances at their next tick.
+     *
+     * @return the labels ({@code name version}) of the versions that were quarantined
+     * @throws IllegalArgumentException naming the driver if no driver of that name is loaded
+     */
+    List<String> clearQuarantine(String name);
 }

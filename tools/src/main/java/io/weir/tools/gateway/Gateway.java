@@ -295,6 +295,16 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
     }
 
     @Override
+    public Map<String, DriverModule.Quarantine> quarantines() {
+        return kernel.quarantines();
+    }
+
+    @Override
+    public List<String> clearQuarantine(String name) {
+        return kernel.clearQuarantine(name);
+    }
+
+    @Override
     public long errors(DriverModule module) {
         long n = 0;
         for (SessionStatus s : kernel.status()) {

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +34,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code GET /drivers/audit?limit=N} — the audit log;
  *   <li>{@code POST /drivers/install?activate=BOOL&file=NAME} — the package as the body;
  *   <li>{@code POST /drivers/activate}, {@code /drivers/rollback}, {@code /drivers/remove} — {@code
- *       {"name": N, "version": V}}.
+ *       {"name": N, "version": V}};
+ *   <li>{@code POST /drivers/clear-quarantine} — {@code {"name": N}}: lifts the quarantine of the
+ *       driver's loaded versions (404 naming the driver if none is loaded or quarantined).
  * </ul>
  *
  * A refusal is 422 with {@code {"error": "…"}}. Compiling and self-testing a package takes seconds,
@@ -77,6 +80,8 @@ public final class DriverEndpoints implements AdminRoutes {
                         return answer(method, path, uri, body);
                     } catch (PackageRefused e) {
                         return error(HttpResponseStatus.UNPROCESSABLE_ENTITY, e.getMessage());
+                    } catch (NoSuchElementException e) {
+                        return error(HttpResponseStatus.NOT_FOUND, e.getMessage());
                     } catch (IOException | SQLException | RuntimeException e) {
                         return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.toString());
                     }
@@ -135,6 +140,22 @@ public final class DriverEndpoints implements AdminRoutes {
                     Files.deleteIfExists(tmp);
                 }
             }
+            case "/drivers/clear-quarantine" -> {
+                if (method != HttpMethod.POST) {
+                    return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST");
+                }
+                JsonNode b;
+                try {
+                    b = JSON.readTree(new String(body, StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    return error(HttpResponseStatus.BAD_REQUEST, "body is not JSON");
+                }
+                if (b == null || !b.path("name").isTextual()) {
+                    return error(HttpResponseStatus.BAD_REQUEST, "body must be {\"name\": N}");
+                }
+                String name = b.get("name").asText();
+                return ok(DriverViews.cleared(name, lc.clearQuarantine(name, Origin.API)));
+            }
             case "/drivers/activate", "/drivers/rollback", "/drivers/remove" -> {
                 if (method != HttpMethod.POST) {
                     return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST");
@@ -177,7 +198,8 @@ public final class DriverEndpoints implements AdminRoutes {
                         "no such endpoint "
                                 + path
                                 + " (GET /drivers, GET /drivers/audit, POST /drivers/install,"
-                                + " /drivers/activate, /drivers/rollback, /drivers/remove)");
+                                + " /drivers/activate, /drivers/rollback, /drivers/remove,"
+                                + " /drivers/clear-quarantine)");
             }
         }
     }

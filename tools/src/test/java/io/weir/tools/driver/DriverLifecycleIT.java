@@ -557,6 +557,145 @@ class DriverLifecycleIT {
                 "from 8.0.0: 8.0.0 quarantined after 5 traps within 10 minutes \\(last: .+\\)");
     }
 
+    /** The last audit entry of the gateway, through the CLI. */
+    private static JsonNode lastAudit(Path cfgFile) throws IOException {
+        JsonNode last = null;
+        for (String line :
+                ok("driver", "audit", "--config", cfgFile.toString(), "--json").out().split("\n")) {
+            last = JsonLines.mapper().readTree(line);
+        }
+        return last;
+    }
+
+    @Test
+    void aQuarantineShowsInStatusAndEndsByTheOperatorOrAnActivation() throws Exception {
+        Path data = tmp.resolve("data");
+        for (String v : List.of("1.0.0", "8.0.0")) {
+            ok(
+                    "driver",
+                    "install",
+                    counterPackage(v).toString(),
+                    "--activate",
+                    "--allow-unsigned",
+                    "--data-dir",
+                    data.toString());
+        }
+        try (CounterDevice device = new CounterDevice()) {
+            Path cfgFile =
+                    config(
+                            data,
+                            freePort(),
+                            "[[devices]]\nname = \"meter\"\ndriver = \"counter\"\nlink = \"tcp://127.0.0.1:"
+                                    + device.port()
+                                    + "\"\ninterval = \"100ms\"\n\n  [[devices.points]]\n  name = \"seq\"\n\n");
+            GatewayConfig cfg = GatewayConfig.load(cfgFile);
+            // No probation thresholds within reach: nothing but the operator ends the quarantine.
+            DriverLifecycle.Options options =
+                    new DriverLifecycle.Options(true, Duration.ofMinutes(5), 1000, 100_000);
+            String config = cfgFile.toString();
+            try (GatewayService service =
+                    GatewayService.start(
+                            RunCommand.settings(cfg, options, false), cfg.admin().listen(), null)) {
+                Gateway g = service.gateway();
+                await(
+                        "quarantined",
+                        () -> status(g, "meter").state().name().equals("QUARANTINED"),
+                        Duration.ofSeconds(60));
+
+                JsonNode st = json(ok("status", "--config", config, "--json"));
+                JsonNode meter = st.path("devices").get(0);
+                assertThat(meter.path("state").asText()).isEqualTo("QUARANTINED");
+                JsonNode q = meter.path("quarantine");
+                assertThat(q.path("reason").asText()).contains("unreachable");
+                assertThat(q.path("traps").asInt()).isEqualTo(Abi.QUARANTINE_TRAPS);
+                java.time.Instant since = java.time.Instant.parse(q.path("since").asText());
+                assertThat(since).isBefore(java.time.Instant.now());
+                JsonNode qd = st.path("quarantined_drivers");
+                assertThat(qd).hasSize(1);
+                assertThat(qd.get(0).path("name").asText()).isEqualTo("counter");
+                assertThat(qd.get(0).path("version").asText()).isEqualTo("8.0.0");
+                assertThat(qd.get(0).path("reason").asText()).isEqualTo(q.path("reason").asText());
+                assertThat(qd.get(0).path("since").asText()).isEqualTo(q.path("since").asText());
+                String human = ok("status", "--config", config).out();
+                assertThat(human)
+                        .containsPattern(
+                                "meter\\s+counter 8.0.0\\s+tcp 127.0.0.1:\\d+\\s+QUARANTINED")
+                        .contains(
+                                "quarantined: counter 8.0.0 since "
+                                        + q.path("since").asText()
+                                        + " after 5 traps: ")
+                        .contains("weir driver clear-quarantine counter");
+
+                CliRun unknown =
+                        CliRun.execute("driver", "clear-quarantine", "gauge", "--config", config);
+                assertThat(unknown.code()).isEqualTo(1);
+                assertThat(unknown.err()).contains("no driver named \"gauge\" is loaded");
+
+                long trapsBefore = status(g, "meter").traps();
+                JsonNode cleared =
+                        json(
+                                ok(
+                                        "driver",
+                                        "clear-quarantine",
+                                        "counter",
+                                        "--config",
+                                        config,
+                                        "--json"));
+                assertThat(cleared.path("cleared").get(0).path("version").asText())
+                        .isEqualTo("8.0.0");
+                assertThat(cleared.path("cleared").get(0).path("reason").asText())
+                        .isEqualTo(q.path("reason").asText());
+                JsonNode audit = lastAudit(cfgFile);
+                assertThat(audit.path("action").asText()).isEqualTo("clear-quarantine");
+                assertThat(audit.path("origin").asText()).isEqualTo("api");
+                assertThat(audit.path("name").asText()).isEqualTo("counter");
+                assertThat(audit.path("version").asText()).isEqualTo("8.0.0");
+                assertThat(audit.path("detail").asText())
+                        .startsWith("quarantined since " + since + " after 5 traps: ")
+                        .contains("unreachable");
+                // The device runs the version again (and, being what it is, traps again).
+                await("running again", () -> status(g, "meter").traps() > trapsBefore);
+
+                // Quarantined again; this time the operator activates the good version instead.
+                await(
+                        "quarantined again",
+                        () -> status(g, "meter").state().name().equals("QUARANTINED"),
+                        Duration.ofSeconds(60));
+                CliRun human2 = ok("driver", "activate", "counter", "1.0.0", "--config", config);
+                assertThat(human2.out()).contains("devices switched: meter");
+                audit = lastAudit(cfgFile);
+                assertThat(audit.path("action").asText()).isEqualTo("activate");
+                assertThat(audit.path("detail").asText())
+                        .contains("ends the quarantine of counter 8.0.0 (since ")
+                        .endsWith(" traps) for meter");
+                long points = status(g, "meter").points();
+                await("points again", () -> status(g, "meter").points() > points + 3);
+                assertThat(status(g, "meter").state().name()).isEqualTo("RUNNING");
+                assertThat(
+                                json(ok("status", "--config", config, "--json"))
+                                        .path("devices")
+                                        .get(0)
+                                        .has("quarantine"))
+                        .isFalse();
+
+                CliRun nothing =
+                        CliRun.execute("driver", "clear-quarantine", "counter", "--config", config);
+                assertThat(nothing.code()).isEqualTo(1);
+                assertThat(nothing.err()).contains("driver \"counter\" is not quarantined");
+                assertThat(lastAudit(cfgFile).path("action").asText())
+                        .isEqualTo("clear-quarantine-refused");
+            }
+            CliRun offline =
+                    CliRun.execute(
+                            "driver", "clear-quarantine", "counter", "--data-dir", data.toString());
+            assertThat(offline.code()).isEqualTo(1);
+            assertThat(offline.err().strip())
+                    .doesNotContain("\n")
+                    .contains("no gateway runs on data folder")
+                    .contains("nothing to clear");
+        }
+    }
+
     private void rolledBackByItself(DriverLifecycle.Options options, String auditDetail)
             throws Exception {
         Path data = tmp.resolve("data");

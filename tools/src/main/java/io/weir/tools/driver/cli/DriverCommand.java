@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
             "Driver packages (.wdrv: driver.wasm, its vectors, weir-package.json with the config"
                     + " keys, a detached signature): make them (pack, sign), check them (inspect,"
                     + " test) and manage a gateway's drivers (install, list, activate, rollback,"
-                    + " remove, audit).",
+                    + " remove, audit, clear-quarantine).",
             "The management commands go through the admin API of the gateway that --config names"
                     + " (default $WEIR_CONFIG, then /etc/weir/weir.toml): its devices switch"
                     + " versions at their next cycle boundary. With no gateway running they change"
@@ -66,6 +66,7 @@ import picocli.CommandLine.Spec;
             DriverCommand.Rollback.class,
             DriverCommand.Remove.class,
             DriverCommand.Audit.class,
+            DriverCommand.ClearQuarantine.class,
         })
 public final class DriverCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -825,6 +826,56 @@ public final class DriverCommand implements Runnable {
                                     escape(e.path("name").asText("")),
                                     escape(e.path("version").asText("")),
                                     escape(e.path("detail").asText()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "clear-quarantine",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Lift the quarantine of a driver in a running gateway (its versions that"
+                            + " trapped 5 times within 10 minutes): its devices start afresh at"
+                            + " their next cycle. Audited. Activating another version ends a"
+                            + " quarantine too.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                OK,
+                "1:refused: no driver of that name is loaded or quarantined, or no gateway runs",
+                USAGE,
+                UNREACHABLE
+            })
+    static final class ClearQuarantine extends Base {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Mixin TargetOptions target = new TargetOptions();
+
+        @Override
+        int execute() throws Exception {
+            try (DriverTarget t = target.open()) {
+                JsonNode r = t.clearQuarantine(name);
+                if (json) {
+                    json(r);
+                    return 0;
+                }
+                for (JsonNode c : r.path("cleared")) {
+                    out().printf(
+                                    "cleared the quarantine of %s %s on %s%s%n",
+                                    escape(c.path("name").asText()),
+                                    escape(c.path("version").asText()),
+                                    t.describe(),
+                                    c.path("reason").isTextual()
+                                            ? " (since "
+                                                    + c.path("since").asText()
+                                                    + ", "
+                                                    + c.path("traps").asText()
+                                                    + " traps: "
+                                                    + escape(c.path("reason").asText())
+                                                    + ")"
+                                            : "");
                 }
             }
             return 0;

@@ -51,6 +51,14 @@ public abstract class DriverTarget implements AutoCloseable {
 
     public abstract JsonNode audit(int limit) throws IOException, PackageRefused;
 
+    /**
+     * Lifts the quarantine of the driver's versions in a running gateway.
+     *
+     * @throws PackageRefused naming the driver if nothing of that name is loaded or quarantined, or
+     *     if no gateway runs (a quarantine lasts only while its gateway runs)
+     */
+    public abstract JsonNode clearQuarantine(String name) throws IOException, PackageRefused;
+
     @Override
     public void close() {}
 
@@ -179,6 +187,15 @@ public abstract class DriverTarget implements AutoCloseable {
         }
 
         @Override
+        public JsonNode clearQuarantine(String name) throws PackageRefused {
+            throw new PackageRefused(
+                    "no gateway runs on data folder "
+                            + registry.dataDir()
+                            + ": a quarantine lasts only while its gateway runs, so there is"
+                            + " nothing to clear");
+        }
+
+        @Override
         public void close() {
             registry.close();
         }
@@ -239,6 +256,11 @@ public abstract class DriverTarget implements AutoCloseable {
         @Override
         public JsonNode audit(int limit) throws IOException, PackageRefused {
             return ok(client.driverAudit(limit));
+        }
+
+        @Override
+        public JsonNode clearQuarantine(String name) throws IOException, PackageRefused {
+            return ok(client.driverAction("clear-quarantine", name, null));
         }
     }
 }
