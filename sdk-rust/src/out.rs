@@ -19,14 +19,34 @@ impl<'a> Tx<'a> {
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let end = self.len + bytes.len();
         if end > self.buf.len() {
-            return Err(Error::NoSpace(format!(
-                "request of {end} bytes does not fit tx ({} bytes)",
-                self.buf.len()
-            )));
+            return Err(self.full(end));
         }
         self.buf[self.len..end].copy_from_slice(bytes);
         self.len = end;
         Ok(())
+    }
+
+    /// Appends a fixed number of bytes, e.g. a whole header built in a local array. The length is
+    /// known when the driver is compiled, so the copy is a few wide stores instead of a call of
+    /// `memcpy`, which a driver compiled to WebAssembly runs as a byte loop.
+    #[inline]
+    pub fn put_array<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), Error> {
+        let end = self.len + N;
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                let dst: &mut [u8; N] = dst.try_into().expect("a range of N bytes");
+                *dst = bytes;
+                self.len = end;
+                Ok(())
+            }
+            None => Err(self.full(end)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn full(&self, end: usize) -> Error {
+        Error::NoSpace(format!("request of {end} bytes does not fit tx ({} bytes)", self.buf.len()))
     }
 
     pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
@@ -156,6 +176,7 @@ impl<'a> Out<'a> {
     }
 
     /// A record for point `point` of the point map, host timestamp.
+    #[inline]
     pub fn record(&mut self, point: u32, value: Value, quality: Quality) -> Result<(), Error> {
         self.push(point, 0, value, quality, 0)
     }
@@ -203,32 +224,20 @@ impl<'a> Out<'a> {
         Ok(start as u32)
     }
 
+    /// Writes one record. The common case (a number, bool or null value) is inlined into the
+    /// driver's loop and ends in [`Out::put`]; text, bytes and the v1.0 rules for v1.1 flags are
+    /// out of line, so that they do not weigh on it.
+    #[inline]
     fn push(
         &mut self,
         point: u32,
-        mut flags: u8,
+        flags: u8,
         value: Value,
         quality: Quality,
         ts_us: i64,
     ) -> Result<(), Error> {
-        if self.abi_minor < 1 {
-            // ABI.md §3.3: a v1.0 host knows neither flag; say what v1.0 would say, or nothing.
-            if flags & abi::FLAG_DEVICE_STATUS != 0 {
-                return Ok(());
-            }
-            if flags & abi::FLAG_WRITE_RESULT != 0 {
-                if quality.0 & 0x8000 == 0 {
-                    return Ok(());
-                }
-                flags &= !abi::FLAG_WRITE_RESULT;
-            }
-        }
-        let at = self.count * abi::RECORD_SIZE;
-        if at + abi::RECORD_SIZE > self.out.len() {
-            return Err(Error::NoSpace(format!(
-                "out region full ({} records)",
-                self.out.len() / abi::RECORD_SIZE
-            )));
+        if flags & (abi::FLAG_DEVICE_STATUS | abi::FLAG_WRITE_RESULT) != 0 && self.abi_minor < 1 {
+            return self.push_v10(point, flags, value, quality, ts_us);
         }
         let (vtype, bits) = match value {
             Value::Null => (abi::VT_NULL, 0u64),
@@ -236,24 +245,82 @@ impl<'a> Out<'a> {
             Value::I64(v) => (abi::VT_I64, v as u64),
             Value::U64(v) => (abi::VT_U64, v),
             Value::F64(v) => (abi::VT_F64, v.to_bits()),
-            Value::Str(s) => {
-                let off = self.blob_put(&[], s.as_bytes())?;
-                (abi::VT_STR, off as u64 | (s.len() as u64) << 32)
-            }
-            Value::Bytes(b) => {
-                let off = self.blob_put(&[], b)?;
-                (abi::VT_BYTES, off as u64 | (b.len() as u64) << 32)
-            }
+            Value::Str(s) => return self.push_blob(point, flags, abi::VT_STR, s.as_bytes(), quality, ts_us),
+            Value::Bytes(b) => return self.push_blob(point, flags, abi::VT_BYTES, b, quality, ts_us),
         };
-        let r = &mut self.out[at..at + abi::RECORD_SIZE];
-        r[0..4].copy_from_slice(&point.to_le_bytes());
-        r[4] = vtype;
-        r[5] = flags;
-        r[6..8].copy_from_slice(&quality.0.to_le_bytes());
+        self.put(point, vtype, flags, quality.0, ts_us, bits)
+    }
+
+    /// ABI.md §3.3: a v1.0 host knows neither `DEVICE_STATUS` nor `WRITE_RESULT`; say what v1.0
+    /// would say, or nothing.
+    #[inline(never)]
+    fn push_v10(
+        &mut self,
+        point: u32,
+        mut flags: u8,
+        value: Value,
+        quality: Quality,
+        ts_us: i64,
+    ) -> Result<(), Error> {
+        if flags & abi::FLAG_DEVICE_STATUS != 0 {
+            return Ok(());
+        }
+        if quality.0 & 0x8000 == 0 {
+            return Ok(());
+        }
+        flags &= !abi::FLAG_WRITE_RESULT;
+        self.push(point, flags, value, quality, ts_us)
+    }
+
+    /// A record whose value lives in `blob` (ABI.md §6.1: u32 offset, then u32 length).
+    #[inline(never)]
+    fn push_blob(
+        &mut self,
+        point: u32,
+        flags: u8,
+        vtype: u8,
+        bytes: &[u8],
+        quality: Quality,
+        ts_us: i64,
+    ) -> Result<(), Error> {
+        if self.count * abi::RECORD_SIZE + abi::RECORD_SIZE > self.out.len() {
+            return Err(self.out_full());
+        }
+        let off = self.blob_put(&[], bytes)?;
+        self.put(point, vtype, flags, quality.0, ts_us, off as u64 | (bytes.len() as u64) << 32)
+    }
+
+    /// The 24 bytes of ABI.md §6.1 as three little-endian u64 stores — `point`, `vtype`, `flags`
+    /// and `quality` in the first — instead of one store per field: each store of a driver
+    /// compiled to WebAssembly is a call into the host's memory, unless its JIT inlines it.
+    #[inline]
+    fn put(
+        &mut self,
+        point: u32,
+        vtype: u8,
+        flags: u8,
+        quality: u16,
+        ts_us: i64,
+        bits: u64,
+    ) -> Result<(), Error> {
+        let at = self.count * abi::RECORD_SIZE;
+        let r = match self.out.get_mut(at..at + abi::RECORD_SIZE) {
+            Some(r) => r,
+            None => return Err(self.out_full()),
+        };
+        let head =
+            u64::from(point) | u64::from(vtype) << 32 | u64::from(flags) << 40 | u64::from(quality) << 48;
+        r[0..8].copy_from_slice(&head.to_le_bytes());
         r[8..16].copy_from_slice(&ts_us.to_le_bytes());
         r[16..24].copy_from_slice(&bits.to_le_bytes());
         self.count += 1;
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_full(&self) -> Error {
+        Error::NoSpace(format!("out region full ({} records)", self.out.len() / abi::RECORD_SIZE))
     }
 }
 
@@ -339,6 +406,11 @@ mod tests {
         let mut tx = Tx::new(&mut tx_buf);
         tx.put_u16_be(0x0102).unwrap();
         assert!(tx.put_u8(3).is_err());
+        assert_eq!(tx.put_array([3]).unwrap_err().code(), abi::E_NOSPACE);
         assert_eq!(tx.bytes(), &[1, 2]);
+        let mut tx_buf = [0u8; 4];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_array([1, 2, 3]).unwrap();
+        assert_eq!(tx.bytes(), &[1, 2, 3]);
     }
 }
