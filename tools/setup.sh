@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Build: Debian's Rust with the wasm32 standard library (crates.io is not needed).
 # Tests: wabt (wat2wasm for hand-written test modules), socat (pty pairs for serial peers),
-# tshark (Wireshark's dissectors as an independent oracle).
+# tshark (Wireshark's dissectors as an independent oracle), openssl (ShangMi interop).
 PACKAGES=(
     rustc
     cargo
@@ -21,6 +21,9 @@ PACKAGES=(
     wabt
     socat
     tshark
+    # OpenSSL 3's command line: a second SM2/SM3/SM4 implementation for the uplink's interop
+    # tests (tools/receiver OpenSslInteropIT, MalformedEnvelopeIT).
+    openssl
 )
 
 missing=()

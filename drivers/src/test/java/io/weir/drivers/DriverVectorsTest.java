@@ -2,12 +2,9 @@ package io.weir.drivers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
-import io.weir.host.driver.DriverModule;
-import io.weir.host.driver.Watchdog;
 import io.weir.host.wasm.ChicoryEngine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +29,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class DriverVectorsTest {
 
-    private static final Map<Path, DriverModule> MODULES = new HashMap<>();
+    private static final Map<Path, VectorRunner.Hosts> MODULES = new HashMap<>();
 
     /** The checkout root: the parent of this module. */
     static Path root() {
@@ -92,7 +89,8 @@ class DriverVectorsTest {
         }
     }
 
-    private static synchronized DriverModule module(Suite s, ChicoryEngine.Mode mode) {
+    /** The driver of a suite as a v1.0 and a v1.1 host load it, each loaded once. */
+    private static synchronized VectorRunner.Hosts hosts(Suite s, ChicoryEngine.Mode mode) {
         Path key =
                 Path.of(
                         mode.name(),
@@ -102,15 +100,14 @@ class DriverVectorsTest {
         return MODULES.computeIfAbsent(
                 key,
                 k ->
-                        DriverModule.load(
+                        VectorRunner.Hosts.of(
                                 new ChicoryEngine(mode),
                                 s.wasmName(),
                                 wasmBytes(s),
                                 // The interpreter is ~100× slower: give it room.
                                 mode == ChicoryEngine.Mode.COMPILED
                                         ? DriverLimits.DEFAULT
-                                        : new DriverLimits(256, 5000, 5000),
-                                Watchdog.shared()));
+                                        : new DriverLimits(256, 5000, 5000)));
     }
 
     private static byte[] wasmBytes(Suite s) {
@@ -160,27 +157,17 @@ class DriverVectorsTest {
                     .as("\"driver\" of %s", s.file())
                     .isEqualTo(s.wasmName());
             List<DynamicTest> tests = new ArrayList<>();
-            // A file of v1.1 vectors only may hold a driver that a v1.0 host refuses (a CAN
-            // driver reports weir_abi_version 1.1): io.weir.host cannot load it yet.
-            boolean v11Only = true;
-            for (JsonNode v : file.get("vectors")) {
-                v11Only &= VectorRunner.needsV11Host(v);
-            }
-            boolean skipLoad = v11Only;
             for (ChicoryEngine.Mode mode : ChicoryEngine.Mode.values()) {
                 tests.add(
                         DynamicTest.dynamicTest(
                                 "\"driver\" is the manifest name ["
                                         + mode.name().toLowerCase(java.util.Locale.ROOT)
                                         + "]",
-                                () -> {
-                                    assumeFalse(
-                                            skipLoad,
-                                            "every vector needs a v1.1 host; io.weir.host"
-                                                    + " implements ABI 1."
-                                                    + VectorRunner.HOST_MINOR);
-                                    VectorRunner.checkDriver(module(s, mode), file);
-                                }));
+                                // As this host loads it: a CAN driver needs a v1.1 host.
+                                () ->
+                                        VectorRunner.checkDriver(
+                                                hosts(s, mode).module(VectorRunner.HOST_MINOR),
+                                                file)));
             }
             for (JsonNode v : file.get("vectors")) {
                 String name = v.get("name").asText();
@@ -193,16 +180,8 @@ class DriverVectorsTest {
                                             + " ["
                                             + mode.name().toLowerCase(java.util.Locale.ROOT)
                                             + "]",
-                                    () -> {
-                                        // VECTORS.md: io.weir.host implements ABI 1.0; the Rust
-                                        // harness and the Node runner run v1.1 vectors.
-                                        assumeFalse(
-                                                VectorRunner.needsV11Host(v),
-                                                "needs a v1.1 host; io.weir.host implements ABI"
-                                                        + " 1."
-                                                        + VectorRunner.HOST_MINOR);
-                                        VectorRunner.run(module(s, mode), v);
-                                    }));
+                                    // As the host the vector asks for (VECTORS.md host_abi).
+                                    () -> VectorRunner.run(hosts(s, mode), v)));
                 }
                 vectorCount++;
             }

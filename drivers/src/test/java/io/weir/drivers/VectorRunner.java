@@ -5,21 +5,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.CanFrame;
 import io.weir.abi.DeviceConfig;
+import io.weir.abi.FrameFlag;
 import io.weir.abi.Quality;
 import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRecord;
+import io.weir.host.driver.DriverRefused;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
+import io.weir.host.driver.Watchdog;
 import io.weir.host.points.Value;
+import io.weir.host.wasm.WasmEngine;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,9 +36,11 @@ import java.util.Set;
 
 /**
  * Runs golden vectors (format: driver-abi/VECTORS.md) through the real host runtime: Chicory, the
- * ABI pre-flight, {@link DriverInstance}. The Rust harness and the AssemblyScript runner implement
- * the same rules; a malformed file throws {@link MalformedVector} before any call, a driver that
- * disagrees with a vector throws {@link AssertionError} naming the step, expected and actual.
+ * ABI pre-flight, {@link DriverModule} and {@link DriverInstance}, as a v1.0 or a v1.1 host as each
+ * vector's {@code host_abi} asks (ABI §3.3). The Rust harness and the AssemblyScript runner
+ * implement the same rules; a malformed file throws {@link MalformedVector} before any call, a
+ * driver that disagrees with a vector throws {@link AssertionError} naming the step, expected and
+ * actual.
  */
 final class VectorRunner {
 
@@ -59,9 +69,8 @@ final class VectorRunner {
                     "expect_agreed");
 
     /**
-     * VECTORS.md: the calls and fields of a v1.1 host. {@code io.weir.host} implements ABI v1.0, so
-     * this runner reports vectors with {@code "host_abi": "1.1"} as skipped (the Rust harness and
-     * the Node runner run them) and refuses these names in a v1.0 vector.
+     * VECTORS.md: the calls and fields of a v1.1 host, which need {@code "host_abi": "1.1"}; a v1.0
+     * vector that names one is malformed.
      */
     static final List<String> V11_CALLS = List.of("link_up", "frame_end", "tick", "unsolicited");
 
@@ -70,65 +79,68 @@ final class VectorRunner {
 
     static final List<String> V11_RECORD_FIELDS = List.of("write_result", "device_status");
 
-    /** The minor version of the ABI that {@code io.weir.host} implements today. */
-    static final int HOST_MINOR = 0;
+    /** The newest minor version of the ABI that {@code io.weir.host} speaks. */
+    static final int HOST_MINOR = Abi.LATEST_MINOR;
 
     private static final List<String> RECORD_FIELDS =
-            List.of("point", "name", "type", "value", "quality", "ts_us");
+            List.of(
+                    "point",
+                    "name",
+                    "type",
+                    "value",
+                    "quality",
+                    "ts_us",
+                    "write_result",
+                    "device_status");
     private static final List<String> TYPES =
             List.of("null", "bool", "i64", "u64", "f64", "str", "bytes");
 
-    /** VECTORS.md: the fields of each call. */
+    private static List<String> common(String... fields) {
+        List<String> out =
+                new ArrayList<>(List.of("call", "expect_error", "expect_last_error", "at_ms"));
+        out.addAll(List.of(fields));
+        return List.copyOf(out);
+    }
+
+    /** VECTORS.md: the fields of each call, in the order the table gives the calls. */
     static final Map<String, List<String>> STEP_FIELDS =
-            Map.of(
-                    "poll",
-                    List.of(
-                            "call",
-                            "expect_hex",
-                            "expect_timeout_ms",
-                            "expect_response",
-                            "expect_error",
-                            "expect_last_error",
-                            "at_ms"),
-                    "observe",
-                    List.of("call", "hex", "expect_error", "expect_last_error", "at_ms"),
-                    "frame_len",
-                    List.of(
-                            "call",
-                            "hex",
-                            "expect_len",
-                            "expect_need",
-                            "expect_error",
-                            "expect_skip",
-                            "expect_last_error",
-                            "at_ms"),
-                    "frame",
-                    List.of("call", "hex", "expect", "expect_error", "expect_last_error", "at_ms"),
-                    "timeout",
-                    List.of("call", "expect", "expect_error", "expect_last_error", "at_ms"),
-                    "write",
-                    List.of(
-                            "call",
-                            "point",
-                            "type",
-                            "value",
-                            "expect_hex",
-                            "expect_response",
-                            "expect_error",
-                            "expect_last_error",
-                            "at_ms"),
-                    "save_state",
-                    List.of(
-                            "call",
-                            "expect_hex",
-                            "expect_len",
-                            "expect_error",
-                            "expect_last_error",
-                            "at_ms"),
-                    "reopen_with_state",
-                    List.of("call", "hex", "expect_error", "expect_last_error", "at_ms"),
-                    "open",
-                    List.of("call", "config", "expect_error", "expect_last_error", "at_ms"));
+            Map.ofEntries(
+                    Map.entry(
+                            "poll",
+                            common(
+                                    "expect_hex",
+                                    "expect_can",
+                                    "expect_timeout_ms",
+                                    "expect_response")),
+                    Map.entry("observe", common("hex", "expect_corr")),
+                    Map.entry(
+                            "frame_len",
+                            common(
+                                    "hex",
+                                    "can",
+                                    "expect_len",
+                                    "expect_need",
+                                    "expect_skip",
+                                    "expect_corr")),
+                    Map.entry("frame", common("hex", "can", "expect", "expect_frame_flags")),
+                    Map.entry("timeout", common("expect")),
+                    Map.entry(
+                            "write",
+                            common(
+                                    "point",
+                                    "type",
+                                    "value",
+                                    "expect_hex",
+                                    "expect_can",
+                                    "expect_response")),
+                    Map.entry("save_state", common("expect_hex", "expect_len")),
+                    Map.entry("reopen_with_state", common("hex")),
+                    Map.entry("open", common("config")),
+                    Map.entry("link_up", common()),
+                    Map.entry(
+                            "frame_end", common("hex", "expect_len", "expect_skip", "expect_corr")),
+                    Map.entry("tick", common("expect")),
+                    Map.entry("unsolicited", common("hex", "can", "expect", "expect_frame_flags")));
 
     private static final List<String> CALLS =
             List.of(
@@ -140,7 +152,11 @@ final class VectorRunner {
                     "write",
                     "save_state",
                     "reopen_with_state",
-                    "open");
+                    "open",
+                    "link_up",
+                    "frame_end",
+                    "tick",
+                    "unsolicited");
 
     /** VECTORS.md: the checks of a successful call, which {@code expect_error} excludes. */
     private static final List<String> SUCCESS_CHECKS =
@@ -150,6 +166,9 @@ final class VectorRunner {
                     "expect_len",
                     "expect_need",
                     "expect_timeout_ms",
+                    "expect_can",
+                    "expect_corr",
+                    "expect_frame_flags",
                     "expect_response");
 
     /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
@@ -221,10 +240,7 @@ final class VectorRunner {
                 throw new MalformedVector(
                         where + ": \"expect_agreed\" needs \"host_abi\": \"1.1\"");
             }
-            if (needsV11Host(v)) {
-                // Checked and run by the runners of a v1.1 host (VECTORS.md); see V11_CALLS.
-                continue;
-            }
+            boolean v11 = needsV11Host(v);
             checkErrorName(v, "expect_open_error", where);
             checkString(v, "expect_last_error", where);
             if (v.has("expect_last_error") && !v.has("expect_open_error")) {
@@ -241,7 +257,7 @@ final class VectorRunner {
             long atMs = 0;
             for (JsonNode step : v.get("steps")) {
                 String stepWhere = where + " step " + ++j;
-                checkStep(step, stepWhere);
+                checkStep(step, stepWhere, v11);
                 if (step.has("at_ms")) {
                     if (step.get("at_ms").asLong() < atMs) {
                         throw new MalformedVector(
@@ -264,13 +280,21 @@ final class VectorRunner {
     }
 
     private static void checkKeys(JsonNode obj, List<String> allowed, String what) {
+        checkKeys(obj, allowed, what, true);
+    }
+
+    /**
+     * A field not listed for the object fails; so does a v1.1 field in a vector for a v1.0 host
+     * ({@code v11} false), with a message saying so.
+     */
+    private static void checkKeys(JsonNode obj, List<String> allowed, String what, boolean v11) {
         if (!obj.isObject()) {
             throw new MalformedVector(what + " must be a JSON object, not " + obj);
         }
         obj.fieldNames()
                 .forEachRemaining(
                         k -> {
-                            if (!allowed.contains(k)
+                            if ((!v11 || !allowed.contains(k))
                                     && (V11_STEP_FIELDS.contains(k)
                                             || V11_RECORD_FIELDS.contains(k))) {
                                 throw new MalformedVector(
@@ -334,7 +358,7 @@ final class VectorRunner {
         }
     }
 
-    private static void checkStep(JsonNode step, String where) {
+    private static void checkStep(JsonNode step, String where, boolean v11) {
         if (!step.isObject()) {
             throw new MalformedVector(where + " must be a JSON object");
         }
@@ -343,7 +367,7 @@ final class VectorRunner {
         }
         String call = step.get("call").asText();
         List<String> fields = STEP_FIELDS.get(call);
-        if (V11_CALLS.contains(call)) {
+        if (!v11 && V11_CALLS.contains(call)) {
             throw new MalformedVector(
                     where + ": call \"" + call + "\" needs a vector with \"host_abi\": \"1.1\"");
         }
@@ -356,9 +380,9 @@ final class VectorRunner {
                             + String.join(", ", CALLS)
                             + ")");
         }
-        checkKeys(step, fields, where);
+        checkKeys(step, fields, where, v11);
         checkErrorName(step, "expect_error", where);
-        for (String key : List.of("hex", "expect_hex", "expect_last_error")) {
+        for (String key : List.of("hex", "can", "expect_hex", "expect_last_error")) {
             checkString(step, key, where);
         }
         for (String key :
@@ -372,6 +396,48 @@ final class VectorRunner {
         if (step.has("hex")) {
             hex(step, "hex", where);
         }
+        if (step.has("hex") && step.has("can")) {
+            throw new MalformedVector(where + ": a step has \"hex\" or \"can\", not both");
+        }
+        if (step.has("expect_hex") && step.has("expect_can")) {
+            throw new MalformedVector(
+                    where + ": a step has \"expect_hex\" or \"expect_can\", not both");
+        }
+        if (step.has("can")) {
+            candump(step.get("can").asText(), where);
+        }
+        if (step.has("expect_can")) {
+            if (!step.get("expect_can").isArray()) {
+                throw new MalformedVector(
+                        where + ": \"expect_can\" must be an array of candump frames");
+            }
+            for (JsonNode f : step.get("expect_can")) {
+                if (!f.isTextual()) {
+                    throw new MalformedVector(
+                            where + ": \"expect_can\" must be an array of candump frames");
+                }
+                candump(f.asText(), where);
+            }
+        }
+        if (step.has("expect_frame_flags")) {
+            if (!step.get("expect_frame_flags").isArray()) {
+                throw new MalformedVector(
+                        where + ": \"expect_frame_flags\" must be an array of flag names");
+            }
+            for (JsonNode f : step.get("expect_frame_flags")) {
+                frameFlag(f, where);
+            }
+        }
+        if (step.has("expect_corr")) {
+            JsonNode c = step.get("expect_corr");
+            if (!c.isIntegralNumber() || c.asLong() < 0 || c.asLong() > 0xFFFF_FFFFL) {
+                throw new MalformedVector(where + ": \"expect_corr\" must be a u32");
+            }
+            if ((call.equals("frame_len") || call.equals("frame_end"))
+                    && step.path("expect_len").asInt(0) <= 0) {
+                throw new MalformedVector(where + ": \"expect_corr\" needs \"expect_len\" > 0");
+            }
+        }
         boolean hasError = step.has("expect_error");
         for (String key : SUCCESS_CHECKS) {
             if (hasError && step.has(key)) {
@@ -384,23 +450,42 @@ final class VectorRunner {
         }
         switch (call) {
             case "poll" -> {
-                if (!hasError && !step.has("expect_hex")) {
+                if (!hasError && !step.has("expect_hex") && !step.has("expect_can")) {
                     throw new MalformedVector(where + ": missing \"expect_hex\"");
                 }
             }
-            case "observe", "frame" -> {
-                hex(step, "hex", where);
-                if (call.equals("frame") && !hasError && !step.has("expect")) {
-                    throw new MalformedVector(where + ": missing array \"expect\"");
+            case "observe" -> hex(step, "hex", where);
+            case "frame", "unsolicited" -> {
+                if (!step.has("can")) {
+                    hex(step, "hex", where);
                 }
-            }
-            case "timeout" -> {
                 if (!hasError && !step.has("expect")) {
                     throw new MalformedVector(where + ": missing array \"expect\"");
                 }
             }
-            case "frame_len" -> {
+            case "timeout", "tick" -> {
+                if (!hasError && !step.has("expect")) {
+                    throw new MalformedVector(where + ": missing array \"expect\"");
+                }
+            }
+            case "frame_end" -> {
                 hex(step, "hex", where);
+                if (step.has("expect_skip")
+                        && !step.path("expect_error").asText().equals("E_RESYNC")) {
+                    throw new MalformedVector(
+                            where + ": \"expect_skip\" needs \"expect_error\": \"E_RESYNC\"");
+                }
+                if (hasError == step.has("expect_len")) {
+                    throw new MalformedVector(
+                            where
+                                    + ": a frame_end step has exactly one of \"expect_len\" and"
+                                    + " \"expect_error\"");
+                }
+            }
+            case "frame_len" -> {
+                if (!step.has("can")) {
+                    hex(step, "hex", where);
+                }
                 if (step.has("expect_need") && step.path("expect_len").asInt(-1) != 0) {
                     throw new MalformedVector(where + ": \"expect_need\" needs \"expect_len\": 0");
                 }
@@ -435,7 +520,7 @@ final class VectorRunner {
                     throw new MalformedVector(where + ": missing \"value\"");
                 }
                 writeValue(type, step.get("value"), where);
-                if (!hasError && !step.has("expect_hex")) {
+                if (!hasError && !step.has("expect_hex") && !step.has("expect_can")) {
                     throw new MalformedVector(where + ": missing \"expect_hex\"");
                 }
             }
@@ -447,14 +532,44 @@ final class VectorRunner {
             }
             int i = 0;
             for (JsonNode r : step.get("expect")) {
-                checkRecord(r, where + " expected record " + ++i);
+                checkRecord(r, where + " expected record " + ++i, v11);
             }
         }
     }
 
-    private static void checkRecord(JsonNode r, String where) {
-        checkKeys(r, RECORD_FIELDS, where);
-        if (r.has("point") == r.has("name")) {
+    private static CanFrame candump(String text, String where) {
+        try {
+            return CanFrame.parseCandump(text);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedVector(where + ": " + e.getMessage());
+        }
+    }
+
+    private static FrameFlag frameFlag(JsonNode name, String where) {
+        if (name.isTextual()) {
+            for (FrameFlag f : FrameFlag.values()) {
+                if (f.name().equals(name.asText())) {
+                    return f;
+                }
+            }
+        }
+        throw new MalformedVector(
+                where + ": unknown frame flag " + name + " (NOT_ANSWER, POLL_NOW)");
+    }
+
+    private static void checkRecord(JsonNode r, String where, boolean v11) {
+        checkKeys(r, RECORD_FIELDS, where, v11);
+        for (String flag : V11_RECORD_FIELDS) {
+            if (r.has(flag) && !(r.get(flag).isBoolean() && r.get(flag).asBoolean())) {
+                throw new MalformedVector(where + ": \"" + flag + "\" must be true");
+            }
+        }
+        if (r.has("device_status")) {
+            if (r.has("point") || r.has("name")) {
+                throw new MalformedVector(
+                        where + ": a device status has neither \"point\" nor \"name\"");
+            }
+        } else if (r.has("point") == r.has("name")) {
             throw new MalformedVector(where + ": exactly one of \"point\" and \"name\"");
         }
         if (r.has("point")
@@ -544,6 +659,59 @@ final class VectorRunner {
 
     // ---- running ----------------------------------------------------------------------------
 
+    /**
+     * One driver as hosts of each minor version load it (ABI §3.3): a v1.0 host refuses a driver
+     * that needs 1.1 and never calls {@code weir_host_abi}; a v1.1 host agrees on a version with
+     * it. Each is loaded once, when a vector first needs it.
+     */
+    static final class Hosts {
+        private final String name;
+        private final java.util.function.IntFunction<DriverModule> load;
+        private final Map<Integer, Object> loaded = new HashMap<>();
+
+        Hosts(String name, java.util.function.IntFunction<DriverModule> load) {
+            this.name = name;
+            this.load = load;
+        }
+
+        /** Loads {@code wasm} with {@code engine} and {@code limits} as each host would. */
+        static Hosts of(WasmEngine engine, String name, byte[] wasm, DriverLimits limits) {
+            return new Hosts(
+                    name,
+                    minor ->
+                            DriverModule.load(
+                                    engine, name, wasm, limits, Watchdog.shared(), minor));
+        }
+
+        /** The same module for every host: a test's own module, whatever minor it speaks. */
+        static Hosts fixed(DriverModule module) {
+            return new Hosts(module.label(), minor -> module);
+        }
+
+        /**
+         * The driver as a host of ABI {@code 1.minor} loads it.
+         *
+         * @throws AssertionError if that host refuses the driver (VECTORS.md: a v1.0 vector of a
+         *     driver that needs 1.1 fails, as a v1.0 host refuses it)
+         */
+        synchronized DriverModule module(int minor) {
+            Object m = loaded.computeIfAbsent(minor, this::tryLoad);
+            if (m instanceof DriverRefused e) {
+                throw new AssertionError(
+                        "a v1." + minor + " host refuses " + name + ": " + e.getMessage(), e);
+            }
+            return (DriverModule) m;
+        }
+
+        private Object tryLoad(int minor) {
+            try {
+                return load.apply(minor);
+            } catch (DriverRefused e) {
+                return e;
+            }
+        }
+    }
+
     /** The checks that need the driver: {@code driver} is its manifest name (ABI §3.4). */
     static void checkDriver(DriverModule module, JsonNode doc) {
         String name = module.manifest().name();
@@ -572,6 +740,10 @@ final class VectorRunner {
             config(config);
         }
 
+        int agreed() {
+            return d.agreedMinor();
+        }
+
         void config(String text) {
             config = text;
             // A config the driver is meant to refuse need not parse; count its point lines.
@@ -585,10 +757,68 @@ final class VectorRunner {
         }
     }
 
-    /** Runs one (checked) vector on a fresh instance. */
+    /** The minor version of the host a vector asks for (VECTORS.md {@code host_abi}). */
+    static int hostMinor(JsonNode vector) {
+        return needsV11Host(vector) ? Abi.MINOR_1_1 : Abi.MINOR_1_0;
+    }
+
+    /**
+     * VECTORS.md: with agreed version 1.1 the device line ends with the host keys, {@code
+     * weir.transport} among them; with 1.0 the config holds no {@code weir.} key (ABI §5.1).
+     */
+    static String hostKeyProblem(String config, int agreed) {
+        String deviceLine = config.lines().findFirst().orElse("");
+        List<String> keys = new ArrayList<>();
+        String[] words = deviceLine.split(" ");
+        for (int i = 1; i < words.length; i++) {
+            int eq = words[i].indexOf('=');
+            keys.add(eq < 0 ? words[i] : words[i].substring(0, eq));
+        }
+        if (agreed >= Abi.MINOR_1_1) {
+            if (!keys.contains(Abi.HOST_KEY_TRANSPORT)) {
+                return "the agreed version is 1.1, but the config's device line lacks the host key"
+                        + " weir.transport a v1.1 host adds (ABI §5.1)";
+            }
+            boolean host = false;
+            for (String k : keys) {
+                if (DeviceConfig.isHostKey(k)) {
+                    host = true;
+                } else if (host) {
+                    return "the host keys come last on the device line (ABI §5.1)";
+                }
+            }
+            return null;
+        }
+        for (String w : config.split("[ \n]")) {
+            if (w.startsWith(Abi.HOST_KEY_PREFIX)) {
+                return "the agreed version is 1.0, but the config holds a weir. key (a v1.0 host"
+                        + " adds none, ABI §5.1)";
+            }
+        }
+        return null;
+    }
+
+    /** Runs one (checked) vector on a fresh instance of the module its host loads. */
+    static void run(Hosts hosts, JsonNode vector) throws DriverException {
+        run(hosts.module(hostMinor(vector)), vector);
+    }
+
+    /**
+     * Runs one (checked) vector on a fresh instance of {@code module}, which must be loaded as the
+     * host the vector asks for.
+     */
     static void run(DriverModule module, JsonNode vector) throws DriverException {
-        if (needsV11Host(vector)) {
-            throw new IllegalStateException("a v1.1 vector reached the v1.0 runner");
+        if (module.hostMinor() != hostMinor(vector)) {
+            throw new IllegalArgumentException(
+                    "vector \""
+                            + vector.get("name").asText()
+                            + "\" needs a v1."
+                            + hostMinor(vector)
+                            + " host; "
+                            + module.label()
+                            + " was loaded by a v1."
+                            + module.hostMinor()
+                            + " host");
         }
         if (vector.has("expect_abi_version")) {
             String got = Abi.major(module.abiVersion()) + "." + Abi.minor(module.abiVersion());
@@ -601,7 +831,23 @@ final class VectorRunner {
             }
         }
         String config = vector.get("config").asText();
+        // ABI §3.3: the module's instantiate() calls weir_host_abi as its host does.
         DriverInstance d = module.instantiate("vectors");
+        if (vector.has("expect_agreed")) {
+            String got = "1." + d.agreedMinor();
+            if (!got.equals(vector.get("expect_agreed").asText())) {
+                throw new AssertionError(
+                        "agreed version: expected "
+                                + vector.get("expect_agreed").asText()
+                                + ", actual "
+                                + got);
+            }
+        }
+        String keyProblem = hostKeyProblem(config, d.agreedMinor());
+        if (keyProblem != null) {
+            throw new MalformedVector(
+                    "vector \"" + vector.get("name").asText() + "\": " + keyProblem);
+        }
         AbiError openError = null;
         try {
             d.open(DEV, config, NOW_US);
@@ -648,6 +894,8 @@ final class VectorRunner {
                 step(run, step);
             } catch (AssertionError e) {
                 throw new AssertionError(where + ": " + e.getMessage(), e);
+            } catch (MalformedVector e) {
+                throw new MalformedVector(where + ": " + e.getMessage());
             }
             if (step.has("expect_last_error")) {
                 String text = run.d.lastError(DEV);
@@ -705,10 +953,36 @@ final class VectorRunner {
         return result;
     }
 
+    /** The bytes of a step's {@code hex} or (1.1) {@code can} input. */
+    private static byte[] input(JsonNode step) {
+        return step.has("can")
+                ? CanFrame.parseCandump(step.get("can").asText()).encode()
+                : HEX.parseHex(step.get("hex").asText());
+    }
+
+    private static boolean usesV11(JsonNode step) {
+        if (V11_CALLS.contains(step.get("call").asText())) {
+            return true;
+        }
+        for (String f : V11_STEP_FIELDS) {
+            if (step.has(f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void step(Run run, JsonNode step) throws DriverException {
         String call = step.get("call").asText();
         DriverInstance d = run.d;
         long now = run.nowUs;
+        if (usesV11(step) && run.agreed() < Abi.MINOR_1_1) {
+            // VECTORS.md: a host would not make this call.
+            throw new AssertionError(
+                    call
+                            + " uses v1.1, but the driver agreed on ABI 1.0: a host would not make"
+                            + " this call");
+        }
         switch (call) {
             case "poll" -> {
                 Request r = expecting(step, () -> d.poll(DEV, now));
@@ -728,24 +1002,41 @@ final class VectorRunner {
             }
             case "observe" -> {
                 byte[] bytes = HEX.parseHex(step.get("hex").asText());
-                expecting(
-                        step,
-                        () -> {
-                            d.observe(DEV, bytes);
-                            return Boolean.TRUE;
-                        });
+                Long corr = expecting(step, () -> d.observe(DEV, bytes));
+                if (corr != null) {
+                    expectCorr(step, corr);
+                }
             }
-            case "frame_len" -> frameLen(d, step);
-            case "frame", "timeout" -> {
+            case "frame_len" -> frameLen(d, step, false);
+            case "frame_end" -> frameLen(d, step, true);
+            case "link_up" ->
+                    expecting(
+                            step,
+                            () -> {
+                                d.linkUp(DEV, now);
+                                return Boolean.TRUE;
+                            });
+            case "frame", "unsolicited", "timeout", "tick" -> {
+                if (call.equals("unsolicited") && !run.module.manifest().receivesUnsolicited()) {
+                    throw new AssertionError(
+                            "the manifest is neither passive nor unsolicited: a host drops bytes"
+                                    + " that arrive with no request outstanding (ABI §7.3)");
+                }
+                boolean framed = call.equals("frame") || call.equals("unsolicited");
                 List<DriverRecord> records;
-                if (call.equals("frame")) {
-                    byte[] frame = HEX.parseHex(step.get("hex").asText());
+                if (framed) {
+                    byte[] frame = input(step);
                     records = expecting(step, () -> d.onFrame(DEV, frame, 0, frame.length, now));
-                } else {
+                } else if (call.equals("timeout")) {
                     records = expecting(step, () -> d.onTimeout(DEV, now));
+                } else {
+                    records = expecting(step, () -> d.tick(DEV, now));
                 }
                 if (records != null) {
-                    compareRecords(step.get("expect"), records, now, run.points);
+                    compareRecords(step.get("expect"), records, now, run);
+                    if (framed && run.agreed() >= Abi.MINOR_1_1) {
+                        frameFlags(step, d.frameFlags());
+                    }
                 }
             }
             case "write" -> {
@@ -801,7 +1092,7 @@ final class VectorRunner {
                     throw new AssertionError("weir_close failed with " + describe(e));
                 }
                 // ABI §7.7: the hot swap opens the device on a new instance with the same
-                // config.
+                // config; the instance agrees on a version as every instance does (§3.3).
                 d.close();
                 DriverInstance fresh = run.module.instantiate("vectors");
                 run.d = fresh;
@@ -820,6 +1111,10 @@ final class VectorRunner {
             case "open" -> {
                 // ABI §2.6: weir_open of an open handle discards the device and opens it afresh.
                 String text = step.has("config") ? step.get("config").asText() : run.config;
+                String keyProblem = hostKeyProblem(text, run.agreed());
+                if (keyProblem != null) {
+                    throw new MalformedVector(keyProblem);
+                }
                 Boolean opened =
                         expecting(
                                 step,
@@ -832,6 +1127,37 @@ final class VectorRunner {
                 }
             }
             default -> throw new MalformedVector("unknown call \"" + call + "\"");
+        }
+    }
+
+    private static void expectCorr(JsonNode step, long corr) {
+        if (step.has("expect_corr") && corr != step.get("expect_corr").asLong()) {
+            throw new AssertionError(
+                    String.format(
+                            "meta.corr: expected 0x%x, actual 0x%x",
+                            step.get("expect_corr").asLong(), corr));
+        }
+    }
+
+    private static void frameFlags(JsonNode step, int actual) {
+        int want = 0;
+        List<String> wantNames = new ArrayList<>();
+        for (JsonNode f : step.path("expect_frame_flags")) {
+            FrameFlag flag = frameFlag(f, "expect_frame_flags");
+            want |= flag.mask();
+            wantNames.add(flag.name());
+        }
+        if (actual != want) {
+            List<String> got = new ArrayList<>();
+            for (FrameFlag f : FrameFlag.values()) {
+                if (f.isSet(actual)) {
+                    got.add(f.name());
+                }
+            }
+            throw new AssertionError(
+                    String.format(
+                            "meta.frame_flags: expected %s, actual %s (0x%x)",
+                            wantNames, got, actual));
         }
     }
 
@@ -848,6 +1174,25 @@ final class VectorRunner {
     }
 
     private static void requestBytes(JsonNode step, Request r) {
+        if (step.has("expect_can")) {
+            List<String> got = new ArrayList<>();
+            try {
+                for (CanFrame f : CanFrame.decodeAll(r.bytes(), 0, r.bytes().length)) {
+                    got.add(f.toCandump());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new AssertionError("tx holds a malformed CAN frame: " + e.getMessage(), e);
+            }
+            List<String> want = new ArrayList<>();
+            for (JsonNode f : step.get("expect_can")) {
+                want.add(CanFrame.parseCandump(f.asText()).toCandump());
+            }
+            if (!got.equals(want)) {
+                throw new AssertionError(
+                        "CAN frames differ\n  expected: " + want + "\n  actual:   " + got);
+            }
+            return;
+        }
         String want = step.get("expect_hex").asText();
         String got = HEX.formatHex(r.bytes());
         if (!got.equals(want)) {
@@ -860,12 +1205,14 @@ final class VectorRunner {
         }
     }
 
-    private static void frameLen(DriverInstance d, JsonNode step) throws DriverException {
-        byte[] rx = HEX.parseHex(step.get("hex").asText());
+    /** {@code frame_len} or (1.1) {@code frame_end}: lengths, need, skip, correlation key. */
+    private static void frameLen(DriverInstance d, JsonNode step, boolean atSilence)
+            throws DriverException {
+        byte[] rx = input(step);
         String want = step.has("expect_error") ? step.get("expect_error").asText() : null;
         FrameLength f;
         try {
-            f = d.frameLen(DEV, rx, 0, rx.length);
+            f = atSilence ? d.frameEnd(DEV, rx, 0, rx.length) : d.frameLen(DEV, rx, 0, rx.length);
         } catch (DriverException e) {
             if (want == null) {
                 throw new AssertionError("call failed with " + describe(e));
@@ -876,7 +1223,7 @@ final class VectorRunner {
             return;
         }
         if (f.kind() == FrameLength.Kind.RESYNC) {
-            // DriverInstance already refuses a skip outside 1..len (ABI §7.2).
+            // DriverInstance already refuses a skip outside 1..len (ABI §7.2, §7.10).
             if (want == null) {
                 throw new AssertionError(
                         "expected length "
@@ -903,7 +1250,12 @@ final class VectorRunner {
         int expected = step.get("expect_len").asInt();
         int got = f.kind() == FrameLength.Kind.COMPLETE ? f.length() : 0;
         if (got != expected) {
-            throw new AssertionError("expected length " + expected + ", actual " + f);
+            throw new AssertionError(
+                    "expected length "
+                            + expected
+                            + (atSilence && expected == 0 ? " (discard)" : "")
+                            + ", actual "
+                            + f);
         }
         if (step.has("expect_need") && f.need() != step.get("expect_need").asInt()) {
             throw new AssertionError(
@@ -912,20 +1264,26 @@ final class VectorRunner {
                             + ", actual "
                             + f.need());
         }
+        if (got > 0) {
+            expectCorr(step, f.corr());
+        }
     }
 
     private static void compareRecords(
-            JsonNode expected, List<DriverRecord> actual, long nowUs, int points) {
-        // ABI §9: every record that is not named names a point of the point map.
+            JsonNode expected, List<DriverRecord> actual, long nowUs, Run run) {
+        int agreed = run.agreed();
+        // ABI §9: every record that is neither named nor a device status names a point of the
+        // point map.
         for (DriverRecord r : actual) {
-            if (!r.named() && r.point() >= points) {
+            boolean status = RecordFlag.DEVICE_STATUS.isSet(RecordFlag.known(r.flags(), agreed));
+            if (!r.named() && !status && r.point() >= run.points) {
                 throw new AssertionError(
                         "record "
                                 + r
                                 + " names point "
                                 + r.point()
                                 + ", outside the point map of "
-                                + points
+                                + run.points
                                 + " points (ABI §9)");
             }
         }
@@ -942,7 +1300,7 @@ final class VectorRunner {
         }
         for (int i = 0; i < expected.size(); i++) {
             try {
-                compareRecord(expected.get(i), actual.get(i), nowUs);
+                compareRecord(expected.get(i), actual.get(i), nowUs, agreed);
             } catch (AssertionError e) {
                 throw new AssertionError(
                         "record "
@@ -958,13 +1316,36 @@ final class VectorRunner {
         }
     }
 
-    private static void compareRecord(JsonNode e, DriverRecord r, long nowUs) {
-        if (e.has("name")) {
+    private static void compareRecord(JsonNode e, DriverRecord r, long nowUs, int agreed) {
+        int unknownFlags = r.flags() & ~RecordFlag.known(0xFF, agreed);
+        if (unknownFlags != 0) {
+            throw new AssertionError(
+                    String.format(
+                            "flag bits 0x%02x are not defined by ABI §6.1 for agreed version 1.%d,"
+                                    + " actual %s",
+                            unknownFlags, agreed, r));
+        }
+        boolean status = RecordFlag.DEVICE_STATUS.isSet(r.flags());
+        if (e.has("device_status")) {
+            if (!status) {
+                throw new AssertionError(
+                        "expected a device status, actual flag DEVICE_STATUS clear: " + r);
+            }
+        } else if (status) {
+            throw new AssertionError("expected no device status, actual flag DEVICE_STATUS: " + r);
+        } else if (e.has("name")) {
             if (!e.get("name").asText().equals(r.name())) {
                 throw new AssertionError("expected name " + e.get("name") + ", actual " + r);
             }
         } else if (r.named() || r.point() != e.get("point").asInt()) {
             throw new AssertionError("expected point " + e.get("point") + ", actual " + r);
+        }
+        boolean writeResult = RecordFlag.WRITE_RESULT.isSet(r.flags());
+        if (e.has("write_result") != writeResult) {
+            throw new AssertionError(
+                    writeResult
+                            ? "expected a reading, actual flag WRITE_RESULT set: " + r
+                            : "expected a write result, actual flag WRITE_RESULT clear: " + r);
         }
         ValueType type = ValueType.byName(e.get("type").asText());
         if (r.value().type() != type) {
@@ -977,13 +1358,6 @@ final class VectorRunner {
         }
         if (!sameValue(type, r.value(), e.get("value"))) {
             throw new AssertionError("expected value " + e.get("value") + ", actual " + r);
-        }
-        int unknownFlags = r.flags() & ~(RecordFlag.NAMED.mask() | RecordFlag.DEVICE_TS.mask());
-        if (unknownFlags != 0) {
-            throw new AssertionError(
-                    String.format(
-                            "flag bits 0x%02x are not defined by ABI §6.1, actual %s",
-                            unknownFlags, r));
         }
         if (e.has("ts_us")) {
             long want = e.get("ts_us").asLong();

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
-import io.weir.host.driver.DriverModule;
-import io.weir.host.driver.Watchdog;
 import io.weir.host.wasm.ChicoryEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,22 +19,30 @@ import org.junit.jupiter.api.Test;
  */
 class VectorRunnerTest {
 
-    private static DriverModule probe;
+    private static VectorRunner.Hosts probe;
+    private static VectorRunner.Hosts abi11;
 
     @BeforeAll
     static void load() throws Exception {
+        probe = hosts("vector-probe");
+        abi11 = hosts("abi11-probe");
+    }
+
+    private static VectorRunner.Hosts hosts(String name) throws Exception {
         Path wasm =
                 DriverVectorsTest.root()
                         .resolve(
-                                "sdk-assemblyscript/test/drivers/vector-probe/build/vector-probe.wasm");
+                                "sdk-assemblyscript/test/drivers/"
+                                        + name
+                                        + "/build/"
+                                        + name
+                                        + ".wasm");
         assertThat(wasm).as("build sdk-assemblyscript first (mvn install)").exists();
-        probe =
-                DriverModule.load(
-                        new ChicoryEngine(ChicoryEngine.Mode.COMPILED),
-                        "vector-probe",
-                        Files.readAllBytes(wasm),
-                        DriverLimits.DEFAULT,
-                        Watchdog.shared());
+        return VectorRunner.Hosts.of(
+                new ChicoryEngine(ChicoryEngine.Mode.COMPILED),
+                name,
+                Files.readAllBytes(wasm),
+                DriverLimits.DEFAULT);
     }
 
     /** A file with one vector. */
@@ -59,7 +65,7 @@ class VectorRunnerTest {
         assertThatThrownBy(
                         () -> {
                             VectorRunner.check(doc);
-                            VectorRunner.checkDriver(probe, doc);
+                            VectorRunner.checkDriver(probe.module(1), doc);
                             VectorRunner.run(probe, doc.get("vectors").get(0));
                         })
                 .isInstanceOf(VectorRunner.MalformedVector.class)
@@ -80,7 +86,7 @@ class VectorRunnerTest {
                         DriverVectorsTest.root()
                                 .resolve(
                                         "sdk-assemblyscript/test/drivers/vector-probe/vectors/runner.json"));
-        VectorRunner.checkDriver(probe, doc);
+        VectorRunner.checkDriver(probe.module(1), doc);
         int n = 0;
         for (JsonNode v : doc.get("vectors")) {
             VectorRunner.run(probe, v);
@@ -216,7 +222,7 @@ class VectorRunnerTest {
     }
 
     @Test
-    void v11CallsNeedAV11VectorAndV11VectorsAreLeftToTheV11Runners() throws Exception {
+    void v11CallsAndFieldsNeedAV11Vector() throws Exception {
         malformed(
                 one("{\"call\":\"link_up\"}"),
                 "call \"link_up\" needs a vector with \"host_abi\": \"1.1\"");
@@ -233,13 +239,130 @@ class VectorRunnerTest {
                 one(
                         "{\"call\":\"poll\",\"expect_hex\":\"0101\",\"at_ms\":5},{\"call\":\"poll\",\"expect_hex\":\"0102\",\"at_ms\":4}"),
                 "\"at_ms\" 4 goes back in time");
-        JsonNode v11 =
+        malformed(
                 one(
-                        "{\"call\":\"link_up\"}",
-                        ",\"host_abi\":\"1.1\"",
-                        "device weir.transport=tcp\n");
-        VectorRunner.check(v11);
-        assertThat(VectorRunner.needsV11Host(v11.get("vectors").get(0))).isTrue();
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\"}",
+                        "",
+                        "device weir.transport=tcp\n"),
+                "the agreed version is 1.0, but the config holds a weir. key");
+    }
+
+    /** A file with one vector for a v1.1 host, of abi11-probe. */
+    private static JsonNode one11(String steps, String config) throws Exception {
+        return VectorRunner.JSON.readTree(
+                "{\"driver\":\"abi11-probe\",\"vectors\":[{\"name\":\"v\",\"source\":\"test\","
+                        + "\"host_abi\":\"1.1\",\"config\":"
+                        + VectorRunner.JSON.writeValueAsString(config)
+                        + ",\"steps\":["
+                        + steps
+                        + "]}]}");
+    }
+
+    private static JsonNode one11(String steps) throws Exception {
+        return one11(steps, "device weir.transport=tcp\npoint 0\npoint 1\n");
+    }
+
+    private static void fails11(JsonNode doc, String message) {
+        VectorRunner.check(doc);
+        assertThatThrownBy(() -> VectorRunner.run(abi11, doc.get("vectors").get(0)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(message);
+    }
+
+    private static void malformed11(JsonNode doc, String message) {
+        assertThatThrownBy(
+                        () -> {
+                            VectorRunner.check(doc);
+                            VectorRunner.run(abi11, doc.get("vectors").get(0));
+                        })
+                .isInstanceOf(VectorRunner.MalformedVector.class)
+                .hasMessageContaining(message);
+    }
+
+    private static final String SETUP =
+            "{\"call\":\"link_up\"},{\"call\":\"poll\",\"expect_hex\":\"0153\"},"
+                    + "{\"call\":\"frame\",\"hex\":\"027302\",\"expect\":[]},"
+                    + "{\"call\":\"poll\",\"expect_hex\":\"0452010002\"}";
+
+    @Test
+    void v11VectorsRunAsAV11Host() throws Exception {
+        JsonNode doc =
+                one11(
+                        "{\"call\":\"link_up\"},{\"call\":\"poll\",\"expect_hex\":\"0153\"},"
+                                + "{\"call\":\"frame_len\",\"hex\":\"027302\",\"expect_len\":3,"
+                                + "\"expect_corr\":94976}");
+        VectorRunner.check(doc);
+        VectorRunner.run(abi11, doc.get("vectors").get(0));
+        assertThat(abi11.module(1).agreedMinor()).isEqualTo(1);
+    }
+
+    @Test
+    void wrongV11ExpectationsFail() throws Exception {
+        fails11(
+                one11(
+                        "{\"call\":\"link_up\"},{\"call\":\"poll\",\"expect_hex\":\"0153\"},"
+                                + "{\"call\":\"frame_len\",\"hex\":\"027302\",\"expect_len\":3,"
+                                + "\"expect_corr\":1}"),
+                "meta.corr: expected 0x1, actual 0x17300");
+        fails11(
+                one11(
+                        SETUP
+                                + ",{\"call\":\"frame\",\"hex\":\"024503\",\"expect\":[{\"device_status\":true,"
+                                + "\"type\":\"u64\",\"value\":3,\"quality\":\"BAD_DEVICE\"}]}"),
+                "meta.frame_flags: expected [], actual [NOT_ANSWER]");
+        fails11(
+                one11(
+                        SETUP
+                                + ",{\"call\":\"frame\",\"hex\":\"024503\",\"expect\":[{\"point\":0,"
+                                + "\"type\":\"u64\",\"value\":3,\"quality\":\"BAD_DEVICE\"}],"
+                                + "\"expect_frame_flags\":[\"NOT_ANSWER\"]}"),
+                "expected no device status, actual flag DEVICE_STATUS");
+        fails11(
+                one11(
+                        "{\"call\":\"write\",\"point\":1,\"type\":\"u64\",\"value\":7,"
+                                + "\"expect_hex\":\"0457010107\"},{\"call\":\"frame\","
+                                + "\"hex\":\"0477010107\",\"expect\":[{\"point\":1,\"type\":\"u64\","
+                                + "\"value\":7,\"quality\":\"GOOD\"}]}"),
+                "expected a reading, actual flag WRITE_RESULT set");
+        JsonNode agreed =
+                VectorRunner.JSON.readTree(
+                        one11("{\"call\":\"link_up\"}")
+                                .toString()
+                                .replace(
+                                        "\"host_abi\":\"1.1\"",
+                                        "\"host_abi\":\"1.1\",\"expect_agreed\":\"1.0\""));
+        fails11(agreed, "agreed version: expected 1.0, actual 1.1");
+    }
+
+    @Test
+    void malformedV11VectorsFailLoudly() throws Exception {
+        malformed11(
+                one11("{\"call\":\"link_up\"}", "device\npoint 0\n"),
+                "lacks the host key weir.transport");
+        malformed11(
+                one11("{\"call\":\"link_up\"}", "device weir.transport=tcp unit=1\n"),
+                "the host keys come last on the device line");
+        malformed11(
+                one11(
+                        "{\"call\":\"frame_len\",\"hex\":\"0273\",\"expect_len\":0,\"expect_corr\":1}"),
+                "\"expect_corr\" needs \"expect_len\" > 0");
+        malformed11(
+                one11("{\"call\":\"frame\",\"hex\":\"02\",\"can\":\"123#00\",\"expect\":[]}"),
+                "a step has \"hex\" or \"can\", not both");
+        malformed11(
+                one11(
+                        "{\"call\":\"frame\",\"hex\":\"02\",\"expect\":[],"
+                                + "\"expect_frame_flags\":[\"NOT_AN_ANSWER\"]}"),
+                "unknown frame flag \"NOT_AN_ANSWER\"");
+        malformed11(
+                one11(
+                        "{\"call\":\"tick\",\"expect\":[{\"device_status\":true,\"point\":0,"
+                                + "\"type\":\"null\",\"value\":null,\"quality\":\"GOOD\"}]}"),
+                "a device status has neither \"point\" nor \"name\"");
+        malformed11(one11("{\"call\":\"poll\",\"expect_can\":[\"12#00\"]}"), "12#00");
+        malformed11(
+                one11("{\"call\":\"frame_end\",\"hex\":\"0273\"}"),
+                "a frame_end step has exactly one of \"expect_len\" and \"expect_error\"");
     }
 
     @Test

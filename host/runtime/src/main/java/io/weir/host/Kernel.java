@@ -17,6 +17,7 @@ import io.weir.host.poll.Session;
 import io.weir.host.poll.SessionState;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.poll.Timers;
+import io.weir.host.poll.WorkerPool;
 import io.weir.host.poll.WriteResult;
 import io.weir.host.wasm.Engines;
 import io.weir.host.wasm.WasmEngine;
@@ -28,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -38,33 +37,58 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The microkernel as the CLI uses it: load drivers, add devices, start, stop, read status. It owns
- * the threads: one timer thread, a small worker pool for driver calls and the watchdog. Links come
- * from the {@link Transport}s it is given (TCP, serial, CAN live in their own modules); it closes
- * them when it closes.
+ * the threads: one timer thread, a worker pool for driver calls (kept fair against runaway drivers,
+ * {@link WorkerPool}) and the watchdog. Links come from the {@link Transport}s it is given (TCP,
+ * serial, CAN live in their own modules); it closes them when it closes.
  */
 public final class Kernel implements AutoCloseable {
 
+    /** {@link Options#devicesPerInstance}: as many as the driver's {@code max_devices} allows. */
+    public static final int AS_DRIVER_DECLARES = 0;
+
+    /** How long a driver task may run before its worker is compensated with a spare thread. */
+    static final Duration STALL = Duration.ofMillis(20);
+
     /**
-     * @param workerThreads threads that run driver calls for all devices
-     * @param limits memory cap and call budgets for every driver
-     * @param devicesPerInstance how many devices of one driver share an instance (ABI §2.6); 1
-     *     isolates every device, more saves a linear memory per device but a trap or runaway call
-     *     then affects every device of the instance
+     * @param workerThreads threads that run driver calls for all devices, never stuck in long calls
+     *     all at once: a thread stuck in a call past {@link #STALL} is compensated by a spare
+     * @param limits memory cap, call budgets, cycle limits and crash-loop backoff for every driver
+     * @param devicesPerInstance how many devices of one driver share an instance at most (ABI
+     *     §2.6); 1 isolates every device, more saves a linear memory per device but a trap or
+     *     runaway call then affects every device of the instance. {@link #AS_DRIVER_DECLARES} (the
+     *     default) takes the driver's manifest {@code max_devices}, and 1 for a driver that
+     *     declares none; a larger number is still capped at {@code max_devices}
+     * @param maxWorkerThreads the most worker threads, spares included
      */
-    public record Options(int workerThreads, DriverLimits limits, int devicesPerInstance) {
+    public record Options(
+            int workerThreads, DriverLimits limits, int devicesPerInstance, int maxWorkerThreads) {
         public static final Options DEFAULT =
                 new Options(
                         Math.max(2, Runtime.getRuntime().availableProcessors()),
                         DriverLimits.DEFAULT,
-                        1);
+                        AS_DRIVER_DECLARES);
 
         public Options {
-            if (devicesPerInstance < 1) {
-                throw new IllegalArgumentException("devicesPerInstance must be at least 1");
+            if (devicesPerInstance < 0) {
+                throw new IllegalArgumentException(
+                        "devicesPerInstance must be at least 1, or AS_DRIVER_DECLARES (0)");
             }
             if (workerThreads < 1) {
                 throw new IllegalArgumentException("a kernel needs at least one worker thread");
             }
+            if (maxWorkerThreads < workerThreads) {
+                throw new IllegalArgumentException(
+                        "maxWorkerThreads must be at least workerThreads (" + workerThreads + ")");
+            }
+        }
+
+        /** Spares up to four times the workers, at least 16 threads in all. */
+        public Options(int workerThreads, DriverLimits limits, int devicesPerInstance) {
+            this(
+                    workerThreads,
+                    limits,
+                    devicesPerInstance,
+                    Math.max(16, 4 * Math.max(1, workerThreads)));
         }
     }
 
@@ -74,7 +98,7 @@ public final class Kernel implements AutoCloseable {
     private final Watchdog watchdog = new Watchdog();
     private final ScheduledThreadPoolExecutor timerThread;
     private final Timers timers;
-    private final ExecutorService workers;
+    private final WorkerPool workers;
     private final Map<String, Transport> transports = new LinkedHashMap<>();
     private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
     private final Map<String, Session> sessions = new LinkedHashMap<>();
@@ -103,7 +127,13 @@ public final class Kernel implements AutoCloseable {
         this.timerThread = new ScheduledThreadPoolExecutor(1, named("weir-timer"));
         this.timerThread.setRemoveOnCancelPolicy(true);
         this.timers = new ExecutorTimers(timerThread);
-        this.workers = Executors.newFixedThreadPool(options.workerThreads(), named("weir-worker"));
+        this.workers =
+                new WorkerPool(
+                        "weir-worker",
+                        options.workerThreads(),
+                        options.maxWorkerThreads(),
+                        STALL,
+                        timerThread);
     }
 
     private static ThreadFactory named(String prefix) {
@@ -149,8 +179,12 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Adds a device served by a loaded driver over the link its address names. Starts it at once if
-     * the kernel runs.
+     * Adds a device served by a loaded driver over the link its address names. The address's scheme
+     * picks the transport, and the transport says what the link speaks ({@link
+     * Transport#kind(io.weir.host.io.LinkAddress)}: {@code rtu+tcp://} is {@code serial} framing
+     * over TCP), which must be one of the driver's transports (ABI §3.4); a driver with agreed
+     * version 1.1 learns it as the host key {@code weir.transport} (§5.1). Starts the device at
+     * once if the kernel runs.
      *
      * @throws IllegalArgumentException for an unknown driver, a duplicate device name, a link
      *     address no transport opens, or a driver that speaks over another kind of link
@@ -178,16 +212,17 @@ public final class Kernel implements AutoCloseable {
                             + String.join(", ", transports.keySet())
                             + ")");
         }
-        if (!m.manifest().transport().equals(transport.kind())) {
+        String kind = transport.kind(spec.link());
+        if (!m.manifest().allTransports().contains(kind)) {
             throw new IllegalArgumentException(
                     "device "
                             + spec.name()
                             + ": driver "
                             + m.label()
                             + " speaks over "
-                            + m.manifest().transport()
+                            + String.join(" or ", m.manifest().allTransports())
                             + ", not over the "
-                            + transport.kind()
+                            + kind
                             + " link "
                             + spec.link());
         }
@@ -202,15 +237,109 @@ public final class Kernel implements AutoCloseable {
         }
         InstanceGroup group = groups.get(m);
         if (group == null || !group.hasRoom()) {
-            group = new InstanceGroup(m, options.devicesPerInstance(), workers);
+            group = new InstanceGroup(m, devicesPerInstance(m), workers);
             groups.put(m, group);
         }
-        Session s = new Session(spec, group, link, sink, timers, Clock.SYSTEM);
+        Session s = new Session(spec, group, link, sink, timers, Clock.SYSTEM, kind);
         sessions.put(spec.name(), s);
         if (started) {
             s.start(phase(sessions.size() - 1, spec));
         }
         return s;
+    }
+
+    /**
+     * How many devices share one instance of this driver version (ABI §2.6): the operator's cap,
+     * never more than the driver's {@code max_devices} (§3.4, honoured with agreed version 1.1);
+     * one for a driver that declares none, unless the operator asks for more. A v1.0 driver that
+     * answers a second open with {@code E_UNSUPPORTED} still gets one instance per device.
+     */
+    int devicesPerInstance(DriverModule m) {
+        Integer declared = m.manifest().maxDevices();
+        int policy = options.devicesPerInstance();
+        if (policy == AS_DRIVER_DECLARES) {
+            return declared != null ? declared : 1;
+        }
+        return declared != null ? Math.min(policy, declared) : policy;
+    }
+
+    /**
+     * The loaded driver versions that are quarantined (ABI §9), with why and since when; a version
+     * still serving devices after a newer one was loaded is included.
+     */
+    public synchronized Map<String, DriverModule.Quarantine> quarantines() {
+        Map<String, DriverModule.Quarantine> out = new LinkedHashMap<>();
+        for (DriverModule m : versions()) {
+            DriverModule.Quarantine q = m.quarantine();
+            if (q != null) {
+                out.put(m.label(), q);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Lifts the quarantine of every loaded version of the driver named {@code driver} (an operator
+     * fixed its devices or wants another try): their devices open fresh instances at their next
+     * tick, without a crash-loop wait. Loading a new version needs no clearing: a new version
+     * starts with no traps.
+     *
+     * @return the labels of the versions that were quarantined, e.g. {@code [modbus 0.1.0]}
+     * @throws IllegalArgumentException if no driver of that name is loaded
+     */
+    public synchronized List<String> clearQuarantine(String driver) {
+        List<DriverModule> named = new ArrayList<>();
+        for (DriverModule m : versions()) {
+            if (m.manifest().name().equals(driver)) {
+                named.add(m);
+            }
+        }
+        if (named.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "no driver named \""
+                            + driver
+                            + "\" is loaded (loaded: "
+                            + String.join(", ", drivers.keySet())
+                            + ")");
+        }
+        List<String> cleared = new ArrayList<>();
+        for (DriverModule m : named) {
+            if (m.clearQuarantine()) {
+                cleared.add(m.label());
+                System.getLogger("io.weir.kernel")
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "quarantine of driver {0} cleared by the operator",
+                                m.label());
+            }
+        }
+        for (Session s : sessions.values()) {
+            if (named.contains(s.module())) {
+                s.quarantineCleared();
+            }
+        }
+        return cleared;
+    }
+
+    /** Every loaded driver version: the registered ones and those still serving devices. */
+    private List<DriverModule> versions() {
+        List<DriverModule> out = new ArrayList<>(drivers.values());
+        for (DriverModule m : groups.keySet()) {
+            if (!out.contains(m)) {
+                out.add(m);
+            }
+        }
+        for (Session s : sessions.values()) {
+            if (!out.contains(s.module())) {
+                out.add(s.module());
+            }
+        }
+        return out;
+    }
+
+    /** The driver worker threads now, spares included, and the spares started so far. */
+    public WorkerPool workers() {
+        return workers;
     }
 
     /** Starts every device. */
@@ -320,14 +449,8 @@ public final class Kernel implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        workers.close();
         timerThread.shutdownNow();
-        workers.shutdown();
-        try {
-            workers.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        workers.shutdownNow();
         for (Transport t : new java.util.LinkedHashSet<>(transports.values())) {
             t.close();
         }

@@ -29,27 +29,13 @@ import org.bouncycastle.jcajce.provider.asymmetric.util.ECUtil;
  * unwrapped data keys so SM2 decryption runs once per epoch, not once per batch.
  */
 public final class EnvelopeOpener {
-    private static final int DEK_CACHE = 4096;
+    /** Epochs whose data key and signature verdict are kept: 4096 gateways' current epochs. */
+    static final int CACHED_EPOCHS = 4096;
 
     private final Map<String, PrivateKey> keysById = new HashMap<>();
     private final boolean requireSignature;
-    private final Map<String, KeyParameter> dekCache =
-            Collections.synchronizedMap(
-                    new LinkedHashMap<>(64, 0.75f, true) {
-                        @Override
-                        protected boolean removeEldestEntry(Map.Entry<String, KeyParameter> e) {
-                            return size() > DEK_CACHE;
-                        }
-                    });
-    private final Set<String> verifiedEpochs =
-            Collections.newSetFromMap(
-                    Collections.synchronizedMap(
-                            new LinkedHashMap<>(64, 0.75f, true) {
-                                @Override
-                                protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
-                                    return size() > DEK_CACHE;
-                                }
-                            }));
+    private final Map<String, KeyParameter> dekCache;
+    private final Set<String> verifiedEpochs;
 
     /** An opened envelope. */
     public record Opened(Envelope envelope, List<Point> points, byte[] plaintext) {}
@@ -62,6 +48,17 @@ public final class EnvelopeOpener {
      */
     public EnvelopeOpener(
             List<PrivateKey> recipientKeys, List<PublicKey> publicKeys, boolean requireSignature) {
+        this(recipientKeys, publicKeys, requireSignature, CACHED_EPOCHS);
+    }
+
+    EnvelopeOpener(
+            List<PrivateKey> recipientKeys,
+            List<PublicKey> publicKeys,
+            boolean requireSignature,
+            int cachedEpochs) {
+        this.dekCache = Collections.synchronizedMap(lru(cachedEpochs));
+        this.verifiedEpochs =
+                Collections.newSetFromMap(Collections.synchronizedMap(lru(cachedEpochs)));
         if (recipientKeys.size() != publicKeys.size() || recipientKeys.isEmpty()) {
             throw new IllegalArgumentException("need at least one envelope key pair");
         }
@@ -69,6 +66,26 @@ public final class EnvelopeOpener {
             keysById.put(Envelope.hex(ShangMi.keyId(publicKeys.get(i))), recipientKeys.get(i));
         }
         this.requireSignature = requireSignature;
+    }
+
+    /** A map that forgets its least recently used entry beyond {@code max} entries. */
+    private static <V> Map<String, V> lru(int max) {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
+    /** Epochs whose data key is cached (bounded by the cache size). */
+    int cachedDataKeys() {
+        return dekCache.size();
+    }
+
+    /** Epoch signatures remembered as verified (bounded by the cache size). */
+    int cachedSignatures() {
+        return verifiedEpochs.size();
     }
 
     /**
@@ -85,7 +102,7 @@ public final class EnvelopeOpener {
             throw new EnvelopeRejected(
                     Reason.GATEWAY_MISMATCH,
                     "envelope says gateway \""
-                            + env.gatewayId()
+                            + Envelope.printable(env.gatewayId())
                             + "\" but the TLS client certificate is for \""
                             + peerGateway
                             + "\"");
@@ -136,18 +153,24 @@ public final class EnvelopeOpener {
             try {
                 SM2Engine sm2 = new SM2Engine(SM2Engine.Mode.C1C3C2);
                 sm2.init(false, ECUtil.generatePrivateKeyParameter(key));
+                // Envelope.parse admits only 113-byte wrapped keys: C2, the key, is 16 bytes.
                 byte[] raw = sm2.processBlock(env.wrappedDek(), 0, env.wrappedDek().length);
-                if (raw.length != 16) {
-                    throw new EnvelopeRejected(
-                            Reason.DEK_UNWRAP_FAILED,
-                            "unwrapped data key has " + raw.length + " bytes, SM4 needs 16");
-                }
                 dek = new KeyParameter(raw);
                 Arrays.fill(raw, (byte) 0);
             } catch (InvalidCipherTextException | java.security.InvalidKeyException e) {
                 throw new EnvelopeRejected(
                         Reason.DEK_UNWRAP_FAILED,
                         "SM2 decryption of the wrapped data key failed (" + e.getMessage() + ")");
+            } catch (RuntimeException e) {
+                // Bouncy Castle reports a C1 that is not a point of sm2p256v1 (or is the point at
+                // infinity) with IllegalArgumentException / IllegalStateException: as permanent as
+                // a failed C3 check, so it must not become a RETRY_LATER.
+                throw new EnvelopeRejected(
+                        Reason.DEK_UNWRAP_FAILED,
+                        "wrapped data key is not a valid SM2 ciphertext: C1 is not a point of"
+                                + " sm2p256v1 ("
+                                + e.getMessage()
+                                + ")");
             }
             dekCache.put(epochKey, dek);
         }
@@ -171,7 +194,9 @@ public final class EnvelopeOpener {
             byte[] batch =
                     (env.flags() & Envelope.FLAG_DEFLATE) != 0 ? PointBatch.inflate(plain) : plain;
             return new Opened(env, PointBatch.decode(batch), plain);
-        } catch (PointBatch.MalformedBatch e) {
+        } catch (PointBatch.MalformedBatch | RuntimeException e) {
+            // A runtime exception here (e.g. a value no Point accepts) is as permanent as a
+            // MalformedBatch: the same bytes would fail the same way on every resend.
             throw new EnvelopeRejected(
                     Reason.PAYLOAD_MALFORMED,
                     "authenticated payload is not a point batch: " + e.getMessage());

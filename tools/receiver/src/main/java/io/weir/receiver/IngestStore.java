@@ -1,5 +1,8 @@
 package io.weir.receiver;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -45,6 +48,9 @@ public final class IngestStore implements AutoCloseable {
             boolean deflated,
             byte[] payload) {}
 
+    /** The first bytes of every H2 2.x MVStore file ("H:2,block:..."). */
+    private static final byte[] H2_HEADER = {'H', ':', '2', ','};
+
     private final String url;
     private final List<Connection> all = new ArrayList<>();
     private final ThreadLocal<Connection> perThread = new ThreadLocal<>();
@@ -53,13 +59,132 @@ public final class IngestStore implements AutoCloseable {
         this.url = url;
     }
 
+    /**
+     * Opens (creating if needed) the ingest database. An unusable database — a directory, a path
+     * that cannot be written, a file that is not an H2 database, one held by another process —
+     * fails with an {@link SQLException} whose message is one line naming the path and the problem.
+     */
     public static IngestStore open(String jdbcUrl) throws SQLException {
-        String url =
-                jdbcUrl.startsWith("jdbc:h2:file:") && !jdbcUrl.contains("WRITE_DELAY")
-                        ? jdbcUrl + ";WRITE_DELAY=0"
-                        : jdbcUrl;
+        Path file = h2File(jdbcUrl);
+        if (file != null) {
+            checkUsable(file);
+        }
+        String url = jdbcUrl;
+        if (file != null && !url.contains("WRITE_DELAY")) {
+            url += ";WRITE_DELAY=0";
+        }
+        if (file != null && !url.contains("TRACE_LEVEL_FILE")) {
+            // H2 writes its own trace file next to the database and prints stack traces to stderr
+            // when it cannot; the receiver reports database errors itself, in one line.
+            url += ";TRACE_LEVEL_FILE=0";
+        }
         IngestStore s = new IngestStore(url);
-        Connection c = s.connection();
+        try {
+            s.createTable();
+        } catch (SQLException e) {
+            s.close();
+            throw oneLine(jdbcUrl, file, e);
+        }
+        return s;
+    }
+
+    /**
+     * The database file of an H2 embedded URL ({@code jdbc:h2:file:PATH}, {@code jdbc:h2:PATH}),
+     * i.e. PATH + {@code .mv.db}; null for in-memory and server URLs.
+     */
+    static Path h2File(String jdbcUrl) {
+        if (!jdbcUrl.startsWith("jdbc:h2:")) {
+            return null;
+        }
+        String rest = jdbcUrl.substring("jdbc:h2:".length());
+        int semi = rest.indexOf(';');
+        if (semi >= 0) {
+            rest = rest.substring(0, semi);
+        }
+        if (rest.startsWith("file:")) {
+            rest = rest.substring("file:".length());
+        } else if (rest.matches("^(mem|tcp|ssl|zip|nio\\w*|split|async|memFS|memLZF):.*")) {
+            return null;
+        }
+        if (rest.startsWith("~")) {
+            rest = System.getProperty("user.home") + rest.substring(1);
+        }
+        return Path.of(rest + ".mv.db").toAbsolutePath().normalize();
+    }
+
+    private static void checkUsable(Path file) throws SQLException {
+        String where = "ingest database " + file + ": ";
+        if (Files.isDirectory(file)) {
+            throw new SQLException(where + "is a directory, not an H2 database file");
+        }
+        if (Files.exists(file)) {
+            if (!Files.isReadable(file) || !Files.isWritable(file)) {
+                throw new SQLException(where + "not readable and writable by this user");
+            }
+            byte[] head = new byte[H2_HEADER.length];
+            int n;
+            try (var in = Files.newInputStream(file)) {
+                n = in.readNBytes(head, 0, head.length);
+            } catch (IOException e) {
+                throw new SQLException(where + "cannot read it (" + e + ")", e);
+            }
+            if (n > 0 && !java.util.Arrays.equals(head, H2_HEADER)) {
+                throw new SQLException(
+                        where
+                                + "not an H2 database (an H2 file starts with \"H:2,\"); give a"
+                                + " new file name or the right file");
+            }
+            return;
+        }
+        // Create the folder and prove that a file can be made there now: H2 itself would retry
+        // for seconds and then print its own stack traces.
+        Path dir = file.getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".weir-probe", ".tmp"));
+        } catch (IOException e) {
+            throw new SQLException(
+                    where
+                            + "cannot be created in "
+                            + dir
+                            + " ("
+                            + (e.getMessage() == null
+                                    ? e.toString()
+                                    : e.getClass().getSimpleName() + ": " + e.getMessage())
+                            + ")",
+                    e);
+        }
+    }
+
+    /** H2's exception as one line that names the database; the cause keeps the details. */
+    private static SQLException oneLine(String url, Path file, SQLException e) {
+        String where = "ingest database " + (file != null ? file : url) + ": ";
+        String h2 = firstLine(e.getMessage());
+        String what =
+                switch (e.getErrorCode()) {
+                    // ErrorCode.FILE_CORRUPTED_1, FILE_VERSION_ERROR_1, FILE_ENCRYPTION_ERROR_1
+                    case 90030, 90048, 90049 -> "not an H2 database, or a damaged one (" + h2 + ")";
+                    // ErrorCode.DATABASE_ALREADY_OPEN_1
+                    case 90020 ->
+                            "in use by another process; let several receivers share it with"
+                                    + " ;AUTO_SERVER=TRUE or an H2 server (jdbc:h2:tcp://...)";
+                    // ErrorCode.IO_EXCEPTION_1 / _2, FILE_CREATION_FAILED_1
+                    case 90028, 90031, 90061 -> "cannot read or write it (" + h2 + ")";
+                    default -> h2;
+                };
+        return new SQLException(where + what, e.getSQLState(), e.getErrorCode(), e);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    private void createTable() throws SQLException {
+        Connection c = connection();
         try (Statement st = c.createStatement()) {
             st.execute(
                     "CREATE TABLE IF NOT EXISTS ingest_batch ("
@@ -71,7 +196,6 @@ public final class IngestStore implements AutoCloseable {
                             + " PRIMARY KEY (gateway, epoch, seq))");
         }
         c.commit();
-        return s;
     }
 
     private Connection connection() throws SQLException {

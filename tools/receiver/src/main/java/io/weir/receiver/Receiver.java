@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -17,6 +18,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -40,17 +44,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -67,6 +72,8 @@ public final class Receiver implements AutoCloseable {
      * Receiver settings.
      *
      * @param workers threads that open and store batches
+     * @param idleTimeout an authenticated session that sends no batch for this long, with none
+     *     waiting for its ACK, is closed (UPLINK.md §8.3); the gateway reconnects when it has data
      */
     public record Config(
             String host,
@@ -76,7 +83,21 @@ public final class Receiver implements AutoCloseable {
             String dbUrl,
             Path out,
             boolean requireSignature,
-            int workers) {
+            int workers,
+            Duration idleTimeout) {
+
+        /** The default {@link #idleTimeout}. */
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+        public Config {
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException(
+                        "idle timeout must be positive, got " + idleTimeout);
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+            }
+        }
 
         /** Receiver identity and envelope key from a `weir pki init` directory. */
         public static Config fromPki(UplinkPki pki, String host, int port, String dbUrl, Path out)
@@ -90,15 +111,36 @@ public final class Receiver implements AutoCloseable {
                     dbUrl,
                     out,
                     false,
-                    2);
+                    2,
+                    DEFAULT_IDLE_TIMEOUT);
         }
 
         public Config withRequireSignature(boolean require) {
-            return new Config(host, port, tls, envelopeKeys, dbUrl, out, require, workers);
+            return new Config(
+                    host, port, tls, envelopeKeys, dbUrl, out, require, workers, idleTimeout);
         }
 
         public Config withPort(int p) {
-            return new Config(host, p, tls, envelopeKeys, dbUrl, out, requireSignature, workers);
+            return new Config(
+                    host, p, tls, envelopeKeys, dbUrl, out, requireSignature, workers, idleTimeout);
+        }
+
+        public Config withDbUrl(String url) {
+            return new Config(
+                    host,
+                    port,
+                    tls,
+                    envelopeKeys,
+                    url,
+                    out,
+                    requireSignature,
+                    workers,
+                    idleTimeout);
+        }
+
+        public Config withIdleTimeout(Duration d) {
+            return new Config(
+                    host, port, tls, envelopeKeys, dbUrl, out, requireSignature, workers, d);
         }
 
         public Config withTls12(boolean allow) {
@@ -110,7 +152,8 @@ public final class Receiver implements AutoCloseable {
                     dbUrl,
                     out,
                     requireSignature,
-                    workers);
+                    workers,
+                    idleTimeout);
         }
     }
 
@@ -133,16 +176,15 @@ public final class Receiver implements AutoCloseable {
             String lastTlsFailure,
             long openNanos,
             long storeNanos,
-            long seqGaps) {}
+            long seqGaps,
+            long idleClosed) {}
 
     private final Config config;
     private final EnvelopeOpener opener;
     private final IngestStore store;
     private final UplinkTls tls;
-    private final EventLoopGroup boss =
-            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup ioGroup =
-            new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup boss;
+    private final EventLoopGroup ioGroup;
     private final EventExecutorGroup workers;
     private final Writer outWriter;
     private final JsonGenerator json;
@@ -154,34 +196,25 @@ public final class Receiver implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong openNanos = new AtomicLong();
     private final AtomicLong seqGaps = new AtomicLong();
+    private final AtomicLong idleClosed = new AtomicLong();
     private final AtomicLong storeNanos = new AtomicLong();
     private final Map<Reason, AtomicLong> rejected = new ConcurrentHashMap<>();
     private volatile String lastRejection;
     private volatile String lastTlsFailure;
     private volatile java.util.function.BiConsumer<String, List<Point>> listener;
     private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile boolean closed;
 
-    private Receiver(Config config) throws Exception {
+    private Receiver(Config config, ReceiverFiles files, IngestStore store, UplinkTls tls)
+            throws IOException {
         this.config = config;
-        List<PrivateKey> privs = new ArrayList<>();
-        List<PublicKey> pubs = new ArrayList<>();
-        for (Path p : config.envelopeKeys().privateKeys()) {
-            privs.add(UplinkPki.readPrivateKey(p));
-        }
-        for (Path p : config.envelopeKeys().publicKeys()) {
-            pubs.add(UplinkPki.readPublicKey(p));
-        }
-        this.opener = new EnvelopeOpener(privs, pubs, config.requireSignature());
-        this.store = IngestStore.open(config.dbUrl());
-        this.tls =
-                UplinkTls.create(
-                        config.tls().mode(),
-                        true,
-                        config.tls().allowTls12(),
-                        UplinkPki.readCertificates(config.tls().certificate()),
-                        UplinkPki.readPrivateKey(config.tls().privateKey()),
-                        UplinkPki.readCertificates(config.tls().caCert()));
-        this.workers = new DefaultEventExecutorGroup(Math.max(1, config.workers()));
+        this.opener =
+                new EnvelopeOpener(
+                        files.envelopePrivateKeys(),
+                        files.envelopePublicKeys(),
+                        config.requireSignature());
+        this.store = store;
+        this.tls = tls;
         if (config.out() != null) {
             this.outWriter =
                     new BufferedWriter(
@@ -197,16 +230,52 @@ public final class Receiver implements AutoCloseable {
             this.outWriter = null;
             this.json = null;
         }
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.ioGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new DefaultEventExecutorGroup(config.workers());
     }
 
-    /** Binds and starts accepting gateways. */
+    /**
+     * Reads and cross-checks the PKI files {@code config} names, as {@link #start} does first;
+     * throws an {@link IOException} whose message is one line naming the file and the problem.
+     */
+    public static void checkFiles(Config config) throws IOException {
+        ReceiverFiles.load(config);
+    }
+
+    /**
+     * Checks the PKI files, opens the ingest database and the {@code --out} file, binds and starts
+     * accepting gateways. Anything unusable is refused here, before listening, with an exception
+     * whose message is one line naming the file, database or address and the problem.
+     */
     public static Receiver start(Config config) throws Exception {
-        Receiver r = new Receiver(config);
-        r.bind();
+        ReceiverFiles files = ReceiverFiles.load(config);
+        UplinkTls tls =
+                UplinkTls.create(
+                        config.tls().mode(),
+                        true,
+                        config.tls().allowTls12(),
+                        files.tlsChain(),
+                        files.tlsKey(),
+                        files.caCerts());
+        IngestStore store = IngestStore.open(config.dbUrl());
+        Receiver r;
+        try {
+            r = new Receiver(config, files, store, tls);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        try {
+            r.bind();
+        } catch (Exception e) {
+            r.close();
+            throw e;
+        }
         return r;
     }
 
-    private void bind() throws InterruptedException {
+    private void bind() throws IOException, InterruptedException {
         ServerBootstrap b =
                 new ServerBootstrap()
                         .group(boss, ioGroup)
@@ -218,10 +287,27 @@ public final class Receiver implements AutoCloseable {
                                         ch.pipeline()
                                                 .addLast("tls", tls.newHandler(ch.alloc(), null, 0))
                                                 .addLast(UplinkFrame.decoder())
+                                                .addLast(
+                                                        new IdleStateHandler(
+                                                                config.idleTimeout().toMillis(),
+                                                                0,
+                                                                0,
+                                                                TimeUnit.MILLISECONDS))
                                                 .addLast(new BatchHandler());
                                     }
                                 });
-        server = b.bind(config.host(), config.port()).sync().channel();
+        ChannelFuture bound = b.bind(config.host(), config.port()).await();
+        if (!bound.isSuccess()) {
+            throw new IOException(
+                    "cannot listen on "
+                            + config.host()
+                            + ":"
+                            + config.port()
+                            + ": "
+                            + bound.cause().getMessage(),
+                    bound.cause());
+        }
+        server = bound.channel();
         LOG.log(
                 Level.INFO,
                 "receiver listening on {0} ({1} TLS, store {2}, out {3})",
@@ -267,7 +353,8 @@ public final class Receiver implements AutoCloseable {
                 lastTlsFailure,
                 openNanos.get(),
                 storeNanos.get(),
-                seqGaps.get());
+                seqGaps.get(),
+                idleClosed.get());
     }
 
     private void reject(Reason reason, String message) {
@@ -285,6 +372,9 @@ public final class Receiver implements AutoCloseable {
 
         private final List<UplinkFrame.Ack> pending = new ArrayList<>();
         private boolean syncScheduled;
+
+        /** Batches read and not yet answered: a session waiting for its ACKs is not idle. */
+        private final AtomicInteger unanswered = new AtomicInteger();
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -343,6 +433,7 @@ public final class Receiver implements AutoCloseable {
                 return;
             }
             byte[] bytes = ByteBufUtil.getBytes(frame);
+            unanswered.incrementAndGet();
             exec.execute(
                     () -> {
                         pending.add(ingest(bytes));
@@ -388,6 +479,7 @@ public final class Receiver implements AutoCloseable {
             for (UplinkFrame.Ack a : pending) {
                 ctx.write(UplinkFrame.ack(ctx.alloc(), a));
             }
+            unanswered.addAndGet(-pending.size());
             pending.clear();
             ctx.flush();
         }
@@ -397,7 +489,7 @@ public final class Receiver implements AutoCloseable {
             long seq = 0;
             try {
                 long t0 = System.nanoTime();
-                EnvelopeOpener.Opened o = opener.open(bytes, gateway, gatewayKey);
+                EnvelopeOpener.Opened o = open(bytes);
                 long t1 = System.nanoTime();
                 openNanos.addAndGet(t1 - t0);
                 Envelope e = o.envelope();
@@ -469,7 +561,7 @@ public final class Receiver implements AutoCloseable {
                         seq,
                         r.getMessage());
                 return new UplinkFrame.Ack(
-                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.getMessage());
+                        UplinkFrame.Status.REJECTED, epoch, seq, r.reason().code, r.detail());
             } catch (Exception ex) {
                 LOG.log(
                         Level.ERROR,
@@ -484,6 +576,45 @@ public final class Receiver implements AutoCloseable {
                         Reason.STORE_FAILED.code,
                         ex.toString());
             }
+        }
+
+        /**
+         * Opens an envelope. Whatever goes wrong while opening is a property of these bytes and
+         * would go wrong again on every resend, so it is a rejection, never a RETRY_LATER: an
+         * unexpected exception (a receiver bug) is logged with its stack trace and answered
+         * MALFORMED, so the gateway quarantines the batch instead of resending it forever.
+         */
+        private EnvelopeOpener.Opened open(byte[] bytes) throws EnvelopeRejected {
+            try {
+                return opener.open(bytes, gateway, gatewayKey);
+            } catch (RuntimeException bug) {
+                LOG.log(
+                        Level.ERROR,
+                        "receiver failed to open a batch from gateway "
+                                + gateway
+                                + "; rejecting it",
+                        bug);
+                throw new EnvelopeRejected(
+                        Reason.MALFORMED, "the receiver could not open this envelope: " + bug);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent idle
+                    && idle.state() == IdleState.READER_IDLE
+                    && unanswered.get() == 0) {
+                idleClosed.incrementAndGet();
+                LOG.log(
+                        Level.INFO,
+                        "closing idle session of {0} from {1}: no batch for {2} s (idle timeout)",
+                        gateway == null ? "an unauthenticated peer" : "gateway " + gateway,
+                        remote,
+                        config.idleTimeout().toSeconds());
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
@@ -575,7 +706,11 @@ public final class Receiver implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (server != null) {
             server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

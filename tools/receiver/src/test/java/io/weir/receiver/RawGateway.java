@@ -64,6 +64,11 @@ final class RawGateway implements AutoCloseable {
         return a;
     }
 
+    /** Waits until the receiver closes this connection; false if it is still open then. */
+    boolean awaitClosedByPeer(long seconds) throws InterruptedException {
+        return channel.closeFuture().await(seconds, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();

@@ -381,7 +381,8 @@ class UplinkFaultsIT {
                         rxDb,
                         null,
                         false,
-                        1);
+                        1,
+                        Receiver.Config.DEFAULT_IDLE_TIMEOUT);
         try (Receiver rx = Receiver.start(fake);
                 Uplink up = Uplink.start(gateway(rx.port()))) {
             up.sink().accept(numbered("plc", 0, 1000));

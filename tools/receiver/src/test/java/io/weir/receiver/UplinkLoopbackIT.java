@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -54,7 +55,7 @@ class UplinkLoopbackIT {
                                         pki,
                                         "127.0.0.1",
                                         0,
-                                        "jdbc:h2:mem:rx" + alg + ";DB_CLOSE_DELAY=-1",
+                                        "jdbc:h2:file:" + tmp.resolve("ingest"),
                                         out)
                                 .withRequireSignature(true))) {
             UplinkConfig cfg =
@@ -75,6 +76,14 @@ class UplinkLoopbackIT {
                         .as("outbox drained, %s", up.status())
                         .isTrue();
                 assertThat(up.status().ackedPoints()).isEqualTo(20_007);
+                // One send-to-ACK latency per batch; the histogram holds all of them.
+                Histogram lat = up.ackLatencyMicros();
+                assertThat(lat.getTotalCount()).isEqualTo(up.status().ackedBatches());
+                assertThat(lat.getValueAtPercentile(99.0))
+                        .isPositive()
+                        .isLessThanOrEqualTo(lat.getMaxValue());
+                up.resetLatencies();
+                assertThat(up.ackLatencyMicros().getTotalCount()).isZero();
             }
             List<Long> got = values(rx.store(), "gw-01", "plc");
             assertThat(got).hasSize(20_007);

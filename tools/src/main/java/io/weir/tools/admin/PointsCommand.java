@@ -4,6 +4,7 @@ import static io.weir.tools.cli.Terminal.escape;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,8 +45,7 @@ public final class PointsCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "D", description = "Only the points of device D.")
     String device;
 
-    @Option(names = "--json", description = "One JSON object per point per line.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
@@ -54,13 +55,13 @@ public final class PointsCommand implements Callable<Integer> {
             throw new IOException(
                     r.body().path("error").asText("the gateway answered " + r.status()));
         }
-        if (!json) {
+        if (!jsonOption.json()) {
             out.printf(
                     "%-12s  %-16s  %-24s  %-24s  %-9s  %s%n",
                     "TIME", "DEVICE", "POINT", "VALUE", "QUALITY", "ERROR");
         }
         for (JsonNode p : r.body().path("points")) {
-            if (json) {
+            if (jsonOption.json()) {
                 out.println(JsonLines.mapper().writeValueAsString(p));
             } else {
                 out.printf(

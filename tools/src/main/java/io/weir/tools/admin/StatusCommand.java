@@ -4,10 +4,12 @@ import static io.weir.tools.cli.Terminal.escape;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,8 +33,7 @@ public final class StatusCommand implements Callable<Integer> {
                             + " then /etc/weir/weir.toml.")
     Path config;
 
-    @Option(names = "--json", description = "The status as one JSON object.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
@@ -41,7 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
         if (!r.ok()) {
             throw new java.io.IOException("the gateway answered " + r.status() + ": " + r.body());
         }
-        if (json) {
+        if (jsonOption.json()) {
             out.println(JsonLines.mapper().writeValueAsString(r.body()));
             out.flush();
             return 0;

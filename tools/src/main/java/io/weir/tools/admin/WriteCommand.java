@@ -4,10 +4,12 @@ import static io.weir.tools.cli.Terminal.escape;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,8 +49,7 @@ public final class WriteCommand implements Callable<Integer> {
     @Option(names = "--string", description = "Send VALUE as a string, whatever it looks like.")
     boolean asString;
 
-    @Option(names = "--json", description = "The result as one JSON object.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Parameters(index = "0", paramLabel = "DEVICE")
     String device;
@@ -70,7 +71,7 @@ public final class WriteCommand implements Callable<Integer> {
             throw new java.io.IOException(b.path("error").asText());
         }
         String outcome = b.path("outcome").asText();
-        if (json) {
+        if (jsonOption.json()) {
             out.println(JsonLines.mapper().writeValueAsString(b));
         } else {
             StringBuilder line =

@@ -1,12 +1,13 @@
 package io.weir.tools.config;
 
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -38,14 +39,13 @@ public final class ConfigCheckCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The gateway config file (TOML).")
     Path file;
 
-    @Option(names = "--json", description = "One JSON object per problem, then a summary object.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() {
         ConfigCheck.Report report = ConfigCheck.run(file);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (jsonOption.json()) {
             JsonLines lines = new JsonLines(out);
             report.problems().forEach(p -> lines.write(p.json()));
             lines.write(report.json());

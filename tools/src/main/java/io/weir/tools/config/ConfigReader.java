@@ -484,6 +484,15 @@ final class ConfigReader {
         Duration interval = DeviceConfigEntry.DEFAULT_INTERVAL;
         if (t.raw("interval") != null) {
             interval = t.duration("interval");
+            if (interval != null && interval.compareTo(DeviceConfigEntry.MAX_INTERVAL) > 0) {
+                t.problem(
+                        "interval",
+                        "a poll interval of "
+                                + TerminalText.quote((String) t.raw("interval"))
+                                + " is longer than the longest, "
+                                + DurationText.format(DeviceConfigEntry.MAX_INTERVAL));
+                interval = null;
+            }
             valid &= interval != null;
         }
         Map<String, String> deviceKeys = new LinkedHashMap<>();
@@ -764,7 +773,7 @@ final class ConfigReader {
                         // host key would reach it and is worth naming here.
                         Set<String> others = new LinkedHashSet<>(table.keySet());
                         others.removeAll(DEVICE_HOST_KEYS);
-                        String near = closestAmong(key, others);
+                        String near = closest(key, others);
                         if (near != null) {
                             hint =
                                     " (is "
@@ -936,12 +945,11 @@ final class ConfigReader {
         return path.isEmpty() ? TerminalText.escape(k) : path + "." + TerminalText.escape(k);
     }
 
-    /** The known key {@code key} is most likely a misspelling of: at most 2 edits away. */
-    static String closest(String key, Set<String> known) {
-        return closestAmong(key, known);
-    }
-
-    private static String closestAmong(String key, Set<String> candidates) {
+    /**
+     * The candidate {@code key} is most likely a misspelling of: at most 2 edits away, or the
+     * candidate with a word added ({@code pki_dir} for {@code pki}); {@code null} if none is.
+     */
+    private static String closest(String key, Set<String> candidates) {
         String best = null;
         int bestDistance = 3;
         for (String c : candidates) {

@@ -42,6 +42,9 @@ public record DeviceConfigEntry(
     /** The default poll interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
 
+    /** The longest poll interval: a day. The host schedules in nanoseconds. */
+    public static final Duration MAX_INTERVAL = Duration.ofHours(24);
+
     public DeviceConfigEntry {
         if (file == null) {
             throw new IllegalArgumentException("a device entry needs its config file");
@@ -56,9 +59,9 @@ public record DeviceConfigEntry(
         if (driver == null || link == null) {
             throw new IllegalArgumentException("device " + name + " needs a driver and a link");
         }
-        if (interval == null || interval.toMillis() < 1) {
+        if (interval == null || interval.toMillis() < 1 || interval.compareTo(MAX_INTERVAL) > 0) {
             throw new IllegalArgumentException(
-                    "device " + name + ": poll interval must be at least 1 ms");
+                    "device " + name + ": poll interval must be 1 ms to 24 h, got " + interval);
         }
         deviceKeys = Collections.unmodifiableMap(new LinkedHashMap<>(deviceKeys));
         points = List.copyOf(points);

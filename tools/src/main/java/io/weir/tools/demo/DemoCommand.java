@@ -4,7 +4,10 @@ import io.weir.host.driver.DriverSource;
 import io.weir.host.points.Point;
 import io.weir.host.points.Value;
 import io.weir.tools.admin.GatewayStatus;
+import io.weir.tools.cli.DurationOption;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
+import io.weir.tools.cli.StopSignal;
 import io.weir.tools.cli.Terminal;
 import io.weir.tools.config.ConfigCheck;
 import io.weir.tools.config.GatewayConfig;
@@ -12,7 +15,6 @@ import io.weir.tools.config.Problem;
 import io.weir.tools.gateway.Gateway;
 import io.weir.tools.run.GatewayService;
 import io.weir.tools.run.RunCommand;
-import io.weir.tools.run.StopSignal;
 import io.weir.tools.sim.ModbusTcpSimulator;
 import io.weir.tools.sim.RegisterMap;
 import io.weir.tools.sim.SimPoint;
@@ -32,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,7 +55,8 @@ import picocli.CommandLine.Spec;
                         + "points. Every point also goes through the uplink (SM4-GCM envelopes "
                         + "with SM2-wrapped keys, in mutual TLS 1.3 with TLS_SM4_GCM_SM3) to a "
                         + "receiver on loopback, and a line each second says what the receiver "
-                        + "decrypted. Runs until Ctrl-C or --duration.")
+                        + "decrypted. Runs until Ctrl-C or --duration. With --json, stdout"
+                        + " holds one JSON object per point and the progress goes to stderr.")
 public final class DemoCommand implements Callable<Integer> {
     static final String DEVICE = "demo-plc";
     private static final DateTimeFormatter TIME =
@@ -60,11 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "S",
-            description = "Stop after S seconds and exit 0 (default: run until Ctrl-C).")
-    Double duration;
+    @Mixin DurationOption durationOption;
 
     @Option(
             names = "--interval",
@@ -80,12 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Modbus driver to use (default: the bundled ${DEFAULT-VALUE}).")
     String driver;
 
-    @Option(
-            names = "--json",
-            description =
-                    "One JSON object per polled point per line on stdout; uplink progress goes"
-                            + " to stderr.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Option(
             names = "--uplink",
@@ -100,9 +95,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (duration != null && !(duration > 0)) {
-            throw new IllegalArgumentException("--duration must be > 0 seconds, got " + duration);
-        }
+        Duration duration = durationOption.value();
+        boolean json = jsonOption.json();
         if (intervalMillis < 1) {
             throw new IllegalArgumentException("--interval must be at least 1 ms");
         }
@@ -149,7 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
                             g.drivers().values().iterator().next().label(),
                             sim.registerMap().points().size(),
                             intervalMillis,
-                            duration == null ? "; Ctrl-C stops" : "; for " + duration + " s");
+                            durationOption.describe());
                     out.printf(
                             "demo: the gateway runs %s; while it runs, try: weir status --config"
                                     + " %s%n",
@@ -169,8 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
                                     + " (mutual TLS 1.3 TLS_SM4_GCM_SM3, SM2-wrapped SM4-GCM"
                                     + " envelopes, H2 outbox)");
                 }
-                long deadline =
-                        duration == null ? 0 : System.nanoTime() + Math.round(duration * 1e9);
+                long deadline = duration == null ? 0 : System.nanoTime() + duration.toNanos();
                 while (true) {
                     long waitMs = 1000;
                     if (duration != null) {
@@ -316,7 +309,7 @@ public final class DemoCommand implements Callable<Integer> {
     /** Prints a batch: a JSON line or a table row per point. */
     private void print(List<Point> batch, PrintWriter out, JsonLines lines) {
         for (Point p : batch) {
-            if (json) {
+            if (jsonOption.json()) {
                 lines.write(GatewayStatus.point(p));
             } else {
                 synchronized (out) {

@@ -21,6 +21,14 @@ import java.util.Map;
  * accepts several (ABI.md §2 rule 6); a driver that refuses a second device handle gets an instance
  * per device. An instance that traps is thrown away and its devices are reopened on a fresh one
  * (ABI.md §9); the call that trapped is reported as failed.
+ *
+ * <p>The trap policy is the gateway's, on the capture's clock: after {@value Abi#QUARANTINE_TRAPS}
+ * traps within 10 minutes of <em>capture time</em> the driver version is quarantined and no
+ * instance is made any more; every later call fails with the reason. Capture time, not wall time or
+ * a count of calls, because replay shows what the gateway would have done with this traffic: a
+ * capture replayed in seconds would otherwise quarantine a driver that traps once every few
+ * minutes, which a live gateway keeps re-creating. The capture's clock is the {@code now_us} of the
+ * last {@link #onFrame}; a trap before the first one counts at time 0.
  */
 public final class HostReplayDriver implements ReplayDriver {
     /**
@@ -44,6 +52,8 @@ public final class HostReplayDriver implements ReplayDriver {
     private boolean onePerInstance;
     private int nextDev;
     private int traps;
+    private long captureMicros;
+    private String quarantine;
 
     public HostReplayDriver(DriverModule module) {
         this.module = module;
@@ -54,46 +64,66 @@ public final class HostReplayDriver implements ReplayDriver {
         return traps;
     }
 
+    /**
+     * Why the driver is quarantined, e.g. {@code modbus 0.1.0 is quarantined after 5 traps within
+     * 10 minutes of capture time (ABI §9)}, or {@code null} while it is not.
+     */
+    public String quarantine() {
+        return quarantine;
+    }
+
     @Override
     public int open(String config) {
         int dev = nextDev++;
+        configOf.put(dev, config);
+        instanceOf.put(dev, null);
+        attach(dev);
+        return dev;
+    }
+
+    /**
+     * Opens {@code dev} on the shared instance, or on a fresh one (none yet, or the driver serves
+     * one device per instance). A trap while opening counts like any other; the device is then
+     * opened on a fresh instance, until the driver is quarantined and it stays without one.
+     *
+     * @throws IllegalStateException if the driver refuses the device's config
+     */
+    private void attach(int dev) {
+        if (quarantine != null) {
+            // No instance any more: the handle exists so that every call on it says why.
+            return;
+        }
+        String config = configOf.get(dev);
         DriverInstance inst =
                 onePerInstance || instances.isEmpty()
                         ? fresh(dev)
                         : instances.get(instances.size() - 1);
         try {
-            inst.open(dev, config, System.currentTimeMillis() * 1000L);
-        } catch (DriverException e) {
-            if (e.error() == AbiError.E_UNSUPPORTED && !onePerInstance) {
+            try {
+                inst.open(dev, config, System.currentTimeMillis() * 1000L);
+            } catch (DriverException e) {
+                if (e.error() != AbiError.E_UNSUPPORTED || onePerInstance) {
+                    throw e;
+                }
                 // ABI.md §2 rule 6: a one-device driver refuses a second handle.
                 onePerInstance = true;
                 inst = fresh(dev);
-                try {
-                    inst.open(dev, config, System.currentTimeMillis() * 1000L);
-                } catch (DriverException again) {
-                    throw new IllegalStateException(
-                            "driver "
-                                    + module.label()
-                                    + " refused device config \""
-                                    + config.strip()
-                                    + "\": "
-                                    + again.getMessage(),
-                            again);
-                }
-            } else {
-                throw new IllegalStateException(
-                        "driver "
-                                + module.label()
-                                + " refused device config \""
-                                + config.strip()
-                                + "\": "
-                                + e.getMessage(),
-                        e);
+                inst.open(dev, config, System.currentTimeMillis() * 1000L);
             }
+            instanceOf.put(dev, inst);
+        } catch (DriverException e) {
+            throw new IllegalStateException(
+                    "driver "
+                            + module.label()
+                            + " refused device config \""
+                            + config.strip()
+                            + "\": "
+                            + e.getMessage(),
+                    e);
+        } catch (DriverTrapped e) {
+            instanceOf.put(dev, inst);
+            recover(dev, e);
         }
-        instanceOf.put(dev, inst);
-        configOf.put(dev, config);
-        return dev;
     }
 
     private DriverInstance fresh(int forDev) {
@@ -105,6 +135,10 @@ public final class HostReplayDriver implements ReplayDriver {
     @Override
     public Framing frameLen(int dev, byte[] rx, int off, int len) {
         DriverInstance inst = instanceOf.get(dev);
+        if (inst == null) {
+            // Quarantined: nothing can frame the bytes.
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
         int n = Math.min(len, inst.rxCapacity());
         try {
             FrameLength f = inst.frameLen(dev, rx, off, n);
@@ -128,6 +162,9 @@ public final class HostReplayDriver implements ReplayDriver {
 
     @Override
     public Outcome observe(int dev, byte[] request) {
+        if (instanceOf.get(dev) == null) {
+            return new Outcome(AbiError.E_INTERNAL.code(), List.of(), quarantine);
+        }
         try {
             instanceOf.get(dev).observe(dev, request);
             return new Outcome(0, List.of(), null);
@@ -140,7 +177,11 @@ public final class HostReplayDriver implements ReplayDriver {
 
     @Override
     public Outcome onFrame(int dev, byte[] response, long nowUs) {
+        captureMicros = Math.max(captureMicros, nowUs);
         DriverInstance inst = instanceOf.get(dev);
+        if (inst == null) {
+            return new Outcome(AbiError.E_INTERNAL.code(), List.of(), quarantine);
+        }
         try {
             List<DriverRecord> records = inst.onFrame(dev, response, 0, response.length, nowUs);
             String error = null;
@@ -193,7 +234,8 @@ public final class HostReplayDriver implements ReplayDriver {
     }
 
     /**
-     * Replaces a trapped instance and reopens its devices; returns the trap text for the report.
+     * Counts a trap (ABI §9, on the capture's clock), drops the instance and reopens its devices on
+     * fresh ones, or quarantines the driver; returns the trap text for the report.
      */
     private String recover(int dev, DriverTrapped trap) {
         return recoverInstance(instanceOf.get(dev), dev, trap);
@@ -203,31 +245,37 @@ public final class HostReplayDriver implements ReplayDriver {
         traps++;
         instances.remove(dead);
         dead.close();
+        if (module.recordTrap(captureMicros / 1000L, trap.getMessage())) {
+            // No more instances: every device loses its instance, not only this one.
+            quarantine =
+                    module.label()
+                            + " is quarantined after "
+                            + Abi.QUARANTINE_TRAPS
+                            + " traps within 10 minutes of capture time (ABI §9); the rest of the"
+                            + " capture is not decoded";
+            close();
+            instanceOf.replaceAll((d, i) -> null);
+            return "driver trapped: " + trap.getMessage() + "; " + quarantine;
+        }
         if (!instanceOf.containsValue(dead)) {
+            // The device that trapped was being closed: nothing to reopen.
             return "driver trapped (instance dropped): " + trap.getMessage();
         }
-        DriverInstance replacement = fresh(dev);
+        List<Integer> orphans = new ArrayList<>();
         for (Map.Entry<Integer, DriverInstance> e : instanceOf.entrySet()) {
             if (e.getValue() == dead) {
-                try {
-                    replacement.open(
-                            e.getKey(),
-                            configOf.get(e.getKey()),
-                            System.currentTimeMillis() * 1000L);
-                    e.setValue(replacement);
-                } catch (DriverException ex) {
-                    throw new IllegalStateException(
-                            "driver "
-                                    + module.label()
-                                    + " trapped and then refused to reopen device "
-                                    + e.getKey()
-                                    + ": "
-                                    + ex.getMessage(),
-                            ex);
-                }
+                orphans.add(e.getKey());
+                e.setValue(null);
             }
         }
-        return "driver trapped (instance replaced): " + trap.getMessage();
+        for (int d : orphans) {
+            if (instanceOf.get(d) == null) {
+                attach(d);
+            }
+        }
+        return quarantine != null
+                ? "driver trapped: " + trap.getMessage() + "; " + quarantine
+                : "driver trapped (instance replaced): " + trap.getMessage();
     }
 
     @Override

@@ -4,14 +4,17 @@ import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -27,7 +30,8 @@ import picocli.CommandLine.Spec;
                         + "driver, in discovery mode: every register or bit a request asked for "
                         + "becomes a point <area>/<address>. Lines carry the capture's 1-based "
                         + "frame number and the unit; traffic that gives no point (refused "
-                        + "requests, garbage, unanswered requests) is reported, never dropped.")
+                        + "requests, garbage, unanswered requests) is reported, never dropped."
+                        + " With --json: one object per line, a summary object last.")
 public final class ReplayCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
@@ -55,8 +59,7 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Server TCP port of the protocol, 1..65535 (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--json", description = "One JSON object per line; a summary object last.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
@@ -70,16 +73,26 @@ public final class ReplayCommand implements Callable<Integer> {
         byte[] wasm = DriverSource.bytes(driver);
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
+        String quarantine;
         try (CaptureReader capture = CaptureReader.open(pcap)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
-            Consumer<ReplayLine> sink = json ? jsonSink(out) : tableSink(out);
+            Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
                 summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+                quarantine = d.quarantine();
             }
         }
-        if (json) {
-            new JsonLines(out).write(summary.toMap());
+        if (jsonOption.json()) {
+            Map<String, Object> m = summary.toMap();
+            if (quarantine != null) {
+                m.put("quarantined", quarantine);
+            }
+            new JsonLines(out).write(m);
         } else {
+            if (quarantine != null) {
+                out.println();
+                out.println("driver " + printable(quarantine));
+            }
             out.println();
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"

@@ -1,6 +1,7 @@
 package io.weir.tools.run;
 
 import io.weir.host.poll.DeviceSpec;
+import io.weir.tools.cli.StopSignal;
 import io.weir.tools.config.ConfigCheck;
 import io.weir.tools.config.DeviceConfigEntry;
 import io.weir.tools.config.DriverRef;

@@ -1,19 +1,22 @@
 package io.weir.tools.sim;
 
+import io.weir.tools.cli.DurationOption;
 import io.weir.tools.cli.HostPort;
 import io.weir.tools.cli.JsonLines;
+import io.weir.tools.cli.JsonOption;
+import io.weir.tools.cli.StopSignal;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -68,14 +71,9 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             description = "Generator update interval in ms (default ${DEFAULT-VALUE}).")
     long tickMillis;
 
-    @Option(
-            names = "--duration",
-            paramLabel = "S",
-            description = "Stop after S seconds (default: run until Ctrl-C).")
-    Double duration;
+    @Mixin DurationOption durationOption;
 
-    @Option(names = "--json", description = "Print the served map as JSON lines.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Override
     public Integer call() throws Exception {
@@ -96,9 +94,11 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--tick must be > 0 ms, got " + tickMillis);
         }
-        if (duration != null && !(duration > 0)) {
-            throw new ParameterException(
-                    spec.commandLine(), "--duration must be > 0 seconds, got " + duration);
+        Duration duration;
+        try {
+            duration = durationOption.value();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         InetAddress address;
         try {
@@ -114,28 +114,15 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
         try (ModbusTcpSimulator sim =
                 new ModbusTcpSimulator(map, address, listen.port(), unit, tickMillis)) {
             print(out, sim.registerMap());
-            CountDownLatch stop = new CountDownLatch(1);
-            Thread hook = new Thread(stop::countDown, "weir-sim-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                if (duration == null) {
-                    stop.await();
-                } else {
-                    stop.await(Math.round(duration * 1000), TimeUnit.MILLISECONDS);
-                }
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // Ctrl-C: the JVM is already running the hooks.
-                }
+            try (StopSignal stop = StopSignal.install()) {
+                stop.await(duration);
             }
         }
         return 0;
     }
 
     private void print(PrintWriter out, RegisterMap map) {
-        if (json) {
+        if (jsonOption.json()) {
             JsonLines lines = new JsonLines(out);
             for (SimPoint p : map.points()) {
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.weir.tools.uplink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.host.uplink.Outbox;
 import io.weir.host.uplink.UplinkPki;
+import io.weir.tools.cli.JsonOption;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,8 +32,7 @@ import picocli.CommandLine.Spec;
 public final class BenchUplinkCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the result as one JSON object on the last line.")
-    boolean json;
+    @Mixin JsonOption jsonOption;
 
     @Option(
             names = "--points",
@@ -115,7 +116,7 @@ public final class BenchUplinkCommand implements Callable<Integer> {
                                 err.println(line);
                                 err.flush();
                             });
-            if (json) {
+            if (jsonOption.json()) {
                 out.println(new ObjectMapper().writeValueAsString(r));
             } else {
                 r.forEach((k, v) -> out.printf("%-22s %s%n", k, v));

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,13 +179,7 @@ public final class UplinkBench {
             Receiver.Stats x1 = rx.stats();
             double secs = (tEnd - (o.outageSeconds() > 0 ? drainStart : t0)) / 1e9;
             long wireBytes = s1.sealedBytes() - warmBytes;
-            long[] lat = up.ackLatenciesMicros();
-            Arrays.sort(lat);
-            double p99 =
-                    lat.length == 0
-                            ? 0
-                            : lat[(int) Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)]
-                                    / 1000.0;
+            double p99 = up.ackLatencyMicros().getValueAtPercentile(99.0) / 1000.0;
             long n = o.points();
             r.put("points", n);
             r.put("batch_points", o.batchPoints());

@@ -499,10 +499,7 @@ class ConfigCheckTest {
         assertThat(ConfigCheck.run(f).problems())
                 .extracting(Problem::format)
                 .containsExactly(
-                        at
-                                + "gateway key: "
-                                + pki.resolve("gateways/line-3.key")
-                                + " not found or not readable");
+                        at + "gateway key: " + pki.resolve("gateways/line-3.key") + ": missing");
     }
 
     @Test

@@ -406,6 +406,12 @@ class GatewayConfigTest {
                         "is not a duration"),
                 new Case(
                         "interval = \"1s\"",
+                        "interval = \"25h\"",
+                        "interval",
+                        "devices[0].interval",
+                        "a poll interval of \"25h\" is longer than the longest, 24h"),
+                new Case(
+                        "interval = \"1s\"",
                         "interval = \"1d\"",
                         "interval",
                         "devices[0].interval",

@@ -2,6 +2,7 @@ package io.weir.host.driver;
 
 import io.weir.abi.Abi;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
 
 /**
  * Calls into one driver version, per export, across all its instances: how many, and how long they
@@ -11,6 +12,16 @@ public final class CallStats {
     private final LongAdder[] calls = adders();
     private final LongAdder[] nanos = adders();
     private final LongAdder traps = new LongAdder();
+
+    /**
+     * How long the calls that trapped ran before the host had control again (µs, two significant
+     * digits, up to a minute): warm calls had the call budget, cold ones the open budget
+     * (instantiation, loading and opening calls, the cold-start grace). A runaway loop shows here
+     * as its budget plus the watchdog's and Chicory's latency.
+     */
+    private final Histogram warmStops = new Histogram(60_000_000L, 2);
+
+    private final Histogram coldStops = new Histogram(60_000_000L, 2);
 
     private static LongAdder[] adders() {
         LongAdder[] a = new LongAdder[Abi.Export.values().length];
@@ -25,8 +36,13 @@ public final class CallStats {
         nanos[export.ordinal()].add(elapsedNanos);
     }
 
-    void trapped() {
+    void trapped(long elapsedNanos, boolean warm) {
         traps.increment();
+        Histogram h = warm ? warmStops : coldStops;
+        long micros = Math.max(0, Math.min(elapsedNanos / 1000, h.getHighestTrackableValue()));
+        synchronized (h) {
+            h.recordValue(micros);
+        }
     }
 
     /** Calls of {@code export} made so far. */
@@ -37,6 +53,17 @@ public final class CallStats {
     /** Nanoseconds spent in calls of {@code export} so far. */
     public long nanos(Abi.Export export) {
         return nanos[export.ordinal()].sum();
+    }
+
+    /**
+     * A copy of the stop times (µs) of trapped calls: from the start of the call to the host
+     * regaining control. {@code warm}: calls with the call budget; else the open budget.
+     */
+    public Histogram stopMicros(boolean warm) {
+        Histogram h = warm ? warmStops : coldStops;
+        synchronized (h) {
+            return h.copy();
+        }
     }
 
     /** Calls that trapped, panicked, ran past their budget or broke a region rule (§9). */

@@ -8,7 +8,11 @@ public final class CallTimedOut extends DriverTrapped {
     private final long budgetMs;
 
     public CallTimedOut(String message, long budgetMs, Throwable cause) {
-        super(message, null, cause);
+        this(message, null, budgetMs, cause);
+    }
+
+    public CallTimedOut(String message, String problem, long budgetMs, Throwable cause) {
+        super(message, problem, null, cause);
         this.budgetMs = budgetMs;
     }
 

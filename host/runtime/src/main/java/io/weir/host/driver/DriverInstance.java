@@ -85,6 +85,13 @@ public final class DriverInstance implements AutoCloseable {
     private final Map<Abi.Export, WasmFunction> exports = new EnumMap<>(Abi.Export.class);
     private final Layout layout;
     private final int meta;
+
+    /** The agreed minor version (ABI §3.3), set by the module once {@code weir_host_abi} agreed. */
+    private int agreedMinor = Abi.MINOR_1_0;
+
+    /** {@code meta.frame_flags} of the last {@code weir_on_frame} (agreed version 1.1), else 0. */
+    private int frameFlags;
+
     private String death;
     private String panic;
 
@@ -92,6 +99,11 @@ public final class DriverInstance implements AutoCloseable {
     private int rxHeld;
 
     private int rxHeldDev = -1;
+
+    /** When the last call began, and whether it had the call budget: for stop times (§9). */
+    private long callStartNanos;
+
+    private boolean callWarm;
 
     private double logTokens = LOG_BURST;
     private long logRefillNanos = System.nanoTime();
@@ -102,11 +114,7 @@ public final class DriverInstance implements AutoCloseable {
         this.shared = shared;
         this.label = label;
         long t0 = System.nanoTime();
-        try {
-            this.wasm = shared.program().instantiate(new Imports());
-        } catch (WasmTrap e) {
-            throw new DriverTrapped(driver() + " (" + label + "): " + e.getMessage(), panic, e);
-        }
+        this.wasm = instantiate(t0);
         for (Abi.Export e : Abi.Export.values()) {
             WasmFunction f = wasm.function(e.exportName());
             if (f != null) {
@@ -137,14 +145,52 @@ public final class DriverInstance implements AutoCloseable {
         this.instantiateNanos = System.nanoTime() - t0;
     }
 
+    /**
+     * Instantiates under the open budget (ABI §9, 1.1): the start function runs here, and a start
+     * function that never returns would otherwise hold the calling thread forever, at load time
+     * before any device. Chicory checks the thread's interrupt flag in a start function as in any
+     * other call, compiled or interpreted.
+     */
+    private WasmInstance instantiate(long t0) {
+        long budgetMs = openBudget();
+        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
+        try {
+            return shared.program().instantiate(new Imports());
+        } catch (WasmTrap e) {
+            long elapsed = System.nanoTime() - t0;
+            shared.stats().trapped(elapsed, false);
+            String where = driver() + " (" + label + "): ";
+            String problem;
+            if (e.kind() == WasmTrap.Kind.INTERRUPTED && deadline.fired()) {
+                problem =
+                        "the start function ran past its budget of "
+                                + budgetMs
+                                + " ms and was interrupted";
+                throw new CallTimedOut(where + problem, problem, budgetMs, e);
+            }
+            problem =
+                    e.kind() == WasmTrap.Kind.INTERRUPTED
+                            ? "instantiation was interrupted by the host"
+                            : DriverText.escape(e.getMessage());
+            throw new DriverTrapped(where + problem, problem, null, e);
+        } finally {
+            deadline.close();
+        }
+    }
+
     /** {@code name version} of the driver, or its file name before the manifest is read. */
     private String driver() {
         return shared.label().get();
     }
 
+    /** The start of a trap message: which driver, which instance. */
+    private String where() {
+        return driver() + " (" + label + ") ";
+    }
+
     private final class Imports implements HostImports {
         @Override
-        public void log(int level, String message) {
+        public void log(int level, Supplier<String> message) {
             long now = System.nanoTime();
             logTokens =
                     Math.min(LOG_BURST, logTokens + (now - logRefillNanos) / 1e9 * LOG_PER_SECOND);
@@ -170,12 +216,12 @@ public final class DriverInstance implements AutoCloseable {
                         case INFO -> Level.INFO;
                         case DEBUG -> Level.DEBUG;
                     };
-            LOG.log(l, "{0} ({1}): {2}", driver(), label, message);
+            LOG.log(l, "{0} ({1}): {2}", driver(), label, DriverText.escape(message.get()));
         }
 
         @Override
         public void panic(String message) {
-            panic = message;
+            panic = DriverText.escape(message);
         }
     }
 
@@ -193,24 +239,34 @@ public final class DriverInstance implements AutoCloseable {
         }
         Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
         long t0 = System.nanoTime();
+        callStartNanos = t0;
+        callWarm = budgetMs < openBudget();
         try {
             return (int) f.call(args);
         } catch (WasmTrap e) {
-            shared.stats().trapped();
-            String where = driver() + " (" + label + ") " + export.exportName();
-            if (e.kind() == WasmTrap.Kind.INTERRUPTED || deadline.fired()) {
-                death = export.exportName() + " ran past its budget of " + budgetMs + " ms";
+            shared.stats().trapped(System.nanoTime() - t0, callWarm);
+            String name = export.exportName();
+            if (deadline.fired()) {
+                String problem = name + " ran past its budget of " + budgetMs + " ms";
+                death = problem;
                 throw new CallTimedOut(
-                        where + " ran past its budget of " + budgetMs + " ms and was interrupted",
+                        where() + problem + " and was interrupted",
+                        problem + " and was interrupted",
                         budgetMs,
                         e);
             }
-            if (e.kind() == WasmTrap.Kind.PANIC) {
-                death = export.exportName() + " panicked: " + panic;
-                throw new DriverTrapped(where + " panicked: " + panic, panic, e);
+            String problem;
+            if (e.kind() == WasmTrap.Kind.INTERRUPTED) {
+                // Not the watchdog: the host interrupted this thread (an executor shutting down).
+                // The call stopped half-way, so the instance cannot be trusted either.
+                problem = name + " was interrupted by the host before its budget ran out";
+            } else if (e.kind() == WasmTrap.Kind.PANIC) {
+                problem = name + " panicked: " + panic;
+            } else {
+                problem = name + " trapped: " + DriverText.escape(e.getMessage());
             }
-            death = export.exportName() + " trapped: " + e.getMessage();
-            throw new DriverTrapped(where + " trapped: " + e.getMessage(), panic, e);
+            death = problem;
+            throw new DriverTrapped(where() + problem, problem, panic, e);
         } finally {
             shared.stats().record(export, System.nanoTime() - t0);
             deadline.close();
@@ -219,12 +275,10 @@ public final class DriverInstance implements AutoCloseable {
 
     /** A returned value outside what the ABI allows is treated as a trap (§9). */
     private DriverTrapped violation(Abi.Export export, String problem) {
-        shared.stats().trapped();
+        shared.stats().trapped(System.nanoTime() - callStartNanos, callWarm);
         death = export.exportName() + " " + problem;
-        return new DriverTrapped(
-                driver() + " (" + label + ") " + export.exportName() + " " + problem + " (ABI §9)",
-                null,
-                null);
+        String text = death + " (ABI §9)";
+        return new DriverTrapped(where() + text, text, null, null);
     }
 
     private int checked(Abi.Export export, int rc) throws DriverException {
@@ -268,10 +322,92 @@ public final class DriverInstance implements AutoCloseable {
         return call(Abi.Export.ABI_VERSION, openBudget());
     }
 
+    /**
+     * {@code weir_host_abi(hostVersion)} (ABI §3.3), under the open budget: the driver's answer as
+     * it gave it, or {@link Abi#VERSION} (1.0) for a driver that does not export it.
+     */
+    int hostAbi(int hostVersion) {
+        if (!supports(Abi.Export.HOST_ABI)) {
+            return Abi.VERSION;
+        }
+        return call(Abi.Export.HOST_ABI, openBudget(), hostVersion);
+    }
+
+    /** Records the agreed minor version; from now on the calls and fields of that minor apply. */
+    void agreed(int minor) {
+        this.agreedMinor = minor;
+    }
+
+    /**
+     * The minor version host and driver agreed on for this instance (ABI §3.3): it decides which
+     * exports the host may call, which meta fields it reads and which record flags it honours.
+     */
+    public int agreedMinor() {
+        return agreedMinor;
+    }
+
+    /**
+     * A violation the host found in what the driver returned (ABI §9: a point index outside the
+     * device's point map, a cycle over its request or byte limit): the instance is dead from now
+     * on, as after a trap, and the returned exception says what happened.
+     *
+     * @param export the call whose result broke the rule
+     * @param problem what was wrong, e.g. {@code "named point 50, outside the point map of 2"}
+     */
+    public DriverTrapped violated(Abi.Export export, String problem) {
+        return violation(export, problem);
+    }
+
+    /** A host that calls an export of a later minor than the agreed one has a bug (§2.9). */
+    private void requireAgreed(Abi.Export export) {
+        if (!export.callableWith(agreedMinor)) {
+            throw new IllegalStateException(
+                    export.exportName()
+                            + " is ABI 1."
+                            + export.since()
+                            + "; the agreed version of "
+                            + driver()
+                            + " is 1."
+                            + agreedMinor
+                            + ", so a host does not call it (ABI §2.9)");
+        }
+    }
+
+    /** {@code meta.corr} as a u32, read only with agreed version 1.1 (ABI §7.12). */
+    private long corr() {
+        return agreedMinor >= Abi.MINOR_1_1
+                ? Integer.toUnsignedLong(wasm.readI32(meta + Meta.CORR))
+                : 0;
+    }
+
+    /** Reads {@code meta.frame_flags} after a successful {@code weir_on_frame} (ABI §7.3). */
+    private void readFrameFlags() {
+        frameFlags = agreedMinor >= Abi.MINOR_1_1 ? wasm.readI32(meta + Meta.FRAME_FLAGS) : 0;
+    }
+
+    /**
+     * {@code meta.frame_flags} as the last successful {@code weir_on_frame} wrote it (ABI v1.1
+     * §7.3), bits unknown to this host included; 0 with agreed version 1.0, whose drivers write
+     * none.
+     */
+    public int frameFlags() {
+        return frameFlags;
+    }
+
     /** {@code weir_describe}: the manifest JSON bytes. */
     byte[] describe() throws DriverException {
         int n = checked(Abi.Export.DESCRIBE, call(Abi.Export.DESCRIBE, openBudget()));
         requireWithin(Abi.Export.DESCRIBE, "length", n, layout.blobCap(), "blob");
+        long perCall = shared.limits().maxBlobBytesPerCall(layout.blobCap());
+        if (n > perCall) {
+            throw violation(
+                    Abi.Export.DESCRIBE,
+                    "returned a manifest of "
+                            + n
+                            + " bytes, more than the "
+                            + perCall
+                            + " blob bytes one call may use");
+        }
         return wasm.read((int) layout.blobPtr(), n);
     }
 
@@ -313,6 +449,16 @@ public final class DriverInstance implements AutoCloseable {
             return Request.END_OF_CYCLE;
         }
         requireWithin(export, "length", n, layout.txCap(), "tx");
+        if (n > Abi.MAX_TX_BYTES_PER_CYCLE) {
+            // One request larger than a whole cycle may send: ended here, before it is copied.
+            throw violation(
+                    export,
+                    "returned a request of "
+                            + n
+                            + " bytes, more than the "
+                            + Abi.MAX_TX_BYTES_PER_CYCLE
+                            + " bytes one cycle may send");
+        }
         int expect = wasm.readI32(meta + Meta.EXPECT);
         int timeout = wasm.readI32(meta + Meta.TIMEOUT_MS);
         if (expect != 0 && expect != 1) {
@@ -355,8 +501,12 @@ public final class DriverInstance implements AutoCloseable {
             int need = wasm.readI32(meta + Meta.NEED);
             return FrameLength.needMore(Math.max(need, 0));
         }
-        requireWithin(Abi.Export.FRAME_LEN, "frame length", rc, len, "the " + len + " bytes in rx");
-        return FrameLength.complete(rc);
+        if (rc > len) {
+            throw violation(
+                    Abi.Export.FRAME_LEN,
+                    "returned frame length " + rc + ", more than the " + len + " bytes given");
+        }
+        return FrameLength.complete(rc, corr());
     }
 
     /**
@@ -382,7 +532,9 @@ public final class DriverInstance implements AutoCloseable {
         }
         rxHeld = 0;
         rxHeldDev = -1;
+        frameFlags = 0;
         int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
+        readFrameFlags();
         return records(Abi.Export.ON_FRAME, n, nowUs, sink);
     }
 
@@ -391,7 +543,9 @@ public final class DriverInstance implements AutoCloseable {
             throws DriverException {
         requireDev(dev);
         writeRx(bytes, off, len);
+        frameFlags = 0;
         int n = dataCall(Abi.Export.ON_FRAME, dev, budget(Abi.Export.ON_FRAME), dev, len, nowUs);
+        readFrameFlags();
         List<DriverRecord> out = new ArrayList<>(n);
         records(Abi.Export.ON_FRAME, n, nowUs, collect(out));
         return Collections.unmodifiableList(out);
@@ -416,11 +570,101 @@ public final class DriverInstance implements AutoCloseable {
                 out.add(new DriverRecord(point, name, value, quality, tsUs, flags));
     }
 
-    /** {@code weir_observe}: adopts a recorded request as the outstanding one (§7.5). */
-    public void observe(int dev, byte[] request) throws DriverException {
+    /**
+     * {@code weir_observe}: adopts a recorded request as the outstanding one (§7.5).
+     *
+     * @return the request's correlation key {@code meta.corr} as a u32 (ABI v1.1 §7.12), by which a
+     *     replay pairs it with its response; 0 with agreed version 1.0 or a protocol without keys
+     */
+    public long observe(int dev, byte[] request) throws DriverException {
         requireDev(dev);
         writeRx(request, 0, request.length);
         dataCall(Abi.Export.OBSERVE, dev, budget(Abi.Export.OBSERVE), dev, request.length);
+        return corr();
+    }
+
+    // ---- ABI v1.1 calls ------------------------------------------------------------------------
+
+    /**
+     * {@code weir_link_up} (ABI v1.1 §7.9): the device's link has just come up. Has the open budget
+     * (§9), since a driver may reset its connection state here.
+     *
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver does not use link events (a
+     *     missing export included); any other error when it cannot use this link
+     * @throws IllegalStateException if the agreed version is 1.0 (a host does not call it then)
+     */
+    public void linkUp(int dev, long nowUs) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.LINK_UP);
+        dataCall(Abi.Export.LINK_UP, dev, openBudget(), dev, nowUs);
+    }
+
+    /**
+     * {@code weir_frame_end} (ABI v1.1 §7.10) over {@code bytes[off..off+len]}, copied into {@code
+     * rx}: the line fell silent with these bytes pending. A complete frame stays in {@code rx} for
+     * {@link #onFrame(int, int, long, RecordSink)}, as after {@link #frameLen}.
+     *
+     * @return {@link FrameLength.Kind#COMPLETE} with the frame's length and {@code meta.corr};
+     *     {@link FrameLength.Kind#NEED_MORE} for the answer 0 (the bytes are no frame: drop them);
+     *     {@link FrameLength.Kind#RESYNC} with {@code meta.skip}
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver does not frame by silence, any
+     *     other error as the driver gave it
+     * @throws DriverTrapped also for a frame length beyond {@code len} or a skip outside {@code
+     *     1..len} (violations, §9)
+     */
+    public FrameLength frameEnd(int dev, byte[] bytes, int off, int len) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.FRAME_END);
+        if (len < 1) {
+            throw new IllegalArgumentException(
+                    "weir_frame_end is never called with rx_len 0 (ABI §7.10)");
+        }
+        writeRx(bytes, off, len);
+        rxHeld = len;
+        rxHeldDev = dev;
+        int rc = call(Abi.Export.FRAME_END, budget(Abi.Export.FRAME_END), dev, len);
+        if (rc == AbiError.E_RESYNC.code()) {
+            int skip = wasm.readI32(meta + Meta.SKIP);
+            if (skip < 1 || skip > len) {
+                throw violation(
+                        Abi.Export.FRAME_END,
+                        "asked to skip " + skip + " bytes of " + len + " (must be 1.." + len + ")");
+            }
+            return FrameLength.resync(skip);
+        }
+        if (rc < 0) {
+            throw new DriverException(Abi.Export.FRAME_END.exportName(), rc, lastErrorQuietly(dev));
+        }
+        if (rc == 0) {
+            return FrameLength.needMore(0);
+        }
+        if (rc > len) {
+            throw violation(
+                    Abi.Export.FRAME_END,
+                    "returned frame length " + rc + ", more than the " + len + " bytes given");
+        }
+        return FrameLength.complete(rc, corr());
+    }
+
+    /**
+     * {@code weir_tick} (ABI v1.1 §7.11): a schedule tick of the device; its records (device
+     * status, readings derived from time) go to {@code sink}.
+     *
+     * @return the number of records
+     * @throws DriverException {@code E_UNSUPPORTED} when the driver has nothing to do at ticks
+     */
+    public int tick(int dev, long nowUs, RecordSink sink) throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.TICK);
+        int n = dataCall(Abi.Export.TICK, dev, budget(Abi.Export.TICK), dev, nowUs);
+        return records(Abi.Export.TICK, n, nowUs, sink);
+    }
+
+    /** {@code weir_tick}, its records collected. */
+    public List<DriverRecord> tick(int dev, long nowUs) throws DriverException {
+        List<DriverRecord> out = new ArrayList<>();
+        tick(dev, nowUs, collect(out));
+        return Collections.unmodifiableList(out);
     }
 
     /**
@@ -523,7 +767,9 @@ public final class DriverInstance implements AutoCloseable {
             throw new DriverException(Abi.Export.LAST_ERROR.exportName(), n, "");
         }
         requireWithin(Abi.Export.LAST_ERROR, "length", n, layout.errCap(), "err");
-        return new String(wasm.read((int) layout.errPtr(), n), StandardCharsets.UTF_8);
+        // The text goes into log lines and point reasons: cut and escaped like a log message.
+        int read = Math.min(n, Abi.LOG_MESSAGE_MAX_BYTES);
+        return DriverText.of(wasm.read((int) layout.errPtr(), read), n);
     }
 
     /** {@code weir_gc}, if the driver exports it; a no-op otherwise. */
@@ -544,13 +790,37 @@ public final class DriverInstance implements AutoCloseable {
         if (n == 0) {
             return 0;
         }
-        int capacity = (int) (layout.outCap() / Abi.RECORD_SIZE);
+        int capacity = layout.outRecords();
         if (n > capacity) {
             throw violation(export, "returned " + n + " records; out holds " + capacity);
         }
+        int perCall = shared.limits().maxRecordsPerCall();
+        if (n > perCall) {
+            throw violation(
+                    export,
+                    "returned " + n + " records, more than the " + perCall + " one call may");
+        }
+        int blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
+        if (blobUsed < 0 || blobUsed > layout.blobCap()) {
+            throw violation(
+                    export,
+                    "wrote meta.blob_used = "
+                            + blobUsed
+                            + ", beyond blob capacity "
+                            + layout.blobCap());
+        }
+        long blobPerCall = shared.limits().maxBlobBytesPerCall(layout.blobCap());
+        if (blobUsed > blobPerCall) {
+            throw violation(
+                    export,
+                    "wrote meta.blob_used = "
+                            + blobUsed
+                            + ", more than the "
+                            + blobPerCall
+                            + " blob bytes one call may use");
+        }
         byte[] out = wasm.read((int) layout.outPtr(), n * Abi.RECORD_SIZE);
         byte[] blob = null;
-        int blobUsed = -1;
         for (int i = 0; i < n; i++) {
             int at = i * Abi.RECORD_SIZE;
             long head = (long) LE_LONG.get(out, at);
@@ -580,15 +850,6 @@ public final class DriverInstance implements AutoCloseable {
             }
             PointRecord r = PointRecord.decode(out, i * Abi.RECORD_SIZE);
             if (blob == null && needsBlob(r)) {
-                blobUsed = wasm.readI32(meta + Meta.BLOB_USED);
-                if (blobUsed < 0 || blobUsed > layout.blobCap()) {
-                    throw violation(
-                            export,
-                            "wrote meta.blob_used = "
-                                    + blobUsed
-                                    + ", beyond blob capacity "
-                                    + layout.blobCap());
-                }
                 blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
             }
             try {
@@ -665,7 +926,8 @@ public final class DriverInstance implements AutoCloseable {
 
     private void requireWithin(
             Abi.Export export, String what, long value, long cap, String region) {
-        if (value < 0 || value > cap) {
+        // Callers pass lengths already known to be ≥ 0 (negative returns are error codes).
+        if (value > cap) {
             throw violation(
                     export,
                     "returned " + what + " " + value + ", beyond " + region + " capacity " + cap);

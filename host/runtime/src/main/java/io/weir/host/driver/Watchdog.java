@@ -19,6 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Arming wakes the timer only if the new deadline is earlier than the one it sleeps for. With
  * equal budgets that is only when the timer is idle: calls that return within their budget never
  * wake it, and it wakes at most once per budget to find their slots disarmed or re-armed later.
+ *
+ * <p>A budget measures the driver, not the collector: while a deadline is armed the timer wakes at
+ * least every {@link #TICK_NANOS}, and when it wakes later than it asked to — a stop-the-world
+ * pause, a machine so busy that runnable threads wait — the lateness is counted as a stall and
+ * every armed call gets that much more time. Only time in which threads could run counts. A runaway
+ * loop is still stopped: a stall stops the loop too, so it gains nothing.
  */
 public final class Watchdog implements AutoCloseable {
 
@@ -31,7 +37,17 @@ public final class Watchdog implements AutoCloseable {
     /** {@link #wakeAt} while no slot is armed: the timer sleeps until an arm wakes it. */
     private static final long IDLE = Long.MAX_VALUE;
 
+    /** How often the timer looks at the clock while a deadline is armed, to see stalls. */
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /** Lateness of the timer's own wake-up that is counted as a stall. */
+    static final long STALL_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
     private final CopyOnWriteArrayList<Deadline> slots = new CopyOnWriteArrayList<>();
+
+    /** Time, in total, in which the timer could not run although it asked to: stalls. */
+    private volatile long stalledNanos;
+
     private final ThreadLocal<Deadline> slot = ThreadLocal.withInitial(this::register);
     private final Thread timer;
     private volatile boolean closed;
@@ -80,9 +96,14 @@ public final class Watchdog implements AutoCloseable {
             if (!any) {
                 LockSupport.park(this);
             } else {
-                long wait = next - System.nanoTime();
+                long asked = System.nanoTime();
+                long wait = Math.min(next - asked, TICK_NANOS);
                 if (wait > 0) {
                     LockSupport.parkNanos(this, wait);
+                    long late = System.nanoTime() - (asked + wait);
+                    if (late > STALL_SLACK_NANOS) {
+                        noteStall(late);
+                    }
                 }
             }
         }
@@ -96,38 +117,54 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
+    /** Stall time seen so far (see the class comment). */
+    long stalledNanos() {
+        return stalledNanos;
+    }
+
+    /** Counts a stall: every call armed now gets that much more time. */
+    synchronized void noteStall(long nanos) {
+        stalledNanos += nanos;
+    }
+
     /** The deadline slot of one thread, re-armed for each call. */
-    public static final class Deadline implements AutoCloseable {
+    public final class Deadline implements AutoCloseable {
         private final Thread thread;
         private boolean armed;
         private boolean fired;
-        private long deadlineNanos;
+        private long armedAt;
+        private long budgetNanos;
+        private long stalledAtArm;
 
         private Deadline(Thread thread) {
             this.thread = thread;
         }
 
         private synchronized long arm(long budgetMs) {
-            deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs);
+            armedAt = System.nanoTime();
+            budgetNanos = TimeUnit.MILLISECONDS.toNanos(budgetMs);
+            stalledAtArm = stalledNanos;
             fired = false;
             armed = true;
-            return deadlineNanos;
+            return armedAt + budgetNanos;
         }
 
         /**
-         * Interrupts the thread if its deadline has passed; returns the deadline still to come, or
-         * {@code null} if the slot is not armed (any more).
+         * Interrupts the thread if it has run for its budget, stalls not counted; returns when the
+         * budget would end if nothing stalls from now, or {@code null} if the slot is not armed
+         * (any more).
          */
         private synchronized Long check(long now) {
             if (!armed || fired) {
                 return null;
             }
-            if (now - deadlineNanos >= 0) {
+            long ran = now - armedAt - (stalledNanos - stalledAtArm);
+            if (ran >= budgetNanos) {
                 fired = true;
                 thread.interrupt();
                 return null;
             }
-            return deadlineNanos;
+            return now + (budgetNanos - ran);
         }
 
         /** Whether the deadline passed while the call ran. */

@@ -10,4 +10,11 @@ public interface PointSink {
      * from the session's thread; implementations must not block for long.
      */
     void accept(List<Point> batch);
+
+    /**
+     * A device's status changed (ABI v1.1 §6.3): a status of the device, never a point value.
+     * Called from the session's thread, only when quality or text change. A sink that keeps no
+     * device status ignores it.
+     */
+    default void deviceStatus(DeviceStatus status) {}
 }

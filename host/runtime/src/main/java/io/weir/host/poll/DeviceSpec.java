@@ -38,6 +38,12 @@ public record DeviceSpec(
         if (config == null) {
             throw new IllegalArgumentException("device " + name + " needs a config");
         }
+        // §5.1: keys that start with "weir." are the host's; an operator's config may not set
+        // them, so that a driver can trust weir.transport.
+        String hostKey = config.hostKeyProblem();
+        if (hostKey != null) {
+            throw new IllegalArgumentException("device " + name + ": " + hostKey);
+        }
         pointNames = List.copyOf(pointNames);
         if (pointNames.size() != config.points().size()) {
             throw new IllegalArgumentException(

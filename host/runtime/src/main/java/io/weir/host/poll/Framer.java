@@ -1,5 +1,7 @@
 package io.weir.host.poll;
 
+import io.weir.abi.Abi;
+import io.weir.abi.AbiError;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.FrameLength;
 
@@ -27,6 +29,15 @@ public final class Framer {
          *     e.g. the request was answered and none is outstanding)
          */
         boolean frame(byte[] bytes, int off, int len);
+
+        /**
+         * {@code weir_frame_end} over {@code bytes[off .. off+len]} (ABI v1.1 §7.10); a decoder
+         * whose driver does not frame by silence answers {@code E_UNSUPPORTED}.
+         */
+        default FrameLength frameEnd(byte[] bytes, int off, int len) throws DriverException {
+            throw new DriverException(
+                    Abi.Export.FRAME_END.exportName(), AbiError.E_UNSUPPORTED.code(), "");
+        }
     }
 
     private static final byte[] NONE = new byte[0];
@@ -36,6 +47,12 @@ public final class Framer {
     private int pendingLen;
     private long dropped;
     private boolean feeding;
+
+    /** During a feed: the bytes being framed, from {@link #at}, {@link #left} of them. */
+    private byte[] buf = NONE;
+
+    private int at;
+    private int left;
     private boolean clearRequested;
 
     /**
@@ -66,59 +83,129 @@ public final class Framer {
         if (len == 0) {
             return;
         }
-        byte[] b;
-        int o;
-        int n;
         if (pendingLen == 0) {
-            b = bytes;
-            o = off;
-            n = len;
+            buf = bytes;
+            at = off;
+            left = len;
         } else {
             ensure(pendingLen + len);
             System.arraycopy(bytes, off, pending, pendingLen, len);
             pendingLen += len;
-            b = pending;
-            o = 0;
-            n = pendingLen;
+            buf = pending;
+            at = 0;
+            left = pendingLen;
         }
         feeding = true;
         boolean ok = false;
         try {
-            while (n > 0 && !clearRequested) {
-                int shown = Math.min(n, capacity);
-                FrameLength f = decoder.frameLen(b, o, shown);
+            frameLenRounds(decoder);
+            ok = true;
+        } finally {
+            finish(ok);
+        }
+    }
+
+    /**
+     * The line fell silent with bytes pending that {@code weir_frame_len} has not completed (ABI
+     * v1.1 §7.10): {@code weir_frame_end} over them. A frame it finds is decoded like any other,
+     * then {@code weir_frame_len} runs on what remains and {@code weir_frame_end} again at once if
+     * that wants more; its answer 0 drops the pending bytes, {@code E_RESYNC} drops {@code skip} of
+     * them (all counted as garbage). Each round drops at least one byte, so it ends.
+     *
+     * @throws DriverException from {@code weir_frame_end} or {@code weir_frame_len}: {@code
+     *     E_UNSUPPORTED} from {@code weir_frame_end} keeps the bytes (they wait, as without it);
+     *     any other error drops everything pending
+     */
+    public void frameEnd(Decoder decoder) throws DriverException {
+        if (pendingLen == 0 || feeding) {
+            return;
+        }
+        buf = pending;
+        at = 0;
+        left = pendingLen;
+        feeding = true;
+        boolean ok = false;
+        try {
+            while (left > 0 && !clearRequested) {
+                FrameLength f;
+                try {
+                    f = decoder.frameEnd(buf, at, Math.min(left, capacity));
+                } catch (DriverException e) {
+                    ok = e.error() == AbiError.E_UNSUPPORTED;
+                    throw e;
+                }
                 if (f.kind() == FrameLength.Kind.COMPLETE) {
                     int frame = f.length();
-                    boolean more = decoder.frame(b, o, frame);
-                    o += frame;
-                    n -= frame;
-                    if (!more) {
+                    boolean more = decoder.frame(buf, at, frame);
+                    at += frame;
+                    left -= frame;
+                    if (!more || !frameLenRounds(decoder)) {
                         break;
                     }
                 } else if (f.kind() == FrameLength.Kind.RESYNC) {
-                    dropped += f.skip();
-                    o += f.skip();
-                    n -= f.skip();
-                } else if (shown == capacity) {
-                    // NEED_MORE with a full rx: the frame can never fit.
-                    dropped += shown;
-                    o += shown;
-                    n -= shown;
+                    drop(f.skip());
+                    if (!frameLenRounds(decoder)) {
+                        break;
+                    }
                 } else {
-                    break;
+                    // 0: the bytes are no frame (noise, a frame cut short), and none will follow.
+                    drop(left);
                 }
             }
             ok = true;
         } finally {
-            feeding = false;
-            if (!ok || clearRequested) {
-                clearRequested = false;
-                dropped += n;
-                pendingLen = 0;
+            finish(ok);
+        }
+    }
+
+    /**
+     * {@code weir_frame_len} rounds over {@code buf[at .. at+left]} until it wants more bytes.
+     *
+     * @return false if the decoder said to stop framing after a frame
+     */
+    private boolean frameLenRounds(Decoder decoder) throws DriverException {
+        while (left > 0 && !clearRequested) {
+            int shown = Math.min(left, capacity);
+            FrameLength f = decoder.frameLen(buf, at, shown);
+            if (f.kind() == FrameLength.Kind.COMPLETE) {
+                int frame = f.length();
+                boolean more = decoder.frame(buf, at, frame);
+                at += frame;
+                left -= frame;
+                if (!more) {
+                    return false;
+                }
+            } else if (f.kind() == FrameLength.Kind.RESYNC) {
+                drop(f.skip());
+            } else if (shown == capacity) {
+                // NEED_MORE with a full rx: the frame can never fit.
+                drop(shown);
             } else {
-                keep(b, o, n);
+                return true;
             }
         }
+        return true;
+    }
+
+    private void drop(int n) {
+        dropped += n;
+        at += n;
+        left -= n;
+    }
+
+    /** Ends a feed: keeps what is left (or drops it after an error or a clear). */
+    private void finish(boolean ok) {
+        feeding = false;
+        byte[] b = buf;
+        buf = NONE;
+        if (!ok || clearRequested) {
+            clearRequested = false;
+            dropped += left;
+            pendingLen = 0;
+        } else {
+            keep(b, at, left);
+        }
+        left = 0;
     }
 
     private void keep(byte[] b, int o, int n) {

@@ -12,9 +12,10 @@ import java.util.concurrent.Executor;
  * executor: the instance is never called concurrently (§2.7), and a trap or a runaway call affects
  * every member (the price of sharing; a group of one is full isolation).
  *
- * <p>A driver that answers {@code weir_open} for a second handle with {@code E_UNSUPPORTED} serves
- * one device per instance; the group then gives each later member a private instance, still on the
- * group's executor.
+ * <p>How many devices join is the kernel's choice: the driver's manifest {@code max_devices} (ABI
+ * v1.1 §3.4) or the operator's cap. A driver that answers {@code weir_open} for a second handle
+ * with {@code E_UNSUPPORTED} serves one device per instance (the v1.0 rule, still honoured); the
+ * group then gives each later member a private instance, still on the group's executor.
  *
  * <p>Everything but {@link #join} runs on the group's serial executor.
  */
@@ -122,9 +123,14 @@ public final class InstanceGroup {
     }
 
     private String label() {
-        if (capacity == 1) {
-            return members.isEmpty() ? module.label() : members.get(0).name();
+        synchronized (this) {
+            if (members.isEmpty()) {
+                return module.label();
+            }
+            if (members.size() == 1) {
+                return members.get(0).name();
+            }
+            return "shared by " + members.size() + " devices";
         }
-        return "shared by " + members.size() + " devices";
     }
 }

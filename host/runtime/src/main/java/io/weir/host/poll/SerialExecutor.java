@@ -39,12 +39,15 @@ final class SerialExecutor implements Executor {
                     return;
                 }
             }
+            WorkerPool.taskStarted();
             try {
                 next.run();
             } catch (RuntimeException | Error e) {
                 // A bug in one event must not stop the device's queue for good.
                 System.getLogger("io.weir.poll")
                         .log(System.Logger.Level.ERROR, "session task failed", e);
+            } finally {
+                WorkerPool.taskEnded();
             }
         }
     }

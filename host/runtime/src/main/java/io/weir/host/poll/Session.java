@@ -2,24 +2,33 @@ package io.weir.host.poll;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.CanFrame;
+import io.weir.abi.FrameFlag;
 import io.weir.abi.Layout;
+import io.weir.abi.Manifest;
 import io.weir.abi.Quality;
+import io.weir.abi.RecordFlag;
 import io.weir.abi.ValueType;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
+import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverTrapped;
 import io.weir.host.driver.FrameLength;
 import io.weir.host.driver.Request;
 import io.weir.host.io.Link;
 import io.weir.host.io.LinkListener;
+import io.weir.host.points.DeviceStatus;
 import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
 import io.weir.host.points.Value;
 import java.lang.System.Logger.Level;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.HdrHistogram.AbstractHistogram;
@@ -27,9 +36,9 @@ import org.HdrHistogram.IntCountsHistogram;
 
 /**
  * One device: its link, its driver instance and its poll schedule, as a state machine driven by
- * events — schedule ticks, received bytes, response timeouts, link up and down — with no I/O and no
- * clock of its own: the link, the {@link Timers} and the {@link Clock} are given, so a test drives
- * it with a fake link and fake time.
+ * events — schedule ticks, received bytes, line silence, response timeouts, link up and down — with
+ * no I/O and no clock of its own: the link, the {@link Timers} and the {@link Clock} are given, so
+ * a test drives it with a fake link and fake time.
  *
  * <p>Each tick runs a cycle as ABI §7.1–7.4 describe — {@code weir_poll}, send, collect bytes,
  * {@code weir_frame_len}, {@code weir_on_frame} or {@code weir_on_timeout} — with never more than
@@ -39,7 +48,15 @@ import org.HdrHistogram.IntCountsHistogram;
  * and devices started together are spread across the interval. Traps follow §9: the instance is
  * dropped, the points go {@code BAD_COMM}, and the next tick opens a fresh instance from the shared
  * compiled module with the same config and the last saved state, unless the driver version is
- * quarantined.
+ * quarantined; a device whose instances trap again and again waits exponentially longer before each
+ * new one.
+ *
+ * <p>With agreed version 1.1 (ABI §3.3) the session also calls {@code weir_link_up} after every
+ * connect (§7.9), {@code weir_frame_end} when a line with frame silence falls silent (§7.10) and
+ * {@code weir_tick} at every tick (§7.11), honours the frame flags {@code NOT_ANSWER} and {@code
+ * POLL_NOW} (§7.3) and the record flags {@code WRITE_RESULT} and {@code DEVICE_STATUS} (§6.3), and
+ * adds the host key {@code weir.transport} to the config (§5.1). The limits of §9 that live here
+ * (requests and bytes per cycle, the response timeout cap, point indexes) apply to every driver.
  *
  * <p>All work runs on the instance group's serial executor; link events and timers only enqueue.
  */
@@ -49,6 +66,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     private final DeviceSpec spec;
     private final DriverModule module;
+    private final Manifest manifest;
+    private final DriverLimits limits;
     private final Link link;
     private final PointSink sink;
     private final Timers timers;
@@ -56,8 +75,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final InstanceGroup group;
     private final Executor serial;
     private final String configText;
-    private final boolean passive;
+    private final String transportKind;
     private final long periodNanos;
+
+    /** Agreed version 1.1 (§3.3): the v1.1 calls, fields and flags apply. */
+    private final boolean v11;
+
+    /** Bytes that arrive with no request outstanding are framed and decoded (§7.3). */
+    private final boolean unsolicited;
+
+    /** A CAN link with agreed version 1.1: one encoded frame per delivery, frames in tx (§6.4). */
+    private final boolean can;
 
     private static final long MAX_LATENCY_MICROS = 600_000_000L;
 
@@ -91,6 +119,45 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private Timers.Timer timeout;
     private long requestSeq;
 
+    /** Requests and bytes sent in the current cycle (§9 limits). */
+    private int cycleRequests;
+
+    private long cycleTxBytes;
+
+    /** A frame asked for a {@code weir_poll} as soon as no request is outstanding (§7.3). */
+    private boolean pollNow;
+
+    // ---- the link, as this session has heard of it ----
+
+    /** The link's up event was handled and no down event since. */
+    private boolean linkUp;
+
+    /** No instance has used the current connection yet (§7.9). */
+    private boolean connectionFresh;
+
+    /** The current instance accepted {@code weir_link_up} for the current connection (§7.9). */
+    private boolean linkReady;
+
+    /** Sends through a queuing link, and of them the ones reported on the wire ({@code sent}). */
+    private long queuedSends;
+
+    private long wireSends;
+
+    /** The outstanding request waits in the link's queue: its timeout is not running yet. */
+    private boolean awaitingWire;
+
+    private long outstandingSendSeq;
+
+    /** Line silence (§7.10): the timer, and when the last bytes arrived. */
+    private Timers.Timer silenceTimer;
+
+    private long lastRxNanos;
+
+    // ---- crash-loop breaker ----
+
+    private int trapsInARow;
+    private long instanceNotBeforeNanos;
+
     /** Writes waiting for the current transaction to end (ABI §7.6: never two outstanding). */
     private final ArrayDeque<PendingWrite> writes = new ArrayDeque<>();
 
@@ -114,19 +181,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private volatile long droppedBytes;
     private volatile long protocolErrors;
     private volatile long traps;
+    private volatile long violations;
     private volatile long points;
     private volatile long lastLatencyMicros;
     private volatile String lastError;
+    private volatile DeviceStatus deviceStatus;
 
     /**
-     * A session whose device joins {@code group}: it shares the group's instance and executor.
+     * A session whose device joins {@code group}, on a link of the driver's primary transport.
      *
-     * @param spec the device
-     * @param group the instance group to join; it must have room
-     * @param link the device's link, not yet started
-     * @param sink where decoded points go
-     * @param timers schedules ticks and response timeouts; its tasks only enqueue
-     * @param clock the monotonic clock of the schedule and the wall clock of point timestamps
+     * @see #Session(DeviceSpec, InstanceGroup, Link, PointSink, Timers, Clock, String)
      */
     public Session(
             DeviceSpec spec,
@@ -135,17 +199,73 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             PointSink sink,
             Timers timers,
             Clock clock) {
+        this(spec, group, link, sink, timers, clock, group.module().manifest().transport());
+    }
+
+    /**
+     * A session whose device joins {@code group}: it shares the group's instance and executor.
+     *
+     * @param spec the device
+     * @param group the instance group to join; it must have room
+     * @param link the device's link, not yet started
+     * @param sink where decoded points and device status go
+     * @param timers schedules ticks, response timeouts and line silence; its tasks only enqueue
+     * @param clock the monotonic clock of the schedule and the wall clock of point timestamps
+     * @param transportKind the transport the link speaks ({@code tcp}, {@code serial}, {@code can};
+     *     {@link io.weir.host.io.Transport#kind(io.weir.host.io.LinkAddress)}), one of the driver's
+     *     transports; with agreed version 1.1 the driver learns it as {@code weir.transport}
+     * @throws IllegalArgumentException if the driver does not speak over that transport
+     */
+    public Session(
+            DeviceSpec spec,
+            InstanceGroup group,
+            Link link,
+            PointSink sink,
+            Timers timers,
+            Clock clock,
+            String transportKind) {
         this.spec = spec;
         this.module = group.module();
+        this.manifest = module.manifest();
+        this.limits = module.limits();
         this.link = link;
         this.sink = sink;
         this.timers = timers;
         this.clock = clock;
         this.group = group;
         this.serial = group.serial();
-        this.configText = spec.config().text();
-        this.passive = module.manifest().passive();
+        this.v11 = module.agreedMinor() >= Abi.MINOR_1_1;
+        this.transportKind = Objects.requireNonNull(transportKind, "transportKind");
+        if (!manifest.allTransports().contains(transportKind)) {
+            throw new IllegalArgumentException(
+                    "device "
+                            + spec.name()
+                            + ": driver "
+                            + module.label()
+                            + " speaks over "
+                            + String.join(" or ", manifest.allTransports())
+                            + ", not over "
+                            + transportKind);
+        }
+        // §5.1: with agreed version 1.1 the host keys follow the operator's pairs on the device
+        // line; a v1.0 driver would rightly refuse the unknown key.
+        this.configText =
+                v11
+                        ? spec.config()
+                                .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transportKind))
+                                .text()
+                        : spec.config().text();
+        this.unsolicited = manifest.receivesUnsolicited();
+        this.can = v11 && "can".equals(transportKind);
         this.periodNanos = spec.interval().toNanos();
+        this.deviceStatus =
+                new DeviceStatus(
+                        spec.name(),
+                        Quality.BAD_COMM.code(),
+                        Value.NULL,
+                        "link not connected yet",
+                        clock.currentTimeMillis(),
+                        false);
         this.dev = group.join(this);
     }
 
@@ -266,6 +386,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         return spec;
     }
 
+    /** The driver version this device runs. */
+    public DriverModule module() {
+        return module;
+    }
+
     @Override
     public String name() {
         return spec.name();
@@ -276,6 +401,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     public SessionStatus status() {
+        DeviceStatus ds = deviceStatus;
         return new SessionStatus(
                 spec.name(),
                 module.label(),
@@ -293,7 +419,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 points,
                 lastLatencyMicros,
                 writesDone,
-                lastError);
+                lastError,
+                ds.quality(),
+                ds.text(),
+                violations,
+                module.quarantine());
+    }
+
+    /** The device's latest status (ABI v1.1 §6.3): the host's at link events, else the driver's. */
+    public DeviceStatus deviceStatus() {
+        return deviceStatus;
     }
 
     /** A copy of the cycle latency histogram (µs) since the session started. */
@@ -306,9 +441,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /**
      * Writes {@code value} to the point named {@code point} through the driver's {@code weir_write}
      * (ABI §7.6). The write waits for the transaction in progress, then goes before the next poll
-     * request; between cycles it goes at once. Its result — the device's acknowledgement, its
-     * exception code, a timeout, or why it could not be sent — completes the future; it never
-     * appears among the point readings.
+     * request; between cycles it goes at once. Its result — the device's acknowledgement (with the
+     * value it confirmed, from a v1.1 driver that reports one), its exception code, a timeout, or
+     * why it could not be sent — completes the future; it never appears among the point readings.
      *
      * @throws IllegalArgumentException if the device has no point of that name
      */
@@ -354,23 +489,63 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             case STOPPED -> "device " + spec.name() + " is stopped";
             case QUARANTINED -> quarantineReason();
             case CONFIG_ERROR -> lastError;
-            case RUNNING -> "driver instance not running";
+            case RUNNING -> instanceMissing();
         };
     }
 
+    /** Why there is no instance while the session runs: a crash-loop wait, or none. */
+    private String instanceMissing() {
+        long wait = instanceNotBeforeNanos - clock.nanoTime();
+        if (wait > 0) {
+            return "driver instance re-created in "
+                    + (wait + 999_999) / 1_000_000
+                    + " ms, after "
+                    + trapsInARow
+                    + " traps in a row";
+        }
+        return "driver instance not running";
+    }
+
     private String quarantineReason() {
+        DriverModule.Quarantine q = module.quarantine();
+        if (q == null) {
+            return "driver "
+                    + module.label()
+                    + " is quarantined after "
+                    + Abi.QUARANTINE_TRAPS
+                    + " traps within 10 minutes";
+        }
         return "driver "
                 + module.label()
                 + " is quarantined after "
-                + Abi.QUARANTINE_TRAPS
-                + " traps within 10 minutes";
+                + q.traps()
+                + " traps within 10 minutes (since "
+                + Instant.ofEpochMilli(q.sinceMillis())
+                + "; last: "
+                + q.reason()
+                + ")";
+    }
+
+    /**
+     * An operator lifted the driver version's quarantine ({@link DriverModule#clearQuarantine}):
+     * the device starts afresh at its next tick, without waiting out its crash-loop backoff.
+     */
+    public void quarantineCleared() {
+        serial.execute(
+                () -> {
+                    trapsInARow = 0;
+                    instanceNotBeforeNanos = 0;
+                    if (state == SessionState.QUARANTINED && !module.quarantined()) {
+                        state = SessionState.RUNNING;
+                    }
+                });
     }
 
     // ---- link events (I/O thread: enqueue only) ------------------------------------------------
 
     @Override
     public void linkUp() {
-        serial.execute(() -> LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe()));
+        serial.execute(this::onLinkUp);
     }
 
     @Override
@@ -381,6 +556,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     @Override
     public void linkDown(String reason) {
         serial.execute(() -> onLinkDown(reason));
+    }
+
+    @Override
+    public void sent() {
+        serial.execute(this::onSent);
     }
 
     // ---- the schedule --------------------------------------------------------------------------
@@ -409,6 +589,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void tick() {
+        if (!driverTick()) {
+            return;
+        }
         if (cycleActive) {
             missed++;
             return;
@@ -421,15 +604,51 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         startCycle();
     }
 
+    /**
+     * §7.11: {@code weir_tick} at every tick, before the cycle's first poll, also when the link is
+     * down or the previous cycle still runs.
+     *
+     * @return false if the driver trapped (the cycle waits for the next tick)
+     */
+    private boolean driverTick() {
+        if (!v11 || !module.calls(Abi.Export.TICK)) {
+            return true;
+        }
+        if (!ensureInstance()) {
+            return true;
+        }
+        Batch batch = new Batch();
+        try {
+            instance.tick(dev, nowUs(), batch);
+        } catch (DriverException e) {
+            if (e.error() == AbiError.E_UNSUPPORTED) {
+                module.unsupported(Abi.Export.TICK);
+            } else {
+                protocolErrors++;
+                lastError = e.getMessage();
+                LOG.log(Level.WARNING, "{0}: {1}", spec.name(), e.getMessage());
+            }
+            return true;
+        } catch (DriverTrapped e) {
+            trapped(e);
+            return false;
+        }
+        if (batch.violation != null) {
+            violation(Abi.Export.TICK, batch.violation, Quality.BAD_COMM);
+            return false;
+        }
+        deliver(batch, null);
+        applyStatus(batch);
+        return true;
+    }
+
     private void startCycle() {
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
             String why =
                     state == SessionState.QUARANTINED
                             ? quarantineReason()
-                            : state == SessionState.CONFIG_ERROR
-                                    ? lastError
-                                    : "driver instance not running";
+                            : state == SessionState.CONFIG_ERROR ? lastError : instanceMissing();
             allPoints(
                     state == SessionState.CONFIG_ERROR ? Quality.BAD_CONFIG : Quality.BAD_COMM,
                     now,
@@ -441,10 +660,30 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             allPoints(Quality.BAD_COMM, now, "link down: " + (reason == null ? "?" : reason));
             return;
         }
+        if (!linkReady()) {
+            allPoints(Quality.BAD_COMM, now, "link not ready: " + notReadyReason());
+            return;
+        }
         cycles++;
         cycleActive = true;
         cycleStartNanos = clock.nanoTime();
+        cycleRequests = 0;
+        cycleTxBytes = 0;
         next();
+    }
+
+    /**
+     * Whether requests may go: always for a driver without link events; for one with them (§7.9),
+     * once it accepted {@code weir_link_up} for this connection.
+     */
+    private boolean linkReady() {
+        return !(v11 && module.usesLinkEvents()) || linkReady;
+    }
+
+    private String notReadyReason() {
+        return lastError != null && !linkUp
+                ? lastError
+                : "waiting for weir_link_up on a fresh connection (ABI §7.9)";
     }
 
     // ---- the cycle (serial executor) ---------------------------------------------------------
@@ -464,6 +703,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         if (module.quarantined()) {
             state = SessionState.QUARANTINED;
+            return false;
+        }
+        if (clock.nanoTime() - instanceNotBeforeNanos < 0) {
+            // The crash-loop breaker: this device's instances trapped again and again.
             return false;
         }
         DriverInstance candidate = null;
@@ -494,7 +737,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             }
             instance = candidate;
             framer.reset(candidate.rxCapacity());
-            return true;
+            if (state == SessionState.QUARANTINED) {
+                // An operator lifted the quarantine.
+                state = SessionState.RUNNING;
+            }
         } catch (DriverException e) {
             state = SessionState.CONFIG_ERROR;
             lastError =
@@ -517,6 +763,51 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             LOG.log(Level.ERROR, "{0}: {1}", spec.name(), e.getMessage());
             return false;
         }
+        linkReady = false;
+        if (v11 && module.usesLinkEvents() && linkUp) {
+            if (connectionFresh) {
+                // No instance has used this connection: it is as fresh as §7.9 means.
+                callLinkUp();
+            } else {
+                // §7.9: the device's side of the connection has state from the old instance; the
+                // new one gets a fresh connection and sees weir_link_up on it.
+                reconnect(
+                        "a new instance of driver "
+                                + module.label()
+                                + " needs a fresh connection (ABI §7.9)");
+            }
+        }
+        return instance != null;
+    }
+
+    /** §7.9: tells the current instance that the link came up. */
+    private void callLinkUp() {
+        connectionFresh = false;
+        try {
+            instance.linkUp(dev, nowUs());
+            linkReady = true;
+        } catch (DriverException e) {
+            if (e.error() == AbiError.E_UNSUPPORTED) {
+                // The driver does not use link events: never again for this driver version.
+                module.unsupported(Abi.Export.LINK_UP);
+                linkReady = true;
+                return;
+            }
+            String why = "driver " + module.label() + " refused the link: " + e.getMessage();
+            lastError = why;
+            LOG.log(Level.WARNING, "{0}: {1}; reconnecting", spec.name(), why);
+            allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), why);
+            hostStatus(Quality.BAD_COMM, why);
+            reconnect(why);
+        } catch (DriverTrapped e) {
+            trapped(e);
+        }
+    }
+
+    private void reconnect(String why) {
+        linkUp = false;
+        linkReady = false;
+        link.reconnect(why);
     }
 
     /** Asks the driver for the next request of the cycle and sends it (§7.1). */
@@ -526,9 +817,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             endCycle();
             return;
         }
-        if (sendWrite()) {
+        // §7.3 POLL_NOW: weir_poll is the next call, before a write that waits.
+        if (!pollNow && sendWrite()) {
             return;
         }
+        pollNow = false;
         try {
             while (true) {
                 Request r = instance.poll(dev, nowUs());
@@ -536,7 +829,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     cycleComplete();
                     return;
                 }
-                if (!link.send(r.bytes())) {
+                if (!withinCycleLimits(Abi.Export.POLL, r) || !wellFormed(Abi.Export.POLL, r)) {
+                    return;
+                }
+                if (!send(r)) {
                     lostLink("link down: " + link.downReason());
                     return;
                 }
@@ -544,11 +840,72 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     await(r);
                     return;
                 }
+                // Nothing to wait for: the line is free for the next request (a shared bus's
+                // next device included).
+                link.transactionEnded();
             }
         } catch (DriverTrapped e) {
             trapped(e);
         } catch (DriverException e) {
             driverFailed(e);
+        }
+    }
+
+    private boolean send(Request r) {
+        if (!link.send(r.bytes())) {
+            return false;
+        }
+        if (link.queuesSends()) {
+            queuedSends++;
+        }
+        return true;
+    }
+
+    /**
+     * §9: counts a request of the cycle; one over the requests or bytes a cycle may send ends the
+     * cycle as a violation, before it is sent.
+     */
+    private boolean withinCycleLimits(Abi.Export export, Request r) {
+        if (!cycleActive) {
+            return true;
+        }
+        cycleRequests++;
+        cycleTxBytes += r.bytes().length;
+        String over = null;
+        if (cycleRequests > limits.maxRequestsPerCycle()) {
+            over =
+                    "sent more than "
+                            + limits.maxRequestsPerCycle()
+                            + " requests in one cycle (weir_poll never ended it)";
+        } else if (cycleTxBytes > limits.maxTxBytesPerCycle()) {
+            over =
+                    "sent more than "
+                            + limits.maxTxBytesPerCycle()
+                            + " bytes in one cycle ("
+                            + cycleRequests
+                            + " requests)";
+        }
+        if (over == null) {
+            return true;
+        }
+        violation(export, over, Quality.BAD);
+        return false;
+    }
+
+    /**
+     * §6.4: on a CAN link a request is one or more encoded CAN frames filling {@code tx} exactly; a
+     * malformed one is a violation (§9), and nothing is sent.
+     */
+    private boolean wellFormed(Abi.Export export, Request r) {
+        if (!can) {
+            return true;
+        }
+        try {
+            CanFrame.decodeAll(r.bytes(), 0, r.bytes().length);
+            return true;
+        } catch (IllegalArgumentException e) {
+            violation(export, "wrote a malformed CAN frame: " + e.getMessage(), Quality.BAD);
+            return false;
         }
     }
 
@@ -565,6 +922,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             next();
             return;
         }
+        if (pollNow) {
+            // §7.3 POLL_NOW outside a cycle: a cycle started at once.
+            startCycle();
+            return;
+        }
         if (sendWrite()) {
             return;
         }
@@ -578,7 +940,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      * Sends the first queued write that can go (ABI §7.6: between two requests, never while one is
      * outstanding). Writes that cannot go are answered at once.
      *
-     * @return whether a write is now outstanding
+     * @return whether a write is now outstanding, or the cycle ended under it
      */
     private boolean sendWrite() {
         while (!writes.isEmpty() && state != SessionState.STOPPED) {
@@ -591,6 +953,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 w.finish(
                         WriteResult.of(
                                 WriteResult.Outcome.LINK_DOWN, "link down: " + link.downReason()));
+                continue;
+            }
+            if (!linkReady()) {
+                w.finish(
+                        WriteResult.of(
+                                WriteResult.Outcome.LINK_DOWN,
+                                "link not ready: " + notReadyReason()));
                 continue;
             }
             Request r;
@@ -611,7 +980,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 trapped(e);
                 return true;
             }
-            if (!link.send(r.bytes())) {
+            if (!withinCycleLimits(Abi.Export.WRITE, r) || !wellFormed(Abi.Export.WRITE, r)) {
+                w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, lastError));
+                return true;
+            }
+            if (!send(r)) {
                 w.finish(
                         WriteResult.of(
                                 WriteResult.Outcome.LINK_DOWN, "link down: " + link.downReason()));
@@ -619,6 +992,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             }
             writesDone++;
             if (!r.expectResponse()) {
+                link.transactionEnded();
                 w.finish(WriteResult.acknowledged());
                 continue;
             }
@@ -651,20 +1025,56 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         };
     }
 
-    /** The request just sent expects an answer: wait for it, at most its timeout. */
+    /**
+     * The request just sent expects an answer: wait for it, at most its timeout (capped, §9). On a
+     * link that queues sends the timeout runs from the moment the request is on the wire.
+     */
     private void await(Request r) {
         outstanding = true;
-        outstandingTimeoutMs = r.timeoutMs() == 0 ? Abi.DEFAULT_RESPONSE_TIMEOUT_MS : r.timeoutMs();
+        outstandingTimeoutMs = limits.effectiveTimeoutMs(r.timeoutMs());
         long seq = ++requestSeq;
-        timeout =
-                timers.schedule(
-                        outstandingTimeoutMs * 1_000_000L,
-                        () -> serial.execute(() -> onTimeout(seq)));
+        if (link.queuesSends() && wireSends < queuedSends) {
+            // A shared bus busy with other devices: the clock starts at sent(). A backstop in case
+            // the link never reports it.
+            awaitingWire = true;
+            outstandingSendSeq = queuedSends;
+            armTimeout(seq, (long) limits.maxTimeoutMs() + outstandingTimeoutMs);
+        } else {
+            armTimeout(seq, outstandingTimeoutMs);
+        }
     }
 
-    /** A write's answer: the driver's records say how it went (§7.6); they are not readings. */
-    private void answerWrite(PendingWrite w, Batch batch) {
-        for (Point p : batch.points) {
+    private void armTimeout(long seq, long ms) {
+        cancelTimeout();
+        timeout = timers.schedule(ms * 1_000_000L, () -> serial.execute(() -> onTimeout(seq)));
+    }
+
+    /** A queued send is on the wire: the outstanding request's timeout starts if it was this. */
+    private void onSent() {
+        wireSends++;
+        if (awaitingWire && outstanding && wireSends >= outstandingSendSeq) {
+            awaitingWire = false;
+            armTimeout(requestSeq, outstandingTimeoutMs);
+        }
+    }
+
+    /**
+     * The outstanding request is over — answered, timed out or abandoned: no timer, and a shared
+     * line may serve the next device.
+     */
+    private void endTransaction() {
+        if (!outstanding) {
+            return;
+        }
+        outstanding = false;
+        awaitingWire = false;
+        cancelTimeout();
+        link.transactionEnded();
+    }
+
+    /** A write's answer with agreed version 1.0: every record is the write's result (§7.6). */
+    private void answerWrite10(PendingWrite w, List<Point> records) {
+        for (Point p : records) {
             if (p.quality() == Quality.BAD_DEVICE.code()) {
                 long code = p.value() instanceof Value.U64 u ? u.bits() : -1;
                 w.finish(new WriteResult(WriteResult.Outcome.DEVICE_EXCEPTION, driverText(), code));
@@ -678,6 +1088,31 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         w.finish(WriteResult.acknowledged());
     }
 
+    /**
+     * A write's answer with agreed version 1.1 (§6.3, §7.6): its {@code WRITE_RESULT} record for
+     * the point is the outcome, none means the device confirmed it; the other records are readings.
+     */
+    private void answerWrite11(PendingWrite w, Batch batch) {
+        deliver(batch, null);
+        DriverRecordView r = null;
+        for (DriverRecordView x : batch.writeResults) {
+            if (x.point == w.point()) {
+                r = x;
+                break;
+            }
+        }
+        if (r == null) {
+            w.finish(WriteResult.acknowledged());
+        } else if (r.quality == Quality.BAD_DEVICE.code()) {
+            long code = r.value instanceof Value.U64 u ? u.bits() : -1;
+            w.finish(new WriteResult(WriteResult.Outcome.DEVICE_EXCEPTION, driverText(), code));
+        } else if (Quality.classOf(r.quality) != Quality.QualityClass.GOOD) {
+            w.finish(WriteResult.of(WriteResult.Outcome.REFUSED, driverText()));
+        } else {
+            w.finish(new WriteResult(WriteResult.Outcome.ACKNOWLEDGED, null, -1, r.value));
+        }
+    }
+
     private String driverText() {
         try {
             String t = instance == null ? "" : instance.lastError(dev);
@@ -689,13 +1124,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     /** Whether received bytes are wanted: a request is outstanding, or the driver listens. */
     private boolean listening() {
-        return instance != null && (outstanding || passive);
+        return instance != null && (outstanding || unsolicited);
     }
 
     private void onBytes(byte[] bytes) {
         if (!listening()) {
             // A late answer after a timeout, or chatter: nothing asked for it.
             droppedBytes += bytes.length;
+            return;
+        }
+        if (can) {
+            onCanFrame(bytes);
             return;
         }
         try {
@@ -709,10 +1148,93 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         if (!listening()) {
             framer.clear();
+        } else if (framer.pending() > 0 && framesBySilence()) {
+            armSilence();
         }
     }
 
-    /** The framer's view of the driver (§7.2, §7.3). */
+    /**
+     * §6.4 "Delivery": a CAN link delivers one encoded frame per call, and the driver frames
+     * exactly that: {@code weir_frame_len} must answer its whole length, and any other answer drops
+     * it as garbage. Frames are never joined or split.
+     */
+    private void onCanFrame(byte[] frame) {
+        try {
+            FrameLength f = instance.frameLen(dev, frame, 0, frame.length);
+            if (f.kind() == FrameLength.Kind.COMPLETE && f.length() == frame.length) {
+                decoder.frame(frame, 0, frame.length);
+            } else {
+                droppedBytes += frame.length;
+            }
+        } catch (DriverException e) {
+            protocolErrors++;
+            lastError = e.getMessage();
+            droppedBytes += frame.length;
+        } catch (DriverTrapped e) {
+            trapped(e);
+        }
+    }
+
+    /** §7.10: whether a silence on this link ends a frame the driver can find. */
+    private boolean framesBySilence() {
+        // Never on tcp or can links, whatever they report (TCP keeps no line timing, CAN frames
+        // are delimited by the bus).
+        return v11
+                && "serial".equals(transportKind)
+                && module.calls(Abi.Export.FRAME_END)
+                && link.frameSilenceNanos() > 0;
+    }
+
+    private void armSilence() {
+        lastRxNanos = clock.nanoTime();
+        if (silenceTimer == null) {
+            silenceTimer =
+                    timers.schedule(
+                            link.frameSilenceNanos(), () -> serial.execute(this::onSilence));
+        }
+    }
+
+    private void cancelSilence() {
+        if (silenceTimer != null) {
+            silenceTimer.cancel();
+            silenceTimer = null;
+        }
+    }
+
+    /**
+     * The silence timer ran out: if the line stayed quiet for the whole silence since the last
+     * bytes, the pending bytes go to {@code weir_frame_end} (§7.10); else it waits for the rest.
+     */
+    private void onSilence() {
+        silenceTimer = null;
+        if (framer.pending() == 0 || !listening() || !framesBySilence()) {
+            return;
+        }
+        long quiet = clock.nanoTime() - lastRxNanos;
+        long silence = link.frameSilenceNanos();
+        if (quiet < silence) {
+            silenceTimer = timers.schedule(silence - quiet, () -> serial.execute(this::onSilence));
+            return;
+        }
+        try {
+            framer.frameEnd(decoder);
+        } catch (DriverException e) {
+            if (e.error() == AbiError.E_UNSUPPORTED) {
+                // The bytes wait, as without weir_frame_end; not asked again for this version.
+                module.unsupported(Abi.Export.FRAME_END);
+            } else {
+                protocolErrors++;
+                lastError = e.getMessage();
+            }
+        } catch (DriverTrapped e) {
+            trapped(e);
+        }
+        if (!listening()) {
+            framer.clear();
+        }
+    }
+
+    /** The framer's view of the driver (§7.2, §7.3, §7.10). */
     private final class Decoder implements Framer.Decoder {
         @Override
         public FrameLength frameLen(byte[] bytes, int off, int len) throws DriverException {
@@ -720,10 +1242,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
 
         @Override
+        public FrameLength frameEnd(byte[] bytes, int off, int len) throws DriverException {
+            return instance.frameEnd(dev, bytes, off, len);
+        }
+
+        @Override
         public boolean frame(byte[] bytes, int off, int len) {
             Batch batch = new Batch();
+            int flags;
             try {
                 instance.onFrame(dev, len, nowUs(), batch);
+                flags = instance.frameFlags();
             } catch (DriverException e) {
                 // §7.3: E_PROTO leaves the request outstanding; a late right answer is still
                 // taken.
@@ -735,19 +1264,52 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 trapped(e);
                 return false;
             }
+            if (batch.violation != null) {
+                violation(Abi.Export.ON_FRAME, batch.violation, Quality.BAD_COMM);
+                return false;
+            }
+            if (v11 && FrameFlag.POLL_NOW.isSet(flags)) {
+                pollNow = true;
+            }
+            boolean answer = outstanding && !(v11 && FrameFlag.NOT_ANSWER.isSet(flags));
+            if (!answer) {
+                // Unsolicited (§7.3), or a frame that is not the answer (NOT_ANSWER): readings,
+                // and the request, if any, stays outstanding with its timeout running.
+                deliver(batch, null);
+                applyStatus(batch);
+                dropWriteResults(batch);
+                if (!outstanding && pollNow && !cycleActive) {
+                    proceed();
+                }
+                return listening();
+            }
             PendingWrite w = outstandingWrite;
             if (w != null) {
                 outstandingWrite = null;
-                answerWrite(w, batch);
+                if (v11) {
+                    answerWrite11(w, batch);
+                } else {
+                    answerWrite10(w, batch.readings);
+                }
             } else {
                 deliver(batch, null);
+                dropWriteResults(batch);
             }
-            if (outstanding) {
-                outstanding = false;
-                cancelTimeout();
-                proceed();
-            }
+            applyStatus(batch);
+            endTransaction();
+            proceed();
             return listening();
+        }
+    }
+
+    private void dropWriteResults(Batch batch) {
+        if (!batch.writeResults.isEmpty()) {
+            // §6.3: the outcome of a write nobody is waiting for is no reading either.
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: {1} write results with no write outstanding dropped",
+                    spec.name(),
+                    batch.writeResults.size());
         }
     }
 
@@ -761,39 +1323,86 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         timeouts++;
-        String why = "no response within " + outstandingTimeoutMs + " ms";
+        String why =
+                awaitingWire
+                        ? "the request did not reach the wire within "
+                                + ((long) limits.maxTimeoutMs() + outstandingTimeoutMs)
+                                + " ms ("
+                                + link.describe()
+                                + " is busy)"
+                        : "no response within " + outstandingTimeoutMs + " ms";
         lastError = why;
         PendingWrite w = outstandingWrite;
         outstandingWrite = null;
         if (w != null) {
             w.finish(WriteResult.of(WriteResult.Outcome.TIMEOUT, why));
         }
-        respondTimeout(why, w == null);
+        respondTimeout(why, w == null || v11);
         if (instance != null) {
             proceed();
         }
     }
 
-    /** §7.4: discard what was received, let the driver write BAD_COMM records for the request. */
+    /**
+     * §7.4: discard what was received, let the driver write BAD_COMM records for the request.
+     *
+     * @param deliver whether its records are readings: always for a poll request; for a write only
+     *     with agreed version 1.1, whose {@code WRITE_RESULT} records are dropped (the write
+     *     failed, whatever they say, §7.6)
+     */
     private void respondTimeout(String why, boolean deliver) {
-        outstanding = false;
-        cancelTimeout();
+        endTransaction();
         framer.clear();
+        cancelSilence();
         Batch batch = new Batch();
         try {
             instance.onTimeout(dev, nowUs(), batch);
-            if (deliver) {
-                deliver(batch, why);
-            }
         } catch (DriverTrapped e) {
             trapped(e);
+            return;
         } catch (DriverException e) {
             driverFailed(e);
+            return;
         }
+        if (batch.violation != null) {
+            violation(Abi.Export.ON_TIMEOUT, batch.violation, Quality.BAD_COMM);
+            return;
+        }
+        if (deliver) {
+            deliver(batch, why);
+            applyStatus(batch);
+        }
+    }
+
+    private void onLinkUp() {
+        LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        // No request is ended here: a link reports the end of a connection before the next one
+        // comes up, and with a driver without link events a tick can send the first request on a
+        // connection before its up event reaches this queue.
+        linkUp = true;
+        connectionFresh = true;
+        linkReady = false;
+        hostStatus(Quality.GOOD, null);
+        if (state != SessionState.RUNNING
+                || instance == null
+                || instance.dead()
+                || !v11
+                || !module.usesLinkEvents()) {
+            return;
+        }
+        callLinkUp();
     }
 
     private void onLinkDown(String reason) {
         LOG.log(Level.INFO, "{0}: {1} down: {2}", spec.name(), link.describe(), reason);
+        linkUp = false;
+        linkReady = false;
+        connectionFresh = false;
+        // What the link had queued is gone with the connection.
+        wireSends = queuedSends;
+        if (state != SessionState.STOPPED) {
+            hostStatus(Quality.BAD_COMM, "link down: " + reason);
+        }
         if (outstanding && instance != null) {
             lostLink("link down: " + reason);
         }
@@ -812,7 +1421,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (w != null) {
             w.finish(WriteResult.of(WriteResult.Outcome.LINK_DOWN, why));
             if (outstanding && instance != null) {
-                respondTimeout(why, false);
+                respondTimeout(why, v11);
             }
             return;
         }
@@ -833,12 +1442,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /** The driver ended the cycle: keep its state for a new instance, let it collect garbage. */
     private void cycleComplete() {
         cycleActive = false;
+        trapsInARow = 0;
         long micros = (clock.nanoTime() - cycleStartNanos) / 1000;
         lastLatencyMicros = micros;
         synchronized (latency) {
             latency.recordValue(Math.max(0, Math.min(micros, MAX_LATENCY_MICROS)));
         }
-        if (module.manifest().hasState()) {
+        if (manifest.hasState()) {
             try {
                 savedState = instance.saveState(dev);
             } catch (DriverException e) {
@@ -861,10 +1471,12 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      * goes through here.
      */
     private void endCycle() {
-        outstanding = false;
+        endTransaction();
         cancelTimeout();
+        cancelSilence();
         framer.clear();
         cycleActive = false;
+        pollNow = false;
         PendingWrite w = outstandingWrite;
         outstandingWrite = null;
         if (w != null) {
@@ -883,21 +1495,46 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         allPoints(Quality.BAD, clock.currentTimeMillis(), e.getMessage());
     }
 
+    /**
+     * §9: the host found the driver breaking a limit (requests or bytes per cycle, a point index
+     * outside the map): a violation, treated as a trap.
+     */
+    private void violation(Abi.Export export, String problem, Quality quality) {
+        violations++;
+        DriverInstance i = instance;
+        DriverTrapped t =
+                i != null
+                        ? i.violated(export, problem)
+                        : new DriverTrapped(module.label() + " " + problem, null, null);
+        trapped(t, quality, quality == Quality.BAD ? "cycle ended: " : "driver trapped: ");
+    }
+
     /** §9: drop the instance, BAD_COMM for the device, recreate at the next tick. */
     private void trapped(DriverTrapped e) {
+        trapped(e, Quality.BAD_COMM, "driver trapped: ");
+    }
+
+    private void trapped(DriverTrapped e, Quality quality, String prefix) {
         traps++;
+        trapsInARow++;
         lastError = e.getMessage();
-        LOG.log(Level.ERROR, "{0}: {1}", spec.name(), e.getMessage());
+        LOG.log(Level.ERROR, "{0}: {1}{2}", spec.name(), prefix, e.getMessage());
         DriverInstance dead = instance;
         if (dead != null) {
             dead.close();
         }
         instance = null;
+        linkReady = false;
         endCycle();
-        if (module.recordTrap(clock.currentTimeMillis()) && state != SessionState.STOPPED) {
+        long now = clock.currentTimeMillis();
+        if (module.recordTrap(now, e.getMessage()) && state != SessionState.STOPPED) {
             state = SessionState.QUARANTINED;
         }
-        allPoints(Quality.BAD_COMM, clock.currentTimeMillis(), "driver trapped: " + e.getMessage());
+        // The crash-loop breaker: a device whose instances keep trapping waits longer each time.
+        instanceNotBeforeNanos = clock.nanoTime() + limits.restartDelayMs(trapsInARow) * 1_000_000L;
+        String why = prefix + e.getMessage();
+        allPoints(quality, now, why);
+        hostStatus(quality, why);
         if (dead != null) {
             group.lost(
                     dead, this, "driver trapped in device " + spec.name() + ": " + e.getMessage());
@@ -914,6 +1551,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         instance = null;
+        linkReady = false;
         endCycle();
         lastError = why;
         if (module.quarantined() && state == SessionState.RUNNING) {
@@ -931,28 +1569,64 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     // ---- points ------------------------------------------------------------------------------
 
+    /** A record that is not turned into a point: a write result or a device status. */
+    private record DriverRecordView(int point, Value value, int quality, long tsUs) {}
+
     /**
-     * The records of one call, turned into points as they are read: a point's name comes from the
-     * device's map (or the driver, for a named record), its reason is filled in afterwards if any
-     * record is bad.
+     * The records of one call, sorted as they are read (ABI §6.3): readings become points (a
+     * point's name comes from the device's map, or the driver for a named record), write results
+     * and the device status are kept apart, and a record that breaks §9 marks the batch.
      */
     private final class Batch implements DriverInstance.RecordSink {
-        final List<Point> points = new ArrayList<>();
+        final List<Point> readings = new ArrayList<>();
+        final List<DriverRecordView> writeResults = new ArrayList<>(0);
+        DriverRecordView status;
         boolean anyBad;
+        String violation;
 
         @Override
-        public void record(int point, String name, Value value, int quality, long tsUs, int flags) {
-            String n = name != null ? name : pointName(point);
-            points.add(new Point(spec.name(), n, value, quality, Math.floorDiv(tsUs, 1000), null));
+        public void record(int point, String name, Value value, int quality, long tsUs, int raw) {
+            if (violation != null) {
+                return;
+            }
+            // §3.3: flag bits of a later minor than the agreed one read as zero.
+            int flags = RecordFlag.known(raw, module.agreedMinor());
+            if (RecordFlag.DEVICE_STATUS.isSet(flags)) {
+                if (point != 0 || name != null || RecordFlag.WRITE_RESULT.isSet(flags)) {
+                    violation =
+                            "wrote a DEVICE_STATUS record that names a point or is a write result"
+                                    + " (ABI §6.3)";
+                    return;
+                }
+                status = new DriverRecordView(0, value, quality, tsUs);
+                return;
+            }
+            if (name == null && (point < 0 || point >= spec.pointNames().size())) {
+                violation =
+                        "wrote a record for point "
+                                + (point < 0 ? Integer.toUnsignedLong(point) : point)
+                                + ", outside the point map of "
+                                + spec.pointNames().size()
+                                + " points of device "
+                                + spec.name();
+                return;
+            }
+            if (RecordFlag.WRITE_RESULT.isSet(flags)) {
+                writeResults.add(new DriverRecordView(point, value, quality, tsUs));
+                return;
+            }
+            String n = name != null ? name : spec.pointNames().get(point);
+            readings.add(
+                    new Point(spec.name(), n, value, quality, Math.floorDiv(tsUs, 1000), null));
             anyBad |= Quality.classOf(quality) != Quality.QualityClass.GOOD;
         }
     }
 
     private void deliver(Batch batch, String why) {
-        if (batch.points.isEmpty()) {
+        if (batch.readings.isEmpty()) {
             return;
         }
-        List<Point> out = batch.points;
+        List<Point> out = batch.readings;
         if (batch.anyBad) {
             String error = why;
             if (error == null && instance != null) {
@@ -962,8 +1636,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     error = "";
                 }
             }
-            out = new ArrayList<>(batch.points.size());
-            for (Point p : batch.points) {
+            out = new ArrayList<>(batch.readings.size());
+            for (Point p : batch.readings) {
                 if (Quality.classOf(p.quality()) == Quality.QualityClass.GOOD) {
                     out.add(p);
                 } else {
@@ -984,9 +1658,46 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         sink.accept(out);
     }
 
-    private String pointName(int index) {
-        List<String> names = spec.pointNames();
-        return index >= 0 && index < names.size() ? names.get(index) : "#" + index;
+    /** §6.3: a driver's DEVICE_STATUS record replaces the device status until the next one. */
+    private void applyStatus(Batch batch) {
+        DriverRecordView r = batch.status;
+        if (r == null) {
+            return;
+        }
+        String text;
+        if (r.value instanceof Value.Str s) {
+            text = s.value();
+        } else if (Quality.classOf(r.quality) == Quality.QualityClass.GOOD) {
+            text = null;
+        } else {
+            String t = driverText();
+            text = t != null ? t : Quality.nameOf(r.quality);
+        }
+        setStatus(
+                new DeviceStatus(
+                        spec.name(), r.quality, r.value, text, Math.floorDiv(r.tsUs, 1000), true));
+    }
+
+    /** The host's device status at a link event or a fault (§6.3). */
+    private void hostStatus(Quality quality, String text) {
+        setStatus(
+                new DeviceStatus(
+                        spec.name(),
+                        quality.code(),
+                        Value.NULL,
+                        text,
+                        clock.currentTimeMillis(),
+                        false));
+    }
+
+    private void setStatus(DeviceStatus s) {
+        DeviceStatus old = deviceStatus;
+        deviceStatus = s;
+        if (old.quality() != s.quality()
+                || !Objects.equals(old.text(), s.text())
+                || !old.value().equals(s.value())) {
+            sink.deviceStatus(s);
+        }
     }
 
     /** A bad point for every point of the device's map (none in discovery mode). */

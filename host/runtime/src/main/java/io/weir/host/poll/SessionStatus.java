@@ -1,5 +1,7 @@
 package io.weir.host.poll;
 
+import io.weir.host.driver.DriverModule;
+
 /**
  * Counters and state of one device session, as {@code weir status} shows them.
  *
@@ -15,11 +17,17 @@ package io.weir.host.poll;
  * @param timeouts requests whose response never came
  * @param garbageBytes received bytes dropped by resync or arriving with no request outstanding
  * @param protocolErrors frames the driver refused ({@code E_PROTO} and other errors)
- * @param traps traps and timed-out calls of this device's instances
+ * @param traps traps and timed-out calls of this device's instances, violations included
  * @param points points delivered to the sink
  * @param lastLatencyMicros duration of the last complete cycle
  * @param writes write requests sent to the device
  * @param lastError the last problem seen, or {@code null}
+ * @param deviceQuality the device status's quality code (ABI v1.1 §6.3): the host's at link events,
+ *     a driver's {@code DEVICE_STATUS} record's until the next one
+ * @param deviceStatus the device status's text, or {@code null}
+ * @param violations breaches of the host limits the session enforces (ABI §9: requests or bytes per
+ *     cycle, point indexes), each also counted as a trap
+ * @param quarantine why the driver version is quarantined (ABI §9), or {@code null}
  */
 public record SessionStatus(
         String device,
@@ -38,4 +46,8 @@ public record SessionStatus(
         long points,
         long lastLatencyMicros,
         long writes,
-        String lastError) {}
+        String lastError,
+        int deviceQuality,
+        String deviceStatus,
+        long violations,
+        DriverModule.Quarantine quarantine) {}

@@ -55,15 +55,18 @@ public final class ChicoryEngine implements WasmEngine {
         this.mode = mode;
     }
 
+    /**
+     * Chicory's parser starts every message of a malformed module with this, whatever the fault.
+     */
+    private static final String CHICORY_PREFIX =
+            "section size mismatch, unexpected end of section or function, ";
+
     @Override
-    public WasmProgram load(String driverName, byte[] wasm, int memoryCapPages) {
-        if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
-            throw new IllegalArgumentException(
-                    "memory cap must be 1.."
-                            + Abi.MAX_MEMORY_PAGES
-                            + " pages, got "
-                            + memoryCapPages);
-        }
+    public WasmProgram load(String driverName, byte[] wasm, ModuleLimits limits) {
+        // ABI §9 (1.1): the size cap comes before anything reads the bytes; parsing and compiling
+        // cost time and heap in proportion to the size (36 MB: 18 s and 2.7 GB).
+        WasmBinary.requireWithinCap(driverName, wasm.length, limits.moduleSizeCapBytes());
+        WasmBinary binary = WasmBinary.read(driverName, wasm);
         WasmModule module;
         try {
             module = Parser.parse(wasm);
@@ -72,10 +75,19 @@ public final class ChicoryEngine implements WasmEngine {
                     "driver \""
                             + driverName
                             + "\" is not a valid WebAssembly module: "
-                            + e.getMessage(),
+                            + parserMessage(e),
+                    e);
+        } catch (RuntimeException e) {
+            // A parser bug met on hostile bytes (an index out of bounds, a negative size …) still
+            // means the bytes are no module this host can run.
+            throw new ModuleRefused(
+                    "driver \""
+                            + driverName
+                            + "\" is not a valid WebAssembly module: the parser failed with "
+                            + e,
                     e);
         }
-        ModuleCheck.Memory memory = ModuleCheck.run(driverName, module, memoryCapPages);
+        ModuleCheck.Memory memory = ModuleCheck.run(driverName, module, binary, limits);
         Function<Instance, Machine> factory;
         if (mode == Mode.INTERPRETED) {
             return new Program(driverName, module, InterpreterMachine::new, memory);
@@ -92,6 +104,12 @@ public final class ChicoryEngine implements WasmEngine {
                     "driver \"" + driverName + "\" cannot be compiled: " + e.getMessage(), e);
         }
         return new Program(driverName, module, factory, memory);
+    }
+
+    /** Chicory's message without the prefix it puts on every malformed module. */
+    static String parserMessage(ChicoryException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith(CHICORY_PREFIX) ? m.substring(CHICORY_PREFIX.length()) : m;
     }
 
     private static final class Program implements WasmProgram {
@@ -145,6 +163,9 @@ public final class ChicoryEngine implements WasmEngine {
 
         @Override
         public WasmInstance instantiate(HostImports imports) {
+            // ABI §3.2, §9 (1.1): the start function must not call imports; they trap until
+            // instantiation has finished.
+            boolean[] started = {false};
             List<HostFunction> functions = new ArrayList<>();
             functions.add(
                     new HostFunction(
@@ -153,9 +174,12 @@ public final class ChicoryEngine implements WasmEngine {
                             FunctionType.of(
                                     List.of(ValType.I32, ValType.I32, ValType.I32), List.of()),
                             (inst, args) -> {
+                                if (!started[0]) {
+                                    throw new ImportInStart(Abi.Import.LOG.qualifiedName());
+                                }
                                 imports.log(
                                         (int) args[0],
-                                        message(inst.memory(), (int) args[1], (int) args[2]));
+                                        () -> message(inst.memory(), (int) args[1], (int) args[2]));
                                 return null;
                             }));
             functions.add(
@@ -165,6 +189,13 @@ public final class ChicoryEngine implements WasmEngine {
                             FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()),
                             (inst, args) -> {
                                 String text = message(inst.memory(), (int) args[0], (int) args[1]);
+                                if (!started[0]) {
+                                    throw new ImportInStart(
+                                            Abi.Import.PANIC.qualifiedName()
+                                                    + " (\""
+                                                    + text
+                                                    + "\")");
+                                }
                                 imports.panic(text);
                                 // ABI §3.1: the host MAY end the call at once by throwing.
                                 throw new Panicked(text);
@@ -182,13 +213,36 @@ public final class ChicoryEngine implements WasmEngine {
                                 .withMemoryLimits(
                                         new MemoryLimits(memory.initialPages(), memory.maxPages()))
                                 .build();
-            } catch (Panicked e) {
-                throw new WasmTrap(WasmTrap.Kind.PANIC, "panic in start: " + e.getMessage(), e);
-            } catch (ChicoryException e) {
+            } catch (ImportInStart e) {
                 throw new WasmTrap(
-                        WasmTrap.Kind.TRAP, "instantiation failed: " + e.getMessage(), e);
+                        WasmTrap.Kind.TRAP,
+                        "the start function called "
+                                + e.getMessage()
+                                + "; ABI §3.2 forbids calls of imports before instantiation has"
+                                + " finished",
+                        e);
+            } catch (ChicoryInterruptedException e) {
+                throw new WasmTrap(
+                        WasmTrap.Kind.INTERRUPTED, "the start function was interrupted", e);
+            } catch (ChicoryException e) {
+                // The start function trapped, or a data or element segment did not fit.
+                throw new WasmTrap(
+                        WasmTrap.Kind.TRAP, "instantiation trapped: " + e.getMessage(), e);
+            } catch (StackOverflowError e) {
+                throw new WasmTrap(
+                        WasmTrap.Kind.TRAP, "instantiation trapped: call stack exhausted", e);
+            } catch (RuntimeException e) {
+                throw new WasmTrap(WasmTrap.Kind.TRAP, "instantiation trapped: " + e, e);
             }
+            started[0] = true;
             return new ChicoryInstance(instance);
+        }
+    }
+
+    /** Thrown from an import called by the start function; never leaves this package. */
+    private static final class ImportInStart extends RuntimeException {
+        ImportInStart(String call) {
+            super(call, null, false, false);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.weir.host.wasm;
 
+import java.util.function.Supplier;
+
 /**
  * What the host does when a driver calls the imports of {@code weir_host_v1} (ABI §3.1). The engine
  * reads the message from driver memory, truncated to 1024 bytes and decoded as UTF-8 with
@@ -7,8 +9,14 @@ package io.weir.host.wasm;
  */
 public interface HostImports {
 
-    /** {@code weir_host_v1.log(level, ptr, len)}. Must not block. */
-    void log(int level, String message);
+    /**
+     * {@code weir_host_v1.log(level, ptr, len)}. Must not block.
+     *
+     * @param message reads the message from driver memory when asked: a message the rate limit
+     *     drops costs no copy and no decoding, so a driver flooding the log spends little of its
+     *     own budget on it
+     */
+    void log(int level, Supplier<String> message);
 
     /**
      * {@code weir_host_v1.panic(ptr, len)}: the driver is about to trap. After this returns the

@@ -10,6 +10,8 @@ import com.dylibso.chicory.wasm.types.Global;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.OpCode;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.weir.abi.Abi;
 import java.util.ArrayList;
@@ -28,24 +30,31 @@ final class ModuleCheck {
     /** The maximum Chicory reports when a module declares none. */
     private static final int UNDECLARED_MAX = MemoryLimits.MAX_PAGES;
 
+    /** The maximum Chicory reports for a table that declares none. */
+    private static final long UNDECLARED_TABLE_MAX = TableLimits.LIMIT_MAX;
+
     private final String driver;
     private final WasmModule module;
+    private final WasmBinary binary;
     private final List<FunctionImport> functionImports = new ArrayList<>();
+    private boolean growsTable;
 
     /** The memory limits the check found: declared initial and the effective maximum. */
     record Memory(int initialPages, int maxPages) {}
 
-    private ModuleCheck(String driver, WasmModule module) {
+    private ModuleCheck(String driver, WasmModule module, WasmBinary binary) {
         this.driver = driver;
         this.module = module;
+        this.binary = binary;
     }
 
-    static Memory run(String driver, WasmModule module, int capPages) {
-        ModuleCheck c = new ModuleCheck(driver, module);
+    static Memory run(String driver, WasmModule module, WasmBinary binary, ModuleLimits limits) {
+        ModuleCheck c = new ModuleCheck(driver, module, binary);
         c.imports();
-        Memory m = c.memory(capPages);
+        Memory m = c.memory(limits.memoryCapPages());
         c.exports();
-        c.noSimd();
+        c.code();
+        c.tables(limits.tableCapElements());
         return m;
     }
 
@@ -112,17 +121,31 @@ final class ModuleCheck {
             throw refuse("defines " + count + " memories; ABI §3.2 allows exactly one");
         }
         MemoryLimits limits = section.get().getMemory(0).limits();
-        if (limits.shared()) {
+        List<WasmBinary.MemoryLimits> written = binary.memories();
+        // Chicory reports a memory without a maximum as 65536 pages; the limits flag tells.
+        boolean hasMax =
+                written.isEmpty()
+                        ? limits.maximumPages() != UNDECLARED_MAX
+                        : written.get(0).hasMax();
+        if (limits.shared() || (!written.isEmpty() && written.get(0).shared())) {
             throw refuse("declares a shared memory; ABI §3.2 refuses shared memory");
         }
-        int declaredMax = limits.maximumPages();
-        if (declaredMax != UNDECLARED_MAX && declaredMax > Abi.MAX_MEMORY_PAGES) {
+        if (!written.isEmpty() && written.get(0).memory64()) {
+            throw refuse(
+                    "declares a 64-bit memory (memory64); ABI §2 addresses memory with i32"
+                            + " pointers");
+        }
+        long declaredMax = written.isEmpty() ? limits.maximumPages() : written.get(0).max();
+        if (hasMax && declaredMax > Abi.MAX_MEMORY_PAGES) {
             throw refuse(
                     "declares a maximum of "
-                            + declaredMax
-                            + " memory pages; ABI §9 allows at most "
-                            + Abi.MAX_MEMORY_PAGES
-                            + " (64 MiB)");
+                            + WasmBinary.pagesText(declaredMax)
+                            + " of memory"
+                            + (declaredMax == Abi.WASM_MAX_PAGES
+                                    ? ", the largest the binary format can express"
+                                    : "")
+                            + "; ABI §9 allows a declared maximum of at most "
+                            + WasmBinary.pagesText(Abi.MAX_MEMORY_PAGES));
         }
         if (limits.initialPages() > capPages) {
             throw refuse(
@@ -132,8 +155,48 @@ final class ModuleCheck {
                             + capPages
                             + " pages (ABI §9); shrink the driver's stack or static data");
         }
-        int max = declaredMax == UNDECLARED_MAX ? capPages : Math.min(declaredMax, capPages);
+        int max = hasMax ? (int) Math.min(declaredMax, capPages) : capPages;
         return new Memory(limits.initialPages(), max);
+    }
+
+    /**
+     * Host policy (see {@link ModuleLimits#tableCapElements()}): all tables together hold at most
+     * the cap. A table counts with its declared maximum; one without a maximum counts with its
+     * initial size, unless the module grows tables, which Chicory would then let grow to 10 million
+     * elements.
+     */
+    private void tables(int capElements) {
+        var section = module.tableSection();
+        int count = section.tableCount();
+        List<WasmBinary.TableLimits> written = binary.tables();
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            TableLimits limits = section.getTable(i).limits();
+            boolean hasMax =
+                    i < written.size()
+                            ? written.get(i).hasMax()
+                            : limits.max() < UNDECLARED_TABLE_MAX;
+            if (!hasMax && growsTable) {
+                throw refuse(
+                        "declares table "
+                                + i
+                                + " without a maximum and grows tables with table.grow; the host"
+                                + " caps tables at "
+                                + capElements
+                                + " elements, so declare a maximum");
+            }
+            total += hasMax ? limits.max() : limits.min();
+            if (total > capElements) {
+                throw refuse(
+                        "declares tables of up to "
+                                + total
+                                + " elements"
+                                + (count > 1 ? " together" : "")
+                                + ", more than the host's table cap of "
+                                + capElements
+                                + " elements");
+            }
+        }
     }
 
     private void exports() {
@@ -198,37 +261,64 @@ final class ModuleCheck {
                 .getFunctionType(index - functionImports.size(), module.typeSection());
     }
 
-    /** ABI §3.2: "Modules that use SIMD (v128) … are refused." */
-    private void noSimd() {
+    /**
+     * ABI §3.2: "Modules that use SIMD (v128) … are refused." Also notes whether the code grows a
+     * table, for {@link #tables}.
+     */
+    private void code() {
         for (FunctionType t : module.typeSection().types()) {
             if (t != null
                     && (t.params().contains(ValType.V128) || t.returns().contains(ValType.V128))) {
-                throw refuse("uses SIMD (a v128 function type); ABI §3.2 refuses SIMD");
+                throw refuse(
+                        "uses SIMD (a v128 function type); ABI §3.2 refuses modules that use SIMD");
             }
         }
         for (Global g : module.globalSection().globals()) {
             if (ValType.V128.equals(g.valueType())) {
-                throw refuse("uses SIMD (a v128 global); ABI §3.2 refuses SIMD");
+                throw refuse("uses SIMD (a v128 global); ABI §3.2 refuses modules that use SIMD");
             }
         }
         FunctionBody[] bodies = module.codeSection().functionBodies();
         for (int f = 0; f < bodies.length; f++) {
             if (bodies[f].localTypes().contains(ValType.V128)) {
                 throw refuse(
-                        "uses SIMD (v128 locals in function " + f + "); ABI §3.2 refuses SIMD");
+                        "uses SIMD (v128 locals in "
+                                + functionName(f)
+                                + "); ABI §3.2 refuses modules that use SIMD");
             }
             for (Instruction ins : bodies[f].instructions()) {
                 // SIMD instructions are the 0xFD-prefixed opcodes.
                 if ((ins.opcode().opcode() >>> 8) == 0xFD) {
                     throw refuse(
                             "uses SIMD (instruction "
-                                    + ins.opcode()
-                                    + " in function "
-                                    + f
-                                    + "); ABI §3.2 refuses SIMD");
+                                    + watName(ins.opcode())
+                                    + " in "
+                                    + functionName(f)
+                                    + "); ABI §3.2 refuses modules that use SIMD");
+                }
+                if (ins.opcode() == OpCode.TABLE_GROW) {
+                    growsTable = true;
                 }
             }
         }
+    }
+
+    /** An opcode as the text format writes it: {@code V128_CONST} is {@code v128.const}. */
+    static String watName(OpCode op) {
+        return op.name().toLowerCase(Locale.ROOT).replaceFirst("_", ".");
+    }
+
+    /** A defined function as a reader finds it: its export name, or its index. */
+    private String functionName(int defined) {
+        int index = functionImports.size() + defined;
+        var exports = module.exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            Export e = exports.getExport(i);
+            if (e.exportType() == ExternalType.FUNCTION && e.index() == index) {
+                return e.name();
+            }
+        }
+        return "function " + index;
     }
 
     private static boolean matches(

@@ -8,13 +8,19 @@ package io.weir.host.wasm;
 public interface WasmEngine {
 
     /**
-     * Parses a driver module, checks it statically against the Weir driver ABI v1 (imports, exports
-     * and their signatures, memory, no SIMD) and compiles it once. Nothing of the module runs yet.
+     * Checks a driver module's size, parses it, checks it statically against the Weir driver ABI v1
+     * (imports, exports and their signatures, memory, tables, no SIMD) and compiles it once.
+     * Nothing of the module runs yet.
      *
      * @param driverName a name for messages, e.g. the file name without {@code .wasm}
      * @param wasm the module bytes
-     * @param memoryCapPages the host cap on linear memory, in 64 KiB pages (ABI §9)
-     * @throws ModuleRefused naming what breaks the ABI
+     * @param limits the host's caps on module size, memory and tables (ABI §9)
+     * @throws ModuleRefused naming what breaks the ABI or the caps
      */
-    WasmProgram load(String driverName, byte[] wasm, int memoryCapPages);
+    WasmProgram load(String driverName, byte[] wasm, ModuleLimits limits);
+
+    /** {@link #load(String, byte[], ModuleLimits)} with the default caps and this memory cap. */
+    default WasmProgram load(String driverName, byte[] wasm, int memoryCapPages) {
+        return load(driverName, wasm, ModuleLimits.withMemoryCap(memoryCapPages));
+    }
 }

@@ -6,7 +6,9 @@ import java.util.function.Function;
 
 /**
  * A link a test drives by hand: it records what the session sends and lets the test bring the link
- * up or down and deliver bytes, all on the test's thread. No socket.
+ * up or down and deliver bytes, all on the test's thread. No socket. It can play a serial line (a
+ * frame silence), a shared bus (queued sends reported by {@link #wire()}), and counts the host's
+ * reconnects and ended transactions.
  */
 public final class FakeLink implements Link {
     private final String name;
@@ -16,6 +18,12 @@ public final class FakeLink implements Link {
     private volatile String downReason = "not connected yet";
     private final List<byte[]> sent = new ArrayList<>();
     private volatile Function<byte[], byte[]> responder;
+    private final List<String> reconnects = new ArrayList<>();
+    private volatile long silenceNanos;
+    private volatile boolean queues;
+    private volatile boolean redials;
+    private int unreported;
+    private int transactionsEnded;
 
     public FakeLink(String name) {
         this.name = name;
@@ -41,8 +49,86 @@ public final class FakeLink implements Link {
         }
         synchronized (sent) {
             sent.add(bytes.clone());
+            if (queues) {
+                unreported++;
+            }
         }
         return true;
+    }
+
+    @Override
+    public boolean queuesSends() {
+        return queues;
+    }
+
+    @Override
+    public long frameSilenceNanos() {
+        return silenceNanos;
+    }
+
+    @Override
+    public synchronized void transactionEnded() {
+        transactionsEnded++;
+    }
+
+    /** Drops the connection as a real link would, telling the listener; {@link #up} reconnects. */
+    @Override
+    public void reconnect(String why) {
+        synchronized (reconnects) {
+            reconnects.add(why);
+        }
+        if (up && !closed) {
+            up = false;
+            downReason = why;
+            listener.linkDown(why);
+            if (redials) {
+                up();
+            }
+        }
+    }
+
+    /**
+     * Comes back up by itself after {@link #reconnect}, as a real link whose peer accepts the new
+     * connection at once; by default the test calls {@link #up}.
+     */
+    public FakeLink redials() {
+        redials = true;
+        return this;
+    }
+
+    /** Makes the link a serial line whose frames end at this much silence (ABI §7.10). */
+    public FakeLink silence(long nanos) {
+        this.silenceNanos = nanos;
+        return this;
+    }
+
+    /** Makes the link a shared bus: sends queue until {@link #wire()} reports them sent. */
+    public FakeLink queueing() {
+        this.queues = true;
+        return this;
+    }
+
+    /** Puts the oldest queued send on the wire: the listener hears {@code sent()}. */
+    public void wire() {
+        synchronized (sent) {
+            if (unreported == 0) {
+                throw new IllegalStateException("no queued send to put on the wire");
+            }
+            unreported--;
+        }
+        listener.sent();
+    }
+
+    /** Why the host asked for reconnects, oldest first. */
+    public List<String> reconnects() {
+        synchronized (reconnects) {
+            return List.copyOf(reconnects);
+        }
+    }
+
+    /** How often the host said the outstanding request was over. */
+    public synchronized int transactionsEnded() {
+        return transactionsEnded;
     }
 
     @Override

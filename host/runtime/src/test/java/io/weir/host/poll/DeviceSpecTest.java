@@ -67,4 +67,29 @@ class DeviceSpecTest {
                         () -> DeviceSpec.of("d", "h:1", "m", "device\n", List.of(), Duration.ZERO))
                 .hasMessageContaining("at least 1 ms");
     }
+
+    @Test
+    void refusesHostKeysInAnOperatorsConfig() {
+        assertThatThrownBy(
+                        () ->
+                                DeviceSpec.of(
+                                        "d",
+                                        "h:1",
+                                        "m",
+                                        "device unit=1 weir.transport=can\n",
+                                        List.of(),
+                                        SECOND))
+                .hasMessage(
+                        "device d: device: key weir.transport is reserved for the host (ABI §5.1)");
+        assertThatThrownBy(
+                        () ->
+                                DeviceSpec.of(
+                                        "d",
+                                        "h:1",
+                                        "m",
+                                        "device\npoint 0 weir.x=1\n",
+                                        List.of("p"),
+                                        SECOND))
+                .hasMessage("device d: point 0: key weir.x is reserved for the host (ABI §5.1)");
+    }
 }

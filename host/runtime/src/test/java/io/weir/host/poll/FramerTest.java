@@ -27,6 +27,9 @@ class FramerTest {
                 @Override
                 public FrameLength frameLen(byte[] b, int off, int len) throws DriverException {
                     shown.add(len);
+                    if (SILENT.contains(b[off] & 0xFF)) {
+                        return FrameLength.needMore(0);
+                    }
                     if ((b[off] & 0xFF) != 0x7E) {
                         return FrameLength.resync(1);
                     }
@@ -45,7 +48,32 @@ class FramerTest {
                     frames.add(HexFormat.of().formatHex(b, off, off + len));
                     return keepListening;
                 }
+
+                /**
+                 * Line silence (ABI §7.10): 0x5A n is a 2-byte frame, a lone 0x5A none; 0x00 is
+                 * noise to skip; 0xDD is E_UNSUPPORTED, 0xEF E_PROTO.
+                 */
+                @Override
+                public FrameLength frameEnd(byte[] b, int off, int len) throws DriverException {
+                    ends.add(len);
+                    int first = b[off] & 0xFF;
+                    if (first == 0xDD) {
+                        throw new DriverException("weir_frame_end", -7, "");
+                    }
+                    if (first == 0xEF) {
+                        throw new DriverException("weir_frame_end", -5, "bad frame");
+                    }
+                    if (first == 0x5A) {
+                        return len >= 2 ? FrameLength.complete(2) : FrameLength.needMore(0);
+                    }
+                    return FrameLength.resync(1);
+                }
             };
+
+    /** First bytes of frames that only line silence ends. */
+    private static final java.util.Set<Integer> SILENT = java.util.Set.of(0x5A, 0x00, 0xDD, 0xEF);
+
+    private final List<Integer> ends = new ArrayList<>();
 
     private static byte[] hex(String h) {
         return HexFormat.of().parseHex(h.replace(" ", ""));
@@ -206,5 +234,76 @@ class FramerTest {
                 });
         assertThat(seen[0]).as("no copy on the way in").isSameAs(b);
         assertThat(Arrays.equals(b, hex("7e01aa"))).isTrue();
+    }
+
+    // ---- line silence (ABI v1.1 §7.10) -------------------------------------------------------
+
+    @Test
+    void silenceEndsThePendingFrame() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "5a 07");
+        assertThat(frames).isEmpty();
+        assertThat(f.pending()).isEqualTo(2);
+        f.frameEnd(decoder);
+        assertThat(frames).containsExactly("5a07");
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isZero();
+    }
+
+    @Test
+    void afterASilentFrameFrameLenRunsOnTheRestAndFrameEndAgainIfItWaits() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "5a 01 7e 01 aa 5a 02");
+        f.frameEnd(decoder);
+        assertThat(frames).containsExactly("5a01", "7e01aa", "5a02");
+        assertThat(ends).as("frame_end on 7 bytes, then on the 2 left").containsExactly(7, 2);
+    }
+
+    @Test
+    void frameEndZeroDropsEverythingPending() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "5a");
+        f.frameEnd(decoder);
+        assertThat(frames).isEmpty();
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isEqualTo(1);
+    }
+
+    @Test
+    void frameEndResyncSkipsAndGoesOn() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "00 00 5a 03");
+        f.frameEnd(decoder);
+        assertThat(frames).containsExactly("5a03");
+        assertThat(f.dropped()).isEqualTo(2);
+    }
+
+    @Test
+    void frameEndUnsupportedKeepsTheBytes() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "dd 01 02");
+        assertThatThrownBy(() -> f.frameEnd(decoder)).isInstanceOf(DriverException.class);
+        assertThat(f.pending()).isEqualTo(3);
+        assertThat(f.dropped()).isZero();
+        // They still frame when more bytes come.
+        feed(f, "");
+        assertThat(f.pending()).isEqualTo(3);
+    }
+
+    @Test
+    void frameEndErrorDropsEverythingPending() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "ef 01 02");
+        assertThatThrownBy(() -> f.frameEnd(decoder)).hasMessageContaining("bad frame");
+        assertThat(f.pending()).isZero();
+        assertThat(f.dropped()).isEqualTo(3);
+    }
+
+    @Test
+    void nothingPendingMeansNoFrameEnd() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 01 aa");
+        f.frameEnd(decoder);
+        assertThat(ends).isEmpty();
     }
 }

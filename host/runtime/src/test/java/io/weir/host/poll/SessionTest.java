@@ -222,15 +222,23 @@ class SessionTest {
         FakeLink link = new FakeLink("plc1");
         link.answerWith(req -> Fixtures.command(Fixtures.TRAP));
         Session s = started(link);
-        clock.advanceMillis(INTERVAL_MS * 5);
+        // Traps at 0.1 s and 0.2 s, then the crash-loop breaker waits 1 s, 2 s, 4 s: the fifth
+        // trap falls at 7.2 s, well within the ten minutes.
+        clock.advanceMillis(7200);
         assertThat(s.status().traps()).isEqualTo(5);
         assertThat(s.status().state()).isEqualTo(SessionState.QUARANTINED);
         points.clear();
         clock.advanceMillis(INTERVAL_MS);
         Point q = take().get(0);
         assertThat(q.error())
-                .isEqualTo("driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes");
+                .startsWith(
+                        "driver fixture 1.0.0 is quarantined after 5 traps within 10 minutes"
+                                + " (since 2023-11-14T22:13:32.200Z; last: fixture 1.0.0 (plc1)"
+                                + " weir_on_frame trapped");
         assertThat(module.quarantined()).isTrue();
+        assertThat(s.status().quarantine().traps()).isEqualTo(5);
+        assertThat(s.status().quarantine().sinceMillis())
+                .isEqualTo(ManualClock.EPOCH_MILLIS + 5_000 + 7_200);
     }
 
     @Test

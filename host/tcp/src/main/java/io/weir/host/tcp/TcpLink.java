@@ -43,6 +43,7 @@ public final class TcpLink implements Link {
     }
 
     private final EventLoopGroup group;
+    private final String scheme;
     private final String host;
     private final int port;
     private final Options options;
@@ -54,11 +55,21 @@ public final class TcpLink implements Link {
     private long backoffMs;
     private volatile long connects;
 
-    TcpLink(EventLoopGroup group, String host, int port, Options options) {
+    /** Why the host asked for a reconnect, reported as the reason of the down it causes. */
+    private volatile String reconnectWhy;
+
+    /**
+     * The channel of the latest connect attempt, known before its connect future completes: the up
+     * event can reach the host before {@link #channel} is set.
+     */
+    private volatile Channel latest;
+
+    TcpLink(EventLoopGroup group, String scheme, String host, int port, Options options) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("TCP port must be 1..65535, got " + port);
         }
         this.group = group;
+        this.scheme = scheme;
         this.host = host;
         this.port = port;
         this.options = options;
@@ -105,7 +116,9 @@ public final class TcpLink implements Link {
                     @Override
                     public void linkDown(String reason) {
                         channel = null;
-                        down(reason);
+                        String why = reconnectWhy;
+                        reconnectWhy = null;
+                        down(why != null ? "reconnecting: " + why : reason);
                     }
                 };
         ChannelFuture f =
@@ -119,6 +132,7 @@ public final class TcpLink implements Link {
                                     }
                                 })
                         .connect(host, port);
+        latest = f.channel();
         f.addListener(
                 (ChannelFuture done) -> {
                     if (done.isSuccess()) {
@@ -179,7 +193,23 @@ public final class TcpLink implements Link {
 
     @Override
     public String describe() {
-        return "tcp " + host + ":" + port;
+        return scheme + " " + host + ":" + port;
+    }
+
+    /**
+     * Drops the connection and connects again after the reconnect delay (ABI v1.1 §7.9: the driver
+     * refused the link that came up, or a new driver instance needs a fresh connection). The down
+     * is reported with {@code why}; a link that is not connected just goes on connecting.
+     */
+    @Override
+    public void reconnect(String why) {
+        Channel c = channel != null ? channel : latest;
+        if (closed || c == null || !c.isActive()) {
+            return;
+        }
+        reconnectWhy = why;
+        // channelInactive reports the down; down() schedules the next connect.
+        c.close();
     }
 
     @Override

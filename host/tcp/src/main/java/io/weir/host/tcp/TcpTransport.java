@@ -11,8 +11,20 @@ import java.util.Set;
 /**
  * The Netty event loops shared by every TCP link of a host. One or two I/O threads serve thousands
  * of devices: the links only move bytes, the drivers run elsewhere.
+ *
+ * <p>It opens {@code tcp://host:port} and {@code rtu+tcp://host:port}. The second is a TCP
+ * connection that carries serial framing, as a serial device server in transparent mode passes a
+ * Modbus RTU line on (slave address, PDU, CRC; no MBAP header): its {@link #kind(LinkAddress)} is
+ * {@code serial}, so a driver that lists {@code serial} among its transports serves it and learns
+ * from {@code weir.transport=serial} (ABI §5.1) to frame as on a serial line. The link itself is
+ * plain TCP: it reports no frame silence (segments do not keep a line's timing), so such a driver
+ * frames by length there, as it can for Modbus RTU responses.
  */
 public final class TcpTransport implements Transport {
+
+    /** Serial framing over a TCP connection. */
+    public static final String RTU_OVER_TCP = "rtu+tcp";
+
     private final EventLoopGroup group;
     private final TcpLink.Options options;
 
@@ -27,7 +39,7 @@ public final class TcpTransport implements Transport {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("tcp");
+        return Set.of("tcp", RTU_OVER_TCP);
     }
 
     @Override
@@ -35,25 +47,44 @@ public final class TcpTransport implements Transport {
         return "tcp";
     }
 
-    /** A link to {@code tcp://host:port}; it connects when started. */
+    /** {@code serial} for {@code rtu+tcp://} (serial framing over TCP), else {@code tcp}. */
+    @Override
+    public String kind(LinkAddress address) {
+        return RTU_OVER_TCP.equals(address.scheme()) ? "serial" : "tcp";
+    }
+
+    /**
+     * A link to {@code tcp://host:port} or {@code rtu+tcp://host:port}; it connects when started.
+     */
     @Override
     public TcpLink open(LinkAddress address) {
+        String scheme = address.scheme();
+        if (!schemes().contains(scheme)) {
+            throw new IllegalArgumentException(
+                    "TCP transport opens tcp:// and rtu+tcp:// addresses, not \"" + address + "\"");
+        }
         if (address.host() == null || address.port() < 0) {
             throw new IllegalArgumentException(
-                    "TCP address \"" + address + "\" needs a host and a port (tcp://host:port)");
+                    "TCP address \""
+                            + address
+                            + "\" needs a host and a port ("
+                            + scheme
+                            + "://host:port)");
         }
         if (!address.path().isEmpty() || !address.params().isEmpty()) {
             throw new IllegalArgumentException(
                     "TCP address \""
                             + address
-                            + "\" takes no path or parameters (tcp://host:port)");
+                            + "\" takes no path or parameters ("
+                            + scheme
+                            + "://host:port)");
         }
-        return link(address.host(), address.port());
+        return new TcpLink(group, scheme, address.host(), address.port(), options);
     }
 
     /** A link to {@code host:port}; it connects when started. */
     public TcpLink link(String host, int port) {
-        return new TcpLink(group, host, port, options);
+        return new TcpLink(group, "tcp", host, port, options);
     }
 
     @Override

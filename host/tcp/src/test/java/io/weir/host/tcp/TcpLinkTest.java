@@ -1,7 +1,9 @@
 package io.weir.host.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.host.io.LinkAddress;
 import io.weir.host.io.LinkListener;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -144,6 +146,68 @@ class TcpLinkTest {
             assertThat(link.downReason()).isEqualTo("connection closed by the host");
             assertThat(link.send("late".getBytes())).isFalse();
             peer2.close();
+        }
+    }
+
+    @Test
+    void aReconnectTheHostAsksForIsReportedWithItsReasonAndConnectsAgain() throws Exception {
+        TcpLink.Options fast =
+                new TcpLink.Options(
+                        Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMillis(400));
+        try (TcpTransport transport = new TcpTransport(1, fast);
+                ServerSocket server = listen(0)) {
+            TcpLink link = transport.link("127.0.0.1", server.getLocalPort());
+            Events events = new Events();
+            link.start(events);
+            Socket peer = server.accept();
+            assertThat(events.next()).isEqualTo("up");
+            link.reconnect("driver refused the link");
+            assertThat(events.next()).isEqualTo("down");
+            assertThat(events.reasons).containsExactly("reconnecting: driver refused the link");
+            assertThat(peer.getInputStream().read()).as("the old connection ends").isEqualTo(-1);
+            Socket peer2 = server.accept();
+            assertThat(events.next()).isEqualTo("up");
+            assertThat(link.connects()).isEqualTo(2);
+            link.close();
+            peer.close();
+            peer2.close();
+        }
+    }
+
+    @Test
+    void rtuOverTcpIsSerialFramingOnATcpConnection() throws Exception {
+        try (TcpTransport transport = new TcpTransport();
+                ServerSocket server = listen(0)) {
+            LinkAddress rtu = LinkAddress.parse("rtu+tcp://127.0.0.1:" + server.getLocalPort());
+            assertThat(transport.schemes()).contains("tcp", "rtu+tcp");
+            assertThat(transport.kind(rtu)).isEqualTo("serial");
+            assertThat(transport.kind(LinkAddress.parse("tcp://127.0.0.1:502"))).isEqualTo("tcp");
+            TcpLink link = transport.open(rtu);
+            assertThat(link.describe()).isEqualTo("rtu+tcp 127.0.0.1:" + server.getLocalPort());
+            assertThat(link.frameSilenceNanos()).as("TCP keeps no line timing").isZero();
+            Events events = new Events();
+            link.start(events);
+            Socket peer = server.accept();
+            assertThat(events.next()).isEqualTo("up");
+            link.send(new byte[] {1, 3, 0, 0, 0, 1, (byte) 0x84, 0x0A});
+            assertThat(peer.getInputStream().readNBytes(8))
+                    .containsExactly(1, 3, 0, 0, 0, 1, 0x84, 0x0A);
+            link.close();
+            peer.close();
+        }
+    }
+
+    @Test
+    void otherSchemesAndExtrasAreRefusedNamingTheAddress() {
+        try (TcpTransport transport = new TcpTransport()) {
+            assertThatThrownBy(() -> transport.open(LinkAddress.parse("rtu+tcp://plc")))
+                    .hasMessage(
+                            "TCP address \"rtu+tcp://plc\" needs a host and a port"
+                                    + " (rtu+tcp://host:port)");
+            assertThatThrownBy(() -> transport.open(LinkAddress.parse("serial:/dev/ttyUSB0")))
+                    .hasMessage(
+                            "TCP transport opens tcp:// and rtu+tcp:// addresses, not"
+                                    + " \"serial:/dev/ttyUSB0\"");
         }
     }
 }

@@ -52,6 +52,15 @@ public record Envelope(
     public static final int TAG_LENGTH = 16;
     public static final int MAX_GATEWAY_ID = 64;
 
+    /**
+     * Suite 1's wrapped DEK: SM2 ciphertext of a 16-byte key in raw C1||C3||C2 order with C1
+     * uncompressed, {@code 04 || x[32] || y[32] || C3[32] || C2[16]} (UPLINK.md §4.2).
+     */
+    public static final int WRAPPED_DEK_LENGTH = 1 + 32 + 32 + 32 + 16;
+
+    /** SEC 1 §2.3.3: the first byte of an uncompressed elliptic-curve point. */
+    public static final int UNCOMPRESSED_POINT = 0x04;
+
     /** Domain-separation prefix of the per-epoch signature (UPLINK.md §4.4). */
     static final byte[] EPOCH_SIG_CONTEXT = "SME1-EPOCH".getBytes(StandardCharsets.US_ASCII);
 
@@ -102,7 +111,26 @@ public record Envelope(
         byte[] kid = c.bytes(KID_LENGTH, "recipient_kid");
         byte[] dekId = c.bytes(KID_LENGTH, "dek_id");
         int wrappedLen = c.u16("wrapped_len");
+        if (wrappedLen != WRAPPED_DEK_LENGTH) {
+            throw new EnvelopeRejected(
+                    Reason.MALFORMED,
+                    "wrapped_len "
+                            + wrappedLen
+                            + ", suite 1 requires "
+                            + WRAPPED_DEK_LENGTH
+                            + " (raw SM2 04||x||y||C3||C2 of a 16-byte key)"
+                            + wrappedKeyHint(b, c.pos, wrappedLen));
+        }
         byte[] wrapped = c.bytes(wrappedLen, "wrapped_dek");
+        if ((wrapped[0] & 0xFF) != UNCOMPRESSED_POINT) {
+            throw new EnvelopeRejected(
+                    Reason.MALFORMED,
+                    String.format(
+                            "wrapped_dek starts with 0x%02x, suite 1 requires 0x04 (C1 as an"
+                                    + " uncompressed point); a C1 without its 04 prefix is not"
+                                    + " accepted",
+                            wrapped[0] & 0xFF));
+        }
         byte[] nonce = c.bytes(NONCE_LENGTH, "nonce");
         int sigLen = c.u16("sig_len");
         byte[] sig = c.bytes(sigLen, "epoch_sig");
@@ -143,6 +171,21 @@ public record Envelope(
                 (int) ctLen);
     }
 
+    /**
+     * What a wrapped key of the wrong length most likely is, for the rejection message: the two
+     * forms other SM2 libraries produce (UPLINK.md §4.2 "Interop").
+     */
+    private static String wrappedKeyHint(byte[] b, int offset, int len) {
+        if (len == WRAPPED_DEK_LENGTH - 1) {
+            return "; 112 bytes is what a library that omits C1's 0x04 prefix produces";
+        }
+        if (len > 0 && offset < b.length && (b[offset] & 0xFF) == 0x30) {
+            return "; it starts with 0x30, a DER SM2Cipher (GM/T 0009, OpenSSL's form):"
+                    + " convert it to raw C1||C3||C2";
+        }
+        return "";
+    }
+
     /** The bytes the per-epoch signature covers (UPLINK.md §4.4). */
     public static byte[] epochSignedBytes(
             String gatewayId, long epoch, byte[] recipientKid, byte[] dekId, byte[] wrappedDek) {
@@ -160,6 +203,24 @@ public record Envelope(
         bb.put(EPOCH_SIG_CONTEXT).put((byte) gw.length).put(gw).putLong(epoch);
         bb.put(recipientKid).put(dekId).putShort((short) wrappedDek.length).put(wrappedDek);
         return bb.array();
+    }
+
+    /**
+     * Text that came from a peer (a gateway id in a header, a receiver's ACK message) made safe for
+     * a log line or a terminal: control characters, including ESC of terminal escape sequences,
+     * become {@code \\uXXXX}.
+     */
+    public static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     public static String hex(byte[] b) {

@@ -41,13 +41,20 @@ public final class EnvelopeRejected extends Exception {
     }
 
     private final Reason reason;
+    private final String detail;
 
-    public EnvelopeRejected(Reason reason, String message) {
-        super(reason + ": " + message);
+    public EnvelopeRejected(Reason reason, String detail) {
+        super(reason + ": " + detail);
         this.reason = reason;
+        this.detail = detail;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The message without the reason: what the ACK carries next to the reason code. */
+    public String detail() {
+        return detail;
     }
 }

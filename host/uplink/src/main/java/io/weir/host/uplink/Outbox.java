@@ -83,6 +83,22 @@ public final class Outbox implements AutoCloseable {
         }
         String url = jdbcUrl.contains("WRITE_DELAY") ? jdbcUrl : jdbcUrl + ";WRITE_DELAY=0";
         Connection c = DriverManager.getConnection(url, "sa", "");
+        try {
+            return open(c, maxBytes, policy, durability);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the tables in autocommit mode (each statement commits), reads the counters, then
+     * leaves autocommit: from here every change is one explicit transaction that its method commits
+     * before it returns, and reads need no commit.
+     */
+    private static Outbox open(
+            Connection c, long maxBytes, OverflowPolicy policy, Durability durability)
+            throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(
                     "CREATE TABLE IF NOT EXISTS outbox ("
@@ -110,8 +126,6 @@ public final class Outbox implements AutoCloseable {
                                 + "')");
             }
         }
-        c.setAutoCommit(false);
-        c.commit();
         Outbox o = new Outbox(c, maxBytes, policy, durability);
         try (Statement s = c.createStatement();
                 ResultSet rs =
@@ -123,7 +137,7 @@ public final class Outbox implements AutoCloseable {
             o.points = rs.getLong(2);
             o.bytes = rs.getLong(3);
         }
-        c.commit();
+        c.setAutoCommit(false);
         return o;
     }
 
@@ -147,7 +161,8 @@ public final class Outbox implements AutoCloseable {
         }
         while (!closed && bytes + envelope.length > maxBytes) {
             if (policy == OverflowPolicy.BLOCK) {
-                wait(1000);
+                // remove(), quarantine() and close() notify; the timeout is only a safety net.
+                wait(10_000);
             } else {
                 dropOldest();
             }
@@ -172,7 +187,6 @@ public final class Outbox implements AutoCloseable {
         bytes += envelope.length;
         batches++;
         points += pointCount;
-        notifyAll();
     }
 
     /**
@@ -186,7 +200,6 @@ public final class Outbox implements AutoCloseable {
             try (Statement s = db.createStatement()) {
                 s.execute("CHECKPOINT SYNC");
             }
-            db.commit();
         }
     }
 
@@ -254,7 +267,6 @@ public final class Outbox implements AutoCloseable {
                 }
             }
         }
-        db.commit();
         return out;
     }
 
@@ -269,7 +281,6 @@ public final class Outbox implements AutoCloseable {
             ps.setLong(2, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    db.commit();
                     return false;
                 }
                 len = rs.getLong(1);
@@ -302,7 +313,7 @@ public final class Outbox implements AutoCloseable {
                                         + " FROM outbox WHERE epoch = ? AND seq = ?");
                 PreparedStatement del =
                         db.prepareStatement("DELETE FROM outbox WHERE epoch = ? AND seq = ?")) {
-            ins.setString(1, reason.length() > 2000 ? reason.substring(0, 2000) : reason);
+            ins.setString(1, reason.substring(0, Math.min(reason.length(), 2000)));
             ins.setLong(2, System.currentTimeMillis());
             ins.setLong(3, row.epoch());
             ins.setLong(4, row.seq());
@@ -350,7 +361,6 @@ public final class Outbox implements AutoCloseable {
                 quarantined = rs.getLong(1);
             }
         }
-        db.commit();
         return new Stats(batches, points, bytes, dropped, droppedPoints, quarantined);
     }
 

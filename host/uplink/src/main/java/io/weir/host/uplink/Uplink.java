@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 
 /**
  * The gateway side of the uplink: a {@link PointSink} that batches points, seals each batch once
@@ -348,8 +349,12 @@ public final class Uplink implements AutoCloseable {
                 appendNanos.get());
     }
 
-    /** Send-to-ACK latencies of recent batches in microseconds (for the benchmark). */
-    public long[] ackLatenciesMicros() {
+    /**
+     * Send-to-ACK latency of every batch acknowledged or refused since start or the last {@link
+     * #resetLatencies()}, in microseconds: a copy, so percentiles come from {@code
+     * getValueAtPercentile(99.0)} and friends (HdrHistogram, 3 significant digits).
+     */
+    public Histogram ackLatencyMicros() {
         return sender.latencies();
     }
 
@@ -367,7 +372,9 @@ public final class Uplink implements AutoCloseable {
         while (System.nanoTime() < end) {
             // Everything accepted is committed (nothing in memory or mid-seal) and nothing is left
             // in the outbox (acknowledged, or quarantined after a refusal).
-            if (committed.get() == accepted.get() && outbox.stats().batches() == 0) {
+            if (committed.get() == accepted.get()
+                    && outbox.stats().batches() == 0
+                    && sender.unsettled() == 0) {
                 return true;
             }
             Thread.sleep(20);

@@ -122,16 +122,14 @@ public final class UplinkPki {
             throws IOException, GeneralSecurityException {
         Object o = readPem(file);
         if (!(o instanceof X509CertificateHolder h)) {
-            throw new IOException(file + " does not hold a PEM certificate");
+            throw new IOException(file + ": does not hold a PEM certificate");
         }
         return new JcaX509CertificateConverter().setProvider(ShangMi.provider()).getCertificate(h);
     }
 
     public static List<X509Certificate> readCertificates(Path file)
             throws IOException, GeneralSecurityException {
-        if (!Files.isReadable(file)) {
-            throw new IOException(file + " not found or not readable");
-        }
+        checkReadable(file);
         List<X509Certificate> out = new ArrayList<>();
         try (PEMParser p = new PEMParser(Files.newBufferedReader(file))) {
             Object o;
@@ -143,9 +141,11 @@ public final class UplinkPki {
                                     .getCertificate(h));
                 }
             }
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + ": not a valid PEM file (" + e.getMessage() + ")", e);
         }
         if (out.isEmpty()) {
-            throw new IOException(file + " holds no PEM certificate");
+            throw new IOException(file + ": holds no PEM certificate");
         }
         return out;
     }
@@ -161,7 +161,7 @@ public final class UplinkPki {
                     .getKeyPair(kp)
                     .getPrivate();
         }
-        throw new IOException(file + " does not hold an unencrypted PKCS#8 private key");
+        throw new IOException(file + ": does not hold an unencrypted PKCS#8 private key");
     }
 
     public static PublicKey readPublicKey(Path file) throws IOException {
@@ -174,19 +174,33 @@ public final class UplinkPki {
                     .setProvider(ShangMi.provider())
                     .getPublicKey(h.getSubjectPublicKeyInfo());
         }
-        throw new IOException(file + " does not hold a PEM public key or certificate");
+        throw new IOException(file + ": does not hold a PEM public key or certificate");
     }
 
     private static Object readPem(Path file) throws IOException {
-        if (!Files.isReadable(file)) {
-            throw new IOException(file + " not found or not readable");
-        }
+        checkReadable(file);
+        Object o;
         try (PEMParser p = new PEMParser(Files.newBufferedReader(file))) {
-            Object o = p.readObject();
-            if (o == null) {
-                throw new IOException(file + " holds no PEM object");
-            }
-            return o;
+            o = p.readObject();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + ": not a valid PEM file (" + e.getMessage() + ")", e);
+        }
+        if (o == null) {
+            throw new IOException(file + ": holds no PEM object (no -----BEGIN line)");
+        }
+        return o;
+    }
+
+    /** One line naming the file and what is wrong with it, before anything parses it. */
+    static void checkReadable(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, expected a PEM file");
+        }
+        if (!Files.exists(file)) {
+            throw new IOException(file + ": missing");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IOException(file + ": not readable by this user (check owner and mode)");
         }
     }
 

@@ -16,13 +16,14 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Sends outbox batches over mutual TLS in sealing order with at most {@code window} batches
@@ -43,6 +44,13 @@ final class UplinkSender implements Runnable {
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<Outbox.Row> inflight = new ArrayDeque<>();
     private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
+
+    /**
+     * Batches sent and not yet settled, published after each settled ACK's counters are updated, so
+     * whoever sees 0 here also sees those counters (for {@link Uplink#awaitDrained}).
+     */
+    private volatile int unsettled;
+
     private volatile boolean stopping;
     private volatile Channel channel;
     private long lastSentId;
@@ -54,8 +62,15 @@ final class UplinkSender implements Runnable {
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong connects = new AtomicLong();
     volatile String lastError;
-    private final long[] latencyMicros = new long[1 << 16];
-    private final AtomicLong latencyCount = new AtomicLong();
+
+    /**
+     * Send-to-ACK latency in µs, recorded by this sender's thread without locks; read as interval
+     * histograms and summed into {@link #latencySinceReset} (3 significant digits, auto-resizing).
+     */
+    private final Recorder latency = new Recorder(3);
+
+    private final Histogram latencySinceReset = new Histogram(3);
+    private Histogram latencyInterval;
 
     UplinkSender(UplinkConfig config, Outbox outbox, UplinkTls tls) {
         this.config = config;
@@ -68,23 +83,26 @@ final class UplinkSender implements Runnable {
         events.offer(WAKE);
     }
 
+    /** Batches on the wire without a settled ACK. */
+    int unsettled() {
+        return unsettled;
+    }
+
     boolean connected() {
         Channel c = channel;
         return c != null && c.isActive();
     }
 
-    /** Ack latencies (send to ACK) of the last 65,536 batches, microseconds, unsorted. */
-    long[] latencies() {
-        int n = (int) Math.min(latencyCount.get(), latencyMicros.length);
-        synchronized (latencyMicros) {
-            return Arrays.copyOf(latencyMicros, n);
-        }
+    /** Send-to-ACK latencies in µs of every batch settled since start or the last reset. */
+    synchronized Histogram latencies() {
+        latencyInterval = latency.getIntervalHistogram(latencyInterval);
+        latencySinceReset.add(latencyInterval);
+        return latencySinceReset.copy();
     }
 
-    void resetLatencies() {
-        synchronized (latencyMicros) {
-            latencyCount.set(0);
-        }
+    synchronized void resetLatencies() {
+        latency.reset();
+        latencySinceReset.reset();
     }
 
     @Override
@@ -110,6 +128,7 @@ final class UplinkSender implements Runnable {
                     handle(ev);
                     ev = events.poll();
                 }
+                unsettled = inflight.size();
                 checkAckTimeout();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -130,6 +149,7 @@ final class UplinkSender implements Runnable {
 
     private boolean connect() throws InterruptedException {
         inflight.clear();
+        unsettled = 0;
         sentAt.clear();
         lastSentId = 0;
         events.clear();
@@ -226,6 +246,7 @@ final class UplinkSender implements Runnable {
             sentAt.addLast(System.nanoTime());
             lastSentId = r.id();
         }
+        unsettled = inflight.size();
         ch.flush();
     }
 
@@ -273,14 +294,17 @@ final class UplinkSender implements Runnable {
             }
             case REJECTED -> {
                 rejected.incrementAndGet();
-                String reason = EnvelopeRejected.Reason.ofCode(ack.reason()) + ": " + ack.message();
+                String reason =
+                        EnvelopeRejected.Reason.ofCode(ack.reason())
+                                + ": "
+                                + Envelope.printable(ack.message());
                 lastError = "receiver refused batch " + ack.seq() + ": " + reason;
                 if (row != null) {
                     outbox.quarantine(row, reason);
                 }
             }
             case RETRY_LATER -> {
-                lastError = "receiver asked to retry later: " + ack.message();
+                lastError = "receiver asked to retry later: " + Envelope.printable(ack.message());
                 LOG.log(Level.WARNING, "{0}", lastError);
                 closeChannel();
             }
@@ -288,10 +312,7 @@ final class UplinkSender implements Runnable {
     }
 
     private void recordLatency(long micros) {
-        synchronized (latencyMicros) {
-            long i = latencyCount.getAndIncrement();
-            latencyMicros[(int) (i & (latencyMicros.length - 1))] = micros;
-        }
+        latency.recordValue(Math.max(0, micros));
     }
 
     private void checkAckTimeout() {

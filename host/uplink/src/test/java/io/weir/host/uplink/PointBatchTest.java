@@ -114,6 +114,94 @@ class PointBatchTest {
                 .hasMessageContaining("1 trailing bytes after 1 points");
     }
 
+    /** The limit is inclusive: exactly MAX_PLAIN_BYTES inflate, one more byte does not. */
+    @Test
+    void inflateStopsExactlyAtTheLimit() throws Exception {
+        byte[] atLimit = PointBatch.deflate(new byte[PointBatch.MAX_PLAIN_BYTES], 9);
+        assertThat(PointBatch.inflate(atLimit)).hasSize(PointBatch.MAX_PLAIN_BYTES);
+    }
+
+    @Test
+    void aTruncatedDeflateStreamIsRefused() {
+        byte[] plain = PointBatch.encode(SamplePoints.all());
+        byte[] deflated = PointBatch.deflate(plain, 1);
+        for (int cut : new int[] {0, 1, deflated.length / 2, deflated.length - 1}) {
+            assertThatThrownBy(() -> PointBatch.inflate(java.util.Arrays.copyOf(deflated, cut)))
+                    .as("cut at %d of %d", cut, deflated.length)
+                    .isInstanceOf(PointBatch.MalformedBatch.class)
+                    .hasMessageContaining("deflate stream");
+        }
+    }
+
+    /** LEB128 of a u64 takes at most 10 bytes; an 11th continuation byte is refused. */
+    @Test
+    void varintsLongerThanTenBytesAreRefused() throws Exception {
+        byte[] tenBytes =
+                Hex.decode(
+                        "01"
+                                + "01"
+                                + "0161"
+                                + "01"
+                                + "0000000000000000"
+                                + "00"
+                                + "00"
+                                + "00"
+                                + "0000"
+                                + "00"
+                                + "07"
+                                + "ffffffffffffffffff01");
+        assertThat(PointBatch.decode(tenBytes).get(0).value()).isEqualTo(Value.u64(-1L));
+        byte[] eleven =
+                Hex.decode(
+                        "01"
+                                + "01"
+                                + "0161"
+                                + "01"
+                                + "0000000000000000"
+                                + "00"
+                                + "00"
+                                + "00"
+                                + "0000"
+                                + "00"
+                                + "07"
+                                + "ffffffffffffffffff8101");
+        assertThatThrownBy(() -> PointBatch.decode(eleven))
+                .isInstanceOf(PointBatch.MalformedBatch.class)
+                .hasMessageContaining("varint longer than 10 bytes");
+    }
+
+    /** A reference equal to the table size is already outside it; size − 1 is the last entry. */
+    @Test
+    void stringReferencesStayInsideTheTable() throws Exception {
+        String head = "01" + "02" + "0161" + "0162" + "01" + "0000000000000000";
+        String tail = "0000" + "00" + "00";
+        assertThat(PointBatch.decode(Hex.decode(head + "01" + "00" + "02" + tail)).get(0))
+                .isEqualTo(new Point("b", "a", Value.NULL, 0, 0, "b"));
+        assertThatThrownBy(() -> PointBatch.decode(Hex.decode(head + "02" + "00" + "00" + tail)))
+                .hasMessageContaining("string reference 2 outside the table of 2");
+        assertThatThrownBy(() -> PointBatch.decode(Hex.decode(head + "00" + "00" + "03" + tail)))
+                .hasMessageContaining("string reference 2 outside the table of 2");
+    }
+
+    /** Large batches of long strings and extreme deltas grow the encoder's buffer many times. */
+    @Test
+    void largeBatchesWithLongStringsRoundTrip() throws Exception {
+        List<Point> ps = new ArrayList<>();
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 2000; i++) {
+            long ts = (i % 2 == 0) ? Long.MIN_VALUE / 2 : Long.MAX_VALUE / 2;
+            Value v =
+                    switch (i % 4) {
+                        case 0 -> Value.str("s".repeat(r.nextInt(300)));
+                        case 1 -> Value.u64(r.nextLong());
+                        case 2 -> Value.bytes(new byte[r.nextInt(200)]);
+                        default -> Value.i64(r.nextLong());
+                    };
+            ps.add(new Point("device-" + "d".repeat(i % 97), "p" + i, v, i & 0xFFFF, ts, null));
+        }
+        assertThat(PointBatch.decode(PointBatch.encode(ps))).isEqualTo(ps);
+    }
+
     /** Any batch of any values round-trips, deflated or not. */
     @Test
     void anyBatchRoundTrips() {

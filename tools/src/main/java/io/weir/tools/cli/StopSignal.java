@@ -1,4 +1,4 @@
-package io.weir.tools.run;
+package io.weir.tools.cli;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
