@@ -170,7 +170,8 @@ final class DecodeBench {
         HostCase(String name, DriverModule module, RegisterPointMap map) throws DriverException {
             super(name, map);
             this.instance = module.instantiate("bench " + map.name());
-            this.instance.open(0, map.configText(), NOW_US);
+            // A v1.1 host adds the transport to the device line (ABI §5.1), as Session does.
+            this.instance.open(0, map.configText("tcp"), NOW_US);
             this.frame = response(map);
             this.names = map.pointNames();
         }
@@ -239,7 +240,8 @@ final class DecodeBench {
                     program.instantiate(
                             new HostImports() {
                                 @Override
-                                public void log(int level, String message) {}
+                                public void log(
+                                        int level, java.util.function.Supplier<String> message) {}
 
                                 @Override
                                 public void panic(String message) {}

@@ -97,7 +97,16 @@ record RegisterPointMap(String name, List<RegisterPointMap.Entry> points) {
 
     /** The config text of ABI §5, as the host hands it to {@code weir_open}. */
     String configText() {
-        StringBuilder b = new StringBuilder("device unit=1\n");
+        return configText(null);
+    }
+
+    /** The config text, with the host key {@code weir.transport} when {@code transport} is set. */
+    String configText(String transport) {
+        StringBuilder b =
+                new StringBuilder(
+                        transport == null
+                                ? "device unit=1\n"
+                                : "device unit=1 weir.transport=" + transport + "\n");
         for (int i = 0; i < points.size(); i++) {
             Entry e = points.get(i);
             b.append("point ")
