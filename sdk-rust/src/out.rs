@@ -181,6 +181,44 @@ impl<'a> Out<'a> {
         self.push(point, 0, value, quality, 0)
     }
 
+    /// `n` records for points of the point map, host timestamp, the `i`-th from `f(i)`: the
+    /// driver's decode loop with the record writing inlined into it. The records go to `out` at a
+    /// cursor kept in a local, and the count is updated once at the end: in a driver compiled to
+    /// WebAssembly each load or store of the writer's own fields is a call into the host's memory,
+    /// which `record` pays per record. Numbers, bools and nulls only (a text or bytes value is an
+    /// `Error::Inval`; write those with [`Out::record`]). On an error from `f` no record of the
+    /// batch is kept.
+    #[inline]
+    pub fn records_each<F>(&mut self, n: usize, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize) -> Result<(u32, Value<'static>, Quality), Error>,
+    {
+        let start = self.count * abi::RECORD_SIZE;
+        let end = start + n * abi::RECORD_SIZE;
+        if end > self.out.len() {
+            return Err(self.out_full());
+        }
+        let buf = &mut self.out[start..end];
+        for (i, r) in buf.chunks_exact_mut(abi::RECORD_SIZE).enumerate() {
+            let (point, value, quality) = f(i)?;
+            let (vtype, bits) = match value {
+                Value::Null => (abi::VT_NULL, 0u64),
+                Value::Bool(b) => (abi::VT_BOOL, b as u64),
+                Value::I64(v) => (abi::VT_I64, v as u64),
+                Value::U64(v) => (abi::VT_U64, v),
+                Value::F64(v) => (abi::VT_F64, v.to_bits()),
+                Value::Str(_) | Value::Bytes(_) => return Err(not_a_number(point)),
+            };
+            let head = u64::from(point) | u64::from(vtype) << 32 | u64::from(quality.0) << 48;
+            let r: &mut [u8; abi::RECORD_SIZE] = r.try_into().expect("a record");
+            r[0..8].copy_from_slice(&head.to_le_bytes());
+            r[8..16].copy_from_slice(&0i64.to_le_bytes());
+            r[16..24].copy_from_slice(&bits.to_le_bytes());
+        }
+        self.count += n;
+        Ok(())
+    }
+
     /// A record carrying a timestamp from the device (flag `DEVICE_TS`).
     pub fn record_at(&mut self, point: u32, value: Value, quality: Quality, ts_us: i64) -> Result<(), Error> {
         self.push(point, abi::FLAG_DEVICE_TS, value, quality, ts_us)
@@ -324,6 +362,14 @@ impl<'a> Out<'a> {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn not_a_number(point: u32) -> Error {
+    Error::Inval(format!(
+        "records_each writes numbers, bools and nulls; point {point} has a text or bytes value"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +438,44 @@ mod tests {
             hex(&out[0..24]),
             "04 00 00 00 03 00 03 80 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00"
         );
+    }
+
+    // records_each writes the same bytes as record, keeps nothing of a failed batch and refuses
+    // a batch that does not fit.
+    #[test]
+    fn records_each_is_record_in_a_batch() {
+        let values = [Value::F64(21.5), Value::U64(2), Value::Bool(true), Value::I64(-3), Value::Null];
+        let mut one = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut one, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        for (i, v) in values.iter().enumerate() {
+            o.record(i as u32 + 1, *v, Quality(i as u16)).unwrap();
+        }
+        let mut batch = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut batch, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        let failed = o.records_each(5, |i| {
+            if i == 3 {
+                Err(Error::Proto("stop".into()))
+            } else {
+                Ok((i as u32 + 1, values[i], Quality(i as u16)))
+            }
+        });
+        assert!(failed.is_err());
+        assert_eq!(o.count(), 1, "nothing of a failed batch is kept");
+        assert_eq!(
+            o.records_each(6, |_| Ok((0, Value::Null, Quality::GOOD))).unwrap_err().code(),
+            abi::E_NOSPACE
+        );
+        assert_eq!(
+            o.records_each(1, |_| Ok((0, Value::Str("x"), Quality::GOOD))).unwrap_err().code(),
+            abi::E_INVAL
+        );
+        o.records_each(5, |i| Ok((i as u32 + 1, values[i], Quality(i as u16)))).unwrap();
+        assert_eq!(o.count(), 6);
+        assert_eq!(hex(&batch), hex(&one));
     }
 
     #[test]

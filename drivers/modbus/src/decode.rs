@@ -140,8 +140,11 @@ impl Decoding {
     #[inline(never)]
     pub fn decode(&self, area: Area, data: &[u8], out: &mut Out) -> Result<(), Error> {
         debug_assert!(self.slots.iter().all(|s| s.kind() != BIT || area.is_bits()));
-        for (i, slot) in self.slots.iter().enumerate() {
-            let value = match value(*slot, data) {
+        let slots = &self.slots[..];
+        let scales = &self.scales[..slots.len()];
+        out.records_each(slots.len(), |i| {
+            let slot = slots[i];
+            let value = match value(slot, data) {
                 Some(Raw::Int(v, signed)) if !slot.scaled() => {
                     if signed {
                         Value::I64(v as i64)
@@ -152,14 +155,13 @@ impl Decoding {
                 Some(Raw::Float(v)) if !slot.scaled() => Value::F64(v),
                 Some(Raw::Bool(b)) => Value::Bool(b),
                 Some(raw) => {
-                    let (scale, offset) = self.scales[i];
+                    let (scale, offset) = scales[i];
                     Value::F64(raw.number() * scale + offset)
                 }
-                None => return Err(outside(*slot, data.len())),
+                None => return Err(outside(slot, data.len())),
             };
-            out.record(slot.point(), value, Quality::GOOD)?;
-        }
-        Ok(())
+            Ok((slot.point(), value, Quality::GOOD))
+        })
     }
 }
 
