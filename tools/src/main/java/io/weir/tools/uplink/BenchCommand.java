@@ -1,12 +1,13 @@
 package io.weir.tools.uplink;
 
 import io.weir.tools.bench.BenchDecodeCommand;
+import io.weir.tools.bench.BenchDevicesCommand;
 import io.weir.tools.bench.BenchFaultsCommand;
 import picocli.CommandLine.Command;
 
 /**
  * {@code weir bench}: benchmarks: {@code uplink} here, {@code faults} (the driver sandbox) and
- * {@code decode} in {@code io.weir.tools.bench}.
+ * {@code decode}, {@code devices} in {@code io.weir.tools.bench}.
  */
 @Command(
         name = "bench",
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchUplinkCommand.class,
             BenchFaultsCommand.class,
-            BenchDecodeCommand.class
+            BenchDecodeCommand.class,
+            BenchDevicesCommand.class
         })
 public final class BenchCommand {}
