@@ -376,6 +376,12 @@ impl Driver for Modbus {
         state_schema: Some(STATE_SCHEMA),
     };
 
+    /// ABI.md §3.4 (1.1): one instance serves up to 64 devices. A device costs the instance a
+    /// few KiB (its point map and read plans) beside the regions every instance has (~150 KiB), so
+    /// sharing is what lets a gateway poll thousands of devices in little memory; 64 bounds how
+    /// many devices one trap takes down with it (`weir bench devices`, BENCHMARKS.md).
+    const MAX_DEVICES: Option<u32> = Some(64);
+
     /// What Modbus TCP needs (ABI.md §4), not the SDK's generous default: an ADU is at most 260
     /// bytes (Messaging §4.1), the state 6 bytes. `cfg` stays large for point maps of a thousand
     /// points; `blob` holds the names of the most items one request reads in discovery mode
