@@ -3,11 +3,12 @@ package io.weir.tools.uplink;
 import io.weir.tools.bench.BenchDecodeCommand;
 import io.weir.tools.bench.BenchDevicesCommand;
 import io.weir.tools.bench.BenchFaultsCommand;
+import io.weir.tools.bench.BenchPollCommand;
 import picocli.CommandLine.Command;
 
 /**
  * {@code weir bench}: benchmarks: {@code uplink} here, {@code faults} (the driver sandbox) and
- * {@code decode}, {@code devices} in {@code io.weir.tools.bench}.
+ * {@code decode}, {@code devices}, {@code poll} in {@code io.weir.tools.bench}.
  */
 @Command(
         name = "bench",
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
             BenchUplinkCommand.class,
             BenchFaultsCommand.class,
             BenchDecodeCommand.class,
-            BenchDevicesCommand.class
+            BenchDevicesCommand.class,
+            BenchPollCommand.class
         })
 public final class BenchCommand {}
