@@ -1,18 +1,31 @@
-//! Weir driver for Modbus TCP: reads coils, discrete inputs, holding and input registers
-//! (function codes 1, 2, 3, 4) with a point map batched into as few requests as the protocol
-//! allows; writes coils (FC5) and holding registers (FC6, FC16). Sans-I/O: the Weir host moves
-//! the bytes. References: Modbus Application Protocol Specification v1.1b3 ("AP") and Modbus
-//! Messaging on TCP/IP Implementation Guide v1.0b ("Messaging").
+//! Weir driver for Modbus TCP and Modbus RTU: reads coils, discrete inputs, holding and input
+//! registers (function codes 1, 2, 3, 4) with a point map batched into as few requests as the
+//! protocol allows; writes coils (FC5) and holding registers (FC6, FC16). Sans-I/O: the Weir host
+//! moves the bytes. The host key `weir.transport` (ABI.md §5.1) picks the framing: MBAP on `tcp`,
+//! RTU (slave address, PDU, CRC) on `serial`, which is also what an `rtu+tcp://` link reports.
+//! References: Modbus Application Protocol Specification v1.1b3 ("AP"), Modbus Messaging on
+//! TCP/IP Implementation Guide v1.0b ("Messaging") and Modbus over Serial Line Specification and
+//! Implementation Guide v1.02 ("Serial Line").
 
 pub mod decode;
 pub mod map;
 pub mod mbap;
+pub mod rtu;
 
 use decode::Decoding;
 use map::{Area, DeviceConfig, Point, PointType, ReadPlan};
 use weir_sdk::{
-    Capacities, Config, Driver, Error, FrameLen, Manifest, Out, Quality, Request, Transport, Tx, Value,
+    Capacities, Config, Direction, Driver, Error, FrameEnd, FrameLen, Manifest, Out, Quality, Request,
+    Transport, Tx, Value,
 };
+
+/// How a device's frames travel: the PDU inside an MBAP header (Modbus TCP), or between a slave
+/// address and a CRC (Modbus RTU, on a serial line or tunnelled through TCP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    Mbap,
+    Rtu,
+}
 
 /// Version of the `save_state` payload: after the schema, the next transaction id (u16 LE).
 pub const STATE_SCHEMA: u32 = 1;
@@ -37,8 +50,10 @@ enum Served {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Outstanding {
+    /// The MBAP transaction id; RTU has none (0).
     transaction: u16,
     unit: u8,
+    framing: Framing,
     asked: Asked,
 }
 
@@ -52,25 +67,22 @@ impl Outstanding {
 
     fn describe(&self) -> String {
         let f = self.function();
+        let whom = match self.framing {
+            Framing::Mbap => format!("transaction {}, unit {}", self.transaction, self.unit),
+            Framing::Rtu => format!("slave {}", self.unit),
+        };
         match &self.asked {
-            Asked::Read { start, quantity, .. } => format!(
-                "FC{f} {} at {start}, quantity {quantity} (transaction {}, unit {})",
-                mbap::function_name(f),
-                self.transaction,
-                self.unit
-            ),
-            Asked::Write { start, .. } => format!(
-                "FC{f} {} at {start} (transaction {}, unit {})",
-                mbap::function_name(f),
-                self.transaction,
-                self.unit
-            ),
+            Asked::Read { start, quantity, .. } => {
+                format!("FC{f} {} at {start}, quantity {quantity} ({whom})", mbap::function_name(f))
+            }
+            Asked::Write { start, .. } => format!("FC{f} {} at {start} ({whom})", mbap::function_name(f)),
         }
     }
 }
 
-/// One Modbus TCP device.
+/// One Modbus device, on TCP or on a serial line.
 pub struct Modbus {
+    framing: Framing,
     device: DeviceConfig,
     points: Vec<Point>,
     plans: Vec<ReadPlan>,
@@ -100,15 +112,39 @@ impl Modbus {
         self.points.is_empty()
     }
 
+    /// The framing of this device.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
     fn start_request(&mut self, tx: &mut Tx, pdu: &[u8], asked: Asked) -> Result<Request, Error> {
-        let transaction = self.next_transaction;
-        tx.put_u16_be(transaction)?;
-        tx.put_u16_be(0)?; // protocol id: 0 = Modbus
-        tx.put_u16_be(1 + pdu.len() as u16)?;
-        tx.put_u8(self.device.unit)?;
-        tx.put(pdu)?;
-        self.next_transaction = transaction.wrapping_add(1);
-        self.outstanding = Some(Outstanding { transaction, unit: self.device.unit, asked });
+        let unit = self.device.unit;
+        let transaction = match self.framing {
+            Framing::Mbap => {
+                let transaction = self.next_transaction;
+                tx.put_u16_be(transaction)?;
+                tx.put_u16_be(0)?; // protocol id: 0 = Modbus
+                tx.put_u16_be(1 + pdu.len() as u16)?;
+                tx.put_u8(unit)?;
+                tx.put(pdu)?;
+                self.next_transaction = transaction.wrapping_add(1);
+                transaction
+            }
+            Framing::Rtu => {
+                let mut adu = Vec::with_capacity(pdu.len() + 3);
+                adu.push(unit);
+                adu.extend_from_slice(pdu);
+                rtu::append_crc(&mut adu);
+                tx.put(&adu)?;
+                0
+            }
+        };
+        // Serial Line §2.1: "The broadcast requests ... no response is returned".
+        if self.framing == Framing::Rtu && unit == 0 {
+            self.outstanding = None;
+            return Ok(Request { expect: false, timeout_ms: self.device.timeout_ms });
+        }
+        self.outstanding = Some(Outstanding { transaction, unit, framing: self.framing, asked });
         Ok(Request { expect: true, timeout_ms: self.device.timeout_ms })
     }
 
@@ -155,7 +191,7 @@ impl Modbus {
             Some(req) => req,
             None => return Err(no_request()),
         };
-        if let Asked::Read { area, start, quantity, served } = &req.asked {
+        if let (Framing::Mbap, Asked::Read { area, start, quantity, served }) = (req.framing, &req.asked) {
             // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉; Messaging §3.1.3: the
             // MBAP length counts the unit id and the PDU.
             let count = if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
@@ -173,37 +209,55 @@ impl Modbus {
         self.decode_checked(req, frame, out)
     }
 
-    /// Every response the fast path of [`Modbus::decode_response`] did not take, checked field by
-    /// field in the order the protocol defines them.
+    /// Every response the fast path of [`Modbus::decode_response`] did not take (an RTU frame,
+    /// an exception, a write's echo, anything malformed), checked field by field in the order the
+    /// protocol defines them.
     #[inline(never)]
     fn decode_checked(&self, req: &Outstanding, frame: &[u8], out: &mut Out) -> Result<(), Error> {
-        let adu = mbap::parse(frame).map_err(Error::Proto)?;
-        // Messaging §3.1.3: the transaction id pairs a response with its request. A mismatch is a
-        // late or stray answer; the request stays outstanding (ABI.md §7.3).
-        if adu.transaction != req.transaction {
-            return Err(Error::Proto(format!(
-                "transaction id {} does not match the outstanding request's {}",
-                adu.transaction, req.transaction
-            )));
-        }
-        if adu.unit != req.unit {
-            return Err(Error::Proto(format!(
-                "unit id {} does not match the outstanding request's unit {}",
-                adu.unit, req.unit
-            )));
-        }
+        let pdu = match self.framing {
+            Framing::Mbap => {
+                let adu = mbap::parse(frame).map_err(Error::Proto)?;
+                // Messaging §3.1.3: the transaction id pairs a response with its request. A
+                // mismatch is a late or stray answer; the request stays outstanding (ABI.md §7.3).
+                if adu.transaction != req.transaction {
+                    return Err(Error::Proto(format!(
+                        "transaction id {} does not match the outstanding request's {}",
+                        adu.transaction, req.transaction
+                    )));
+                }
+                if adu.unit != req.unit {
+                    return Err(Error::Proto(format!(
+                        "unit id {} does not match the outstanding request's unit {}",
+                        adu.unit, req.unit
+                    )));
+                }
+                adu.pdu
+            }
+            Framing::Rtu => {
+                let adu = rtu::parse(frame).map_err(Error::Proto)?;
+                // Serial Line §2.1: the slave answers with its own address. Another address is
+                // another slave's answer (a late one, or two slaves with one address).
+                if adu.slave != req.unit {
+                    return Err(Error::Proto(format!(
+                        "slave id {} does not match the outstanding request's slave {}",
+                        adu.slave, req.unit
+                    )));
+                }
+                adu.pdu
+            }
+        };
         let f = req.function();
-        let code = adu.pdu[0];
+        let code = pdu[0];
         // AP §7: an exception response carries the function code with its MSB set, then one
         // exception code byte.
         if code == f | 0x80 {
-            if adu.pdu.len() != 2 {
+            if pdu.len() != 2 {
                 return Err(Error::Proto(format!(
                     "exception response to FC{f} has {} bytes of PDU, expected 2",
-                    adu.pdu.len()
+                    pdu.len()
                 )));
             }
-            let e = adu.pdu[1];
+            let e = pdu[1];
             out.set_last_error(format!("exception {e} ({}) to {}", mbap::exception_name(e), req.describe()));
             return self.bad_records(out, &req.asked, Value::U64(e as u64), Quality::BAD_DEVICE);
         }
@@ -218,32 +272,32 @@ impl Modbus {
                 // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉.
                 let expected =
                     if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
-                if adu.pdu.len() < 2 {
+                if pdu.len() < 2 {
                     return Err(Error::Proto(format!("FC{f} response has no byte count")));
                 }
-                let count = adu.pdu[1] as usize;
+                let count = pdu[1] as usize;
                 if count != expected {
                     return Err(Error::Proto(format!(
                         "byte count {count} does not match quantity {quantity} of the request (expected {expected})"
                     )));
                 }
-                if adu.pdu.len() - 2 != count {
+                if pdu.len() - 2 != count {
                     return Err(Error::Proto(format!(
                         "byte count {count} but the PDU carries {} data bytes",
-                        adu.pdu.len() - 2
+                        pdu.len() - 2
                     )));
                 }
-                self.decode_read(*area, *start, *quantity, self.served(served), &adu.pdu[2..], out)?;
+                self.decode_read(*area, *start, *quantity, self.served(served), &pdu[2..], out)?;
             }
             Asked::Write { start, echo, .. } => {
                 // AP §6.5/6.6: the normal response echoes the request; §6.12: FC16 returns the
                 // starting address and quantity of registers written.
                 let want: Vec<u8> =
                     [f].iter().copied().chain(start.to_be_bytes()).chain(echo.to_be_bytes()).collect();
-                if adu.pdu != want.as_slice() {
+                if pdu != want.as_slice() {
                     return Err(Error::Proto(format!(
                         "FC{f} response {} does not echo the request {}",
-                        hex(adu.pdu),
+                        hex(pdu),
                         hex(&want)
                     )));
                 }
@@ -369,8 +423,8 @@ fn bit(data: &[u8], i: usize) -> bool {
 impl Driver for Modbus {
     const MANIFEST: Manifest = Manifest {
         name: "modbus",
-        version: "0.1.0",
-        protocol: "modbus-tcp",
+        version: "0.2.0",
+        protocol: "modbus",
         transport: Transport::Tcp,
         passive: false,
         state_schema: Some(STATE_SCHEMA),
@@ -389,9 +443,30 @@ impl Driver for Modbus {
     const CAPACITIES: Capacities =
         Capacities { cfg: 65536, rx: 1024, tx: 512, records: 2048, blob: 32768, state: 64, err: 512 };
 
+    /// ABI.md §3.4 (v1.1): MBAP on `tcp`, RTU on `serial` (a serial line, or `rtu+tcp://`). A
+    /// v1.0 host knows only `transport`, so there the driver is the Modbus TCP driver it was.
+    const TRANSPORTS: &'static [Transport] = &[Transport::Tcp, Transport::Serial];
+
     fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
+        let framing = match config.transport() {
+            Some(Transport::Serial) => Framing::Rtu,
+            _ => Framing::Mbap,
+        };
         let (device, points) = map::parse(config)?;
-        let plans = map::plan(&device, &points);
+        if framing == Framing::Rtu && device.unit > rtu::MAX_SLAVE {
+            return Err(config.device.error(format!(
+                "unit={} is a reserved address on a serial line (slaves are 1..247, 0 broadcasts \
+                 writes; Serial Line §2.2)",
+                device.unit
+            )));
+        }
+        // Serial Line §2.1: no slave answers a broadcast, so a device at address 0 is written to,
+        // never read: its cycles send nothing.
+        let plans = if framing == Framing::Rtu && device.unit == 0 {
+            Vec::new()
+        } else {
+            map::plan(&device, &points)
+        };
         // Each response becomes one batch of records; overlapping points could make one request
         // serve more points than `out` holds.
         let max_records = Self::CAPACITIES.records;
@@ -404,7 +479,16 @@ impl Driver for Modbus {
             )));
         }
         let decodings = plans.iter().map(|p| Decoding::new(&points, &p.points, p.start)).collect();
-        Ok(Modbus { device, points, plans, decodings, next_plan: 0, next_transaction: 1, outstanding: None })
+        Ok(Modbus {
+            framing,
+            device,
+            points,
+            plans,
+            decodings,
+            next_plan: 0,
+            next_transaction: 1,
+            outstanding: None,
+        })
     }
 
     fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
@@ -418,21 +502,60 @@ impl Driver for Modbus {
             (plan.area, plan.start, plan.quantity)
         };
         self.next_plan += 1;
+        let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
+        if self.framing == Framing::Rtu {
+            let pdu = [
+                area.read_function(),
+                (start >> 8) as u8,
+                start as u8,
+                (quantity >> 8) as u8,
+                quantity as u8,
+            ];
+            return self.start_request(tx, &pdu, asked).map(Some);
+        }
         // Messaging §3.1.3 MBAP header (transaction, protocol 0, length 6, unit), then AP §6.1-6.4
         // function code, starting address, quantity: one array, written to tx in one go.
         let transaction = self.next_transaction;
         let [t0, t1] = transaction.to_be_bytes();
         let [s0, s1] = start.to_be_bytes();
         let [q0, q1] = quantity.to_be_bytes();
-        tx.put_array([t0, t1, 0, 0, 0, 6, self.device.unit, area.read_function(), s0, s1, q0, q1])?;
+        let unit = self.device.unit;
+        tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
         self.next_transaction = transaction.wrapping_add(1);
-        let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
-        self.outstanding = Some(Outstanding { transaction, unit: self.device.unit, asked });
+        self.outstanding = Some(Outstanding { transaction, unit, framing: Framing::Mbap, asked });
         Ok(Some(Request { expect: true, timeout_ms: self.device.timeout_ms }))
     }
 
     fn frame_len(&mut self, rx: &[u8], rx_cap: usize) -> FrameLen {
-        mbap::frame_len(rx, rx_cap)
+        match self.framing {
+            Framing::Mbap => mbap::frame_len(rx, rx_cap),
+            Framing::Rtu => rtu::frame_len(rx, rx_cap),
+        }
+    }
+
+    fn frame_end(&mut self, rx: &[u8]) -> Result<FrameEnd, Error> {
+        match self.framing {
+            Framing::Mbap => {
+                Err(Error::Unsupported("MBAP frames carry their length; they do not end at silence".into()))
+            }
+            Framing::Rtu => Ok(rtu::frame_end(rx)),
+        }
+    }
+
+    /// ABI.md §7.12. Modbus TCP: `(transaction id << 16) | (unit id << 8) | (function code & 0x7F)`.
+    /// Modbus RTU has no transaction id and one request at a time on a line, so a response pairs
+    /// with the request before it: the key `(slave address << 8) | (function code & 0x7F)` only
+    /// keeps a response from another slave or to another function from being paired with it.
+    fn correlation_key(&self, frame: &[u8], _direction: Direction) -> u32 {
+        match self.framing {
+            Framing::Mbap if frame.len() > mbap::HEADER_LEN => {
+                (u16::from_be_bytes([frame[0], frame[1]]) as u32) << 16
+                    | (frame[6] as u32) << 8
+                    | (frame[7] & 0x7F) as u32
+            }
+            Framing::Rtu if frame.len() >= 2 => (frame[0] as u32) << 8 | (frame[1] & 0x7F) as u32,
+            _ => 0,
+        }
     }
 
     fn on_frame(&mut self, frame: &[u8], out: &mut Out, _now_us: i64) -> Result<(), Error> {
@@ -455,8 +578,18 @@ impl Driver for Modbus {
     }
 
     fn observe(&mut self, request: &[u8]) -> Result<(), Error> {
-        let adu = mbap::parse(request).map_err(|e| Error::Proto(format!("recorded request: {e}")))?;
-        let f = adu.pdu[0];
+        let recorded = |e: String| Error::Proto(format!("recorded request: {e}"));
+        let (transaction, unit, pdu) = match self.framing {
+            Framing::Mbap => {
+                let adu = mbap::parse(request).map_err(recorded)?;
+                (adu.transaction, adu.unit, adu.pdu)
+            }
+            Framing::Rtu => {
+                let adu = rtu::parse(request).map_err(recorded)?;
+                (0, adu.slave, adu.pdu)
+            }
+        };
+        let f = pdu[0];
         let area = match Area::of_read_function(f) {
             Some(a) => a,
             None if f & 0x80 != 0 => {
@@ -472,14 +605,14 @@ impl Driver for Modbus {
             }
         };
         // AP §6.1-6.4: function code, starting address (2), quantity (2).
-        if adu.pdu.len() != 5 {
+        if pdu.len() != 5 {
             return Err(Error::Proto(format!(
                 "recorded FC{f} request has {} bytes of PDU, expected 5",
-                adu.pdu.len()
+                pdu.len()
             )));
         }
-        let start = u16::from_be_bytes([adu.pdu[1], adu.pdu[2]]);
-        let quantity = u16::from_be_bytes([adu.pdu[3], adu.pdu[4]]);
+        let start = u16::from_be_bytes([pdu[1], pdu[2]]);
+        let quantity = u16::from_be_bytes([pdu[3], pdu[4]]);
         if start as u32 + quantity as u32 > 65536 {
             return Err(Error::Proto(format!(
                 "recorded FC{f} request reads {quantity} items from {start}, past address 65535"
@@ -498,9 +631,16 @@ impl Driver for Modbus {
                 "recorded FC{f} request for {quantity} items at {start} covers no configured point"
             )));
         }
+        if self.framing == Framing::Rtu && unit == 0 {
+            // Serial Line §2.1: a broadcast is a write; no slave answers it.
+            return Err(Error::Proto(format!(
+                "recorded FC{f} request is addressed to 0, the broadcast address, which no slave answers"
+            )));
+        }
         self.outstanding = Some(Outstanding {
-            transaction: adu.transaction,
-            unit: adu.unit,
+            transaction,
+            unit,
+            framing: self.framing,
             asked: Asked::Read { area, start, quantity, served: Served::Observed(decoding) },
         });
         Ok(())

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use modbus::map::{self, Area};
 use modbus::Modbus;
 use weir_sdk::abi;
-use weir_sdk::testing::{Framing, Host, RecordValue};
-use weir_sdk::{Config, Driver};
+use weir_sdk::testing::{FrameEnding, Framing, Host, RecordValue};
+use weir_sdk::Config;
 
 const NOW: i64 = 1_700_000_000_000_000;
 
@@ -221,8 +221,93 @@ fn framing_refuses_frames_beyond_rx_capacity_and_reports_need() {
 
 #[test]
 fn manifest_is_the_abi_example() {
+    // ABI.md §3.4's v1.1 example, with this driver's state schema.
     assert_eq!(
-        Modbus::MANIFEST.to_json(),
-        "{\"name\":\"modbus\",\"version\":\"0.1.0\",\"protocol\":\"modbus-tcp\",\"transport\":\"tcp\",\"state_schema\":1}"
+        weir_sdk::dispatch::manifest_json::<Modbus>().unwrap(),
+        "{\"name\":\"modbus\",\"version\":\"0.2.0\",\"protocol\":\"modbus\",\"transport\":\"tcp\",\"state_schema\":1,\"transports\":[\"tcp\",\"serial\"],\"max_devices\":64}"
     );
+    // A v1.0 host reads only the v1.0 fields: the Modbus TCP driver it always was.
+    assert_eq!(weir_sdk::dispatch::abi_version::<Modbus>(), 0x0001_0000);
+}
+
+/// CRC-16/MODBUS written out here, apart from the driver's (Serial Line §6.2.2).
+fn crc(bytes: &[u8]) -> [u8; 2] {
+    let mut c: u16 = 0xFFFF;
+    for &b in bytes {
+        c ^= b as u16;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { (c >> 1) ^ 0xA001 } else { c >> 1 };
+        }
+    }
+    c.to_le_bytes()
+}
+
+#[test]
+fn tcp_and_serial_devices_share_an_instance_each_with_its_framing() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    assert_eq!(host.host_abi(0x0001_0001), 0x0001_0001);
+    // Even devices on TCP, odd ones on serial lines: one instance, two framings side by side.
+    for dev in 0..20 {
+        let transport = if dev % 2 == 0 { "tcp" } else { "serial" };
+        let config = format!(
+            "device unit={} weir.transport={transport}\npoint 0 area=holding address={dev} type=u16\n",
+            dev + 1
+        );
+        host.open(dev, &config, NOW).unwrap();
+    }
+    for dev in (0..20).rev() {
+        let unit = dev as u8 + 1;
+        let sent = host.poll(dev, NOW).unwrap().unwrap();
+        let pdu = [3, 0, dev as u8, 0, 1];
+        let rsp_pdu = [3, 2, 0x12, unit];
+        let rsp = if dev % 2 == 0 {
+            assert_eq!(sent.bytes, [&[0, 1, 0, 0, 0, 6, unit][..], &pdu].concat());
+            [&[0, 1, 0, 0, 0, 5, unit][..], &rsp_pdu].concat()
+        } else {
+            let req = [&[unit][..], &pdu].concat();
+            assert_eq!(sent.bytes, [&req[..], &crc(&req)].concat());
+            let rsp = [&[unit][..], &rsp_pdu].concat();
+            [&rsp[..], &crc(&rsp)].concat()
+        };
+        assert_eq!(host.frame_len(dev, &rsp).unwrap(), Framing::Complete(rsp.len()));
+        let key = if dev % 2 == 0 { 1 << 16 | (unit as u32) << 8 | 3 } else { (unit as u32) << 8 | 3 };
+        assert_eq!(host.corr(), key);
+        let records = host.on_frame(dev, &rsp, NOW).unwrap();
+        assert_eq!(records[0].value, RecordValue::U64(0x1200 | unit as u64));
+    }
+}
+
+#[test]
+fn rtu_framing_finds_the_response_behind_line_noise() {
+    // Noise glued to the front of a response, one byte of it a "byte count" that asks for more
+    // than ever comes: the host drops what the framer refuses (E_RESYNC) and, when the line falls
+    // silent with bytes pending, calls frame_end, which gives up one byte at a time so that the
+    // response behind the noise is still found.
+    let mut host = Host::<Modbus>::new().unwrap();
+    host.host_abi(0x0001_0001);
+    host.open(0, "device unit=1 weir.transport=serial\npoint 0 area=holding address=0\n", NOW).unwrap();
+    host.poll(0, NOW).unwrap().unwrap();
+    let frame = {
+        let f = vec![1, 3, 2, 0, 42];
+        [&f[..], &crc(&f)].concat()
+    };
+    let mut rx = [&[0x00, 0xff, 0x01, 0x03, 0x7f][..], &frame].concat();
+    let mut dropped = 0;
+    let n = loop {
+        let skip = match host.frame_len(0, &rx).unwrap() {
+            Framing::Resync { skip } => skip,
+            Framing::Complete(n) => break n,
+            // The rest of the bytes never come: the line falls silent.
+            Framing::NeedMore { .. } => match host.frame_end(0, &rx).unwrap() {
+                FrameEnding::Resync { skip } => skip,
+                FrameEnding::Frame(n) => break n,
+                other => panic!("frame_end gave {other:?} for {rx:02x?}"),
+            },
+        };
+        dropped += skip;
+        rx.drain(..skip);
+    };
+    assert_eq!(&rx[..n], &frame[..]);
+    assert_eq!(dropped, 5);
+    assert_eq!(host.on_frame(0, &frame, NOW).unwrap()[0].value, RecordValue::U64(42));
 }

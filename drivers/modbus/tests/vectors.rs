@@ -25,6 +25,8 @@ vector_file!(writes, "writes.json");
 vector_file!(corpus, "corpus.json");
 vector_file!(config_errors, "config_errors.json");
 vector_file!(state, "state.json");
+vector_file!(rtu, "rtu.json");
+vector_file!(rtu_corpus, "rtu_corpus.json");
 
 /// Every file in vectors/ is listed above, so a new file cannot be silently skipped.
 #[test]
@@ -37,6 +39,8 @@ fn every_vector_file_is_run() {
         "framing.json",
         "observe.json",
         "requests.json",
+        "rtu.json",
+        "rtu_corpus.json",
         "state.json",
         "types.json",
         "writes.json",

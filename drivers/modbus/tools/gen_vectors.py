@@ -110,6 +110,9 @@ def write_file(out, topic, vectors):
         lines.append('      "name": %s,' % json.dumps(v["name"]))
         lines.append('      "source": %s,' % json.dumps(v["source"]))
         lines.append('      "config": %s,' % json.dumps(v["config"]))
+        for k, val in v.items():
+            if k not in ("name", "source", "config", "steps"):
+                lines.append('      %s: %s,' % (json.dumps(k), json.dumps(val)))
         lines.append('      "steps": [')
         for j, s in enumerate(v["steps"]):
             lines.append('        ' + json.dumps(s) + (',' if j + 1 < len(v["steps"]) else ''))
@@ -874,6 +877,477 @@ def corpus_vectors():
     return vs
 
 
+# ---------------------------------------------------------------- Modbus RTU (weir.transport=serial)
+def crc16(data):
+    """CRC-16/MODBUS (Serial Line v1.02 §6.2.2): reflected polynomial 0xA001, initial 0xFFFF."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def rtu(slave, pdu):
+    """An RTU frame: slave address, PDU, CRC low byte first (Serial Line §2.5.1)."""
+    adu = bytes([slave]) + pdu
+    return adu + struct.pack("<H", crc16(adu))
+
+
+def rtu_read(slave, fc, start, qty):
+    return h(rtu(slave, struct.pack(">BHH", fc, start, qty)))
+
+
+def rtu_regs(slave, fc, data):
+    return h(rtu(slave, bytes([fc, len(data)]) + data))
+
+
+def rtu_bits(slave, fc, bits):
+    data = bytearray((len(bits) + 7) // 8)
+    for i, b in enumerate(bits):
+        if b:
+            data[i // 8] |= 1 << (i % 8)
+    return h(rtu(slave, bytes([fc, len(data)]) + bytes(data)))
+
+
+def rtu_exc(slave, fc, code):
+    return h(rtu(slave, bytes([fc | 0x80, code])))
+
+
+def corr(slave, fc):
+    """The driver's RTU correlation key (README "Correlation keys"): slave << 8 | function & 0x7F."""
+    return (slave << 8) | (fc & 0x7F)
+
+
+def serial(device_line, points=""):
+    """A config as a v1.1 host passes it for a serial link (ABI §5.1: host keys end the device line)."""
+    return device_line + " weir.transport=serial\n" + points
+
+
+def rtu_vector(name, source, config, steps):
+    v = vector(name, source, config, steps)
+    v["host_abi"] = "1.1"
+    return v
+
+
+SL = "Modbus over Serial Line v1.02"
+
+
+def rtu_vectors():
+    vs = []
+    pts = ("point 0 area=coil address=5 type=bool\n"
+           "point 1 area=discrete address=5\n"
+           "point 2 area=holding address=100 type=u16\n"
+           "point 3 area=input address=100 type=i16\n")
+    vs.append(rtu_vector(
+        "RTU cycle reads FC1, FC2, FC3, FC4: slave address, PDU, CRC; no transaction id",
+        SL + " §2.5.1 (RTU frame), §6.2.2 (CRC); Modbus AP v1.1b3 §6.1-6.4",
+        serial("device unit=17", pts),
+        [{"call": "poll", "expect_hex": rtu_read(17, 1, 5, 1), "expect_response": True},
+         {"call": "frame_len", "hex": rtu_bits(17, 1, [1]), "expect_len": 6, "expect_corr": corr(17, 1)},
+         {"call": "frame", "hex": rtu_bits(17, 1, [1]), "expect": [rec(0, "bool", True)], "expect_frame_flags": []},
+         {"call": "poll", "expect_hex": rtu_read(17, 2, 5, 1)},
+         {"call": "frame_len", "hex": rtu_bits(17, 2, [0]), "expect_len": 6, "expect_corr": corr(17, 2)},
+         {"call": "frame", "hex": rtu_bits(17, 2, [0]), "expect": [rec(1, "bool", False)]},
+         {"call": "poll", "expect_hex": rtu_read(17, 3, 100, 1)},
+         {"call": "frame_len", "hex": rtu_regs(17, 3, struct.pack(">H", 0xABCD)), "expect_len": 7,
+          "expect_corr": corr(17, 3)},
+         {"call": "frame", "hex": rtu_regs(17, 3, struct.pack(">H", 0xABCD)), "expect": [rec(2, "u64", 0xABCD)]},
+         {"call": "poll", "expect_hex": rtu_read(17, 4, 100, 1)},
+         {"call": "frame", "hex": rtu_regs(17, 4, struct.pack(">h", -2)), "expect": [rec(3, "i64", -2)]},
+         {"call": "poll", "expect_hex": ""},
+         {"call": "poll", "expect_hex": rtu_read(17, 1, 5, 1)}]))
+    # The AP §6.3 example as an RTU frame: registers 108-110 = 555, 0, 100, batched with f32.
+    vs.append(rtu_vector(
+        "RTU FC3 of the specification's example, with an f32 in CDAB order",
+        "Modbus AP v1.1b3 §6.3 example (registers 108-110); " + SL + " §2.5.1",
+        serial("device unit=1", "point 0 area=holding address=107\npoint 1 area=holding address=108 type=f32 order=CDAB\n"),
+        [{"call": "poll", "expect_hex": rtu_read(1, 3, 107, 3)},
+         {"call": "frame", "hex": rtu_regs(1, 3, bytes.fromhex("022b00000064")),
+          "expect": [rec(0, "u64", 555), rec(1, "f64", f32(struct.unpack(">f", bytes.fromhex("00640000"))[0]))]}]))
+    rsp = bytes.fromhex(rtu_regs(1, 3, bytes.fromhex("00070008")))
+    vs.append(rtu_vector(
+        "RTU response split across deliveries: need-more until the byte count's length is in",
+        SL + " §2.5.1; ABI.md §7.2 (meta.need)",
+        serial("device unit=1", "point 0 area=holding address=0 type=u32\n"),
+        [{"call": "poll", "expect_hex": rtu_read(1, 3, 0, 2)},
+         {"call": "frame_len", "hex": h(rsp[:1]), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_len", "hex": h(rsp[:2]), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_len", "hex": h(rsp[:3]), "expect_len": 0, "expect_need": 9},
+         {"call": "frame_len", "hex": h(rsp[:8]), "expect_len": 0, "expect_need": 9},
+         {"call": "frame_len", "hex": h(rsp), "expect_len": 9, "expect_corr": corr(1, 3)},
+         {"call": "frame_len", "hex": h(rsp + rsp[:3]), "expect_len": 9, "expect_corr": corr(1, 3)},
+         {"call": "frame", "hex": h(rsp), "expect": [rec(0, "u64", 0x00070008)]}]))
+    vs.append(rtu_vector(
+        "rtu+tcp link: RTU frames over TCP frame by length, a response in two segments",
+        "host/tcp TcpTransport: rtu+tcp://host:port has weir.transport=serial and reports no silence; " + SL + " §2.5.1",
+        serial("device unit=9", "point 0 area=input address=30000 type=i32\n"),
+        [{"call": "poll", "expect_hex": rtu_read(9, 4, 30000, 2)},
+         {"call": "frame_len", "hex": rtu_regs(9, 4, struct.pack(">i", -70000))[:10], "expect_len": 0, "expect_need": 9},
+         {"call": "frame_len", "hex": rtu_regs(9, 4, struct.pack(">i", -70000)), "expect_len": 9, "expect_corr": corr(9, 4)},
+         {"call": "frame", "hex": rtu_regs(9, 4, struct.pack(">i", -70000)), "expect": [rec(0, "i64", -70000)]}]))
+    good = rtu_regs(1, 3, struct.pack(">H", 42))
+    bad = good[:-2] + "%02x" % (int(good[-2:], 16) ^ 0xFF)
+    computed = crc16(bytes.fromhex(good)[:-2])
+    carried = struct.unpack("<H", bytes.fromhex(bad)[-2:])[0]
+    vs.append(rtu_vector(
+        "RTU bad CRC: garbage for the framer (resync byte by byte), E_PROTO if decoded, never a point",
+        SL + " §2.5.1.2 (CRC checking), §6.2.2; ABI.md §7.2",
+        serial("device unit=1", "point 0 area=holding address=0\n"),
+        [{"call": "poll", "expect_hex": rtu_read(1, 3, 0, 1)},
+         {"call": "frame_len", "hex": bad, "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame", "hex": bad, "expect_error": "E_PROTO",
+          "expect_last_error": "CRC %#06x in the frame, %#06x computed over its bytes" % (carried, computed)},
+         {"call": "frame_len", "hex": good, "expect_len": 7},
+         {"call": "frame", "hex": good, "expect": [rec(0, "u64", 42)]}]))
+    vs.append(rtu_vector(
+        "RTU framing: address 0, reserved addresses, function code 0 and lengths past 256 bytes start no frame",
+        SL + " §2.2 (addresses 0 broadcast, 248-255 reserved), §2.5.1 (at most 256 bytes); ABI.md §7.2",
+        serial("device unit=1", "point 0 area=holding address=0\n"),
+        [{"call": "frame_len", "hex": "00", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "f8030200", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "ff", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "0100", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "0180", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "0103fc", "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": "0103fb", "expect_len": 0, "expect_need": 256},
+         {"call": "frame_len", "hex": "f7", "expect_len": 0, "expect_need": 0}]))
+    # Lengths the function code gives (AP §6 response PDUs) for codes the driver does not send.
+    fixed = [
+        ("FC7 read exception status: 1 data byte", rtu(1, bytes([7, 0x6D]))),
+        ("FC11 get comm event counter: 4 data bytes", rtu(1, bytes.fromhex("0bffff0108"))),
+        ("FC12 get comm event log: byte count", rtu(1, bytes.fromhex("0c080000010801212000"))),
+        ("FC17 report server id: byte count", rtu(1, bytes.fromhex("1103aaff00"))),
+        ("FC22 mask write register: 6 data bytes", rtu(1, bytes.fromhex("16000400f20025"))),
+        ("FC23 read/write multiple registers: byte count", rtu(1, bytes.fromhex("170c00fe0acd00010003000d00ff"))),
+        ("FC24 read FIFO queue: two-byte byte count", rtu(1, bytes.fromhex("1800060002 01b8 1284".replace(" ", "")))),
+    ]
+    vs.append(rtu_vector(
+        "RTU frame lengths from the function code for FC7, 11, 12, 17, 22, 23, 24 responses",
+        "Modbus AP v1.1b3 §6.7, §6.9, §6.10, §6.13, §6.16, §6.17, §6.18 (response PDUs and their examples)",
+        serial("device unit=1", "point 0 area=holding address=0\n"),
+        [{"call": "frame_len", "hex": h(f), "expect_len": len(f), "expect_corr": corr(1, f[1])} for _, f in fixed]
+        + [{"call": "frame_len", "hex": h(f[:-1]), "expect_len": 0, "expect_need": len(f)} for _, f in fixed]))
+    diag = rtu(1, bytes.fromhex("0800000000a537"))
+    mei = rtu(1, bytes.fromhex("2b0e01010000030006") + b"Weir" + bytes([1, 2]) + b"RT" + bytes([2, 1]) + b"1")
+    noisy = bytes.fromhex("01037f") + bytes.fromhex(rtu_regs(1, 3, struct.pack(">H", 7)))
+    vs.append(rtu_vector(
+        "RTU frame_end: FC8 and FC43 responses end at line silence; cut frames and noise are given up byte by byte",
+        SL + " §2.5.1.1 (3.5 character times end a frame); ABI.md §7.10; Modbus AP v1.1b3 §6.8, §6.21",
+        serial("device unit=1", "point 0 area=holding address=0\n"),
+        [{"call": "frame_len", "hex": h(diag), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_end", "hex": h(diag), "expect_len": len(diag), "expect_corr": corr(1, 8)},
+         {"call": "frame_len", "hex": h(mei), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_end", "hex": h(mei), "expect_len": len(mei), "expect_corr": corr(1, 43)},
+         # A wrong CRC, a frame cut short: no frame starts at the first byte.
+         {"call": "frame_end", "hex": h(diag[:-1] + bytes([diag[-1] ^ 1])), "expect_error": "E_RESYNC",
+          "expect_skip": 1},
+         {"call": "frame_end", "hex": rtu_regs(1, 3, struct.pack(">HH", 1, 2))[:12], "expect_error": "E_RESYNC",
+          "expect_skip": 1},
+         # Fewer bytes than the smallest frame: no frame at all.
+         {"call": "frame_end", "hex": "010304", "expect_len": 0},
+         {"call": "frame_end", "hex": "00" + rtu_regs(1, 3, struct.pack(">H", 7)), "expect_error": "E_RESYNC",
+          "expect_skip": 1},
+         {"call": "frame_end", "hex": "fe010203", "expect_error": "E_RESYNC", "expect_skip": 1},
+         # Noise whose "byte count" (0x7f) asks for more than ever comes, glued to a response: the
+         # host gives up one byte at a time and frames the response behind it.
+         {"call": "frame_len", "hex": h(noisy), "expect_len": 0, "expect_need": 3 + 0x7f + 2},
+         {"call": "frame_end", "hex": h(noisy), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[1:]), "expect_len": 0, "expect_need": 0},
+         {"call": "frame_end", "hex": h(noisy[1:]), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[2:]), "expect_error": "E_RESYNC", "expect_skip": 1},
+         {"call": "frame_len", "hex": h(noisy[3:]), "expect_len": 7, "expect_corr": corr(1, 3)}]))
+    vs.append(rtu_vector(
+        "MBAP has no line silence: frame_end on a tcp device is E_UNSUPPORTED",
+        "ABI.md §7.10 (E_UNSUPPORTED: the driver does not frame by silence)",
+        "device unit=1 weir.transport=tcp\npoint 0 area=holding address=0\n",
+        [{"call": "frame_end", "hex": "0001000000", "expect_error": "E_UNSUPPORTED",
+          "expect_last_error": "MBAP frames carry their length"}]))
+    for fc, area, excode in ((3, "holding", 2), (1, "coil", 1), (4, "input", 4), (2, "discrete", 6)):
+        vs.append(rtu_vector(
+            "RTU exception %d (%s) to FC%d: five bytes, BAD_DEVICE for the request's points" % (excode, EXC[excode], fc),
+            "Modbus AP v1.1b3 §7 (exception responses); " + SL + " §2.5.1",
+            serial("device unit=3", "point 0 area=%s address=100\npoint 1 area=%s address=101\n" % (area, area)),
+            [{"call": "poll", "expect_hex": rtu_read(3, fc, 100, 2)},
+             {"call": "frame_len", "hex": rtu_exc(3, fc, excode), "expect_len": 5, "expect_corr": corr(3, fc)},
+             {"call": "frame", "hex": rtu_exc(3, fc, excode),
+              "expect": [rec(0, "u64", excode, "BAD_DEVICE"), rec(1, "u64", excode, "BAD_DEVICE")],
+              "expect_last_error": "exception %d (%s) to FC%d %s at 100, quantity 2 (slave 3)" % (
+                  excode, EXC[excode], fc,
+                  {1: "read coils", 2: "read discrete inputs", 3: "read holding registers", 4: "read input registers"}[fc])}]))
+    vs.append(rtu_vector(
+        "RTU response from another slave or to another function is E_PROTO; the request stays outstanding",
+        SL + " §2.1 (the addressed slave answers with its own address); ABI.md §7.3",
+        serial("device unit=1", "point 0 area=holding address=0\n"),
+        [{"call": "poll", "expect_hex": rtu_read(1, 3, 0, 1)},
+         {"call": "frame_len", "hex": rtu_regs(2, 3, struct.pack(">H", 5)), "expect_len": 7, "expect_corr": corr(2, 3)},
+         {"call": "frame", "hex": rtu_regs(2, 3, struct.pack(">H", 5)), "expect_error": "E_PROTO",
+          "expect_last_error": "slave id 2 does not match the outstanding request's slave 1"},
+         {"call": "frame", "hex": rtu_regs(1, 4, struct.pack(">H", 5)), "expect_error": "E_PROTO",
+          "expect_last_error": "function code 4 does not answer the outstanding FC3 (read holding registers)"},
+         {"call": "frame", "hex": rtu_exc(1, 4, 2), "expect_error": "E_PROTO",
+          "expect_last_error": "function code 132 does not answer the outstanding FC3 (read holding registers)"},
+         {"call": "frame", "hex": rtu_regs(1, 3, struct.pack(">HH", 5, 6)), "expect_error": "E_PROTO",
+          "expect_last_error": "byte count 4 does not match quantity 1 of the request (expected 2)"},
+         {"call": "frame", "hex": h(rtu(1, bytes([0x83, 2, 0]))), "expect_error": "E_PROTO",
+          "expect_last_error": "exception response to FC3 has 3 bytes of PDU, expected 2"},
+         {"call": "frame", "hex": rtu_regs(1, 3, struct.pack(">H", 5)), "expect": [rec(0, "u64", 5)]},
+         {"call": "frame", "hex": rtu_regs(1, 3, struct.pack(">H", 5)), "expect_error": "E_ORDER"}]))
+    vs.append(rtu_vector(
+        "RTU timeout: BAD_COMM for the request's points, named by slave",
+        "ABI.md §7.4",
+        serial("device unit=247", "point 0 area=holding address=9 type=f32\n"),
+        [{"call": "poll", "expect_hex": rtu_read(247, 3, 9, 2)},
+         {"call": "timeout", "expect": [rec(0, "null", None, "BAD_COMM")],
+          "expect_last_error": "no response to FC3 read holding registers at 9, quantity 2 (slave 247)"},
+         {"call": "poll", "expect_hex": ""}]))
+    wpts = ("point 0 area=coil address=3\n"
+            "point 1 area=holding address=1\n"
+            "point 2 area=holding address=6 type=f32\n"
+            "point 3 area=holding address=20 type=i16 scale=0.1\n")
+    fc16 = rtu(5, struct.pack(">BHHB", 16, 6, 2, 4) + struct.pack(">f", 15.0))
+    vs.append(rtu_vector(
+        "RTU writes: FC5 on and off, FC6, FC16 f32, scaled FC6; echoes confirm, no records",
+        "Modbus AP v1.1b3 §6.5, §6.6, §6.12; " + SL + " §2.5.1",
+        serial("device unit=5", wpts),
+        [{"call": "write", "point": 0, "type": "bool", "value": True,
+          "expect_hex": h(rtu(5, bytes.fromhex("050003ff00"))), "expect_response": True},
+         {"call": "frame_len", "hex": h(rtu(5, bytes.fromhex("050003ff00"))), "expect_len": 8, "expect_corr": corr(5, 5)},
+         {"call": "frame", "hex": h(rtu(5, bytes.fromhex("050003ff00"))), "expect": []},
+         {"call": "write", "point": 0, "type": "bool", "value": False, "expect_hex": h(rtu(5, bytes.fromhex("0500030000")))},
+         {"call": "frame", "hex": h(rtu(5, bytes.fromhex("0500030000"))), "expect": []},
+         {"call": "write", "point": 1, "type": "u64", "value": 85, "expect_hex": h(rtu(5, bytes.fromhex("0600010055")))},
+         {"call": "frame_len", "hex": h(rtu(5, bytes.fromhex("0600010055"))), "expect_len": 8},
+         {"call": "frame", "hex": h(rtu(5, bytes.fromhex("0600010055"))), "expect": []},
+         {"call": "write", "point": 2, "type": "f64", "value": 15.0, "expect_hex": h(fc16)},
+         {"call": "frame_len", "hex": h(rtu(5, bytes.fromhex("1000060002"))), "expect_len": 8, "expect_corr": corr(5, 16)},
+         {"call": "frame", "hex": h(rtu(5, bytes.fromhex("1000060002"))), "expect": []},
+         {"call": "write", "point": 3, "type": "f64", "value": -12.3,
+          "expect_hex": h(rtu(5, struct.pack(">BHh", 6, 20, -123)))},
+         {"call": "frame", "hex": h(rtu(5, struct.pack(">BHh", 6, 20, -123))), "expect": []}]))
+    vs.append(rtu_vector(
+        "RTU write refused by the slave (exception 3) and an echo that does not match",
+        "Modbus AP v1.1b3 §6.6, §7; ABI.md §6.3 (WRITE_RESULT)",
+        serial("device unit=5", wpts),
+        [{"call": "write", "point": 1, "type": "u64", "value": 7, "expect_hex": h(rtu(5, bytes.fromhex("0600010007")))},
+         {"call": "frame", "hex": h(rtu(5, bytes.fromhex("0600010008"))), "expect_error": "E_PROTO",
+          "expect_last_error": "FC6 response 0600010008 does not echo the request 0600010007"},
+         {"call": "frame_len", "hex": rtu_exc(5, 6, 3), "expect_len": 5},
+         {"call": "frame", "hex": rtu_exc(5, 6, 3),
+          "expect": [dict(rec(1, "u64", 3, "BAD_DEVICE"), write_result=True)],
+          "expect_last_error": "exception 3 (illegal data value) to FC6 write single register at 1 (slave 5)"}]))
+    vs.append(rtu_vector(
+        "RTU broadcast: unit 0 polls nothing and writes without expecting a response",
+        SL + " §2.1 (broadcast: no response is returned), §2.2 (address 0)",
+        serial("device unit=0", wpts),
+        [{"call": "poll", "expect_hex": ""},
+         {"call": "write", "point": 1, "type": "u64", "value": 1000,
+          "expect_hex": h(rtu(0, struct.pack(">BHH", 6, 1, 1000))), "expect_response": False},
+         {"call": "write", "point": 0, "type": "bool", "value": True,
+          "expect_hex": h(rtu(0, bytes.fromhex("050003ff00"))), "expect_response": False},
+         {"call": "poll", "expect_hex": ""}]))
+    vs.append(rtu_vector(
+        "RTU unit 248 is reserved on a serial line",
+        SL + " §2.2 (248-255 reserved)",
+        serial("device unit=248", "point 0 area=holding address=0\n"),
+        []))
+    vs[-1]["expect_open_error"] = "E_CONFIG"
+    vs[-1]["expect_last_error"] = "device: unit=248 is a reserved address on a serial line (slaves are 1..247, 0 broadcasts writes; Serial Line §2.2)"
+    vs.append(rtu_vector(
+        "unit 255 stays valid on TCP (MBAP unit identifier 0..255)",
+        "Messaging guide §4.4.2 (unit identifier)",
+        "device unit=255 weir.transport=tcp\npoint 0 area=holding address=0\n",
+        [{"call": "poll", "expect_hex": read_req(1, 255, 3, 0, 1)},
+         {"call": "frame_len", "hex": regs_rsp(1, 255, 3, struct.pack(">H", 1)), "expect_len": 11,
+          "expect_corr": (1 << 16) | (255 << 8) | 3},
+         {"call": "frame", "hex": regs_rsp(1, 255, 3, struct.pack(">H", 1)), "expect": [rec(0, "u64", 1)]}]))
+    vs.append(rtu_vector(
+        "weir.transport=can is not one of the driver's transports",
+        "ABI.md §3.4 (transports), §5.1 (weir.transport)",
+        "device unit=1 weir.transport=can\n",
+        []))
+    vs[-1]["expect_open_error"] = "E_CONFIG"
+    vs[-1]["expect_last_error"] = "weir.transport=can is not one of this driver's transports (tcp, serial)"
+    v = vector(
+        "on a v1.0 host the driver is the Modbus TCP driver (MBAP, no host keys)",
+        "ABI.md §3.3 (agreed version 1.0), §3.4 (transports ignored by a v1.0 host)",
+        "device unit=1\npoint 0 area=holding address=0\n",
+        [{"call": "poll", "expect_hex": read_req(1, 1, 3, 0, 1)},
+         {"call": "frame", "hex": regs_rsp(1, 1, 3, struct.pack(">H", 9)), "expect": [rec(0, "u64", 9)]}])
+    v["host_abi"] = "1.0"
+    v["expect_abi_version"] = "1.0"
+    vs.append(v)
+    v = rtu_vector(
+        "a v1.1 host agrees on 1.1; the driver still reports 1.0 as the oldest it runs on",
+        "ABI.md §3.3 (weir_abi_version, weir_host_abi)",
+        serial("device unit=1"), [{"call": "poll", "expect_hex": ""}])
+    v["expect_abi_version"] = "1.0"
+    v["expect_agreed"] = "1.1"
+    vs.append(v)
+    vs.append(rtu_vector(
+        "RTU observe: a recorded FC3 request gives its correlation key; discovery names the registers",
+        "ABI.md §7.5, §7.12; " + SL + " §2.5.1",
+        serial("device unit=1"),
+        [{"call": "observe", "hex": rtu_read(7, 3, 100, 2), "expect_corr": corr(7, 3)},
+         {"call": "frame", "hex": rtu_regs(7, 3, struct.pack(">HH", 1, 65535)),
+          "expect": [named("holding/100", "u64", 1), named("holding/101", "u64", 65535)]},
+         {"call": "observe", "hex": rtu_read(7, 1, 0, 10), "expect_corr": corr(7, 1)},
+         {"call": "frame", "hex": rtu_exc(7, 1, 2), "expect": [named("coil/0", "u64", 2, "BAD_DEVICE")],
+          "expect_last_error": "exception 2 (illegal data address) to FC1 read coils at 0, quantity 10 (slave 7)"},
+         {"call": "observe", "hex": rtu_read(7, 3, 0, 1)[:-2] + "00", "expect_error": "E_PROTO",
+          "expect_last_error": "recorded request: CRC"},
+         {"call": "observe", "hex": rtu_read(0, 3, 0, 1), "expect_error": "E_PROTO",
+          "expect_last_error": "recorded FC3 request is addressed to 0, the broadcast address, which no slave answers"},
+         {"call": "observe", "hex": "0103", "expect_error": "E_PROTO",
+          "expect_last_error": "recorded request: RTU frame of 2 bytes is shorter than address, function code and CRC (4)"},
+         {"call": "observe", "hex": h(rtu(7, bytes.fromhex("050003ff00"))), "expect_error": "E_UNSUPPORTED",
+          "expect_last_error": "function code 5 (write single coil) is not a read"}]))
+    return vs
+
+
+def frames_lines(path):
+    """start sample → (1-based line number, direction, hex) of a sigrok-derived *.frames.txt."""
+    out = {}
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.split()
+            out[int(cols[0])] = (i, cols[4], cols[6])
+    return out
+
+
+RTU_CORPUS = [  # (truth file under modbus_rtu/sigrok-dumps, distinct pairs to take at most)
+    ("brainchild_io_16do/brainchild-io-16do", 8),
+    ("flowmeter/flowmeter_graph_tool", 4),
+    ("flowmeter/flowmeter_target_0liter_per_min", 12),
+    ("flowmeter/flowmeter_target_15liter_per_min", 6),
+    ("flowmeter/flowmeter_target0_val0", 4),
+    ("wizmodbus/wizmodbus", 10),
+]
+WRITE_NAMES = {5: "write single coil", 6: "write single register", 15: "write multiple coils",
+               16: "write multiple registers"}
+
+
+def rtu_corpus_vectors():
+    vs = []
+    base = os.path.join(CORPUS, "modbus_rtu", "sigrok-dumps")
+    for rel, limit in RTU_CORPUS:
+        lines = frames_lines(os.path.join(base, rel + ".frames.txt"))
+        seen = set()
+        taken = 0
+        with open(os.path.join(base, rel + ".truth.jsonl")) as f:
+            rows = [json.loads(l) for l in f if l.strip()]
+        for t in rows:
+            if t["kind"] != "pair" or taken >= limit:
+                continue
+            key = (t["request_hex"], t["response_hex"])
+            if key in seen:
+                continue
+            seen.add(key)
+            taken += 1
+            rq_line, rq_dir, rq_hex = lines[t["request_start_sample"]]
+            rs_line, rs_dir, rs_hex = lines[t["response_start_sample"]]
+            assert (rq_dir, rq_hex, rs_dir, rs_hex) == ("req", t["request_hex"], "resp", t["response_hex"]), rel
+            fc, slave = t["function_code"], t["slave_id"]
+            source = "corpus modbus_rtu/sigrok-dumps/%s.frames.txt lines %d-%d (sigrok UART decode, CRC checked; %s.truth.jsonl)" % (
+                rel, rq_line, rs_line, rel.split("/")[1])
+            n = len(t["response_hex"]) // 2
+            framed = {"call": "frame_len", "hex": t["response_hex"], "expect_len": n, "expect_corr": corr(slave, fc)}
+            if fc in (1, 2, 3, 4):
+                area = {1: "coil", 2: "discrete", 3: "holding", 4: "input"}[fc]
+                start = t["start_address"]
+                if fc in (1, 2):
+                    expect = [named("%s/%d" % (area, start + i), "bool", bool(b)) for i, b in enumerate(t["bit_values"])]
+                else:
+                    expect = [named("%s/%d" % (area, start + i), "u64", r) for i, r in enumerate(t["register_values"])]
+                name = "%s line %d: FC%d slave %d, %d items at %d" % (
+                    os.path.basename(rel), rs_line, fc, slave, len(expect), start)
+                vs.append(rtu_vector(name, source, serial("device"), [
+                    {"call": "observe", "hex": t["request_hex"], "expect_corr": corr(slave, fc)},
+                    framed,
+                    {"call": "frame", "hex": t["response_hex"], "expect": expect}]))
+            else:
+                name = "%s line %d: FC%d slave %d write, refused by observe, framed by length" % (
+                    os.path.basename(rel), rs_line, fc, slave)
+                vs.append(rtu_vector(name, source, serial("device"), [
+                    {"call": "observe", "hex": t["request_hex"], "expect_error": "E_UNSUPPORTED",
+                     "expect_last_error": "function code %d (%s) is not a read" % (fc, WRITE_NAMES[fc])},
+                    framed,
+                    {"call": "frame", "hex": t["response_hex"], "expect_error": "E_ORDER"}]))
+    return vs
+
+
+def rtu_poll_corpus_vectors():
+    """The driver's own requests and writes are byte for byte what the masters in the corpus sent."""
+    base = os.path.join(CORPUS, "modbus_rtu", "sigrok-dumps")
+    vs = []
+    bc = "brainchild_io_16do/brainchild-io-16do"
+    rows = [json.loads(l) for l in open(os.path.join(base, bc + ".truth.jsonl")) if l.strip()]
+    lines = frames_lines(os.path.join(base, bc + ".frames.txt"))
+    by_fc = {}
+    for t in rows:
+        by_fc.setdefault(t["function_code"], t)
+    steps = []
+    for fc, point in ((1, 0), (2, 1), (3, 2), (4, 3)):
+        t = by_fc[fc]
+        steps.append({"call": "poll", "expect_hex": t["request_hex"]})
+        steps.append({"call": "frame_len", "hex": t["response_hex"], "expect_len": len(t["response_hex"]) // 2})
+        value = t.get("bit_values", t.get("register_values"))[0]
+        steps.append({"call": "frame", "hex": t["response_hex"],
+                      "expect": [rec(point, "bool", bool(value)) if fc < 3 else rec(point, "u64", value)]})
+    steps.append({"call": "poll", "expect_hex": ""})
+    # A point at holding 1 would join the polls; the writes run on a device opened afresh with it.
+    steps.append({"call": "open", "config": serial("device unit=1", "point 0 area=coil address=3\npoint 1 area=holding address=1\n")})
+    for fc, point, typ, value in ((5, 0, "bool", True), (6, 1, "u64", 0x55)):
+        t = by_fc[fc]
+        steps.append({"call": "write", "point": point, "type": typ, "value": value, "expect_hex": t["request_hex"]})
+        steps.append({"call": "frame_len", "hex": t["response_hex"], "expect_len": 8})
+        steps.append({"call": "frame", "hex": t["response_hex"], "expect": []})
+    span = lambda fc: lines[by_fc[fc]["request_start_sample"]][0]
+    vs.append(rtu_vector(
+        "brainchild IO-16DO: the driver's FC1-FC4 polls and FC5/FC6 writes are the recorded master's bytes",
+        "corpus modbus_rtu/sigrok-dumps/%s.frames.txt lines %d-%d (minimalmodbus master; sigrok UART decode)" % (
+            bc, span(1), span(6) + 1),
+        serial("device unit=1", "point 0 area=coil address=3\npoint 1 area=discrete address=0\n"
+               "point 2 area=holding address=99\npoint 3 area=input address=120\n"),
+        steps))
+    fm = "flowmeter/flowmeter_target_0liter_per_min"
+    rows = [json.loads(l) for l in open(os.path.join(base, fm + ".truth.jsonl")) if l.strip()]
+    lines = frames_lines(os.path.join(base, fm + ".frames.txt"))
+    t = next(r for r in rows if r["request_hex"] == "f7030000000f1158")
+    regs = t["register_values"]
+    raw = struct.pack(">15H", *regs)
+    layout = [(0, "u32"), (2, "f32"), (4, "f32"), (6, "f32"), (8, "f32"), (10, "u32"), (12, "u16"), (13, "u16"), (14, "u16")]
+    cfg = "".join("point %d area=holding address=%d type=%s\n" % (i, a, ty) for i, (a, ty) in enumerate(layout))
+    expect = []
+    for i, (a, ty) in enumerate(layout):
+        fmt, n, js = TYPES[ty]
+        v = struct.unpack(fmt, raw[2 * a:2 * a + 2 * n])[0]
+        expect.append(rec(i, js, f32(v) if ty == "f32" else v))
+    # Point 9, the write's target, lies inside the read too (registers 6-7).
+    expect.append(rec(9, "f64", f32(struct.unpack(">f", raw[12:16])[0])))
+    w = next(r for r in rows if r["function_code"] == 16)
+    wv = struct.unpack(">f", struct.pack(">HH", *w["request"]["values"]))[0]
+    vs.append(rtu_vector(
+        "flow meter slave 247: the driver's FC3 of 15 registers is the recorded poll; floats decoded; FC16 f32 write",
+        "corpus modbus_rtu/sigrok-dumps/%s.frames.txt lines %d-%d and %d-%d (sigrok UART decode)" % (
+            fm, lines[t["request_start_sample"]][0], lines[t["response_start_sample"]][0],
+            lines[w["request_start_sample"]][0], lines[w["response_start_sample"]][0]),
+        serial("device unit=247", cfg + "point 9 area=holding address=6 type=f32\n"),
+        [{"call": "poll", "expect_hex": t["request_hex"]},
+         {"call": "frame_len", "hex": t["response_hex"], "expect_len": len(t["response_hex"]) // 2},
+         {"call": "frame", "hex": t["response_hex"], "expect": expect},
+         {"call": "write", "point": 9, "type": "f64", "value": wv, "expect_hex": w["request_hex"]},
+         {"call": "frame_len", "hex": w["response_hex"], "expect_len": 8},
+         {"call": "frame", "hex": w["response_hex"], "expect": []}]))
+    return vs
+
+
+def rtu_corpus_all():
+    return rtu_poll_corpus_vectors() + rtu_corpus_vectors()
+
+
 # topic → (vector builder, file layout)
 FILES = {
     "requests": (requests_vectors, write_file),
@@ -886,6 +1360,8 @@ FILES = {
     "corpus": (corpus_vectors, write_file),
     "config_errors": (config_error_vectors, write_file_indented),
     "state": (state_vectors, write_file_indented),
+    "rtu": (rtu_vectors, write_file),
+    "rtu_corpus": (rtu_corpus_all, write_file),
 }
 
 
@@ -923,9 +1399,10 @@ if __name__ == "__main__":
                         help="corpus directory holding modbus_tcp/ (default: %(default)s)")
     args = parser.parse_args()
     CORPUS = args.corpus
-    if not os.path.isdir(os.path.join(CORPUS, "modbus_tcp")):
-        sys.exit("error: corpus directory %s has no modbus_tcp/ (corpus.json is made from its "
-                 "*.truth.jsonl files; pass the corpus directory as the argument)" % CORPUS)
+    if not os.path.isdir(os.path.join(CORPUS, "modbus_tcp")) or not os.path.isdir(os.path.join(CORPUS, "modbus_rtu")):
+        sys.exit("error: corpus directory %s lacks modbus_tcp/ or modbus_rtu/ (corpus.json and "
+                 "rtu_corpus.json are made from their *.truth.jsonl files; pass the corpus directory "
+                 "as the argument)" % CORPUS)
     if args.check:
         problems = check()
         for p in problems:

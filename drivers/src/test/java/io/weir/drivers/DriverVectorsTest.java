@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
+import io.weir.host.lifecycle.VectorRunner;
 import io.weir.host.wasm.ChicoryEngine;
 import java.io.IOException;
 import java.io.InputStream;

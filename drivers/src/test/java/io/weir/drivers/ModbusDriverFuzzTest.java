@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.weir.abi.Abi;
+import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverLimits;
@@ -19,6 +20,7 @@ import io.weir.host.poll.Framer;
 import io.weir.host.wasm.Engines;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -55,11 +57,18 @@ class ModbusDriverFuzzTest {
                         Watchdog.shared());
     }
 
+    /**
+     * An instance with device 0 open on {@code config}, plus the host key a v1.1 host adds (ABI
+     * §5.1: {@code weir.transport}, always present with agreed version 1.1), as the session does.
+     */
     private static DriverInstance opened(String config) {
         DriverInstance d = modbus.instantiate("fuzz");
+        String text =
+                DeviceConfig.parse(config)
+                        .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, "tcp"))
+                        .text();
         try {
-            // The host speaks 1.1 and the driver agrees: the session adds weir.transport (§5.1).
-            d.open(0, config.replaceFirst("^device", "device weir.transport=tcp"), NOW);
+            d.open(0, text, NOW);
         } catch (DriverException e) {
             throw new AssertionError("the Modbus driver refused " + config, e);
         }

@@ -206,7 +206,9 @@ class ModbusTcpIT {
             awaitAll(values, "first poll");
             SessionStatus before = kernel.status().get(0);
             assertThat(before.traps()).isZero();
-            assertThat(before.protocolErrors()).isZero();
+            // On a loaded machine a response can come after its timeout; the driver then refuses
+            // it as the answer to the next request (transaction id). Nothing else may be refused.
+            assertThat(before.protocolErrors()).isLessThanOrEqualTo(before.timeouts());
 
             // Outage: the slave goes away.
             ModbusSlaveFactory.close(slave);

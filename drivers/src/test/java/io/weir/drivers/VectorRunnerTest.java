@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.weir.host.driver.DriverLimits;
+import io.weir.host.lifecycle.VectorRunner;
 import io.weir.host.wasm.ChicoryEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;

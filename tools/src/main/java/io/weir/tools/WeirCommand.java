@@ -5,6 +5,8 @@ import io.weir.tools.admin.StatusCommand;
 import io.weir.tools.admin.WriteCommand;
 import io.weir.tools.config.ConfigCommand;
 import io.weir.tools.demo.DemoCommand;
+import io.weir.tools.driver.cli.DriverCommand;
+import io.weir.tools.driver.cli.KeysCommand;
 import io.weir.tools.replay.ReplayCommand;
 import io.weir.tools.run.RunCommand;
 import io.weir.tools.sim.SimCommand;
@@ -35,10 +37,12 @@ import picocli.CommandLine.Spec;
             PointsCommand.class,
             WriteCommand.class,
             ConfigCommand.class,
+            DriverCommand.class,
             DemoCommand.class,
             ReplayCommand.class,
             SimCommand.class,
             ReceiverCommand.class,
+            KeysCommand.class,
             PkiCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class,

@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * serial, CAN live in their own modules); it closes them when it closes.
  */
 public final class Kernel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.weir.kernel");
 
     /** {@link Options#devicesPerInstance}: as many as the driver's {@code max_devices} allows. */
     public static final int AS_DRIVER_DECLARES = 0;
@@ -167,6 +168,180 @@ public final class Kernel implements AutoCloseable {
      */
     public DriverModule loadDriver(String nameOrFile) throws IOException {
         return loadDriver(DriverSource.sourceName(nameOrFile), DriverSource.bytes(nameOrFile));
+    }
+
+    /**
+     * Validates, compiles and probes a driver with this kernel's engine, limits and watchdog,
+     * without registering it: a version to check, self-test and then {@link #addDriver} or swap in.
+     *
+     * @throws DriverRefused naming what breaks the ABI
+     */
+    public DriverModule compileDriver(String sourceName, byte[] wasm) {
+        return DriverModule.load(engine, sourceName, wasm, options.limits(), watchdog);
+    }
+
+    /**
+     * Registers a compiled driver under {@code key} (its name, or {@code name@version} for devices
+     * that pin a version); devices name it by that key.
+     */
+    public synchronized void addDriver(String key, DriverModule module) {
+        drivers.put(key, module);
+    }
+
+    /**
+     * Hot-swaps every device that names driver {@code key} to {@code next} (ABI §7.7), each at its
+     * own next cycle boundary, with its state handed across; links stay up. Devices added later get
+     * {@code next} too. If the new version refuses any device, the devices already switched are
+     * switched back and nothing changes.
+     *
+     * @return the swaps, one per device
+     * @throws IllegalStateException naming the device that refused and why
+     */
+    public List<Session.Swap> swap(String key, DriverModule next) {
+        List<Session> targets = new ArrayList<>();
+        Map<InstanceGroup, InstanceGroup> successors = new java.util.IdentityHashMap<>();
+        List<InstanceGroup> allSuccessors = new ArrayList<>();
+        Map<Session, InstanceGroup> before = new java.util.IdentityHashMap<>();
+        long wait = 0;
+        synchronized (this) {
+            if (!drivers.containsKey(key)) {
+                throw new IllegalStateException("no driver \"" + key + "\" is loaded");
+            }
+            for (Session s : sessions.values()) {
+                if (s.spec().driver().equals(key) && s.state() != SessionState.STOPPED) {
+                    targets.add(s);
+                    wait = Math.max(wait, s.spec().interval().toMillis());
+                }
+            }
+        }
+        // A device swaps between two cycles: at most one interval plus the longest response
+        // timeout from now.
+        long deadline = 2 * wait + io.weir.abi.Abi.MAX_TIMEOUT_MS + 5_000;
+        int perInstance = devicesPerInstance(next);
+        long prepareStart = System.nanoTime();
+        // Every device opened on the new version off its executor first: a refusal stops the swap
+        // before any device has switched.
+        List<Session.Prepared> prepared = new ArrayList<>();
+        for (Session s : targets) {
+            long t = System.nanoTime();
+            InstanceGroup old = s.group();
+            before.put(s, old);
+            InstanceGroup g = successors.get(old);
+            if (g == null || !g.hasRoom()) {
+                // The same executor as the old group; instantiated here, off the devices'
+                // executors.
+                g = old.successor(next, perInstance);
+                g.prepare();
+                successors.put(old, g);
+                allSuccessors.add(g);
+            }
+            try {
+                prepared.add(s.prepareSwap(g));
+            } catch (IllegalStateException e) {
+                for (Session.Prepared p : prepared) {
+                    p.release();
+                }
+                throw e;
+            }
+            pace(System.nanoTime() - t);
+        }
+        long prepareNanos = System.nanoTime() - prepareStart;
+        List<CompletableFuture<Session.Swap>> futures = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            futures.add(targets.get(i).swap(prepared.get(i)));
+        }
+        List<Session.Swap> done = new ArrayList<>();
+        List<Session> switched = new ArrayList<>();
+        String failure = null;
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                done.add(futures.get(i).get(deadline, TimeUnit.MILLISECONDS));
+                switched.add(targets.get(i));
+            } catch (ExecutionException e) {
+                failure = failure != null ? failure : e.getCause().getMessage();
+            } catch (TimeoutException e) {
+                failure =
+                        failure != null
+                                ? failure
+                                : targets.get(i).name()
+                                        + " did not reach a cycle boundary in "
+                                        + deadline
+                                        + " ms";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : "interrupted";
+            }
+        }
+        if (failure != null) {
+            // Back to the version they ran, so that every device runs the same one.
+            Map<InstanceGroup, InstanceGroup> back = new java.util.IdentityHashMap<>();
+            for (Session s : switched) {
+                InstanceGroup was = before.get(s);
+                try {
+                    s.swap(back.computeIfAbsent(was, g -> g.successor(g.module())))
+                            .get(deadline, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            "{0}: cannot go back after a failed swap: {1}",
+                            s.name(),
+                            e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw new IllegalStateException(failure);
+        }
+        long restored = done.stream().filter(Session.Swap::stateRestored).count();
+        long maxPause = done.stream().mapToLong(Session.Swap::pauseNanos).max().orElse(0);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "{0}: {1} devices now run {2} ({3} with their state, {4} cold; prepared in {6} ms"
+                        + " off their executors; longest pause {5} µs)",
+                key,
+                done.size(),
+                next.label(),
+                restored,
+                done.size() - restored,
+                maxPause / 1000,
+                prepareNanos / 1_000_000);
+        synchronized (this) {
+            drivers.put(key, next);
+            // Groups every device left serve no device added later.
+            groups.values().removeIf(g -> g.size() == 0);
+            for (InstanceGroup g : allSuccessors) {
+                if (g.hasRoom()) {
+                    groups.put(next, g);
+                }
+            }
+        }
+        return done;
+    }
+
+    /**
+     * A swap is never urgent; the devices' schedule is. Opening a device on a new version costs a
+     * few milliseconds of CPU (instantiating a module grows and copies its memory), so preparing
+     * many devices back to back would take a core from the devices' cycles on a small machine.
+     * After each device the preparing thread rests as long as the device took: at most half a core.
+     */
+    private static void pace(long tookNanos) {
+        long rest = Math.min(tookNanos, 20_000_000L);
+        if (rest > 0) {
+            try {
+                Thread.sleep(rest / 1_000_000, (int) (rest % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #swap}, naming the devices switched. */
+    public List<String> swapDriver(String key, DriverModule next) {
+        List<String> names = new ArrayList<>();
+        for (Session.Swap s : swap(key, next)) {
+            names.add(s.device());
+        }
+        return names;
     }
 
     /** The loaded driver of this name, or {@code null}. */

@@ -54,6 +54,61 @@ class KernelTest {
         assertThat(tcp.closed()).as("the kernel closes its transports").isTrue();
     }
 
+    private static void await(String what, java.util.function.BooleanSupplier until)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!until.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + " never happened");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aDriverSwapSwitchesEveryDeviceOrNone() throws Exception {
+        FakeTransport tcp = new FakeTransport();
+        try (Kernel k = new Kernel(batch -> {}, tcp)) {
+            k.addDriver("counter", io.weir.host.poll.SessionSwapTest.counter("1.0.0", 1));
+            for (String d : List.of("a", "b")) {
+                k.addDevice(
+                        DeviceSpec.of(
+                                d,
+                                "127.0.0.1:" + (d.equals("a") ? 1502 : 1503),
+                                "counter",
+                                "device\npoint 0\n",
+                                List.of("seq"),
+                                Duration.ofMillis(50)));
+            }
+            k.start();
+            for (String a : List.of("127.0.0.1:1502", "127.0.0.1:1503")) {
+                tcp.link(a).answerWith(req -> new byte[] {(byte) 0xAA, 0x00});
+                tcp.link(a).up();
+            }
+            await("both polling", () -> k.status().stream().allMatch(s -> s.points() > 2));
+
+            List<Session.Swap> swaps =
+                    k.swap("counter", io.weir.host.poll.SessionSwapTest.counter("2.0.0", 1));
+            assertThat(swaps).extracting(Session.Swap::device).containsExactly("a", "b");
+            assertThat(swaps).allMatch(Session.Swap::stateRestored);
+            assertThat(k.status()).allMatch(s -> s.driver().equals("counter 2.0.0"));
+            assertThat(k.driver("counter").label()).isEqualTo("counter 2.0.0");
+
+            assertThatThrownBy(
+                            () ->
+                                    k.swap(
+                                            "counter",
+                                            io.weir.host.poll.SessionSwapTest.counter("9.0.0", 1)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("counter 9.0.0 refused the device");
+            assertThat(k.status()).allMatch(s -> s.driver().equals("counter 2.0.0"));
+            long points = k.status().stream().mapToLong(s -> s.points()).sum();
+            await(
+                    "polling on",
+                    () -> k.status().stream().mapToLong(s -> s.points()).sum() > points + 4);
+        }
+    }
+
     @Test
     void refusedDriversAreNotRegistered() {
         try (Kernel k = new Kernel(batch -> {})) {

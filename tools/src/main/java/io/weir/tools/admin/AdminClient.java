@@ -66,6 +66,52 @@ public final class AdminClient {
         return reply(send(r));
     }
 
+    /** {@code GET /drivers}: the driver registry and what runs. */
+    public Reply drivers() throws IOException {
+        return get("/drivers");
+    }
+
+    /** {@code GET /drivers/audit?limit=N}. */
+    public Reply driverAudit(int limit) throws IOException {
+        return get("/drivers/audit?limit=" + limit);
+    }
+
+    /**
+     * {@code POST /drivers/install}: uploads a package; the gateway runs the whole install path
+     * (compile and self-test take a few seconds).
+     */
+    public Reply installDriver(java.nio.file.Path file, boolean activate) throws IOException {
+        HttpRequest r =
+                request(
+                                "/drivers/install?activate="
+                                        + activate
+                                        + "&file="
+                                        + URLEncoder.encode(
+                                                file.getFileName().toString(),
+                                                StandardCharsets.UTF_8))
+                        .header("Content-Type", "application/octet-stream")
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(HttpRequest.BodyPublishers.ofFile(file))
+                        .build();
+        return reply(send(r));
+    }
+
+    /** {@code POST /drivers/ACTION} with {@code {"name": N, "version": V}}. */
+    public Reply driverAction(String action, String name, String version) throws IOException {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("name", name);
+        if (version != null) {
+            m.put("version", version);
+        }
+        HttpRequest r =
+                request("/drivers/" + action)
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(m)))
+                        .build();
+        return reply(send(r));
+    }
+
     private Reply get(String path) throws IOException {
         return reply(send(request(path).GET().build()));
     }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.weir.host.lifecycle.DriverPackage;
 import io.weir.host.points.Value;
 import io.weir.host.poll.WriteResult;
 import io.weir.tools.cli.HostPort;
@@ -53,11 +54,14 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final HostPort address;
+    private final AdminRoutes routes;
 
-    private AdminServer(EventLoopGroup group, Channel channel, HostPort address) {
+    private AdminServer(
+            EventLoopGroup group, Channel channel, HostPort address, AdminRoutes routes) {
         this.group = group;
         this.channel = channel;
         this.address = address;
+        this.routes = routes;
     }
 
     /**
@@ -66,7 +70,11 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException naming the address when it cannot be bound
      */
     public static AdminServer start(
-            HostPort listen, AdminToken token, Gateway gateway, GatewayMetrics metrics)
+            HostPort listen,
+            AdminToken token,
+            Gateway gateway,
+            GatewayMetrics metrics,
+            AdminRoutes routes)
             throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
@@ -80,16 +88,25 @@ public final class AdminServer implements AutoCloseable {
                                         protected void initChannel(SocketChannel c) {
                                             c.pipeline()
                                                     .addLast(new HttpServerCodec())
-                                                    .addLast(new HttpObjectAggregator(64 * 1024))
-                                                    .addLast(new Handler(token, gateway, metrics));
+                                                    // Driver packages are uploaded whole.
+                                                    .addLast(
+                                                            new HttpObjectAggregator(
+                                                                    (int)
+                                                                            DriverPackage
+                                                                                    .MAX_FILE_BYTES))
+                                                    .addLast(
+                                                            new Handler(
+                                                                    token, gateway, metrics,
+                                                                    routes));
                                         }
                                     })
                             .bind(listen.host(), listen.port())
                             .sync()
                             .channel();
             InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
-            return new AdminServer(group, ch, new HostPort(listen.host(), bound.getPort()));
+            return new AdminServer(group, ch, new HostPort(listen.host(), bound.getPort()), routes);
         } catch (Exception e) {
+            routes.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -106,6 +123,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        routes.close();
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
@@ -114,11 +132,13 @@ public final class AdminServer implements AutoCloseable {
         private final AdminToken token;
         private final Gateway gateway;
         private final GatewayMetrics metrics;
+        private final AdminRoutes routes;
 
-        Handler(AdminToken token, Gateway gateway, GatewayMetrics metrics) {
+        Handler(AdminToken token, Gateway gateway, GatewayMetrics metrics, AdminRoutes routes) {
             this.token = token;
             this.gateway = gateway;
             this.metrics = metrics;
+            this.routes = routes;
         }
 
         @Override
@@ -179,16 +199,31 @@ public final class AdminServer implements AutoCloseable {
                         }
                     }
                     case "/write" -> write(ctx, req, keepAlive);
-                    default ->
-                            json(
-                                    ctx,
-                                    keepAlive,
-                                    HttpResponseStatus.NOT_FOUND,
-                                    error(
-                                            "no such endpoint "
-                                                    + path
-                                                    + " (GET /status, GET /points, POST /write, GET"
-                                                    + " /metrics)"));
+                    default -> {
+                        if (routes.handles(path)) {
+                            routes.handle(req, path, uri)
+                                    .thenAccept(
+                                            a ->
+                                                    ctx.executor()
+                                                            .execute(
+                                                                    () ->
+                                                                            json(
+                                                                                    ctx,
+                                                                                    keepAlive,
+                                                                                    a.status(),
+                                                                                    a.body())));
+                            return;
+                        }
+                        json(
+                                ctx,
+                                keepAlive,
+                                HttpResponseStatus.NOT_FOUND,
+                                error(
+                                        "no such endpoint "
+                                                + path
+                                                + " (GET /status, GET /points, POST /write, GET"
+                                                + " /metrics, /drivers)"));
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "admin API {0}: {1}", path, e.toString());

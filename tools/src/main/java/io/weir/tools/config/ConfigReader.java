@@ -1,6 +1,8 @@
 package io.weir.tools.config;
 
+import io.weir.host.can.CanTransport;
 import io.weir.host.io.LinkAddress;
+import io.weir.host.serial.SerialAddress;
 import io.weir.tools.cli.HostPort;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -55,10 +57,25 @@ final class ConfigReader {
             ordered("name", "driver", "link", "interval", "points");
 
     /**
-     * Link schemes this build opens and the manifest transport (ABI §3.4) of the drivers that speak
-     * over them. {@code weir run} wires the same transports (only TCP today).
+     * Link schemes this build opens and the transport (ABI §3.4, §5.1 {@code weir.transport}) a
+     * driver speaks over them: {@code rtu+tcp://} is a TCP connection that carries serial framing
+     * (a serial device server in transparent mode), so its drivers frame as on a serial line.
+     * {@code weir run} wires the same transports.
      */
-    static final Map<String, String> TRANSPORTS = Map.of("tcp", "tcp");
+    static final Map<String, String> TRANSPORTS =
+            Map.of(
+                    "tcp", "tcp",
+                    "rtu+tcp", "serial",
+                    "serial", "serial",
+                    "slcan", "can",
+                    "socketcand", "can",
+                    "candump", "can");
+
+    /** The link forms this build opens, for messages. */
+    static final String LINK_FORMS =
+            "tcp://HOST:PORT, rtu+tcp://HOST:PORT, serial:/dev/PORT?baud=19200,"
+                    + " slcan:/dev/PORT?bitrate=500000, socketcand://HOST:PORT/BUS or"
+                    + " candump:/PATH/FILE.log";
 
     private static final Pattern ABI_KEY = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Pattern ABI_VALUE = Pattern.compile("[\\x21-\\x3C\\x3E-\\x7E]+");
@@ -584,22 +601,37 @@ final class ConfigReader {
             throw new IllegalArgumentException(
                     "no transport opens \""
                             + a.scheme()
-                            + ":\" links in this build; it opens tcp://HOST:PORT");
+                            + ":\" links in this build; it opens "
+                            + LINK_FORMS);
         }
-        if (kind.equals("tcp")) {
+        if (a.scheme().equals("tcp") || a.scheme().equals("rtu+tcp")) {
+            String what = a.scheme().equals("tcp") ? "a TCP link" : "an RTU-over-TCP link";
             if (a.host() == null || a.port() < 0) {
                 throw new IllegalArgumentException(
                         "\""
                                 + text
-                                + "\": a TCP link needs a host and a port, e.g."
-                                + " tcp://10.0.0.5:502");
+                                + "\": "
+                                + what
+                                + " needs a host and a port, e.g. "
+                                + a.scheme()
+                                + "://10.0.0.5:"
+                                + (a.scheme().equals("tcp") ? "502" : "4001"));
             }
             if (!a.path().isEmpty() || !a.params().isEmpty()) {
                 throw new IllegalArgumentException(
                         "\""
                                 + text
-                                + "\": a TCP link takes no path or parameters (tcp://HOST:PORT)");
+                                + "\": "
+                                + what
+                                + " takes no path or parameters ("
+                                + a.scheme()
+                                + "://HOST:PORT)");
             }
+        } else if (kind.equals("serial")) {
+            // host/serial's own reading: a port path, baud, data, parity, stop, silence … checked.
+            SerialAddress.parse(a);
+        } else {
+            CanTransport.check(a);
         }
         return a;
     }

@@ -1,5 +1,6 @@
 package io.weir.tools.config;
 
+import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
 import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
@@ -122,7 +123,7 @@ public final class DriverVerdicts {
                                     + "\" or the path of a .wasm file"));
         }
         String kind = ConfigReader.TRANSPORTS.get(d.link().scheme());
-        if (kind != null && !kind.equals(l.module.manifest().transport())) {
+        if (kind != null && !l.module.manifest().allTransports().contains(kind)) {
             problems.add(
                     new Problem(
                             d.file(),
@@ -132,12 +133,17 @@ public final class DriverVerdicts {
                             "driver "
                                     + label
                                     + " speaks over "
-                                    + TerminalText.escape(l.module.manifest().transport())
+                                    + TerminalText.escape(
+                                            String.join(
+                                                    " or ", l.module.manifest().allTransports()))
                                     + " links, not over "
                                     + kind
                                     + " ("
                                     + d.link()
                                     + ")"));
+            // The driver cannot be opened for a transport it does not speak: probing would only
+            // repeat this problem in the driver's words.
+            return problems;
         }
         // The full-map index of each point still shown to the driver.
         List<Integer> sent = new ArrayList<>();
@@ -149,7 +155,12 @@ public final class DriverVerdicts {
             for (int i : sent) {
                 pointKeys.add(d.points().get(i).keys());
             }
-            String text = new DeviceConfig(d.deviceKeys(), pointKeys).text();
+            DeviceConfig config = new DeviceConfig(d.deviceKeys(), pointKeys);
+            if (kind != null && l.module.agreedMinor() >= Abi.MINOR_1_1) {
+                // As the session does with agreed 1.1 (ABI §5.1).
+                config = config.withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, kind));
+            }
+            String text = config.text();
             try {
                 if (l.probe == null || l.probe.dead()) {
                     l.probe = l.module.instantiate("config check");

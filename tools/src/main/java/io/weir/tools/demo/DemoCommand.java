@@ -125,6 +125,11 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new IllegalStateException("the demo's generated config has problems");
             }
             GatewayConfig cfg = report.config().orElseThrow();
+            // A second version of the driver to hot-swap to, for a second terminal.
+            Path swapPackage =
+                    DriverSource.isFile(driver)
+                            ? null
+                            : DemoSwap.prepare(work, cfg.gateway().dataDir());
             String status;
             try (GatewayService service =
                     GatewayService.start(
@@ -152,6 +157,18 @@ public final class DemoCommand implements Callable<Integer> {
                             "%-12s  %-10s  %-20s  %-24s  %s%n",
                             "TIME", "DEVICE", "POINT", "VALUE", "QUALITY");
                     out.flush();
+                }
+                if (swapPackage != null) {
+                    println(
+                            progress,
+                            "demo: swap the driver while points keep flowing, in a second terminal:"
+                                    + " weir driver install "
+                                    + swapPackage
+                                    + " --activate --config "
+                                    + configFile
+                                    + "   (and back: weir driver rollback modbus --config "
+                                    + configFile
+                                    + ")");
                 }
                 if (receiver != null) {
                     println(

@@ -1,16 +1,24 @@
 package io.weir.tools.gateway;
 
 import io.weir.host.Kernel;
+import io.weir.host.can.CanTransport;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverRefused;
+import io.weir.host.driver.DriverSource;
+import io.weir.host.lifecycle.PackageRefused;
 import io.weir.host.points.PointSink;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
+import io.weir.host.serial.SerialTransport;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
 import io.weir.host.uplink.UplinkPki;
 import io.weir.tools.cli.HostPort;
+import io.weir.tools.driver.DriverLifecycle;
+import io.weir.tools.driver.DriverRegistry;
+import io.weir.tools.driver.DropFolder;
+import io.weir.tools.driver.LiveDrivers;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -29,7 +37,7 @@ import java.util.Set;
  * started from one {@link Settings}, stopped gracefully. {@code weir run} and {@code weir demo} run
  * it with the admin API beside it ({@code io.weir.tools.run.GatewayService}).
  */
-public final class Gateway implements AutoCloseable {
+public final class Gateway implements AutoCloseable, LiveDrivers {
     private static final System.Logger LOG = System.getLogger("weir.gateway");
 
     /** How long a graceful stop waits for the requests on the wire. */
@@ -47,11 +55,34 @@ public final class Gateway implements AutoCloseable {
      * @param name the gateway id; with an uplink, the CN of its certificate in the PKI folder
      * @param dataDir outbox, admin token; created if missing
      * @param uplink where points go, if anywhere
-     * @param devices the devices, each with its driver name or .wasm path
+     * @param devices the devices, each with its driver: a name (the registry's active version, else
+     *     the bundled driver), {@code name@version} (pinned: that version from the registry, else
+     *     the bundled driver if it is that version) or a .wasm path
+     * @param drivers the driver lifecycle's policy (unsigned packages, probation, rollback
+     *     thresholds)
+     * @param activateDropped whether every package installed from the drop folder is activated, not
+     *     only those whose manifest says {@code "activate": true}
      */
     public record Settings(
-            String name, Path dataDir, Optional<UplinkTarget> uplink, List<DeviceSpec> devices) {
+            String name,
+            Path dataDir,
+            Optional<UplinkTarget> uplink,
+            List<DeviceSpec> devices,
+            DriverLifecycle.Options drivers,
+            boolean activateDropped) {
+        /** Default driver policy: signed packages only, 10-minute probation. */
+        public Settings(
+                String name,
+                Path dataDir,
+                Optional<UplinkTarget> uplink,
+                List<DeviceSpec> devices) {
+            this(name, dataDir, uplink, devices, DriverLifecycle.Options.DEFAULT, false);
+        }
+
         public Settings {
+            if (drivers == null) {
+                drivers = DriverLifecycle.Options.DEFAULT;
+            }
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a gateway needs a name");
             }
@@ -72,9 +103,13 @@ public final class Gateway implements AutoCloseable {
     private final Settings settings;
     private final Instant started = Instant.now();
     private final PointTable points = new PointTable();
-    private final Map<String, DriverModule> drivers = new LinkedHashMap<>();
+    private final Map<String, DriverModule> drivers =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private Kernel kernel;
     private Uplink uplink;
+    private DriverRegistry registry;
+    private DriverLifecycle lifecycle;
+    private DropFolder drop;
     private volatile boolean closed;
 
     /** The uplink's last status, taken as it closed. */
@@ -126,34 +161,61 @@ public final class Gateway implements AutoCloseable {
                         extra.accept(batch);
                     }
                 };
-        kernel = new Kernel(sink, new TcpTransport());
+        // Every transport ConfigReader.TRANSPORTS accepts: TCP (tcp://, rtu+tcp://), serial lines
+        // (serial:) and CAN buses (slcan:, socketcand://, candump:). Serial and CAN open nothing
+        // until a device on them starts.
+        kernel = new Kernel(sink, new TcpTransport(), new SerialTransport(), new CanTransport());
+        registry = DriverRegistry.open(data);
+        lifecycle = new DriverLifecycle(registry, settings.drivers(), this);
+        if (settings.drivers().allowUnsigned()) {
+            LOG.log(
+                    Level.WARNING,
+                    "!!! --allow-unsigned-drivers: unsigned and untrusted driver packages are"
+                            + " accepted; never run a production gateway like this !!!");
+        }
+        Map<String, String[]> pins = new LinkedHashMap<>();
+        for (DeviceSpec d : settings.devices()) {
+            int at = d.driver().indexOf('@');
+            if (at > 0 && !DriverSource.isFile(d.driver())) {
+                pins.put(
+                        d.name(),
+                        new String[] {d.driver().substring(0, at), d.driver().substring(at + 1)});
+            }
+        }
+        try {
+            registry.setPins(pins);
+        } catch (java.sql.SQLException e) {
+            throw new IOException("driver registry: " + e.getMessage(), e);
+        }
         Set<String> names = new LinkedHashSet<>();
         for (DeviceSpec d : settings.devices()) {
             names.add(d.driver());
         }
         for (String driver : names) {
-            try {
-                drivers.put(driver, kernel.loadDriver(driver));
-            } catch (DriverRefused e) {
-                throw new IOException("driver " + driver + " refused: " + e.getMessage(), e);
-            }
+            drivers.put(driver, resolve(driver));
         }
         for (DeviceSpec d : settings.devices()) {
             DriverModule m = drivers.get(d.driver());
-            // The kernel knows drivers by manifest name; a .wasm path resolves to it here.
+            // The kernel knows a driver by its name, name@version (pinned) or, for a .wasm path,
+            // its manifest name.
+            String key = DriverSource.isFile(d.driver()) ? m.manifest().name() : d.driver();
+            kernel.addDriver(key, m);
             DeviceSpec spec =
-                    m.manifest().name().equals(d.driver())
+                    key.equals(d.driver())
                             ? d
                             : new DeviceSpec(
                                     d.name(),
                                     d.link(),
-                                    m.manifest().name(),
+                                    key,
                                     d.config(),
                                     d.pointNames(),
                                     d.interval());
             kernel.addDevice(spec);
         }
         kernel.start();
+        drop =
+                DropFolder.start(
+                        data.resolve(DropFolder.FOLDER), lifecycle, settings.activateDropped());
         LOG.log(
                 Level.INFO,
                 "gateway {0} running: {1} devices, data in {2}{3}",
@@ -161,6 +223,91 @@ public final class Gateway implements AutoCloseable {
                 settings.devices().size(),
                 data,
                 uplink == null ? "" : ", uplink to " + settings.uplink().get().receiver());
+    }
+
+    /**
+     * The module a device's driver value names: a .wasm path; {@code name} — the registry's active
+     * version, else the bundled driver; {@code name@version} — that installed version, else the
+     * bundled driver if it is that version.
+     */
+    private DriverModule resolve(String driver) throws IOException {
+        try {
+            if (DriverSource.isFile(driver)) {
+                return kernel.compileDriver(
+                        DriverSource.sourceName(driver), DriverSource.bytes(driver));
+            }
+            int at = driver.indexOf('@');
+            String name = at < 0 ? driver : driver.substring(0, at);
+            String version = at < 0 ? null : driver.substring(at + 1);
+            if (version == null) {
+                java.util.Optional<String> active = registry.activation(name).active();
+                if (active.isPresent()) {
+                    return lifecycle.load(name, active.get());
+                }
+                return lifecycle.bundled(name);
+            }
+            if (registry.installed(name, version).isPresent()) {
+                return lifecycle.load(name, version);
+            }
+            DriverModule bundled = lifecycle.bundled(name);
+            if (!bundled.manifest().version().equals(version)) {
+                throw new IOException(
+                        "driver "
+                                + driver
+                                + ": version "
+                                + version
+                                + " is not installed (`weir driver list`), and the bundled driver"
+                                + " is "
+                                + bundled.label());
+            }
+            return bundled;
+        } catch (DriverRefused e) {
+            throw new IOException("driver " + driver + " refused: " + e.getMessage(), e);
+        } catch (PackageRefused e) {
+            throw new IOException("driver " + driver + ": " + e.getMessage(), e);
+        } catch (java.sql.SQLException e) {
+            throw new IOException("driver registry: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- LiveDrivers: what the driver lifecycle needs of the running kernel -------------------
+
+    @Override
+    public DriverModule load(String sourceName, byte[] wasm) {
+        return kernel.compileDriver(sourceName, wasm);
+    }
+
+    @Override
+    public DriverModule running(String name) {
+        for (io.weir.host.poll.Session s : kernel.sessions()) {
+            if (s.spec().driver().equals(name)) {
+                return kernel.driver(name);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<String> swap(String name, DriverModule next) {
+        List<String> switched = kernel.swapDriver(name, next);
+        drivers.put(name, next);
+        return switched;
+    }
+
+    @Override
+    public long errors(DriverModule module) {
+        long n = 0;
+        for (SessionStatus s : kernel.status()) {
+            if (s.driver().equals(module.label())) {
+                n += s.protocolErrors();
+            }
+        }
+        return n;
+    }
+
+    /** The driver lifecycle: install, activate, roll back (the admin API and the drop folder). */
+    public DriverLifecycle lifecycle() {
+        return lifecycle;
     }
 
     private Uplink startUplink(UplinkTarget target) throws IOException {
@@ -218,7 +365,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The loaded driver of each configured driver name or path. */
-    public Map<String, DriverModule> drivers() {
+    public synchronized Map<String, DriverModule> drivers() {
         return Map.copyOf(drivers);
     }
 
@@ -288,6 +435,12 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        if (drop != null) {
+            drop.close();
+        }
+        if (lifecycle != null) {
+            lifecycle.close();
+        }
         if (kernel != null) {
             kernel.finish(FINISH);
             kernel.close();
@@ -308,6 +461,9 @@ public final class Gateway implements AutoCloseable {
             }
             finalUplink = uplink.status();
             uplink.close();
+        }
+        if (registry != null) {
+            registry.close();
         }
     }
 }

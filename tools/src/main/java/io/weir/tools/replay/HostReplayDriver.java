@@ -2,6 +2,7 @@ package io.weir.tools.replay;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
+import io.weir.abi.DeviceConfig;
 import io.weir.host.driver.DriverException;
 import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverLimits;
@@ -55,8 +56,21 @@ public final class HostReplayDriver implements ReplayDriver {
     private long captureMicros;
     private String quarantine;
 
+    private final String transport;
+
+    /** Replays traffic of a TCP link. */
     public HostReplayDriver(DriverModule module) {
+        this(module, "tcp");
+    }
+
+    /**
+     * Replays traffic of a link of this kind ({@code tcp}, {@code serial}, {@code can}): with
+     * agreed ABI 1.1 the device line gets the host key {@code weir.transport} with it, as a live
+     * session adds it (ABI §5.1).
+     */
+    public HostReplayDriver(DriverModule module, String transport) {
         this.module = module;
+        this.transport = transport;
     }
 
     /** Number of traps met (each cost one instance). */
@@ -75,6 +89,12 @@ public final class HostReplayDriver implements ReplayDriver {
     @Override
     public int open(String config) {
         int dev = nextDev++;
+        if (module.agreedMinor() >= Abi.MINOR_1_1) {
+            config =
+                    DeviceConfig.parse(config)
+                            .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transport))
+                            .text();
+        }
         configOf.put(dev, config);
         instanceOf.put(dev, null);
         attach(dev);
@@ -158,6 +178,54 @@ public final class HostReplayDriver implements ReplayDriver {
             recover(dev, e);
             return new Framing(AbiError.E_INTERNAL.code(), 0);
         }
+    }
+
+    @Override
+    public Framing frameEnd(int dev, byte[] rx) {
+        DriverInstance inst = instanceOf.get(dev);
+        if (inst == null) {
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
+        if (inst.agreedMinor() < Abi.MINOR_1_1 || rx.length == 0) {
+            // §3.3: no weir_frame_end with agreed version 1.0; §7.10: never with rx_len 0.
+            return new Framing(AbiError.E_UNSUPPORTED.code(), 0);
+        }
+        int n = Math.min(rx.length, inst.rxCapacity());
+        try {
+            FrameLength f = inst.frameEnd(dev, rx, 0, n);
+            return switch (f.kind()) {
+                case COMPLETE -> new Framing(f.length(), 0);
+                case NEED_MORE -> new Framing(0, 0);
+                case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
+            };
+        } catch (DriverException e) {
+            return new Framing(e.code(), 0);
+        } catch (DriverTrapped e) {
+            recover(dev, e);
+            return new Framing(AbiError.E_INTERNAL.code(), 0);
+        }
+    }
+
+    /**
+     * Whether the driver can replay Modbus RTU: it lists the {@code serial} transport and agreed on
+     * ABI 1.1 with this host, so that it learns {@code weir.transport=serial} (ABI §5.1); null if
+     * it can, else why not.
+     */
+    public static String rtuRefusal(DriverModule module) {
+        if (!module.manifest().allTransports().contains("serial")) {
+            return "driver "
+                    + module.label()
+                    + " does not speak over serial lines (its manifest lists "
+                    + String.join(", ", module.manifest().allTransports())
+                    + "), so it cannot replay Modbus RTU frames";
+        }
+        if (module.agreedMinor() < Abi.MINOR_1_1) {
+            return "driver "
+                    + module.label()
+                    + " agreed on ABI 1.0, which has no weir.transport host key (ABI §5.1): it"
+                    + " cannot be told to frame as Modbus RTU";
+        }
+        return null;
     }
 
     @Override

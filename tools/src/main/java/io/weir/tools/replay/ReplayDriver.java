@@ -40,6 +40,16 @@ public interface ReplayDriver extends AutoCloseable {
     /** {@code weir_frame_len} over {@code rx[off..off+len]}. */
     Framing frameLen(int dev, byte[] rx, int off, int len);
 
+    /**
+     * {@code weir_frame_end} (ABI v1.1 §7.10) over all of {@code rx}: the line fell silent with
+     * these bytes pending. {@code status} is a frame length, 0 (no frame: drop them), {@code
+     * E_RESYNC} with {@code skip}, or another error code; {@code E_UNSUPPORTED} for a driver that
+     * does not frame by silence or was agreed on ABI 1.0.
+     */
+    default Framing frameEnd(int dev, byte[] rx) {
+        return new Framing(-7, 0);
+    }
+
     Outcome observe(int dev, byte[] request);
 
     Outcome onFrame(int dev, byte[] response, long nowUs);

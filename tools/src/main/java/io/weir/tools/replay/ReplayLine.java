@@ -9,14 +9,17 @@ import java.util.Map;
  * every other kind reports traffic that produced no point, with the reason in {@code error}.
  *
  * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
- *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED}
- * @param device the server side of the connection, {@code ip:port}
+ *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED},
+ *     {@link #BAD_CRC}
+ * @param device the server side of the connection, {@code ip:port}; null for Modbus RTU
  * @param point the point name (point lines only)
  * @param value the value (point lines only)
  * @param quality {@code good}, {@code uncertain} or {@code bad} (point lines only)
- * @param ts epoch milliseconds of the frame the line is about
- * @param frame 1-based capture frame number (for a response: the frame in which it ends)
- * @param unit the Modbus unit identifier, if known
+ * @param ts epoch milliseconds of the frame the line is about; null where the input has no time
+ *     (Modbus RTU text files)
+ * @param frame 1-based capture frame number (for a response: the frame in which it ends); for
+ *     Modbus RTU the 1-based line number of the file
+ * @param unit the Modbus unit identifier (the slave address on RTU), if known
  * @param transactionId the MBAP transaction identifier, if known (not on point lines)
  * @param functionCode the function code, exception bit stripped (not on point lines)
  * @param exceptionCode the exception code of an exception response (not on point lines)
@@ -44,6 +47,9 @@ public record ReplayLine(
 
     /** Bytes the driver's framing rejected (E_RESYNC). */
     public static final String GARBAGE = "garbage";
+
+    /** A Modbus RTU frame whose CRC does not match its bytes (line noise); never decoded. */
+    public static final String BAD_CRC = "bad_crc";
 
     /** A request with no response in the capture. */
     public static final String UNANSWERED = "unanswered";

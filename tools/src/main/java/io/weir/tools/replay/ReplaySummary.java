@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Counts over one replayed capture. */
+/** Counts over one replayed capture (Modbus TCP) or file of frames (Modbus RTU). */
 public final class ReplaySummary {
+    /** True for a Modbus RTU file: no TCP counts, and the RTU ones. */
+    private final boolean rtu;
+
     long frames;
     long tcpSegments;
     long otherTraffic;
@@ -24,7 +27,27 @@ public final class ReplaySummary {
     long duplicateBytes;
     long outOfOrderSegments;
     long truncatedBytes;
+    long badCrc;
     IOException failure;
+
+    /** Counts for a capture of Modbus TCP traffic. */
+    public ReplaySummary() {
+        this(false);
+    }
+
+    private ReplaySummary(boolean rtu) {
+        this.rtu = rtu;
+    }
+
+    /** Counts for a file of Modbus RTU frames, one per line. */
+    static ReplaySummary rtu() {
+        return new ReplaySummary(true);
+    }
+
+    /** Modbus RTU frames whose CRC did not match (never decoded). */
+    public long badCrc() {
+        return badCrc;
+    }
 
     public long frames() {
         return frames;
@@ -90,6 +113,20 @@ public final class ReplaySummary {
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "summary");
+        if (rtu) {
+            m.put("frames", frames);
+            m.put("requests", requests);
+            m.put("responses", responses);
+            m.put("pairs", pairs);
+            m.put("points", points);
+            m.put("bad_points", badPoints);
+            m.put("skipped", skipped);
+            m.put("unanswered", unanswered);
+            m.put("unsolicited", unsolicited);
+            m.put("bad_crc", badCrc);
+            m.put("garbage_bytes", garbageBytes);
+            return m;
+        }
         m.put("frames", frames);
         m.put("tcp_segments", tcpSegments);
         m.put("other_traffic_frames", otherTraffic);

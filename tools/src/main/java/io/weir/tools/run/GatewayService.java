@@ -34,7 +34,13 @@ public final class GatewayService implements AutoCloseable {
         Gateway g = Gateway.start(settings, extra);
         try {
             AdminToken token = AdminToken.createOrRead(settings.dataDir());
-            AdminServer admin = AdminServer.start(adminListen, token, g, new GatewayMetrics(g));
+            AdminServer admin =
+                    AdminServer.start(
+                            adminListen,
+                            token,
+                            g,
+                            new GatewayMetrics(g),
+                            new DriverEndpoints(g.lifecycle(), g));
             return new GatewayService(g, admin);
         } catch (IOException | RuntimeException e) {
             g.close();

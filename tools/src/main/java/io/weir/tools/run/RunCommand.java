@@ -7,6 +7,7 @@ import io.weir.tools.config.DeviceConfigEntry;
 import io.weir.tools.config.DriverRef;
 import io.weir.tools.config.GatewayConfig;
 import io.weir.tools.config.Problem;
+import io.weir.tools.driver.DriverLifecycle;
 import io.weir.tools.gateway.Gateway;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,6 +49,48 @@ public final class RunCommand implements Callable<Integer> {
             description = "The gateway's TOML config (see `weir config check`).")
     Path config;
 
+    @Option(
+            names = "--allow-unsigned-drivers",
+            description =
+                    "DEVELOPMENT ONLY: accept unsigned driver packages and packages signed by keys"
+                            + " that are not in <data_dir>/trusted-keys/ (logged loudly at start and"
+                            + " at every such install).")
+    boolean allowUnsignedDrivers;
+
+    @Option(
+            names = "--probation",
+            paramLabel = "DURATION",
+            defaultValue = "10m",
+            description =
+                    "How long a newly activated driver version is watched (default"
+                            + " ${DEFAULT-VALUE}): it is rolled back by itself if it is quarantined or"
+                            + " exceeds a threshold below within this time.")
+    String probation;
+
+    @Option(
+            names = "--rollback-after-traps",
+            paramLabel = "N",
+            defaultValue = "3",
+            description =
+                    "Traps of a version on probation that roll it back (default ${DEFAULT-VALUE}).")
+    long rollbackTraps;
+
+    @Option(
+            names = "--rollback-after-errors",
+            paramLabel = "N",
+            defaultValue = "100",
+            description =
+                    "Driver errors (refused frames, failed calls) of its devices that roll a version"
+                            + " on probation back (default ${DEFAULT-VALUE}).")
+    long rollbackErrors;
+
+    @Option(
+            names = "--activate-dropped",
+            description =
+                    "Activate every package installed from <data_dir>/drop/, not only those whose"
+                            + " manifest says \"activate\": true.")
+    boolean activateDropped;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -63,7 +106,10 @@ public final class RunCommand implements Callable<Integer> {
         GatewayConfig cfg = report.config().orElseThrow();
         try (StopSignal stop = StopSignal.install();
                 GatewayService service =
-                        GatewayService.start(settings(cfg), cfg.admin().listen(), null)) {
+                        GatewayService.start(
+                                settings(cfg, driverOptions(), activateDropped),
+                                cfg.admin().listen(),
+                                null)) {
             err.println(
                     "weir run: "
                             + cfg.summary()
@@ -81,8 +127,30 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The gateway a checked config describes. */
+    private DriverLifecycle.Options driverOptions() {
+        java.time.Duration p;
+        try {
+            p = io.weir.tools.config.DurationText.parse(probation);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--probation: " + e.getMessage());
+        }
+        if (rollbackTraps < 1 || rollbackErrors < 1) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--rollback-after-traps and --rollback-after-errors must be at least 1");
+        }
+        return new DriverLifecycle.Options(allowUnsignedDrivers, p, rollbackTraps, rollbackErrors);
+    }
+
+    /** The gateway a checked config describes, with the default driver policy. */
     public static Gateway.Settings settings(GatewayConfig cfg) {
+        return settings(cfg, DriverLifecycle.Options.DEFAULT, false);
+    }
+
+    /** The gateway a checked config describes. */
+    public static Gateway.Settings settings(
+            GatewayConfig cfg, DriverLifecycle.Options drivers, boolean activateDropped) {
         List<DeviceSpec> devices = new ArrayList<>();
         for (DeviceConfigEntry d : cfg.devices()) {
             devices.add(d.toSpec(driverSource(d.driver())));
@@ -91,14 +159,19 @@ public final class RunCommand implements Callable<Integer> {
                 cfg.gateway().name(),
                 cfg.gateway().dataDir(),
                 cfg.uplink().map(u -> new Gateway.UplinkTarget(u.receiver(), u.pki())),
-                devices);
+                devices,
+                drivers,
+                activateDropped);
     }
 
-    /** What {@link io.weir.host.driver.DriverSource} resolves: a bundled name or a file. */
+    /**
+     * What the gateway resolves: a .wasm file, a driver name (the registry's active version, else
+     * the bundled driver) or {@code name@version} (that version, pinned).
+     */
     static String driverSource(DriverRef ref) {
         if (ref instanceof DriverRef.WasmFile f) {
             return f.file().toString();
         }
-        return ref.expectedName();
+        return ref.written();
     }
 }

@@ -8,5 +8,5 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         header = "Run a device simulator (a real protocol peer).",
         description = "Run a device simulator (a real protocol peer).",
-        subcommands = {SimModbusTcpCommand.class})
+        subcommands = {SimModbusTcpCommand.class, SimModbusRtuCommand.class, SimCanCommand.class})
 public final class SimCommand {}

@@ -2,7 +2,6 @@ package io.weir.tools.sim;
 
 import io.weir.tools.cli.DurationOption;
 import io.weir.tools.cli.HostPort;
-import io.weir.tools.cli.JsonLines;
 import io.weir.tools.cli.JsonOption;
 import io.weir.tools.cli.StopSignal;
 import java.io.PrintWriter;
@@ -122,49 +121,14 @@ public final class SimModbusTcpCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, RegisterMap map) {
-        if (jsonOption.json()) {
-            JsonLines lines = new JsonLines(out);
-            for (SimPoint p : map.points()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("listen", listen.toString());
-                m.put("unit", unit);
-                m.put("point", p.location());
-                if (p.name() != null) {
-                    m.put("name", p.name());
-                }
-                m.put("type", p.kind().key());
-                if (p.kind().registers() > 1) {
-                    m.put("order", p.order().name());
-                }
-                m.put("registers", p.width());
-                m.put("generator", p.generator().describe());
-                lines.write(m);
-            }
-            return;
-        }
-        out.printf("Modbus TCP slave on %s, unit %d (Ctrl-C stops it)%n", listen, unit);
-        // The NAME column only when the map names its values (a register file may not).
-        int nameWidth =
-                map.points().stream()
-                        .filter(p -> p.name() != null)
-                        .mapToInt(p -> p.name().length() + 1)
-                        .max()
-                        .orElse(0);
-        String row = "%-14s " + (nameWidth == 0 ? "%s" : "%-" + nameWidth + "s") + "%-5s %-5s %s%n";
-        out.printf(row, "POINT", nameWidth == 0 ? "" : "NAME", "TYPE", "ORDER", "GENERATOR");
-        for (SimPoint p : map.points()) {
-            String span =
-                    p.width() > 1
-                            ? p.location() + ".." + (p.address() + p.width() - 1)
-                            : p.location();
-            out.printf(
-                    row,
-                    span,
-                    p.name() == null ? "" : p.name(),
-                    p.kind().key(),
-                    p.kind().registers() > 1 ? p.order().name() : "",
-                    p.generator().describe());
-        }
-        out.flush();
+        Map<String, Object> where = new LinkedHashMap<>();
+        where.put("listen", listen.toString());
+        where.put("unit", unit);
+        RegisterListing.print(
+                out,
+                map,
+                jsonOption.json(),
+                where,
+                String.format("Modbus TCP slave on %s, unit %d (Ctrl-C stops it)", listen, unit));
     }
 }

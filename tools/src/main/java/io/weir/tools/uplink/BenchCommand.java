@@ -4,6 +4,7 @@ import io.weir.tools.bench.BenchDecodeCommand;
 import io.weir.tools.bench.BenchDevicesCommand;
 import io.weir.tools.bench.BenchFaultsCommand;
 import io.weir.tools.bench.BenchPollCommand;
+import io.weir.tools.bench.BenchSerialCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -18,6 +19,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             BenchUplinkCommand.class,
             BenchFaultsCommand.class,
+            BenchSerialCommand.class,
+            io.weir.tools.driver.BenchSwapCommand.class,
             BenchDecodeCommand.class,
             BenchDevicesCommand.class,
             BenchPollCommand.class

@@ -143,6 +143,20 @@ class ConfigCheckTest {
                         "devices[0]",
                         "driver modbus says: unit=300 is out of range 0..255"),
                 new Verdict(
+                        "link = \"tcp://10.0.0.5:502\"\nunit = 1",
+                        "link = \"rtu+tcp://10.0.0.5:4001\"\nunit = 248",
+                        "unit = 248",
+                        "devices[0]",
+                        "driver modbus says: unit=248 is a reserved address on a serial line (slaves"
+                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"),
+                new Verdict(
+                        "link = \"tcp://10.0.0.5:502\"\nunit = 1",
+                        "link = \"serial:/dev/ttyUSB0?baud=9600&parity=N\"\nunit = 248",
+                        "unit = 248",
+                        "devices[0]",
+                        "driver modbus says: unit=248 is a reserved address on a serial line (slaves"
+                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"),
+                new Verdict(
                         "unit = 1",
                         "unit = 1\ntimeout = \"2s\"",
                         "timeout",
@@ -164,6 +178,21 @@ class ConfigCheckTest {
                         f + ":" + lineOf(text, v.marker()) + ": " + v.key() + ": " + v.message());
         assertThat(r.ok()).isFalse();
         assertThat(r.config()).isEmpty();
+    }
+
+    @Test
+    void modbusOverSerialLinesAndRtuOverTcpIsClean() throws Exception {
+        // The driver lists tcp and serial; both serial links give weir.transport=serial.
+        for (String link :
+                new String[] {
+                    "rtu+tcp://10.0.0.5:4001", "serial:/dev/ttyUSB0?baud=9600&parity=N"
+                }) {
+            Path f =
+                    write(
+                            CLEAN.replace("tcp://10.0.0.5:502", link)
+                                    .replace("unit = 1", "unit = 247"));
+            assertThat(ConfigCheck.run(f).problems()).as(link).isEmpty();
+        }
     }
 
     @Test
@@ -276,10 +305,10 @@ class ConfigCheckTest {
     @Test
     void aPinnedVersionMustBeTheBundledOne() throws Exception {
         assertThat(
-                        ConfigCheck.run(write(CLEAN.replace("\"modbus\"", "\"modbus@0.1.0\"")))
+                        ConfigCheck.run(write(CLEAN.replace("\"modbus\"", "\"modbus@0.2.0\"")))
                                 .problems())
                 .isEmpty();
-        Path f = write(CLEAN.replace("\"modbus\"", "\"modbus@0.2.0\""));
+        Path f = write(CLEAN.replace("\"modbus\"", "\"modbus@0.3.0\""));
         assertThat(ConfigCheck.run(f).problems())
                 .extracting(Problem::format)
                 .containsExactly(
@@ -287,7 +316,7 @@ class ConfigCheckTest {
                                 + ":"
                                 + lineOf(CLEAN, "driver =")
                                 + ": devices[0].driver: the bundled driver"
-                                + " is modbus 0.1.0, not version 0.2.0; write driver = \"modbus\" or the"
+                                + " is modbus 0.2.0, not version 0.3.0; write driver = \"modbus\" or the"
                                 + " path of a .wasm file");
     }
 

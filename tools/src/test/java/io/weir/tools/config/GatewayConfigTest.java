@@ -443,10 +443,61 @@ class GatewayConfigTest {
                         "port \"http\" is not a number"),
                 new Case(
                         "tcp://10.0.0.5:502",
-                        "serial:/dev/ttyS0?baud=9600",
+                        "udp://10.0.0.5:502",
                         "link =",
                         "devices[0].link",
-                        "no transport opens \"serial:\" links in this build; it opens tcp://HOST:PORT"),
+                        "no transport opens \"udp:\" links in this build; it opens tcp://HOST:PORT,"
+                                + " rtu+tcp://HOST:PORT, serial:/dev/PORT?baud=19200,"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "rtu+tcp://10.0.0.5",
+                        "link =",
+                        "devices[0].link",
+                        "\"rtu+tcp://10.0.0.5\": an RTU-over-TCP link needs a host and a port, e.g."
+                                + " rtu+tcp://10.0.0.5:4001"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "rtu+tcp://10.0.0.5:4001/x",
+                        "link =",
+                        "devices[0].link",
+                        "an RTU-over-TCP link takes no path or parameters (rtu+tcp://HOST:PORT)"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "serial://gw/ttyS0",
+                        "link =",
+                        "devices[0].link",
+                        "write the port as a path, serial:/dev/ttyUSB0, not serial://"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "serial:/dev/ttyS0?baud=fast",
+                        "link =",
+                        "devices[0].link",
+                        "serial address \"serial:/dev/ttyS0?baud=fast\": baud=\"fast\" is not a whole"
+                                + " number"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "serial:/dev/ttyS0?baud=-9600",
+                        "link =",
+                        "devices[0].link",
+                        "baud must be 50..4000000, got -9600"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "serial:/dev/ttyS0?bauds=9600",
+                        "link =",
+                        "devices[0].link",
+                        "unknown parameter \"bauds\" (known: baud, data, parity, stop,"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "slcan:/dev/ttyACM0",
+                        "link =",
+                        "devices[0].link",
+                        "bitrate is required"),
+                new Case(
+                        "tcp://10.0.0.5:502",
+                        "candump:/var/log/can.log?speed=fast",
+                        "link =",
+                        "devices[0].link",
+                        "speed=\"fast\" is not a number"),
                 new Case(
                         "tcp://10.0.0.5:502",
                         "10.0.0.5",

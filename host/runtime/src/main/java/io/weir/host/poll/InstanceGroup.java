@@ -36,6 +36,7 @@ public final class InstanceGroup {
     private final int capacity;
     private final SerialExecutor serial;
     private final List<Member> members = new ArrayList<>();
+    private final java.util.Map<Member, Integer> handles = new java.util.IdentityHashMap<>();
     private DriverInstance shared;
     private boolean onePerInstance;
 
@@ -44,12 +45,67 @@ public final class InstanceGroup {
      * @param workers the pool the group's serial executor runs on
      */
     public InstanceGroup(DriverModule module, int capacity, Executor workers) {
+        this(module, capacity, new SerialExecutor(workers));
+    }
+
+    private InstanceGroup(DriverModule module, int capacity, SerialExecutor serial) {
         if (capacity < 1) {
             throw new IllegalArgumentException("an instance serves at least one device");
         }
         this.module = module;
         this.capacity = capacity;
-        this.serial = new SerialExecutor(workers);
+        this.serial = serial;
+    }
+
+    /**
+     * The group this group's devices move to when their driver is swapped for {@code next} (ABI
+     * §7.7): as many devices per instance, and the same serial executor, so that a device's events
+     * before and after the swap never run at the same time.
+     */
+    public InstanceGroup successor(DriverModule next) {
+        return successor(next, capacity);
+    }
+
+    /**
+     * A successor ({@link #successor(DriverModule)}) of another capacity: the new version may
+     * declare another {@code max_devices}; the devices of one group then move to several groups on
+     * the same executor.
+     */
+    public InstanceGroup successor(DriverModule next, int capacity) {
+        return new InstanceGroup(next, capacity, serial);
+    }
+
+    /**
+     * Creates the shared instance now, on the calling thread, before any device joins: a swap then
+     * costs the devices only opening their handle on it, not instantiating the module between two
+     * of their cycles. Call it before the group is handed to any session.
+     */
+    public void prepare() {
+        synchronized (this) {
+            if (!members.isEmpty()) {
+                throw new IllegalStateException("prepare a group before devices join it");
+            }
+        }
+        if (shared == null) {
+            shared = module.instantiate(module.label());
+        }
+    }
+
+    /**
+     * A device left the group (its driver was swapped): the shared instance is closed once no
+     * device uses it. Runs on the group's executor.
+     */
+    void leave(Member s) {
+        boolean empty;
+        synchronized (this) {
+            members.remove(s);
+            handles.remove(s);
+            empty = members.isEmpty();
+        }
+        if (empty && shared != null) {
+            shared.close();
+            shared = null;
+        }
     }
 
     public DriverModule module() {
@@ -70,13 +126,21 @@ public final class InstanceGroup {
         return members.size() < capacity;
     }
 
-    /** Adds a session; returns its device handle. */
+    /**
+     * Adds a session; returns its device handle: the lowest one no member holds (a device that left
+     * in a swap frees its handle, and the members that stay keep theirs).
+     */
     synchronized int join(Member s) {
         if (!hasRoom()) {
             throw new IllegalStateException("instance group of " + module.label() + " is full");
         }
+        int dev = 0;
+        while (handles.containsValue(dev)) {
+            dev++;
+        }
         members.add(s);
-        return members.size() - 1;
+        handles.put(s, dev);
+        return dev;
     }
 
     /**

@@ -65,27 +65,33 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private static final System.Logger LOG = System.getLogger("io.weir.poll");
 
     private final DeviceSpec spec;
-    private final DriverModule module;
-    private final Manifest manifest;
-    private final DriverLimits limits;
+
+    /**
+     * The driver version, its manifest and limits; they change only in a hot swap ({@link #swap}),
+     * on the serial executor.
+     */
+    private volatile DriverModule module;
+
+    private Manifest manifest;
+    private DriverLimits limits;
     private final Link link;
     private final PointSink sink;
     private final Timers timers;
     private final Clock clock;
-    private final InstanceGroup group;
+    private volatile InstanceGroup group;
     private final Executor serial;
-    private final String configText;
+    private String configText;
     private final String transportKind;
     private final long periodNanos;
 
     /** Agreed version 1.1 (§3.3): the v1.1 calls, fields and flags apply. */
-    private final boolean v11;
+    private boolean v11;
 
     /** Bytes that arrive with no request outstanding are framed and decoded (§7.3). */
-    private final boolean unsolicited;
+    private boolean unsolicited;
 
     /** A CAN link with agreed version 1.1: one encoded frame per delivery, frames in tx (§6.4). */
-    private final boolean can;
+    private boolean can;
 
     private static final long MAX_LATENCY_MICROS = 600_000_000L;
 
@@ -99,7 +105,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     /** This device's handle in its instance (ABI §2.6). */
-    private final int dev;
+    private int dev;
 
     private final Framer framer = new Framer(Layout.MIN_RX_CAP);
     private final Framer.Decoder decoder = new Decoder();
@@ -131,6 +137,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     /** The link's up event was handled and no down event since. */
     private boolean linkUp;
+
+    /** The down reason last logged while the link stays down, and how many repeats were not. */
+    private String downLogged;
+
+    private int downRepeats;
 
     /** No instance has used the current connection yet (§7.9). */
     private boolean connectionFresh;
@@ -247,14 +258,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                             + ", not over "
                             + transportKind);
         }
-        // §5.1: with agreed version 1.1 the host keys follow the operator's pairs on the device
-        // line; a v1.0 driver would rightly refuse the unknown key.
-        this.configText =
-                v11
-                        ? spec.config()
-                                .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transportKind))
-                                .text()
-                        : spec.config().text();
+        this.configText = configText(module);
         this.unsolicited = manifest.receivesUnsolicited();
         this.can = v11 && "can".equals(transportKind);
         this.periodNanos = spec.interval().toNanos();
@@ -292,6 +296,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         scheduleTick();
     }
 
+    /**
+     * The config text a driver version sees. §5.1: with agreed version 1.1 the host keys follow the
+     * operator's pairs on the device line; a v1.0 driver would rightly refuse the unknown key.
+     */
+    private String configText(DriverModule m) {
+        return m.agreedMinor() >= Abi.MINOR_1_1
+                ? spec.config().withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transportKind)).text()
+                : spec.config().text();
+    }
+
     /** Starts with no phase offset. */
     public void start() {
         start(0);
@@ -326,6 +340,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         serial.execute(
                 () -> {
                     endCycle();
+                    abandonSwap();
                     while (!writes.isEmpty()) {
                         writes.poll()
                                 .finish(
@@ -643,6 +658,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void startCycle() {
+        if (pendingSwap != null) {
+            // A swap waited for the cycle (or write) in progress; this is the next boundary.
+            swapNow();
+        }
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
             String why =
@@ -1375,7 +1394,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onLinkUp() {
-        LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        if (downRepeats > 0) {
+            LOG.log(
+                    Level.INFO,
+                    "{0}: {1} up (after {2} more failed attempts)",
+                    new Object[] {spec.name(), link.describe(), downRepeats});
+        } else {
+            LOG.log(Level.INFO, "{0}: {1} up", spec.name(), link.describe());
+        }
+        downLogged = null;
+        downRepeats = 0;
         // No request is ended here: a link reports the end of a connection before the next one
         // comes up, and with a driver without link events a tick can send the first request on a
         // connection before its up event reaches this queue.
@@ -1394,7 +1422,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     private void onLinkDown(String reason) {
-        LOG.log(Level.INFO, "{0}: {1} down: {2}", spec.name(), link.describe(), reason);
+        // One line per outage: a link that retries reports every failed attempt, and a device
+        // that stays away must not fill the log (the count is in the line when it comes back).
+        if (linkUp || !reason.equals(downLogged)) {
+            LOG.log(
+                    Level.INFO,
+                    "{0}: {1} down: {2}",
+                    new Object[] {spec.name(), link.describe(), reason});
+            downLogged = reason;
+        } else {
+            downRepeats++;
+        }
         linkUp = false;
         linkReady = false;
         connectionFresh = false;
@@ -1462,6 +1500,10 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             instance.gc();
         } catch (DriverTrapped e) {
             trapped(e);
+            return;
+        }
+        if (pendingSwap != null && !outstanding) {
+            swapNow();
         }
     }
 
@@ -1564,6 +1606,336 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (timeout != null) {
             timeout.cancel();
             timeout = null;
+        }
+    }
+
+    // ---- hot swap (ABI §7.7) -------------------------------------------------------------------
+
+    /**
+     * What a swap did for one device.
+     *
+     * @param device the device
+     * @param from the version it ran, e.g. {@code modbus 0.1.0}
+     * @param to the version it runs now
+     * @param pauseNanos how long the device was between versions, between two of its cycles: saving
+     *     the state on the old instance, loading it on the new one, closing the old
+     * @param stateRestored whether the new version took the old one's state; false is a cold start
+     *     (no state, another {@code state_schema}, or {@code weir_load_state} refused it)
+     */
+    public record Swap(
+            String device, String from, String to, long pauseNanos, boolean stateRestored) {}
+
+    /**
+     * The new version, opened for this device off its executor and ready to take over: {@link
+     * #prepareSwap}, then {@link #swap(Prepared)}.
+     */
+    public static final class Prepared {
+        private final Session session;
+        private final InstanceGroup next;
+        private final int dev;
+        private final DriverInstance instance;
+        private final String configText;
+
+        private Prepared(
+                Session session,
+                InstanceGroup next,
+                int dev,
+                DriverInstance instance,
+                String configText) {
+            this.session = session;
+            this.next = next;
+            this.dev = dev;
+            this.instance = instance;
+            this.configText = configText;
+        }
+
+        /** Gives the prepared handle up (another device refused, the swap is off). */
+        public void release() {
+            session.serial.execute(session.release(this));
+        }
+    }
+
+    /** A swap waiting for the cycle boundary. */
+    private record PendingSwap(Prepared prepared, CompletableFuture<Swap> done) {}
+
+    private PendingSwap pendingSwap;
+    private volatile long swaps;
+
+    /**
+     * Opens this device on an instance of the new version, {@code next.module()}, with the same
+     * config — before the swap, on the calling thread, so that the device's pause between two
+     * cycles holds only the state handover. Nothing else may use {@code next} meanwhile: prepare
+     * every device of a group before any of them swaps.
+     *
+     * @param next the group to join, from {@link InstanceGroup#successor} of this device's group
+     * @throws IllegalStateException if the new version refuses the device (it then stays on the old
+     *     one)
+     */
+    public Prepared prepareSwap(InstanceGroup next) {
+        DriverModule nextModule = next.module();
+        if (!nextModule.manifest().allTransports().contains(transportKind)) {
+            throw new IllegalStateException(
+                    spec.name()
+                            + ": "
+                            + nextModule.label()
+                            + " speaks over "
+                            + String.join(" or ", nextModule.manifest().allTransports())
+                            + ", not over "
+                            + transportKind);
+        }
+        // The new version may agree on another minor version (§3.3), and so see other host keys.
+        String nextConfig = configText(nextModule);
+        int nextDev = next.join(this);
+        DriverInstance candidate = null;
+        try {
+            candidate = next.instanceFor(this, nextDev);
+            try {
+                candidate.open(nextDev, nextConfig, nowUs());
+            } catch (DriverException e) {
+                if (e.error() != AbiError.E_UNSUPPORTED
+                        || !next.isShared(candidate)
+                        || nextDev == 0) {
+                    throw e;
+                }
+                // §2.6: the driver serves one device per instance; take a private one.
+                next.onePerInstance();
+                candidate = next.instanceFor(this, nextDev);
+                candidate.open(nextDev, nextConfig, nowUs());
+            }
+            return new Prepared(this, next, nextDev, candidate, nextConfig);
+        } catch (DriverException | RuntimeException e) {
+            if (candidate != null && !next.isShared(candidate)) {
+                candidate.close();
+            }
+            next.leave(this);
+            throw new IllegalStateException(
+                    spec.name()
+                            + ": "
+                            + next.module().label()
+                            + " refused the device: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Prepares and swaps: {@link #prepareSwap}, then {@link #swap(Prepared)}. */
+    public CompletableFuture<Swap> swap(InstanceGroup next) {
+        try {
+            return swap(prepareSwap(next));
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Switches this device to the prepared version at the next cycle boundary (ABI §7.7: a driver
+     * keeps no position inside a cycle): the request on the wire and the cycle in progress finish
+     * on the old version; between two cycles the old instance saves the device's state, the new one
+     * loads it (a cold start when the state schemas differ or it refuses the state), and the old
+     * instance closes the device. The link stays up. A device that the quarantine or a config error
+     * stopped runs again on the new version.
+     *
+     * @return completes when the device runs the new version, or exceptionally ({@link
+     *     IllegalStateException}) if it stopped first
+     */
+    public CompletableFuture<Swap> swap(Prepared prepared) {
+        if (prepared.session != this) {
+            throw new IllegalArgumentException("prepared for " + prepared.session.name());
+        }
+        CompletableFuture<Swap> done = new CompletableFuture<>();
+        serial.execute(
+                () -> {
+                    if (state == SessionState.STOPPED || draining) {
+                        release(prepared).run();
+                        done.completeExceptionally(
+                                new IllegalStateException(spec.name() + " is stopped"));
+                        return;
+                    }
+                    if (pendingSwap != null) {
+                        release(pendingSwap.prepared()).run();
+                        pendingSwap
+                                .done()
+                                .completeExceptionally(
+                                        new IllegalStateException(
+                                                spec.name() + ": replaced by a later swap"));
+                    }
+                    pendingSwap = new PendingSwap(prepared, done);
+                    if (!cycleActive && !outstanding) {
+                        swapNow();
+                    }
+                });
+        return done;
+    }
+
+    /** Closes a prepared handle that will not be used. */
+    private Runnable release(Prepared p) {
+        return () -> {
+            try {
+                p.instance.close(p.dev);
+            } catch (DriverException | DriverTrapped e) {
+                LOG.log(
+                        Level.DEBUG,
+                        "{0}: close of an unused version: {1}",
+                        spec.name(),
+                        e.getMessage());
+            }
+            if (!p.next.isShared(p.instance)) {
+                p.instance.close();
+            }
+            p.next.leave(this);
+        };
+    }
+
+    /** A stopped device swaps no more. */
+    private void abandonSwap() {
+        if (pendingSwap != null) {
+            release(pendingSwap.prepared()).run();
+            pendingSwap
+                    .done()
+                    .completeExceptionally(new IllegalStateException(spec.name() + " stopped"));
+            pendingSwap = null;
+        }
+    }
+
+    /** Hot swaps done. */
+    public long swaps() {
+        return swaps;
+    }
+
+    /** The instance group this device belongs to (a swap moves it to a successor). */
+    public InstanceGroup group() {
+        return group;
+    }
+
+    /** The swap itself, between two cycles, on the group's executor. */
+    private void swapNow() {
+        PendingSwap p = pendingSwap;
+        pendingSwap = null;
+        Prepared next = p.prepared();
+        long t0 = clock.nanoTime();
+        DriverModule old = module;
+        DriverModule nextModule = next.next.module();
+        DriverInstance mine = instance != null && !instance.dead() ? instance : null;
+        byte[] carried = savedState;
+        if (mine != null && old.manifest().hasState()) {
+            try {
+                carried = mine.saveState(dev);
+            } catch (DriverException | DriverTrapped e) {
+                // §7.7: the host never blocks a swap on these calls; a failure is a cold start.
+                LOG.log(
+                        Level.WARNING,
+                        "{0}: save_state before the swap: {1}",
+                        spec.name(),
+                        e.getMessage());
+                carried = null;
+            }
+        }
+        boolean restored = false;
+        if (carried != null
+                && nextModule.manifest().hasState()
+                && java.util.Objects.equals(
+                        old.manifest().stateSchema(), nextModule.manifest().stateSchema())) {
+            try {
+                next.instance.loadState(next.dev, carried);
+                restored = true;
+            } catch (DriverException e) {
+                LOG.log(
+                        Level.WARNING,
+                        "{0}: state not restored after the swap: {1}",
+                        spec.name(),
+                        e.getMessage());
+            } catch (DriverTrapped e) {
+                // The new instance is gone; the device stays on the old version.
+                release(next).run();
+                p.done()
+                        .completeExceptionally(
+                                new IllegalStateException(
+                                        spec.name()
+                                                + ": "
+                                                + nextModule.label()
+                                                + " trapped loading the state: "
+                                                + e.getMessage(),
+                                        e));
+                return;
+            }
+        }
+        if (mine != null) {
+            try {
+                mine.close(dev);
+            } catch (DriverException | DriverTrapped e) {
+                LOG.log(Level.DEBUG, "{0}: close after the swap: {1}", spec.name(), e.getMessage());
+            }
+            if (!group.isShared(mine)) {
+                mine.close();
+            }
+        }
+        group.leave(this);
+        adopt(next);
+        savedState = restored ? carried : null;
+        if (state == SessionState.QUARANTINED || state == SessionState.CONFIG_ERROR) {
+            state = SessionState.RUNNING;
+            lastError = null;
+        }
+        linkAfterSwap(restored);
+        swaps++;
+        long pause = clock.nanoTime() - t0;
+        LOG.log(
+                Level.DEBUG,
+                "{0}: {1} -> {2} ({3} state, {4} µs)",
+                spec.name(),
+                old.label(),
+                nextModule.label(),
+                restored ? "with its" : "cold, no",
+                pause / 1000);
+        p.done().complete(new Swap(spec.name(), old.label(), nextModule.label(), pause, restored));
+    }
+
+    /** The device runs the prepared version from now on: its module, group, handle, instance. */
+    private void adopt(Prepared next) {
+        DriverModule m = next.next.module();
+        module = m;
+        manifest = m.manifest();
+        limits = m.limits();
+        v11 = m.agreedMinor() >= Abi.MINOR_1_1;
+        unsolicited = manifest.receivesUnsolicited();
+        can = v11 && "can".equals(transportKind);
+        configText = next.configText;
+        group = next.next;
+        dev = next.dev;
+        instance = next.instance;
+        framer.reset(next.instance.rxCapacity());
+        // A new version starts with a clean record: the old one's traps are not its own.
+        trapsInARow = 0;
+        instanceNotBeforeNanos = 0;
+    }
+
+    /**
+     * §7.7 and §7.9: after a swap that restored the state, the connection goes on as it is and
+     * {@code weir_link_up} is not called: the driver keeps what it negotiated in its state. A cold
+     * start of a driver with link events needs a fresh connection, as after a trap.
+     */
+    private void linkAfterSwap(boolean restored) {
+        if (!(v11 && module.usesLinkEvents())) {
+            return;
+        }
+        if (!linkUp) {
+            // weir_link_up comes with the next connection.
+            linkReady = false;
+            return;
+        }
+        if (restored) {
+            linkReady = true;
+            connectionFresh = false;
+            return;
+        }
+        linkReady = false;
+        if (connectionFresh) {
+            callLinkUp();
+        } else {
+            reconnect(
+                    "driver "
+                            + module.label()
+                            + " started cold after a swap and needs a fresh connection (ABI §7.7)");
         }
     }
 

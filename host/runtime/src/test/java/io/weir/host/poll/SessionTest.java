@@ -527,4 +527,51 @@ class SessionTest {
         assertThat(done).isDone();
         assertThat(t.status().timeouts()).isEqualTo(1);
     }
+
+    @Test
+    void aLinkThatStaysDownIsLoggedOncePerOutageNotOncePerAttempt() {
+        List<String> lines = new ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
+        java.util.logging.Handler h =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        String m = r.getMessage();
+                        lines.add(
+                                r.getParameters() == null
+                                        ? m
+                                        : java.text.MessageFormat.format(m, r.getParameters()));
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        log.addHandler(h);
+        try {
+            FakeLink link = new FakeLink("plc");
+            started(link);
+            // A device that went away: the link retries and reports every failed attempt.
+            link.down("connection reset");
+            for (int i = 0; i < 5; i++) {
+                link.down("connect to 127.0.0.1:502 failed: Connection refused");
+            }
+            link.up();
+            // A second outage is a new line, even for the same reason.
+            link.down("connection reset");
+            link.down("connection reset");
+        } finally {
+            log.removeHandler(h);
+        }
+        assertThat(lines)
+                .filteredOn(l -> l.startsWith("plc1: "))
+                .containsExactly(
+                        "plc1: fake plc up",
+                        "plc1: fake plc down: connection reset",
+                        "plc1: fake plc down: connect to 127.0.0.1:502 failed: Connection refused",
+                        "plc1: fake plc up (after 4 more failed attempts)",
+                        "plc1: fake plc down: connection reset");
+    }
 }

@@ -102,6 +102,9 @@ public final class TcpLink implements Link {
                 new LinkListener() {
                     @Override
                     public void linkUp() {
+                        // The host may send as soon as it hears of the up, which can be before
+                        // the connect future's listener has set the channel.
+                        channel = latest;
                         backoffMs = options.initialBackoff().toMillis();
                         downReason = null;
                         connects++;

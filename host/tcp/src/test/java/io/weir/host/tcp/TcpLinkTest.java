@@ -188,8 +188,10 @@ class TcpLinkTest {
             Events events = new Events();
             link.start(events);
             Socket peer = server.accept();
+            peer.setSoTimeout(10_000);
             assertThat(events.next()).isEqualTo("up");
-            link.send(new byte[] {1, 3, 0, 0, 0, 1, (byte) 0x84, 0x0A});
+            // At once after the up: the channel must be there (it once was set a moment later).
+            assertThat(link.send(new byte[] {1, 3, 0, 0, 0, 1, (byte) 0x84, 0x0A})).isTrue();
             assertThat(peer.getInputStream().readNBytes(8))
                     .containsExactly(1, 3, 0, 0, 0, 1, 0x84, 0x0A);
             link.close();

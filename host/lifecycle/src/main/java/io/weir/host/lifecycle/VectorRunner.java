@@ -1,4 +1,4 @@
-package io.weir.drivers;
+package io.weir.host.lifecycle;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,15 +42,15 @@ import java.util.Set;
  * driver that disagrees with a vector throws {@link AssertionError} naming the step, expected and
  * actual.
  */
-final class VectorRunner {
+public final class VectorRunner {
 
     /** VECTORS.md: every step uses this {@code now_us}. */
-    static final long NOW_US = 1_700_000_000_000_000L;
+    public static final long NOW_US = 1_700_000_000_000_000L;
 
     private static final int DEV = 0;
 
     /** Duplicate keys are refused, as the other runners refuse them. */
-    static final JsonMapper JSON =
+    public static final JsonMapper JSON =
             JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private static final HexFormat HEX = HexFormat.of();
@@ -80,7 +80,7 @@ final class VectorRunner {
     static final List<String> V11_RECORD_FIELDS = List.of("write_result", "device_status");
 
     /** The newest minor version of the ABI that {@code io.weir.host} speaks. */
-    static final int HOST_MINOR = Abi.LATEST_MINOR;
+    public static final int HOST_MINOR = Abi.LATEST_MINOR;
 
     private static final List<String> RECORD_FIELDS =
             List.of(
@@ -172,8 +172,8 @@ final class VectorRunner {
                     "expect_response");
 
     /** A vector file that breaks VECTORS.md: an unknown call or field, a missing field … */
-    static final class MalformedVector extends RuntimeException {
-        MalformedVector(String message) {
+    public static final class MalformedVector extends RuntimeException {
+        public MalformedVector(String message) {
             super(message);
         }
     }
@@ -181,7 +181,7 @@ final class VectorRunner {
     private VectorRunner() {}
 
     /** Reads and checks a vector file (every rule that does not need the driver). */
-    static JsonNode read(Path file) throws IOException {
+    public static JsonNode read(Path file) throws IOException {
         JsonNode doc;
         try {
             doc = JSON.readTree(file.toFile());
@@ -196,7 +196,27 @@ final class VectorRunner {
         return doc;
     }
 
-    static void check(JsonNode doc) {
+    /**
+     * Reads and checks vector file bytes, e.g. an entry of a driver package.
+     *
+     * @param where the file, for messages
+     */
+    public static JsonNode parse(String where, byte[] bytes) {
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new MalformedVector(where + ": not valid JSON: " + e.getMessage());
+        }
+        try {
+            check(doc);
+        } catch (MalformedVector e) {
+            throw new MalformedVector(where + ": " + e.getMessage());
+        }
+        return doc;
+    }
+
+    public static void check(JsonNode doc) {
         checkKeys(doc, FILE_FIELDS, "file");
         if (!doc.path("driver").isTextual()) {
             throw new MalformedVector("missing string \"driver\"");
@@ -275,7 +295,7 @@ final class VectorRunner {
     }
 
     /** VECTORS.md: a vector for a v1.1 host. */
-    static boolean needsV11Host(JsonNode vector) {
+    public static boolean needsV11Host(JsonNode vector) {
         return vector.path("host_abi").asText("1.0").equals("1.1");
     }
 
@@ -664,18 +684,18 @@ final class VectorRunner {
      * that needs 1.1 and never calls {@code weir_host_abi}; a v1.1 host agrees on a version with
      * it. Each is loaded once, when a vector first needs it.
      */
-    static final class Hosts {
+    public static final class Hosts {
         private final String name;
         private final java.util.function.IntFunction<DriverModule> load;
         private final Map<Integer, Object> loaded = new HashMap<>();
 
-        Hosts(String name, java.util.function.IntFunction<DriverModule> load) {
+        public Hosts(String name, java.util.function.IntFunction<DriverModule> load) {
             this.name = name;
             this.load = load;
         }
 
         /** Loads {@code wasm} with {@code engine} and {@code limits} as each host would. */
-        static Hosts of(WasmEngine engine, String name, byte[] wasm, DriverLimits limits) {
+        public static Hosts of(WasmEngine engine, String name, byte[] wasm, DriverLimits limits) {
             return new Hosts(
                     name,
                     minor ->
@@ -684,7 +704,7 @@ final class VectorRunner {
         }
 
         /** The same module for every host: a test's own module, whatever minor it speaks. */
-        static Hosts fixed(DriverModule module) {
+        public static Hosts fixed(DriverModule module) {
             return new Hosts(module.label(), minor -> module);
         }
 
@@ -694,7 +714,7 @@ final class VectorRunner {
          * @throws AssertionError if that host refuses the driver (VECTORS.md: a v1.0 vector of a
          *     driver that needs 1.1 fails, as a v1.0 host refuses it)
          */
-        synchronized DriverModule module(int minor) {
+        public synchronized DriverModule module(int minor) {
             Object m = loaded.computeIfAbsent(minor, this::tryLoad);
             if (m instanceof DriverRefused e) {
                 throw new AssertionError(
@@ -713,7 +733,7 @@ final class VectorRunner {
     }
 
     /** The checks that need the driver: {@code driver} is its manifest name (ABI §3.4). */
-    static void checkDriver(DriverModule module, JsonNode doc) {
+    public static void checkDriver(DriverModule module, JsonNode doc) {
         String name = module.manifest().name();
         if (!doc.get("driver").asText().equals(name)) {
             throw new MalformedVector(
@@ -758,7 +778,7 @@ final class VectorRunner {
     }
 
     /** The minor version of the host a vector asks for (VECTORS.md {@code host_abi}). */
-    static int hostMinor(JsonNode vector) {
+    public static int hostMinor(JsonNode vector) {
         return needsV11Host(vector) ? Abi.MINOR_1_1 : Abi.MINOR_1_0;
     }
 
@@ -799,7 +819,7 @@ final class VectorRunner {
     }
 
     /** Runs one (checked) vector on a fresh instance of the module its host loads. */
-    static void run(Hosts hosts, JsonNode vector) throws DriverException {
+    public static void run(Hosts hosts, JsonNode vector) throws DriverException {
         run(hosts.module(hostMinor(vector)), vector);
     }
 
@@ -807,7 +827,7 @@ final class VectorRunner {
      * Runs one (checked) vector on a fresh instance of {@code module}, which must be loaded as the
      * host the vector asks for.
      */
-    static void run(DriverModule module, JsonNode vector) throws DriverException {
+    public static void run(DriverModule module, JsonNode vector) throws DriverException {
         if (module.hostMinor() != hostMinor(vector)) {
             throw new IllegalArgumentException(
                     "vector \""
@@ -1293,25 +1313,14 @@ final class VectorRunner {
                             + expected.size()
                             + " records, actual "
                             + actual.size()
-                            + "\n  expected: "
-                            + expected
-                            + "\n  actual:   "
-                            + actual);
+                            + RecordDiff.of(expected, actual));
         }
         for (int i = 0; i < expected.size(); i++) {
             try {
                 compareRecord(expected.get(i), actual.get(i), nowUs, agreed);
             } catch (AssertionError e) {
                 throw new AssertionError(
-                        "record "
-                                + i
-                                + ": "
-                                + e.getMessage()
-                                + "\n  expected: "
-                                + expected
-                                + "\n  actual:   "
-                                + actual,
-                        e);
+                        "record " + i + ": " + e.getMessage() + RecordDiff.of(expected, actual), e);
             }
         }
     }
