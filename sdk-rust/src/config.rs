@@ -201,6 +201,7 @@ impl Config {
     /// With 1.1 the host keys (`weir.*`, ABI.md §5.1) leave the device line: `weir.transport`
     /// must name one of `transports`, other host keys are kept but not checked (a later minor may
     /// add some), and a host key on a point line is refused. With 1.0 there are no host keys.
+    #[inline(never)]
     pub fn parse_from_host(text: &str, abi_minor: u16, transports: &[Transport]) -> Result<Config, Error> {
         let mut c = Config::parse(text)?;
         c.abi_minor = abi_minor;

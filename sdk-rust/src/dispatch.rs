@@ -15,7 +15,7 @@ use crate::out::{Out, Tx};
 use core::fmt::Write as _;
 use std::collections::BTreeMap;
 
-/// Region capacities of this SDK (each at least its ABI.md §4 minimum).
+/// The default region capacities ([`Capacities::DEFAULT`]), each at least its ABI.md §4 minimum.
 pub const CFG_CAP: usize = 65536;
 pub const RX_CAP: usize = 4096;
 pub const TX_CAP: usize = 4096;
@@ -24,27 +24,116 @@ pub const BLOB_CAP: usize = 65536;
 pub const STATE_CAP: usize = 4096;
 pub const ERR_CAP: usize = 1024;
 
-// Arena offsets: layout, meta, then the regions in layout order. Every offset is a multiple of 8,
-// so `out` is 8-byte aligned as ABI.md §4 requires (the arena is a `Vec<u64>`).
-const META_AT: usize = abi::LAYOUT_SIZE;
-const CFG_AT: usize = 128;
-const RX_AT: usize = CFG_AT + CFG_CAP;
-const TX_AT: usize = RX_AT + RX_CAP;
-const OUT_AT: usize = TX_AT + TX_CAP;
-const BLOB_AT: usize = OUT_AT + OUT_CAP;
-const STATE_AT: usize = BLOB_AT + BLOB_CAP;
-const ERR_AT: usize = STATE_AT + STATE_CAP;
-const ARENA_SIZE: usize = ERR_AT + ERR_CAP;
+/// The capacities of a driver's regions (ABI.md §4), [`Driver::CAPACITIES`]. The SDK allocates
+/// them once, when the instance starts, and every byte of them is linear memory the host keeps
+/// for the instance's life (a page of 64 KiB per device and more), so a driver asks for what its
+/// protocol needs rather than the most it could use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capacities {
+    /// Bytes of `cfg`: the largest config text (ABI.md §5) and write value the driver accepts.
+    pub cfg: usize,
+    /// Bytes of `rx`: the largest frame, and more if the host should hand over more at once.
+    pub rx: usize,
+    /// Bytes of `tx`: the largest request.
+    pub tx: usize,
+    /// Records `out` holds: the most one call can write (ABI.md §4: at least 2048).
+    pub records: usize,
+    /// Bytes of `blob`: names, texts and byte values of one call, and the manifest.
+    pub blob: usize,
+    /// Bytes of `state`: the largest `save_state` payload including its 4-byte schema (0 for a
+    /// driver that keeps no state).
+    pub state: usize,
+    /// Bytes of `err`: longer `weir_last_error` texts are cut.
+    pub err: usize,
+}
 
-// ABI.md §4: every capacity meets its minimum. Evaluated at compile time: a violation is a build
-// error. Clippy 1.63's assertions_on_constants does not know these asserts run in a const context.
-#[allow(clippy::assertions_on_constants)]
-const _: () = {
-    assert!(CFG_CAP >= abi::MIN_CFG_CAP && RX_CAP >= abi::MIN_RX_CAP);
-    assert!(TX_CAP >= abi::MIN_TX_CAP && OUT_CAP >= abi::MIN_OUT_CAP);
-    assert!(BLOB_CAP >= abi::MIN_BLOB_CAP && ERR_CAP >= abi::MIN_ERR_CAP);
-    assert!(OUT_AT % 8 == 0 && ARENA_SIZE % 8 == 0 && OUT_CAP % RECORD_SIZE == 0);
-};
+impl Capacities {
+    /// What a driver gets unless it asks: room for large configs, blobs and states.
+    pub const DEFAULT: Capacities = Capacities {
+        cfg: CFG_CAP,
+        rx: RX_CAP,
+        tx: TX_CAP,
+        records: OUT_CAP / RECORD_SIZE,
+        blob: BLOB_CAP,
+        state: STATE_CAP,
+        err: ERR_CAP,
+    };
+
+    /// The ABI.md §4 minimum of every region (`state` 0).
+    pub const MINIMUM: Capacities = Capacities {
+        cfg: abi::MIN_CFG_CAP,
+        rx: abi::MIN_RX_CAP,
+        tx: abi::MIN_TX_CAP,
+        records: abi::MIN_OUT_CAP / RECORD_SIZE,
+        blob: abi::MIN_BLOB_CAP,
+        state: 0,
+        err: abi::MIN_ERR_CAP,
+    };
+
+    /// Bytes of `out`.
+    pub const fn out(&self) -> usize {
+        self.records * RECORD_SIZE
+    }
+
+    /// The first capacity below its ABI.md §4 minimum, or one a u32 layout field cannot hold.
+    pub fn problem(&self) -> Option<String> {
+        let min = Capacities::MINIMUM;
+        let fields = [
+            ("cfg", self.cfg, min.cfg),
+            ("rx", self.rx, min.rx),
+            ("tx", self.tx, min.tx),
+            ("records", self.records, min.records),
+            ("blob", self.blob, min.blob),
+            ("err", self.err, min.err),
+        ];
+        for (name, cap, least) in fields {
+            if cap < least {
+                return Some(format!("capacity {name} = {cap} is below the ABI minimum {least} (ABI.md §4)"));
+            }
+        }
+        let total = [self.cfg, self.rx, self.tx, self.out(), self.blob, self.state, self.err]
+            .iter()
+            .try_fold(ARENA_HEAD, |sum, cap| sum.checked_add(*cap)?.checked_add(7));
+        match total {
+            Some(t) if t <= u32::MAX as usize / 2 => None,
+            _ => Some("the capacities add up to more than linear memory can hold".into()),
+        }
+    }
+}
+
+/// Bytes before the first region: the 64-byte layout, the 32-byte meta struct, padding to 128.
+const ARENA_HEAD: usize = 128;
+const META_AT: usize = abi::LAYOUT_SIZE;
+
+/// Where each region lies in the arena: layout, meta, then the regions in layout order. Every
+/// offset is a multiple of 8, so `out` is 8-byte aligned as ABI.md §4 requires (the arena is a
+/// `Vec<u64>`).
+#[derive(Clone, Copy, Debug)]
+struct Offsets {
+    cfg: usize,
+    rx: usize,
+    tx: usize,
+    out: usize,
+    blob: usize,
+    state: usize,
+    err: usize,
+    end: usize,
+}
+
+impl Offsets {
+    fn of(c: &Capacities) -> Offsets {
+        let up = |n: usize| (n + 7) & !7;
+        let cfg = ARENA_HEAD;
+        let rx = up(cfg + c.cfg);
+        let tx = up(rx + c.rx);
+        let out = up(tx + c.tx);
+        let blob = up(out + c.out());
+        let state = up(blob + c.blob);
+        let err = up(state + c.state);
+        let end = up(err + c.err);
+        Offsets { cfg, rx, tx, out, blob, state, err, end }
+    }
+}
 
 struct Device<D> {
     /// `None` after a failed `weir_open`: the entry only keeps the reason for `weir_last_error`.
@@ -58,6 +147,8 @@ struct Device<D> {
 /// One driver instance: its memory regions, its open devices and the agreed ABI version.
 pub struct Instance<D: Driver> {
     arena: Vec<u64>,
+    caps: Capacities,
+    at: Offsets,
     devices: BTreeMap<i32, Device<D>>,
     /// ABI.md §3.3: 0 until `weir_host_abi` agreed on 1.1.
     agreed_minor: u16,
@@ -119,13 +210,12 @@ pub fn manifest_json<D: Driver>() -> Result<String, String> {
     Ok(json)
 }
 
-/// Mutable views of the regions of one arena.
+/// Mutable views of the regions of one arena that the calls outside a cycle use (the cycle's own
+/// calls slice what they need themselves).
 struct Regions<'a> {
-    meta: &'a mut [u8],
     cfg: &'a mut [u8],
     rx: &'a mut [u8],
     tx: &'a mut [u8],
-    out: &'a mut [u8],
     blob: &'a mut [u8],
     state: &'a mut [u8],
     err: &'a mut [u8],
@@ -137,23 +227,33 @@ fn arena_bytes(arena: &mut [u64]) -> &mut [u8] {
     unsafe { std::slice::from_raw_parts_mut(arena.as_mut_ptr() as *mut u8, arena.len() * 8) }
 }
 
-fn regions_of(arena: &mut [u64]) -> Regions<'_> {
+fn regions_of<'a>(arena: &'a mut [u64], at: &Offsets, caps: &Capacities) -> Regions<'a> {
     let mem = arena_bytes(arena);
-    let (_, rest) = mem.split_at_mut(META_AT);
-    let (meta, rest) = rest.split_at_mut(abi::META_SIZE);
-    let (_, rest) = rest.split_at_mut(CFG_AT - META_AT - abi::META_SIZE);
-    let (cfg, rest) = rest.split_at_mut(CFG_CAP);
-    let (rx, rest) = rest.split_at_mut(RX_CAP);
-    let (tx, rest) = rest.split_at_mut(TX_CAP);
-    let (out, rest) = rest.split_at_mut(OUT_CAP);
-    let (blob, rest) = rest.split_at_mut(BLOB_CAP);
-    let (state, rest) = rest.split_at_mut(STATE_CAP);
-    let (err, _) = rest.split_at_mut(ERR_CAP);
-    Regions { meta, cfg, rx, tx, out, blob, state, err }
+    let (_, rest) = mem.split_at_mut(at.cfg);
+    let (cfg, rest) = rest.split_at_mut(at.rx - at.cfg);
+    let (rx, rest) = rest.split_at_mut(at.tx - at.rx);
+    let (tx, rest) = rest.split_at_mut(at.out - at.tx);
+    let (_, rest) = rest.split_at_mut(at.blob - at.out);
+    let (blob, rest) = rest.split_at_mut(at.state - at.blob);
+    let (state, rest) = rest.split_at_mut(at.err - at.state);
+    let (err, _) = rest.split_at_mut(at.end - at.err);
+    Regions {
+        cfg: &mut cfg[..caps.cfg],
+        rx: &mut rx[..caps.rx],
+        tx: &mut tx[..caps.tx],
+        blob: &mut blob[..caps.blob],
+        state: &mut state[..caps.state],
+        err: &mut err[..caps.err],
+    }
 }
 
+/// Writes `v` little-endian at `mem[at..at + 4]`.
+#[inline]
 fn put_u32(mem: &mut [u8], at: usize, v: u32) {
-    mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    if let Some(b) = mem.get_mut(at..at + 4) {
+        let b: &mut [u8; 4] = b.try_into().expect("a 4-byte range");
+        *b = v.to_le_bytes();
+    }
 }
 
 impl<D: Driver> Default for Instance<D> {
@@ -164,22 +264,32 @@ impl<D: Driver> Default for Instance<D> {
 
 impl<D: Driver> Instance<D> {
     /// Allocates the arena once (it never moves afterwards, ABI.md §2.2) and writes the layout.
+    ///
+    /// # Panics
+    ///
+    /// If `D::CAPACITIES` breaks ABI.md §4 (a capacity below its minimum): the module traps at
+    /// its first call, with the reason, before the host reads a layout.
     pub fn new() -> Instance<D> {
         #[cfg(target_arch = "wasm32")]
         install_panic_hook();
+        let caps = D::CAPACITIES;
+        if let Some(problem) = caps.problem() {
+            panic!("{} {}: {problem}", D::MANIFEST.name, D::MANIFEST.version);
+        }
+        let at = Offsets::of(&caps);
         let mut inst =
-            Instance { arena: vec![0u64; ARENA_SIZE / 8], devices: BTreeMap::new(), agreed_minor: 0 };
+            Instance { arena: vec![0u64; at.end / 8], caps, at, devices: BTreeMap::new(), agreed_minor: 0 };
         let base = inst.base();
         let mem = inst.memory();
         // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
         let regions: [(usize, usize); 7] = [
-            (CFG_AT, CFG_CAP),
-            (RX_AT, RX_CAP),
-            (TX_AT, TX_CAP),
-            (OUT_AT, OUT_CAP),
-            (BLOB_AT, BLOB_CAP),
-            (STATE_AT, STATE_CAP),
-            (ERR_AT, ERR_CAP),
+            (at.cfg, caps.cfg),
+            (at.rx, caps.rx),
+            (at.tx, caps.tx),
+            (at.out, caps.out()),
+            (at.blob, caps.blob),
+            (at.state, caps.state),
+            (at.err, caps.err),
         ];
         put_u32(mem, 0, abi::LAYOUT_MAGIC);
         put_u32(mem, 4, abi::LAYOUT_SIZE as u32);
@@ -208,13 +318,18 @@ impl<D: Driver> Instance<D> {
         arena_bytes(&mut self.arena)
     }
 
-    fn regions(&mut self) -> Regions<'_> {
-        regions_of(&mut self.arena)
+    /// The capacities of the regions (`D::CAPACITIES`).
+    pub fn capacities(&self) -> Capacities {
+        self.caps
     }
 
+    fn regions(&mut self) -> Regions<'_> {
+        regions_of(&mut self.arena, &self.at, &self.caps)
+    }
+
+    #[inline]
     fn set_meta(&mut self, field: usize, v: i32) {
-        let meta = self.regions().meta;
-        meta[field..field + 4].copy_from_slice(&v.to_le_bytes());
+        put_u32(arena_bytes(&mut self.arena), META_AT + field, v as u32);
     }
 
     /// Runs `f` on the open device `dev`, storing the message of an error as its last error.
@@ -224,7 +339,7 @@ impl<D: Driver> Instance<D> {
         f: impl FnOnce(&mut D, Regions<'_>) -> Result<R, Error>,
     ) -> Result<R, i32> {
         // Disjoint borrows: the regions live in `arena`, the device in `devices`.
-        let regions = regions_of(&mut self.arena);
+        let regions = regions_of(&mut self.arena, &self.at, &self.caps);
         let device = match self.devices.get_mut(&dev) {
             Some(d) => d,
             None => return Err(abi::E_NODEV),
@@ -260,6 +375,7 @@ impl<D: Driver> Instance<D> {
 
     /// `weir_host_abi(version) -> i32` (ABI.md §3.3): the host's version in, the agreed version
     /// out: the host's minor, at most the newest this SDK speaks, at least the driver's oldest.
+    #[inline(never)]
     pub fn host_abi(&mut self, version: i32) -> i32 {
         if version < 0 || version >> 16 != 1 {
             return abi::E_INVAL;
@@ -290,6 +406,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_describe() -> i32`
+    #[inline(never)]
     pub fn describe(&mut self) -> i32 {
         let json = match manifest_json::<D>() {
             Ok(json) => json,
@@ -308,6 +425,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_open(dev, cfg_len, now_us) -> i32`
+    #[inline(never)]
     pub fn open(&mut self, dev: i32, cfg_len: i32, now_us: i64) -> i32 {
         if dev < 0 {
             return abi::E_INVAL;
@@ -319,8 +437,9 @@ impl<D: Driver> Instance<D> {
         }
         let open_others = self.open_devices();
         let agreed = self.agreed_minor;
-        let result = if cfg_len < 0 || cfg_len as usize > CFG_CAP {
-            Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..{CFG_CAP}")))
+        let cfg_cap = self.caps.cfg;
+        let result = if cfg_len < 0 || cfg_len as usize > cfg_cap {
+            Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..{cfg_cap}")))
         } else if D::MAX_DEVICES.map_or(false, |max| open_others >= max as usize) {
             // ABI §2.6: the v1.0 way of saying so; a v1.1 host never asks for more (max_devices).
             Err(Error::Unsupported(format!(
@@ -332,7 +451,7 @@ impl<D: Driver> Instance<D> {
             match std::str::from_utf8(cfg) {
                 Err(e) => Err(Error::Config(format!("config text is not UTF-8: {e}"))),
                 Ok(text) => Config::parse_from_host(text, agreed, &transports::<D>())
-                    .and_then(|c| D::open(&c, now_us)),
+                    .and_then(|c| open_driver::<D>(&c, now_us)),
             }
         };
         match result {
@@ -355,6 +474,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_close(dev) -> i32`
+    #[inline(never)]
     pub fn close(&mut self, dev: i32) -> i32 {
         match self.devices.remove(&dev) {
             Some(Device { driver: Some(mut d), .. }) => {
@@ -392,48 +512,83 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_poll(dev, now_us) -> i32`
+    ///
+    /// Like every call of a cycle (`poll`, `frame_len`, `on_frame`), it looks the device up once
+    /// and touches only the regions it needs: the host calls these thousands of times a second,
+    /// and in a driver compiled to WebAssembly every load and store is a call into the host's
+    /// memory.
     pub fn poll(&mut self, dev: i32, now_us: i64) -> i32 {
+        let (tx_at, tx_cap) = (self.at.tx, self.caps.tx);
+        let mem = arena_bytes(&mut self.arena);
+        let device = match self.devices.get_mut(&dev) {
+            Some(d) => d,
+            None => return abi::E_NODEV,
+        };
         // The host polls only with no request outstanding, so no write is.
-        self.set_write_point(dev, None);
-        let r = self.with_device(dev, |d, r| {
-            let mut tx = Tx::new(r.tx);
-            let req = d.poll(&mut tx, now_us)?;
-            Ok((tx.len(), req))
-        });
-        self.finish_request(dev, r)
+        device.write_point = None;
+        let driver = match device.driver.as_mut() {
+            Some(d) => d,
+            None => return abi::E_NODEV,
+        };
+        let mut tx = Tx::new(&mut mem[tx_at..tx_at + tx_cap]);
+        let r = driver.poll(&mut tx, now_us);
+        let len = tx.len();
+        let (rc, expect, timeout) = match r {
+            Ok(None) => (0, 0, 0),
+            Ok(Some(_)) if len == 0 => {
+                device.last_error = "driver returned a request but wrote no bytes to tx".into();
+                return abi::E_INTERNAL;
+            }
+            Ok(Some(req)) => (len as i32, req.expect as i32, req.timeout_ms as i32),
+            Err(e) => {
+                device.last_error = e.message().to_string();
+                return e.code();
+            }
+        };
+        put_u32(mem, META_AT + META_EXPECT, expect as u32);
+        put_u32(mem, META_AT + META_TIMEOUT_MS, timeout as u32);
+        rc
     }
 
     /// `weir_frame_len(dev, rx_len) -> i32`
     pub fn frame_len(&mut self, dev: i32, rx_len: i32) -> i32 {
-        let r = self.with_device(dev, |d, r| {
-            if rx_len < 0 || rx_len as usize > RX_CAP {
-                return Err(Error::Inval(format!("rx_len {rx_len} is outside 0..{RX_CAP}")));
+        let (rx_at, rx_cap) = (self.at.rx, self.caps.rx);
+        let mem = arena_bytes(&mut self.arena);
+        let device = match self.devices.get_mut(&dev) {
+            Some(d) => d,
+            None => return abi::E_NODEV,
+        };
+        let driver = match device.driver.as_mut() {
+            Some(d) => d,
+            None => return abi::E_NODEV,
+        };
+        if rx_len < 0 || rx_len as usize > rx_cap {
+            device.last_error = format!("rx_len {rx_len} is outside 0..{rx_cap}");
+            return abi::E_INVAL;
+        }
+        let n = rx_len as usize;
+        match driver.frame_len(&mem[rx_at..rx_at + n], rx_cap) {
+            FrameLen::Complete(len) if len > 0 && len <= n => {
+                self.set_corr(dev, len, Direction::Response);
+                len as i32
             }
-            Ok(d.frame_len(&r.rx[..rx_len as usize], RX_CAP))
-        });
-        match r {
-            Err(code) => code,
-            Ok(FrameLen::Complete(n)) if n > 0 && n <= rx_len as usize => {
-                self.set_corr(dev, n, Direction::Response);
-                n as i32
-            }
-            Ok(FrameLen::Complete(n)) => {
-                self.set_last_error(dev, format!("driver framed {n} bytes out of {rx_len} received"));
+            FrameLen::Complete(len) => {
+                device.last_error = format!("driver framed {len} bytes out of {rx_len} received");
                 abi::E_INTERNAL
             }
             // ABI.md §7.2: a frame longer than rx_cap is garbage, never "need more".
-            Ok(FrameLen::NeedMore(total)) if total > RX_CAP => {
-                self.set_last_error(dev, format!("frame of {total} bytes exceeds rx capacity {RX_CAP}"));
-                self.set_meta(META_SKIP, 1);
+            FrameLen::NeedMore(total) if total > rx_cap => {
+                device.last_error = format!("frame of {total} bytes exceeds rx capacity {rx_cap}");
+                put_u32(mem, META_AT + META_SKIP, 1);
                 abi::E_RESYNC
             }
-            Ok(FrameLen::NeedMore(total)) => {
-                self.set_meta(META_NEED, total as i32);
+            FrameLen::NeedMore(total) => {
+                put_u32(mem, META_AT + META_NEED, total as u32);
                 0
             }
-            Ok(FrameLen::Resync(skip)) => {
-                let skip = skip.max(1).min((rx_len as usize).max(1));
-                self.set_meta(META_SKIP, skip as i32);
+            FrameLen::Resync(skip) => {
+                let skip = skip.max(1).min(n.max(1));
+                put_u32(mem, META_AT + META_SKIP, skip as u32);
                 abi::E_RESYNC
             }
         }
@@ -445,7 +600,9 @@ impl<D: Driver> Instance<D> {
             return;
         }
         let key = match self.devices.get(&dev).and_then(|d| d.driver.as_ref()) {
-            Some(d) => d.correlation_key(&regions_of(&mut self.arena).rx[..n], direction),
+            Some(d) => {
+                d.correlation_key(&arena_bytes(&mut self.arena)[self.at.rx..self.at.rx + n], direction)
+            }
             None => return,
         };
         self.set_meta(META_CORR, key as i32);
@@ -459,71 +616,84 @@ impl<D: Driver> Instance<D> {
         &mut self,
         dev: i32,
         f: impl FnOnce(&mut D, &[u8], &mut Out) -> Result<(), Error>,
-        rx_len: usize,
+        rx_len: i32,
         answer: Option<bool>,
     ) -> i32 {
-        let mut note = None;
-        let mut blob_used = 0;
-        let mut flags = 0;
         let agreed = self.agreed_minor;
-        let write_point = self.devices.get(&dev).and_then(|d| d.write_point);
-        let r = self.with_device(dev, |d, r| {
-            let mut out = Out::with_abi_minor(r.out, r.blob, agreed);
-            let result = f(d, &r.rx[..rx_len], &mut out);
-            flags = out.frame_flags();
-            let ends_request = match answer {
-                Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,
-                Some(false) => true,
-                None => false,
-            };
-            if let (Ok(()), true, Some(p)) = (&result, ends_request, write_point) {
-                if agreed >= 1 {
-                    // ABI §6.3: the records of the written point in its response are write results.
-                    out.mark_write_results(p);
-                } else {
-                    // ABI §7.6 for 1.0: no record means the write succeeded.
-                    out.drop_confirmations(p);
-                }
+        let (at, caps) = (self.at, self.caps);
+        let mem = arena_bytes(&mut self.arena);
+        let device = match self.devices.get_mut(&dev) {
+            Some(d) => d,
+            None => {
+                put_u32(mem, META_AT + META_BLOB_USED, 0);
+                return abi::E_NODEV;
             }
-            blob_used = out.blob_used();
-            note = out.take_last_error();
-            result.map(|_| (out.count(), ends_request))
-        });
-        self.set_meta(META_BLOB_USED, blob_used as i32);
-        match r {
-            Ok((n, ends_request)) => {
-                if let Some(text) = note {
-                    self.set_last_error(dev, text);
-                }
-                if ends_request {
-                    self.set_write_point(dev, None);
-                }
-                if answer == Some(true) {
-                    if agreed >= 1 {
-                        self.set_meta(META_FRAME_FLAGS, flags as i32);
-                    } else if flags & abi::FRAME_NOT_ANSWER != 0 {
-                        // ABI §7.3: v1.0 has no NOT_ANSWER; its word for it is E_PROTO.
-                        self.set_last_error(
-                            dev,
-                            "the frame is not the answer to the outstanding request; its records are \
-                             dropped (agreed ABI 1.0 has no NOT_ANSWER)"
-                                .into(),
-                        );
-                        return abi::E_PROTO;
-                    }
-                }
-                n as i32
+        };
+        let driver = match device.driver.as_mut() {
+            Some(d) => d,
+            None => {
+                put_u32(mem, META_AT + META_BLOB_USED, 0);
+                return abi::E_NODEV;
             }
-            Err(code) => code,
+        };
+        if rx_len < 0 || rx_len as usize > caps.rx {
+            device.last_error = format!("length {rx_len} is outside rx (0..{})", caps.rx);
+            return abi::E_INVAL;
         }
+        // Disjoint views: meta and rx lie before out, blob right after it.
+        let (head, tail) = mem.split_at_mut(at.out);
+        let (out_region, tail) = tail.split_at_mut(at.blob - at.out);
+        let mut out = Out::with_abi_minor(&mut out_region[..caps.out()], &mut tail[..caps.blob], agreed);
+        let result = f(driver, &head[at.rx..at.rx + rx_len as usize], &mut out);
+        let flags = out.frame_flags();
+        let ends_request = match answer {
+            Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,
+            Some(false) => true,
+            None => false,
+        };
+        if let (Ok(()), true, Some(p)) = (&result, ends_request, device.write_point) {
+            if agreed >= 1 {
+                // ABI §6.3: the records of the written point in its response are write results.
+                out.mark_write_results(p);
+            } else {
+                // ABI §7.6 for 1.0: no record means the write succeeded.
+                out.drop_confirmations(p);
+            }
+        }
+        let count = out.count();
+        put_u32(head, META_AT + META_BLOB_USED, out.blob_used() as u32);
+        if let Err(e) = result {
+            device.last_error = e.message().to_string();
+            return e.code();
+        }
+        if let Some(text) = out.take_last_error() {
+            device.last_error = text;
+        }
+        if ends_request {
+            device.write_point = None;
+        }
+        if answer == Some(true) {
+            if agreed >= 1 {
+                put_u32(head, META_AT + META_FRAME_FLAGS, flags);
+            } else if flags & abi::FRAME_NOT_ANSWER != 0 {
+                // ABI §7.3: v1.0 has no NOT_ANSWER; its word for it is E_PROTO.
+                device.last_error =
+                    "the frame is not the answer to the outstanding request; its records are \
+                                     dropped (agreed ABI 1.0 has no NOT_ANSWER)"
+                        .into();
+                return abi::E_PROTO;
+            }
+        }
+        count as i32
     }
 
     fn check_rx_len(&mut self, dev: i32, len: i32) -> Result<usize, i32> {
         if !self.devices.get(&dev).map_or(false, |d| d.driver.is_some()) {
             return Err(abi::E_NODEV);
         }
-        if len < 0 || len as usize > RX_CAP {
-            self.set_last_error(dev, format!("length {len} is outside rx (0..{RX_CAP})"));
+        let rx_cap = self.caps.rx;
+        if len < 0 || len as usize > rx_cap {
+            self.set_last_error(dev, format!("length {len} is outside rx (0..{rx_cap})"));
             return Err(abi::E_INVAL);
         }
         Ok(len as usize)
@@ -531,18 +701,17 @@ impl<D: Driver> Instance<D> {
 
     /// `weir_on_frame(dev, len, now_us) -> i32`
     pub fn on_frame(&mut self, dev: i32, len: i32, now_us: i64) -> i32 {
-        match self.check_rx_len(dev, len) {
-            Ok(len) => self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len, Some(true)),
-            Err(code) => code,
-        }
+        self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len, Some(true))
     }
 
     /// `weir_on_timeout(dev, now_us) -> i32`
+    #[inline(never)]
     pub fn on_timeout(&mut self, dev: i32, now_us: i64) -> i32 {
         self.records(dev, |d, _, out| d.on_timeout(out, now_us), 0, Some(false))
     }
 
     /// `weir_tick(dev, now_us) -> i32` (ABI.md §7.11, v1.1)
+    #[inline(never)]
     pub fn tick(&mut self, dev: i32, now_us: i64) -> i32 {
         if let Err(code) = self.require_v11(dev, "weir_tick") {
             return code;
@@ -551,6 +720,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_link_up(dev, now_us) -> i32` (ABI.md §7.9, v1.1)
+    #[inline(never)]
     pub fn link_up(&mut self, dev: i32, now_us: i64) -> i32 {
         if let Err(code) = self.require_v11(dev, "weir_link_up") {
             return code;
@@ -562,6 +732,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_frame_end(dev, rx_len) -> i32` (ABI.md §7.10, v1.1)
+    #[inline(never)]
     pub fn frame_end(&mut self, dev: i32, rx_len: i32) -> i32 {
         if let Err(code) = self.require_v11(dev, "weir_frame_end") {
             return code;
@@ -593,6 +764,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_observe(dev, len) -> i32`
+    #[inline(never)]
     pub fn observe(&mut self, dev: i32, len: i32) -> i32 {
         let len = match self.check_rx_len(dev, len) {
             Ok(len) => len,
@@ -611,7 +783,9 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_write(dev, point, vtype, value, now_us) -> i32`
+    #[inline(never)]
     pub fn write(&mut self, dev: i32, point: i32, vtype: i32, value: i64, now_us: i64) -> i32 {
+        let cfg_cap = self.caps.cfg;
         let r = self.with_device(dev, |d, r| {
             if point < 0 {
                 return Err(Error::Inval(format!("point {point} is negative")));
@@ -619,9 +793,9 @@ impl<D: Driver> Instance<D> {
             let bits = value as u64;
             let blob_ref = || {
                 let (off, len) = ((bits & 0xffff_ffff) as usize, (bits >> 32) as usize);
-                if off.checked_add(len).map_or(true, |end| end > CFG_CAP) {
+                if off.checked_add(len).map_or(true, |end| end > cfg_cap) {
                     Err(Error::Inval(format!(
-                        "write value at cfg[{off}..+{len}] is outside cfg ({CFG_CAP} bytes)"
+                        "write value at cfg[{off}..+{len}] is outside cfg ({cfg_cap} bytes)"
                     )))
                 } else {
                     Ok((off, len))
@@ -662,6 +836,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_save_state(dev) -> i32`
+    #[inline(never)]
     pub fn save_state(&mut self, dev: i32) -> i32 {
         let r = self.with_device(dev, |d, r| {
             let schema = D::MANIFEST.state_schema.ok_or_else(|| {
@@ -683,6 +858,7 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_load_state(dev, len) -> i32`
+    #[inline(never)]
     pub fn load_state(&mut self, dev: i32, len: i32) -> i32 {
         let r = self.with_device(dev, |d, r| {
             if D::MANIFEST.state_schema.is_none() {
@@ -703,13 +879,14 @@ impl<D: Driver> Instance<D> {
     }
 
     /// `weir_last_error(dev) -> i32`: changes nothing but `err` (ABI.md §7.8).
+    #[inline(never)]
     pub fn last_error(&mut self, dev: i32) -> i32 {
         let text = match self.devices.get(&dev) {
             Some(d) => d.last_error.clone(),
             None => return abi::E_NODEV,
         };
         // Truncate to err's capacity on a UTF-8 character boundary.
-        let mut n = text.len().min(ERR_CAP);
+        let mut n = text.len().min(self.caps.err);
         while !text.is_char_boundary(n) {
             n -= 1;
         }
@@ -721,6 +898,15 @@ impl<D: Driver> Instance<D> {
     pub fn open_devices(&self) -> usize {
         self.devices.values().filter(|d| d.driver.is_some()).count()
     }
+}
+
+/// `D::open` in a function of its own. Calls outside a cycle are kept apart from each other and
+/// from the cycle's calls: the host compiles every function of the module to one JVM method, and
+/// one that inlined a config parser, a write encoder and a state reader would grow past what the
+/// JVM compiles (8000 bytes of bytecode) or even loads (64 KiB).
+#[inline(never)]
+fn open_driver<D: Driver>(config: &Config, now_us: i64) -> Result<D, Error> {
+    D::open(config, now_us)
 }
 
 /// Reports a panic's message through `weir_host_v1.panic` before the module traps (ABI.md §3.1).
@@ -749,9 +935,22 @@ macro_rules! export_driver {
 
             static mut INSTANCE: ::core::option::Option<$crate::Instance<$driver>> = None;
 
+            #[inline]
             fn instance() -> &'static mut $crate::Instance<$driver> {
                 // SAFETY: ABI.md §2.7 — the host never calls an instance re-entrantly or from two
                 // threads at once, so there is never a second live reference.
+                match unsafe { INSTANCE.as_mut() } {
+                    Some(instance) => instance,
+                    None => start(),
+                }
+            }
+
+            /// The first call allocates the regions; out of line, so that every later call's
+            /// path stays a load and a branch.
+            #[cold]
+            #[inline(never)]
+            fn start() -> &'static mut $crate::Instance<$driver> {
+                // SAFETY: as in `instance`.
                 unsafe { INSTANCE.get_or_insert_with($crate::Instance::new) }
             }
 

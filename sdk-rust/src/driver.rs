@@ -2,6 +2,7 @@
 //! [`export_driver!`](crate::export_driver); the SDK writes every ABI export.
 
 use crate::config::Config;
+use crate::dispatch::Capacities;
 use crate::error::Error;
 use crate::out::{Out, Tx};
 use core::fmt::Write as _;
@@ -198,6 +199,11 @@ pub trait Driver: Sized {
     /// connection. A driver with the `can` transport reports 1 whatever this says, since v1.0
     /// defines no CAN frame encoding.
     const MIN_ABI_MINOR: u16 = 0;
+
+    /// The capacities of the regions the SDK allocates for one instance (ABI.md §4). Ask for what
+    /// the protocol needs — its largest request, frame, config and state — since the host keeps
+    /// all of it for every instance; [`Capacities::DEFAULT`] is generous.
+    const CAPACITIES: Capacities = Capacities::DEFAULT;
 
     /// `weir_open`: builds the device from its config (ABI.md §5). Reject what you do not
     /// understand with `Error::Config`, naming line and key. Call `config.known_keys(..)` first, so

@@ -29,7 +29,7 @@ pub mod testing;
 pub use abi::{Level, Quality};
 pub use can::CanFrame;
 pub use config::{Config, Params};
-pub use dispatch::Instance;
+pub use dispatch::{Capacities, Instance};
 pub use driver::{Direction, Driver, FrameEnd, FrameLen, Manifest, Request, Transport, Value};
 pub use error::Error;
 pub use order::WordOrder;

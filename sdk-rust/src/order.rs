@@ -42,19 +42,6 @@ impl WordOrder {
         }
     }
 
-    /// The big-endian bytes of the value carried by `regs` (2 or 4 registers) in this order.
-    fn canonical<const N: usize>(self, regs: &[u16]) -> [u8; N] {
-        let mut out = [0u8; N];
-        let words = N / 2;
-        for i in 0..words {
-            let r = if self.reverses_words() { regs[words - 1 - i] } else { regs[i] };
-            let r = if self.swaps_bytes() { r.swap_bytes() } else { r };
-            out[2 * i] = (r >> 8) as u8;
-            out[2 * i + 1] = r as u8;
-        }
-        out
-    }
-
     /// The registers, in wire order, that carry the big-endian bytes `value` in this order.
     fn registers<const N: usize, const W: usize>(self, value: [u8; N]) -> [u16; W] {
         let mut regs = [0u16; W];
@@ -71,6 +58,7 @@ impl WordOrder {
 
     /// Decodes a 16-bit value from one register: `BADC` and `DCBA` swap its two bytes, `ABCD` and
     /// `CDAB` leave them (there is only one word to reverse).
+    #[inline]
     pub fn u16_from(self, reg: u16) -> u16 {
         if self.swaps_bytes() {
             reg.swap_bytes()
@@ -81,12 +69,59 @@ impl WordOrder {
 
     /// Decodes a 32-bit value from two registers given in wire order.
     pub fn u32_from(self, regs: [u16; 2]) -> u32 {
-        u32::from_be_bytes(self.canonical::<4>(&regs))
+        self.u32_from_be(u32::from(regs[0]) << 16 | u32::from(regs[1]))
     }
 
     /// Decodes a 64-bit value from four registers given in wire order.
     pub fn u64_from(self, regs: [u16; 4]) -> u64 {
-        u64::from_be_bytes(self.canonical::<8>(&regs))
+        let wire = u64::from(regs[0]) << 48 | u64::from(regs[1]) << 32 | u64::from(regs[2]) << 16;
+        self.u64_from_be(wire | u64::from(regs[3]))
+    }
+
+    /// Decodes a 16-bit value from its two bytes as they travel on the wire (one register).
+    #[inline]
+    pub fn u16_from_wire(self, bytes: [u8; 2]) -> u16 {
+        self.u16_from(u16::from_be_bytes(bytes))
+    }
+
+    /// Decodes a 32-bit value from its four bytes as they travel on the wire (two registers).
+    ///
+    /// Straight from the bytes with shifts and masks, no intermediate array: a driver compiled to
+    /// WebAssembly keeps everything in locals, which the host's JIT keeps in registers, where an
+    /// array would be stores and loads of linear memory (one host call each when not inlined).
+    #[inline]
+    pub fn u32_from_wire(self, bytes: [u8; 4]) -> u32 {
+        self.u32_from_be(u32::from_be_bytes(bytes))
+    }
+
+    /// Decodes a 64-bit value from its eight bytes as they travel on the wire (four registers).
+    #[inline]
+    pub fn u64_from_wire(self, bytes: [u8; 8]) -> u64 {
+        self.u64_from_be(u64::from_be_bytes(bytes))
+    }
+
+    /// The value whose wire bytes, read as one big-endian number, are `wire`.
+    #[inline]
+    fn u32_from_be(self, wire: u32) -> u32 {
+        match self {
+            WordOrder::ABCD => wire,
+            WordOrder::CDAB => wire.rotate_left(16),
+            WordOrder::BADC => (wire & 0x00FF_00FF) << 8 | (wire >> 8) & 0x00FF_00FF,
+            WordOrder::DCBA => wire.swap_bytes(),
+        }
+    }
+
+    #[inline]
+    fn u64_from_be(self, wire: u64) -> u64 {
+        // Swapping the bytes of every word (BADC) and reversing the words (CDAB) together
+        // reverse all bytes (DCBA); each is its own inverse.
+        let badc = |v: u64| (v & 0x00FF_00FF_00FF_00FF) << 8 | (v >> 8) & 0x00FF_00FF_00FF_00FF;
+        match self {
+            WordOrder::ABCD => wire,
+            WordOrder::CDAB => badc(wire.swap_bytes()),
+            WordOrder::BADC => badc(wire),
+            WordOrder::DCBA => wire.swap_bytes(),
+        }
     }
 
     /// Encodes a 16-bit value into one register (the inverse of [`WordOrder::u16_from`]).
@@ -146,6 +181,32 @@ mod tests {
         assert_eq!(WordOrder::CDAB.u64_from([0x0708, 0x0506, 0x0304, 0x0102]), v);
         assert_eq!(WordOrder::BADC.u64_from([0x0201, 0x0403, 0x0605, 0x0807]), v);
         assert_eq!(WordOrder::DCBA.u64_from([0x0807, 0x0605, 0x0403, 0x0201]), v);
+    }
+
+    // The same values from their wire bytes, and every order against the register form.
+    #[test]
+    fn from_wire_bytes() {
+        let bits = 123.456f32.to_bits();
+        assert_eq!(WordOrder::ABCD.u32_from_wire([0x42, 0xF6, 0xE9, 0x79]), bits);
+        assert_eq!(WordOrder::CDAB.u32_from_wire([0xE9, 0x79, 0x42, 0xF6]), bits);
+        assert_eq!(WordOrder::BADC.u32_from_wire([0xF6, 0x42, 0x79, 0xE9]), bits);
+        assert_eq!(WordOrder::DCBA.u32_from_wire([0x79, 0xE9, 0xF6, 0x42]), bits);
+        let v = 0x0102_0304_0506_0708u64;
+        assert_eq!(WordOrder::CDAB.u64_from_wire([7, 8, 5, 6, 3, 4, 1, 2]), v);
+        assert_eq!(WordOrder::BADC.u64_from_wire([2, 1, 4, 3, 6, 5, 8, 7]), v);
+        assert_eq!(WordOrder::DCBA.u64_from_wire([8, 7, 6, 5, 4, 3, 2, 1]), v);
+        assert_eq!(WordOrder::BADC.u16_from_wire([0x34, 0x12]), 0x1234);
+        for order in [WordOrder::ABCD, WordOrder::CDAB, WordOrder::BADC, WordOrder::DCBA] {
+            let regs = order.u64_to(v);
+            let mut wire = [0u8; 8];
+            for (i, r) in regs.iter().enumerate() {
+                wire[2 * i..2 * i + 2].copy_from_slice(&r.to_be_bytes());
+            }
+            assert_eq!(order.u64_from_wire(wire), v, "{order:?}");
+            let regs = order.u32_to(0xDEAD_BEEF);
+            let wire = [(regs[0] >> 8) as u8, regs[0] as u8, (regs[1] >> 8) as u8, regs[1] as u8];
+            assert_eq!(order.u32_from_wire(wire), 0xDEAD_BEEF, "{order:?}");
+        }
     }
 
     #[test]

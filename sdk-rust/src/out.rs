@@ -19,14 +19,34 @@ impl<'a> Tx<'a> {
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let end = self.len + bytes.len();
         if end > self.buf.len() {
-            return Err(Error::NoSpace(format!(
-                "request of {end} bytes does not fit tx ({} bytes)",
-                self.buf.len()
-            )));
+            return Err(self.full(end));
         }
         self.buf[self.len..end].copy_from_slice(bytes);
         self.len = end;
         Ok(())
+    }
+
+    /// Appends a fixed number of bytes, e.g. a whole header built in a local array. The length is
+    /// known when the driver is compiled, so the copy is a few wide stores instead of a call of
+    /// `memcpy`, which a driver compiled to WebAssembly runs as a byte loop.
+    #[inline]
+    pub fn put_array<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), Error> {
+        let end = self.len + N;
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                let dst: &mut [u8; N] = dst.try_into().expect("a range of N bytes");
+                *dst = bytes;
+                self.len = end;
+                Ok(())
+            }
+            None => Err(self.full(end)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn full(&self, end: usize) -> Error {
+        Error::NoSpace(format!("request of {end} bytes does not fit tx ({} bytes)", self.buf.len()))
     }
 
     pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
@@ -156,8 +176,47 @@ impl<'a> Out<'a> {
     }
 
     /// A record for point `point` of the point map, host timestamp.
+    #[inline]
     pub fn record(&mut self, point: u32, value: Value, quality: Quality) -> Result<(), Error> {
         self.push(point, 0, value, quality, 0)
+    }
+
+    /// `n` records for points of the point map, host timestamp, the `i`-th from `f(i)`: the
+    /// driver's decode loop with the record writing inlined into it. The records go to `out` at a
+    /// cursor kept in a local, and the count is updated once at the end: in a driver compiled to
+    /// WebAssembly each load or store of the writer's own fields is a call into the host's memory,
+    /// which `record` pays per record. Numbers, bools and nulls only (a text or bytes value is an
+    /// `Error::Inval`; write those with [`Out::record`]). On an error from `f` no record of the
+    /// batch is kept.
+    #[inline]
+    pub fn records_each<F>(&mut self, n: usize, mut f: F) -> Result<(), Error>
+    where
+        F: FnMut(usize) -> Result<(u32, Value<'static>, Quality), Error>,
+    {
+        let start = self.count * abi::RECORD_SIZE;
+        let end = start + n * abi::RECORD_SIZE;
+        if end > self.out.len() {
+            return Err(self.out_full());
+        }
+        let buf = &mut self.out[start..end];
+        for (i, r) in buf.chunks_exact_mut(abi::RECORD_SIZE).enumerate() {
+            let (point, value, quality) = f(i)?;
+            let (vtype, bits) = match value {
+                Value::Null => (abi::VT_NULL, 0u64),
+                Value::Bool(b) => (abi::VT_BOOL, b as u64),
+                Value::I64(v) => (abi::VT_I64, v as u64),
+                Value::U64(v) => (abi::VT_U64, v),
+                Value::F64(v) => (abi::VT_F64, v.to_bits()),
+                Value::Str(_) | Value::Bytes(_) => return Err(not_a_number(point)),
+            };
+            let head = u64::from(point) | u64::from(vtype) << 32 | u64::from(quality.0) << 48;
+            let r: &mut [u8; abi::RECORD_SIZE] = r.try_into().expect("a record");
+            r[0..8].copy_from_slice(&head.to_le_bytes());
+            r[8..16].copy_from_slice(&0i64.to_le_bytes());
+            r[16..24].copy_from_slice(&bits.to_le_bytes());
+        }
+        self.count += n;
+        Ok(())
     }
 
     /// A record carrying a timestamp from the device (flag `DEVICE_TS`).
@@ -203,32 +262,20 @@ impl<'a> Out<'a> {
         Ok(start as u32)
     }
 
+    /// Writes one record. The common case (a number, bool or null value) is inlined into the
+    /// driver's loop and ends in [`Out::put`]; text, bytes and the v1.0 rules for v1.1 flags are
+    /// out of line, so that they do not weigh on it.
+    #[inline]
     fn push(
         &mut self,
         point: u32,
-        mut flags: u8,
+        flags: u8,
         value: Value,
         quality: Quality,
         ts_us: i64,
     ) -> Result<(), Error> {
-        if self.abi_minor < 1 {
-            // ABI.md §3.3: a v1.0 host knows neither flag; say what v1.0 would say, or nothing.
-            if flags & abi::FLAG_DEVICE_STATUS != 0 {
-                return Ok(());
-            }
-            if flags & abi::FLAG_WRITE_RESULT != 0 {
-                if quality.0 & 0x8000 == 0 {
-                    return Ok(());
-                }
-                flags &= !abi::FLAG_WRITE_RESULT;
-            }
-        }
-        let at = self.count * abi::RECORD_SIZE;
-        if at + abi::RECORD_SIZE > self.out.len() {
-            return Err(Error::NoSpace(format!(
-                "out region full ({} records)",
-                self.out.len() / abi::RECORD_SIZE
-            )));
+        if flags & (abi::FLAG_DEVICE_STATUS | abi::FLAG_WRITE_RESULT) != 0 && self.abi_minor < 1 {
+            return self.push_v10(point, flags, value, quality, ts_us);
         }
         let (vtype, bits) = match value {
             Value::Null => (abi::VT_NULL, 0u64),
@@ -236,25 +283,91 @@ impl<'a> Out<'a> {
             Value::I64(v) => (abi::VT_I64, v as u64),
             Value::U64(v) => (abi::VT_U64, v),
             Value::F64(v) => (abi::VT_F64, v.to_bits()),
-            Value::Str(s) => {
-                let off = self.blob_put(&[], s.as_bytes())?;
-                (abi::VT_STR, off as u64 | (s.len() as u64) << 32)
-            }
-            Value::Bytes(b) => {
-                let off = self.blob_put(&[], b)?;
-                (abi::VT_BYTES, off as u64 | (b.len() as u64) << 32)
-            }
+            Value::Str(s) => return self.push_blob(point, flags, abi::VT_STR, s.as_bytes(), quality, ts_us),
+            Value::Bytes(b) => return self.push_blob(point, flags, abi::VT_BYTES, b, quality, ts_us),
         };
-        let r = &mut self.out[at..at + abi::RECORD_SIZE];
-        r[0..4].copy_from_slice(&point.to_le_bytes());
-        r[4] = vtype;
-        r[5] = flags;
-        r[6..8].copy_from_slice(&quality.0.to_le_bytes());
+        self.put(point, vtype, flags, quality.0, ts_us, bits)
+    }
+
+    /// ABI.md §3.3: a v1.0 host knows neither `DEVICE_STATUS` nor `WRITE_RESULT`; say what v1.0
+    /// would say, or nothing.
+    #[inline(never)]
+    fn push_v10(
+        &mut self,
+        point: u32,
+        mut flags: u8,
+        value: Value,
+        quality: Quality,
+        ts_us: i64,
+    ) -> Result<(), Error> {
+        if flags & abi::FLAG_DEVICE_STATUS != 0 {
+            return Ok(());
+        }
+        if quality.0 & 0x8000 == 0 {
+            return Ok(());
+        }
+        flags &= !abi::FLAG_WRITE_RESULT;
+        self.push(point, flags, value, quality, ts_us)
+    }
+
+    /// A record whose value lives in `blob` (ABI.md §6.1: u32 offset, then u32 length).
+    #[inline(never)]
+    fn push_blob(
+        &mut self,
+        point: u32,
+        flags: u8,
+        vtype: u8,
+        bytes: &[u8],
+        quality: Quality,
+        ts_us: i64,
+    ) -> Result<(), Error> {
+        if self.count * abi::RECORD_SIZE + abi::RECORD_SIZE > self.out.len() {
+            return Err(self.out_full());
+        }
+        let off = self.blob_put(&[], bytes)?;
+        self.put(point, vtype, flags, quality.0, ts_us, off as u64 | (bytes.len() as u64) << 32)
+    }
+
+    /// The 24 bytes of ABI.md §6.1 as three little-endian u64 stores — `point`, `vtype`, `flags`
+    /// and `quality` in the first — instead of one store per field: each store of a driver
+    /// compiled to WebAssembly is a call into the host's memory, unless its JIT inlines it.
+    #[inline]
+    fn put(
+        &mut self,
+        point: u32,
+        vtype: u8,
+        flags: u8,
+        quality: u16,
+        ts_us: i64,
+        bits: u64,
+    ) -> Result<(), Error> {
+        let at = self.count * abi::RECORD_SIZE;
+        let r = match self.out.get_mut(at..at + abi::RECORD_SIZE) {
+            Some(r) => r,
+            None => return Err(self.out_full()),
+        };
+        let head =
+            u64::from(point) | u64::from(vtype) << 32 | u64::from(flags) << 40 | u64::from(quality) << 48;
+        r[0..8].copy_from_slice(&head.to_le_bytes());
         r[8..16].copy_from_slice(&ts_us.to_le_bytes());
         r[16..24].copy_from_slice(&bits.to_le_bytes());
         self.count += 1;
         Ok(())
     }
+
+    #[cold]
+    #[inline(never)]
+    fn out_full(&self) -> Error {
+        Error::NoSpace(format!("out region full ({} records)", self.out.len() / abi::RECORD_SIZE))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_a_number(point: u32) -> Error {
+    Error::Inval(format!(
+        "records_each writes numbers, bools and nulls; point {point} has a text or bytes value"
+    ))
 }
 
 #[cfg(test)]
@@ -327,6 +440,44 @@ mod tests {
         );
     }
 
+    // records_each writes the same bytes as record, keeps nothing of a failed batch and refuses
+    // a batch that does not fit.
+    #[test]
+    fn records_each_is_record_in_a_batch() {
+        let values = [Value::F64(21.5), Value::U64(2), Value::Bool(true), Value::I64(-3), Value::Null];
+        let mut one = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut one, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        for (i, v) in values.iter().enumerate() {
+            o.record(i as u32 + 1, *v, Quality(i as u16)).unwrap();
+        }
+        let mut batch = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut batch, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        let failed = o.records_each(5, |i| {
+            if i == 3 {
+                Err(Error::Proto("stop".into()))
+            } else {
+                Ok((i as u32 + 1, values[i], Quality(i as u16)))
+            }
+        });
+        assert!(failed.is_err());
+        assert_eq!(o.count(), 1, "nothing of a failed batch is kept");
+        assert_eq!(
+            o.records_each(6, |_| Ok((0, Value::Null, Quality::GOOD))).unwrap_err().code(),
+            abi::E_NOSPACE
+        );
+        assert_eq!(
+            o.records_each(1, |_| Ok((0, Value::Str("x"), Quality::GOOD))).unwrap_err().code(),
+            abi::E_INVAL
+        );
+        o.records_each(5, |i| Ok((i as u32 + 1, values[i], Quality(i as u16)))).unwrap();
+        assert_eq!(o.count(), 6);
+        assert_eq!(hex(&batch), hex(&one));
+    }
+
     #[test]
     fn full_regions_are_nospace() {
         let mut out = [0u8; 24];
@@ -339,6 +490,11 @@ mod tests {
         let mut tx = Tx::new(&mut tx_buf);
         tx.put_u16_be(0x0102).unwrap();
         assert!(tx.put_u8(3).is_err());
+        assert_eq!(tx.put_array([3]).unwrap_err().code(), abi::E_NOSPACE);
         assert_eq!(tx.bytes(), &[1, 2]);
+        let mut tx_buf = [0u8; 4];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_array([1, 2, 3]).unwrap();
+        assert_eq!(tx.bytes(), &[1, 2, 3]);
     }
 }

@@ -7,14 +7,16 @@
 //! TCP/IP Implementation Guide v1.0b ("Messaging") and Modbus over Serial Line Specification and
 //! Implementation Guide v1.02 ("Serial Line").
 
+pub mod decode;
 pub mod map;
 pub mod mbap;
 pub mod rtu;
 
+use decode::Decoding;
 use map::{Area, DeviceConfig, Point, PointType, ReadPlan};
 use weir_sdk::{
-    Config, Direction, Driver, Error, FrameEnd, FrameLen, Manifest, Out, Quality, Request, Transport, Tx,
-    Value,
+    Capacities, Config, Direction, Driver, Error, FrameEnd, FrameLen, Manifest, Out, Quality, Request,
+    Transport, Tx, Value,
 };
 
 /// How a device's frames travel: the PDU inside an MBAP header (Modbus TCP), or between a slave
@@ -43,7 +45,7 @@ enum Asked {
 #[derive(Clone, Debug, PartialEq)]
 enum Served {
     Plan(usize),
-    Observed(Vec<u32>),
+    Observed(Decoding),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +86,8 @@ pub struct Modbus {
     device: DeviceConfig,
     points: Vec<Point>,
     plans: Vec<ReadPlan>,
+    /// How to decode the response to each plan, index for index.
+    decodings: Vec<Decoding>,
     /// Index of the next plan to send in this cycle.
     next_plan: usize,
     /// Transaction id of the next request (Messaging §3.1.3: used for transaction pairing).
@@ -97,10 +101,10 @@ impl Modbus {
         &self.plans
     }
 
-    fn served<'a>(&'a self, served: &'a Served) -> &'a [u32] {
+    fn served<'a>(&'a self, served: &'a Served) -> &'a Decoding {
         match served {
-            Served::Plan(i) => &self.plans[*i].points,
-            Served::Observed(points) => points,
+            Served::Plan(i) => &self.decodings[*i],
+            Served::Observed(decoding) => decoding,
         }
     }
 
@@ -152,7 +156,7 @@ impl Modbus {
                 if points.is_empty() {
                     out.named(&format!("{}/{start}", area.name()), value, quality)
                 } else {
-                    points.iter().try_for_each(|&p| out.record(p, value, quality))
+                    points.points().try_for_each(|p| out.record(p, value, quality))
                 }
             }
             Asked::Write { point, .. } => out.record(*point, value, quality),
@@ -164,40 +168,52 @@ impl Modbus {
         area: Area,
         start: u16,
         quantity: u16,
-        points: &[u32],
+        points: &Decoding,
         data: &[u8],
         out: &mut Out,
     ) -> Result<(), Error> {
         if points.is_empty() {
-            // Discovery mode: one named record per item the request asked for (its quantity,
-            // not the padding bits of the last byte, AP §6.1: "remaining bits ... padded").
-            for i in 0..quantity {
-                let name = format!("{}/{}", area.name(), start as u32 + i as u32);
-                if area.is_bits() {
-                    out.named(&name, Value::Bool(bit(data, i as usize)), Quality::GOOD)?;
-                } else {
-                    let r = register(data, i as usize);
-                    out.named(&name, Value::U64(r as u64), Quality::GOOD)?;
-                }
-            }
-            return Ok(());
+            return discover(area, start, quantity, data, out);
         }
-        for &index in points {
-            let p = &self.points[index as usize];
-            let at = (p.address - start) as usize;
-            let value =
-                if area.is_bits() { Value::Bool(bit(data, at)) } else { decode_registers(p, data, at) };
-            out.record(index, value, Quality::GOOD)?;
-        }
-        Ok(())
+        points.decode(area, data, out)
     }
 
     /// Decodes `frame` as the response to the outstanding request without changing any state.
+    ///
+    /// The common case, a well-formed answer to a read, is checked in one pass and decoded; every
+    /// other frame (an exception, a write's echo, anything malformed) goes the long way, which
+    /// checks field by field and names what is wrong. Two paths because the host compiles each
+    /// function of the module to one JVM method and inlines its memory accesses only while the
+    /// method is small: error messages and rare cases would crowd out the loads of every response.
+    #[inline]
     fn decode_response(&self, frame: &[u8], out: &mut Out) -> Result<(), Error> {
-        let req = self
-            .outstanding
-            .as_ref()
-            .ok_or_else(|| Error::Order("a frame arrived but no request is outstanding".into()))?;
+        let req = match &self.outstanding {
+            Some(req) => req,
+            None => return Err(no_request()),
+        };
+        if let (Framing::Mbap, Asked::Read { area, start, quantity, served }) = (req.framing, &req.asked) {
+            // AP §6.1-6.4: byte count = N registers × 2, or ⌈N bits / 8⌉; Messaging §3.1.3: the
+            // MBAP length counts the unit id and the PDU.
+            let count = if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
+            let n = frame.len();
+            if n == 9 + count
+                && frame[0..4] == [(req.transaction >> 8) as u8, req.transaction as u8, 0, 0]
+                && usize::from(u16::from_be_bytes([frame[4], frame[5]])) == n - 6
+                && frame[6] == req.unit
+                && frame[7] == area.read_function()
+                && usize::from(frame[8]) == count
+            {
+                return self.decode_read(*area, *start, *quantity, self.served(served), &frame[9..], out);
+            }
+        }
+        self.decode_checked(req, frame, out)
+    }
+
+    /// Every response the fast path of [`Modbus::decode_response`] did not take (an RTU frame,
+    /// an exception, a write's echo, anything malformed), checked field by field in the order the
+    /// protocol defines them.
+    #[inline(never)]
+    fn decode_checked(&self, req: &Outstanding, frame: &[u8], out: &mut Out) -> Result<(), Error> {
         let pdu = match self.framing {
             Framing::Mbap => {
                 let adu = mbap::parse(frame).map_err(Error::Proto)?;
@@ -371,6 +387,28 @@ impl Modbus {
     }
 }
 
+/// Discovery mode: one named record per item the request asked for (its quantity, not the
+/// padding bits of the last byte, AP §6.1: "remaining bits ... padded").
+#[inline(never)]
+fn discover(area: Area, start: u16, quantity: u16, data: &[u8], out: &mut Out) -> Result<(), Error> {
+    for i in 0..quantity {
+        let name = format!("{}/{}", area.name(), start as u32 + i as u32);
+        if area.is_bits() {
+            out.named(&name, Value::Bool(bit(data, i as usize)), Quality::GOOD)?;
+        } else {
+            let r = register(data, i as usize);
+            out.named(&name, Value::U64(r as u64), Quality::GOOD)?;
+        }
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn no_request() -> Error {
+    Error::Order("a frame arrived but no request is outstanding".into())
+}
+
 /// Register `i` of a read response's data (AP §6.3: big-endian, two bytes per register).
 fn register(data: &[u8], i: usize) -> u16 {
     u16::from_be_bytes([data[2 * i], data[2 * i + 1]])
@@ -382,54 +420,6 @@ fn bit(data: &[u8], i: usize) -> bool {
     data[i / 8] >> (i % 8) & 1 == 1
 }
 
-fn decode_registers(p: &Point, data: &[u8], at: usize) -> Value<'static> {
-    let regs = |n: usize| -> Vec<u16> { (0..n).map(|i| register(data, at + i)).collect() };
-    let o = p.order;
-    // Integers stay integers without scale/offset; with them every type becomes F64.
-    let (int, float): (Option<i128>, f64) = match p.ty {
-        PointType::Bool => return Value::Bool(register(data, at) >> p.bit.unwrap_or(0) & 1 == 1),
-        PointType::U16 => {
-            let v = o.u16_from(register(data, at));
-            (Some(v as i128), v as f64)
-        }
-        PointType::I16 => {
-            let v = o.u16_from(register(data, at)) as i16;
-            (Some(v as i128), v as f64)
-        }
-        PointType::U32 => {
-            let v = o.u32_from([regs(2)[0], regs(2)[1]]);
-            (Some(v as i128), v as f64)
-        }
-        PointType::I32 => {
-            let v = o.u32_from([regs(2)[0], regs(2)[1]]) as i32;
-            (Some(v as i128), v as f64)
-        }
-        PointType::F32 => (None, f32::from_bits(o.u32_from([regs(2)[0], regs(2)[1]])) as f64),
-        PointType::U64 => {
-            let r = regs(4);
-            let v = o.u64_from([r[0], r[1], r[2], r[3]]);
-            (Some(v as i128), v as f64)
-        }
-        PointType::I64 => {
-            let r = regs(4);
-            let v = o.u64_from([r[0], r[1], r[2], r[3]]) as i64;
-            (Some(v as i128), v as f64)
-        }
-        PointType::F64 => {
-            let r = regs(4);
-            (None, f64::from_bits(o.u64_from([r[0], r[1], r[2], r[3]])))
-        }
-    };
-    if p.scale.is_some() || p.offset.is_some() {
-        return Value::F64(float * p.scale.unwrap_or(1.0) + p.offset.unwrap_or(0.0));
-    }
-    match (p.ty, int) {
-        (PointType::U16 | PointType::U32 | PointType::U64, Some(v)) => Value::U64(v as u64),
-        (_, Some(v)) => Value::I64(v as i64),
-        (_, None) => Value::F64(float),
-    }
-}
-
 impl Driver for Modbus {
     const MANIFEST: Manifest = Manifest {
         name: "modbus",
@@ -439,6 +429,19 @@ impl Driver for Modbus {
         passive: false,
         state_schema: Some(STATE_SCHEMA),
     };
+
+    /// ABI.md §3.4 (1.1): one instance serves up to 64 devices. A device costs the instance a
+    /// few KiB (its point map and read plans) beside the regions every instance has (~150 KiB), so
+    /// sharing is what lets a gateway poll thousands of devices in little memory; 64 bounds how
+    /// many devices one trap takes down with it (`weir bench devices`, BENCHMARKS.md).
+    const MAX_DEVICES: Option<u32> = Some(64);
+
+    /// What Modbus TCP needs (ABI.md §4), not the SDK's generous default: an ADU is at most 260
+    /// bytes (Messaging §4.1), the state 6 bytes. `cfg` stays large for point maps of a thousand
+    /// points; `blob` holds the names of the most items one request reads in discovery mode
+    /// (2000 bits, `discrete/65535` and its 2-byte length each).
+    const CAPACITIES: Capacities =
+        Capacities { cfg: 65536, rx: 1024, tx: 512, records: 2048, blob: 32768, state: 64, err: 512 };
 
     /// ABI.md §3.4 (v1.1): MBAP on `tcp`, RTU on `serial` (a serial line, or `rtu+tcp://`). A
     /// v1.0 host knows only `transport`, so there the driver is the Modbus TCP driver it was.
@@ -466,7 +469,7 @@ impl Driver for Modbus {
         };
         // Each response becomes one batch of records; overlapping points could make one request
         // serve more points than `out` holds.
-        let max_records = weir_sdk::dispatch::OUT_CAP / weir_sdk::abi::RECORD_SIZE;
+        let max_records = Self::CAPACITIES.records;
         if let Some(p) = plans.iter().find(|p| p.points.len() > max_records) {
             return Err(Error::Config(format!(
                 "FC{} request at {} serves {} points, more than the {max_records} records one response may give",
@@ -475,7 +478,17 @@ impl Driver for Modbus {
                 p.points.len()
             )));
         }
-        Ok(Modbus { framing, device, points, plans, next_plan: 0, next_transaction: 1, outstanding: None })
+        let decodings = plans.iter().map(|p| Decoding::new(&points, &p.points, p.start)).collect();
+        Ok(Modbus {
+            framing,
+            device,
+            points,
+            plans,
+            decodings,
+            next_plan: 0,
+            next_transaction: 1,
+            outstanding: None,
+        })
     }
 
     fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
@@ -489,11 +502,28 @@ impl Driver for Modbus {
             (plan.area, plan.start, plan.quantity)
         };
         self.next_plan += 1;
-        let mut pdu = [area.read_function(), 0, 0, 0, 0];
-        pdu[1..3].copy_from_slice(&start.to_be_bytes());
-        pdu[3..5].copy_from_slice(&quantity.to_be_bytes());
         let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
-        self.start_request(tx, &pdu, asked).map(Some)
+        if self.framing == Framing::Rtu {
+            let pdu = [
+                area.read_function(),
+                (start >> 8) as u8,
+                start as u8,
+                (quantity >> 8) as u8,
+                quantity as u8,
+            ];
+            return self.start_request(tx, &pdu, asked).map(Some);
+        }
+        // Messaging §3.1.3 MBAP header (transaction, protocol 0, length 6, unit), then AP §6.1-6.4
+        // function code, starting address, quantity: one array, written to tx in one go.
+        let transaction = self.next_transaction;
+        let [t0, t1] = transaction.to_be_bytes();
+        let [s0, s1] = start.to_be_bytes();
+        let [q0, q1] = quantity.to_be_bytes();
+        let unit = self.device.unit;
+        tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
+        self.next_transaction = transaction.wrapping_add(1);
+        self.outstanding = Some(Outstanding { transaction, unit, framing: Framing::Mbap, asked });
+        Ok(Some(Request { expect: true, timeout_ms: self.device.timeout_ms }))
     }
 
     fn frame_len(&mut self, rx: &[u8], rx_cap: usize) -> FrameLen {
@@ -595,6 +625,7 @@ impl Driver for Modbus {
             .filter(|p| p.area == area && p.address >= start && p.end() <= start as u32 + quantity as u32)
             .map(|p| p.index)
             .collect::<Vec<_>>();
+        let decoding = Decoding::new(&self.points, &points, start);
         if !self.discovery() && points.is_empty() {
             return Err(Error::Unsupported(format!(
                 "recorded FC{f} request for {quantity} items at {start} covers no configured point"
@@ -610,7 +641,7 @@ impl Driver for Modbus {
             transaction,
             unit,
             framing: self.framing,
-            asked: Asked::Read { area, start, quantity, served: Served::Observed(points) },
+            asked: Asked::Read { area, start, quantity, served: Served::Observed(decoding) },
         });
         Ok(())
     }

@@ -218,6 +218,7 @@ pub const DEVICE_KEYS: [&str; 5] = ["unit", "max_registers", "max_bits", "max_ga
 pub const POINT_KEYS: [&str; 7] = ["area", "address", "type", "order", "bit", "scale", "offset"];
 
 /// Parses the device line and the point lines.
+#[inline(never)]
 pub fn parse(config: &Config) -> Result<(DeviceConfig, Vec<Point>), Error> {
     // Unknown keys first: a typo (adress=) must not show up as a missing key.
     config.known_keys(&DEVICE_KEYS, &POINT_KEYS)?;
@@ -249,6 +250,7 @@ pub fn parse(config: &Config) -> Result<(DeviceConfig, Vec<Point>), Error> {
 /// Batches points into as few requests as the protocol allows: per area (FC1, FC2, FC3, FC4 in
 /// that order), by ascending address, a point joins the current request if the request then
 /// spans at most `max_registers`/`max_bits` and the hole before it is at most `max_gap`.
+#[inline(never)]
 pub fn plan(device: &DeviceConfig, points: &[Point]) -> Vec<ReadPlan> {
     let mut plans = Vec::new();
     for area in Area::ALL {

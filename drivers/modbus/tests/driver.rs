@@ -221,10 +221,10 @@ fn framing_refuses_frames_beyond_rx_capacity_and_reports_need() {
 
 #[test]
 fn manifest_is_the_abi_example() {
-    // ABI.md §3.4's v1.1 example, with this driver's state schema and without max_devices.
+    // ABI.md §3.4's v1.1 example, with this driver's state schema.
     assert_eq!(
         weir_sdk::dispatch::manifest_json::<Modbus>().unwrap(),
-        "{\"name\":\"modbus\",\"version\":\"0.2.0\",\"protocol\":\"modbus\",\"transport\":\"tcp\",\"state_schema\":1,\"transports\":[\"tcp\",\"serial\"]}"
+        "{\"name\":\"modbus\",\"version\":\"0.2.0\",\"protocol\":\"modbus\",\"transport\":\"tcp\",\"state_schema\":1,\"transports\":[\"tcp\",\"serial\"],\"max_devices\":64}"
     );
     // A v1.0 host reads only the v1.0 fields: the Modbus TCP driver it always was.
     assert_eq!(weir_sdk::dispatch::abi_version::<Modbus>(), 0x0001_0000);

@@ -75,6 +75,10 @@ public final class DriverInstance implements AutoCloseable {
         void record(int point, String name, Value value, int quality, long tsUs, int flags);
     }
 
+    private static final java.lang.invoke.VarHandle LE_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+                    long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     private final Shared shared;
     private final String label;
     private final WasmInstance wasm;
@@ -818,6 +822,32 @@ public final class DriverInstance implements AutoCloseable {
         byte[] out = wasm.read((int) layout.outPtr(), n * Abi.RECORD_SIZE);
         byte[] blob = null;
         for (int i = 0; i < n; i++) {
+            int at = i * Abi.RECORD_SIZE;
+            long head = (long) LE_LONG.get(out, at);
+            int vt = (int) (head >>> 32) & 0xFF;
+            int fl = (int) (head >>> 40) & 0xFF;
+            if ((fl & 1) == 0 && vt <= 4 && (int) head >= 0) {
+                long bits = (long) LE_LONG.get(out, at + 16);
+                long ts = (fl & 2) != 0 ? (long) LE_LONG.get(out, at + 8) : nowUs;
+                int q = (int) (head >>> 48) & 0xFFFF;
+                Value v;
+                switch (vt) {
+                    case 0 -> v = Value.NULL;
+                    case 1 -> {
+                        if (bits == 0 || bits == 1) {
+                            v = Value.of(bits == 1);
+                        } else {
+                            v = Value.NULL;
+                            q = Quality.BAD_PROTOCOL.code();
+                        }
+                    }
+                    case 2 -> v = Value.i64(bits);
+                    case 3 -> v = Value.u64(bits);
+                    default -> v = Value.f64(Double.longBitsToDouble(bits));
+                }
+                sink.record((int) head, null, v, q, ts, fl);
+                continue;
+            }
             PointRecord r = PointRecord.decode(out, i * Abi.RECORD_SIZE);
             if (blob == null && needsBlob(r)) {
                 blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
