@@ -393,7 +393,8 @@ class DriverLifecycleIT {
                             data,
                             freePort(),
                             modbusDevice("boiler", "modbus", port)
-                                    + modbusDevice("pinned", "modbus@" + SwapBench.BUNDLED_VERSION, port));
+                                    + modbusDevice(
+                                            "pinned", "modbus@" + SwapBench.BUNDLED_VERSION, port));
             GatewayConfig cfg = GatewayConfig.load(cfgFile);
             try (GatewayService service =
                     GatewayService.start(RunCommand.settings(cfg), cfg.admin().listen(), null)) {

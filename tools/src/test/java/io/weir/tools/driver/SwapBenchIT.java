@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code weir bench swap} on a short run: real j2mod slaves on loopback, the bundled Modbus driver
- * and its twin (the next patch version) swapped again and again. What it checks is what must hold on any machine:
- * every swap switched every device with its state, and every cycle delivered its points exactly
- * once. How fast (missed ticks, the pause) is the benchmark's to print, not a test's to assert.
+ * and its twin (the next patch version) swapped again and again. What it checks is what must hold
+ * on any machine: every swap switched every device with its state, and every cycle delivered its
+ * points exactly once. How fast (missed ticks, the pause) is the benchmark's to print, not a test's
+ * to assert.
  */
 class SwapBenchIT {
     @Test
@@ -47,8 +48,8 @@ class SwapBenchIT {
         assertThat(j.path("device_swaps").asLong()).isEqualTo(swaps * 8);
         assertThat(j.path("polls").asLong()).isPositive();
         assertThat(j.path("finished_in_flight").asBoolean()).isTrue();
-        assertThat(j.path("last_version").asText()).isIn(
-                        "modbus " + SwapBench.BUNDLED_VERSION, "modbus " + SwapBench.TWIN_VERSION);
+        assertThat(j.path("last_version").asText())
+                .isIn("modbus " + SwapBench.BUNDLED_VERSION, "modbus " + SwapBench.TWIN_VERSION);
         if (j.path("accounting_exact").asBoolean()) {
             assertThat(j.path("lost").asLong()).isZero();
             assertThat(j.path("duplicated").asLong()).isZero();
