@@ -1,6 +1,7 @@
 package io.weir.tools.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.ghgande.j2mod.modbus.procimg.SimpleProcessImage;
@@ -115,6 +116,9 @@ class ModbusRtuGatewayIT {
 
     @Test
     void slavesOnOneBusKeepTheirScheduleBesideADeadOneAndAWriteIsReadBack() throws Exception {
+        // A machine without pseudo-terminals (a chroot that binds /dev without /dev/pts) cannot
+        // run a serial peer: skipped with the reason, never passed.
+        assumeTrue(PtyPair.unavailable() == null, PtyPair.unavailable());
         try (PtyPair pty = PtyPair.open(tmp.resolve("gateway"), tmp.resolve("sim"));
                 ModbusRtuSimulator sim =
                         new ModbusRtuSimulator(

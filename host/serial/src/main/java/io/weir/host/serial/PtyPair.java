@@ -30,6 +30,19 @@ public final class PtyPair implements AutoCloseable {
     }
 
     /**
+     * Why this machine cannot make pseudo-terminals, or {@code null} when it can: the kernel's
+     * devpts must be mounted on {@code /dev/pts} (it holds {@code ptmx}). A chroot that binds
+     * {@code /dev} without {@code /dev/pts} has none, and socat's openpty fails with "No such
+     * device".
+     */
+    public static String unavailable() {
+        if (!Files.exists(Path.of("/dev/pts/ptmx")) && !Files.exists(Path.of("/dev/pts/0"))) {
+            return "no pseudo-terminals here: /dev/pts is not a devpts mount";
+        }
+        return null;
+    }
+
+    /**
      * Starts socat and waits until both ends exist.
      *
      * @param first where the first end's symlink goes (it must not exist)
