@@ -114,10 +114,8 @@ public final class HostReplayDriver implements ReplayDriver {
             return;
         }
         String config = configOf.get(dev);
-        DriverInstance inst =
-                onePerInstance || instances.isEmpty()
-                        ? fresh(dev)
-                        : instances.get(instances.size() - 1);
+        DriverInstance room = onePerInstance ? null : withRoom();
+        DriverInstance inst = room == null ? fresh(dev) : room;
         try {
             try {
                 inst.open(dev, config, System.currentTimeMillis() * 1000L);
@@ -144,6 +142,27 @@ public final class HostReplayDriver implements ReplayDriver {
             instanceOf.put(dev, inst);
             recover(dev, e);
         }
+    }
+
+    /**
+     * An instance that serves fewer devices than the driver's {@code max_devices} (ABI 1.1 §3.4; no
+     * limit without one), or {@code null}.
+     */
+    private DriverInstance withRoom() {
+        Integer max = module.manifest().maxDevices();
+        int cap = max == null ? Integer.MAX_VALUE : max;
+        for (DriverInstance i : instances) {
+            int serves = 0;
+            for (DriverInstance used : instanceOf.values()) {
+                if (used == i) {
+                    serves++;
+                }
+            }
+            if (serves < cap) {
+                return i;
+            }
+        }
+        return null;
     }
 
     private DriverInstance fresh(int forDev) {
@@ -294,8 +313,9 @@ public final class HostReplayDriver implements ReplayDriver {
         } catch (DriverTrapped e) {
             recoverInstance(inst, dev, e);
         }
-        if (onePerInstance && !instanceOf.containsValue(inst)) {
-            // An instance per device: its device is gone, so is its linear memory.
+        if (!instanceOf.containsValue(inst)) {
+            // Its last device is gone, so is its linear memory (a capture of thousands of
+            // connections must not keep an instance for each).
             instances.remove(inst);
             inst.close();
         }
