@@ -50,6 +50,10 @@ public final class PtyPair implements AutoCloseable {
      * @throws IOException if socat is missing, fails, or makes no ptys within 5 s
      */
     public static PtyPair open(Path first, Path second) throws IOException {
+        String none = unavailable();
+        if (none != null) {
+            throw new IOException("cannot make a pseudo-terminal pair: " + none);
+        }
         Path log = Files.createTempFile("weir-socat", ".log");
         ProcessBuilder pb =
                 new ProcessBuilder(
