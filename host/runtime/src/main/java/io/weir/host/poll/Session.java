@@ -1424,7 +1424,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private void onLinkDown(String reason) {
         // One line per outage: a link that retries reports every failed attempt, and a device
         // that stays away must not fill the log (the count is in the line when it comes back).
-        if (linkUp || !reason.equals(downLogged)) {
+        if (linkUp || !Objects.equals(reason, downLogged)) {
             LOG.log(
                     Level.INFO,
                     "{0}: {1} down: {2}",
