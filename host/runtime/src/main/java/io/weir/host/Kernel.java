@@ -273,6 +273,30 @@ public final class Kernel implements AutoCloseable {
             }
         }
         if (failure != null) {
+            // A device that has not switched yet must not switch later, after the others went
+            // back: its pending swap is called off. One that switched in the meantime goes back
+            // with the others.
+            for (int i = 0; i < futures.size(); i++) {
+                CompletableFuture<Session.Swap> f = futures.get(i);
+                Session s = targets.get(i);
+                if (switched.contains(s) || f.isCompletedExceptionally()) {
+                    continue;
+                }
+                try {
+                    s.cancelSwap(prepared.get(i)).get(deadline, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            "{0}: cannot call off its swap: {1}",
+                            s.name(),
+                            e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (f.isDone() && !f.isCompletedExceptionally()) {
+                    switched.add(s);
+                }
+            }
             // Back to the version they ran, so that every device runs the same one.
             Map<InstanceGroup, InstanceGroup> back = new java.util.IdentityHashMap<>();
             for (Session s : switched) {

@@ -73,6 +73,24 @@ public final class Framer {
     }
 
     /**
+     * Takes a new capacity and keeps what is pending, for the next version of the same driver after
+     * a hot swap (ABI §7.7): the start of a frame the line has begun to carry belongs to the new
+     * version. Pending bytes more than the new capacity are dropped (counted).
+     */
+    public void handOver(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("rx capacity must be ≥ 1, got " + capacity);
+        }
+        if (feeding) {
+            throw new IllegalStateException("a hand-over happens between feeds");
+        }
+        if (pendingLen > capacity) {
+            clear();
+        }
+        this.capacity = capacity;
+    }
+
+    /**
      * Frames {@code bytes[off .. off+len]} after what is pending. A frame longer than the capacity
      * that the driver still wants more of is dropped: §7.2 says it must resync instead, and waiting
      * would stall the device.

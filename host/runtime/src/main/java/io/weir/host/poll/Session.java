@@ -1786,6 +1786,32 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         };
     }
 
+    /**
+     * Takes back a swap that has not happened yet (the swap of another device failed, or this one
+     * did not reach a cycle boundary in time): the prepared version is released and the swap's
+     * future fails. A swap that already happened stays; its future has completed normally, and the
+     * caller switches the device back like the others.
+     *
+     * @return completes once the device's executor has seen the cancellation
+     */
+    public CompletableFuture<Void> cancelSwap(Prepared prepared) {
+        CompletableFuture<Void> seen = new CompletableFuture<>();
+        serial.execute(
+                () -> {
+                    if (pendingSwap != null && pendingSwap.prepared() == prepared) {
+                        release(prepared).run();
+                        pendingSwap
+                                .done()
+                                .completeExceptionally(
+                                        new IllegalStateException(
+                                                spec.name() + ": swap called off"));
+                        pendingSwap = null;
+                    }
+                    seen.complete(null);
+                });
+        return seen;
+    }
+
     /** A stopped device swaps no more. */
     private void abandonSwap() {
         if (pendingSwap != null) {
@@ -1903,7 +1929,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         group = next.next;
         dev = next.dev;
         instance = next.instance;
-        framer.reset(next.instance.rxCapacity());
+        if (unsolicited) {
+            // The line may be inside a frame the device sent on its own: its start is the new
+            // version's to frame (§7.7). Polled traffic has nothing on the line between cycles.
+            framer.handOver(next.instance.rxCapacity());
+        } else {
+            framer.reset(next.instance.rxCapacity());
+        }
         // A new version starts with a clean record: the old one's traps are not its own.
         trapsInARow = 0;
         instanceNotBeforeNanos = 0;

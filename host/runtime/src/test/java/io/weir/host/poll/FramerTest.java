@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -209,6 +210,60 @@ class FramerTest {
         feed(f, "7e 01 aa");
         assertThat(frames).containsExactly("7e01aa");
         assertThatThrownBy(() -> f.reset(0)).hasMessageContaining("rx capacity must be ≥ 1");
+    }
+
+    @Test
+    void aHandOverKeepsThePartialFrameForTheNextVersion() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 03 01");
+        f.handOver(16);
+        assertThat(f.dropped()).isZero();
+        assertThat(f.pending()).isEqualTo(3);
+        feed(f, "02 03");
+        assertThat(frames).containsExactly("7e03010203");
+        assertThatThrownBy(() -> f.handOver(0)).hasMessageContaining("rx capacity must be ≥ 1");
+    }
+
+    @Test
+    void aHandOverToASmallerRxDropsWhatNoLongerFits() throws Exception {
+        Framer f = new Framer(64);
+        feed(f, "7e 05 01 02");
+        f.handOver(4);
+        assertThat(f.pending()).as("exactly the new capacity still fits").isEqualTo(4);
+        f.handOver(3);
+        assertThat(f.dropped()).isEqualTo(4);
+        assertThat(f.pending()).isZero();
+        feed(f, "7e 01 aa");
+        assertThat(frames).containsExactly("7e01aa");
+        assertThat(shown).as("the driver is shown at most the new capacity").allMatch(n -> n <= 4);
+    }
+
+    @Test
+    void noHandOverInsideAFeed() throws Exception {
+        Framer f = new Framer(64);
+        byte[] b = hex("7e 00");
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        f.feed(
+                b,
+                0,
+                b.length,
+                new Framer.Decoder() {
+                    @Override
+                    public FrameLength frameLen(byte[] x, int off, int len) {
+                        return FrameLength.complete(2);
+                    }
+
+                    @Override
+                    public boolean frame(byte[] x, int off, int len) {
+                        try {
+                            f.handOver(8);
+                        } catch (IllegalStateException e) {
+                            thrown.set(e);
+                        }
+                        return true;
+                    }
+                });
+        assertThat(thrown.get()).hasMessage("a hand-over happens between feeds");
     }
 
     @Test

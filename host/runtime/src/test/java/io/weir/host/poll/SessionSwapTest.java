@@ -193,6 +193,48 @@ public class SessionSwapTest {
     }
 
     @Test
+    void aSwapCalledOffBeforeTheCycleBoundaryNeverHappens() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link, counter("1.0.0", 1));
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(link.takeSent()).hasSize(1);
+
+        Session.Prepared p = s.prepareSwap(s.group().successor(counter("2.0.0", 1)));
+        CompletableFuture<Session.Swap> f = s.swap(p);
+        assertThat(f).as("waits for the answer on the wire").isNotDone();
+        assertThat(s.cancelSwap(p)).isDone();
+        assertThat(f).isCompletedExceptionally();
+        assertThatThrownBy(f::get).hasMessageContaining("plc1: swap called off");
+
+        link.receive(ANSWER);
+        link.answerWith(req -> ANSWER);
+        clock.advanceMillis(INTERVAL_MS * 2);
+        assertThat(values()).containsExactly(1L, 2L, 3L);
+        assertThat(s.status().driver())
+                .as("the cycle boundary passed, and the old version runs on")
+                .isEqualTo("counter 1.0.0");
+        assertThat(s.swaps()).isZero();
+        assertThat(s.cancelSwap(p)).as("calling off twice is harmless").isDone();
+    }
+
+    @Test
+    void aSwapThatHappenedCannotBeCalledOff() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        link.answerWith(req -> ANSWER);
+        Session s = started(link, counter("1.0.0", 1));
+        clock.advanceMillis(INTERVAL_MS);
+        values();
+        Session.Prepared p = s.prepareSwap(s.group().successor(counter("2.0.0", 1)));
+        CompletableFuture<Session.Swap> f = s.swap(p);
+        assertThat(done(f).stateRestored()).isTrue();
+        s.cancelSwap(p);
+        assertThat(f.isCompletedExceptionally()).isFalse();
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(values()).containsExactly(2L);
+        assertThat(s.status().driver()).isEqualTo("counter 2.0.0");
+    }
+
+    @Test
     void aDifferentStateSchemaIsAColdStart() throws Exception {
         FakeLink link = new FakeLink("plc1");
         link.answerWith(req -> ANSWER);

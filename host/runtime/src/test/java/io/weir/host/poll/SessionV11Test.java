@@ -17,6 +17,7 @@ import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
 import io.weir.host.points.Value;
 import io.weir.host.wasm.ChicoryEngine;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -553,6 +554,26 @@ class SessionV11Test {
         FakeLink link = new FakeLink("plc1");
         Session s = started("device", link);
         link.receive(Fixtures.frame(6, 7));
+        assertThat(take()).extracting(Point::value).containsExactly(Value.i64(6), Value.i64(7));
+        assertThat(s.status().garbageBytes()).isZero();
+    }
+
+    @Test
+    void aFrameTheLineIsCarryingAtASwapIsFramedByTheNewVersion() throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started("device", link);
+        byte[] whole = Fixtures.frame(6, 7);
+        link.receive(java.util.Arrays.copyOfRange(whole, 0, 5));
+        String text = new String(Fixtures.wasm("fixture11"), StandardCharsets.ISO_8859_1);
+        DriverModule next =
+                DriverModule.load(
+                        "fixture11.wasm",
+                        text.replace("\"version\":\"1.1.0\"", "\"version\":\"1.1.1\"")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(next.label()).endsWith("1.1.1");
+        assertThat(s.swap(s.group().successor(next))).isDone();
+        assertThat(s.status().driver()).endsWith("1.1.1");
+        link.receive(java.util.Arrays.copyOfRange(whole, 5, whole.length));
         assertThat(take()).extracting(Point::value).containsExactly(Value.i64(6), Value.i64(7));
         assertThat(s.status().garbageBytes()).isZero();
     }
