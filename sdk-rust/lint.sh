@@ -38,7 +38,13 @@ weir_cargo_env "$CRATE"
 MANIFEST="$CRATE/Cargo.toml"
 
 echo "cargo fmt --check: $CRATE"
-"$CARGO" fmt --check --manifest-path "$MANIFEST"
+if ! "$CARGO" fmt --check --manifest-path "$MANIFEST"; then
+  # The diff above is what rustfmt would change; the fix is to let it change it, with this
+  # toolchain's rustfmt (a rustup one formats by another version's rules).
+  echo "error: cargo fmt --check: $CRATE is not formatted as rustfmt.toml says; the diff is above." >&2
+  echo "       fix: (cd $CRATE && PATH=$BIN:\$PATH $CARGO fmt), then run this again" >&2
+  exit 1
+fi
 echo "cargo clippy -D warnings (host, all targets): $CRATE"
 "$CARGO" clippy --offline --all-targets --manifest-path "$MANIFEST" -- -D warnings
 echo "cargo clippy -D warnings (wasm32-unknown-unknown, release, lib + examples): $CRATE"

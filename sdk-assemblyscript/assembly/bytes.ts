@@ -6,10 +6,19 @@ import { decodeUtf8, encodeUtf8 } from "./text";
 
 /** A read-only span of driver memory: a received frame in `rx`, or a state payload. */
 export class Bytes {
+  /**
+   * The most bytes the region behind this view can hold: for `rx` in `frameLen`, the `rx`
+   * capacity, so that a frame that can never fit is answered with `resync` (ABI §7.2).
+   */
+  capacity: i32;
+
   constructor(
     public ptr: usize = 0,
     public length: i32 = 0,
-  ) {}
+    capacity: i32 = -1,
+  ) {
+    this.capacity = capacity < 0 ? length : capacity;
+  }
 
   /** The byte at `index`; reading past the end is a driver bug and traps with a message. */
   at(index: i32): u8 {

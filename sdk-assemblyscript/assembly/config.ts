@@ -302,12 +302,17 @@ export function applyHostKeys(config: DeviceConfig, abiMinor: i32, transports: s
   }
 }
 
-class ParsedInteger {
+/** parseInteger's answer: `value`, or `error` when the text is no integer. */
+export class ParsedInteger {
   value: i64 = 0;
   error: bool = false;
 }
 
-function parseInteger(text: string): ParsedInteger {
+/**
+ * A strict integer: `[+-]` decimal digits or `0x` hex digits, nothing else (no spaces, no
+ * trailing text), at most 2^53 in size; what the config getters accept.
+ */
+export function parseInteger(text: string): ParsedInteger {
   const result = new ParsedInteger();
   let i = 0;
   let negative = false;
@@ -371,8 +376,8 @@ function isValue(text: string): bool {
   return text.length > 0;
 }
 
-/** `[+-] digits [. digits] [(e|E) [+-] digits]`, or `[+-] . digits …` */
-function isDecimalNumber(text: string): bool {
+/** `[+-] digits [. digits] [(e|E) [+-] digits]`, or `[+-] . digits …`; nothing else. */
+export function isDecimalNumber(text: string): bool {
   let i = 0;
   const n = text.length;
   if (i < n && (text.charCodeAt(i) == 0x2b || text.charCodeAt(i) == 0x2d)) i++;
@@ -391,4 +396,12 @@ function isDecimalNumber(text: string): bool {
     if (exp == 0) return false;
   }
   return i == n;
+}
+
+/**
+ * A strict decimal number (`isDecimalNumber`), or NaN: unlike `parseFloat`, which reads a number
+ * from the start of "12abc" and takes "" for NaN only by luck, any other text is refused.
+ */
+export function parseDecimal(text: string): f64 {
+  return isDecimalNumber(text) ? parseFloat(text) : NaN;
 }

@@ -6,7 +6,7 @@
 // The dispatcher (exports.ts) makes one Driver object per open device handle, so a driver keeps
 // per-device state in plain fields.
 
-import { Status } from "./abi";
+import { Quality, Status } from "./abi";
 import { Bytes, Request, Writer } from "./bytes";
 import { DeviceConfig } from "./config";
 import { Records } from "./records";
@@ -157,8 +157,25 @@ export abstract class Driver {
   /** weir_on_frame (ABI §7.3): decode the response in `frame` into `out`. */
   abstract onFrame(frame: Bytes, nowUs: i64, out: Records): i32;
 
-  /** weir_on_timeout (ABI §7.4): BAD_COMM records for the outstanding request. */
-  abstract onTimeout(nowUs: i64, out: Records): i32;
+  /**
+   * The request outstanding with the points it reads, for the default `onTimeout`: a driver that
+   * keeps its requests in `this.pending` (`ask` in `poll`, `take` in `onFrame`) need not write
+   * `onTimeout` at all.
+   */
+  pending: Pending = new Pending();
+
+  /**
+   * weir_on_timeout (ABI §7.4): BAD_COMM records for the outstanding request. The default marks
+   * the points of `this.pending` BAD_COMM (nothing when no request is outstanding).
+   */
+  onTimeout(nowUs: i64, out: Records): i32 {
+    const what = this.pending.what;
+    const points = this.pending.take();
+    if (points === null) return Status.OK;
+    for (let i = 0; i < points.length; i++) out.writeNull(points[i], Quality.BAD_COMM);
+    this.explain("no answer to " + what);
+    return Status.OK;
+  }
 
   /** weir_observe (ABI §7.5): adopt a recorded request as the outstanding one. */
   observe(request: Bytes): i32 {
@@ -235,6 +252,41 @@ export abstract class Driver {
     this.lastError = message;
     this.errorCount++;
   }
+}
+
+/**
+ * The request a driver waits for and the points its answer carries: `ask` in `poll`, `take` in
+ * `onFrame`; the default `onTimeout` marks the points BAD_COMM when no answer comes.
+ */
+export class Pending {
+  points: i32[] = [];
+  what: string = "";
+  outstanding: bool = false;
+
+  /** A request for `points` is on its way; `what` names it in the timeout's last error. */
+  ask(points: i32[], what: string): void {
+    this.points = points;
+    this.what = what;
+    this.outstanding = true;
+  }
+
+  /** The points of the outstanding request, which is then answered; null when none is. */
+  take(): i32[] | null {
+    if (!this.outstanding) return null;
+    this.outstanding = false;
+    return this.points;
+  }
+}
+
+/**
+ * frameLen for a protocol whose frames end with `delimiter` (a text line: 0x0a): the frame up to
+ * and including it; more bytes while it has not come; resync dropping what came once a frame
+ * could no longer fit `rx` (`rx.capacity`, ABI §7.2).
+ */
+export function delimitedFrameLen(rx: Bytes, delimiter: u8): i32 {
+  const end = rx.indexOf(delimiter);
+  if (end >= 0) return end + 1;
+  return rx.length >= rx.capacity ? resync(rx.length) : needMore();
 }
 
 // Side results of frameLen, copied into meta by the dispatcher (ABI §4: need, skip).

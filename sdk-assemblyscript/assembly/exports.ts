@@ -34,7 +34,7 @@ const devices = new Map<i32, DeviceSlot>();
 let agreedMinor: i32 = 0;
 
 // One view/writer per region, re-pointed for every call: the hot path allocates nothing here.
-const rxView = new Bytes(RX, 0);
+const rxView = new Bytes(RX, 0, RX_CAP);
 const frameView = new Bytes(RX, 0);
 const stateView = new Bytes(STATE, 0);
 const request = new Request(TX, TX_CAP);

@@ -12,7 +12,9 @@ export {
   parseWordOrder, wordOrderName,
 } from "./byteorder";
 export { CanFrame, canDataLength, canFdDlc, canFrameLen, canFrameProblem, writeCanFrame } from "./can";
-export { ConfigLine, DeviceConfig, applyHostKeys, parseConfig } from "./config";
-export { Driver, Manifest, discard, needMore, registerDriver, resync } from "./driver";
+export {
+  ConfigLine, DeviceConfig, ParsedInteger, applyHostKeys, isDecimalNumber, parseConfig, parseDecimal, parseInteger,
+} from "./config";
+export { Driver, Manifest, Pending, delimitedFrameLen, discard, needMore, registerDriver, resync } from "./driver";
 export { logText, panicWith } from "./host";
 export { HOST_TIME, PointKey, Records } from "./records";

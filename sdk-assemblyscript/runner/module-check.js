@@ -1,6 +1,7 @@
 // Static checks of a driver module against the module contract of ABI.md §3 — the checks the
 // host makes before instantiating: imports only from weir_host_v1 with the right signatures,
-// the required exports with their exact signatures, one exported memory of at most 1024 pages.
+// the required exports with their exact signatures, one exported memory of at most 1024 pages
+// declared maximum (none declared: the host's cap is its maximum) and at most 256 initial pages.
 
 /** ABI §3.1 imports: name → [params, results]. */
 export const HOST_IMPORTS = {
@@ -33,6 +34,8 @@ export const DRIVER_EXPORTS = {
 };
 
 const MAX_PAGES = 1024;
+/** ABI §9: the host's default memory cap in pages. */
+const HOST_CAP_PAGES = 256;
 const VALTYPES = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
 
 /** Reads the sections the contract is about from the binary (the JS API hides signatures). */
@@ -143,7 +146,9 @@ export function checkModuleInterface(bytes) {
   for (const mem of m.memories) {
     if (mem.shared) problems.push("memory is shared; ABI §3.2 refuses shared memory");
     if (mem.max !== null && mem.max > MAX_PAGES) problems.push(`memory maximum ${mem.max} pages exceeds ${MAX_PAGES}`);
-    if (mem.max === null) problems.push(`memory declares no maximum; ABI §3.2 allows at most ${MAX_PAGES} pages`);
+    // ABI §9: a memory without a declared maximum is accepted and runs with the host's cap as its
+    // maximum, as the Java host does; a module whose initial memory exceeds the cap is refused.
+    if (mem.min > HOST_CAP_PAGES) problems.push(`initial memory ${mem.min} pages exceeds the host's default cap of ${HOST_CAP_PAGES} pages (ABI §9)`);
   }
   for (const [exportName, [params, results, required]] of Object.entries(DRIVER_EXPORTS)) {
     const e = byName.get(exportName);

@@ -19,6 +19,40 @@ function parseHex(text, where) {
   return Uint8Array.from(Buffer.from(text, "hex"));
 }
 
+/**
+ * VECTORS.md's text form of bytes: each character is one byte, U+0000 to U+00FF (JSON escapes such
+ * as "\r\n" or "\u0002" give control bytes); a character above U+00FF is refused, so that a byte
+ * count never depends on an encoding.
+ */
+function parseText(text, where) {
+  if (typeof text !== "string") throw new VectorError(`${where} must be a string`);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff) {
+      const u = c.toString(16).toUpperCase().padStart(4, "0");
+      throw new VectorError(`${where} character ${i} is U+${u}, above U+00FF (in the text form each character is one byte; write other bytes with \\u00XX escapes or as "hex")`);
+    }
+    out[i] = c;
+  }
+  return out;
+}
+
+/** Bytes in the text form, escaped as JSON would, for messages about text steps. */
+function asText(bytes) {
+  let s = "";
+  for (const b of bytes) {
+    if (b === 0x0a) s += "\\n";
+    else if (b === 0x0d) s += "\\r";
+    else if (b === 0x09) s += "\\t";
+    else if (b === 0x22) s += '\\"';
+    else if (b === 0x5c) s += "\\\\";
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else s += "\\u" + b.toString(16).padStart(4, "0");
+  }
+  return `"${s}"`;
+}
+
 /** A malformed vector file (as opposed to a driver that fails a vector). */
 export class VectorError extends Error {}
 
@@ -94,19 +128,19 @@ const RECORD_FIELDS = ["point", "name", "type", "value", "quality", "ts_us", "wr
 const COMMON = ["call", "expect_error", "expect_last_error", "at_ms"];
 /** VECTORS.md: the fields of each call. */
 export const STEP_FIELDS = {
-  poll: [...COMMON, "expect_hex", "expect_can", "expect_timeout_ms", "expect_response"],
-  observe: [...COMMON, "hex", "expect_corr"],
-  frame_len: [...COMMON, "hex", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"],
-  frame: [...COMMON, "hex", "can", "expect", "expect_frame_flags"],
+  poll: [...COMMON, "expect_hex", "expect_text", "expect_can", "expect_timeout_ms", "expect_response"],
+  observe: [...COMMON, "hex", "text", "expect_corr"],
+  frame_len: [...COMMON, "hex", "text", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"],
+  frame: [...COMMON, "hex", "text", "can", "expect", "expect_frame_flags"],
   timeout: [...COMMON, "expect"],
-  write: [...COMMON, "point", "type", "value", "expect_hex", "expect_can", "expect_response"],
+  write: [...COMMON, "point", "type", "value", "expect_hex", "expect_text", "expect_can", "expect_response"],
   save_state: [...COMMON, "expect_hex", "expect_len"],
   reopen_with_state: [...COMMON, "hex"],
   open: [...COMMON, "config"],
   link_up: [...COMMON],
-  frame_end: [...COMMON, "hex", "expect_len", "expect_skip", "expect_corr"],
+  frame_end: [...COMMON, "hex", "text", "expect_len", "expect_skip", "expect_corr"],
   tick: [...COMMON, "expect"],
-  unsolicited: [...COMMON, "hex", "can", "expect", "expect_frame_flags"],
+  unsolicited: [...COMMON, "hex", "text", "can", "expect", "expect_frame_flags"],
 };
 
 /** VECTORS.md: the calls and fields of v1.1, which need "host_abi": "1.1". */
@@ -118,7 +152,7 @@ const MINORS = { "1.0": 0, "1.1": 1 };
 const HOST_VERSION_1_1 = 0x00010001;
 
 /** VECTORS.md: the checks of a successful call, which expect_error excludes. */
-const SUCCESS_CHECKS = ["expect", "expect_hex", "expect_len", "expect_need", "expect_timeout_ms", "expect_can", "expect_corr", "expect_frame_flags", "expect_response"];
+const SUCCESS_CHECKS = ["expect", "expect_hex", "expect_text", "expect_len", "expect_need", "expect_timeout_ms", "expect_can", "expect_corr", "expect_frame_flags", "expect_response"];
 
 function checkErrorName(obj, key) {
   const name = obj[key];
@@ -154,7 +188,7 @@ function checkStep(step, where, v11) {
   }
   checkKeys(step, fields, where);
   checkErrorName(step, "expect_error");
-  for (const key of ["hex", "can", "expect_hex", "expect_last_error", "config"]) checkString(step, key, where);
+  for (const key of ["hex", "text", "can", "expect_hex", "expect_text", "expect_last_error", "config"]) checkString(step, key, where);
   for (const key of ["expect_len", "expect_need", "expect_skip", "expect_timeout_ms", "at_ms"]) checkUint(step, key, where);
   if (step.expect_corr !== undefined && !(Number.isSafeInteger(step.expect_corr) && step.expect_corr >= 0 && step.expect_corr <= 0xffffffff)) {
     throw new VectorError(`${where}: "expect_corr" must be a u32`);
@@ -163,8 +197,11 @@ function checkStep(step, where, v11) {
     throw new VectorError(`${where}: "expect_response" must be true or false`);
   }
   if (step.hex !== undefined) parseHex(step.hex, `${where} "hex"`);
-  if (step.hex !== undefined && step.can !== undefined) throw new VectorError(`${where}: a step has "hex" or "can", not both`);
-  if (step.expect_hex !== undefined && step.expect_can !== undefined) throw new VectorError(`${where}: a step has "expect_hex" or "expect_can", not both`);
+  if (step.text !== undefined) parseText(step.text, `${where} "text"`);
+  if (step.expect_text !== undefined) parseText(step.expect_text, `${where} "expect_text"`);
+  const given = (keys) => keys.filter((k) => step[k] !== undefined).length;
+  if (given(["hex", "text", "can"]) > 1) throw new VectorError(`${where}: a step has one of "hex", "text" and "can", not more`);
+  if (given(["expect_hex", "expect_text", "expect_can"]) > 1) throw new VectorError(`${where}: a step has one of "expect_hex", "expect_text" and "expect_can", not more`);
   if (step.can !== undefined) {
     try {
       parseCandump(step.can);
@@ -198,14 +235,14 @@ function checkStep(step, where, v11) {
   }
   switch (step.call) {
     case "poll":
-      if (!hasError && step.expect_hex === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      if (!hasError && step.expect_hex === undefined && step.expect_text === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
       break;
     case "observe":
-      if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.hex === undefined && step.text === undefined) throw new VectorError(`${where}: missing string "hex"`);
       break;
     case "frame":
     case "unsolicited":
-      if (step.hex === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.hex === undefined && step.text === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
       if (!hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
       break;
     case "timeout":
@@ -213,12 +250,12 @@ function checkStep(step, where, v11) {
       if (!hasError && step.expect === undefined) throw new VectorError(`${where}: missing array "expect"`);
       break;
     case "frame_end":
-      if (step.hex === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.hex === undefined && step.text === undefined) throw new VectorError(`${where}: missing string "hex"`);
       if (step.expect_skip !== undefined && step.expect_error !== "E_RESYNC") throw new VectorError(`${where}: "expect_skip" needs "expect_error": "E_RESYNC"`);
       if (hasError === (step.expect_len !== undefined)) throw new VectorError(`${where}: a frame_end step has exactly one of "expect_len" and "expect_error"`);
       break;
     case "frame_len":
-      if (step.hex === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
+      if (step.hex === undefined && step.text === undefined && step.can === undefined) throw new VectorError(`${where}: missing string "hex"`);
       if (step.expect_need !== undefined && step.expect_len !== 0) throw new VectorError(`${where}: "expect_need" needs "expect_len": 0`);
       if (step.expect_skip !== undefined && step.expect_error !== "E_RESYNC") throw new VectorError(`${where}: "expect_skip" needs "expect_error": "E_RESYNC"`);
       if (hasError === (step.expect_len !== undefined)) throw new VectorError(`${where}: a frame_len step has exactly one of "expect_len" and "expect_error"`);
@@ -228,7 +265,7 @@ function checkStep(step, where, v11) {
       if (!VALUE_TYPES.includes(step.type)) throw new VectorError(`${where}: unknown write type ${JSON.stringify(step.type)} (${VALUE_TYPES.join(", ")})`);
       if (!("value" in step)) throw new VectorError(`${where}: missing "value"`);
       writeBytesOf(step.type, step.value, where);
-      if (!hasError && step.expect_hex === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
+      if (!hasError && step.expect_hex === undefined && step.expect_text === undefined && step.expect_can === undefined) throw new VectorError(`${where}: missing "expect_hex"`);
       break;
   }
   if (step.expect !== undefined) {
@@ -464,6 +501,11 @@ function checkRequest(step, r) {
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       throw new Mismatch(`expected CAN frames ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
     }
+  } else if (step.expect_text !== undefined) {
+    const want = parseText(step.expect_text, "expect_text");
+    if (hex(r.request) !== hex(want)) {
+      throw new Mismatch(`expected request ${asText(want)}, got ${r.status === 0 ? "(none, end of cycle)" : `${asText(r.request)} (hex ${hex(r.request)})`}`);
+    }
   } else if (hex(r.request) !== step.expect_hex) {
     throw new Mismatch(`expected request ${step.expect_hex === "" ? "(none, end of cycle)" : step.expect_hex}, got ${r.status === 0 ? "(none, end of cycle)" : hex(r.request)}`);
   }
@@ -487,6 +529,7 @@ function flagNames(bits) {
 
 /** The bytes of a step's "hex" or "can" input. */
 function frameInput(step) {
+  if (step.text !== undefined) return parseText(step.text, `${step.call} text`);
   return step.can !== undefined ? encodeCan(parseCandump(step.can)) : parseHex(step.hex, `${step.call} hex`);
 }
 
@@ -563,7 +606,7 @@ function runStep(run, step) {
       return;
     }
     case "observe": {
-      const r = instance.observe(DEV, parseHex(step.hex, "observe hex"));
+      const r = instance.observe(DEV, frameInput(step));
       if (step.expect_error !== undefined) return expectError(step, r.status, lastError, "status");
       failOnError(r.status, lastError, "weir_observe");
       if (r.status !== 0) throw new Mismatch(`weir_observe returned ${r.status}, expected 0`);
@@ -571,7 +614,7 @@ function runStep(run, step) {
       return;
     }
     case "frame_end": {
-      const r = instance.frameEnd(DEV, parseHex(step.hex, "frame_end hex"));
+      const r = instance.frameEnd(DEV, frameInput(step));
       if (step.expect_error !== undefined) {
         expectError(step, r.status, lastError, "length");
         if (r.status === ERRORS.E_RESYNC && r.meta.skip < 1) throw new Mismatch(`E_RESYNC with meta.skip ${r.meta.skip} (must be ≥ 1)`);

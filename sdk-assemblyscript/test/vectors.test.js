@@ -45,7 +45,7 @@ describe("vector runner", () => {
   it("passes the shared runner vectors (the Rust harness and the Java host run the same file)", async () => {
     const results = await runVectorFile(probe, "test/drivers/vector-probe/vectors/runner.json");
     assert.deepEqual(results.map((r) => r.failure), results.map(() => null));
-    assert.equal(results.length, 7);
+    assert.equal(results.length, 8);
   });
 
   it("refuses unknown calls and fields anywhere, and duplicate keys", async () => {
@@ -110,7 +110,12 @@ describe("vector runner", () => {
     await malformed(one([{ call: "frame_len", can: "123#00", expect_len: 9 }]), 'field "can" needs a vector with "host_abi": "1.1"');
     await malformed(one([{ call: "link_up" }], { host_abi: "1.2" }, cfg), '"host_abi" must be "1.0" or "1.1"');
     await malformed(one([{ call: "poll", expect_hex: "0101" }], { expect_agreed: "1.1" }), '"expect_agreed" needs "host_abi": "1.1"');
-    await malformed(one([{ call: "frame_len", hex: "00", can: "123#00", expect_len: 9 }], v11, cfg), 'a step has "hex" or "can", not both');
+    await malformed(one([{ call: "frame_len", hex: "00", can: "123#00", expect_len: 9 }], v11, cfg), 'a step has one of "hex", "text" and "can", not more');
+    // The text form of bytes (VECTORS.md): one byte a character, at most one form a step.
+    await malformed(one([{ call: "frame_len", hex: "00", text: "A", expect_len: 1 }]), 'a step has one of "hex", "text" and "can", not more');
+    await malformed(one([{ call: "poll", expect_hex: "0101", expect_text: "\u0001\u0001" }]), 'a step has one of "expect_hex", "expect_text" and "expect_can", not more');
+    await malformed(one([{ call: "frame_len", text: "\u20ac", expect_len: 1 }]), '"text" character 0 is U+20AC, above U+00FF');
+    await malformed(one([{ call: "timeout", text: "A", expect: [] }]), 'unknown field "text"');
     await malformed(one([{ call: "poll", expect_hex: "0101", at_ms: 5 }, { call: "poll", expect_hex: "0102", at_ms: 4 }], v11, cfg), '"at_ms" 4 goes back in time');
     await malformed(one([{ call: "poll", expect_hex: "0101" }], v11, "device\npoint 0\n"), "lacks the host key weir.transport");
     await malformed(one([{ call: "poll", expect_hex: "0101" }], v11, "device weir.transport=tcp refuse=1\n"), "host keys come last");

@@ -1,11 +1,13 @@
 //! A complete minimal Weir driver: reads numbers from a SCPI instrument over raw TCP (port 5025).
 //! Each point line names one query, e.g. `point 0 query=MEAS:VOLT:DC?`; each answer is one line.
-use weir_sdk::{Config, Driver, Error, FrameLen, Manifest, Out, Quality, Request, Transport, Tx, Value};
+use weir_sdk::{
+    Config, Driver, Error, FrameLen, Manifest, Out, Pending, Quality, Request, Transport, Tx, Value,
+};
 
 pub struct Scpi {
     queries: Vec<String>,
     next: usize,
-    outstanding: Option<u32>,
+    pending: Pending,
 }
 
 impl Driver for Scpi {
@@ -21,7 +23,7 @@ impl Driver for Scpi {
     fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
         let queries = config.points.iter().map(|p| p.require::<String>("query")).collect::<Result<_, _>>()?;
         config.finish()?; // rejects unknown keys, naming line and key
-        Ok(Scpi { queries, next: 0, outstanding: None })
+        Ok(Scpi { queries, next: 0, pending: Pending::default() })
     }
 
     fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
@@ -29,23 +31,20 @@ impl Driver for Scpi {
             self.next = 0;
             return Ok(None); // cycle complete
         }
-        tx.put(self.queries[self.next].as_bytes())?;
+        let query = &self.queries[self.next];
+        tx.put(query.as_bytes())?;
         tx.put(b"\n")?;
-        self.outstanding = Some(self.next as u32);
+        self.pending.ask(&[self.next as u32], query.as_str());
         self.next += 1;
         Ok(Some(Request::expecting_response()))
     }
 
     fn frame_len(&mut self, rx: &[u8], rx_cap: usize) -> FrameLen {
-        match rx.iter().position(|&b| b == b'\n') {
-            Some(end) => FrameLen::Complete(end + 1),
-            None if rx.len() >= rx_cap => FrameLen::Resync(rx.len()),
-            None => FrameLen::NeedMore(0),
-        }
+        weir_sdk::delimited(rx, rx_cap, b'\n')
     }
 
     fn on_frame(&mut self, frame: &[u8], out: &mut Out, _now_us: i64) -> Result<(), Error> {
-        let point = self.outstanding.take().ok_or_else(|| Error::Order("no query outstanding".into()))?;
+        let point = self.pending.take().ok_or_else(|| Error::Order("no query outstanding".into()))?[0];
         let text = String::from_utf8_lossy(frame);
         match text.trim().parse::<f64>() {
             Ok(v) => out.record(point, Value::F64(v), Quality::GOOD),
@@ -56,11 +55,9 @@ impl Driver for Scpi {
         }
     }
 
-    fn on_timeout(&mut self, out: &mut Out, _now_us: i64) -> Result<(), Error> {
-        match self.outstanding.take() {
-            Some(point) => out.record(point, Value::Null, Quality::BAD_COMM),
-            None => Ok(()),
-        }
+    // No on_timeout: the default marks the pending query's point BAD_COMM.
+    fn pending(&mut self) -> Option<&mut Pending> {
+        Some(&mut self.pending)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Layer 3: the friendly `Driver` trait. Implement it and register it with
 //! [`export_driver!`](crate::export_driver); the SDK writes every ABI export.
 
+use crate::abi::Quality;
 use crate::config::Config;
 use crate::dispatch::Capacities;
 use crate::error::Error;
@@ -223,8 +224,20 @@ pub trait Driver: Sized {
     /// is records with `BAD_DEVICE` quality plus `out.set_last_error`, not an `Err`.
     fn on_frame(&mut self, frame: &[u8], out: &mut Out, now_us: i64) -> Result<(), Error>;
 
-    /// `weir_on_timeout`: `BAD_COMM` records for the outstanding request (ABI.md §7.4).
-    fn on_timeout(&mut self, out: &mut Out, now_us: i64) -> Result<(), Error>;
+    /// `weir_on_timeout`: `BAD_COMM` records for the outstanding request (ABI.md §7.4). The
+    /// default marks the points of [`Driver::pending`] `BAD_COMM` (nothing when it is `None`).
+    fn on_timeout(&mut self, out: &mut Out, _now_us: i64) -> Result<(), Error> {
+        match self.pending() {
+            Some(p) => p.time_out(out),
+            None => Ok(()),
+        }
+    }
+
+    /// The request outstanding with the points it reads, for the default `on_timeout`: a driver
+    /// that keeps a [`Pending`] returns it here and need not write `on_timeout` at all.
+    fn pending(&mut self) -> Option<&mut Pending> {
+        None
+    }
 
     /// `weir_observe`: adopts a recorded request as the outstanding one (ABI.md §7.5).
     fn observe(&mut self, request: &[u8]) -> Result<(), Error> {
@@ -304,5 +317,64 @@ mod tests {
         assert_eq!(Value::F64(1.5).to_string(), "the number 1.5");
         assert_eq!(Value::Bool(true).to_string(), "the bool true");
         assert_eq!(Value::Null.to_string(), "null");
+    }
+}
+
+/// The request a driver waits for and the points its answer carries: set in `poll`, taken in
+/// `on_frame`, and marked `BAD_COMM` by the default `on_timeout` when no answer comes.
+#[derive(Clone, Debug, Default)]
+pub struct Pending {
+    points: Vec<u32>,
+    what: String,
+    outstanding: bool,
+}
+
+impl Pending {
+    /// A request for `points` is on its way; `what` names it in the timeout's last error.
+    pub fn ask(&mut self, points: &[u32], what: impl Into<String>) {
+        self.points.clear();
+        self.points.extend_from_slice(points);
+        self.what = what.into();
+        self.outstanding = true;
+    }
+
+    /// The points of the outstanding request, which is then answered; `None` when nothing is
+    /// outstanding (an answer nobody asked for: `Error::Order`).
+    pub fn take(&mut self) -> Option<Vec<u32>> {
+        if !self.outstanding {
+            return None;
+        }
+        self.outstanding = false;
+        Some(std::mem::take(&mut self.points))
+    }
+
+    /// The points of the outstanding request, still outstanding.
+    pub fn points(&self) -> Option<&[u32]> {
+        self.outstanding.then_some(self.points.as_slice())
+    }
+
+    /// No answer came: every point of the outstanding request `BAD_COMM`, and `no answer to …` as
+    /// the last error. Nothing outstanding writes nothing.
+    pub fn time_out(&mut self, out: &mut Out) -> Result<(), Error> {
+        let points = match self.take() {
+            Some(p) => p,
+            None => return Ok(()),
+        };
+        out.set_last_error(format!("no answer to {}", self.what));
+        for p in points {
+            out.record(p, Value::Null, Quality::BAD_COMM)?;
+        }
+        Ok(())
+    }
+}
+
+/// `frame_len` for a protocol whose frames end with `delimiter` (a text line: `b'\n'`): the frame
+/// up to and including it; more bytes while it has not come; `Resync` dropping what came once a
+/// frame could no longer fit `rx` (ABI.md §7.2).
+pub fn delimited(rx: &[u8], rx_cap: usize, delimiter: u8) -> FrameLen {
+    match rx.iter().position(|&b| b == delimiter) {
+        Some(end) => FrameLen::Complete(end + 1),
+        None if rx.len() >= rx_cap => FrameLen::Resync(rx.len()),
+        None => FrameLen::NeedMore(0),
     }
 }

@@ -30,7 +30,9 @@ pub use abi::{Level, Quality};
 pub use can::CanFrame;
 pub use config::{Config, Params};
 pub use dispatch::{Capacities, Instance};
-pub use driver::{Direction, Driver, FrameEnd, FrameLen, Manifest, Request, Transport, Value};
+pub use driver::{
+    delimited, Direction, Driver, FrameEnd, FrameLen, Manifest, Pending, Request, Transport, Value,
+};
 pub use error::Error;
 pub use order::WordOrder;
 pub use out::{Out, Tx};

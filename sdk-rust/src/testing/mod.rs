@@ -10,6 +10,9 @@
 //! ```
 
 pub mod json;
+mod module;
+
+pub use module::{assert_module_file, check_module, HOST_CAP_PAGES, MAX_PAGES};
 
 use crate::abi::{self, Quality};
 use crate::can::{self, CanFrame};
@@ -18,6 +21,7 @@ use crate::dispatch::{self, Instance};
 use crate::driver::Driver;
 use json::Json;
 use std::fmt;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// `now_us` of every vector step (VECTORS.md).
@@ -631,6 +635,55 @@ fn check_keys(obj: &Json, allowed: &[&str], what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// VECTORS.md's text form of bytes: each character is one byte, U+0000 to U+00FF (JSON escapes
+/// such as `\r\n` or `\u0002` give control bytes); a character above U+00FF is refused, so that
+/// a byte count never depends on an encoding.
+fn text_field(step: &Json, key: &str) -> Result<Vec<u8>, String> {
+    let s = step.get(key).and_then(Json::as_str).ok_or_else(|| format!("\"{key}\" must be a string"))?;
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            u8::try_from(u32::from(c)).map_err(|_| {
+                format!(
+                    "\"{key}\" character {i} is U+{:04X}, above U+00FF (in the text form each character is \
+                     one byte; write other bytes with \\u00XX escapes or as \"hex\")",
+                    u32::from(c)
+                )
+            })
+        })
+        .collect()
+}
+
+/// Bytes in the text form, escaped as JSON would, for messages about text steps.
+fn as_text(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for &b in bytes {
+        match b {
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(char::from(b)),
+            _ => {
+                let _ = write!(s, "\\u{b:04x}");
+            }
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A step's `hex` or `text` input (exactly one).
+fn bytes_input(step: &Json) -> Result<Vec<u8>, String> {
+    match (step.get("hex"), step.get("text")) {
+        (Some(_), None) => hex_field(step, "hex"),
+        (None, Some(_)) => text_field(step, "text"),
+        (Some(_), Some(_)) => Err("a step has one of \"hex\", \"text\" and \"can\", not more".into()),
+        (None, None) => Err("missing string \"hex\"".into()),
+    }
+}
+
 fn hex_field(step: &Json, key: &str) -> Result<Vec<u8>, String> {
     let s = step.get(key).and_then(Json::as_str).ok_or_else(|| format!("missing string \"{key}\""))?;
     from_hex(s).map_err(|e| format!("\"{key}\": {e}"))
@@ -672,9 +725,10 @@ fn check_error<T>(got: Result<T, Failure>, want: Option<i32>) -> Result<Option<T
 const DEV: i32 = 0;
 
 /// VECTORS.md: the checks of a successful call, which `expect_error` excludes.
-const SUCCESS_CHECKS: [&str; 9] = [
+const SUCCESS_CHECKS: [&str; 10] = [
     "expect",
     "expect_hex",
+    "expect_text",
     "expect_len",
     "expect_need",
     "expect_timeout_ms",
@@ -891,11 +945,12 @@ fn check_v11<D: Driver>(run: &Run<D>, call: &str, step: &Json) -> Result<(), Str
 
 /// The bytes of a step's `hex` or `can` input (exactly one).
 fn frame_input(step: &Json) -> Result<Vec<u8>, String> {
-    match (step.get("hex"), step.get("can")) {
-        (Some(_), None) => hex_field(step, "hex"),
-        (None, Some(c)) => can::candump(c.as_str().ok_or("\"can\" must be a string")?),
-        (Some(_), Some(_)) => Err("a step has \"hex\" or \"can\", not both".into()),
-        (None, None) => Err("missing string \"hex\"".into()),
+    match step.get("can") {
+        None => bytes_input(step),
+        Some(_) if step.get("hex").is_some() || step.get("text").is_some() => {
+            Err("a step has one of \"hex\", \"text\" and \"can\", not more".into())
+        }
+        Some(c) => can::candump(c.as_str().ok_or("\"can\" must be a string")?),
     }
 }
 
@@ -925,13 +980,27 @@ fn check_can_request(want: &Json, bytes: &[u8]) -> Result<(), String> {
 
 fn check_request(step: &Json, sent: Option<&Sent>) -> Result<(), String> {
     let bytes = sent.map(|s| s.bytes.clone()).unwrap_or_default();
-    match (step.get("expect_hex"), step.get("expect_can")) {
-        (Some(h), None) => {
+    let given = ["expect_hex", "expect_text", "expect_can"].iter().filter(|k| step.get(k).is_some()).count();
+    if given > 1 {
+        return Err("a step has one of \"expect_hex\", \"expect_text\" and \"expect_can\", not more".into());
+    }
+    match (step.get("expect_hex"), step.get("expect_text"), step.get("expect_can")) {
+        (Some(h), _, _) => {
             expect_hex_matches(h.as_str().ok_or("\"expect_hex\" must be a string")?, &to_hex(&bytes))?
         }
-        (None, Some(c)) => check_can_request(c, &bytes)?,
-        (Some(_), Some(_)) => return Err("a step has \"expect_hex\" or \"expect_can\", not both".into()),
-        (None, None) => return Err("missing \"expect_hex\"".into()),
+        (_, Some(_), _) => {
+            let want = text_field(step, "expect_text")?;
+            if want != bytes {
+                return Err(format!(
+                    "request bytes differ\n  expected: {}\n  actual:   {}\n  (hex {})",
+                    as_text(&want),
+                    as_text(&bytes),
+                    to_hex(&bytes)
+                ));
+            }
+        }
+        (_, _, Some(c)) => check_can_request(c, &bytes)?,
+        (None, None, None) => return Err("missing \"expect_hex\"".into()),
     }
     if let (Some(want), Some(s)) = (step.get("expect_response"), sent) {
         let want = match want {
@@ -1010,7 +1079,11 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
     }
     match call {
         "poll" => {
-            check_keys(step, &keys(&["expect_hex", "expect_can", "expect_timeout_ms", "expect_response"]), "step")?;
+            check_keys(
+                step,
+                &keys(&["expect_hex", "expect_text", "expect_can", "expect_timeout_ms", "expect_response"]),
+                "step",
+            )?;
             if let Some(sent) = check_error(run.host.poll(dev, now), want_error)? {
                 check_request(step, sent.as_ref())?;
                 if let (Some(t), Some(s)) = (step.get("expect_timeout_ms"), &sent) {
@@ -1022,8 +1095,8 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
             }
         }
         "observe" => {
-            check_keys(step, &keys(&["hex", "expect_corr"]), "step")?;
-            let bytes = hex_field(step, "hex")?;
+            check_keys(step, &keys(&["hex", "text", "expect_corr"]), "step")?;
+            let bytes = bytes_input(step)?;
             if check_error(run.host.observe(dev, &bytes), want_error)?.is_some() {
                 check_corr(run, step)?;
             } else if step.get("expect_corr").is_some() {
@@ -1031,7 +1104,11 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
             }
         }
         "frame_len" => {
-            check_keys(step, &keys(&["hex", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"]), "step")?;
+            check_keys(
+                step,
+                &keys(&["hex", "text", "can", "expect_len", "expect_need", "expect_skip", "expect_corr"]),
+                "step",
+            )?;
             let bytes = frame_input(step)?;
             let want_len = uint_field(step, "expect_len")?;
             let want_need = uint_field(step, "expect_need")?;
@@ -1090,8 +1167,8 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
             }
         }
         "frame_end" => {
-            check_keys(step, &keys(&["hex", "expect_len", "expect_skip", "expect_corr"]), "step")?;
-            let bytes = hex_field(step, "hex")?;
+            check_keys(step, &keys(&["hex", "text", "expect_len", "expect_skip", "expect_corr"]), "step")?;
+            let bytes = bytes_input(step)?;
             let want_len = uint_field(step, "expect_len")?;
             let want_skip = uint_field(step, "expect_skip")?;
             if want_skip.is_some() && want_error != Some(abi::E_RESYNC) {
@@ -1127,7 +1204,7 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
         }
         "frame" | "timeout" | "tick" | "unsolicited" => {
             let more: &[&str] = match call {
-                "frame" | "unsolicited" => &["hex", "can", "expect", "expect_frame_flags"],
+                "frame" | "unsolicited" => &["hex", "text", "can", "expect", "expect_frame_flags"],
                 _ => &["expect"],
             };
             check_keys(step, &keys(more), "step")?;
@@ -1156,7 +1233,11 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
             }
         }
         "write" => {
-            check_keys(step, &keys(&["point", "type", "value", "expect_hex", "expect_can", "expect_response"]), "step")?;
+            check_keys(
+                step,
+                &keys(&["point", "type", "value", "expect_hex", "expect_text", "expect_can", "expect_response"]),
+                "step",
+            )?;
             let point = step.get("point").and_then(Json::as_i64).ok_or("missing integer \"point\"")?;
             let ty = step.get("type").and_then(Json::as_str).ok_or("missing string \"type\"")?;
             let value = step.get("value").ok_or("missing \"value\"")?;

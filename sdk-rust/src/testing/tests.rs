@@ -363,7 +363,7 @@ fn shared_runner_vectors_pass() {
     );
     let report = run_vector_file::<VectorProbe>(path);
     assert!(report.failures.is_empty(), "{:#?}", report.failures);
-    assert_eq!(report.passed.len(), 7);
+    assert_eq!(report.passed.len(), 8);
 }
 
 /// VECTORS.md v1.1: a 1.1 call or field needs `"host_abi": "1.1"`, and the runner plays the host
@@ -395,7 +395,23 @@ fn v11_calls_and_fields_need_a_v11_host() {
     fails_with(
         "hex and can",
         &one(cfg, v11, r#"{"call":"frame_len","hex":"00","can":"123#00","expect_len":9}"#),
-        "\"hex\" or \"can\", not both",
+        "a step has one of \"hex\", \"text\" and \"can\", not more",
+    );
+    // The text form of bytes (VECTORS.md): one byte a character, at most one form a step.
+    fails_with(
+        "hex and text",
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","hex":"00","text":"A","expect_len":1}"#),
+        "a step has one of \"hex\", \"text\" and \"can\", not more",
+    );
+    fails_with(
+        "expect_hex and expect_text",
+        &one("device\npoint 0\n", "", r#"{"call":"poll","expect_hex":"0101","expect_text":"\u0001\u0001"}"#),
+        "a step has one of \"expect_hex\", \"expect_text\" and \"expect_can\", not more",
+    );
+    fails_with(
+        "text above U+00FF",
+        &one("device\npoint 0\n", "", r#"{"call":"frame_len","text":"\u20ac","expect_len":1}"#),
+        "\"text\" character 0 is U+20AC, above U+00FF",
     );
     fails_with(
         "back in time",

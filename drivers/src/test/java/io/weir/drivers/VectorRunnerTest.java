@@ -93,12 +93,26 @@ class VectorRunnerTest {
             VectorRunner.run(probe, v);
             n++;
         }
-        assertThat(n).isEqualTo(7);
+        assertThat(n).isEqualTo(8);
     }
 
     @Test
     void unknownCallsAndFieldsFailLoudly() throws Exception {
         malformed(one("{\"call\":\"save_sate\"}"), "unknown call \"save_sate\"");
+        // The text form of bytes (VECTORS.md): one byte a character, at most one form a step.
+        malformed(
+                one("{\"call\":\"frame_len\",\"hex\":\"00\",\"text\":\"A\",\"expect_len\":1}"),
+                "a step has one of \"hex\", \"text\" and \"can\", not more");
+        malformed(
+                one(
+                        "{\"call\":\"poll\",\"expect_hex\":\"0101\",\"expect_text\":\"\\u0001\\u0001\"}"),
+                "a step has one of \"expect_hex\", \"expect_text\" and \"expect_can\", not more");
+        malformed(
+                one("{\"call\":\"frame_len\",\"text\":\"\u20ac\",\"expect_len\":1}"),
+                "\"text\" character 0 is U+20AC, above U+00FF");
+        fails(
+                one("{\"call\":\"poll\",\"expect_text\":\"\\u0001\\u0002\"}"),
+                "request bytes differ\n  expected: \"\\u0001\\u0002\"\n  actual:   \"\\u0001\\u0001\"");
         malformed(
                 one("{\"call\":\"frame_len\",\"hex\":\"08\",\"expect_len\":0,\"expect_nede\":0}"),
                 "unknown field \"expect_nede\"");
@@ -349,7 +363,7 @@ class VectorRunnerTest {
                 "\"expect_corr\" needs \"expect_len\" > 0");
         malformed11(
                 one11("{\"call\":\"frame\",\"hex\":\"02\",\"can\":\"123#00\",\"expect\":[]}"),
-                "a step has \"hex\" or \"can\", not both");
+                "a step has one of \"hex\", \"text\" and \"can\", not more");
         malformed11(
                 one11(
                         "{\"call\":\"frame\",\"hex\":\"02\",\"expect\":[],"

@@ -63,7 +63,7 @@ final class RecordDiff {
         return who + "  " + value + "  " + e.path("quality").asText() + ts;
     }
 
-    private static String actualLine(DriverRecord r) {
+    static String actualLine(DriverRecord r) {
         String who =
                 r.named()
                         ? "name " + VectorRunner.JSON.getNodeFactory().textNode(r.name())

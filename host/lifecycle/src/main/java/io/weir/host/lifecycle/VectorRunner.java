@@ -109,20 +109,23 @@ public final class VectorRunner {
                             "poll",
                             common(
                                     "expect_hex",
+                                    "expect_text",
                                     "expect_can",
                                     "expect_timeout_ms",
                                     "expect_response")),
-                    Map.entry("observe", common("hex", "expect_corr")),
+                    Map.entry("observe", common("hex", "text", "expect_corr")),
                     Map.entry(
                             "frame_len",
                             common(
                                     "hex",
+                                    "text",
                                     "can",
                                     "expect_len",
                                     "expect_need",
                                     "expect_skip",
                                     "expect_corr")),
-                    Map.entry("frame", common("hex", "can", "expect", "expect_frame_flags")),
+                    Map.entry(
+                            "frame", common("hex", "text", "can", "expect", "expect_frame_flags")),
                     Map.entry("timeout", common("expect")),
                     Map.entry(
                             "write",
@@ -131,6 +134,7 @@ public final class VectorRunner {
                                     "type",
                                     "value",
                                     "expect_hex",
+                                    "expect_text",
                                     "expect_can",
                                     "expect_response")),
                     Map.entry("save_state", common("expect_hex", "expect_len")),
@@ -138,9 +142,12 @@ public final class VectorRunner {
                     Map.entry("open", common("config")),
                     Map.entry("link_up", common()),
                     Map.entry(
-                            "frame_end", common("hex", "expect_len", "expect_skip", "expect_corr")),
+                            "frame_end",
+                            common("hex", "text", "expect_len", "expect_skip", "expect_corr")),
                     Map.entry("tick", common("expect")),
-                    Map.entry("unsolicited", common("hex", "can", "expect", "expect_frame_flags")));
+                    Map.entry(
+                            "unsolicited",
+                            common("hex", "text", "can", "expect", "expect_frame_flags")));
 
     private static final List<String> CALLS =
             List.of(
@@ -163,6 +170,7 @@ public final class VectorRunner {
             List.of(
                     "expect",
                     "expect_hex",
+                    "expect_text",
                     "expect_len",
                     "expect_need",
                     "expect_timeout_ms",
@@ -365,6 +373,58 @@ public final class VectorRunner {
         }
     }
 
+    /** A step's {@code hex} or {@code text} input, one of which it must have. */
+    private static byte[] inputBytes(JsonNode step, String where) {
+        return step.has("text")
+                ? textBytes(step.get("text").asText(), "text", where)
+                : hex(step, "hex", where);
+    }
+
+    /**
+     * VECTORS.md's text form of bytes: each character of the JSON string is one byte, U+0000 to
+     * U+00FF (so {@code "\\r\\n"} and {@code "\\u0002"} are the control bytes); a character above
+     * U+00FF is refused rather than encoded, since a byte count must not depend on an encoding.
+     */
+    static byte[] textBytes(String text, String key, String where) {
+        byte[] b = new byte[text.length()];
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c > 0xFF) {
+                throw new MalformedVector(
+                        String.format(
+                                "%s: \"%s\" character %d is U+%04X, above U+00FF (in the text"
+                                        + " form each character is one byte; write other bytes"
+                                        + " with \\u00XX escapes or as \"hex\")",
+                                where, key, i, (int) c));
+            }
+            b[i] = (byte) c;
+        }
+        return b;
+    }
+
+    /** Bytes in the text form, escaped as JSON would: for messages about text steps. */
+    static String asText(byte[] bytes) {
+        StringBuilder b = new StringBuilder("\"");
+        for (byte x : bytes) {
+            int c = x & 0xFF;
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c >= 0x7F) {
+                        b.append(String.format("\\u%04x", c));
+                    } else {
+                        b.append((char) c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
     private static byte[] hex(JsonNode obj, String key, String where) {
         if (!obj.path(key).isTextual()) {
             throw new MalformedVector(where + ": missing string \"" + key + "\"");
@@ -402,7 +462,8 @@ public final class VectorRunner {
         }
         checkKeys(step, fields, where, v11);
         checkErrorName(step, "expect_error", where);
-        for (String key : List.of("hex", "can", "expect_hex", "expect_last_error")) {
+        for (String key :
+                List.of("hex", "text", "can", "expect_hex", "expect_text", "expect_last_error")) {
             checkString(step, key, where);
         }
         for (String key :
@@ -416,12 +477,25 @@ public final class VectorRunner {
         if (step.has("hex")) {
             hex(step, "hex", where);
         }
-        if (step.has("hex") && step.has("can")) {
-            throw new MalformedVector(where + ": a step has \"hex\" or \"can\", not both");
+        if (step.has("text")) {
+            textBytes(step.get("text").asText(), "text", where);
         }
-        if (step.has("expect_hex") && step.has("expect_can")) {
+        if (step.has("expect_text")) {
+            textBytes(step.get("expect_text").asText(), "expect_text", where);
+        }
+        if ((step.has("hex") ? 1 : 0) + (step.has("text") ? 1 : 0) + (step.has("can") ? 1 : 0)
+                > 1) {
             throw new MalformedVector(
-                    where + ": a step has \"expect_hex\" or \"expect_can\", not both");
+                    where + ": a step has one of \"hex\", \"text\" and \"can\", not more");
+        }
+        if ((step.has("expect_hex") ? 1 : 0)
+                        + (step.has("expect_text") ? 1 : 0)
+                        + (step.has("expect_can") ? 1 : 0)
+                > 1) {
+            throw new MalformedVector(
+                    where
+                            + ": a step has one of \"expect_hex\", \"expect_text\" and"
+                            + " \"expect_can\", not more");
         }
         if (step.has("can")) {
             candump(step.get("can").asText(), where);
@@ -470,14 +544,17 @@ public final class VectorRunner {
         }
         switch (call) {
             case "poll" -> {
-                if (!hasError && !step.has("expect_hex") && !step.has("expect_can")) {
+                if (!hasError
+                        && !step.has("expect_hex")
+                        && !step.has("expect_text")
+                        && !step.has("expect_can")) {
                     throw new MalformedVector(where + ": missing \"expect_hex\"");
                 }
             }
-            case "observe" -> hex(step, "hex", where);
+            case "observe" -> inputBytes(step, where);
             case "frame", "unsolicited" -> {
                 if (!step.has("can")) {
-                    hex(step, "hex", where);
+                    inputBytes(step, where);
                 }
                 if (!hasError && !step.has("expect")) {
                     throw new MalformedVector(where + ": missing array \"expect\"");
@@ -489,7 +566,7 @@ public final class VectorRunner {
                 }
             }
             case "frame_end" -> {
-                hex(step, "hex", where);
+                inputBytes(step, where);
                 if (step.has("expect_skip")
                         && !step.path("expect_error").asText().equals("E_RESYNC")) {
                     throw new MalformedVector(
@@ -504,7 +581,7 @@ public final class VectorRunner {
             }
             case "frame_len" -> {
                 if (!step.has("can")) {
-                    hex(step, "hex", where);
+                    inputBytes(step, where);
                 }
                 if (step.has("expect_need") && step.path("expect_len").asInt(-1) != 0) {
                     throw new MalformedVector(where + ": \"expect_need\" needs \"expect_len\": 0");
@@ -540,7 +617,10 @@ public final class VectorRunner {
                     throw new MalformedVector(where + ": missing \"value\"");
                 }
                 writeValue(type, step.get("value"), where);
-                if (!hasError && !step.has("expect_hex") && !step.has("expect_can")) {
+                if (!hasError
+                        && !step.has("expect_hex")
+                        && !step.has("expect_text")
+                        && !step.has("expect_can")) {
                     throw new MalformedVector(where + ": missing \"expect_hex\"");
                 }
             }
@@ -975,6 +1055,9 @@ public final class VectorRunner {
 
     /** The bytes of a step's {@code hex} or (1.1) {@code can} input. */
     private static byte[] input(JsonNode step) {
+        if (step.has("text")) {
+            return textBytes(step.get("text").asText(), "text", "step");
+        }
         return step.has("can")
                 ? CanFrame.parseCandump(step.get("can").asText()).encode()
                 : HEX.parseHex(step.get("hex").asText());
@@ -1021,7 +1104,7 @@ public final class VectorRunner {
                 }
             }
             case "observe" -> {
-                byte[] bytes = HEX.parseHex(step.get("hex").asText());
+                byte[] bytes = input(step);
                 Long corr = expecting(step, () -> d.observe(DEV, bytes));
                 if (corr != null) {
                     expectCorr(step, corr);
@@ -1213,6 +1296,20 @@ public final class VectorRunner {
             }
             return;
         }
+        if (step.has("expect_text")) {
+            byte[] want = textBytes(step.get("expect_text").asText(), "expect_text", "step");
+            if (!java.util.Arrays.equals(want, r.bytes())) {
+                throw new AssertionError(
+                        "request bytes differ\n  expected: "
+                                + asText(want)
+                                + "\n  actual:   "
+                                + asText(r.bytes())
+                                + "\n  (hex "
+                                + HEX.formatHex(r.bytes())
+                                + ")");
+            }
+            return;
+        }
         String want = step.get("expect_hex").asText();
         String got = HEX.formatHex(r.bytes());
         if (!got.equals(want)) {
@@ -1332,41 +1429,52 @@ public final class VectorRunner {
                     String.format(
                             "flag bits 0x%02x are not defined by ABI §6.1 for agreed version 1.%d,"
                                     + " actual %s",
-                            unknownFlags, agreed, r));
+                            unknownFlags, agreed, RecordDiff.actualLine(r)));
         }
         boolean status = RecordFlag.DEVICE_STATUS.isSet(r.flags());
         if (e.has("device_status")) {
             if (!status) {
                 throw new AssertionError(
-                        "expected a device status, actual flag DEVICE_STATUS clear: " + r);
+                        "expected a device status, actual flag DEVICE_STATUS clear: "
+                                + RecordDiff.actualLine(r));
             }
         } else if (status) {
-            throw new AssertionError("expected no device status, actual flag DEVICE_STATUS: " + r);
+            throw new AssertionError(
+                    "expected no device status, actual flag DEVICE_STATUS: "
+                            + RecordDiff.actualLine(r));
         } else if (e.has("name")) {
             if (!e.get("name").asText().equals(r.name())) {
-                throw new AssertionError("expected name " + e.get("name") + ", actual " + r);
+                throw new AssertionError(
+                        "expected name " + e.get("name") + ", actual " + RecordDiff.actualLine(r));
             }
         } else if (r.named() || r.point() != e.get("point").asInt()) {
-            throw new AssertionError("expected point " + e.get("point") + ", actual " + r);
+            throw new AssertionError(
+                    "expected point " + e.get("point") + ", actual " + RecordDiff.actualLine(r));
         }
         boolean writeResult = RecordFlag.WRITE_RESULT.isSet(r.flags());
         if (e.has("write_result") != writeResult) {
             throw new AssertionError(
                     writeResult
                             ? "expected a reading, actual flag WRITE_RESULT set: " + r
-                            : "expected a write result, actual flag WRITE_RESULT clear: " + r);
+                            : "expected a write result, actual flag WRITE_RESULT clear: "
+                                    + RecordDiff.actualLine(r));
         }
         ValueType type = ValueType.byName(e.get("type").asText());
         if (r.value().type() != type) {
-            throw new AssertionError("expected type " + e.get("type").asText() + ", actual " + r);
+            throw new AssertionError(
+                    "type: expected "
+                            + e.get("type").asText()
+                            + ", got "
+                            + RecordDiff.actualLine(r));
         }
         String quality = Quality.nameOf(r.quality());
         if (!quality.equals(e.get("quality").asText())) {
             throw new AssertionError(
-                    "expected quality " + e.get("quality").asText() + ", actual " + quality);
+                    "quality: expected " + e.get("quality").asText() + ", got " + quality);
         }
         if (!sameValue(type, r.value(), e.get("value"))) {
-            throw new AssertionError("expected value " + e.get("value") + ", actual " + r);
+            throw new AssertionError(
+                    "value: expected " + e.get("value") + ", got " + RecordDiff.actualLine(r));
         }
         if (e.has("ts_us")) {
             long want = e.get("ts_us").asLong();

@@ -266,9 +266,7 @@ class DriverPackageTest {
         assertThatThrownBy(() -> PackageCheck.verified(pkg, TestPackages::load))
                 .hasMessage(
                         "f.wdrv: 1 of 1 vectors fail; first: vectors/cycle.json \"one cycle\": step"
-                                + " 2 (frame): record 0: expected value 8, actual"
-                                + " DriverRecord[point=0, name=null, value=I64[value=7], quality=0,"
-                                + " tsUs=1700000000000000, flags=0]");
+                                + " 2 (frame): record 0: value: expected 8, got point 0  i64 7  GOOD");
         VectorReport report = PackageCheck.selfTest(pkg, TestPackages.load(pkg.module()));
         assertThat(report.results().get(0).message())
                 .contains("\n  - point 0  i64 8  GOOD\n  + point 0  i64 7  GOOD");

@@ -56,6 +56,7 @@ import picocli.CommandLine.Spec;
                     + " the registry in its data folder (or --data-dir), for the next `weir run`."
         },
         subcommands = {
+            NewDriverCommand.class,
             DriverCommand.Pack.class,
             DriverCommand.Sign.class,
             DriverCommand.Inspect.class,
@@ -153,11 +154,86 @@ public final class DriverCommand implements Runnable {
 
     // ---- making and checking packages --------------------------------------------------------
 
+    /**
+     * The module of a driver folder: {@code --wasm}, else {@code DIR/driver.wasm} (an unpacked
+     * package), else {@code DIR/build/NAME.wasm}, what a project's {@code build.sh} writes (NAME
+     * from its weir-package.json). Nothing is built here: the project's build.sh does that, with
+     * its own toolchain; a module older than a source file under {@code src/} or {@code assembly/}
+     * gets a warning, since the vectors would then test yesterday's driver.
+     */
+    static Path projectModule(Path dir, Path wasm, PrintWriter err)
+            throws IOException, PackageRefused {
+        if (wasm != null) {
+            if (!Files.isRegularFile(wasm)) {
+                throw new PackageRefused(wasm + ": no such module");
+            }
+            return wasm;
+        }
+        Path plain = dir.resolve(DriverPackage.MODULE);
+        if (Files.isRegularFile(plain)) {
+            return plain;
+        }
+        Path m = dir.resolve(DriverPackage.MANIFEST);
+        String built = "build/NAME.wasm";
+        if (Files.isRegularFile(m)) {
+            String name = PackageManifest.parse(m.toString(), Files.readAllBytes(m)).name();
+            built = "build/" + name + ".wasm";
+            Path b = dir.resolve(built);
+            if (Files.isRegularFile(b)) {
+                warnIfStale(dir, b, err);
+                return b;
+            }
+        }
+        throw new PackageRefused(
+                dir
+                        + ": no module ("
+                        + DriverPackage.MODULE
+                        + " or "
+                        + built
+                        + "): build it first (./build.sh in a project from `weir driver new`), or"
+                        + " give --wasm FILE");
+    }
+
+    private static void warnIfStale(Path dir, Path module, PrintWriter err) throws IOException {
+        var builtAt = Files.getLastModifiedTime(module);
+        for (String src : List.of("src", "assembly")) {
+            Path d = dir.resolve(src);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(d)) {
+                var newer =
+                        files.filter(Files::isRegularFile)
+                                .filter(
+                                        f -> {
+                                            try {
+                                                return Files.getLastModifiedTime(f)
+                                                                .compareTo(builtAt)
+                                                        > 0;
+                                            } catch (IOException e) {
+                                                return false;
+                                            }
+                                        })
+                                .findFirst();
+                if (newer.isPresent()) {
+                    err.println(
+                            "weir driver: warning: "
+                                    + escape(module.toString())
+                                    + " is older than "
+                                    + escape(newer.get().toString())
+                                    + ": run ./build.sh to test the driver as it is now");
+                    return;
+                }
+            }
+        }
+    }
+
     @Command(
             name = "pack",
             mixinStandardHelpOptions = true,
             description =
-                    "Pack a driver folder (weir-package.json, driver.wasm or --wasm, vectors/*.json)"
+                    "Pack a driver folder (weir-package.json, driver.wasm or build/NAME.wasm or --wasm,"
+                            + " vectors/*.json)"
                             + " into NAME-VERSION.wdrv, checked as an install would check it (the"
                             + " module must describe itself with the manifest's name and version).",
             exitCodeListHeading = "%nExit codes:%n",
@@ -175,7 +251,9 @@ public final class DriverCommand implements Runnable {
         @Option(
                 names = "--wasm",
                 paramLabel = "FILE",
-                description = "The module, if not DIR/driver.wasm.")
+                description =
+                        "The module, if not DIR/driver.wasm or DIR/build/NAME.wasm (what a"
+                                + " project's build.sh writes).")
         Path wasm;
 
         @Override
@@ -196,9 +274,10 @@ public final class DriverCommand implements Runnable {
                                         PackageManifest.parse(
                                                 m.toString(), Files.readAllBytes(m))));
             }
+            Path module = projectModule(dir, wasm, err());
             DriverPackage pkg =
                     PackageWriter.pack(
-                            dir, wasm, out, b -> DriverModule.load(DriverPackage.MODULE, b));
+                            dir, module, out, b -> DriverModule.load(DriverPackage.MODULE, b));
             if (json) {
                 json(
                         Map.of(
@@ -471,7 +550,9 @@ public final class DriverCommand implements Runnable {
         @Option(
                 names = "--wasm",
                 paramLabel = "FILE",
-                description = "With a folder: the module, if not DIR/driver.wasm.")
+                description =
+                        "With a folder: the module, if not DIR/driver.wasm or DIR/build/NAME.wasm"
+                                + " (what a project's build.sh writes; test does not build).")
         Path wasm;
 
         @Override
@@ -480,10 +561,7 @@ public final class DriverCommand implements Runnable {
             byte[] bytes;
             SortedMap<String, byte[]> vectors;
             if (Files.isDirectory(target)) {
-                Path m = wasm != null ? wasm : target.resolve(DriverPackage.MODULE);
-                if (!Files.isRegularFile(m)) {
-                    throw new PackageRefused(m + ": no such module (give --wasm FILE)");
-                }
+                Path m = projectModule(target, wasm, err());
                 bytes = Files.readAllBytes(m);
                 try {
                     module = DriverModule.load(m.getFileName().toString(), bytes);
@@ -526,7 +604,10 @@ public final class DriverCommand implements Runnable {
                                     "%s %s%n",
                                     r.outcome() == VectorReport.Outcome.FAILED ? "FAIL" : "SKIP",
                                     escape(r.label()));
-                    out().println("  " + escape(r.message()).replace("\n", "\n  "));
+                    // Line by line: escape() would turn the line breaks of the diff into escapes.
+                    for (String line : r.message().split("\n", -1)) {
+                        out().println("  " + escape(line));
+                    }
                 }
             }
             if (lines != null) {
