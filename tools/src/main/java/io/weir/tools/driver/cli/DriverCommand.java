@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Driver packages (.wdrv: driver.wasm, its vectors, weir-package.json with the config"
-                    + " keys, a detached signature): make them (pack, sign), check them (inspect,"
+                    + " keys, a detached signature): start a driver project (new), make them (pack, sign), check them (inspect,"
                     + " test) and manage a gateway's drivers (install, list, activate, rollback,"
                     + " remove, audit, clear-quarantine).",
             "The management commands go through the admin API of the gateway that --config names"
