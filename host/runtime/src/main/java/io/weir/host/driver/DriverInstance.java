@@ -237,8 +237,9 @@ public final class DriverInstance implements AutoCloseable {
             // Only optional exports can be missing: the pre-flight checked the required ones.
             return AbiError.E_UNSUPPORTED.code();
         }
+        // One clock reading starts the call for the budget, the stop time and the stats.
         Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
-        long t0 = System.nanoTime();
+        long t0 = deadline.armedAt();
         callStartNanos = t0;
         callWarm = budgetMs < openBudget();
         try {
