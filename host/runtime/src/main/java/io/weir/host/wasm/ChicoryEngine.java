@@ -44,15 +44,37 @@ public final class ChicoryEngine implements WasmEngine {
         INTERPRETED
     }
 
-    private final Mode mode;
+    /**
+     * Heap that parsing and compiling a module keeps live at its peak, per byte of its code section
+     * (measured with Chicory 1.7.5: a 4 MiB code section of {@code i32.const; drop} peaks at about
+     * 206 MB live; 1 GB is allocated in all). Chicory's parser makes an instruction object with an
+     * operand array per instruction and keeps them all until the compiler is done; the module keeps
+     * them afterwards too.
+     */
+    static final long HEAP_PER_CODE_BYTE = 50;
 
-    /** The compiled engine. */
+    /** The share of the maximum heap one module's code may take to load: a quarter. */
+    static final int HEAP_SHARE_DIVISOR = 4;
+
+    private final Mode mode;
+    private final long loadHeapCapBytes;
+
+    /** The compiled engine, a module's code allowed a quarter of the maximum heap. */
     public ChicoryEngine() {
         this(Mode.COMPILED);
     }
 
     public ChicoryEngine(Mode mode) {
+        this(mode, Runtime.getRuntime().maxMemory() / HEAP_SHARE_DIVISOR);
+    }
+
+    /**
+     * @param loadHeapCapBytes the most heap parsing and compiling one module may take, estimated
+     *     from its code section before it is parsed ({@link #HEAP_PER_CODE_BYTE})
+     */
+    public ChicoryEngine(Mode mode, long loadHeapCapBytes) {
         this.mode = mode;
+        this.loadHeapCapBytes = loadHeapCapBytes;
     }
 
     /**
@@ -67,6 +89,7 @@ public final class ChicoryEngine implements WasmEngine {
         // cost time and heap in proportion to the size (36 MB: 18 s and 2.7 GB).
         WasmBinary.requireWithinCap(driverName, wasm.length, limits.moduleSizeCapBytes());
         WasmBinary binary = WasmBinary.read(driverName, wasm);
+        requireHeapForCode(driverName, binary.codeBytes());
         WasmModule module;
         try {
             module = Parser.parse(wasm);
@@ -104,6 +127,35 @@ public final class ChicoryEngine implements WasmEngine {
                     "driver \"" + driverName + "\" cannot be compiled: " + e.getMessage(), e);
         }
         return new Program(driverName, module, factory, memory);
+    }
+
+    /**
+     * Host policy beside the size cap: a module whose code would take more than its share of the
+     * heap to parse and compile is refused before it is parsed. On a gateway's small heap (320 MB
+     * by default) a module of 4 MiB of code keeps about 200 MB live while it loads; the Serial
+     * collector then stops every thread for 3–6 s in all, in pauses of up to 0.4 s, and every
+     * device misses cycles meanwhile (BENCHMARKS.md, "faults"). Counting the code section costs
+     * nothing; the estimate errs on the safe side for real code, whose instructions are longer on
+     * average than the densest possible.
+     */
+    private void requireHeapForCode(String driverName, long codeBytes) {
+        long need = codeBytes * HEAP_PER_CODE_BYTE;
+        if (need > loadHeapCapBytes) {
+            throw new ModuleRefused(
+                    "driver \""
+                            + driverName
+                            + "\" has "
+                            + (codeBytes >= 1024 * 1024
+                                    ? WasmBinary.mib(codeBytes)
+                                    : codeBytes + " bytes")
+                            + " of code, which takes about "
+                            + Math.max(1, need / (1024 * 1024))
+                            + " MB of heap to parse and compile; one driver's code may take at"
+                            + " most "
+                            + loadHeapCapBytes / (1024 * 1024)
+                            + " MB of heap (a quarter of the maximum heap unless set; -Xmx raises it); it was"
+                            + " not parsed");
+        }
     }
 
     /** Chicory's message without the prefix it puts on every malformed module. */

@@ -51,6 +51,7 @@ final class WasmBinary {
 
     private static final int TABLE_SECTION = 4;
     private static final int MEMORY_SECTION = 5;
+    private static final int CODE_SECTION = 10;
 
     /** A table type that carries an initialiser expression starts with these bytes. */
     private static final int TABLE_WITH_INIT = 0x40;
@@ -253,6 +254,17 @@ final class WasmBinary {
         }
     }
 
+    /** Bytes of the code section (the function bodies), 0 without one. */
+    long codeBytes() {
+        long n = 0;
+        for (Section s : sections) {
+            if (s.id() == CODE_SECTION) {
+                n += s.size();
+            }
+        }
+        return n;
+    }
+
     /** The sections in file order. */
     List<Section> sectionList() {
         return List.copyOf(sections);
@@ -392,7 +404,7 @@ final class WasmBinary {
         }
     }
 
-    private static String mib(long bytes) {
+    static String mib(long bytes) {
         return bytes % (1024 * 1024) == 0
                 ? bytes / (1024 * 1024) + " MiB"
                 : String.format("%.1f MiB", bytes / (1024.0 * 1024));

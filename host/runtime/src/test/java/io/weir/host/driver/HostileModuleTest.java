@@ -379,6 +379,37 @@ class HostileModuleTest {
         assertThat(DriverModule.load("at-cap.wasm", atCap).label()).isEqualTo("fixture 1.0.0");
     }
 
+    @Test
+    void aModuleWhoseCodeTakesMoreThanItsShareOfTheHeapIsRefusedBeforeItIsParsed() {
+        byte[] fixture = Fixtures.wasm("fixture");
+        // 1 KiB of heap: less than the fixture's few KiB of code need at 50 bytes a code byte.
+        assertThatThrownBy(
+                        () ->
+                                DriverModule.load(
+                                        new ChicoryEngine(ChicoryEngine.Mode.COMPILED, 1024),
+                                        "f.wasm",
+                                        fixture,
+                                        DriverLimits.DEFAULT,
+                                        Watchdog.shared()))
+                .isInstanceOf(DriverRefused.class)
+                .satisfies(e -> assertOneLine(e.getMessage()))
+                .hasMessageStartingWith("driver \"f.wasm\" has ")
+                .hasMessageContaining(
+                        " bytes of code, which takes about 1 MB of heap to parse and compile; one"
+                                + " driver's code may take at most 0 MB of heap")
+                .hasMessageEndingWith("it was not parsed");
+        // The same module within its share loads.
+        assertThat(
+                        DriverModule.load(
+                                        new ChicoryEngine(ChicoryEngine.Mode.COMPILED, 16L << 20),
+                                        "f.wasm",
+                                        fixture,
+                                        DriverLimits.DEFAULT,
+                                        Watchdog.shared())
+                                .label())
+                .isEqualTo("fixture 1.0.0");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------
 
     private static byte[] bytes(String s) {

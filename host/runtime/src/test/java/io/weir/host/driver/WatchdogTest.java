@@ -3,11 +3,13 @@ package io.weir.host.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * The watchdog's budget counts time in which the thread could run: a stall (a stop-the-world pause,
- * a starved machine) seen by the watchdog extends every armed call by its length.
+ * The watchdog charges a call the CPU time of its thread: time in which the thread waits (a
+ * stop-the-world pause, a starved machine, a park) costs it nothing, a runaway loop is stopped at
+ * its budget, and wall time is only a far backstop.
  */
 class WatchdogTest {
 
@@ -23,6 +25,19 @@ class WatchdogTest {
         return false;
     }
 
+    /** Waits without using CPU until interrupted or {@code maxMs} pass; whether interrupted. */
+    private static boolean idle(long maxMs) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMs);
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            if (Thread.currentThread().isInterrupted()) {
+                return true;
+            }
+            LockSupport.parkNanos(left);
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
     @Test
     void aCallPastItsBudgetIsInterruptedAndTheFlagCleared() {
         try (Watchdog w = new Watchdog()) {
@@ -30,6 +45,7 @@ class WatchdogTest {
             assertThat(spin(5_000)).as("interrupted").isTrue();
             assertThat(d.fired()).isTrue();
             d.close();
+            assertThat(d.fired()).as("still says so after close").isTrue();
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
     }
@@ -41,31 +57,61 @@ class WatchdogTest {
             assertThat(spin(30)).isFalse();
             d.close();
             assertThat(d.fired()).isFalse();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
     }
 
     @Test
-    void aStallIsNotChargedToTheCall() {
+    void timeTheThreadSpendsWaitingIsNotChargedToTheCall() {
         try (Watchdog w = new Watchdog()) {
-            Watchdog.Deadline d = w.arm(100);
-            // As if the JVM had stopped for 400 ms during the call: the call has 400 ms more.
-            w.noteStall(TimeUnit.MILLISECONDS.toNanos(400));
-            assertThat(spin(250)).as("interrupted within its budget plus the stall").isFalse();
-            assertThat(spin(5_000)).as("still stopped once budget and stall are used").isTrue();
+            Watchdog.Deadline d = w.arm(50);
+            // As if the JVM had stopped, or the thread waited for a core, for 400 ms.
+            assertThat(idle(400)).as("interrupted while it used no CPU").isFalse();
+            assertThat(d.fired()).isFalse();
+            assertThat(spin(5_000)).as("still stopped once it uses its budget").isTrue();
             assertThat(d.fired()).isTrue();
             d.close();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
     }
 
     @Test
-    void aStallBeforeACallGivesItNothing() {
+    void theWallClockBackstopStopsACallThatGetsNoCpu() {
+        try (Watchdog w = new Watchdog(TimeUnit.MILLISECONDS.toNanos(200))) {
+            Watchdog.Deadline d = w.arm(5);
+            assertThat(idle(10_000)).as("interrupted by the backstop").isTrue();
+            assertThat(d.fired()).isTrue();
+            d.close();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
+    void cpuUsedBeforeTheArmGivesTheCallNothing() {
         try (Watchdog w = new Watchdog()) {
-            w.noteStall(TimeUnit.MILLISECONDS.toNanos(10_000));
+            spin(300);
             Watchdog.Deadline d = w.arm(20);
             long t0 = System.nanoTime();
             assertThat(spin(5_000)).isTrue();
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
             d.close();
+        }
+    }
+
+    @Test
+    void manyShortCallsAreNeverStoppedAndTheTimerWakesAgainAfterIdling() {
+        try (Watchdog w = new Watchdog()) {
+            for (int i = 0; i < 100_000; i++) {
+                Watchdog.Deadline d = w.arm(1_000);
+                d.close();
+                assertThat(d.fired()).isFalse();
+            }
+            // Past the idle time the timer parks for good; an arm must wake it.
+            idle(TimeUnit.NANOSECONDS.toMillis(Watchdog.IDLE_AFTER_NANOS) + 300);
+            Watchdog.Deadline d = w.arm(20);
+            assertThat(spin(5_000)).as("interrupted after the timer idled").isTrue();
+            d.close();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
     }
 }
