@@ -102,7 +102,8 @@ public final class GatewayMetrics {
                 (stats, call) -> (double) stats.calls(call));
         driverMetric(
                 "weir_driver_call_seconds",
-                "Time spent inside the driver, per export.",
+                "Time spent inside the driver, per export: an estimate from one timed call in"
+                        + " 16 of each export and instance (the calls are counted exactly).",
                 (stats, call) -> stats.nanos(call) / 1e9);
         CounterWithCallback.builder()
                 .name("weir_driver_traps")
