@@ -466,6 +466,13 @@ impl Driver for CanDbc {
                 j1939::PGN_TP_DT => self.tp_dt(id, f.data, out, now_us),
                 pgn => {
                     let origin = Origin::J1939 { pgn, sa: id.sa };
+                    self.decode(&Payload { origin, data: f.data, fd: f.is_fd(), transport: false }, out)?;
+                    if self.map.points.is_empty() {
+                        return Ok(());
+                    }
+                    // A 29-bit message the DBC does not treat as J1939 (VFrameFormat ExtendedCAN)
+                    // is matched by its whole identifier.
+                    let origin = Origin::Can { id: f.id, ext: true };
                     self.decode(&Payload { origin, data: f.data, fd: f.is_fd(), transport: false }, out)
                 }
             };

@@ -297,6 +297,13 @@ def j1939_vectors(corpus):
                [{"call": "unsolicited", "can": "0CF004FE#107D82BD1200F482", "expect": []},
                 {"call": "unsolicited", "can": "0CF00400#207D87481400F087",
                  "expect": [record(eec1, 649.0), {"point": eec1_sa, "type": "u64", "value": 0, "quality": "GOOD"}]}]),
+        vector("a 29-bit message that is not J1939 (id=, ext=1) is matched by its identifier, also with j1939=1",
+               "DBC VFrameFormat ExtendedCAN; the CCVS1 frame of " + pj + "/README.upstream.md",
+               "device j1939=1" + HOST + "\npoint 0 id=0x18FEF100 ext=1 size=8 start=0 len=8\n"
+               "point 1 pgn=65265 size=8 start=0 len=8\n",
+               [{"call": "unsolicited", "can": "18FEF100#3CFFFFFFFFFFFFFF",
+                 "expect": [record(1, 60), record(0, 60)]},
+                {"call": "unsolicited", "can": "18FEF101#3CFFFFFFFFFFFFFF", "expect": [record(1, 60)]}]),
         vector("discovery mode names j1939/PGN/SA", pj + "/tests_candump.log lines 1-3",
                "device j1939=1" + HOST + "\n",
                [{"call": "unsolicited", "can": "10FDA300#FFFF07FFFFFFFFFF",
