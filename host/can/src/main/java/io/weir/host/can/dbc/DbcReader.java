@@ -528,6 +528,21 @@ public final class DbcReader {
                             + "-byte message "
                             + m.name);
         }
+        if (m.rawId != INDEPENDENT_SIGNALS
+                && !fits((int) start, (int) length, order.text.equals("0"), m.size)) {
+            throw error(
+                    sg,
+                    what
+                            + ": start bit "
+                            + start
+                            + " and length "
+                            + length
+                            + (order.text.equals("0") ? " (Motorola)" : " (Intel)")
+                            + " run past the "
+                            + m.size
+                            + "-byte message "
+                            + m.name);
+        }
         if (Double.parseDouble(factor) == 0) {
             throw error(sg, what + ": factor 0 makes every value the offset");
         }
@@ -546,6 +561,25 @@ public final class DbcReader {
                 0,
                 Map.of(),
                 sg.line);
+    }
+
+    /**
+     * Whether the signal's bits lie inside the message: Intel counts up from the start bit,
+     * Motorola down from it within a byte and on to the next byte's most significant bit.
+     */
+    static boolean fits(int start, int length, boolean motorola, int size) {
+        int bits = size * 8;
+        if (!motorola) {
+            return start + length <= bits;
+        }
+        int pos = start;
+        for (int i = 0; i < length; i++) {
+            if (pos >= bits) {
+                return false;
+            }
+            pos = pos % 8 == 0 ? pos + 15 : pos - 1;
+        }
+        return true;
     }
 
     /** {@code SG_MUL_VAL_ id signal switch a-b, …;}: accepted only as simple multiplexing. */

@@ -121,6 +121,14 @@ class DbcPointMapTest {
                 .isEqualTo("bad.dbc:6: SG_ S (between factor and offset): expected ',', found ';'");
         assertThat(problem(dir, head + " SG_ S : 64|8@1+ (1,0) [0|0] \"\" A\n"))
                 .isEqualTo("bad.dbc:6: SG_ S: start bit 64 lies outside the 8-byte message M");
+        assertThat(problem(dir, head + " SG_ S : 56|16@1+ (1,0) [0|0] \"\" A\n"))
+                .isEqualTo(
+                        "bad.dbc:6: SG_ S: start bit 56 and length 16 (Intel) run past the 8-byte message M");
+        assertThat(problem(dir, head + " SG_ S : 7|16@0+ (1,0) [0|0] \"\" A\n"))
+                .isEqualTo("no error");
+        assertThat(problem(dir, head + " SG_ S : 56|16@0+ (1,0) [0|0] \"\" A\n"))
+                .isEqualTo(
+                        "bad.dbc:6: SG_ S: start bit 56 and length 16 (Motorola) run past the 8-byte message M");
         assertThat(problem(dir, head + "\nVAL_ 100 T 1 \"one\" ;\n"))
                 .isEqualTo("bad.dbc:7: VAL_ 100 T: message M has no signal T");
         assertThat(problem(dir, head + "\nBOGUS_ 1;\n"))
