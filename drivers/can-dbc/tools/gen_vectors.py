@@ -439,6 +439,36 @@ def transport_vectors(corpus):
     ]
 
 
+def frame_vectors(corpus):
+    moto = os.path.join(corpus, "can", "cantools", "motohawk.dbc")
+    config, names = point_lines(moto)
+    d = "device" + HOST + "\n"
+    return [
+        vector("Motorola (big-endian) signals of motohawk.dbc",
+               "cantools examples/hello_world.py on corpus can/cantools/motohawk.dbc: encoded "
+               "c001400000000000 = {'Temperature': 250.1, 'AverageRadius': 3.2, 'Enable': 'Enabled'}",
+               config,
+               [{"call": "unsolicited", "can": "1F0#C001400000000000",
+                 "expect": sorted([record(names.index("ExampleMessage.Temperature"), 250.1),
+                                   record(names.index("ExampleMessage.AverageRadius"), 3.2),
+                                   record(names.index("ExampleMessage.Enable"), "Enabled")],
+                                  key=lambda r: r["point"])}]),
+        vector("a CAN FD frame padded to the next FD length (10-byte message in 12 bytes)",
+               "ISO 11898-1:2015 FD data lengths (ABI §6.4); DBC message of 10 bytes", d +
+               "point 0 id=0x123 fd=1 size=10 start=72 len=8\n",
+               [{"call": "unsolicited", "can": "123##1" + "00" * 9 + "2A" + "0000", "expect": [record(0, 42)]},
+                {"call": "unsolicited", "can": "123##1" + "00" * 9 + "2A" + "00" * 6,
+                 "expect": [record(0, None, "BAD_PROTOCOL")],
+                 "expect_last_error": "frame 123 carries 16 data bytes, its DBC message has 10 (points 0-0)"}]),
+        vector("a frame shorter than its message is an error with words; remote frames are ignored",
+               "drivers/can-dbc/README.md (frame length)", d + "point 0 id=0x100 size=4 start=0 len=8\n",
+               [{"call": "unsolicited", "can": "100#01", "expect": [record(0, None, "BAD_PROTOCOL")],
+                 "expect_last_error": "frame 100 carries 1 data bytes, its DBC message has 4 (points 0-0)"},
+                {"call": "unsolicited", "can": "100#R4", "expect": []},
+                {"call": "unsolicited", "can": "100#07000000", "expect": [record(0, 7)]}]),
+    ]
+
+
 def config_error_vectors():
     d = "device" + HOST + "\n"
     cases = [
@@ -481,6 +511,7 @@ def write(directory, name, vectors):
 def generate(directory, corpus):
     cantools, skipped = cantools_vectors(corpus)
     write(directory, "cantools.json", cantools)
+    write(directory, "frames.json", frame_vectors(corpus))
     write(directory, "j1939.json", j1939_vectors(corpus))
     write(directory, "nmea2000.json", nmea2000_vectors(corpus))
     write(directory, "transport.json", transport_vectors(corpus))
