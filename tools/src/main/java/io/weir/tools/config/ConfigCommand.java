@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         header = "Check a gateway config file (TOML) offline.",
         description = "The config file of `weir run`: gateway, uplink, admin, devices with points.",
-        subcommands = {ConfigCheckCommand.class})
+        subcommands = {ConfigCheckCommand.class, ConfigDbcCommand.class})
 public final class ConfigCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -1,6 +1,8 @@
 package io.weir.tools.config;
 
 import io.weir.host.can.CanTransport;
+import io.weir.host.can.dbc.DbcException;
+import io.weir.host.can.dbc.DbcPointMap;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.serial.SerialAddress;
 import io.weir.tools.cli.HostPort;
@@ -54,7 +56,7 @@ final class ConfigReader {
 
     /** The keys the host reads from a device; every other key goes to the driver (ABI §5). */
     static final Set<String> DEVICE_HOST_KEYS =
-            ordered("name", "driver", "link", "interval", "points");
+            ordered("name", "driver", "link", "interval", "points", "dbc");
 
     /**
      * Link schemes this build opens and the transport (ABI §3.4, §5.1 {@code weir.transport}) a
@@ -549,11 +551,58 @@ final class ConfigReader {
                 }
             }
         }
+        if (t.raw("dbc") != null) {
+            valid &= readDbc(t, deviceKeys, points);
+        }
         if (!valid || name == null || driver == null || link == null) {
             return null;
         }
         return new DeviceConfigEntry(
                 file, index, name, driver, link, interval, deviceKeys, points, t.lines());
+    }
+
+    /**
+     * {@code dbc = "FILE"}: the device's points come from a DBC file, converted to the can-dbc
+     * driver's point lines (drivers/can-dbc/README.md); the keys the DBC implies ({@code j1939})
+     * join the device keys unless the table writes them. A DBC the converter refuses is a problem
+     * at the {@code dbc} key naming the DBC's own file and line.
+     */
+    private boolean readDbc(
+            Table t, Map<String, String> deviceKeys, List<PointConfigEntry> points) {
+        Path dbc = t.path("dbc", false);
+        if (dbc == null) {
+            return false;
+        }
+        if (!points.isEmpty()) {
+            t.problem(
+                    "dbc",
+                    "a device takes its points from dbc or from [[devices.points]], not both");
+            return false;
+        }
+        DbcPointMap map;
+        try {
+            map = DbcPointMap.read(dbc);
+        } catch (DbcException e) {
+            t.problem("dbc", TerminalText.escape(e.getMessage()));
+            return false;
+        }
+        map.deviceKeys().forEach(deviceKeys::putIfAbsent);
+        SourceLines at = new SourceLines(t.lineOf("dbc"), Map.of());
+        for (int i = 0; i < map.points().size(); i++) {
+            String pointName = map.names().get(i);
+            if (!DeviceConfigEntry.NAME.matcher(pointName).matches()) {
+                t.problem(
+                        "dbc",
+                        TerminalText.escape(dbc.toString())
+                                + ": point name "
+                                + TerminalText.quote(pointName)
+                                + " must be "
+                                + DeviceConfigEntry.NAME_RULE);
+                return false;
+            }
+            points.add(new PointConfigEntry(i, pointName, map.points().get(i), at));
+        }
+        return true;
     }
 
     private PointConfigEntry readPoint(int index, Table t, Map<String, String> names) {

@@ -22,9 +22,10 @@ import java.util.function.Consumer;
  * Socketcand}): {@code < hi >}; {@code < open BUS >} answered {@code < ok >}, or {@code < error
  * could not open bus >} and the end of the connection for another bus; {@code < rawmode >} and
  * {@code < bcmmode >} answered {@code < ok >}; {@code < echo >}. In raw mode a client hears every
- * frame of the bus and may {@code send}, {@code sendrtr} and {@code fdsend}; a malformed one is
- * ignored, as the daemon does, and an unknown command answered {@code < error unknown command >}.
- * The broadcast manager's commands of BCM mode are not simulated.
+ * frame of the bus, and every frame another client sends, and may {@code send}, {@code sendrtr} and
+ * {@code fdsend}; a malformed one is ignored, as the daemon does, and an unknown command answered
+ * {@code < error unknown command >}. The broadcast manager's commands of BCM mode are not
+ * simulated.
  */
 final class SocketcandServerSim implements CanBusSim.Endpoint, AutoCloseable {
 
@@ -180,6 +181,16 @@ final class SocketcandServerSim implements CanBusSim.Endpoint, AutoCloseable {
                     CanFrame f = mode == Mode.RAW ? parseSend(t) : null;
                     if (f != null) {
                         bus.transmit(f, SocketcandServerSim.this);
+                        // The daemon's raw sockets loop frames back to the host's other CAN
+                        // sockets (Linux CAN_RAW_LOOPBACK, on by default): its other clients hear
+                        // what one client sends, as two gateways or a gateway and a tool do.
+                        String element =
+                                Socketcand.frameElement(f, System.currentTimeMillis() * 1000);
+                        for (Client c : clients) {
+                            if (c != this) {
+                                c.write(element);
+                            }
+                        }
                     }
                 }
                 default -> write("< error unknown command >");
