@@ -182,7 +182,7 @@ public final class HostReplayDriver implements ReplayDriver {
         try {
             FrameLength f = inst.frameLen(dev, rx, off, n);
             return switch (f.kind()) {
-                case COMPLETE -> new Framing(f.length(), 0);
+                case COMPLETE -> new Framing(f.length(), 0, f.corr());
                 case NEED_MORE ->
                         n < len
                                 // More bytes are buffered than rx holds and still no frame: the
@@ -213,7 +213,7 @@ public final class HostReplayDriver implements ReplayDriver {
         try {
             FrameLength f = inst.frameEnd(dev, rx, 0, n);
             return switch (f.kind()) {
-                case COMPLETE -> new Framing(f.length(), 0);
+                case COMPLETE -> new Framing(f.length(), 0, f.corr());
                 case NEED_MORE -> new Framing(0, 0);
                 case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
             };
@@ -291,12 +291,17 @@ public final class HostReplayDriver implements ReplayDriver {
                                         ? null
                                         : (error == null || error.isEmpty() ? null : error)));
             }
-            return new Outcome(records.size(), decoded, null);
+            return new Outcome(records.size(), decoded, null, inst.frameFlags());
         } catch (DriverException e) {
             return new Outcome(e.code(), List.of(), e.driverText());
         } catch (DriverTrapped e) {
             return new Outcome(AbiError.E_INTERNAL.code(), List.of(), recover(dev, e));
         }
+    }
+
+    @Override
+    public boolean decodesUnsolicited() {
+        return module.manifest().asAgreed(module.agreedMinor()).receivesUnsolicited();
     }
 
     @Override

@@ -444,7 +444,7 @@ public final class ModbusRtuReplay {
             return;
         }
         for (ReplayDriver.Decoded d : decoded.records()) {
-            String quality = ModbusTcpReplay.qualityClass(d.quality());
+            String quality = ReplayEngine.qualityClass(d.quality());
             summary.points++;
             if (!quality.equals("good")) {
                 summary.badPoints++;

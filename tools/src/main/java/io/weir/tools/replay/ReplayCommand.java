@@ -105,7 +105,7 @@ public final class ReplayCommand implements Callable<Integer> {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
-                summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+                summary = new TcpReplay(d, port, sink).replay(capture);
                 quarantine = d.quarantine();
             }
         }
