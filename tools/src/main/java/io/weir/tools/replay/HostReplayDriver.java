@@ -287,9 +287,8 @@ public final class HostReplayDriver implements ReplayDriver {
                                 r.value(),
                                 r.quality(),
                                 Math.floorDiv(r.tsUs(), 1000L),
-                                r.good()
-                                        ? null
-                                        : (error == null || error.isEmpty() ? null : error)));
+                                r.good() ? null : (error == null || error.isEmpty() ? null : error),
+                                r.flags()));
             }
             return new Outcome(records.size(), decoded, null, inst.frameFlags());
         } catch (DriverException e) {

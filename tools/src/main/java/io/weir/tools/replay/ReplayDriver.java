@@ -28,8 +28,14 @@ public interface ReplayDriver extends AutoCloseable {
      * @param quality the ABI quality code
      * @param deviceTsMillis the device timestamp, or -1 when the record carries none
      * @param error the driver's explanation for a bad or uncertain record, else null
+     * @param flags the record's flags (ABI §6.1; WRITE_RESULT and DEVICE_STATUS of §6.3)
      */
-    record Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {}
+    record Decoded(
+            String point, Value value, int quality, long deviceTsMillis, String error, int flags) {
+        public Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {
+            this(point, value, quality, deviceTsMillis, error, 0);
+        }
+    }
 
     /**
      * The result of a data-plane call: a non-negative status with its records, or an error code;

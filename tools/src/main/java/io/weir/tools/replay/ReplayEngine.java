@@ -3,6 +3,7 @@ package io.weir.tools.replay;
 import io.weir.abi.AbiError;
 import io.weir.abi.FrameFlag;
 import io.weir.abi.Quality;
+import io.weir.abi.RecordFlag;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -23,11 +24,12 @@ import java.util.function.Consumer;
  * interface, each with its own device.
  *
  * <p>A response pairs with the oldest unanswered request of the same key in the same conversation;
- * when either key is 0 (the protocol has none there, or the driver agreed on ABI 1.0) with the
- * oldest unanswered request (§7.12). A response with no request is decoded as a reading when the
- * driver takes unsolicited frames (§7.3), else reported; a response whose records the driver flags
- * {@code NOT_ANSWER} gives readings and leaves its request waiting. Nothing is dropped silently:
- * every frame ends in points or in a line that says why not.
+ * a response without a key (0: the protocol has none there, or the driver agreed on ABI 1.0) with
+ * the oldest unanswered request, and a keyed response that finds no request of its key with the
+ * oldest unkeyed one (§7.12). A response with no request is decoded as a reading when the driver
+ * takes unsolicited frames (§7.3), else reported; a response whose records the driver flags {@code
+ * NOT_ANSWER} gives readings and leaves its request waiting. Nothing is dropped silently: every
+ * frame ends in points or in a line that says why not.
  */
 public final class ReplayEngine {
     /**
@@ -177,13 +179,15 @@ public final class ReplayEngine {
                     }
                 }
             } else {
+                // The oldest request of the same key; only without one the oldest unkeyed one. A
+                // keyless frame of the client's (a COTP segment that only starts a request) must
+                // not take the answer of the keyed request behind it.
                 Deque<Framed> same = byKey.get(key);
                 Deque<Framed> unkeyed = byKey.get(0L);
-                best = same == null ? null : same.peekFirst();
-                if (unkeyed != null
-                        && (best == null || unkeyed.peekFirst().serial() < best.serial())) {
-                    best = unkeyed.peekFirst();
-                }
+                best =
+                        same != null
+                                ? same.peekFirst()
+                                : unkeyed != null ? unkeyed.peekFirst() : null;
             }
             if (best != null) {
                 remove(best);
@@ -322,14 +326,24 @@ public final class ReplayEngine {
         private void points(Framed resp, ReplayDriver.Outcome decoded) {
             for (ReplayDriver.Decoded r : decoded.records()) {
                 String quality = qualityClass(r.quality());
-                summary.points++;
-                if (!quality.equals("good")) {
-                    summary.badPoints++;
+                String kind = null;
+                if (RecordFlag.DEVICE_STATUS.isSet(r.flags())) {
+                    kind = ReplayLine.DEVICE_STATUS;
+                    summary.deviceStatus++;
+                } else if (RecordFlag.WRITE_RESULT.isSet(r.flags())) {
+                    kind = ReplayLine.WRITE_RESULT;
+                    summary.writeResults++;
+                } else {
+                    summary.points++;
+                    if (!quality.equals("good")) {
+                        summary.badPoints++;
+                    }
                 }
                 out.accept(
                         ReplayLine.keyedPoint(
+                                kind,
                                 device,
-                                r.point(),
+                                kind == ReplayLine.DEVICE_STATUS ? null : r.point(),
                                 r.value(),
                                 quality,
                                 r.deviceTsMillis() >= 0

@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
  *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED},
- *     {@link #BAD_CRC}, {@link #ERROR_FRAME}
+ *     {@link #BAD_CRC}, {@link #ERROR_FRAME}, {@link #DEVICE_STATUS}, {@link #WRITE_RESULT}
  * @param device the server side of the connection, {@code ip:port}; null for Modbus RTU
  * @param point the point name (point lines only)
  * @param value the value (point lines only)
@@ -69,6 +69,18 @@ public record ReplayLine(
     /** The capture file ends inside a record: everything before it was replayed. */
     public static final String TRUNCATED = "truncated";
 
+    /**
+     * A record that describes the device or its link rather than a point (ABI §6.3 {@code
+     * DEVICE_STATUS}), e.g. a connection set up; it has a value and a quality but no point.
+     */
+    public static final String DEVICE_STATUS = "device_status";
+
+    /**
+     * The outcome of a recorded write (ABI §6.3 {@code WRITE_RESULT}): the written point, the value
+     * the device confirmed and a quality; not a reading.
+     */
+    public static final String WRITE_RESULT = "write_result";
+
     /** A CAN error frame of a candump log (the identifier has CAN_ERR_FLAG): no data to decode. */
     public static final String ERROR_FRAME = "error_frame";
 
@@ -104,8 +116,12 @@ public record ReplayLine(
                 null);
     }
 
-    /** A decoded record of a frame the driver keyed with {@code key} (0: none). */
+    /**
+     * A decoded record of a frame the driver keyed with {@code key} (0: none); {@code kind} is null
+     * for a reading, else {@link #DEVICE_STATUS} or {@link #WRITE_RESULT}.
+     */
     static ReplayLine keyedPoint(
+            String kind,
             String device,
             String point,
             Value value,
@@ -115,7 +131,7 @@ public record ReplayLine(
             long key,
             String error) {
         return new ReplayLine(
-                null,
+                kind,
                 device,
                 point,
                 value,
@@ -209,8 +225,8 @@ public record ReplayLine(
             m.put("kind", kind);
         }
         put(m, "device", device);
-        if (kind == null) {
-            m.put("point", point);
+        if (kind == null || value != null) {
+            put(m, "point", point);
             m.put("value", value == null ? null : value.json());
             m.put("quality", quality);
         }

@@ -35,6 +35,8 @@ public final class ReplaySummary {
     long truncatedBytes;
     long badCrc;
     long framesWithoutPoints;
+    long deviceStatus;
+    long writeResults;
     long errorFrames;
     IOException failure;
 
@@ -63,6 +65,16 @@ public final class ReplaySummary {
      */
     public long framesWithoutPoints() {
         return framesWithoutPoints;
+    }
+
+    /** Device-status records (ABI §6.3), not counted as points. */
+    public long deviceStatus() {
+        return deviceStatus;
+    }
+
+    /** Write results of recorded writes (ABI §6.3), not counted as points. */
+    public long writeResults() {
+        return writeResults;
     }
 
     /** CAN error frames of a candump log. */
@@ -147,6 +159,7 @@ public final class ReplaySummary {
             m.put("skipped", skipped);
             m.put("error_frames", errorFrames);
             m.put("garbage_bytes", garbageBytes);
+            putIfAny(m);
             return m;
         }
         if (input == Input.RTU) {
@@ -181,6 +194,17 @@ public final class ReplaySummary {
         m.put("retransmitted_bytes", duplicateBytes);
         m.put("out_of_order_segments", outOfOrderSegments);
         m.put("truncated_bytes", truncatedBytes);
+        putIfAny(m);
         return m;
+    }
+
+    /** Counts that only some drivers give: in the summary when they occurred. */
+    private void putIfAny(Map<String, Object> m) {
+        if (writeResults > 0) {
+            m.put("write_results", writeResults);
+        }
+        if (deviceStatus > 0) {
+            m.put("device_status", deviceStatus);
+        }
     }
 }
