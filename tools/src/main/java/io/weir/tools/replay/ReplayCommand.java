@@ -155,13 +155,14 @@ public final class ReplayCommand implements Callable<Integer> {
         if (candump != null) {
             return replayCandump(wasm, config);
         }
-        DriverModule module = HostReplayDriver.load(driver, wasm);
-        requireTransport(module, "tcp", "--pcap");
-        int serverPort = port != null ? port : defaultPort(module);
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
+        // The capture's header is read before the driver is compiled: a wrong file costs no wait.
         try (CaptureReader capture = CaptureReader.open(pcap)) {
+            DriverModule module = HostReplayDriver.load(driver, wasm);
+            requireTransport(module, "tcp", "--pcap");
+            int serverPort = port != null ? port : defaultPort(module);
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
                 summary =
@@ -214,7 +215,7 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(),
                     "driver "
-                            + printable(module.label())
+                            + module.manifest().name()
                             + " speaks protocol \""
                             + printable(module.manifest().protocol())
                             + "\", whose server port replay does not know: give --port");
@@ -231,7 +232,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!speaks.contains(transport)) {
             throw new IllegalArgumentException(
                     "driver "
-                            + printable(module.label())
+                            + module.manifest().name()
                             + " speaks "
                             + String.join(" and ", speaks)
                             + "; "
@@ -243,7 +244,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!transport.equals("tcp") && module.agreedMinor() < Abi.MINOR_1_1) {
             throw new IllegalArgumentException(
                     "driver "
-                            + printable(module.label())
+                            + module.manifest().name()
                             + " agreed on ABI 1.0, which has no weir.transport host key (ABI"
                             + " §5.1): it cannot be told it is on a "
                             + transport
