@@ -225,28 +225,6 @@ public final class HostReplayDriver implements ReplayDriver {
         }
     }
 
-    /**
-     * Whether the driver can replay Modbus RTU: it lists the {@code serial} transport and agreed on
-     * ABI 1.1 with this host, so that it learns {@code weir.transport=serial} (ABI §5.1); null if
-     * it can, else why not.
-     */
-    public static String rtuRefusal(DriverModule module) {
-        if (!module.manifest().allTransports().contains("serial")) {
-            return "driver "
-                    + module.label()
-                    + " does not speak over serial lines (its manifest lists "
-                    + String.join(", ", module.manifest().allTransports())
-                    + "), so it cannot replay Modbus RTU frames";
-        }
-        if (module.agreedMinor() < Abi.MINOR_1_1) {
-            return "driver "
-                    + module.label()
-                    + " agreed on ABI 1.0, which has no weir.transport host key (ABI §5.1): it"
-                    + " cannot be told to frame as Modbus RTU";
-        }
-        return null;
-    }
-
     @Override
     public Outcome observe(int dev, byte[] request) {
         if (instanceOf.get(dev) == null) {
