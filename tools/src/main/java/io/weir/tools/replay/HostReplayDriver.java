@@ -231,8 +231,8 @@ public final class HostReplayDriver implements ReplayDriver {
             return new Outcome(AbiError.E_INTERNAL.code(), List.of(), quarantine);
         }
         try {
-            instanceOf.get(dev).observe(dev, request);
-            return new Outcome(0, List.of(), null);
+            long corr = instanceOf.get(dev).observe(dev, request);
+            return new Outcome(0, List.of(), null, 0, corr);
         } catch (DriverException e) {
             return new Outcome(e.code(), List.of(), e.driverText());
         } catch (DriverTrapped e) {

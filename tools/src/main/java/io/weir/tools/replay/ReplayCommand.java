@@ -144,13 +144,7 @@ public final class ReplayCommand implements Callable<Integer> {
         String config = points == null ? "device\n" : PointsFile.read(points);
         byte[] wasm = DriverSource.bytes(driver);
         if (rtu != null) {
-            if (points != null) {
-                throw new ParameterException(
-                        spec.commandLine(),
-                        "--points is not supported with --rtu yet: RTU frames are replayed in"
-                                + " discovery mode, one device per slave");
-            }
-            return replayRtu(wasm);
+            return replayRtu(wasm, config);
         }
         if (candump != null) {
             return replayCandump(wasm, config);
@@ -310,7 +304,7 @@ public final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int replayRtu(byte[] wasm) throws Exception {
+    private int replayRtu(byte[] wasm, String config) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
@@ -319,7 +313,7 @@ public final class ReplayCommand implements Callable<Integer> {
             requireTransport(module, "serial", "--rtu");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : rtuTableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
-                summary = new ModbusRtuReplay(d, rtu.toString(), sink).replay(in);
+                summary = new SerialReplay(d, rtu.toString(), sink, config).replay(in);
                 quarantine = d.quarantine();
             }
         }
@@ -329,7 +323,7 @@ public final class ReplayCommand implements Callable<Integer> {
             printQuarantine(out, quarantine);
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
-                            + " %d unanswered, %d unsolicited, %d bad CRC, %d garbage bytes%n",
+                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%n",
                     printable(String.valueOf(rtu.getFileName())),
                     summary.frames(),
                     summary.pairs(),
@@ -338,8 +332,8 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.skipped(),
                     summary.unanswered(),
                     summary.unsolicited(),
-                    summary.badCrc(),
-                    summary.garbageBytes());
+                    summary.garbageBytes(),
+                    extras(summary));
             out.flush();
         }
         if (summary.failure() != null) {
@@ -355,32 +349,26 @@ public final class ReplayCommand implements Callable<Integer> {
         };
     }
 
-    /** The table for RTU frames: no capture time and no device, the file's line and the slave. */
+    /** The table for serial frames: no capture time and no device, the file's line and the key. */
     private static Consumer<ReplayLine> rtuTableSink(PrintWriter out) {
-        String fmt = "%7s  %5s  %-14s  %-12s  %-7s  %s%n";
-        out.printf(fmt, "LINE", "SLAVE", "POINT", "VALUE", "QUALITY", "NOTE");
+        String fmt = "%7s  %-10s  %-14s  %-12s  %-7s  %s%n";
+        out.printf(fmt, "LINE", "KEY", "POINT", "VALUE", "QUALITY", "NOTE");
         return line -> {
-            String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
-            String value = line.isPoint() ? line.value().text() : "";
-            String note = line.error() == null ? "" : line.error();
-            if (line.functionCode() != null) {
-                note =
-                        "FC"
-                                + line.functionCode()
-                                + (line.exceptionCode() == null
-                                        ? ""
-                                        : " exception " + line.exceptionCode())
-                                + ": "
-                                + note;
-            }
+            String point =
+                    line.isPoint()
+                            ? line.point()
+                            : "("
+                                    + line.kind()
+                                    + ")"
+                                    + (line.point() == null ? "" : " " + line.point());
             out.printf(
                     fmt,
                     line.frame() == null ? "" : line.frame(),
-                    line.unit() == null ? "" : line.unit(),
+                    line.key() == null ? "" : String.format("0x%08x", line.key()),
                     printable(point),
-                    printable(value),
+                    printable(line.value() == null ? "" : line.value().text()),
                     line.quality() == null ? "" : line.quality(),
-                    printable(note));
+                    printable(line.error() == null ? "" : line.error()));
             out.flush();
         };
     }

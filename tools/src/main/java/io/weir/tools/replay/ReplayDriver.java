@@ -40,11 +40,16 @@ public interface ReplayDriver extends AutoCloseable {
     /**
      * The result of a data-plane call: a non-negative status with its records, or an error code;
      * {@code frameFlags} is meta.frame_flags of a successful {@code weir_on_frame} (ABI v1.1 §7.3,
-     * 0 otherwise).
+     * 0 otherwise), {@code corr} the request's correlation key meta.corr of a successful {@code
+     * weir_observe} (§7.12, 0 otherwise).
      */
-    record Outcome(int status, List<Decoded> records, String error, int frameFlags) {
+    record Outcome(int status, List<Decoded> records, String error, int frameFlags, long corr) {
         public Outcome(int status, List<Decoded> records, String error) {
-            this(status, records, error, 0);
+            this(status, records, error, 0, 0);
+        }
+
+        public Outcome(int status, List<Decoded> records, String error, int frameFlags) {
+            this(status, records, error, frameFlags, 0);
         }
 
         public boolean ok() {

@@ -346,7 +346,9 @@ public final class ReplayEngine {
                                 kind == ReplayLine.DEVICE_STATUS ? null : r.point(),
                                 r.value(),
                                 quality,
-                                r.deviceTsMillis() >= 0
+                                // The device's own time where the record has one (§6.1 DEVICE_TS),
+                                // else the frame's (none for a file of serial frames).
+                                RecordFlag.DEVICE_TS.isSet(r.flags())
                                         ? Long.valueOf(r.deviceTsMillis())
                                         : resp.ts(),
                                 resp.frame(),

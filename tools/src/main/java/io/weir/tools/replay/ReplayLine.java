@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
  *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED},
- *     {@link #BAD_CRC}, {@link #ERROR_FRAME}, {@link #DEVICE_STATUS}, {@link #WRITE_RESULT}
+ *     {@link #ERROR_FRAME}, {@link #DEVICE_STATUS}, {@link #WRITE_RESULT}
  * @param device the server side of the connection, {@code ip:port}; null for Modbus RTU
  * @param point the point name (point lines only)
  * @param value the value (point lines only)
@@ -50,9 +50,6 @@ public record ReplayLine(
 
     /** Bytes the driver's framing rejected (E_RESYNC). */
     public static final String GARBAGE = "garbage";
-
-    /** A Modbus RTU frame whose CRC does not match its bytes (line noise); never decoded. */
-    public static final String BAD_CRC = "bad_crc";
 
     /** A request with no response in the capture. */
     public static final String UNANSWERED = "unanswered";

@@ -33,7 +33,6 @@ public final class ReplaySummary {
     long duplicateBytes;
     long outOfOrderSegments;
     long truncatedBytes;
-    long badCrc;
     long framesWithoutPoints;
     long deviceStatus;
     long writeResults;
@@ -80,11 +79,6 @@ public final class ReplaySummary {
     /** CAN error frames of a candump log. */
     public long errorFrames() {
         return errorFrames;
-    }
-
-    /** Modbus RTU frames whose CRC did not match (never decoded). */
-    public long badCrc() {
-        return badCrc;
     }
 
     public long frames() {
@@ -172,8 +166,8 @@ public final class ReplaySummary {
             m.put("skipped", skipped);
             m.put("unanswered", unanswered);
             m.put("unsolicited", unsolicited);
-            m.put("bad_crc", badCrc);
             m.put("garbage_bytes", garbageBytes);
+            putIfAny(m);
             return m;
         }
         m.put("frames", frames);

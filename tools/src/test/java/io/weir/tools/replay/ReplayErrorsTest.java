@@ -140,18 +140,6 @@ class ReplayErrorsTest {
                 .contains("--port applies to --pcap only: CAN frames have no port");
         assertThat(oneLineError(2, "--driver", "x", "--rtu", rtu.toString(), "--port", "502"))
                 .contains("--port applies to --pcap only: RTU frames have no port");
-        Path points =
-                file("points.txt", "point 0 address=40001\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(
-                        oneLineError(
-                                2,
-                                "--driver",
-                                "modbus",
-                                "--rtu",
-                                rtu.toString(),
-                                "--points",
-                                points.toString()))
-                .contains("--points is not supported with --rtu yet");
     }
 
     @Test
