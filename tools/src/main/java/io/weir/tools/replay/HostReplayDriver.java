@@ -182,7 +182,7 @@ public final class HostReplayDriver implements ReplayDriver {
         try {
             FrameLength f = inst.frameLen(dev, rx, off, n);
             return switch (f.kind()) {
-                case COMPLETE -> new Framing(f.length(), 0);
+                case COMPLETE -> new Framing(f.length(), 0, f.corr());
                 case NEED_MORE ->
                         n < len
                                 // More bytes are buffered than rx holds and still no frame: the
@@ -213,7 +213,7 @@ public final class HostReplayDriver implements ReplayDriver {
         try {
             FrameLength f = inst.frameEnd(dev, rx, 0, n);
             return switch (f.kind()) {
-                case COMPLETE -> new Framing(f.length(), 0);
+                case COMPLETE -> new Framing(f.length(), 0, f.corr());
                 case NEED_MORE -> new Framing(0, 0);
                 case RESYNC -> new Framing(AbiError.E_RESYNC.code(), f.skip());
             };
@@ -225,36 +225,14 @@ public final class HostReplayDriver implements ReplayDriver {
         }
     }
 
-    /**
-     * Whether the driver can replay Modbus RTU: it lists the {@code serial} transport and agreed on
-     * ABI 1.1 with this host, so that it learns {@code weir.transport=serial} (ABI §5.1); null if
-     * it can, else why not.
-     */
-    public static String rtuRefusal(DriverModule module) {
-        if (!module.manifest().allTransports().contains("serial")) {
-            return "driver "
-                    + module.label()
-                    + " does not speak over serial lines (its manifest lists "
-                    + String.join(", ", module.manifest().allTransports())
-                    + "), so it cannot replay Modbus RTU frames";
-        }
-        if (module.agreedMinor() < Abi.MINOR_1_1) {
-            return "driver "
-                    + module.label()
-                    + " agreed on ABI 1.0, which has no weir.transport host key (ABI §5.1): it"
-                    + " cannot be told to frame as Modbus RTU";
-        }
-        return null;
-    }
-
     @Override
     public Outcome observe(int dev, byte[] request) {
         if (instanceOf.get(dev) == null) {
             return new Outcome(AbiError.E_INTERNAL.code(), List.of(), quarantine);
         }
         try {
-            instanceOf.get(dev).observe(dev, request);
-            return new Outcome(0, List.of(), null);
+            long corr = instanceOf.get(dev).observe(dev, request);
+            return new Outcome(0, List.of(), null, 0, corr);
         } catch (DriverException e) {
             return new Outcome(e.code(), List.of(), e.driverText());
         } catch (DriverTrapped e) {
@@ -287,16 +265,20 @@ public final class HostReplayDriver implements ReplayDriver {
                                 r.value(),
                                 r.quality(),
                                 Math.floorDiv(r.tsUs(), 1000L),
-                                r.good()
-                                        ? null
-                                        : (error == null || error.isEmpty() ? null : error)));
+                                r.good() ? null : (error == null || error.isEmpty() ? null : error),
+                                r.flags()));
             }
-            return new Outcome(records.size(), decoded, null);
+            return new Outcome(records.size(), decoded, null, inst.frameFlags());
         } catch (DriverException e) {
             return new Outcome(e.code(), List.of(), e.driverText());
         } catch (DriverTrapped e) {
             return new Outcome(AbiError.E_INTERNAL.code(), List.of(), recover(dev, e));
         }
+    }
+
+    @Override
+    public boolean decodesUnsolicited() {
+        return module.manifest().asAgreed(module.agreedMinor()).receivesUnsolicited();
     }
 
     @Override

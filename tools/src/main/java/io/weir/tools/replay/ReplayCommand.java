@@ -1,8 +1,10 @@
 package io.weir.tools.replay;
 
+import io.weir.abi.Abi;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
+import io.weir.tools.capture.TcpReassembler;
 import io.weir.tools.cli.JsonLines;
 import io.weir.tools.cli.JsonOption;
 import java.io.BufferedReader;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -27,19 +30,31 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "replay",
         mixinStandardHelpOptions = true,
-        header = "Run captured Modbus TCP or RTU traffic through a driver.",
+        header = "Run captured traffic of any protocol through its driver.",
         description =
-                "Run the Modbus TCP exchanges of a pcap/pcapng capture (--pcap), or a text file"
-                        + " of Modbus RTU frames in hex (--rtu), through a driver, in discovery"
-                        + " mode: every register or bit a request asked for becomes a point"
-                        + " <area>/<address>. Lines carry the capture's 1-based frame number (for"
-                        + " --rtu the file's line number) and the unit (the slave address);"
-                        + " traffic that gives no point (refused requests, garbage, bad CRCs,"
-                        + " unanswered requests) is reported, never dropped. With --json: one"
-                        + " object per line, a summary object last.")
+                "Run recorded traffic through a driver, as a gateway would have decoded it: the"
+                        + " TCP exchanges of a pcap/pcapng capture (--pcap), a text file of serial"
+                        + " frames in hex (--rtu, Modbus RTU), or a candump log of CAN frames"
+                        + " (--candump). The driver frames the bytes, pairs each response with its"
+                        + " request by its correlation keys (ABI 1.1) and decodes them; with no"
+                        + " point map (--points) in discovery mode, where it names what a request"
+                        + " asked for (Modbus <area>/<address>, S7 DB1.DBW2 with the bytes in hex)."
+                        + " Lines carry the capture's 1-based frame number (for --rtu and --candump"
+                        + " the file's line number) and the driver's correlation key; traffic that"
+                        + " gives no point (refused requests, garbage, bad CRCs, unanswered"
+                        + " requests) is reported, never dropped. With --json: one object per line,"
+                        + " a summary object last.")
 public final class ReplayCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+    /**
+     * IANA's server ports of the protocols bundled drivers speak, by manifest {@code protocol} (ABI
+     * §3.4): Modbus TCP (Implementation Guide §4.1.1) and ISO-on-TCP, RFC 1006 §2 (S7comm). Another
+     * driver's captures need {@code --port}.
+     */
+    static final Map<String, Integer> WELL_KNOWN_PORTS =
+            Map.of("modbus", 502, "modbus-tcp", 502, "s7comm", 102, "iso-on-tcp", 102);
 
     @Spec CommandSpec spec;
 
@@ -47,14 +62,15 @@ public final class ReplayCommand implements Callable<Integer> {
             names = "--driver",
             required = true,
             paramLabel = "NAME|FILE",
-            description = "A bundled driver (e.g. modbus) or the path of a .wasm driver.")
+            description = "A bundled driver (e.g. modbus, s7) or the path of a .wasm driver.")
     String driver;
 
     @Option(
             names = "--pcap",
             paramLabel = "FILE",
             description =
-                    "A pcap or pcapng capture: a file, a FIFO or /dev/stdin, read as a stream.")
+                    "A pcap or pcapng capture of TCP traffic: a file, a FIFO or /dev/stdin, read as"
+                            + " a stream. Needs a driver that speaks tcp.")
     Path pcap;
 
     @Option(
@@ -64,14 +80,36 @@ public final class ReplayCommand implements Callable<Integer> {
                     "Modbus RTU frames, one per line in hex (CRC included), requests and"
                             + " responses in the order they crossed the line; '#' lines are"
                             + " ignored. With several columns the frame is the last and a column"
-                            + " req/resp gives the direction (the corpus's *.frames.txt).")
+                            + " req/resp gives the direction (the corpus's *.frames.txt). Needs a"
+                            + " driver that speaks serial.")
     Path rtu;
 
     @Option(
+            names = "--candump",
+            paramLabel = "FILE",
+            description =
+                    "A candump log of CAN frames, one '(seconds.micros) can0 ID#DATA' line each"
+                            + " (candump -l, or -L on the terminal), decoded as the bus's"
+                            + " unsolicited traffic on one device per interface. Needs a driver"
+                            + " that speaks can.")
+    Path candump;
+
+    @Option(
+            names = "--points",
+            paramLabel = "FILE",
+            description =
+                    "The device's config (ABI §5) instead of discovery mode: 'point N key=value"
+                            + " …' lines, as a gateway's points give the driver, optionally after"
+                            + " a 'device …' line; blank and '#' lines are ignored. A driver that"
+                            + " cannot discover (CAN DBC signals) needs it.")
+    Path points;
+
+    @Option(
             names = "--port",
-            defaultValue = "502",
-            description = "Server TCP port of the protocol, 1..65535 (default ${DEFAULT-VALUE}).")
-    int port;
+            description =
+                    "Server TCP port of the protocol, 1..65535 (with --pcap; default: the IANA"
+                            + " port of the driver's protocol, 502 for Modbus, 102 for S7).")
+    Integer port;
 
     @Mixin JsonOption jsonOption;
 
@@ -79,52 +117,68 @@ public final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Every option is checked before the slow parts (compiling the driver, reading the
         // capture), so a typo costs no wait.
-        if (pcap == null && rtu == null) {
+        int inputs = (pcap != null ? 1 : 0) + (rtu != null ? 1 : 0) + (candump != null ? 1 : 0);
+        if (inputs == 0) {
             throw new ParameterException(
                     spec.commandLine(),
                     "Missing required option: '--pcap=FILE' (or '--rtu=FILE' for Modbus RTU"
-                            + " frames)");
+                            + " frames, '--candump=FILE' for a CAN log)");
         }
-        if (pcap != null && rtu != null) {
+        if (inputs > 1) {
             throw new ParameterException(
-                    spec.commandLine(), "--pcap and --rtu exclude each other: give one file");
+                    spec.commandLine(),
+                    "--pcap, --rtu and --candump exclude each other: give one file");
         }
-        if (rtu != null) {
-            return replayRtu();
+        if (port != null && pcap == null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--port applies to --pcap only: "
+                            + (rtu != null ? "RTU frames" : "CAN frames")
+                            + " have no port");
         }
-        if (port < 1 || port > 65535) {
+        if (port != null && (port < 1 || port > 65535)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "--port " + port + " is not a TCP port: give one of 1..65535");
         }
+        String config = points == null ? "device\n" : PointsFile.read(points);
         byte[] wasm = DriverSource.bytes(driver);
+        if (rtu != null) {
+            return replayRtu(wasm, config);
+        }
+        if (candump != null) {
+            return replayCandump(wasm, config);
+        }
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
+        // The capture's header is read before the driver is compiled: a wrong file costs no wait.
         try (CaptureReader capture = CaptureReader.open(pcap)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
+            requireTransport(module, "tcp", "--pcap");
+            int serverPort = port != null ? port : defaultPort(module);
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
-                summary = new ModbusTcpReplay(d, port, sink).replay(capture);
+                summary =
+                        new TcpReplay(
+                                        d,
+                                        serverPort,
+                                        sink,
+                                        TcpReassembler.Limits.DEFAULT,
+                                        ReplayEngine.MAX_OUTSTANDING,
+                                        config)
+                                .replay(capture);
                 quarantine = d.quarantine();
             }
         }
         if (jsonOption.json()) {
-            Map<String, Object> m = summary.toMap();
-            if (quarantine != null) {
-                m.put("quarantined", quarantine);
-            }
-            new JsonLines(out).write(m);
+            writeSummary(out, summary, quarantine);
         } else {
-            if (quarantine != null) {
-                out.println();
-                out.println("driver " + printable(quarantine));
-            }
-            out.println();
+            printQuarantine(out, quarantine);
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
-                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%n",
-                    pcap.getFileName(),
+                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%s%n",
+                    printable(String.valueOf(pcap.getFileName())),
                     summary.frames(),
                     summary.pairs(),
                     summary.points(),
@@ -133,6 +187,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.unanswered(),
                     summary.unsolicited(),
                     summary.garbageBytes(),
+                    extras(summary),
                     summary.truncatedBytes() > 0
                             ? "; the file ends inside a record ("
                                     + summary.truncatedBytes()
@@ -147,42 +202,128 @@ public final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int replayRtu() throws Exception {
-        if (spec.commandLine().getParseResult().hasMatchedOption("--port")) {
+    /** The server port of the driver's protocol, when IANA gives it one. */
+    private int defaultPort(DriverModule module) {
+        Integer p = WELL_KNOWN_PORTS.get(module.manifest().protocol());
+        if (p == null) {
             throw new ParameterException(
-                    spec.commandLine(), "--port applies to --pcap only: RTU frames have no port");
+                    spec.commandLine(),
+                    "driver "
+                            + module.manifest().name()
+                            + " speaks protocol \""
+                            + printable(module.manifest().protocol())
+                            + "\", whose server port replay does not know: give --port");
         }
-        byte[] wasm = DriverSource.bytes(driver);
+        return p;
+    }
+
+    /**
+     * Refuses a driver that cannot speak over the input's kind of link, e.g. {@code driver s7
+     * speaks tcp; --rtu needs a serial driver}.
+     */
+    static void requireTransport(DriverModule module, String transport, String option) {
+        List<String> speaks = module.manifest().allTransports();
+        if (!speaks.contains(transport)) {
+            throw new IllegalArgumentException(
+                    "driver "
+                            + module.manifest().name()
+                            + " speaks "
+                            + String.join(" and ", speaks)
+                            + "; "
+                            + option
+                            + " needs a "
+                            + transport
+                            + " driver");
+        }
+        if (!transport.equals("tcp") && module.agreedMinor() < Abi.MINOR_1_1) {
+            throw new IllegalArgumentException(
+                    "driver "
+                            + module.manifest().name()
+                            + " agreed on ABI 1.0, which has no weir.transport host key (ABI"
+                            + " §5.1): it cannot be told it is on a "
+                            + transport
+                            + " link");
+        }
+    }
+
+    private static String extras(ReplaySummary s) {
+        return (s.writeResults() > 0 ? ", " + s.writeResults() + " write results" : "")
+                + (s.deviceStatus() > 0 ? ", " + s.deviceStatus() + " device status" : "");
+    }
+
+    private void writeSummary(PrintWriter out, ReplaySummary summary, String quarantine) {
+        Map<String, Object> m = summary.toMap();
+        if (quarantine != null) {
+            m.put("quarantined", quarantine);
+        }
+        new JsonLines(out).write(m);
+    }
+
+    private static void printQuarantine(PrintWriter out, String quarantine) {
+        if (quarantine != null) {
+            out.println();
+            out.println("driver " + printable(quarantine));
+        }
+        out.println();
+    }
+
+    private int replayCandump(byte[] wasm, String config) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ReplaySummary summary;
+        String quarantine;
+        try (BufferedReader in = Files.newBufferedReader(candump, StandardCharsets.UTF_8)) {
+            DriverModule module = HostReplayDriver.load(driver, wasm);
+            requireTransport(module, "can", "--candump");
+            Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
+            try (HostReplayDriver d = new HostReplayDriver(module, "can")) {
+                summary = new CandumpReplay(d, candump.toString(), sink, config).replay(in);
+                quarantine = d.quarantine();
+            }
+        }
+        if (jsonOption.json()) {
+            writeSummary(out, summary, quarantine);
+        } else {
+            printQuarantine(out, quarantine);
+            out.printf(
+                    "%s: %d frames, %d points (%d bad), %d frames without points, %d skipped,"
+                            + " %d error frames, %d garbage bytes%s%n",
+                    printable(String.valueOf(candump.getFileName())),
+                    summary.frames(),
+                    summary.points(),
+                    summary.badPoints(),
+                    summary.framesWithoutPoints(),
+                    summary.skipped(),
+                    summary.errorFrames(),
+                    summary.garbageBytes(),
+                    extras(summary));
+            out.flush();
+        }
+        if (summary.failure() != null) {
+            throw summary.failure();
+        }
+        return 0;
+    }
+
+    private int replayRtu(byte[] wasm, String config) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
         try (BufferedReader in = Files.newBufferedReader(rtu, StandardCharsets.UTF_8)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
-            String refusal = HostReplayDriver.rtuRefusal(module);
-            if (refusal != null) {
-                throw new IllegalArgumentException(refusal);
-            }
+            requireTransport(module, "serial", "--rtu");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : rtuTableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
-                summary = new ModbusRtuReplay(d, rtu.toString(), sink).replay(in);
+                summary = new SerialReplay(d, rtu.toString(), sink, config).replay(in);
                 quarantine = d.quarantine();
             }
         }
         if (jsonOption.json()) {
-            Map<String, Object> m = summary.toMap();
-            if (quarantine != null) {
-                m.put("quarantined", quarantine);
-            }
-            new JsonLines(out).write(m);
+            writeSummary(out, summary, quarantine);
         } else {
-            if (quarantine != null) {
-                out.println();
-                out.println("driver " + printable(quarantine));
-            }
-            out.println();
+            printQuarantine(out, quarantine);
             out.printf(
                     "%s: %d frames, %d request/response pairs, %d points (%d bad), %d skipped,"
-                            + " %d unanswered, %d unsolicited, %d bad CRC, %d garbage bytes%n",
+                            + " %d unanswered, %d unsolicited, %d garbage bytes%s%n",
                     printable(String.valueOf(rtu.getFileName())),
                     summary.frames(),
                     summary.pairs(),
@@ -191,8 +332,8 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.skipped(),
                     summary.unanswered(),
                     summary.unsolicited(),
-                    summary.badCrc(),
-                    summary.garbageBytes());
+                    summary.garbageBytes(),
+                    extras(summary));
             out.flush();
         }
         if (summary.failure() != null) {
@@ -208,61 +349,52 @@ public final class ReplayCommand implements Callable<Integer> {
         };
     }
 
-    /** The table for RTU frames: no capture time and no device, the file's line and the slave. */
+    /** The table for serial frames: no capture time and no device, the file's line and the key. */
     private static Consumer<ReplayLine> rtuTableSink(PrintWriter out) {
-        String fmt = "%7s  %5s  %-14s  %-12s  %-7s  %s%n";
-        out.printf(fmt, "LINE", "SLAVE", "POINT", "VALUE", "QUALITY", "NOTE");
+        String fmt = "%7s  %-10s  %-14s  %-12s  %-7s  %s%n";
+        out.printf(fmt, "LINE", "KEY", "POINT", "VALUE", "QUALITY", "NOTE");
         return line -> {
-            String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
-            String value = line.isPoint() ? line.value().text() : "";
-            String note = line.error() == null ? "" : line.error();
-            if (line.functionCode() != null) {
-                note =
-                        "FC"
-                                + line.functionCode()
-                                + (line.exceptionCode() == null
-                                        ? ""
-                                        : " exception " + line.exceptionCode())
-                                + ": "
-                                + note;
-            }
+            String point =
+                    line.isPoint()
+                            ? line.point()
+                            : "("
+                                    + line.kind()
+                                    + ")"
+                                    + (line.point() == null ? "" : " " + line.point());
             out.printf(
                     fmt,
                     line.frame() == null ? "" : line.frame(),
-                    line.unit() == null ? "" : line.unit(),
+                    line.key() == null ? "" : String.format("0x%08x", line.key()),
                     printable(point),
-                    printable(value),
+                    printable(line.value() == null ? "" : line.value().text()),
                     line.quality() == null ? "" : line.quality(),
-                    printable(note));
+                    printable(line.error() == null ? "" : line.error()));
             out.flush();
         };
     }
 
+    /** The table for captures and CAN logs: frame (or line), time, device, key, point, value. */
     private static Consumer<ReplayLine> tableSink(PrintWriter out) {
-        String fmt = "%7s  %-23s  %-21s  %4s  %-14s  %-12s  %-7s  %s%n";
+        String fmt = "%7s  %-23s  %-21s  %-10s  %-14s  %-12s  %-7s  %s%n";
         out.printf(
-                fmt, "FRAME", "TIME (UTC)", "DEVICE", "UNIT", "POINT", "VALUE", "QUALITY", "NOTE");
+                fmt, "FRAME", "TIME (UTC)", "DEVICE", "KEY", "POINT", "VALUE", "QUALITY", "NOTE");
         return line -> {
             String time = line.ts() == null ? "" : TIME.format(Instant.ofEpochMilli(line.ts()));
-            String point = line.isPoint() ? line.point() : "(" + line.kind() + ")";
-            String value = line.isPoint() ? line.value().text() : "";
+            String point =
+                    line.isPoint()
+                            ? line.point()
+                            : "("
+                                    + line.kind()
+                                    + ")"
+                                    + (line.point() == null ? "" : " " + line.point());
+            String value = line.value() == null ? "" : line.value().text();
             String note = line.error() == null ? "" : line.error();
-            if (line.functionCode() != null) {
-                note =
-                        "FC"
-                                + line.functionCode()
-                                + (line.exceptionCode() == null
-                                        ? ""
-                                        : " exception " + line.exceptionCode())
-                                + ": "
-                                + note;
-            }
             out.printf(
                     fmt,
                     line.frame() == null ? "" : line.frame(),
                     time,
-                    line.device() == null ? "" : line.device(),
-                    line.unit() == null ? "" : line.unit(),
+                    line.device() == null ? "" : printable(line.device()),
+                    line.key() == null ? "" : String.format("0x%08x", line.key()),
                     printable(point),
                     printable(value),
                     line.quality() == null ? "" : line.quality(),

@@ -10,9 +10,15 @@ import java.util.List;
 public interface ReplayDriver extends AutoCloseable {
 
     /**
-     * The answer of {@code weir_frame_len}: {@code status} is its return, {@code skip} meta.skip.
+     * The answer of {@code weir_frame_len}: {@code status} is its return, {@code skip} meta.skip,
+     * {@code corr} the frame's correlation key meta.corr (ABI v1.1 §7.12) when {@code status > 0},
+     * 0 when the protocol has none or the driver agreed on 1.0.
      */
-    record Framing(int status, int skip) {}
+    record Framing(int status, int skip, long corr) {
+        public Framing(int status, int skip) {
+            this(status, skip, 0);
+        }
+    }
 
     /**
      * One decoded record, its name resolved (named record in discovery mode).
@@ -22,13 +28,30 @@ public interface ReplayDriver extends AutoCloseable {
      * @param quality the ABI quality code
      * @param deviceTsMillis the device timestamp, or -1 when the record carries none
      * @param error the driver's explanation for a bad or uncertain record, else null
+     * @param flags the record's flags (ABI §6.1; WRITE_RESULT and DEVICE_STATUS of §6.3)
      */
-    record Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {}
+    record Decoded(
+            String point, Value value, int quality, long deviceTsMillis, String error, int flags) {
+        public Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {
+            this(point, value, quality, deviceTsMillis, error, 0);
+        }
+    }
 
     /**
-     * The result of a data-plane call: a non-negative status with its records, or an error code.
+     * The result of a data-plane call: a non-negative status with its records, or an error code;
+     * {@code frameFlags} is meta.frame_flags of a successful {@code weir_on_frame} (ABI v1.1 §7.3,
+     * 0 otherwise), {@code corr} the request's correlation key meta.corr of a successful {@code
+     * weir_observe} (§7.12, 0 otherwise).
      */
-    record Outcome(int status, List<Decoded> records, String error) {
+    record Outcome(int status, List<Decoded> records, String error, int frameFlags, long corr) {
+        public Outcome(int status, List<Decoded> records, String error) {
+            this(status, records, error, 0, 0);
+        }
+
+        public Outcome(int status, List<Decoded> records, String error, int frameFlags) {
+            this(status, records, error, frameFlags, 0);
+        }
+
         public boolean ok() {
             return status >= 0;
         }
@@ -53,6 +76,14 @@ public interface ReplayDriver extends AutoCloseable {
     Outcome observe(int dev, byte[] request);
 
     Outcome onFrame(int dev, byte[] response, long nowUs);
+
+    /**
+     * Whether the driver decodes frames that arrive with no request outstanding (ABI §7.3: a
+     * passive driver, or with agreed version 1.1 a manifest with {@code unsolicited} true).
+     */
+    default boolean decodesUnsolicited() {
+        return false;
+    }
 
     /** Forgets a device opened by {@link #open} (ABI.md §3.2 {@code weir_close}). */
     void close(int dev);

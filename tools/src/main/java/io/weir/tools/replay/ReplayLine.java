@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param kind null for a point, else one of {@link #SKIPPED}, {@link #GARBAGE}, {@link
  *     #UNANSWERED}, {@link #UNSOLICITED}, {@link #GAP}, {@link #UNREADABLE}, {@link #TRUNCATED},
- *     {@link #BAD_CRC}
+ *     {@link #ERROR_FRAME}, {@link #DEVICE_STATUS}, {@link #WRITE_RESULT}
  * @param device the server side of the connection, {@code ip:port}; null for Modbus RTU
  * @param point the point name (point lines only)
  * @param value the value (point lines only)
@@ -26,6 +26,8 @@ import java.util.Map;
  * @param bytes number of bytes concerned (garbage, gap; for truncated, the bytes of the cut record
  *     that the file holds)
  * @param error why the line is bad or why nothing was decoded
+ * @param key the driver's correlation key of the exchange or frame (ABI v1.1 §7.12: for a point or
+ *     an unsolicited frame the response's, else the request's), if the driver gives one
  */
 public record ReplayLine(
         String kind,
@@ -40,16 +42,14 @@ public record ReplayLine(
         Integer functionCode,
         Integer exceptionCode,
         Long bytes,
-        String error) {
+        String error,
+        Long key) {
 
     /** A request (and its response) the driver refused or could not decode. */
     public static final String SKIPPED = "skipped";
 
     /** Bytes the driver's framing rejected (E_RESYNC). */
     public static final String GARBAGE = "garbage";
-
-    /** A Modbus RTU frame whose CRC does not match its bytes (line noise); never decoded. */
-    public static final String BAD_CRC = "bad_crc";
 
     /** A request with no response in the capture. */
     public static final String UNANSWERED = "unanswered";
@@ -65,6 +65,110 @@ public record ReplayLine(
 
     /** The capture file ends inside a record: everything before it was replayed. */
     public static final String TRUNCATED = "truncated";
+
+    /**
+     * A record that describes the device or its link rather than a point (ABI §6.3 {@code
+     * DEVICE_STATUS}), e.g. a connection set up; it has a value and a quality but no point.
+     */
+    public static final String DEVICE_STATUS = "device_status";
+
+    /**
+     * The outcome of a recorded write (ABI §6.3 {@code WRITE_RESULT}): the written point, the value
+     * the device confirmed and a quality; not a reading.
+     */
+    public static final String WRITE_RESULT = "write_result";
+
+    /** A CAN error frame of a candump log (the identifier has CAN_ERR_FLAG): no data to decode. */
+    public static final String ERROR_FRAME = "error_frame";
+
+    /** Every field but the correlation key (RTU frames, whose lines name slave and function). */
+    public ReplayLine(
+            String kind,
+            String device,
+            String point,
+            Value value,
+            String quality,
+            Long ts,
+            Integer frame,
+            Integer unit,
+            Integer transactionId,
+            Integer functionCode,
+            Integer exceptionCode,
+            Long bytes,
+            String error) {
+        this(
+                kind,
+                device,
+                point,
+                value,
+                quality,
+                ts,
+                frame,
+                unit,
+                transactionId,
+                functionCode,
+                exceptionCode,
+                bytes,
+                error,
+                null);
+    }
+
+    /**
+     * A decoded record of a frame the driver keyed with {@code key} (0: none); {@code kind} is null
+     * for a reading, else {@link #DEVICE_STATUS} or {@link #WRITE_RESULT}.
+     */
+    static ReplayLine keyedPoint(
+            String kind,
+            String device,
+            String point,
+            Value value,
+            String quality,
+            Long ts,
+            int frame,
+            long key,
+            String error) {
+        return new ReplayLine(
+                kind,
+                device,
+                point,
+                value,
+                quality,
+                ts,
+                frame,
+                null,
+                null,
+                null,
+                null,
+                null,
+                error,
+                key == 0 ? null : key);
+    }
+
+    /** A line about traffic that gave no point, of a frame keyed with {@code key} (0: none). */
+    static ReplayLine keyed(
+            String kind,
+            String device,
+            Long ts,
+            Integer frame,
+            long key,
+            Long bytes,
+            String error) {
+        return new ReplayLine(
+                kind,
+                device,
+                null,
+                null,
+                null,
+                ts,
+                frame,
+                null,
+                null,
+                null,
+                null,
+                bytes,
+                error,
+                key == 0 ? null : key);
+    }
 
     public boolean isPoint() {
         return kind == null;
@@ -118,8 +222,8 @@ public record ReplayLine(
             m.put("kind", kind);
         }
         put(m, "device", device);
-        if (kind == null) {
-            m.put("point", point);
+        if (kind == null || value != null) {
+            put(m, "point", point);
             m.put("value", value == null ? null : value.json());
             m.put("quality", quality);
         }
@@ -129,6 +233,7 @@ public record ReplayLine(
         put(m, "transaction_id", transactionId);
         put(m, "function_code", functionCode);
         put(m, "exception_code", exceptionCode);
+        put(m, "key", key);
         put(m, "bytes", bytes);
         put(m, "error", error);
         return m;

@@ -4,10 +4,16 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Counts over one replayed capture (Modbus TCP) or file of frames (Modbus RTU). */
+/** Counts over one replayed capture (TCP), file of frames (Modbus RTU) or candump log (CAN). */
 public final class ReplaySummary {
-    /** True for a Modbus RTU file: no TCP counts, and the RTU ones. */
-    private final boolean rtu;
+    /** What was replayed: the counts that apply differ. */
+    enum Input {
+        TCP,
+        RTU,
+        CAN
+    }
+
+    private final Input input;
 
     long frames;
     long tcpSegments;
@@ -27,26 +33,52 @@ public final class ReplaySummary {
     long duplicateBytes;
     long outOfOrderSegments;
     long truncatedBytes;
-    long badCrc;
+    long framesWithoutPoints;
+    long deviceStatus;
+    long writeResults;
+    long errorFrames;
     IOException failure;
 
-    /** Counts for a capture of Modbus TCP traffic. */
+    /** Counts for a capture of TCP traffic. */
     public ReplaySummary() {
-        this(false);
+        this(Input.TCP);
     }
 
-    private ReplaySummary(boolean rtu) {
-        this.rtu = rtu;
+    private ReplaySummary(Input input) {
+        this.input = input;
     }
 
     /** Counts for a file of Modbus RTU frames, one per line. */
     static ReplaySummary rtu() {
-        return new ReplaySummary(true);
+        return new ReplaySummary(Input.RTU);
     }
 
-    /** Modbus RTU frames whose CRC did not match (never decoded). */
-    public long badCrc() {
-        return badCrc;
+    /** Counts for a candump log. */
+    static ReplaySummary can() {
+        return new ReplaySummary(Input.CAN);
+    }
+
+    /**
+     * Frames the driver decoded without a point (a CAN frame of no configured signal, a reading the
+     * driver flagged as not the answer and that gave no record).
+     */
+    public long framesWithoutPoints() {
+        return framesWithoutPoints;
+    }
+
+    /** Device-status records (ABI §6.3), not counted as points. */
+    public long deviceStatus() {
+        return deviceStatus;
+    }
+
+    /** Write results of recorded writes (ABI §6.3), not counted as points. */
+    public long writeResults() {
+        return writeResults;
+    }
+
+    /** CAN error frames of a candump log. */
+    public long errorFrames() {
+        return errorFrames;
     }
 
     public long frames() {
@@ -113,7 +145,18 @@ public final class ReplaySummary {
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "summary");
-        if (rtu) {
+        if (input == Input.CAN) {
+            m.put("frames", frames);
+            m.put("points", points);
+            m.put("bad_points", badPoints);
+            m.put("frames_without_points", framesWithoutPoints);
+            m.put("skipped", skipped);
+            m.put("error_frames", errorFrames);
+            m.put("garbage_bytes", garbageBytes);
+            putIfAny(m);
+            return m;
+        }
+        if (input == Input.RTU) {
             m.put("frames", frames);
             m.put("requests", requests);
             m.put("responses", responses);
@@ -123,8 +166,8 @@ public final class ReplaySummary {
             m.put("skipped", skipped);
             m.put("unanswered", unanswered);
             m.put("unsolicited", unsolicited);
-            m.put("bad_crc", badCrc);
             m.put("garbage_bytes", garbageBytes);
+            putIfAny(m);
             return m;
         }
         m.put("frames", frames);
@@ -145,6 +188,17 @@ public final class ReplaySummary {
         m.put("retransmitted_bytes", duplicateBytes);
         m.put("out_of_order_segments", outOfOrderSegments);
         m.put("truncated_bytes", truncatedBytes);
+        putIfAny(m);
         return m;
+    }
+
+    /** Counts that only some drivers give: in the summary when they occurred. */
+    private void putIfAny(Map<String, Object> m) {
+        if (writeResults > 0) {
+            m.put("write_results", writeResults);
+        }
+        if (deviceStatus > 0) {
+            m.put("device_status", deviceStatus);
+        }
     }
 }

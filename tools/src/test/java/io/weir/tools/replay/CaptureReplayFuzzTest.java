@@ -190,7 +190,7 @@ class CaptureReplayFuzzTest {
                 () -> {
                     try (HostReplayDriver d = new HostReplayDriver(modbus)) {
                         List<ReplayLine> lines = new ArrayList<>();
-                        ReplaySummary s = new ModbusTcpReplay(d, 502, lines::add).replay(frames);
+                        ReplaySummary s = new TcpReplay(d, 502, lines::add).replay(frames);
                         assertThat(d.traps()).as("the Modbus driver trapped").isZero();
                         for (ReplayLine l : lines) {
                             assertThat(l.toMap()).isNotEmpty();

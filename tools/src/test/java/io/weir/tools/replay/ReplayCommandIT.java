@@ -34,7 +34,11 @@ class ReplayCommandIT {
         assertThat(lines[0])
                 .isEqualTo(
                         "{\"device\":\"192.168.110.138:502\",\"point\":\"holding/1\",\"value\":0,"
-                                + "\"quality\":\"good\",\"ts\":1223541953929,\"frame\":2,\"unit\":1}");
+                                + "\"quality\":\"good\",\"ts\":1223541953929,\"frame\":2,"
+                                // The driver's key: transaction 209, unit 1, FC3.
+                                + "\"key\":"
+                                + ((209 << 16) | (1 << 8) | 3)
+                                + "}");
         JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertThat(summary.get("kind").asText()).isEqualTo("summary");
         assertThat(summary.get("pairs").asInt()).isEqualTo(47);
@@ -48,10 +52,14 @@ class ReplayCommandIT {
         ObjectMapper json = new ObjectMapper();
         JsonNode first = json.readTree(lines[0]);
         assertThat(first.get("kind").asText()).isEqualTo("skipped");
-        assertThat(first.get("function_code").asInt()).isEqualTo(43);
-        assertThat(first.get("error").asText()).contains("weir_observe -7");
+        assertThat(first.get("key").asLong()).isEqualTo(43);
+        assertThat(first.get("error").asText())
+                .contains("weir_observe -7 E_UNSUPPORTED, request frame 1")
+                .contains("function code 43 (encapsulated interface transport) is not a read");
         JsonNode second = json.readTree(lines[1]);
-        assertThat(second.get("exception_code").asInt()).isEqualTo(4);
+        // Transaction 0 to unit 255: the exception answer (FC 0xAB) has its request's key.
+        assertThat(second.get("key").asLong()).isEqualTo(255 << 8 | 43);
+        assertThat(second.get("frame").asInt()).isEqualTo(4);
     }
 
     @Test

@@ -127,6 +127,64 @@ class ReplayErrorsTest {
     }
 
     @Test
+    void optionsThatDoNotGoTogetherAreRefusedInWords() throws IOException {
+        Path rtu = file("frames.txt", "01030000000184 0a\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(oneLineError(2, "--driver", "modbus"))
+                .startsWith("weir replay: Missing required option: '--pcap=FILE'")
+                .contains("--candump=FILE");
+        assertThat(oneLineError(2, "--driver", "modbus", "--pcap", "a.pcap", "--rtu", "b.txt"))
+                .contains("--pcap, --rtu and --candump exclude each other: give one file");
+        assertThat(oneLineError(2, "--driver", "x", "--rtu", "b.txt", "--candump", "c.log"))
+                .contains("exclude each other");
+        assertThat(oneLineError(2, "--driver", "x", "--candump", "c.log", "--port", "502"))
+                .contains("--port applies to --pcap only: CAN frames have no port");
+        assertThat(oneLineError(2, "--driver", "x", "--rtu", rtu.toString(), "--port", "502"))
+                .contains("--port applies to --pcap only: RTU frames have no port");
+    }
+
+    @Test
+    void aDriverOfAnotherTransportIsRefusedNamingBoth() throws IOException {
+        Path rtu = file("frames.txt", "010300000001840a\n".getBytes(StandardCharsets.UTF_8));
+        Path log = file("bus.log", "(1.000000) can0 123#00\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(oneLineError(1, "--driver", "s7", "--rtu", rtu.toString()))
+                .isEqualTo("weir replay: driver s7 speaks tcp; --rtu needs a serial driver");
+        assertThat(oneLineError(1, "--driver", "modbus", "--candump", log.toString()))
+                .isEqualTo(
+                        "weir replay: driver modbus speaks tcp and serial; --candump needs a can"
+                                + " driver");
+    }
+
+    @Test
+    void aBadPointMapNamesItsFileAndLine() throws IOException {
+        Path points =
+                file(
+                        "points.txt",
+                        "# holding registers\n\npoint 0 address=DB1.DBW2\npoint x\n"
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(
+                        oneLineError(
+                                1,
+                                "--driver",
+                                "s7",
+                                "--pcap",
+                                "/nonexistent/x.pcap",
+                                "--points",
+                                points.toString()))
+                .startsWith("weir replay: " + points + ": line 4")
+                .endsWith("(--points)");
+        assertThat(
+                        oneLineError(
+                                1,
+                                "--driver",
+                                "s7",
+                                "--pcap",
+                                "/nonexistent/x.pcap",
+                                "--points",
+                                dir.resolve("none.txt").toString()))
+                .isEqualTo("weir replay: " + dir.resolve("none.txt") + ": no such file (--points)");
+    }
+
+    @Test
     void theCaptureIsCheckedBeforeTheDriverIsCompiled() throws IOException {
         // Not WebAssembly: compiling it would fail, but the capture's error comes first.
         Path driver = file("broken.wasm", "not wasm".getBytes(StandardCharsets.UTF_8));

@@ -101,7 +101,7 @@ class ReplayTruncatedIT {
         ReplaySummary summary;
         try (HostReplayDriver d = new HostReplayDriver(module);
                 CaptureReader r = CaptureReader.of(file)) {
-            summary = new ModbusTcpReplay(d, 502, lines::add).replay(r);
+            summary = new TcpReplay(d, 502, lines::add).replay(r);
             assertThat(summary.failure()).isNull();
         }
         return new Run(lines, summary);

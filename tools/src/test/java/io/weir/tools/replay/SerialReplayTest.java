@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * without direction columns, bad CRCs, frames only silence ends, cut frames, another slave's answer
  * refused in the driver's words, broadcasts, orphans, and a line that is not hex.
  */
-class ModbusRtuReplayTest {
+class SerialReplayTest {
     private static DriverModule module;
 
     @BeforeAll
@@ -29,8 +29,20 @@ class ModbusRtuReplayTest {
     /** An RTU frame from its hex without CRC. */
     private static String rtu(String hex) {
         byte[] b = HexFormat.of().parseHex(hex);
-        int crc = ModbusRtuReplay.crc16(b, b.length);
+        int crc = crc16(b, b.length);
         return hex + String.format("%02x%02x", crc & 0xFF, crc >>> 8);
+    }
+
+    /** CRC-16/MODBUS (Serial Line §6.2.2) of {@code b[0..n)}, to write test frames. */
+    static int crc16(byte[] b, int n) {
+        int crc = 0xFFFF;
+        for (int i = 0; i < n; i++) {
+            crc ^= b[i] & 0xFF;
+            for (int k = 0; k < 8; k++) {
+                crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0xA001 : crc >>> 1;
+            }
+        }
+        return crc;
     }
 
     private record Run(List<ReplayLine> lines, ReplaySummary summary) {}
@@ -39,7 +51,7 @@ class ModbusRtuReplayTest {
         List<ReplayLine> lines = new ArrayList<>();
         try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
             ReplaySummary s =
-                    new ModbusRtuReplay(d, "frames.txt", lines::add)
+                    new SerialReplay(d, "frames.txt", lines::add)
                             .replay(new BufferedReader(new StringReader(text)));
             return new Run(lines, s);
         }
@@ -72,21 +84,28 @@ class ModbusRtuReplayTest {
         List<ReplayLine> points = r.lines().stream().filter(ReplayLine::isPoint).toList();
         assertThat(points)
                 .extracting(
-                        l -> l.frame() + " " + l.unit() + " " + l.point() + "=" + l.value().text())
+                        l ->
+                                l.frame()
+                                        + " "
+                                        + Long.toHexString(l.key())
+                                        + " "
+                                        + l.point()
+                                        + "="
+                                        + l.value().text())
+                // The driver's key: slave << 8 | function code.
                 .containsExactly(
-                        "4 1 holding/10=7",
-                        "4 1 holding/11=8",
-                        "7 3 coil/0=true",
-                        "7 3 coil/1=false",
-                        "7 3 coil/2=true");
+                        "4 103 holding/10=7",
+                        "4 103 holding/11=8",
+                        "7 301 coil/0=true",
+                        "7 301 coil/1=false",
+                        "7 301 coil/2=true");
         assertThat(r.lines())
                 .filteredOn(l -> ReplayLine.UNANSWERED.equals(l.kind()))
                 .singleElement()
                 .satisfies(
                         l -> {
                             assertThat(l.frame()).isEqualTo(5);
-                            assertThat(l.unit()).isEqualTo(2);
-                            assertThat(l.functionCode()).isEqualTo(4);
+                            assertThat(l.key()).isEqualTo(0x0204L);
                             assertThat(l.error())
                                     .isEqualTo(
                                             "request without a response before the next request"
@@ -101,7 +120,7 @@ class ModbusRtuReplayTest {
     }
 
     @Test
-    void badCrcIsALineNeverAPointAndBrokenFramesAreGarbage() {
+    void framesTheDriverRefusesAreGarbageAndOrphansAreReported() {
         String good = rtu("0103020102");
         String bad = good.substring(0, good.length() - 4) + "0000";
         Run r =
@@ -122,7 +141,7 @@ class ModbusRtuReplayTest {
                                 + "5 cs req ok "
                                 + rtu("010300000001")
                                 + "\n"
-                                // Another slave answers: the driver refuses it in its words.
+                                // Another slave answers: its key is not the request's.
                                 + "6 sc resp ok "
                                 + rtu("0203020005")
                                 + "\n"
@@ -143,39 +162,68 @@ class ModbusRtuReplayTest {
         assertThat(r.lines())
                 .extracting(l -> l.frame() + " " + l.kind())
                 .containsExactly(
-                        "2 bad_crc",
+                        "2 garbage",
                         "1 unanswered",
                         "4 garbage",
                         "3 unanswered",
-                        "6 skipped",
+                        "6 unsolicited",
+                        "5 unanswered",
                         "8 skipped",
                         "9 unsolicited");
+        // A wrong CRC: the driver's framing refuses the frame (drivers/modbus vectors rtu.json).
         assertThat(r.lines().get(0).error())
-                .startsWith("response with CRC 0x0000, 0x")
-                .endsWith("computed over its bytes: line noise, not decoded");
+                .isEqualTo(
+                        "response of 7 bytes: the driver's framing rejects it (weir_frame_len"
+                                + " E_RESYNC)");
         assertThat(r.lines().get(2).error())
                 .isEqualTo(
                         "response of 6 bytes: the driver's framing rejects it (weir_frame_end"
                                 + " E_RESYNC)");
+        assertThat(r.lines().get(4).key()).isEqualTo(0x0203L);
         assertThat(r.lines().get(4).error())
-                .contains("(weir_on_frame -5)")
-                .endsWith("slave id 2 does not match the outstanding request's slave 1");
-        assertThat(r.lines().get(5).error())
+                .isEqualTo(
+                        "response without a request in the capture (correlation key 0x00000203)");
+        assertThat(r.lines().get(6).error())
+                .contains("weir_observe -7 E_UNSUPPORTED, request frame 7")
                 .contains("function code 8 (diagnostics) is not a read");
-        assertThat(r.summary().badCrc()).isEqualTo(1);
         assertThat(r.summary().garbageBytes()).isEqualTo(7 + 6);
     }
 
     @Test
-    void broadcastsAndReservedAddressesAreReportedNotPaired() {
+    void aBroadcastAndARequestToAReservedAddressAreReportedUnanswered() {
+        // No slave answers either; nothing here knows slave addresses.
         Run r = replay(rtu("000600010005") + "\n" + rtu("f80300000001") + "\n");
         assertThat(r.lines())
                 .extracting(l -> l.frame() + " " + l.kind() + " " + l.error())
                 .containsExactly(
-                        "1 skipped broadcast request (slave 0): no slave answers it, nothing to"
-                                + " decode",
-                        "2 skipped request to slave 248, a reserved address (1..247 are slaves):"
-                                + " nothing to decode");
+                        "1 unanswered request without a response before the next request (line"
+                                + " 2)",
+                        "2 unanswered request without a response at the end of the file");
+    }
+
+    @Test
+    void aPointMapDecodesTheConfiguredPointsOnly() {
+        List<ReplayLine> lines = new ArrayList<>();
+        try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
+            ReplaySummary s =
+                    new SerialReplay(
+                                    d,
+                                    "frames.txt",
+                                    lines::add,
+                                    "device unit=1\npoint 0 area=holding address=11\n")
+                            .replay(
+                                    new BufferedReader(
+                                            new StringReader(
+                                                    rtu("0103000a0002")
+                                                            + "\n"
+                                                            + rtu("01030400070008")
+                                                            + "\n")));
+            assertThat(s.failure()).isNull();
+        }
+        // Point 0 (unnamed: its index) is register 11 of the recorded read of 10..11.
+        assertThat(lines)
+                .extracting(l -> l.frame() + " " + l.point() + "=" + l.value().text())
+                .containsExactly("2 #0=8");
     }
 
     @Test
@@ -216,7 +264,7 @@ class ModbusRtuReplayTest {
         List<ReplayLine> lines = new ArrayList<>();
         try (HostReplayDriver d = new HostReplayDriver(module, "serial");
                 BufferedReader in = java.nio.file.Files.newBufferedReader(f)) {
-            ReplaySummary s = new ModbusRtuReplay(d, f.toString(), lines::add).replay(in);
+            ReplaySummary s = new SerialReplay(d, f.toString(), lines::add).replay(in);
             assertThat(s.failure())
                     .hasMessage(
                             f

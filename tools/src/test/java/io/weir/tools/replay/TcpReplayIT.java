@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * across two segments that arrive out of order, a retransmitted response, two pipelined requests in
  * one segment, garbage before a frame, an exception, an unanswered request.
  */
-class ModbusTcpReplayIT {
+class TcpReplayIT {
     private static final HexFormat HEX = HexFormat.of();
     private final List<CapturedFrame> frames = new ArrayList<>();
     private long clientSeq = 1000;
@@ -70,20 +70,20 @@ class ModbusTcpReplayIT {
         String driver = System.getProperty("weir.driver.modbus", "modbus");
         try (HostReplayDriver d =
                 new HostReplayDriver(HostReplayDriver.load(driver, DriverSource.bytes(driver)))) {
-            summary = new ModbusTcpReplay(d, 502, lines::add).replay(frames);
+            summary = new TcpReplay(d, 502, lines::add).replay(frames);
         }
         List<String> got = lines.stream().map(ReplayLineText::of).toList();
         assertThat(got)
                 .containsExactly(
-                        "point holding/100=513 good frame 5 unit 1",
-                        "point holding/101=65534 good frame 5 unit 1",
+                        "point holding/100=513 good frame 5 key 0x00010103",
+                        "point holding/101=65534 good frame 5 key 0x00010103",
                         "garbage 3 bytes frame 8",
-                        "point coil/5=true good frame 8 unit 1",
-                        "point coil/6=false good frame 8 unit 1",
-                        "point coil/7=true good frame 8 unit 1",
+                        "point coil/5=true good frame 8 key 0x00020101",
+                        "point coil/6=false good frame 8 key 0x00020101",
+                        "point coil/7=true good frame 8 key 0x00020101",
                         // ABI.md §6.1 BAD_DEVICE: the value is the exception code.
-                        "point input/7=2 bad frame 9 unit 1",
-                        "unanswered tid 4 fc 3 frame 10");
+                        "point input/7=2 bad frame 9 key 0x00030104",
+                        "unanswered key 0x00040103 frame 10");
         ReplayLine exception = lines.get(6);
         assertThat(exception.error()).contains("exception 2");
         assertThat(lines.get(0).ts()).isEqualTo(1_700_000_000_000L + 5);
@@ -133,30 +133,31 @@ class ModbusTcpReplayIT {
         try (HostReplayDriver d =
                 new HostReplayDriver(HostReplayDriver.load(driver, DriverSource.bytes(driver)))) {
             summary =
-                    new ModbusTcpReplay(
+                    new TcpReplay(
                                     d,
                                     502,
                                     lines::add,
                                     new TcpReassembler.Limits(8, 16, 1 << 20),
-                                    2)
+                                    2,
+                                    "device\n")
                             .replay(frames);
         }
         List<String> got =
                 lines.stream().map(l -> ReplayLineText.of(l) + " | " + l.error()).toList();
         assertThat(got)
                 .containsExactly(
-                        "unanswered tid 1 fc 3 frame 1 | no response while 2 later requests were"
+                        "unanswered key 0x00010103 frame 1 | no response while 2 later requests were"
                                 + " waiting for theirs (the most replay keeps); given up",
                         "unsolicited frame 4: response without a request in the capture"
-                                + " (transaction 1, function code 3) | response without a request"
-                                + " in the capture (transaction 1, function code 3)",
-                        "point holding/1=8 good frame 5 unit 1 | null",
+                                + " (correlation key 0x00010103) | response without a request"
+                                + " in the capture (correlation key 0x00010103)",
+                        "point holding/1=8 good frame 5 key 0x00020103 | null",
                         "gap frame 6: 11 bytes from the server are missing; given up because more"
                                 + " data waited behind them than reassembly holds (16 bytes per"
                                 + " direction, 1048576 in all) | 11 bytes from the server are"
                                 + " missing; given up because more data waited behind them than"
                                 + " reassembly holds (16 bytes per direction, 1048576 in all)",
-                        "point holding/2=9 good frame 6 unit 1 | null",
+                        "point holding/2=9 good frame 6 key 0x00030103 | null",
                         "garbage 9 bytes frame 7 | connection ends inside a frame (a new"
                                 + " connection reuses its ports): 9 bytes from the server never"
                                 + " completed",
@@ -180,20 +181,19 @@ class ModbusTcpReplayIT {
                         + l.quality()
                         + " frame "
                         + l.frame()
-                        + " unit "
-                        + l.unit();
+                        + " key "
+                        + key(l);
             }
             return switch (l.kind()) {
                 case ReplayLine.GARBAGE -> "garbage " + l.bytes() + " bytes frame " + l.frame();
-                case ReplayLine.UNANSWERED ->
-                        "unanswered tid "
-                                + l.transactionId()
-                                + " fc "
-                                + l.functionCode()
-                                + " frame "
-                                + l.frame();
+                case ReplayLine.UNANSWERED -> "unanswered key " + key(l) + " frame " + l.frame();
                 default -> l.kind() + " frame " + l.frame() + ": " + l.error();
             };
+        }
+
+        /** The Modbus TCP key (transaction id, unit id, function code) in hex. */
+        static String key(ReplayLine l) {
+            return l.key() == null ? "none" : String.format("0x%08x", l.key());
         }
     }
 }

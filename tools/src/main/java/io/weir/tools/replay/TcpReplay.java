@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import io.weir.abi.AbiError;
 import io.weir.tools.capture.CaptureReader;
 import io.weir.tools.capture.CapturedFrame;
 import io.weir.tools.capture.PacketDecoder;
@@ -9,87 +10,69 @@ import io.weir.tools.capture.TcpSegment;
 import io.weir.tools.capture.TcpSegment.Endpoint;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs the Modbus TCP traffic of a capture through a driver, one frame at a time: memory is bounded
- * by the reassembly limits and {@link #MAX_OUTSTANDING}, not by the length of the capture.
+ * Runs the TCP traffic of a capture through a driver, one frame at a time: memory is bounded by the
+ * reassembly limits and {@link ReplayEngine#MAX_OUTSTANDING}, not by the length of the capture.
  *
  * <p>Each direction of each TCP connection to the server port is reassembled and framed by the
- * driver's own {@code weir_frame_len}. Requests are paired with responses by (connection,
- * transaction identifier, unit identifier, function code), first in first out, so a client that
- * reuses a transaction identifier is still paired in order. Each pair goes to a device opened in
- * discovery mode for its unit: {@code weir_observe(request)}, then {@code weir_on_frame(response)}.
- * When a connection ends its devices are closed and what it left (unanswered requests, bytes that
- * never completed a frame) is reported.
- *
- * <p>Only the MBAP header is read here (Modbus Messaging on TCP/IP Implementation Guide v1.0b
- * §3.1.3: transaction id bytes 0-1, unit id byte 6, function code byte 7), to pair frames and to
- * say which request a report line is about; every value comes from the driver.
+ * driver's own {@code weir_frame_len}, which gives each frame its correlation key (ABI v1.1 §7.12);
+ * frames from the client are requests, frames from the server responses, and {@link ReplayEngine}
+ * pairs and decodes them on one device per connection. When a connection ends its device is closed
+ * and what it left (unanswered requests, bytes that never completed a frame) is reported. Nothing
+ * here knows the protocol: a driver of any TCP protocol replays the same way.
  */
-public final class ModbusTcpReplay {
-    /** IANA port for Modbus TCP (Implementation Guide §4.1.1). */
-    public static final int MODBUS_PORT = 502;
-
-    /**
-     * Requests waiting for their response, all connections together. Past it the oldest is reported
-     * unanswered at once: a response that late is no longer worth the memory.
-     */
-    public static final int MAX_OUTSTANDING = 65_536;
-
+public final class TcpReplay {
     /** Bytes one direction may buffer while the driver's framing still asks for more. */
     static final int MAX_UNFRAMED = 1 << 20;
 
-    private static final int E_RESYNC = -10;
-    private static final int E_UNSUPPORTED = -7;
-    private static final int E_PROTO = -5;
+    private static final int E_RESYNC = AbiError.E_RESYNC.code();
 
     private final ReplayDriver driver;
     private final int serverPort;
     private final Consumer<ReplayLine> out;
     private final TcpReassembler.Limits limits;
-    private final int maxOutstanding;
     private final ReplaySummary summary = new ReplaySummary();
+    private final ReplayEngine engine;
     private final Map<Connection, ConnectionState> states = new HashMap<>();
-    // Every request waiting for a response, oldest first, with the connection it belongs to.
-    private final LinkedHashMap<Adu, ConnectionState> waiting = new LinkedHashMap<>();
-    private long serial;
 
-    public ModbusTcpReplay(ReplayDriver driver, int serverPort, Consumer<ReplayLine> out) {
-        this(driver, serverPort, out, TcpReassembler.Limits.DEFAULT, MAX_OUTSTANDING);
+    /** Discovery mode: every device is opened with {@code "device\n"}. */
+    public TcpReplay(ReplayDriver driver, int serverPort, Consumer<ReplayLine> out) {
+        this(
+                driver,
+                serverPort,
+                out,
+                TcpReassembler.Limits.DEFAULT,
+                ReplayEngine.MAX_OUTSTANDING,
+                "device\n");
     }
 
     /**
      * @param limits what TCP reassembly may hold
      * @param maxOutstanding requests waiting for a response before the oldest is given up
+     * @param config the device config every connection's device is opened with (ABI §5)
      */
-    public ModbusTcpReplay(
+    public TcpReplay(
             ReplayDriver driver,
             int serverPort,
             Consumer<ReplayLine> out,
             TcpReassembler.Limits limits,
-            int maxOutstanding) {
+            int maxOutstanding,
+            String config) {
         if (serverPort < 1 || serverPort > 65535) {
             throw new IllegalArgumentException(
                     "server port " + serverPort + " is not a TCP port (1..65535)");
-        }
-        if (maxOutstanding < 1) {
-            throw new IllegalArgumentException(
-                    "at least one outstanding request must be allowed, got " + maxOutstanding);
         }
         this.driver = driver;
         this.serverPort = serverPort;
         this.out = out;
         this.limits = limits;
-        this.maxOutstanding = maxOutstanding;
+        this.engine = new ReplayEngine(driver, config, out, summary, maxOutstanding);
     }
 
     /**
@@ -204,40 +187,6 @@ public final class ModbusTcpReplay {
         }
     }
 
-    /**
-     * A frame cut out of one direction's stream; {@code serial} tells apart two frames with the
-     * same bytes.
-     */
-    private record Adu(
-            long serial,
-            byte[] bytes,
-            int lastFrame,
-            long lastNanos,
-            int transactionId,
-            int unit,
-            int functionCode) {
-        boolean isException() {
-            return (functionCode & 0x80) != 0;
-        }
-
-        int plainFunction() {
-            return functionCode & 0x7F;
-        }
-
-        Integer exceptionCode() {
-            return isException() && bytes.length > 8 ? bytes[8] & 0xFF : null;
-        }
-
-        static Adu of(long serial, byte[] b, int lastFrame, long lastNanos) {
-            int tid = b.length >= 2 ? ((b[0] & 0xFF) << 8) | (b[1] & 0xFF) : -1;
-            int unit = b.length >= 7 ? b[6] & 0xFF : -1;
-            int fc = b.length >= 8 ? b[7] & 0xFF : -1;
-            return new Adu(serial, b, lastFrame, lastNanos, tid, unit, fc);
-        }
-    }
-
-    private record PairKey(int transactionId, int unit, int functionCode) {}
-
     /** The capture frame (and its time) that delivered stream bytes up to {@code end}. */
     private record Run(long end, int frame, long nanos) {}
 
@@ -331,28 +280,17 @@ public final class ModbusTcpReplay {
         final String device;
         final Stream fromClient = new Stream();
         final Stream fromServer = new Stream();
-        final Map<PairKey, Deque<Adu>> outstanding = new HashMap<>();
-        final Map<Integer, Integer> devices = new HashMap<>();
-        Integer framingDevice;
+        final ReplayEngine.Conversation conversation;
 
         ConnectionState(Connection c) {
             this.connection = c;
             this.server = c.server(serverPort);
             this.device = server.toString();
-        }
-
-        /** The device handle for a unit: discovery mode, one per (connection, unit). */
-        int deviceFor(int unit) {
-            return devices.computeIfAbsent(unit, u -> driver.open("device unit=" + u + "\n"));
+            this.conversation = engine.conversation(device);
         }
 
         int framing() {
-            // Framing needs a device handle (ABI.md §7.2) before the unit is known.
-            if (framingDevice == null) {
-                framingDevice =
-                        devices.isEmpty() ? deviceFor(1) : devices.values().iterator().next();
-            }
-            return framingDevice;
+            return conversation.dev();
         }
 
         String side(boolean client) {
@@ -433,12 +371,18 @@ public final class ModbusTcpReplay {
                 reportGarbage(s, client);
                 int n = f.status();
                 Run last = s.runAt(n - 1);
-                Adu adu = Adu.of(serial++, s.take(n), last.frame(), last.nanos());
+                ReplayEngine.Framed frame =
+                        engine.framed(
+                                s.take(n),
+                                last.frame(),
+                                millis(last.nanos()),
+                                last.nanos() / 1000L,
+                                f.corr());
                 s.drop(n);
                 if (client) {
-                    request(adu);
+                    conversation.request(frame);
                 } else {
-                    response(adu);
+                    conversation.response(frame);
                 }
             }
         }
@@ -494,155 +438,7 @@ public final class ModbusTcpReplay {
                             why));
         }
 
-        void request(Adu req) {
-            summary.requests++;
-            outstanding
-                    .computeIfAbsent(
-                            new PairKey(req.transactionId(), req.unit(), req.plainFunction()),
-                            k -> new ArrayDeque<>())
-                    .addLast(req);
-            waiting.put(req, this);
-            if (waiting.size() > maxOutstanding) {
-                Iterator<Map.Entry<Adu, ConnectionState>> oldest = waiting.entrySet().iterator();
-                Map.Entry<Adu, ConnectionState> e = oldest.next();
-                oldest.remove();
-                e.getValue().giveUp(e.getKey());
-            }
-        }
-
-        /** Reports a request that waited while {@link #maxOutstanding} later ones came. */
-        void giveUp(Adu req) {
-            PairKey key = new PairKey(req.transactionId(), req.unit(), req.plainFunction());
-            Deque<Adu> q = outstanding.get(key);
-            q.remove(req);
-            if (q.isEmpty()) {
-                outstanding.remove(key);
-            }
-            unanswered(
-                    req,
-                    "no response while "
-                            + maxOutstanding
-                            + " later requests were waiting for theirs (the most replay keeps);"
-                            + " given up");
-        }
-
-        void unanswered(Adu req, String why) {
-            summary.unanswered++;
-            out.accept(
-                    ReplayLine.other(
-                            ReplayLine.UNANSWERED,
-                            device,
-                            millis(req.lastNanos()),
-                            req.lastFrame(),
-                            req.unit(),
-                            req.transactionId(),
-                            req.plainFunction(),
-                            null,
-                            (long) req.bytes().length,
-                            why));
-        }
-
-        void response(Adu resp) {
-            summary.responses++;
-            PairKey key = new PairKey(resp.transactionId(), resp.unit(), resp.plainFunction());
-            Deque<Adu> q = outstanding.get(key);
-            Adu req = q == null ? null : q.pollFirst();
-            if (req == null) {
-                summary.unsolicited++;
-                out.accept(
-                        ReplayLine.other(
-                                ReplayLine.UNSOLICITED,
-                                device,
-                                millis(resp.lastNanos()),
-                                resp.lastFrame(),
-                                resp.unit(),
-                                resp.transactionId(),
-                                resp.plainFunction(),
-                                resp.exceptionCode(),
-                                (long) resp.bytes().length,
-                                "response without a request in the capture (transaction "
-                                        + resp.transactionId()
-                                        + ", function code "
-                                        + resp.plainFunction()
-                                        + ")"));
-                return;
-            }
-            if (q.isEmpty()) {
-                outstanding.remove(key);
-            }
-            waiting.remove(req);
-            summary.pairs++;
-            exchange(req, resp);
-        }
-
-        void exchange(Adu req, Adu resp) {
-            int dev = deviceFor(resp.unit());
-            long ts = millis(resp.lastNanos());
-            ReplayDriver.Outcome observed = driver.observe(dev, req.bytes());
-            if (!observed.ok()) {
-                String why =
-                        observed.status() == E_UNSUPPORTED
-                                ? "driver does not decode this request"
-                                : observed.status() == E_PROTO
-                                        ? "driver cannot parse the request"
-                                        : "driver refused the request";
-                skipped(req, resp, ts, why + " (weir_observe " + observed.status() + ")", observed);
-                return;
-            }
-            ReplayDriver.Outcome decoded =
-                    driver.onFrame(dev, resp.bytes(), resp.lastNanos() / 1000L);
-            if (!decoded.ok()) {
-                skipped(
-                        req,
-                        resp,
-                        ts,
-                        "driver cannot decode the response (weir_on_frame "
-                                + decoded.status()
-                                + ")",
-                        decoded);
-                return;
-            }
-            if (decoded.records().isEmpty()) {
-                skipped(req, resp, ts, "driver decoded no records from the response", decoded);
-                return;
-            }
-            for (ReplayDriver.Decoded d : decoded.records()) {
-                String quality = qualityClass(d.quality());
-                summary.points++;
-                if (!quality.equals("good")) {
-                    summary.badPoints++;
-                }
-                out.accept(
-                        ReplayLine.point(
-                                device,
-                                d.point(),
-                                d.value(),
-                                quality,
-                                d.deviceTsMillis() >= 0 ? d.deviceTsMillis() : ts,
-                                resp.lastFrame(),
-                                resp.unit(),
-                                d.error()));
-            }
-        }
-
-        void skipped(Adu req, Adu resp, long ts, String why, ReplayDriver.Outcome o) {
-            summary.skipped++;
-            String detail = o.error() == null || o.error().isEmpty() ? "" : ": " + o.error();
-            out.accept(
-                    ReplayLine.other(
-                            ReplayLine.SKIPPED,
-                            device,
-                            ts,
-                            resp.lastFrame(),
-                            resp.unit(),
-                            resp.transactionId(),
-                            resp.plainFunction(),
-                            resp.exceptionCode(),
-                            null,
-                            why + detail));
-        }
-
-        /** Reports what the connection left and closes its devices. */
+        /** Reports what the connection left and closes its device. */
         void finish(TcpReassembler.End why) {
             reportGarbage(fromClient, true);
             reportGarbage(fromServer, false);
@@ -678,18 +474,7 @@ public final class ModbusTcpReplay {
                                 "request without a response before the connection was dropped"
                                         + idleLimit();
                     };
-            List<Adu> left = new ArrayList<>();
-            outstanding.values().forEach(left::addAll);
-            left.sort((a, b) -> Integer.compare(a.lastFrame(), b.lastFrame()));
-            for (Adu req : left) {
-                waiting.remove(req);
-                unanswered(req, unanswered);
-            }
-            outstanding.clear();
-            for (int dev : devices.values()) {
-                driver.close(dev);
-            }
-            devices.clear();
+            conversation.finish(unanswered);
         }
 
         String idleLimit() {
@@ -697,11 +482,5 @@ public final class ModbusTcpReplay {
                     + limits.maxConnections()
                     + " connections were open, the most replay tracks)";
         }
-    }
-
-    /** ABI.md §6.1: the top two bits of the quality code give its class. */
-    static String qualityClass(int quality) {
-        int cls = quality & 0xC000;
-        return cls == 0 ? "good" : cls == 0x4000 ? "uncertain" : "bad";
     }
 }
