@@ -58,6 +58,9 @@ public final class HostReplayDriver implements ReplayDriver {
 
     private final String transport;
 
+    /** Names of the point map's points by index (from a DBC), or empty: {@code #N}. */
+    private List<String> pointNames = List.of();
+
     /** Replays traffic of a TCP link. */
     public HostReplayDriver(DriverModule module) {
         this(module, "tcp");
@@ -71,6 +74,19 @@ public final class HostReplayDriver implements ReplayDriver {
     public HostReplayDriver(DriverModule module, String transport) {
         this.module = module;
         this.transport = transport;
+    }
+
+    /**
+     * Names the points of the point map every device is opened with, by index (a DBC's {@code
+     * MESSAGE.SIGNAL}); a point without a name is shown as {@code #N}.
+     */
+    public HostReplayDriver pointNames(List<String> names) {
+        this.pointNames = List.copyOf(names);
+        return this;
+    }
+
+    private String pointName(int point) {
+        return point >= 0 && point < pointNames.size() ? pointNames.get(point) : "#" + point;
     }
 
     /** Number of traps met (each cost one instance). */
@@ -261,7 +277,7 @@ public final class HostReplayDriver implements ReplayDriver {
             for (DriverRecord r : records) {
                 decoded.add(
                         new Decoded(
-                                r.named() ? r.name() : "#" + r.point(),
+                                r.named() ? r.name() : pointName(r.point()),
                                 r.value(),
                                 r.quality(),
                                 Math.floorDiv(r.tsUs(), 1000L),

@@ -1,6 +1,8 @@
 package io.weir.tools.replay;
 
 import io.weir.abi.Abi;
+import io.weir.host.can.dbc.DbcException;
+import io.weir.host.can.dbc.DbcPointMap;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverSource;
 import io.weir.tools.capture.CaptureReader;
@@ -105,6 +107,15 @@ public final class ReplayCommand implements Callable<Integer> {
     Path points;
 
     @Option(
+            names = "--dbc",
+            paramLabel = "FILE",
+            description =
+                    "A CAN database: its messages and signals become the device's point lines"
+                            + " (as a gateway's 'dbc = FILE' does, `weir config dbc FILE` shows"
+                            + " them), for the can-dbc driver. Excludes --points.")
+    Path dbc;
+
+    @Option(
             names = "--port",
             description =
                     "Server TCP port of the protocol, 1..65535 (with --pcap; default: the IANA"
@@ -112,6 +123,9 @@ public final class ReplayCommand implements Callable<Integer> {
     Integer port;
 
     @Mixin JsonOption jsonOption;
+
+    /** The names of the point map's points, by index, when a DBC gave them. */
+    private List<String> pointNames = List.of();
 
     @Override
     public Integer call() throws Exception {
@@ -141,7 +155,23 @@ public final class ReplayCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--port " + port + " is not a TCP port: give one of 1..65535");
         }
-        String config = points == null ? "device\n" : PointsFile.read(points);
+        if (dbc != null && points != null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--dbc and --points exclude each other: a DBC gives the point lines");
+        }
+        String config;
+        if (dbc != null) {
+            try {
+                DbcPointMap map = DbcPointMap.read(dbc);
+                config = map.text();
+                pointNames = map.names();
+            } catch (DbcException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (--dbc)");
+            }
+        } else {
+            config = points == null ? "device\n" : PointsFile.read(points);
+        }
         byte[] wasm = DriverSource.bytes(driver);
         if (rtu != null) {
             return replayRtu(wasm, config);
@@ -275,7 +305,7 @@ public final class ReplayCommand implements Callable<Integer> {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             requireTransport(module, "can", "--candump");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
-            try (HostReplayDriver d = new HostReplayDriver(module, "can")) {
+            try (HostReplayDriver d = new HostReplayDriver(module, "can").pointNames(pointNames)) {
                 summary = new CandumpReplay(d, candump.toString(), sink, config).replay(in);
                 quarantine = d.quarantine();
             }
@@ -312,7 +342,8 @@ public final class ReplayCommand implements Callable<Integer> {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             requireTransport(module, "serial", "--rtu");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : rtuTableSink(out);
-            try (HostReplayDriver d = new HostReplayDriver(module, "serial")) {
+            try (HostReplayDriver d =
+                    new HostReplayDriver(module, "serial").pointNames(pointNames)) {
                 summary = new SerialReplay(d, rtu.toString(), sink, config).replay(in);
                 quarantine = d.quarantine();
             }

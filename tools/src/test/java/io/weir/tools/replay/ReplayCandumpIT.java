@@ -95,6 +95,76 @@ class ReplayCandumpIT {
     }
 
     @Test
+    void aDbcGivesTheCanDbcDriverItsSignalsByName() throws IOException {
+        // The same ten truck frames; pretty_j1939 decodes EEC1 (frame 5) to "Engine Speed": "649.0
+        // [rpm]" and leaves CCVS1's wheel-based speed out (FF FF, not available).
+        List<String> log = new ArrayList<>();
+        for (String l : Files.readAllLines(corpus("j1939/nmfta-pretty_j1939/README.upstream.md"))) {
+            if (l.startsWith("(1543509533.") && l.contains(" ; {\"")) {
+                log.add(l.substring(0, l.indexOf(" ; ")));
+            } else if (!log.isEmpty()) {
+                break;
+            }
+        }
+        Path file = tmp.resolve("truck.log");
+        Files.write(file, log);
+        Path dbc = corpus("j1939/css-electronics/CSS-Electronics-SAE-J1939-DEMO.dbc");
+
+        List<JsonNode> lines =
+                replay(
+                        "replay",
+                        "--driver",
+                        "can-dbc",
+                        "--dbc",
+                        dbc.toString(),
+                        "--candump",
+                        file.toString(),
+                        "--json");
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0).get("point").asText()).isEqualTo("EEC1.EngineSpeed");
+        assertThat(lines.get(0).get("value").asDouble()).isEqualTo(649.0);
+        assertThat(lines.get(0).get("frame").asInt()).isEqualTo(5);
+        assertThat(lines.get(1).get("point").asText()).isEqualTo("EEC1.source_address");
+        assertThat(lines.get(1).get("value").asInt()).isZero();
+        JsonNode speed = lines.get(2);
+        assertThat(speed.get("point").asText()).isEqualTo("CCVS1.WheelBasedVehicleSpeed");
+        assertThat(speed.get("value").isNull()).as("not available is no number").isTrue();
+        assertThat(speed.get("quality").asText()).isEqualTo("bad");
+        assertThat(speed.get("error").asText()).contains("not available");
+        assertThat(lines.get(3).get("value").asInt()).as("the cab controller").isEqualTo(49);
+        assertThat(lines.get(4).get("points").asInt()).isEqualTo(4);
+        assertThat(lines.get(4).get("frames_without_points").asInt()).isEqualTo(8);
+
+        CliRun both =
+                CliRun.execute(
+                        "replay",
+                        "--driver",
+                        "can-dbc",
+                        "--dbc",
+                        dbc.toString(),
+                        "--points",
+                        dbc.toString(),
+                        "--candump",
+                        file.toString());
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--dbc and --points exclude each other");
+        Path bad = tmp.resolve("bad.dbc");
+        Files.writeString(
+                bad, "VERSION \"\"\nBO_ 100 M: 8 X\n SG_ S : 0|8@2+ (1,0) [0|1] \"\" X\n");
+        CliRun refused =
+                CliRun.execute(
+                        "replay",
+                        "--driver",
+                        "can-dbc",
+                        "--dbc",
+                        bad.toString(),
+                        "--candump",
+                        file.toString());
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("bad.dbc:3:").contains("(--dbc)");
+    }
+
+    @Test
     void anNmea2000LogIsFramedWholeByTheDriverAndGivesNoPointOfAnotherSource() throws IOException {
         Path log = corpus("nmea2000-sigrok/nmea2000_fuel_flow_gps_snippet.candump.log");
         long frames = Files.readAllLines(log).stream().filter(l -> l.startsWith("(")).count();
