@@ -137,6 +137,15 @@ class DriverInstanceGuardTest {
         } catch (DriverException driverSaysNo) {
             // the driver's answer is its own; the host passed the bytes on
         }
+        // no bytes yet is a length the host may ask about (a stream that has just begun)
+        try {
+            d.frameLen(0, new byte[0], 0, 0);
+        } catch (DriverException driverSaysNo) {
+            // the driver's answer is its own; the host asked
+        }
+        assertThatThrownBy(() -> d.frameLen(0, new byte[1], 0, -1))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("-1 bytes do not fit the driver's rx region of " + cap + " bytes");
         assertThatThrownBy(() -> d.frameLen(0, new byte[cap + 1], 0, cap + 1))
                 .isExactlyInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("do not fit the driver's rx region of " + cap + " bytes");

@@ -122,6 +122,12 @@ class HostileModuleTest {
                         "declares tables of up to 1000000 elements, more than the host's table"
                                 + " cap of 65536 elements"),
                 Arguments.of(
+                        // counted with its declared maximum, which Chicory also reports for a
+                        // table without one: only the bytes tell them apart
+                        "table-max-10m",
+                        "declares tables of up to 10000000 elements, more than the host's table"
+                                + " cap of 65536 elements"),
+                Arguments.of(
                         "table-grows",
                         "declares table 0 without a maximum and grows tables with table.grow;"
                                 + " the host caps tables at 65536 elements, so declare a"
@@ -147,6 +153,8 @@ class HostileModuleTest {
                         "describe-over-blob",
                         "could not be probed: weir_describe returned length 4097, beyond blob"
                                 + " capacity 4096 (ABI §9)"),
+                Arguments.of(
+                        "describe-empty", "wrote a manifest that is not a JSON object (ABI §3.4)"),
                 Arguments.of(
                         "layout-outside-memory",
                         ": weir_layout returned 65500, outside memory of 65536 bytes (ABI §4)"),

@@ -1,0 +1,61 @@
+package io.weir.host.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.weir.abi.Abi;
+import io.weir.abi.AbiError;
+import io.weir.host.driver.GuestOutputFuzzTest.Script;
+import io.weir.host.wasm.ChicoryEngine;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The edges {@link GuestOutputFuzzTest} reaches only by chance, pinned: {@code puppet.wat} answers
+ * exactly what the script says, and the host takes the answer at the edge and refuses the one just
+ * past it.
+ */
+class PuppetBoundaryTest {
+    private static final long NOW = 1_700_000_000_000_000L;
+    private static DriverModule module;
+
+    @BeforeAll
+    static void load() {
+        module =
+                DriverModule.load(
+                        new ChicoryEngine(),
+                        "puppet.wasm",
+                        Fixtures.wasm("puppet"),
+                        new DriverLimits(Abi.MEMORY_CAP_PAGES, 5000, 5000),
+                        Watchdog.shared());
+    }
+
+    private static DriverInstance puppet(Script s) throws DriverException {
+        DriverInstance d = module.instantiate("edge");
+        d.open(0, "device\n", NOW);
+        d.observe(0, s.bytes());
+        return d;
+    }
+
+    private static Script resync(int skip) {
+        return new Script(
+                0, 0, 0, AbiError.E_RESYNC.code(), skip, 0, 0, 0, new byte[0], new byte[0], 0, 0);
+    }
+
+    @Test
+    void aResyncMaySkipEveryByteItWasShownButNotOneMore() throws Exception {
+        assertThat(puppet(resync(10)).frameLen(0, new byte[10], 0, 10))
+                .isEqualTo(FrameLength.resync(10));
+        assertThat(puppet(resync(1)).frameLen(0, new byte[10], 0, 10))
+                .isEqualTo(FrameLength.resync(1));
+        DriverInstance past = puppet(resync(11));
+        assertThatThrownBy(() -> past.frameLen(0, new byte[10], 0, 10))
+                .isInstanceOf(DriverTrapped.class)
+                .hasMessageContaining("asked to skip 11 bytes of 10 (must be 1..10)");
+        assertThat(past.dead()).isTrue();
+        DriverInstance none = puppet(resync(0));
+        assertThatThrownBy(() -> none.frameLen(0, new byte[10], 0, 10))
+                .isInstanceOf(DriverTrapped.class)
+                .hasMessageContaining("asked to skip 0 bytes of 10 (must be 1..10)");
+    }
+}
