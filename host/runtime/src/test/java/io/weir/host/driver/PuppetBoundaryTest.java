@@ -2,11 +2,15 @@ package io.weir.host.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.weir.abi.Abi;
 import io.weir.abi.AbiError;
 import io.weir.host.driver.GuestOutputFuzzTest.Script;
+import io.weir.host.points.Value;
 import io.weir.host.wasm.ChicoryEngine;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +61,29 @@ class PuppetBoundaryTest {
         assertThatThrownBy(() -> none.frameLen(0, new byte[10], 0, 10))
                 .isInstanceOf(DriverTrapped.class)
                 .hasMessageContaining("asked to skip 0 bytes of 10 (must be 1..10)");
+    }
+
+    @Test
+    void aRequestCarriesTheExpectAndTimeoutTheDriverWroteInMeta() throws Exception {
+        Script s = new Script(3, 1, 250, 0, 0, 0, 0, 0, new byte[0], new byte[0], 0, 0);
+        Request r = puppet(s).poll(0, NOW);
+        assertThat(r.bytes()).hasSize(3);
+        assertThat(r.expectResponse()).isTrue();
+        assertThat(r.timeoutMs()).isEqualTo(250);
+        Script quiet = new Script(3, 0, 0, 0, 0, 0, 0, 0, new byte[0], new byte[0], 0, 0);
+        assertThat(puppet(quiet).poll(0, NOW).expectResponse()).isFalse();
+    }
+
+    @Test
+    void aBoolRecordIsTrueForOneAndFalseForZero() throws Exception {
+        ByteBuffer out = ByteBuffer.allocate(2 * Abi.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (long bits : new long[] {1, 0}) {
+            out.putInt(bits == 1 ? 0 : 1).put((byte) 1).put((byte) 0).putShort((short) 0);
+            out.putLong(0).putLong(bits);
+        }
+        Script s = new Script(0, 0, 0, 0, 0, 0, 2, 0, out.array(), new byte[0], 0, 0);
+        assertThat(puppet(s).onTimeout(0, NOW))
+                .extracting(DriverRecord::point, DriverRecord::value)
+                .containsExactly(tuple(0, Value.of(true)), tuple(1, Value.of(false)));
     }
 }
