@@ -11,6 +11,7 @@ import io.weir.host.points.Value;
 import io.weir.host.wasm.ChicoryEngine;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -85,5 +86,29 @@ class PuppetBoundaryTest {
         assertThat(puppet(s).onTimeout(0, NOW))
                 .extracting(DriverRecord::point, DriverRecord::value)
                 .containsExactly(tuple(0, Value.of(true)), tuple(1, Value.of(false)));
+    }
+
+    @Test
+    void aDriverThatWouldAcceptANegativeDeviceHandleNeverSeesOne() throws Exception {
+        // The puppet answers success to any handle, so only the host's check stands between it
+        // and a handle the host got wrong.
+        Script yes = new Script(0, 0, 0, 0, 0, 0, 0, 0, new byte[0], new byte[0], 0, 0);
+        DriverInstance d = puppet(yes);
+        byte[] frame = {1, 2, 3};
+        String bad = "device handle must be 0..2^31-1, got -1";
+        for (ThrowingCallable call :
+                new ThrowingCallable[] {
+                    () -> d.open(-1, "device\n", NOW),
+                    () -> d.observe(-1, yes.bytes()),
+                    () -> d.onFrame(-1, frame, 0, frame.length, NOW),
+                    () -> d.onTimeout(-1, NOW),
+                    () -> d.saveState(-1),
+                    () -> d.loadState(-1, new byte[1])
+                }) {
+            assertThatThrownBy(call)
+                    .isExactlyInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(bad);
+        }
+        assertThat(d.dead()).isFalse();
     }
 }
