@@ -68,6 +68,10 @@ class HostileModuleTest {
                         "exports weir_poll with type (i32, i64) -> i64, but ABI v1 declares it"
                                 + " (dev: i32, now_us: i64) -> i32"),
                 Arguments.of(
+                        "export-poll-param-type",
+                        "exports weir_poll with type (i32, i32) -> i32, but ABI v1 declares it"
+                                + " (dev: i32, now_us: i64) -> i32"),
+                Arguments.of(
                         "export-import",
                         "exports weir_poll with type (i32, i32, i32) -> (), but ABI v1 declares"
                                 + " it (dev: i32, now_us: i64) -> i32"),
