@@ -8,6 +8,7 @@ for wat in *.wat; do
     case $name in
         memory-shared) flags=--enable-threads ;;
         memory-two) flags=--enable-multi-memory ;;
+        memory64) flags=--enable-memory64 ;;
         *) flags= ;;
     esac
     wat2wasm $flags "$wat" -o "$name.wasm"

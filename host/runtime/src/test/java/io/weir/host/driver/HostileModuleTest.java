@@ -64,6 +64,30 @@ class HostileModuleTest {
                         "exports weir_open as a global; ABI v1 declares it a function (dev: i32,"
                                 + " cfg_len: i32, now_us: i64) -> i32"),
                 Arguments.of(
+                        "export-poll-result",
+                        "exports weir_poll with type (i32, i64) -> i64, but ABI v1 declares it"
+                                + " (dev: i32, now_us: i64) -> i32"),
+                Arguments.of(
+                        "export-poll-param-type",
+                        "exports weir_poll with type (i32, i32) -> i32, but ABI v1 declares it"
+                                + " (dev: i32, now_us: i64) -> i32"),
+                Arguments.of(
+                        "export-import",
+                        "exports weir_poll with type (i32, i32, i32) -> (), but ABI v1 declares"
+                                + " it (dev: i32, now_us: i64) -> i32"),
+                Arguments.of(
+                        "export-one-missing",
+                        "lacks the required export weir_last_error (ABI §3.2)"),
+                Arguments.of(
+                        "memory64",
+                        // Chicory 1.7.5 refuses the limits flag itself, before the ABI check
+                        "is not a valid WebAssembly module: integer too large, invalid memory"
+                                + " limit: 5"),
+                Arguments.of(
+                        "simd-unexported",
+                        "uses SIMD (v128 locals in function 0); ABI §3.2 refuses modules that use"
+                                + " SIMD"),
+                Arguments.of(
                         "memory-none",
                         "defines no linear memory; ABI §3.2 requires one, exported as"
                                 + " \"memory\""),
@@ -102,6 +126,12 @@ class HostileModuleTest {
                         "declares tables of up to 1000000 elements, more than the host's table"
                                 + " cap of 65536 elements"),
                 Arguments.of(
+                        // counted with its declared maximum, which Chicory also reports for a
+                        // table without one: only the bytes tell them apart
+                        "table-max-10m",
+                        "declares tables of up to 10000000 elements, more than the host's table"
+                                + " cap of 65536 elements"),
+                Arguments.of(
                         "table-grows",
                         "declares table 0 without a maximum and grows tables with table.grow;"
                                 + " the host caps tables at 65536 elements, so declare a"
@@ -127,6 +157,8 @@ class HostileModuleTest {
                         "describe-over-blob",
                         "could not be probed: weir_describe returned length 4097, beyond blob"
                                 + " capacity 4096 (ABI §9)"),
+                Arguments.of(
+                        "describe-empty", "wrote a manifest that is not a JSON object (ABI §3.4)"),
                 Arguments.of(
                         "layout-outside-memory",
                         ": weir_layout returned 65500, outside memory of 65536 bytes (ABI §4)"),
@@ -221,6 +253,39 @@ class HostileModuleTest {
                                         Abi.MINOR_1_0)
                                 .label())
                 .isEqualTo("loop-host-abi 1.0.0");
+    }
+
+    @Test
+    void memoryAndTablesExactlyAtTheHostCapsLoadAndOneMoreIsRefused() {
+        // memory-over-cap: 300 initial pages; table-huge: 1000000 elements, never grown
+        assertThat(load("memory-over-cap", new DriverLimits(300, 50, 1000)).instantiate("t"))
+                .satisfies(i -> assertThat(i.memoryPages()).isEqualTo(300));
+        assertThatThrownBy(() -> load("memory-over-cap", new DriverLimits(299, 50, 1000)))
+                .isInstanceOf(DriverRefused.class)
+                .hasMessageContaining(
+                        "needs 300 initial memory pages, more than the host cap of 299 pages");
+        assertThat(
+                        load(
+                                        "table-huge",
+                                        DriverLimits.DEFAULT.withModuleCaps(
+                                                Abi.MODULE_SIZE_CAP_BYTES, 1_000_000))
+                                .label())
+                .isEqualTo("table-huge 1.0.0");
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        "table-huge",
+                                        DriverLimits.DEFAULT.withModuleCaps(
+                                                Abi.MODULE_SIZE_CAP_BYTES, 999_999)))
+                .isInstanceOf(DriverRefused.class)
+                .hasMessage(
+                        "driver \"table-huge\" declares tables of up to 1000000 elements, more than"
+                                + " the host's table cap of 999999 elements");
+    }
+
+    private static DriverModule load(String fixture, DriverLimits limits) {
+        return DriverModule.load(
+                new ChicoryEngine(), fixture, Fixtures.wasm(fixture), limits, Watchdog.shared());
     }
 
     @Test
