@@ -2,6 +2,9 @@ package io.weir.tools.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.abi.DeviceConfig;
+import io.weir.host.lifecycle.DriverPackage;
+import io.weir.host.lifecycle.KeyTable;
 import io.weir.host.uplink.UplinkPki;
 import io.weir.receiver.PkiIssuer;
 import java.io.IOException;
@@ -178,6 +181,226 @@ class ConfigCheckTest {
                         f + ":" + lineOf(text, v.marker()) + ": " + v.key() + ": " + v.message());
         assertThat(r.ok()).isFalse();
         assertThat(r.config()).isEmpty();
+    }
+
+    static final String S7_CLEAN =
+            """
+            [gateway]
+            name = "line-3"
+            data_dir = "data"
+
+            [[devices]]
+            name = "press"
+            driver = "s7"
+            link = "tcp://10.0.0.7:102"
+            slot = 2
+            connection = "op"
+
+              [[devices.points]]
+              name = "force"
+              address = "DB1.DBD8"
+              type = "REAL"
+            """;
+
+    static final String INOVANCE_CLEAN =
+            """
+            [gateway]
+            name = "line-3"
+            data_dir = "data"
+
+            [[devices]]
+            name = "conveyor"
+            driver = "inovance"
+            link = "tcp://10.0.0.8:502"
+            series = "h5u"
+            unit = 1
+
+              [[devices.points]]
+              name = "speed"
+              element = "D200"
+              type = "f32"
+              order = "CDAB"
+            """;
+
+    static final String CAN_DBC_CLEAN =
+            """
+            [gateway]
+            name = "truck"
+            data_dir = "data"
+
+            [[devices]]
+            name = "engine"
+            driver = "can-dbc"
+            link = "socketcand://127.0.0.1:29536/can0"
+            j1939 = 1
+            address = 249
+
+              [[devices.points]]
+              name = "speed"
+              pgn = 61444
+              size = 8
+              start = 24
+              len = 16
+              factor = 0.125
+            """;
+
+    /**
+     * A key that a bundled driver's package table refuses, in a config for that driver: the
+     * driver's verdict at the key's line, and the table's ({@code tableMessage}, or {@code null}
+     * where it is the driver's own words).
+     */
+    record KeyCase(
+            String pkg,
+            String clean,
+            String find,
+            String replace,
+            String marker,
+            String key,
+            String message,
+            String tableMessage) {
+        @Override
+        public String toString() {
+            return pkg + ": " + replace.replace("\n", "\\n");
+        }
+    }
+
+    static Stream<KeyCase> bundledKeyCases() {
+        return Stream.of(
+                new KeyCase(
+                        "s7-0.1.0",
+                        S7_CLEAN,
+                        "slot = 2",
+                        "slot = 2\nrak = 0",
+                        "rak",
+                        "devices[0]",
+                        "unknown key \"rak\" (known keys: rack, slot, connection, local_tsap,"
+                                + " remote_tsap, pdu, max_items, timeout_ms, setup_timeout_ms)",
+                        null),
+                new KeyCase(
+                        "s7-0.1.0",
+                        S7_CLEAN,
+                        "slot = 2",
+                        "slot = 40",
+                        "slot = 40",
+                        "devices[0]",
+                        "slot=40 is out of range 0..31",
+                        null),
+                new KeyCase(
+                        "s7-0.1.0",
+                        S7_CLEAN,
+                        "connection = \"op\"",
+                        "connection = \"hmi\"",
+                        "hmi",
+                        "devices[0]",
+                        "connection=hmi is not pg, op or basic (the TSAP's first byte 1, 2, 3)",
+                        "connection=hmi is not one of pg, op, basic"),
+                new KeyCase(
+                        "s7-0.1.0",
+                        S7_CLEAN,
+                        "type = \"REAL\"",
+                        "typ = \"REAL\"",
+                        "typ",
+                        "devices[0].points[0]",
+                        "unknown key \"typ\" (known keys: address, type)",
+                        null),
+                new KeyCase(
+                        "inovance-0.1.0",
+                        INOVANCE_CLEAN,
+                        "unit = 1",
+                        "units = 1",
+                        "units",
+                        "devices[0]",
+                        "unknown key \"units\" (known keys: series, unit, max_registers, max_bits,"
+                                + " max_gap, timeout_ms, writes)",
+                        null),
+                new KeyCase(
+                        "inovance-0.1.0",
+                        INOVANCE_CLEAN,
+                        "unit = 1",
+                        "unit = 300",
+                        "unit = 300",
+                        "devices[0]",
+                        "unit 300 is out of range 0..255",
+                        "unit=300 is out of range 0..255"),
+                new KeyCase(
+                        "inovance-0.1.0",
+                        INOVANCE_CLEAN,
+                        "order = \"CDAB\"",
+                        "ordr = \"CDAB\"",
+                        "ordr",
+                        "devices[0].points[0]",
+                        "unknown key \"ordr\" (known keys: element, type, order, scale, offset)",
+                        null),
+                new KeyCase(
+                        "can-dbc-0.1.0",
+                        CAN_DBC_CLEAN,
+                        "address = 249",
+                        "adress = 249",
+                        "adress",
+                        "devices[0]",
+                        "unknown key \"adress\" (known keys: j1939, address, source, cts_packets)",
+                        null),
+                new KeyCase(
+                        "can-dbc-0.1.0",
+                        CAN_DBC_CLEAN,
+                        "address = 249",
+                        "address = 254",
+                        "address = 254",
+                        "devices[0]",
+                        "address=254 is out of range 0..253",
+                        null),
+                new KeyCase(
+                        "can-dbc-0.1.0",
+                        CAN_DBC_CLEAN,
+                        "factor = 0.125",
+                        "factr = 0.125",
+                        "factr",
+                        "devices[0].points[0]",
+                        "unknown key \"factr\" (known keys: id, ext, fd, pgn, sa, size, field,"
+                                + " start, len, order, signed, float, factor, offset, min, max,"
+                                + " choices, switch, mux)",
+                        null));
+    }
+
+    /** The key table of a package the drivers build bundles (drivers/packages/ in its jar). */
+    KeyTable bundledTable(String pkg) throws Exception {
+        Path file = copy("drivers/packages/" + pkg + ".wdrv", pkg + ".wdrv");
+        return DriverPackage.read(file).manifest().keys();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bundledKeyCases")
+    void aKeyTheBundledPackageRefusesIsReportedAtItsLine(KeyCase c) throws Exception {
+        assertThat(c.clean()).contains(c.find());
+        KeyTable table = bundledTable(c.pkg());
+        DeviceConfig clean = ConfigReader.read(write(c.clean())).checkable().get(0).config();
+        assertThat(table.problems(clean.device(), clean.points())).isEmpty();
+        assertThat(ConfigCheck.run(write(c.clean())).problems()).isEmpty();
+
+        String text = c.clean().replace(c.find(), c.replace());
+        Path f = write(text);
+        String driver = c.pkg().substring(0, c.pkg().lastIndexOf('-'));
+        ConfigCheck.Report r = ConfigCheck.run(f);
+        assertThat(r.problems())
+                .extracting(Problem::format)
+                .containsExactly(
+                        f
+                                + ":"
+                                + lineOf(text, c.marker())
+                                + ": "
+                                + c.key()
+                                + ": driver "
+                                + driver
+                                + " says: "
+                                + c.message());
+        // The package's table refuses the same key in the driver's words, so that the table the
+        // docs and `weir driver inspect` show is the one the driver applies.
+        DeviceConfig bad = ConfigReader.read(f).checkable().get(0).config();
+        assertThat(table.problems(bad.device(), bad.points()))
+                .extracting(KeyTable.Problem::message)
+                .containsExactly(
+                        (c.key().endsWith("points[0]") ? "point 0: " : "device: ")
+                                + (c.tableMessage() == null ? c.message() : c.tableMessage()));
     }
 
     @Test
