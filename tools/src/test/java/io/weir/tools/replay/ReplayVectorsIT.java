@@ -9,6 +9,8 @@ import io.weir.host.driver.DriverSource;
 import io.weir.tools.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -230,5 +232,93 @@ class ReplayVectorsIT {
         assertThat(noFolder.code()).isNotZero();
         assertThat(noFolder.err()).contains("--vectors " + missing).contains("does not exist");
         assertThat(missing.getParent()).doesNotExist();
+    }
+
+    @Test
+    void rtuFramesAndACanLogBecomeVectorsToo() throws Exception {
+        Path rtu = tmp.resolve("rtu");
+        Files.createDirectories(rtu.resolve("vectors"));
+        CliRun r =
+                CliRun.execute(
+                        "replay",
+                        "--driver",
+                        MODBUS,
+                        "--rtu",
+                        corpus("modbus_rtu/sigrok-dumps/flowmeter/flowmeter_graph_tool.frames.txt")
+                                .toString(),
+                        "--json",
+                        "--vectors",
+                        rtu.resolve("vectors/replay.json").toString());
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        assertThat(lastJsonLine(r).get("vector_exchanges").asInt()).isEqualTo(9);
+        JsonNode line =
+                JSON.readTree(rtu.resolve("vectors/replay.json").toFile()).get("vectors").get(0);
+        assertThat(line.get("config").asText()).isEqualTo("device weir.transport=serial\n");
+        assertThat(driverTest(rtu, MODBUS).get("failed").asInt()).isZero();
+
+        // pretty_j1939's truck frames (ReplayCandumpIT) through the CSS J1939 DBC.
+        List<String> log = new ArrayList<>();
+        for (String l :
+                Files.readAllLines(corpus("can/j1939/nmfta-pretty_j1939/README.upstream.md"))) {
+            if (l.startsWith("(1543509533.") && l.contains(" ; {\"")) {
+                log.add(l.substring(0, l.indexOf(" ; ")));
+            } else if (!log.isEmpty()) {
+                break;
+            }
+        }
+        Path file = tmp.resolve("truck.log");
+        Files.write(file, log);
+        Path can = tmp.resolve("can");
+        Files.createDirectories(can.resolve("vectors"));
+        CliRun c =
+                CliRun.execute(
+                        "replay",
+                        "--driver",
+                        "can-dbc",
+                        "--dbc",
+                        corpus("can/j1939/css-electronics/CSS-Electronics-SAE-J1939-DEMO.dbc")
+                                .toString(),
+                        "--candump",
+                        file.toString(),
+                        "--json",
+                        "--vectors",
+                        can.resolve("vectors/replay.json").toString());
+        assertThat(c.code()).as("stderr: %s", c.err()).isZero();
+        JsonNode summary = lastJsonLine(c);
+        assertThat(summary.get("vector_exchanges").asInt()).isEqualTo(log.size());
+        JsonNode steps =
+                JSON.readTree(can.resolve("vectors/replay.json").toFile())
+                        .get("vectors")
+                        .get(0)
+                        .get("steps");
+        assertThat(steps).hasSize(log.size());
+        long records = 0;
+        for (JsonNode step : steps) {
+            assertThat(step.get("call").asText()).isEqualTo("unsolicited");
+            records += step.get("expect").size();
+        }
+        assertThat(records).isEqualTo(summary.get("points").asLong());
+        assertThat(driverTest(can, "can-dbc").get("failed").asInt()).isZero();
+        assertThat(driverTest(can, "can-dbc").get("passed").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aCaptureWithNothingDecodedWritesNoFile() {
+        Path out = tmp.resolve("none.json");
+        CliRun r =
+                CliRun.execute(
+                        "replay",
+                        "--driver",
+                        MODBUS,
+                        "--pcap",
+                        corpus("modbus_tcp/ntop-ndpi/modbus.pcap").toString(),
+                        "--port",
+                        "5020",
+                        "--vectors",
+                        out.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err())
+                .contains("--vectors " + out + " not written: the driver decoded no exchange of");
+        assertThat(out).doesNotExist();
     }
 }
