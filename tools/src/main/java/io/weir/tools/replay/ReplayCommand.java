@@ -10,6 +10,7 @@ import io.weir.tools.capture.TcpReassembler;
 import io.weir.tools.cli.JsonLines;
 import io.weir.tools.cli.JsonOption;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -370,14 +371,14 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** Writes the --vectors file if there is anything to write; returns the vectors written. */
-    private int writeVectors(ReplayVectors recorder) throws java.io.IOException {
+    private int writeVectors(ReplayVectors recorder) throws IOException {
         if (recorder == null || recorder.exchanges() == 0) {
             return 0;
         }
         try {
             return recorder.write(vectors);
-        } catch (java.io.IOException e) {
-            throw new java.io.IOException(
+        } catch (IOException e) {
+            throw new IOException(
                     "--vectors " + vectors + ": cannot write the vector file: " + e.getMessage(),
                     e);
         }

@@ -91,17 +91,6 @@ public final class ReplayVectors {
         return firstOmission;
     }
 
-    /** The vectors made so far (one per conversation with a step). */
-    public int vectors() {
-        int n = done.size();
-        for (Conversation c : open.values()) {
-            if (!c.steps.isEmpty()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /**
      * A request the driver refused in {@code weir_observe}: an observe step expecting the error.
      */
