@@ -55,6 +55,12 @@ public final class CandumpReplay {
         }
     }
 
+    /** Also writes what the driver decoded as golden vectors (--vectors). */
+    public CandumpReplay vectors(ReplayVectors vectors) {
+        engine.vectors(vectors);
+        return this;
+    }
+
     /**
      * Replays every line of {@code in}; a bad line stops the reading, not the report: what was read
      * is finished and counted, and the error is in {@link ReplaySummary#failure()}.

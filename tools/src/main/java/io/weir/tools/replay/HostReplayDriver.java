@@ -102,16 +102,33 @@ public final class HostReplayDriver implements ReplayDriver {
         return quarantine;
     }
 
+    /**
+     * The config text a device opened with {@code config} is given: with agreed ABI 1.1 its device
+     * line gets the host key {@code weir.transport} (ABI §5.1).
+     */
+    public String deviceConfig(String config) {
+        if (module.agreedMinor() < Abi.MINOR_1_1) {
+            return config;
+        }
+        return DeviceConfig.parse(config)
+                .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transport))
+                .text();
+    }
+
+    /** The minor version of the host that loaded the driver (ABI §3.3), 1.1 for replay. */
+    public int hostMinor() {
+        return module.hostMinor();
+    }
+
+    /** The driver's manifest name (ABI §3.4), which a vector file names. */
+    public String driverName() {
+        return module.manifest().name();
+    }
+
     @Override
     public int open(String config) {
         int dev = nextDev++;
-        if (module.agreedMinor() >= Abi.MINOR_1_1) {
-            config =
-                    DeviceConfig.parse(config)
-                            .withHostKeys(Map.of(Abi.HOST_KEY_TRANSPORT, transport))
-                            .text();
-        }
-        configOf.put(dev, config);
+        configOf.put(dev, deviceConfig(config));
         instanceOf.put(dev, null);
         attach(dev);
         return dev;
@@ -282,7 +299,8 @@ public final class HostReplayDriver implements ReplayDriver {
                                 r.quality(),
                                 Math.floorDiv(r.tsUs(), 1000L),
                                 r.good() ? null : (error == null || error.isEmpty() ? null : error),
-                                r.flags()));
+                                r.flags(),
+                                r));
             }
             return new Outcome(records.size(), decoded, null, inst.frameFlags());
         } catch (DriverException e) {

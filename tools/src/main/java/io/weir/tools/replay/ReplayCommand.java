@@ -10,6 +10,7 @@ import io.weir.tools.capture.TcpReassembler;
 import io.weir.tools.cli.JsonLines;
 import io.weir.tools.cli.JsonOption;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +58,9 @@ public final class ReplayCommand implements Callable<Integer> {
      */
     static final Map<String, Integer> WELL_KNOWN_PORTS =
             Map.of("modbus", 502, "modbus-tcp", 502, "s7comm", 102, "iso-on-tcp", 102);
+
+    /** The most exchanges --vectors writes without --vectors-max: a file a reviewer can read. */
+    static final int DEFAULT_VECTORS_MAX = 200;
 
     @Spec CommandSpec spec;
 
@@ -122,6 +126,28 @@ public final class ReplayCommand implements Callable<Integer> {
                             + " port of the driver's protocol, 502 for Modbus, 102 for S7).")
     Integer port;
 
+    @Option(
+            names = "--vectors",
+            paramLabel = "FILE",
+            description =
+                    "Also write what the driver decoded as a golden vector file"
+                            + " (driver-abi/VECTORS.md) that `weir driver test` runs: one vector per"
+                            + " connection (serial line, CAN interface) with an observe step per"
+                            + " request and a frame step per response expecting the driver's records"
+                            + " (unsolicited steps for unsolicited frames), the capture's frame"
+                            + " numbers in its source, the device config replay used. Review it"
+                            + " before committing it: it pins down what the driver does today.")
+    Path vectors;
+
+    @Option(
+            names = "--vectors-max",
+            paramLabel = "N",
+            description =
+                    "The most exchanges (request/response pairs, unsolicited frames) --vectors"
+                            + " writes, 1..100000 (default: 200); the summary says how many were"
+                            + " left out.")
+    Integer vectorsMax;
+
     @Mixin JsonOption jsonOption;
 
     /** The names of the point map's points, by index, when a DBC gave them. */
@@ -155,6 +181,29 @@ public final class ReplayCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--port " + port + " is not a TCP port: give one of 1..65535");
         }
+        if (vectorsMax != null && vectors == null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--vectors-max applies to --vectors only: give --vectors FILE");
+        }
+        if (vectorsMax != null && (vectorsMax < 1 || vectorsMax > 100_000)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--vectors-max " + vectorsMax + " is out of range: give one of 1..100000");
+        }
+        if (vectors != null) {
+            Path folder = vectors.toAbsolutePath().getParent();
+            if (folder == null || !Files.isDirectory(folder)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--vectors " + vectors + ": folder " + folder + " does not exist");
+            }
+            if (Files.isDirectory(vectors)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--vectors " + vectors + " is a folder: give the vector file to write");
+            }
+        }
         if (dbc != null && points != null) {
             throw new ParameterException(
                     spec.commandLine(),
@@ -182,6 +231,7 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
+        ReplayVectors recorder;
         // The capture's header is read before the driver is compiled: a wrong file costs no wait.
         try (CaptureReader capture = CaptureReader.open(pcap)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
@@ -189,6 +239,7 @@ public final class ReplayCommand implements Callable<Integer> {
             int serverPort = port != null ? port : defaultPort(module);
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module)) {
+                recorder = recorder(d, pcap, config);
                 summary =
                         new TcpReplay(
                                         d,
@@ -197,12 +248,14 @@ public final class ReplayCommand implements Callable<Integer> {
                                         TcpReassembler.Limits.DEFAULT,
                                         ReplayEngine.MAX_OUTSTANDING,
                                         config)
+                                .vectors(recorder)
                                 .replay(capture);
                 quarantine = d.quarantine();
             }
         }
+        int written = writeVectors(recorder);
         if (jsonOption.json()) {
-            writeSummary(out, summary, quarantine);
+            writeSummary(out, summary, quarantine, recorder, written);
         } else {
             printQuarantine(out, quarantine);
             out.printf(
@@ -223,8 +276,9 @@ public final class ReplayCommand implements Callable<Integer> {
                                     + summary.truncatedBytes()
                                     + " bytes of it not replayed)"
                             : "");
-            out.flush();
+            printVectors(out, recorder, written);
         }
+        requireVectors(recorder, pcap);
         if (summary.failure() != null) {
             // What was read is reported above; the damage is the one line on stderr.
             throw summary.failure();
@@ -281,12 +335,87 @@ public final class ReplayCommand implements Callable<Integer> {
                 + (s.deviceStatus() > 0 ? ", " + s.deviceStatus() + " device status" : "");
     }
 
-    private void writeSummary(PrintWriter out, ReplaySummary summary, String quarantine) {
+    private void writeSummary(
+            PrintWriter out,
+            ReplaySummary summary,
+            String quarantine,
+            ReplayVectors recorder,
+            int written) {
         Map<String, Object> m = summary.toMap();
         if (quarantine != null) {
             m.put("quarantined", quarantine);
         }
+        if (recorder != null) {
+            m.put("vector_file", vectors.toString());
+            m.put("vectors", written);
+            m.put("vector_exchanges", recorder.exchanges());
+            m.put("vector_exchanges_left_out", recorder.notWritten());
+            if (recorder.firstOmission() != null) {
+                m.put("vector_left_out_because", recorder.firstOmission());
+            }
+        }
         new JsonLines(out).write(m);
+    }
+
+    /** The recorder of --vectors for a replay through {@code d}, or null without it. */
+    private ReplayVectors recorder(HostReplayDriver d, Path input, String config) {
+        if (vectors == null) {
+            return null;
+        }
+        return new ReplayVectors(
+                d.driverName(),
+                d.hostMinor(),
+                d.deviceConfig(config),
+                input.toString(),
+                vectorsMax == null ? DEFAULT_VECTORS_MAX : vectorsMax);
+    }
+
+    /** Writes the --vectors file if there is anything to write; returns the vectors written. */
+    private int writeVectors(ReplayVectors recorder) throws IOException {
+        if (recorder == null || recorder.exchanges() == 0) {
+            return 0;
+        }
+        try {
+            return recorder.write(vectors);
+        } catch (IOException e) {
+            throw new IOException(
+                    "--vectors " + vectors + ": cannot write the vector file: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private void printVectors(PrintWriter out, ReplayVectors recorder, int written) {
+        if (recorder != null && recorder.exchanges() > 0) {
+            out.printf(
+                    "vectors: %d exchanges in %d vector%s written to %s%s%n",
+                    recorder.exchanges(),
+                    written,
+                    written == 1 ? "" : "s",
+                    printable(vectors.toString()),
+                    recorder.notWritten() == 0
+                            ? ""
+                            : "; "
+                                    + recorder.notWritten()
+                                    + " more left out, the first because: "
+                                    + printable(recorder.firstOmission()));
+        }
+        out.flush();
+    }
+
+    /** A --vectors run that found no exchange fails: an empty file would test nothing. */
+    private void requireVectors(ReplayVectors recorder, Path input) {
+        if (recorder != null && recorder.exchanges() == 0) {
+            throw new IllegalArgumentException(
+                    "--vectors "
+                            + vectors
+                            + " not written: the driver decoded no exchange of "
+                            + input
+                            + (recorder.firstOmission() == null
+                                    ? ""
+                                    : " that a vector can state ("
+                                            + recorder.firstOmission()
+                                            + ")"));
+        }
     }
 
     private static void printQuarantine(PrintWriter out, String quarantine) {
@@ -301,17 +430,23 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
+        ReplayVectors recorder;
         try (BufferedReader in = Files.newBufferedReader(candump, StandardCharsets.UTF_8)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             requireTransport(module, "can", "--candump");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : tableSink(out);
             try (HostReplayDriver d = new HostReplayDriver(module, "can").pointNames(pointNames)) {
-                summary = new CandumpReplay(d, candump.toString(), sink, config).replay(in);
+                recorder = recorder(d, candump, config);
+                summary =
+                        new CandumpReplay(d, candump.toString(), sink, config)
+                                .vectors(recorder)
+                                .replay(in);
                 quarantine = d.quarantine();
             }
         }
+        int written = writeVectors(recorder);
         if (jsonOption.json()) {
-            writeSummary(out, summary, quarantine);
+            writeSummary(out, summary, quarantine, recorder, written);
         } else {
             printQuarantine(out, quarantine);
             out.printf(
@@ -326,8 +461,9 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.errorFrames(),
                     summary.garbageBytes(),
                     extras(summary));
-            out.flush();
+            printVectors(out, recorder, written);
         }
+        requireVectors(recorder, candump);
         if (summary.failure() != null) {
             throw summary.failure();
         }
@@ -338,18 +474,24 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ReplaySummary summary;
         String quarantine;
+        ReplayVectors recorder;
         try (BufferedReader in = Files.newBufferedReader(rtu, StandardCharsets.UTF_8)) {
             DriverModule module = HostReplayDriver.load(driver, wasm);
             requireTransport(module, "serial", "--rtu");
             Consumer<ReplayLine> sink = jsonOption.json() ? jsonSink(out) : rtuTableSink(out);
             try (HostReplayDriver d =
                     new HostReplayDriver(module, "serial").pointNames(pointNames)) {
-                summary = new SerialReplay(d, rtu.toString(), sink, config).replay(in);
+                recorder = recorder(d, rtu, config);
+                summary =
+                        new SerialReplay(d, rtu.toString(), sink, config)
+                                .vectors(recorder)
+                                .replay(in);
                 quarantine = d.quarantine();
             }
         }
+        int written = writeVectors(recorder);
         if (jsonOption.json()) {
-            writeSummary(out, summary, quarantine);
+            writeSummary(out, summary, quarantine, recorder, written);
         } else {
             printQuarantine(out, quarantine);
             out.printf(
@@ -365,8 +507,9 @@ public final class ReplayCommand implements Callable<Integer> {
                     summary.unsolicited(),
                     summary.garbageBytes(),
                     extras(summary));
-            out.flush();
+            printVectors(out, recorder, written);
         }
+        requireVectors(recorder, rtu);
         if (summary.failure() != null) {
             throw summary.failure();
         }

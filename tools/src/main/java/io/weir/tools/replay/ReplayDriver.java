@@ -1,5 +1,6 @@
 package io.weir.tools.replay;
 
+import io.weir.host.driver.DriverRecord;
 import io.weir.host.points.Value;
 import java.util.List;
 
@@ -29,11 +30,29 @@ public interface ReplayDriver extends AutoCloseable {
      * @param deviceTsMillis the device timestamp, or -1 when the record carries none
      * @param error the driver's explanation for a bad or uncertain record, else null
      * @param flags the record's flags (ABI §6.1; WRITE_RESULT and DEVICE_STATUS of §6.3)
+     * @param raw the record as the driver wrote it (index or name, {@code ts_us}), which {@code
+     *     --vectors} turns into an expectation; null where no driver produced it (tests)
      */
     record Decoded(
-            String point, Value value, int quality, long deviceTsMillis, String error, int flags) {
+            String point,
+            Value value,
+            int quality,
+            long deviceTsMillis,
+            String error,
+            int flags,
+            DriverRecord raw) {
+        public Decoded(
+                String point,
+                Value value,
+                int quality,
+                long deviceTsMillis,
+                String error,
+                int flags) {
+            this(point, value, quality, deviceTsMillis, error, flags, null);
+        }
+
         public Decoded(String point, Value value, int quality, long deviceTsMillis, String error) {
-            this(point, value, quality, deviceTsMillis, error, 0);
+            this(point, value, quality, deviceTsMillis, error, 0, null);
         }
     }
 

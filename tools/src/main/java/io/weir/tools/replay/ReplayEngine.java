@@ -46,6 +46,7 @@ public final class ReplayEngine {
     // Every request waiting for a response, oldest first, with its conversation.
     private final LinkedHashMap<Framed, Conversation> waiting = new LinkedHashMap<>();
     private long serial;
+    private ReplayVectors vectors;
 
     /**
      * @param driver the driver
@@ -74,6 +75,11 @@ public final class ReplayEngine {
         this.out = out;
         this.summary = summary;
         this.maxOutstanding = maxOutstanding;
+    }
+
+    /** Also records every driver call of an exchange into {@code vectors} (--vectors). */
+    public void vectors(ReplayVectors vectors) {
+        this.vectors = vectors;
     }
 
     ReplayDriver driver() {
@@ -257,6 +263,9 @@ public final class ReplayEngine {
          */
         public void unsolicitedReading(Framed frame) {
             ReplayDriver.Outcome decoded = driver.onFrame(dev(), frame.bytes(), frame.nowUs());
+            if (vectors != null) {
+                vectors.unsolicited(this, device, frame, decoded);
+            }
             if (!decoded.ok()) {
                 skipped(
                         frame,
@@ -277,6 +286,9 @@ public final class ReplayEngine {
             int d = dev();
             ReplayDriver.Outcome observed = driver.observe(d, req.bytes());
             if (!observed.ok()) {
+                if (vectors != null) {
+                    vectors.observeRefused(this, device, req, observed.status());
+                }
                 String why =
                         observed.status() == AbiError.E_UNSUPPORTED.code()
                                 ? "driver does not decode this request"
@@ -295,6 +307,9 @@ public final class ReplayEngine {
                 return;
             }
             ReplayDriver.Outcome decoded = driver.onFrame(d, resp.bytes(), resp.nowUs());
+            if (vectors != null) {
+                vectors.exchange(this, device, req, resp, decoded);
+            }
             if (!decoded.ok()) {
                 skipped(
                         resp,
@@ -397,6 +412,9 @@ public final class ReplayEngine {
                 unanswered(req, why);
             }
             byKey.clear();
+            if (vectors != null) {
+                vectors.finish(this);
+            }
             if (dev != null) {
                 driver.close(dev);
                 dev = null;

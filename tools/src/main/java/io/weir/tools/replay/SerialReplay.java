@@ -86,6 +86,12 @@ public final class SerialReplay {
         }
     }
 
+    /** Also writes what the driver decoded as golden vectors (--vectors). */
+    public SerialReplay vectors(ReplayVectors vectors) {
+        engine.vectors(vectors);
+        return this;
+    }
+
     /**
      * Replays every line of {@code in}; a line that is not a frame stops the reading, not the
      * report: what was read is finished and counted, and the error is in {@link

@@ -75,6 +75,12 @@ public final class TcpReplay {
         this.engine = new ReplayEngine(driver, config, out, summary, maxOutstanding);
     }
 
+    /** Also writes what the driver decoded as golden vectors (--vectors). */
+    public TcpReplay vectors(ReplayVectors vectors) {
+        engine.vectors(vectors);
+        return this;
+    }
+
     /**
      * Replays every frame of {@code capture} as it is read; a file cut inside its last record is
      * replayed up to the cut, which gets one {@link ReplayLine#TRUNCATED} line. Then reports what
