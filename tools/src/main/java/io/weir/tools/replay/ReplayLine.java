@@ -19,10 +19,6 @@ import java.util.Map;
  *     (Modbus RTU text files)
  * @param frame 1-based capture frame number (for a response: the frame in which it ends); for
  *     Modbus RTU the 1-based line number of the file
- * @param unit the Modbus unit identifier (the slave address on RTU), if known
- * @param transactionId the MBAP transaction identifier, if known (not on point lines)
- * @param functionCode the function code, exception bit stripped (not on point lines)
- * @param exceptionCode the exception code of an exception response (not on point lines)
  * @param bytes number of bytes concerned (garbage, gap; for truncated, the bytes of the cut record
  *     that the file holds)
  * @param error why the line is bad or why nothing was decoded
@@ -37,10 +33,6 @@ public record ReplayLine(
         String quality,
         Long ts,
         Integer frame,
-        Integer unit,
-        Integer transactionId,
-        Integer functionCode,
-        Integer exceptionCode,
         Long bytes,
         String error,
         Long key) {
@@ -81,38 +73,6 @@ public record ReplayLine(
     /** A CAN error frame of a candump log (the identifier has CAN_ERR_FLAG): no data to decode. */
     public static final String ERROR_FRAME = "error_frame";
 
-    /** Every field but the correlation key (RTU frames, whose lines name slave and function). */
-    public ReplayLine(
-            String kind,
-            String device,
-            String point,
-            Value value,
-            String quality,
-            Long ts,
-            Integer frame,
-            Integer unit,
-            Integer transactionId,
-            Integer functionCode,
-            Integer exceptionCode,
-            Long bytes,
-            String error) {
-        this(
-                kind,
-                device,
-                point,
-                value,
-                quality,
-                ts,
-                frame,
-                unit,
-                transactionId,
-                functionCode,
-                exceptionCode,
-                bytes,
-                error,
-                null);
-    }
-
     /**
      * A decoded record of a frame the driver keyed with {@code key} (0: none); {@code kind} is null
      * for a reading, else {@link #DEVICE_STATUS} or {@link #WRITE_RESULT}.
@@ -128,20 +88,7 @@ public record ReplayLine(
             long key,
             String error) {
         return new ReplayLine(
-                kind,
-                device,
-                point,
-                value,
-                quality,
-                ts,
-                frame,
-                null,
-                null,
-                null,
-                null,
-                null,
-                error,
-                key == 0 ? null : key);
+                kind, device, point, value, quality, ts, frame, null, error, key == 0 ? null : key);
     }
 
     /** A line about traffic that gave no point, of a frame keyed with {@code key} (0: none). */
@@ -154,65 +101,16 @@ public record ReplayLine(
             Long bytes,
             String error) {
         return new ReplayLine(
-                kind,
-                device,
-                null,
-                null,
-                null,
-                ts,
-                frame,
-                null,
-                null,
-                null,
-                null,
-                bytes,
-                error,
-                key == 0 ? null : key);
+                kind, device, null, null, null, ts, frame, bytes, error, key == 0 ? null : key);
     }
 
     public boolean isPoint() {
         return kind == null;
     }
 
-    static ReplayLine point(
-            String device,
-            String point,
-            Value value,
-            String quality,
-            long ts,
-            int frame,
-            int unit,
-            String error) {
-        return new ReplayLine(
-                null, device, point, value, quality, ts, frame, unit, null, null, null, null,
-                error);
-    }
-
     static ReplayLine other(
-            String kind,
-            String device,
-            Long ts,
-            Integer frame,
-            Integer unit,
-            Integer transactionId,
-            Integer functionCode,
-            Integer exceptionCode,
-            Long bytes,
-            String error) {
-        return new ReplayLine(
-                kind,
-                device,
-                null,
-                null,
-                null,
-                ts,
-                frame,
-                unit,
-                transactionId,
-                functionCode,
-                exceptionCode,
-                bytes,
-                error);
+            String kind, String device, Long ts, Integer frame, Long bytes, String error) {
+        return new ReplayLine(kind, device, null, null, null, ts, frame, bytes, error, null);
     }
 
     /** The line as an ordered map for JSON output; absent fields are left out. */
@@ -229,10 +127,6 @@ public record ReplayLine(
         }
         put(m, "ts", ts);
         put(m, "frame", frame);
-        put(m, "unit", unit);
-        put(m, "transaction_id", transactionId);
-        put(m, "function_code", functionCode);
-        put(m, "exception_code", exceptionCode);
         put(m, "key", key);
         put(m, "bytes", bytes);
         put(m, "error", error);

@@ -108,10 +108,6 @@ public final class TcpReplay {
                             null,
                             null,
                             cut.frame() > 0 ? cut.frame() : null,
-                            null,
-                            null,
-                            null,
-                            null,
                             cut.present(),
                             cut.describe()));
         }
@@ -149,10 +145,6 @@ public final class TcpReplay {
                                 null,
                                 f.epochMillis(),
                                 f.number(),
-                                null,
-                                null,
-                                null,
-                                null,
                                 (long) f.data().length,
                                 "frame " + f.number() + " not read: " + n.reason()));
             } else {
@@ -430,18 +422,7 @@ public final class TcpReplay {
          * by capture frame {@code frame}.
          */
         void streamLine(String kind, int frame, long nanos, long bytes, String why) {
-            out.accept(
-                    ReplayLine.other(
-                            kind,
-                            device,
-                            millis(nanos),
-                            frame,
-                            null,
-                            null,
-                            null,
-                            null,
-                            bytes,
-                            why));
+            out.accept(ReplayLine.other(kind, device, millis(nanos), frame, bytes, why));
         }
 
         /** Reports what the connection left and closes its device. */
