@@ -66,6 +66,7 @@ public final class DriverModule {
     private final Set<Abi.Export> exported = ConcurrentHashMap.newKeySet();
     private final long compileNanos;
     private final Deque<Long> trapTimes = new ArrayDeque<>();
+    private volatile boolean everTrapped;
     private final DriverInstance.Shared shared;
     private final CallStats stats = new CallStats();
 
@@ -533,6 +534,7 @@ public final class DriverModule {
      * @return whether the version is now quarantined
      */
     public synchronized boolean recordTrap(long nowMillis, String why) {
+        everTrapped = true;
         trapTimes.addLast(nowMillis);
         while (!trapTimes.isEmpty() && trapTimes.peekFirst() <= nowMillis - Abi.TRAP_WINDOW_MS) {
             trapTimes.removeFirst();
@@ -542,6 +544,16 @@ public final class DriverModule {
             quarantine = new Quarantine(why, nowMillis, trapTimes.size());
         }
         return quarantined;
+    }
+
+    /**
+     * Whether any instance of this version has trapped since it was loaded (a quarantine lifted by
+     * an operator does not undo it). A session decodes answers on a link's I/O thread only for a
+     * version that never trapped: a runaway call there would stall every link of that thread until
+     * its budget stops it, and this makes that happen at most once per version.
+     */
+    public boolean everTrapped() {
+        return everTrapped;
     }
 
     public synchronized boolean quarantined() {

@@ -40,6 +40,18 @@ public interface Link extends AutoCloseable {
     }
 
     /**
+     * Whether the listener may run a short task on the thread that delivers {@link
+     * LinkListener#received}: a thread that does no blocking work and writes a {@link #send} made
+     * from it at once, as a Netty event loop does. The session then decodes an answer and sends the
+     * next request there instead of handing both to a worker and back: two thread hand-offs less
+     * per exchange. A link that delivers from a thread of its own that must not run driver code
+     * answers false.
+     */
+    default boolean runsShortTasks() {
+        return false;
+    }
+
+    /**
      * The line silence that ends a frame on this link (Modbus RTU: 3.5 character times at the
      * line's baud rate), or 0 where frames are not delimited by silence (TCP).
      */

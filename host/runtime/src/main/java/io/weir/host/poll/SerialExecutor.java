@@ -29,6 +29,38 @@ final class SerialExecutor implements Executor {
         pool.execute(this::drain);
     }
 
+    /**
+     * Runs {@code task} on the calling thread if no task of this executor is queued or running,
+     * else queues it as {@link #execute} does. Tasks queued while it runs are handed to the pool
+     * afterwards, never run here: the caller (a link's I/O thread) does at most this one task.
+     *
+     * @return whether the task ran on the calling thread
+     */
+    boolean executeHere(Runnable task) {
+        synchronized (tasks) {
+            if (running) {
+                tasks.add(task);
+                return false;
+            }
+            running = true;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException | Error e) {
+            System.getLogger("io.weir.poll")
+                    .log(System.Logger.Level.ERROR, "session task failed", e);
+        } finally {
+            synchronized (tasks) {
+                if (tasks.isEmpty()) {
+                    running = false;
+                } else {
+                    pool.execute(this::drain);
+                }
+            }
+        }
+        return true;
+    }
+
     private void drain() {
         while (true) {
             Runnable next;

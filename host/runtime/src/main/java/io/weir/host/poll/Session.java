@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
 
@@ -79,7 +78,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final Timers timers;
     private final Clock clock;
     private volatile InstanceGroup group;
-    private final Executor serial;
+    private final SerialExecutor serial;
     private String configText;
     private final String transportKind;
     private final long periodNanos;
@@ -563,9 +562,42 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         serial.execute(this::onLinkUp);
     }
 
+    /**
+     * Answers in a row, up to {@link #QUICK_IN_A_ROW}, that the driver decoded within {@link
+     * #QUICK_NANOS}; written on the serial executor, read on the link's I/O thread.
+     */
+    private volatile int quickAnswers;
+
+    /**
+     * An answer is decoded on the link's I/O thread ({@link Link#runsShortTasks}) once the driver
+     * has decoded this many in a row quickly, by a version that never trapped ({@link
+     * DriverModule#everTrapped}); the next request then goes out from there too, with no thread
+     * hand-off. One slow answer (a large frame, a pause) sends the following ones back to the
+     * workers until the driver is quick again; a runaway call stalls the I/O thread at most once
+     * per driver version, until its budget stops it.
+     */
+    static final int QUICK_IN_A_ROW = 32;
+
+    /** A decode quick enough to run on an I/O thread that serves other links too. */
+    static final long QUICK_NANOS = 500_000;
+
     @Override
     public void received(byte[] bytes) {
-        serial.execute(() -> onBytes(bytes));
+        Runnable task = () -> timedBytes(bytes);
+        if (quickAnswers >= QUICK_IN_A_ROW && link.runsShortTasks() && !module.everTrapped()) {
+            serial.executeHere(task);
+        } else {
+            serial.execute(task);
+        }
+    }
+
+    /** {@link #onBytes}, counting how quickly the driver decoded. */
+    private void timedBytes(byte[] bytes) {
+        long t0 = System.nanoTime();
+        onBytes(bytes);
+        long took = System.nanoTime() - t0;
+        int q = quickAnswers;
+        quickAnswers = took > QUICK_NANOS ? 0 : Math.min(QUICK_IN_A_ROW, q + 1);
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class FakeLink implements Link {
     private volatile long silenceNanos;
     private volatile boolean queues;
     private volatile boolean redials;
+    private volatile boolean shortTasks;
     private int unreported;
     private int transactionsEnded;
 
@@ -94,6 +95,17 @@ public final class FakeLink implements Link {
     public FakeLink redials() {
         redials = true;
         return this;
+    }
+
+    /** Makes the link one whose listener may run short tasks on its I/O thread, as TCP's does. */
+    public FakeLink runningShortTasks() {
+        this.shortTasks = true;
+        return this;
+    }
+
+    @Override
+    public boolean runsShortTasks() {
+        return shortTasks;
     }
 
     /** Makes the link a serial line whose frames end at this much silence (ABI §7.10). */

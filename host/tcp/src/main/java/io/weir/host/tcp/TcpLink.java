@@ -178,6 +178,12 @@ public final class TcpLink implements Link {
         return true;
     }
 
+    /** Bytes are delivered on the channel's event loop, where a send is written at once. */
+    @Override
+    public boolean runsShortTasks() {
+        return true;
+    }
+
     @Override
     public boolean connected() {
         Channel c = channel;

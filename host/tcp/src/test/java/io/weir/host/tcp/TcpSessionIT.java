@@ -190,6 +190,11 @@ class TcpSessionIT {
             device("healthy", healthy, 5);
             kernel.start();
             await("healthy", p -> p.quality() == 0);
+            // The module is shared: once the healthy device has used up the cold-start grace of
+            // its exports (ABI §9), the runaway's first weir_on_frame meets the call budget.
+            while (kernel.status().get(0).cycles() <= Abi.COLD_START_CALLS) {
+                Thread.sleep(1);
+            }
             looping.then(FixtureDevice.Reply.of(Fixtures.command(Fixtures.LOOP)));
             Session runaway = device("runaway", looping, 100);
             while (looping.requests() == 0) {
