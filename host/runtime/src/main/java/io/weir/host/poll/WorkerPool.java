@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that run driver calls, kept fair against runaway drivers: the pool always has {@code
- * base} workers that are not stuck in a long task. A task that runs past the stall threshold (a
- * driver call spinning toward its budget, a hostile {@code weir_open} under the 1 s open budget) is
- * compensated with a spare thread, as a fork-join pool compensates a blocked worker, up to {@code
- * max} threads; spares end after a few idle seconds once the stalls are over.
+ * base} workers that are not stuck in a long task. A task that has used the stall threshold of CPU
+ * time ({@link #charged}; a driver call spinning toward its budget, a hostile {@code weir_open}
+ * under the 1 s open budget) is compensated with a spare thread, as a fork-join pool compensates a
+ * blocked worker, up to {@code max} threads; spares end after a few idle seconds once the stalls
+ * are over.
  *
  * <p>Without it a pool of {@code max(2, CPUs)} threads is stalled by as many runaway instances,
  * each holding a thread for its budget, and every healthy device behind them misses its ticks. The
@@ -34,6 +35,14 @@ public final class WorkerPool implements Executor, AutoCloseable {
     /** A pool thread, with the start of the task it runs (0 while idle). */
     static final class Worker extends Thread {
         private volatile long taskSince;
+
+        /** The task the monitor last looked at ({@link #taskSince}); the monitor's own fields. */
+        private long seenSince;
+
+        /** The thread's CPU time and the wall clock when the monitor first saw that task. */
+        private long cpuAtSight;
+
+        private long wallAtSight;
 
         Worker(Runnable r, String name) {
             super(r, name);
@@ -127,7 +136,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
         int s = 0;
         for (Worker w : workers) {
             long since = w.taskSince;
-            if (since != 0 && now - since > stallNanos) {
+            if (since != 0 && charged(w, since, now) > stallNanos) {
                 s++;
             }
         }
@@ -153,6 +162,30 @@ public final class WorkerPool implements Executor, AutoCloseable {
             compensating = false;
         }
     }
+
+    /**
+     * How long the task {@code w} runs (started at {@code since}) counts toward a stall: the wall
+     * time until the monitor first saw it running, then its thread's CPU time. A worker that waits
+     * for a core (two cores, ten thousand devices, other processes) or sits in a collector's pause
+     * is not stuck, and a spare thread would only compete for the same cores; a driver call
+     * spinning toward its budget uses CPU all the time. Where the JVM cannot read a thread's CPU
+     * time, wall time.
+     */
+    static long charged(Worker w, long since, long now) {
+        long cpu = CPU.isThreadCpuTimeEnabled() ? CPU.getThreadCpuTime(w.getId()) : -1;
+        if (w.seenSince != since) {
+            w.seenSince = since;
+            w.cpuAtSight = cpu;
+            w.wallAtSight = now;
+        }
+        if (cpu < 0 || w.cpuAtSight < 0) {
+            return now - since;
+        }
+        return (w.wallAtSight - since) + (cpu - w.cpuAtSight);
+    }
+
+    private static final java.lang.management.ThreadMXBean CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Threads now, spares included. */
     public int threads() {
