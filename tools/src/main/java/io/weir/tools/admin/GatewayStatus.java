@@ -86,6 +86,7 @@ public final class GatewayStatus {
         m.put("state", s.state().name());
         m.put("cycles", s.cycles());
         m.put("missed", s.missed());
+        m.put("unserved", s.unserved());
         m.put("timeouts", s.timeouts());
         m.put("traps", s.traps());
         m.put("points", s.points());

@@ -306,6 +306,7 @@ final class DevicesBench {
             Usage u1 = Usage.now();
             Snapshot b = Snapshot.of(sessions);
             Map<String, Object> r = result("weir", s, a, b, u0, u1);
+            r.put("unserved", b.unserved - a.unserved);
             r.put("points", points.sum());
             Map<String, Integer> problems = new java.util.TreeMap<>();
             for (Session x : sessions) {
@@ -323,7 +324,11 @@ final class DevicesBench {
     /** Counters of all sessions and their latency histograms. */
     private static final class Snapshot {
         long cycles;
+
+        /** Overruns and ticks that started no cycle ({@link SessionStatus#unserved}). */
         long missed;
+
+        long unserved;
         long timeouts;
         long errors;
         final List<AbstractHistogram> latency = new ArrayList<>();
@@ -341,7 +346,8 @@ final class DevicesBench {
             for (Session x : sessions) {
                 SessionStatus st = x.status();
                 n.cycles += st.cycles();
-                n.missed += st.missed();
+                n.missed += st.missed() + st.unserved();
+                n.unserved += st.unserved();
                 n.timeouts += st.timeouts();
                 n.errors += st.protocolErrors() + st.traps();
                 if (histograms) {

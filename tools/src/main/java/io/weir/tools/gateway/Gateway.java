@@ -383,6 +383,7 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
     public String summary() {
         long cycles = 0;
         long missed = 0;
+        long unserved = 0;
         long timeouts = 0;
         long pointCount = 0;
         long traps = 0;
@@ -390,6 +391,7 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
         for (SessionStatus s : status) {
             cycles += s.cycles();
             missed += s.missed();
+            unserved += s.unserved();
             timeouts += s.timeouts();
             pointCount += s.points();
             traps += s.traps();
@@ -410,6 +412,7 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
                         .append(" cycles, ")
                         .append(missed)
                         .append(" missed, ")
+                        .append(unserved > 0 ? unserved + " unserved, " : "")
                         .append(timeouts)
                         .append(" timeouts, ")
                         .append(traps)

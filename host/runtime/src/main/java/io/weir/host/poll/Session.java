@@ -187,6 +187,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     private volatile long cycles;
     private volatile long missed;
+    private volatile long unserved;
     private volatile long timeouts;
     private volatile long droppedBytes;
     private volatile long protocolErrors;
@@ -426,6 +427,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 link.connected(),
                 cycles,
                 missed,
+                unserved,
                 timeouts,
                 droppedBytes + framer.dropped(),
                 protocolErrors,
@@ -637,6 +639,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     private void tick() {
         if (!driverTick()) {
+            unserved++;
             return;
         }
         if (cycleActive) {
@@ -696,6 +699,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
+            unserved++;
             String why =
                     state == SessionState.QUARANTINED
                             ? quarantineReason()
@@ -707,11 +711,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         if (!link.connected()) {
+            unserved++;
             String reason = link.downReason();
             allPoints(Quality.BAD_COMM, now, "link down: " + (reason == null ? "?" : reason));
             return;
         }
         if (!linkReady()) {
+            unserved++;
             allPoints(Quality.BAD_COMM, now, "link not ready: " + notReadyReason());
             return;
         }

@@ -14,6 +14,9 @@ import io.weir.host.driver.DriverModule;
  * @param linkUp whether the link is connected
  * @param cycles cycles started
  * @param missed ticks that found the previous cycle still running (counted, not queued)
+ * @param unserved ticks that started no cycle because the device could not be served: no driver
+ *     instance (crash-loop backoff, quarantine, a refused config), the link down or not ready; each
+ *     gave the device's points with a bad quality instead
  * @param timeouts requests whose response never came
  * @param garbageBytes received bytes dropped by resync or arriving with no request outstanding
  * @param protocolErrors frames the driver refused ({@code E_PROTO} and other errors)
@@ -39,6 +42,7 @@ public record SessionStatus(
         boolean linkUp,
         long cycles,
         long missed,
+        long unserved,
         long timeouts,
         long garbageBytes,
         long protocolErrors,

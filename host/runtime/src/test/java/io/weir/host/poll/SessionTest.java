@@ -311,6 +311,11 @@ class SessionTest {
         assertThat(s.status().quarantine().traps()).isEqualTo(5);
         assertThat(s.status().quarantine().sinceMillis())
                 .isEqualTo(ManualClock.EPOCH_MILLIS + 5_000 + 7_200);
+        // Every tick without an instance (backoff, then quarantine) is counted, not skipped:
+        // 73 ticks in 7.3 s, 5 of them cycles that trapped.
+        assertThat(s.status().cycles()).isEqualTo(5);
+        assertThat(s.status().unserved()).isEqualTo(73 - 5);
+        assertThat(s.status().missed()).isZero();
     }
 
     @Test
@@ -356,7 +361,7 @@ class SessionTest {
     void anOutageGivesBadCommAndTheLinkRecovers() {
         FakeLink link = new FakeLink("plc1");
         link.answerWith(req -> Fixtures.frame(3, 4));
-        started(link);
+        Session s = started(link);
         clock.advanceMillis(INTERVAL_MS);
         assertThat(take()).extracting(Point::quality).containsOnly(0);
         link.down("connection reset by peer");
@@ -364,9 +369,12 @@ class SessionTest {
         List<Point> down = take();
         assertThat(down).extracting(Point::quality).containsOnly(Quality.BAD_COMM.code());
         assertThat(down.get(0).error()).isEqualTo("link down: connection reset by peer");
+        assertThat(s.status().unserved()).as("the tick of the outage").isEqualTo(1);
         link.up();
         clock.advanceMillis(INTERVAL_MS);
         assertThat(take()).extracting(Point::value).containsExactly(Value.i64(3), Value.i64(4));
+        assertThat(s.status().unserved()).isEqualTo(1);
+        assertThat(s.status().cycles()).isEqualTo(2);
     }
 
     @Test
