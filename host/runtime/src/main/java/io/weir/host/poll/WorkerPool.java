@@ -136,7 +136,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
         int s = 0;
         for (Worker w : workers) {
             long since = w.taskSince;
-            if (since != 0 && charged(w, since, now) > stallNanos) {
+            if (since != 0 && charged(w, since, now, stallNanos / 2) > stallNanos) {
                 s++;
             }
         }
@@ -165,13 +165,14 @@ public final class WorkerPool implements Executor, AutoCloseable {
 
     /**
      * How long the task {@code w} runs (started at {@code since}) counts toward a stall: the wall
-     * time until the monitor first saw it running, then its thread's CPU time. A worker that waits
-     * for a core (two cores, ten thousand devices, other processes) or sits in a collector's pause
-     * is not stuck, and a spare thread would only compete for the same cores; a driver call
-     * spinning toward its budget uses CPU all the time. Where the JVM cannot read a thread's CPU
-     * time, wall time.
+     * time until the monitor first saw it running, at most {@code firstLookCap} (a monitor that was
+     * itself kept from running must not blame the task for the wait), then its thread's CPU time. A
+     * worker that waits for a core (two cores, ten thousand devices, other processes) or sits in a
+     * collector's pause is not stuck, and a spare thread would only compete for the same cores; a
+     * driver call spinning toward its budget uses CPU all the time. Where the JVM cannot read a
+     * thread's CPU time, wall time.
      */
-    static long charged(Worker w, long since, long now) {
+    static long charged(Worker w, long since, long now, long firstLookCap) {
         long cpu = CPU.isThreadCpuTimeEnabled() ? CPU.getThreadCpuTime(w.getId()) : -1;
         if (w.seenSince != since) {
             w.seenSince = since;
@@ -181,7 +182,7 @@ public final class WorkerPool implements Executor, AutoCloseable {
         if (cpu < 0 || w.cpuAtSight < 0) {
             return now - since;
         }
-        return (w.wallAtSight - since) + (cpu - w.cpuAtSight);
+        return Math.min(w.wallAtSight - since, firstLookCap) + (cpu - w.cpuAtSight);
     }
 
     private static final java.lang.management.ThreadMXBean CPU =

@@ -78,7 +78,7 @@ class WorkerPoolTest {
     void theChargeIsWallTimeUntilFirstSeenThenCpuTime() throws Exception {
         WorkerPool.Worker w = new WorkerPool.Worker(() -> {}, "idle");
         // A thread that has not started has no CPU clock: wall time from the task's start.
-        assertThat(WorkerPool.charged(w, 1_000, 5_000)).isEqualTo(4_000);
+        assertThat(WorkerPool.charged(w, 1_000, 5_000, 100_000)).isEqualTo(4_000);
         CountDownLatch seen = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
         WorkerPool.Worker running =
@@ -95,12 +95,18 @@ class WorkerPoolTest {
         running.start();
         seen.await();
         long since = 1;
-        long first = WorkerPool.charged(running, since, 10_000_001);
+        long first = WorkerPool.charged(running, since, 10_000_001, 50_000_000);
         assertThat(first).as("at first sight: the wall time since the start").isEqualTo(10_000_000);
-        long later = WorkerPool.charged(running, since, 900_000_001);
+        long later = WorkerPool.charged(running, since, 900_000_001, 50_000_000);
         assertThat(later)
                 .as("a waiting thread's charge grows by its CPU time, not the 890 ms of wall")
                 .isLessThan(100_000_000);
+        WorkerPool.Worker late = new WorkerPool.Worker(() -> {}, "late");
+        // Not started: wall time throughout (no CPU clock to read).
+        assertThat(WorkerPool.charged(late, 1, 400_000_001, 50_000_000)).isEqualTo(400_000_000);
+        // A task first seen late, by a monitor that could not run: at most the cap before it.
+        long seenLate = WorkerPool.charged(running, 2, 400_000_002, 50_000_000);
+        assertThat(seenLate).isEqualTo(50_000_000);
         end.countDown();
         running.join();
     }
