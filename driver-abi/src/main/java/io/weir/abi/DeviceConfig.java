@@ -206,7 +206,7 @@ public record DeviceConfig(Map<String, String> device, List<Map<String, String>>
         for (Map.Entry<String, String> e : pairs.entrySet()) {
             checkPair(where, e.getKey(), e.getValue());
         }
-        return Collections.unmodifiableMap(new LinkedHashMap<>(pairs));
+        return ConfigPairs.copyOf(pairs);
     }
 
     private static void checkPair(String where, String key, String value) {

@@ -287,26 +287,9 @@ final class DevicesBench {
             }
             // One more interval for the first cycles' stragglers, then the window starts.
             Thread.sleep(s.interval().toMillis());
-            Snapshot a = Snapshot.of(sessions);
-            Usage u0 = Usage.now();
-            long end = System.nanoTime() + s.duration().toNanos();
-            while (System.nanoTime() < end) {
-                Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                // Counters only: copying every session's histogram costs the host CPU time.
-                Snapshot now = Snapshot.counters(sessions);
-                progress.accept(
-                        "devices: weir "
-                                + (now.cycles - a.cycles)
-                                + " polls, "
-                                + (now.missed - a.missed)
-                                + " missed, "
-                                + (now.timeouts - a.timeouts)
-                                + " timeouts so far");
-            }
-            Usage u1 = Usage.now();
-            Snapshot b = Snapshot.of(sessions);
-            Map<String, Object> r = result("weir", s, a, b, u0, u1);
-            r.put("unserved", b.unserved - a.unserved);
+            // The window's snapshots (a copy of every device's histogram each) are gone once it
+            // returns: they are the bench's, not the gateway's, and must not count as its heap.
+            Map<String, Object> r = window(s, sessions, progress);
             r.put("points", points.sum());
             Map<String, Integer> problems = new java.util.TreeMap<>();
             for (Session x : sessions) {
@@ -319,6 +302,32 @@ final class DevicesBench {
             r.put("heap_per_device_bytes", (usedHeapAfterGc() - heapBefore) / s.devices());
             return r;
         }
+    }
+
+    /** The measured window: counters and merged latency between two snapshots. */
+    private static Map<String, Object> window(
+            Side s, List<Session> sessions, Consumer<String> progress) throws InterruptedException {
+        Snapshot a = Snapshot.of(sessions);
+        Usage u0 = Usage.now();
+        long end = System.nanoTime() + s.duration().toNanos();
+        while (System.nanoTime() < end) {
+            Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            // Counters only: copying every session's histogram costs the host CPU time.
+            Snapshot now = Snapshot.counters(sessions);
+            progress.accept(
+                    "devices: weir "
+                            + (now.cycles - a.cycles)
+                            + " polls, "
+                            + (now.missed - a.missed)
+                            + " missed, "
+                            + (now.timeouts - a.timeouts)
+                            + " timeouts so far");
+        }
+        Usage u1 = Usage.now();
+        Snapshot b = Snapshot.of(sessions);
+        Map<String, Object> r = result("weir", s, a, b, u0, u1);
+        r.put("unserved", b.unserved - a.unserved);
+        return r;
     }
 
     /** Counters of all sessions and their latency histograms. */
