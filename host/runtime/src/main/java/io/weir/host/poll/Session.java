@@ -1958,6 +1958,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private void adopt(Prepared next) {
         DriverModule m = next.next.module();
         module = m;
+        // A new version earns decoding on the I/O thread anew: its first calls run under the
+        // cold-start grace (ABI §9), with the open budget.
+        quickAnswers = 0;
         manifest = m.manifest();
         limits = m.limits();
         v11 = m.agreedMinor() >= Abi.MINOR_1_1;
