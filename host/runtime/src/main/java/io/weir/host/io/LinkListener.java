@@ -1,6 +1,10 @@
 package io.weir.host.io;
 
-/** What a {@link Link} reports. Called from the link's I/O thread: hand work off, never block. */
+/**
+ * What a {@link Link} reports. Called from the link's I/O thread: hand work off, never block (a
+ * link that {@linkplain Link#runsShortTasks runs short tasks} lets its listener do a short one
+ * there).
+ */
 public interface LinkListener {
 
     /** The link is up (first connect or reconnect). */

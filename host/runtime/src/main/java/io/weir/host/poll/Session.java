@@ -57,7 +57,9 @@ import org.HdrHistogram.IntCountsHistogram;
  * adds the host key {@code weir.transport} to the config (§5.1). The limits of §9 that live here
  * (requests and bytes per cycle, the response timeout cap, point indexes) apply to every driver.
  *
- * <p>All work runs on the instance group's serial executor; link events and timers only enqueue.
+ * <p>All work runs on the instance group's serial executor; link events and timers only enqueue,
+ * but for an answer on a link that runs short tasks, which a quick driver decodes on the link's
+ * thread when the executor is idle ({@link #received}).
  */
 public final class Session implements LinkListener, InstanceGroup.Member {
 
@@ -557,7 +559,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 });
     }
 
-    // ---- link events (I/O thread: enqueue only) ------------------------------------------------
+    // ---- link events (I/O thread: enqueue, or decode a quick answer)
+    // -----------------------------
 
     @Override
     public void linkUp() {
