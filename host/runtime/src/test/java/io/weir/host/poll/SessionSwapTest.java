@@ -56,6 +56,14 @@ public class SessionSwapTest {
     }
 
     private Session started(FakeLink link, DriverModule module, List<String> pointNames) {
+        return started(link, module, pointNames, Runnable::run);
+    }
+
+    private Session started(
+            FakeLink link,
+            DriverModule module,
+            List<String> pointNames,
+            java.util.concurrent.Executor pool) {
         DeviceSpec spec =
                 new DeviceSpec(
                         "plc1",
@@ -69,7 +77,7 @@ public class SessionSwapTest {
         Session s =
                 new Session(
                         spec,
-                        new InstanceGroup(module, 1, Runnable::run),
+                        new InstanceGroup(module, 1, pool),
                         link,
                         points::addAll,
                         clock,
@@ -172,56 +180,24 @@ public class SessionSwapTest {
 
     @Test
     void aNewVersionEarnsDecodingOnTheLinksThreadAnew() throws Exception {
-        java.util.ArrayDeque<Runnable> pool = new java.util.ArrayDeque<>();
+        HeldPool pool = new HeldPool();
         FakeLink link = new FakeLink("plc1").runningShortTasks();
-        DeviceSpec spec =
-                new DeviceSpec(
-                        "plc1",
-                        LinkAddress.parse("127.0.0.1:502"),
-                        "counter",
-                        new DeviceConfig(Map.of(), List.of(Map.of())),
-                        List.of("seq"),
-                        Duration.ofMillis(INTERVAL_MS));
-        Session s =
-                new Session(
-                        spec,
-                        new InstanceGroup(counter("1.0.0", 1), 1, pool::add),
-                        link,
-                        points::addAll,
-                        clock,
-                        clock);
-        s.start();
-        link.up();
-        Runnable runAll =
-                () -> {
-                    while (!pool.isEmpty()) {
-                        pool.poll().run();
-                    }
-                };
-        runAll.run();
+        Session s = started(link, counter("1.0.0", 1), List.of("seq"), pool);
+        pool.runAll();
         boolean here = false;
         for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !here; i++) {
-            clock.advanceMillis(INTERVAL_MS);
-            runAll.run();
-            link.takeSent();
-            link.receive(ANSWER);
-            here = pool.isEmpty();
-            runAll.run();
+            here = pool.cycle(clock, INTERVAL_MS, link, ANSWER);
         }
         assertThat(here).as("1.0.0 earned decoding on the link's thread").isTrue();
 
         CompletableFuture<Session.Swap> f = s.swap(s.group().successor(counter("2.0.0", 1)));
-        runAll.run();
-        clock.advanceMillis(INTERVAL_MS);
-        runAll.run();
+        pool.runAll();
+        assertThat(pool.cycle(clock, INTERVAL_MS, link, ANSWER)).isFalse();
         assertThat(done(f).to()).isEqualTo("counter 2.0.0");
-        for (int i = 0; i < Session.QUICK_IN_A_ROW; i++) {
-            link.takeSent();
-            link.receive(ANSWER);
-            assertThat(pool).as("answer %d of 2.0.0 goes to a worker", i).hasSize(1);
-            runAll.run();
-            clock.advanceMillis(INTERVAL_MS);
-            runAll.run();
+        for (int i = 0; i < Session.QUICK_IN_A_ROW - 1; i++) {
+            assertThat(pool.cycle(clock, INTERVAL_MS, link, ANSWER))
+                    .as("answer %d of 2.0.0 goes to a worker", i)
+                    .isFalse();
         }
         assertThat(s.status().missed()).isZero();
     }

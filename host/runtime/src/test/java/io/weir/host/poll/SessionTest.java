@@ -85,74 +85,54 @@ class SessionTest {
         assertThat(st.points()).isEqualTo(2);
     }
 
-    /** Runs what the group's pool was given, as a worker would. */
-    private static void runAll(java.util.ArrayDeque<Runnable> pool) {
-        while (!pool.isEmpty()) {
-            pool.poll().run();
-        }
-    }
-
     @Test
     void answersAreDecodedOnTheLinksThreadOnceTheDriverHasBeenQuickManyTimesInARow() {
-        java.util.ArrayDeque<Runnable> pool = new java.util.ArrayDeque<>();
+        HeldPool pool = new HeldPool();
         FakeLink link = new FakeLink("plc1").runningShortTasks();
-        Session s = session("plc1", link, new InstanceGroup(module, 1, pool::add));
+        Session s = session("plc1", link, new InstanceGroup(module, 1, pool));
         s.start();
         link.up();
-        runAll(pool);
+        pool.runAll();
         int onWorkers = 0;
         boolean here = false;
         // A slow decode (a cold JIT, a loaded machine) starts the count again, so allow many.
         for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !here; i++) {
-            clock.advanceMillis(INTERVAL_MS);
-            runAll(pool);
-            assertThat(link.takeSent()).as("cycle %d polled", i).hasSize(1);
-            link.receive(Fixtures.frame(i, i));
-            here = pool.isEmpty();
-            if (!here) {
-                onWorkers++;
-                runAll(pool);
-            }
+            here = pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i));
+            onWorkers += here ? 0 : 1;
         }
         assertThat(here).as("an answer was decoded on the link's thread").isTrue();
         assertThat(onWorkers).isGreaterThanOrEqualTo(Session.QUICK_IN_A_ROW);
         assertThat(s.status().cycles()).isEqualTo(onWorkers + 1);
         // A busy executor queues the answer behind its task instead.
         clock.advanceMillis(INTERVAL_MS);
-        runAll(pool);
+        pool.runAll();
         link.takeSent();
         s.quarantineCleared(); // a task of the session's executor, harmless here
         link.receive(Fixtures.frame(3, 4));
-        assertThat(pool).as("queued behind the other task").hasSize(1);
-        runAll(pool);
+        assertThat(pool.held()).as("queued behind the other task").isEqualTo(1);
+        pool.runAll();
         // One trap of the version, by any instance, sends its answers to the workers for good.
         module.recordTrap(clock.currentTimeMillis(), "a test trap");
         for (int i = 0; i < 2 * Session.QUICK_IN_A_ROW; i++) {
-            clock.advanceMillis(INTERVAL_MS);
-            runAll(pool);
-            link.takeSent();
-            link.receive(Fixtures.frame(i, i));
-            assertThat(pool).as("answer %d after the trap", i).hasSize(1);
-            runAll(pool);
+            assertThat(pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i)))
+                    .as("answer %d after the trap", i)
+                    .isFalse();
         }
         assertThat(take()).isNotEmpty().allMatch(p -> p.quality() == 0);
     }
 
     @Test
     void aLinkWhoseThreadMustNotRunDriverCodeAlwaysHandsAnswersToTheWorkers() {
-        java.util.ArrayDeque<Runnable> pool = new java.util.ArrayDeque<>();
+        HeldPool pool = new HeldPool();
         FakeLink link = new FakeLink("plc1");
-        Session s = session("plc1", link, new InstanceGroup(module, 1, pool::add));
+        Session s = session("plc1", link, new InstanceGroup(module, 1, pool));
         s.start();
         link.up();
-        runAll(pool);
+        pool.runAll();
         for (int i = 0; i < 3 * Session.QUICK_IN_A_ROW; i++) {
-            clock.advanceMillis(INTERVAL_MS);
-            runAll(pool);
-            link.takeSent();
-            link.receive(Fixtures.frame(i, i));
-            assertThat(pool).as("answer %d", i).hasSize(1);
-            runAll(pool);
+            assertThat(pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i)))
+                    .as("answer %d", i)
+                    .isFalse();
         }
         assertThat(s.status().cycles()).isEqualTo(3 * Session.QUICK_IN_A_ROW);
     }
