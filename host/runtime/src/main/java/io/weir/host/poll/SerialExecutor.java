@@ -45,10 +45,7 @@ final class SerialExecutor implements Executor {
             running = true;
         }
         try {
-            task.run();
-        } catch (RuntimeException | Error e) {
-            System.getLogger("io.weir.poll")
-                    .log(System.Logger.Level.ERROR, "session task failed", e);
+            runOne(task);
         } finally {
             synchronized (tasks) {
                 if (tasks.isEmpty()) {
@@ -73,14 +70,20 @@ final class SerialExecutor implements Executor {
             }
             WorkerPool.taskStarted();
             try {
-                next.run();
-            } catch (RuntimeException | Error e) {
-                // A bug in one event must not stop the device's queue for good.
-                System.getLogger("io.weir.poll")
-                        .log(System.Logger.Level.ERROR, "session task failed", e);
+                runOne(next);
             } finally {
                 WorkerPool.taskEnded();
             }
+        }
+    }
+
+    /** Runs one event: a bug in one must not stop the device's queue for good. */
+    private static void runOne(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException | Error e) {
+            System.getLogger("io.weir.poll")
+                    .log(System.Logger.Level.ERROR, "session task failed", e);
         }
     }
 }
