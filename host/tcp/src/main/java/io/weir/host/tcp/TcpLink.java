@@ -174,7 +174,9 @@ public final class TcpLink implements Link {
         if (c == null || !c.isActive()) {
             return false;
         }
-        c.writeAndFlush(Unpooled.wrappedBuffer(bytes));
+        // No promise: nobody waits for one, and a failed write reaches the handler's
+        // exceptionCaught, which closes the link and reports why.
+        c.writeAndFlush(Unpooled.wrappedBuffer(bytes), c.voidPromise());
         return true;
     }
 
