@@ -48,8 +48,15 @@ class PackageKeyTableCheckTest {
         return Files.writeString(dir.resolve("gateway.toml"), CONFIG.formatted(driver));
     }
 
-    /** Installs {@link #STRICT} (unsigned; activated or not) in the config's data folder. */
     Path installStrict(boolean activate) throws Exception {
+        return installStrict(dir, activate);
+    }
+
+    /**
+     * Installs {@link #STRICT} (unsigned; activated or not) in {@code dir/data}, the data folder of
+     * {@link #CONFIG} written in {@code dir}.
+     */
+    static Path installStrict(Path dir, boolean activate) throws Exception {
         Path src = TestDrivers.folder(dir.resolve("src-" + STRICT), STRICT);
         Path manifest = src.resolve("weir-package.json");
         String json = Files.readString(manifest);
