@@ -221,4 +221,61 @@ class PackageKeyTableCheckTest {
                 .containsEntry("key", "devices[0].unit")
                 .containsEntry("message", "device \"boiler\": unit=256 is out of range 0..255");
     }
+
+    static final Path CSS_DBC =
+            Path.of(
+                    System.getProperty("weir.corpus", "../../shared/corpus"),
+                    "can",
+                    "j1939",
+                    "css-electronics",
+                    "CSS-Electronics-SAE-J1939-DEMO.dbc");
+
+    static final String DBC_CONFIG =
+            """
+            [gateway]
+            name = "truck"
+            data_dir = "data"
+
+            [[devices]]
+            name = "engine"
+            driver = "can-dbc"
+            link = "socketcand://127.0.0.1:29536/can0"
+            dbc = "css.dbc"
+            address = 249
+            """;
+
+    @Test
+    void aDbcDeviceIsCheckedWithThePointLinesItsDbcMakes() throws Exception {
+        Files.copy(CSS_DBC, dir.resolve("css.dbc"));
+        // The points the converter makes from the DBC fit the can-dbc table, and so does j1939=1,
+        // which the DBC implies.
+        Path clean = Files.writeString(dir.resolve("gateway.toml"), DBC_CONFIG);
+        assertThat(ConfigCheck.run(clean).problems()).isEmpty();
+
+        String text = DBC_CONFIG.replace("address = 249", "address = 254\nsrc = 1");
+        Path f = Files.writeString(dir.resolve("gateway.toml"), text);
+        assertThat(ConfigCheck.run(f).problems())
+                .extracting(Problem::format)
+                .containsExactly(
+                        f
+                                + ":10: devices[0].address: device \"engine\": address=254 is out"
+                                + " of range 0..253",
+                        f
+                                + ":11: devices[0].src: device \"engine\": unknown key \"src\""
+                                + " (known keys: j1939, address, source, cts_packets)");
+
+        // A point made from a DBC signal sits at the dbc line: its problem names the signal.
+        DeviceConfigEntry d = ConfigReader.read(clean).checkable().get(0);
+        Problem p =
+                DriverVerdicts.tableProblem(
+                        d,
+                        new io.weir.host.lifecycle.KeyTable.Problem(
+                                2, "start", "point 2: start=600 is out of range 0..511"));
+        assertThat(p.format())
+                .isEqualTo(
+                        clean
+                                + ":9: devices[0].points[2].start: device \"engine\" point 2"
+                                + " (CCVS1.WheelBasedVehicleSpeed): start=600 is out of range"
+                                + " 0..511");
+    }
 }
