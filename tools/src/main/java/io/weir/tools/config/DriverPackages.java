@@ -1,20 +1,25 @@
 package io.weir.tools.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.host.driver.DriverSource;
 import io.weir.host.lifecycle.DriverPackage;
 import io.weir.host.lifecycle.KeyTable;
 import io.weir.host.lifecycle.PackageManifest;
 import io.weir.host.lifecycle.PackageRefused;
-import io.weir.tools.admin.AdminClient;
-import io.weir.tools.admin.AdminToken;
 import io.weir.tools.cli.HostPort;
 import io.weir.tools.driver.DriverRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +38,10 @@ import java.util.TreeMap;
  * only the bundled drivers; nothing is created in it.
  */
 final class DriverPackages {
+    /** {@code io.weir.tools.admin.AdminToken.FILE}: the admin API's bearer token. */
+    private static final String TOKEN_FILE = "admin.token";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * A driver as a device gets it.
@@ -110,14 +119,9 @@ final class DriverPackages {
         }
         // A running gateway holds the registry: it says what is installed and active.
         try {
-            AdminClient client = new AdminClient(admin, AdminToken.read(dataDir));
-            AdminClient.Reply reply = client.drivers();
-            if (!reply.ok()) {
-                throw new IOException(
-                        "HTTP " + reply.status() + ": " + reply.body().path("error").asText(""));
-            }
             return new DriverPackages(
-                    snapshot("the gateway on http://" + admin, reply.body()), null);
+                    snapshot("the gateway on http://" + admin, runningDrivers(dataDir, admin)),
+                    null);
         } catch (IOException | RuntimeException e) {
             return new DriverPackages(
                     Snapshot.EMPTY,
@@ -129,6 +133,42 @@ final class DriverPackages {
                             + TerminalText.escape(String.valueOf(e.getMessage()))
                             + "): installed drivers cannot be checked");
         }
+    }
+
+    /**
+     * The admin API's {@code GET /drivers}, asked as {@code io.weir.tools.admin.AdminClient} asks
+     * it. That package reads configs (its {@code AdminTarget}), so this one cannot use it without a
+     * cycle between the two; the request is small enough to make here.
+     */
+    private static JsonNode runningDrivers(Path dataDir, HostPort admin) throws IOException {
+        Path tokenFile = dataDir.resolve(TOKEN_FILE);
+        if (!Files.isReadable(tokenFile)) {
+            throw new IOException(
+                    "admin token "
+                            + tokenFile
+                            + " not found or not readable (are you the gateway's user?)");
+        }
+        String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).trim();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://" + admin + "/drivers"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + token)
+                        .GET()
+                        .build();
+        HttpResponse<String> reply;
+        try {
+            reply = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        JsonNode body = JSON.readTree(reply.body());
+        if (reply.statusCode() / 100 != 2) {
+            throw new IOException(
+                    "HTTP " + reply.statusCode() + ": " + body.path("error").asText(""));
+        }
+        return body;
     }
 
     private static Snapshot snapshot(DriverRegistry r) throws SQLException {
