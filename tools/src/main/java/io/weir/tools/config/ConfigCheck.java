@@ -21,10 +21,11 @@ import java.util.Optional;
 
 /**
  * {@code weir config check}: everything that can be known about a config file without a device or a
- * receiver. The file itself ({@link GatewayConfig#load}'s checks), each driver's verdict on its
- * devices ({@link DriverVerdicts}), the PKI folder of the uplink (the gateway's certificate with
- * its name as CN, signed by the folder's CA, valid now; its key; the receiver's envelope key), and
- * the data folder. Every problem is found in one run.
+ * receiver. The file itself ({@link GatewayConfig#load}'s checks), the key table of the package
+ * that provides each device's driver (the version in the data folder's registry, or the bundled
+ * one) and then the driver's own verdict on its devices ({@link DriverVerdicts}), the PKI folder of
+ * the uplink (the gateway's certificate with its name as CN, signed by the folder's CA, valid now;
+ * its key; the receiver's envelope key), and the data folder. Every problem is found in one run.
  */
 public final class ConfigCheck {
     private ConfigCheck() {}
@@ -85,7 +86,23 @@ public final class ConfigCheck {
     public static Report run(Path file) {
         ConfigReader.Result r = ConfigReader.read(file);
         List<Problem> problems = new ArrayList<>(r.problems());
-        problems.addAll(new DriverVerdicts().check(r.checkable()));
+        DriverPackages packages =
+                r.gateway() == null
+                        ? DriverPackages.bundledOnly()
+                        : DriverPackages.of(
+                                r.gateway().dataDir(),
+                                (r.admin() == null ? AdminSection.DEFAULT : r.admin()).listen());
+        packages.registryFailure()
+                .ifPresent(
+                        why ->
+                                problems.add(
+                                        new Problem(
+                                                file,
+                                                r.gateway().lines().of("data_dir"),
+                                                0,
+                                                "gateway.data_dir",
+                                                why)));
+        problems.addAll(new DriverVerdicts(packages).check(r.checkable()));
         if (r.gateway() != null) {
             problems.addAll(dataDir(file, r.gateway()));
         }

@@ -91,6 +91,8 @@ final class ConfigReader {
      * @param checkable the devices a driver may judge: valid, and no TOML error in their text
      * @param deviceTables how many {@code [[devices]]} tables the file has
      * @param pointTables how many point tables
+     * @param admin the admin API's address, when the file gives a valid one (the default when it
+     *     gives none)
      */
     record Result(
             Path file,
@@ -98,6 +100,7 @@ final class ConfigReader {
             GatewayConfig config,
             Gateway gateway,
             Optional<UplinkSection> uplink,
+            AdminSection admin,
             List<DeviceConfigEntry> devices,
             List<DeviceConfigEntry> checkable,
             int deviceTables,
@@ -133,7 +136,7 @@ final class ConfigReader {
     private Result run() {
         String text = readText();
         if (text == null) {
-            return result(null, null, Optional.empty(), List.of(), List.of());
+            return result(null, null, Optional.empty(), null, List.of(), List.of());
         }
         TomlParseResult toml = Toml.parse(text);
         for (TomlParseError e : toml.errors()) {
@@ -198,13 +201,14 @@ final class ConfigReader {
                 && !devices.isEmpty()) {
             config = new GatewayConfig(file, gateway, uplink, admin, devices);
         }
-        return result(config, gateway, uplink, devices, checkable);
+        return result(config, gateway, uplink, admin, devices, checkable);
     }
 
     private Result result(
             GatewayConfig config,
             Gateway gateway,
             Optional<UplinkSection> uplink,
+            AdminSection admin,
             List<DeviceConfigEntry> devices,
             List<DeviceConfigEntry> checkable) {
         List<Problem> all = problemsAfterAbsences();
@@ -214,6 +218,7 @@ final class ConfigReader {
                 all.isEmpty() ? config : null,
                 gateway,
                 uplink,
+                admin,
                 List.copyOf(devices),
                 List.copyOf(checkable),
                 deviceTables,

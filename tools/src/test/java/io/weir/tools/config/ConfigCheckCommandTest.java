@@ -116,8 +116,8 @@ class ConfigCheckCommandTest {
         assertThat(summary.get("ok").asBoolean()).isFalse();
         assertThat(summary.get("problems").asInt()).isEqualTo(human.length);
         assertThat(summary.get("gateway").asText()).isEqualTo("line-3");
-        assertThat(summary.get("devices").asInt()).isEqualTo(8);
-        assertThat(summary.get("points").asInt()).isEqualTo(6);
+        assertThat(summary.get("devices").asInt()).isEqualTo(9);
+        assertThat(summary.get("points").asInt()).isEqualTo(8);
         assertThat(summary.get("uplink").isNull()).isTrue();
     }
 

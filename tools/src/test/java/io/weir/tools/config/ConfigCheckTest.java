@@ -62,6 +62,20 @@ class ConfigCheckTest {
         return GatewayConfigTest.lineOf(text, marker);
     }
 
+    /** The text of the line of {@code marker}. */
+    static String lineAt(String text, String marker) {
+        return text.split("\n", -1)[lineOf(text, marker) - 1];
+    }
+
+    /** The name of the first device of a config text. */
+    static String deviceName(String text) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\\[\\[devices]]\\s*\\nname = \"([^\"]+)\"")
+                        .matcher(text);
+        assertThat(m.find()).as("a device name").isTrue();
+        return m.group(1);
+    }
+
     /** Copies a classpath resource (a driver) into the test folder. */
     Path copy(String resource, String to) throws IOException {
         Path target = dir.resolve(to);
@@ -91,41 +105,9 @@ class ConfigCheckTest {
         }
     }
 
+    /** What only the driver knows: the package's key table accepts each of these. */
     static Stream<Verdict> modbusVerdicts() {
         return Stream.of(
-                new Verdict(
-                        "type = \"f32\"",
-                        "type = \"f33\"",
-                        "f33",
-                        "devices[0].points[0]",
-                        "driver modbus says: unknown type \"f33\" (expected bool, u16, i16, u32, i32,"
-                                + " f32, u64, i64 or f64)"),
-                new Verdict(
-                        "address = 100",
-                        "address = 70000",
-                        "70000",
-                        "devices[0].points[0]",
-                        "driver modbus says: address=70000 is out of range 0..65535"),
-                new Verdict(
-                        "area = \"coil\"",
-                        "area = \"nope\"",
-                        "nope",
-                        "devices[0].points[1]",
-                        "driver modbus says: unknown area \"nope\" (expected coil, discrete, holding"
-                                + " or input)"),
-                new Verdict(
-                        "  [[devices.points]]\n  name = \"pump\"\n  area = \"coil\"\n  address = 5\n",
-                        "  [[devices.points]] # the pump\n  name = \"pump\"\n  area = \"coil\"\n",
-                        "# the pump",
-                        "devices[0].points[1]",
-                        "driver modbus says: missing key \"address\""),
-                new Verdict(
-                        "address = 5",
-                        "adress = 5",
-                        "adress",
-                        "devices[0].points[1]",
-                        "driver modbus says: unknown key \"adress\" (known keys: area, address, type,"
-                                + " order, bit, scale, offset)"),
                 new Verdict(
                         "address = 100",
                         "address = 65535",
@@ -140,12 +122,6 @@ class ConfigCheckTest {
                         "driver modbus says: type bool in area holding needs bit=0..15 (which bit of"
                                 + " the register)"),
                 new Verdict(
-                        "unit = 1",
-                        "unit = 300",
-                        "unit = 300",
-                        "devices[0]",
-                        "driver modbus says: unit=300 is out of range 0..255"),
-                new Verdict(
                         "link = \"tcp://10.0.0.5:502\"\nunit = 1",
                         "link = \"rtu+tcp://10.0.0.5:4001\"\nunit = 248",
                         "unit = 248",
@@ -158,14 +134,95 @@ class ConfigCheckTest {
                         "unit = 248",
                         "devices[0]",
                         "driver modbus says: unit=248 is a reserved address on a serial line (slaves"
-                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"),
+                                + " are 1..247, 0 broadcasts writes; Serial Line §2.2)"));
+    }
+
+    /**
+     * What the bundled Modbus package's key table refuses, each kind of problem on a device line
+     * and on a point line, said once in the table's words at the key's line (the driver refuses the
+     * same key and is not repeated).
+     */
+    static Stream<Verdict> modbusTableVerdicts() {
+        return Stream.of(
+                new Verdict(
+                        "type = \"f32\"",
+                        "type = \"f33\"",
+                        "f33",
+                        "devices[0].points[0].type",
+                        "device \"boiler\" point 0: type=f33 is not one of bool, u16, i16, u32, i32,"
+                                + " f32, u64, i64, f64"),
+                new Verdict(
+                        "address = 100",
+                        "address = 70000",
+                        "70000",
+                        "devices[0].points[0].address",
+                        "device \"boiler\" point 0: address=70000 is out of range 0..65535"),
+                new Verdict(
+                        "address = 100",
+                        "address = \"0x64\"",
+                        "0x64",
+                        "devices[0].points[0].address",
+                        "device \"boiler\" point 0: address=0x64 is not an integer"),
+                new Verdict(
+                        "type = \"f32\"",
+                        "type = \"f32\"\n  scale = \"ten\"",
+                        "ten",
+                        "devices[0].points[0].scale",
+                        "device \"boiler\" point 0: scale=ten is not a number"),
+                new Verdict(
+                        "area = \"coil\"",
+                        "area = \"nope\"",
+                        "nope",
+                        "devices[0].points[1].area",
+                        "device \"boiler\" point 1: area=nope is not one of coil, discrete,"
+                                + " holding, input"),
+                new Verdict(
+                        "  [[devices.points]]\n  name = \"pump\"\n  area = \"coil\"\n  address = 5\n",
+                        "  [[devices.points]] # the pump\n  name = \"pump\"\n  area = \"coil\"\n",
+                        "# the pump",
+                        "devices[0].points[1].address",
+                        "device \"boiler\" point 1: missing required key \"address\""),
+                new Verdict(
+                        "area = \"coil\"\n  address = 5",
+                        "area = \"coil\"\n  address = 5\n  adress = 5",
+                        "adress",
+                        "devices[0].points[1].adress",
+                        "device \"boiler\" point 1: unknown key \"adress\" (known keys: area,"
+                                + " address, type, order, bit, scale, offset)"),
+                new Verdict(
+                        "unit = 1",
+                        "unit = 300",
+                        "unit = 300",
+                        "devices[0].unit",
+                        "device \"boiler\": unit=300 is out of range 0..255"),
+                new Verdict(
+                        "unit = 1",
+                        "unit = \"one\"",
+                        "one",
+                        "devices[0].unit",
+                        "device \"boiler\": unit=one is not an integer"),
                 new Verdict(
                         "unit = 1",
                         "unit = 1\ntimeout = \"2s\"",
                         "timeout",
-                        "devices[0]",
-                        "driver modbus says: unknown key \"timeout\" (known keys: unit, max_registers,"
-                                + " max_bits, max_gap, timeout_ms)"));
+                        "devices[0].timeout",
+                        "device \"boiler\": unknown key \"timeout\" (known keys: unit,"
+                                + " max_registers, max_bits, max_gap, timeout_ms)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modbusTableVerdicts")
+    void theKeyTableOfTheBundledPackageSpeaksFirstAtTheKeysLine(Verdict v) throws Exception {
+        assertThat(CLEAN).contains(v.find());
+        String text = CLEAN.replace(v.find(), v.replace());
+        Path f = write(text);
+        ConfigCheck.Report r = ConfigCheck.run(f);
+        assertThat(r.problems())
+                .extracting(Problem::format)
+                .containsExactly(
+                        f + ":" + lineOf(text, v.marker()) + ": " + v.key() + ": " + v.message());
+        assertThat(r.problems()).extracting(Problem::key).containsExactly(v.key());
+        assertThat(r.ok()).isFalse();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -381,18 +438,24 @@ class ConfigCheckTest {
         Path f = write(text);
         String driver = c.pkg().substring(0, c.pkg().lastIndexOf('-'));
         ConfigCheck.Report r = ConfigCheck.run(f);
+        String key = lineAt(text, c.marker()).split("=")[0].strip();
+        String device = deviceName(text);
         assertThat(r.problems())
                 .extracting(Problem::format)
+                .as("the table's words, once; driver %s is not repeated", driver)
                 .containsExactly(
                         f
                                 + ":"
                                 + lineOf(text, c.marker())
                                 + ": "
                                 + c.key()
-                                + ": driver "
-                                + driver
-                                + " says: "
-                                + c.message());
+                                + "."
+                                + key
+                                + ": device \""
+                                + device
+                                + "\""
+                                + (c.key().endsWith("points[0]") ? " point 0: " : ": ")
+                                + (c.tableMessage() == null ? c.message() : c.tableMessage()));
         // The package's table refuses the same key in the driver's words, so that the table the
         // docs and `weir driver inspect` show is the one the driver applies.
         DeviceConfig bad = ConfigReader.read(f).checkable().get(0).config();
@@ -421,7 +484,8 @@ class ConfigCheckTest {
     @Test
     void everyPointTheDriverRefusesIsReportedInOneRun() throws Exception {
         // The driver stops at its first complaint; the check leaves that point out and asks
-        // again, so that all three show at once and the good point raises nothing.
+        // again, so that all three show at once and the good point raises nothing. The table
+        // says two of them first; the driver alone knows the third.
         String text =
                 CLEAN.replace("type = \"f32\"", "type = \"f33\"")
                                 .replace("address = 5", "address = 5\n  bit = 3")
@@ -444,9 +508,9 @@ class ConfigCheckTest {
                         f
                                 + ":"
                                 + lineOf(text, "f33")
-                                + ": devices[0].points[0]: driver modbus says:"
-                                + " unknown type \"f33\" (expected bool, u16, i16, u32, i32, f32,"
-                                + " u64, i64 or f64)",
+                                + ": devices[0].points[0].type: device \"boiler\" point 0:"
+                                + " type=f33 is not one of bool, u16, i16, u32, i32, f32, u64, i64,"
+                                + " f64",
                         f
                                 + ":"
                                 + lineOf(text, "bit = 3")
@@ -455,8 +519,8 @@ class ConfigCheckTest {
                         f
                                 + ":"
                                 + lineOf(text, "70000")
-                                + ": devices[0].points[2]: driver modbus"
-                                + " says: address=70000 is out of range 0..65535");
+                                + ": devices[0].points[2].address: device \"boiler\" point 2:"
+                                + " address=70000 is out of range 0..65535");
     }
 
     @Test
@@ -538,9 +602,11 @@ class ConfigCheckTest {
                         f
                                 + ":"
                                 + lineOf(CLEAN, "driver =")
-                                + ": devices[0].driver: the bundled driver"
-                                + " is modbus 0.2.0, not version 0.3.0; write driver = \"modbus\" or the"
-                                + " path of a .wasm file");
+                                + ": devices[0].driver: driver \"modbus@0.3.0\": version 0.3.0 is"
+                                + " not installed (no driver is installed in the data folder) and"
+                                + " the bundled driver is modbus 0.2.0; install it (`weir driver"
+                                + " install`), or write driver = \"modbus\" or the path of a .wasm"
+                                + " file");
     }
 
     @Test

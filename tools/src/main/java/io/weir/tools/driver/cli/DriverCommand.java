@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Driver packages (.wdrv: driver.wasm, its vectors, weir-package.json with the config"
                     + " keys, a detached signature): start a driver project (new), make them (pack, sign), check them (inspect,"
-                    + " test) and manage a gateway's drivers (install, list, activate, rollback,"
+                    + " keys, test) and manage a gateway's drivers (install, list, activate, rollback,"
                     + " remove, audit, clear-quarantine).",
             "The management commands go through the admin API of the gateway that --config names"
                     + " (default $WEIR_CONFIG, then /etc/weir/weir.toml): its devices switch"
@@ -60,6 +60,7 @@ import picocli.CommandLine.Spec;
             DriverCommand.Pack.class,
             DriverCommand.Sign.class,
             DriverCommand.Inspect.class,
+            DriverKeysCommand.class,
             DriverCommand.Test.class,
             DriverCommand.Install.class,
             DriverCommand.ListDrivers.class,
