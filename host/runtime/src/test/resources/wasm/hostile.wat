@@ -27,6 +27,8 @@
 ;;  47 STR value that is not UTF-8                           48 meta.need = -5 on a partial frame
 ;;  49 a log flood: 10000 messages in one call               50 last_error length = err_cap (allowed)
 ;;  51 device never answers (no fault in the driver; the test's fake device stays silent)
+;;  52 memory.grow 16 pages at a time until refused, then decodes the frame as usual (an
+;;     allocator that takes what it gets and copes with a refusal)
 (module
   (import "weir_host_v1" "log" (func $log (param i32 i32 i32)))
   (import "weir_host_v1" "panic" (func $panic (param i32 i32)))
@@ -191,6 +193,11 @@
     (if (call $armed (i32.const 16)) (then
       ;; grow until refused, then keep asking
       (loop $grow (drop (memory.grow (i32.const 1))) (br $grow))))
+    (if (call $armed (i32.const 52)) (then
+      (block $refused
+        (loop $more
+          (br_if $refused (i32.lt_s (memory.grow (i32.const 16)) (i32.const 0)))
+          (br $more)))))
     (if (call $armed (i32.const 17)) (then (return (call $recurse (i32.const 0)))))
     (if (call $armed (i32.const 18)) (then unreachable))
     ;; fault 10 traps here first, so that the fresh instance gets weir_load_state
