@@ -64,7 +64,7 @@ public record DriverLimits(
      * are live, 40–300 ms of pauses that the call's CPU budget does not see (BENCHMARKS.md,
      * faults).
      */
-    public static final int DEFAULT_MAX_GROW_PAGES_PER_CALL = 64;
+    public static final int DEFAULT_MAX_GROW_PAGES_PER_CALL = Abi.MAX_GROW_PAGES_PER_CALL;
 
     public DriverLimits {
         if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
