@@ -255,4 +255,72 @@ class DriverInstanceV11Test {
         assertThat(d.death()).isNull();
         d.write(0, 0, ValueType.I64, 5, NOW);
     }
+
+    @Test
+    void theSinkFormsReturnHowManyRecordsTheyHandedOn() throws Exception {
+        DriverInstance d = fixture11("device tick=1\n");
+        List<DriverRecord> seen = new ArrayList<>();
+        assertThat(
+                        d.tick(
+                                0,
+                                NOW,
+                                (p, n, v, q, t, f) -> seen.add(new DriverRecord(p, n, v, q, t, f))))
+                .isEqualTo(1);
+        assertThat(seen).hasSize(1);
+        DriverInstance h = hostile(Fault.SILENT_DEVICE);
+        Fixtures.request(h, 0, NOW);
+        seen.clear();
+        assertThat(
+                        h.onTimeout(
+                                0,
+                                NOW,
+                                (p, n, v, q, t, f) -> seen.add(new DriverRecord(p, n, v, q, t, f))))
+                .isEqualTo(1)
+                .isEqualTo(seen.size());
+    }
+
+    @Test
+    void aTrapIsCountedAndItsStopTimeKeptOnceForTheDriverVersion() throws Exception {
+        DriverModule fresh =
+                DriverModule.load(
+                        new ChicoryEngine(),
+                        "hostile.wasm",
+                        Hostile.wasm(),
+                        new DriverLimits(Abi.MEMORY_CAP_PAGES, 5000, 5000),
+                        Watchdog.shared());
+        DriverInstance d = fresh.instantiate("t");
+        d.open(0, Hostile.config(Fault.UNREACHABLE, 0), NOW);
+        CallStats stats = fresh.stats();
+        Fixtures.request(d, 0, NOW);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> d.onFrame(0, Fixtures.frame(1), 0, 10, NOW))
+                .isInstanceOf(DriverTrapped.class);
+        long wallMicros = (System.nanoTime() - t0) / 1000;
+        assertThat(stats.traps()).isEqualTo(1);
+        // Roomy budgets: the call had the open budget, so its stop time is a cold one.
+        assertThat(stats.stopMicros(false).getTotalCount()).isEqualTo(1);
+        assertThat(stats.stopMicros(true).getTotalCount()).isZero();
+        // The stop time is the call's own: never more than the time measured around it (the
+        // histogram keeps two significant digits).
+        assertThat(stats.stopMicros(false).getMaxValue())
+                .isLessThanOrEqualTo(wallMicros * 101 / 100 + 1);
+    }
+
+    @Test
+    void theFirstCallOfAnExportIsTimedForTheStatistics() throws Exception {
+        DriverModule fresh =
+                DriverModule.load(
+                        new ChicoryEngine(),
+                        "fixture11",
+                        Fixtures.wasm("fixture11"),
+                        new DriverLimits(Abi.MEMORY_CAP_PAGES, 5000, 5000),
+                        Watchdog.shared());
+        DriverInstance d = fresh.instantiate("t");
+        d.open(0, "device tick=1\n", NOW);
+        assertThat(fresh.stats().nanos(Abi.Export.TICK)).isZero();
+        d.tick(0, NOW);
+        // One call in 16 is timed, the first among them, and counts for 16.
+        assertThat(fresh.stats().nanos(Abi.Export.TICK)).isPositive();
+        assertThat(fresh.stats().calls(Abi.Export.TICK)).isEqualTo(1);
+    }
 }
