@@ -14,6 +14,7 @@
 ;;  19 tx length = tx_cap (4096, allowed)                    20 tx length = tx_cap + 1
 ;;  21 frame length = bytes given (allowed)                  22 frame length = bytes given + 1
 ;;  23 E_RESYNC with skip 0       24 E_RESYNC with skip = bytes given + 1
+;;     (21 to 24 in weir_frame_end too, which otherwise answers E_UNSUPPORTED)
 ;;  25 meta.expect = 2            26 meta.timeout_ms = -1     27 meta.timeout_ms = 2^31-1
 ;;  28 4096 records (allowed)     29 4097 records             30 5001 records (out holds 5000)
 ;;  31 blob_used = 1 MiB (allowed) 32 blob_used = 1 MiB + 1   33 blob_used = -1
@@ -27,6 +28,8 @@
 ;;  47 STR value that is not UTF-8                           48 meta.need = -5 on a partial frame
 ;;  49 a log flood: 10000 messages in one call               50 last_error length = err_cap (allowed)
 ;;  51 device never answers (no fault in the driver; the test's fake device stays silent)
+;;  52 memory.grow 16 pages at a time until refused, then decodes the frame as usual (an
+;;     allocator that takes what it gets and copes with a refusal)
 (module
   (import "weir_host_v1" "log" (func $log (param i32 i32 i32)))
   (import "weir_host_v1" "panic" (func $panic (param i32 i32)))
@@ -191,6 +194,11 @@
     (if (call $armed (i32.const 16)) (then
       ;; grow until refused, then keep asking
       (loop $grow (drop (memory.grow (i32.const 1))) (br $grow))))
+    (if (call $armed (i32.const 52)) (then
+      (block $refused
+        (loop $more
+          (br_if $refused (i32.lt_s (memory.grow (i32.const 16)) (i32.const 0)))
+          (br $more)))))
     (if (call $armed (i32.const 17)) (then (return (call $recurse (i32.const 0)))))
     (if (call $armed (i32.const 18)) (then unreachable))
     ;; fault 10 traps here first, so that the fresh instance gets weir_load_state
@@ -345,6 +353,15 @@
     i32.const -7)
   (func (export "weir_frame_end") (param $dev i32) (param $len i32) (result i32)
     (if (call $armed (i32.const 14)) (then (call $spin)))
+    ;; faults 21 to 24 answer at line silence as weir_frame_len does
+    (if (call $armed (i32.const 21)) (then (return (local.get $len))))
+    (if (call $armed (i32.const 22)) (then (return (i32.add (local.get $len) (i32.const 1)))))
+    (if (call $armed (i32.const 23)) (then
+      (i32.store (i32.const 1096) (i32.const 0))
+      (return (i32.const -10))))
+    (if (call $armed (i32.const 24)) (then
+      (i32.store (i32.const 1096) (i32.add (local.get $len) (i32.const 1)))
+      (return (i32.const -10))))
     i32.const -7)
   (func (export "weir_tick") (param $dev i32) (param $now i64) (result i32)
     (if (call $armed (i32.const 15)) (then (call $spin)))

@@ -106,6 +106,12 @@ public final class Abi {
      */
     public static final int MAX_BLOB_BYTES_PER_CALL = 1024 * 1024;
 
+    /**
+     * §9 (1.1): pages of memory one call with the call budget may grow (4 MiB); a {@code
+     * memory.grow} past it fails as one past the maximum does.
+     */
+    public static final int MAX_GROW_PAGES_PER_CALL = 64;
+
     /** §6.4: the header in front of every CAN frame's data in {@code rx} and {@code tx}. */
     public static final int CAN_HEADER_SIZE = 8;
 

@@ -922,6 +922,8 @@ class AbiDocumentTest {
         assertThat(rows.remove("records per call")).isEqualTo("" + Abi.MAX_RECORDS_PER_CALL);
         assertThat(rows.remove("blob bytes per call"))
                 .isEqualTo(Abi.MAX_BLOB_BYTES_PER_CALL + " bytes, at most the blob capacity");
+        assertThat(rows.remove("memory growth per call"))
+                .isEqualTo(Abi.MAX_GROW_PAGES_PER_CALL + " pages, for calls with the call budget");
         assertThat(rows).as("rows of §10.2 not checked").isEmpty();
         // §9 states each 1.1 limit with the same numbers.
         assertThat(flat)
@@ -945,6 +947,10 @@ class AbiDocumentTest {
                                 + Abi.MAX_BLOB_BYTES_PER_CALL
                                 + " bytes (1 MiB) of `meta.blob_used`")
                 .contains("a module that declares " + Abi.WASM_MAX_PAGES + " pages")
+                .contains(
+                        "may grow memory by at most "
+                                + Abi.MAX_GROW_PAGES_PER_CALL
+                                + " pages (4 MiB) in all")
                 .contains("A negative `meta.timeout_ms` is a violation");
         assertThat(4 * 1024 * 1024).isEqualTo(Abi.MODULE_SIZE_CAP_BYTES);
         assertThat(1 << 20)

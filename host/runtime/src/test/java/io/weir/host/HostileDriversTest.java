@@ -192,6 +192,9 @@ class HostileDriversTest {
                         runs(Fault.CONTROL_LOG),
                         runs(Fault.CONTROL_NAME),
                         runs(Fault.LOG_FLOOD),
+                        // Its memory.grow is refused past the growth per call (and at the cap);
+                        // it copes, so nothing is stopped (ABI §9).
+                        runs(Fault.GROW_UNTIL_REFUSED),
                         // hostile agrees on ABI 1.1: the session calls weir_link_up at every
                         // connect and weir_tick at every tick.
                         q(Fault.LOOP_LINK_UP, "weir_link_up" + timedOut),

@@ -254,6 +254,9 @@ public final class DriverInstance implements AutoCloseable {
         callStartNanos = t0;
         boolean timed = (callsOf[export.ordinal()]++ & (STATS_SAMPLE - 1)) == 0;
         callWarm = budgetMs < openBudget();
+        // ABI §9 (1.1): a call with the call budget grows memory by a few MiB at most; the heap
+        // pages of a larger growth cost collections the CPU budget does not see.
+        wasm.allowGrowth(callWarm ? shared.limits().maxGrowPagesPerCall() : Integer.MAX_VALUE);
         try {
             return (int) f.call(args);
         } catch (WasmTrap e) {
@@ -263,8 +266,8 @@ public final class DriverInstance implements AutoCloseable {
                 String problem = name + " ran past its budget of " + budgetMs + " ms";
                 death = problem;
                 throw new CallTimedOut(
-                        where() + problem + " and was interrupted",
-                        problem + " and was interrupted",
+                        where() + problem + " and was interrupted" + growthRefused(),
+                        problem + " and was interrupted" + growthRefused(),
                         budgetMs,
                         e);
             }
@@ -278,12 +281,31 @@ public final class DriverInstance implements AutoCloseable {
             } else {
                 problem = name + " trapped: " + DriverText.escape(e.getMessage());
             }
+            problem += growthRefused();
             death = problem;
             throw new DriverTrapped(where() + problem, problem, panic, e);
         } finally {
             shared.stats().record(export, timed ? (System.nanoTime() - t0) * STATS_SAMPLE : 0);
             deadline.close();
         }
+    }
+
+    /**
+     * What a trap message adds when the host refused a {@code memory.grow} of the call (ABI §9,
+     * 1.1), which is often why a driver trapped (an allocation failure ends in {@code unreachable})
+     * or kept asking until its budget ran out; empty otherwise.
+     */
+    private String growthRefused() {
+        int pages = wasm.refusedGrowth();
+        if (pages == 0) {
+            return "";
+        }
+        return " (the host refused its memory.grow of "
+                + pages
+                + (pages == 1 ? " page" : " pages")
+                + ": a call after the cold-start grace may grow memory by "
+                + shared.limits().maxGrowPagesPerCall()
+                + " pages in all, ABI §9)";
     }
 
     /** A returned value outside what the ABI allows is treated as a trap (§9). */

@@ -27,6 +27,10 @@ import io.weir.host.wasm.ModuleLimits;
  * @param restartBackoffMs the wait before re-creating an instance after the second trap in a row of
  *     one device, doubled after each further one (the first trap re-creates at the next tick)
  * @param maxRestartBackoffMs the longest such wait
+ * @param maxGrowPagesPerCall pages of linear memory one call with the call budget (a data-plane
+ *     call after the cold-start grace) may grow (ABI §9, 1.1); a {@code memory.grow} past it fails
+ *     as one past the maximum does. Calls with the open budget and the start function may grow up
+ *     to the cap.
  */
 public record DriverLimits(
         int memoryCapPages,
@@ -40,7 +44,8 @@ public record DriverLimits(
         long maxTxBytesPerCycle,
         int maxTimeoutMs,
         long restartBackoffMs,
-        long maxRestartBackoffMs) {
+        long maxRestartBackoffMs,
+        int maxGrowPagesPerCall) {
 
     /** ABI §10.2's defaults; a crash loop backs off from 1 s to at most 5 minutes. */
     public static final DriverLimits DEFAULT =
@@ -51,6 +56,15 @@ public record DriverLimits(
 
     /** The default longest restart backoff. */
     public static final long DEFAULT_MAX_RESTART_BACKOFF_MS = 5 * 60 * 1000L;
+
+    /**
+     * ABI §10.2's growth per call: 64 pages (4 MiB), a quarter of the default memory cap and four
+     * times the blob bytes one call may return. Chicory allocates a 64 KiB array on the Java heap
+     * per page grown; a call that grows 16 MiB at once makes the JVM collect those pages while they
+     * are live, 40–300 ms of pauses that the call's CPU budget does not see (BENCHMARKS.md,
+     * faults).
+     */
+    public static final int DEFAULT_MAX_GROW_PAGES_PER_CALL = Abi.MAX_GROW_PAGES_PER_CALL;
 
     public DriverLimits {
         if (memoryCapPages < 1 || memoryCapPages > Abi.MAX_MEMORY_PAGES) {
@@ -80,6 +94,10 @@ public record DriverLimits(
             throw new IllegalArgumentException(
                     "restart backoff must be 0 ≤ restartBackoffMs ≤ maxRestartBackoffMs");
         }
+        if (maxGrowPagesPerCall < 0) {
+            throw new IllegalArgumentException(
+                    "memory growth per call must be ≥ 0 pages, got " + maxGrowPagesPerCall);
+        }
     }
 
     /** Memory cap and budgets as given, the other limits at ABI §10.2's defaults. */
@@ -96,7 +114,8 @@ public record DriverLimits(
                 Abi.MAX_TX_BYTES_PER_CYCLE,
                 Abi.MAX_TIMEOUT_MS,
                 DEFAULT_RESTART_BACKOFF_MS,
-                DEFAULT_MAX_RESTART_BACKOFF_MS);
+                DEFAULT_MAX_RESTART_BACKOFF_MS,
+                DEFAULT_MAX_GROW_PAGES_PER_CALL);
     }
 
     /** These limits with other caps on the module's size and its tables. */
@@ -113,7 +132,8 @@ public record DriverLimits(
                 maxTxBytesPerCycle,
                 maxTimeoutMs,
                 restartBackoffMs,
-                maxRestartBackoffMs);
+                maxRestartBackoffMs,
+                maxGrowPagesPerCall);
     }
 
     /** These limits with other caps per cycle. */
@@ -130,7 +150,8 @@ public record DriverLimits(
                 maxTxBytes,
                 maxTimeoutMs,
                 restartBackoffMs,
-                maxRestartBackoffMs);
+                maxRestartBackoffMs,
+                maxGrowPagesPerCall);
     }
 
     /** These limits with another restart backoff. */
@@ -147,7 +168,26 @@ public record DriverLimits(
                 maxTxBytesPerCycle,
                 maxTimeoutMs,
                 initialMs,
-                maxMs);
+                maxMs,
+                maxGrowPagesPerCall);
+    }
+
+    /** These limits with another growth per call. */
+    public DriverLimits withGrowthPerCall(int pages) {
+        return new DriverLimits(
+                memoryCapPages,
+                callBudgetMs,
+                openBudgetMs,
+                moduleSizeCapBytes,
+                maxRecordsPerCall,
+                maxBlobBytesPerCall,
+                tableCapElements,
+                maxRequestsPerCycle,
+                maxTxBytesPerCycle,
+                maxTimeoutMs,
+                restartBackoffMs,
+                maxRestartBackoffMs,
+                pages);
     }
 
     /** What the engine checks while it reads the module. */

@@ -27,9 +27,9 @@ import java.util.function.Function;
 /**
  * {@link WasmEngine} on Chicory 1.7.5 with its runtime compiler: each module is compiled to JVM
  * bytecode once, with no interpreter fallback, and the compiled machine factory is shared by all
- * instances. Memory is {@link ByteArrayMemory} with explicit limits (Chicory's default is {@code
- * ByteBufferMemory}, and {@code withMemoryLimits} replaces the module's own limits, so both are set
- * here on purpose).
+ * instances. Memory is {@link ByteArrayMemory} (metered per call, {@link MeteredMemory}) with
+ * explicit limits (Chicory's default is {@code ByteBufferMemory}, and {@code withMemoryLimits}
+ * replaces the module's own limits, so both are set here on purpose).
  */
 public final class ChicoryEngine implements WasmEngine {
 
@@ -261,7 +261,8 @@ public final class ChicoryEngine implements WasmEngine {
                                                 .withFunctions(new ArrayList<>(functions))
                                                 .build())
                                 .withMachineFactory(factory)
-                                .withMemoryFactory(ByteArrayMemory::new)
+                                .withMemoryFactory(
+                                        limits -> new MeteredMemory(new ByteArrayMemory(limits)))
                                 .withMemoryLimits(
                                         new MemoryLimits(memory.initialPages(), memory.maxPages()))
                                 .build();
@@ -327,11 +328,11 @@ public final class ChicoryEngine implements WasmEngine {
 
     private static final class ChicoryInstance implements WasmInstance {
         private final Instance instance;
-        private final Memory memory;
+        private final MeteredMemory memory;
 
         ChicoryInstance(Instance instance) {
             this.instance = instance;
-            this.memory = instance.memory();
+            this.memory = (MeteredMemory) instance.memory();
         }
 
         @Override
@@ -388,6 +389,16 @@ public final class ChicoryEngine implements WasmEngine {
         @Override
         public void write(int address, byte[] src, int off, int len) {
             memory.write(address, src, off, len);
+        }
+
+        @Override
+        public void allowGrowth(int pages) {
+            memory.allow(pages);
+        }
+
+        @Override
+        public int refusedGrowth() {
+            return memory.refused();
         }
     }
 }

@@ -23,4 +23,18 @@ public interface WasmInstance {
 
     /** Copies {@code src[off .. off+len]} into memory at {@code address}. */
     void write(int address, byte[] src, int off, int len);
+
+    /**
+     * Lets the calls from now on grow linear memory by at most {@code pages} pages in all, until
+     * the next allowance (ABI §9, 1.1, growth per call): a {@code memory.grow} past it fails
+     * (returns -1) as one past the maximum does. Until the first allowance only the maximum limits
+     * growth.
+     */
+    void allowGrowth(int pages);
+
+    /**
+     * The largest {@code memory.grow}, in pages, refused for the current allowance since it was
+     * set; 0 if none was.
+     */
+    int refusedGrowth();
 }

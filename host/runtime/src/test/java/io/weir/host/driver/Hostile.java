@@ -72,7 +72,8 @@ public final class Hostile {
         NEED_NEGATIVE(48, Abi.Export.FRAME_LEN),
         LOG_FLOOD(49, Abi.Export.ON_FRAME),
         ERR_AT_CAP(50, Abi.Export.LAST_ERROR),
-        SILENT_DEVICE(51, Abi.Export.ON_TIMEOUT);
+        SILENT_DEVICE(51, Abi.Export.ON_TIMEOUT),
+        GROW_UNTIL_REFUSED(52, Abi.Export.ON_FRAME);
 
         /** The code in {@code hostile.wat}. */
         public final int code;

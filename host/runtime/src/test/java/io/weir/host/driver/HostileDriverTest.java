@@ -72,9 +72,13 @@ class HostileDriverTest {
                         Hostile.wasm(),
                         new DriverLimits(Abi.MEMORY_CAP_PAGES, 5000, 5000),
                         Watchdog.shared());
-        DriverInstance d = module.instantiate("warm-up");
+        warmUp(module);
+    }
+
+    /** Spends the cold-start grace of every data-plane export of {@code m} (ABI §9). */
+    private static void warmUp(DriverModule m) throws DriverException {
+        DriverInstance d = m.instantiate("warm-up");
         d.open(0, "device\npoint 0 k=v\n", NOW);
-        // Spend the cold-start grace of every data-plane export (ABI §9).
         for (int i = 0; i < Abi.COLD_START_CALLS; i++) {
             Fixtures.request(d, 0, NOW);
             byte[] f = Fixtures.frame(i);
@@ -236,15 +240,26 @@ class HostileDriverTest {
     }
 
     @Test
-    void unboundedMemoryGrowthStopsAtTheCapAndTheLoopAtTheBudget() throws Exception {
+    void unboundedMemoryGrowthIsRefusedPastTheGrowthPerCallAndTheLoopStoppedAtTheBudget()
+            throws Exception {
         DriverInstance d = warm(Fault.GROW_MEMORY);
+        int before = d.memoryPages();
         Fixtures.request(d, 0, NOW);
-        ends(d, CallTimedOut.class, () -> d.onFrame(0, Fixtures.frame(1), 0, 10, NOW));
-        // Each memory.grow copies the memory (Chicory's ByteArrayMemory); how far it got within
-        // the budget depends on the machine, never past the cap.
-        assertThat(d.memoryPages()).isBetween(20, Abi.MEMORY_CAP_PAGES);
-        // With time to spare, the driver reaches the cap and memory.grow fails from there on (no
-        // declared maximum: the host cap is the maximum, ABI §9).
+        CallTimedOut e =
+                ends(d, CallTimedOut.class, () -> d.onFrame(0, Fixtures.frame(1), 0, 10, NOW));
+        // ABI §9 (1.1): a warm call grows 64 pages at most, whatever the machine's speed; the
+        // memory.grow after them fails (-1) and the loop that keeps asking runs into its budget.
+        assertThat(d.memoryPages())
+                .isEqualTo(before + DriverLimits.DEFAULT_MAX_GROW_PAGES_PER_CALL)
+                .isLessThan(Abi.MEMORY_CAP_PAGES);
+        assertThat(e.problem())
+                .isEqualTo(
+                        "weir_on_frame ran past its budget of 50 ms and was interrupted (the host"
+                                + " refused its memory.grow of 1 page: a call after the cold-start"
+                                + " grace may grow memory by 64 pages in all, ABI §9)");
+        assertThat(e.getMessage()).endsWith(e.problem());
+        // Calls with the open budget (here every call: budgets alike) grow up to the cap, and
+        // memory.grow fails from there on (no declared maximum: the cap is the maximum, ABI §9).
         DriverModule patient =
                 DriverModule.load(
                         new ChicoryEngine(),
@@ -257,6 +272,67 @@ class HostileDriverTest {
         Fixtures.request(grower, 0, NOW);
         ends(grower, CallTimedOut.class, () -> grower.onFrame(0, Fixtures.frame(1), 0, 10, NOW));
         assertThat(grower.memoryPages()).isEqualTo(Abi.MEMORY_CAP_PAGES);
+    }
+
+    @Test
+    void aDriverThatCopesWithARefusedGrowthGoesOnAndEachCallHasItsOwnAllowance() throws Exception {
+        DriverInstance d = warm(Fault.GROW_UNTIL_REFUSED);
+        int pages = d.memoryPages();
+        int perCall = DriverLimits.DEFAULT_MAX_GROW_PAGES_PER_CALL;
+        // 16 pages at a time: four grows fit the 64 pages of a call, the fifth is refused and
+        // the driver decodes the frame anyway. No trap, and the next call may grow again.
+        for (int call = 0; call < 3; call++) {
+            Fixtures.request(d, 0, NOW);
+            assertThat(d.onFrame(0, Fixtures.frame(7), 0, 10, NOW))
+                    .containsExactly(new DriverRecord(0, null, Value.i64(7), 0, NOW));
+            pages += perCall;
+            assertThat(d.memoryPages()).isEqualTo(pages);
+        }
+        // The cap still holds: the fourth call gets 32 of its 64 pages (20 + 3 × 64 + 32 = 244),
+        // then the cap refuses 16 more.
+        Fixtures.request(d, 0, NOW);
+        assertThat(d.onFrame(0, Fixtures.frame(7), 0, 10, NOW)).hasSize(1);
+        assertThat(d.memoryPages()).isEqualTo(244);
+        assertThat(d.dead()).isFalse();
+    }
+
+    @Test
+    void theGrowthPerCallIsTheHostsToSet() throws Exception {
+        DriverModule tight =
+                DriverModule.load(
+                        new ChicoryEngine(),
+                        "hostile.wasm",
+                        Hostile.wasm(),
+                        new DriverLimits(Abi.MEMORY_CAP_PAGES, Abi.CALL_BUDGET_MS, OPEN_BUDGET_MS)
+                                .withGrowthPerCall(40),
+                        Watchdog.shared());
+        warmUp(tight);
+        DriverInstance d = tight.instantiate("tight");
+        d.open(0, Hostile.config(Fault.GROW_UNTIL_REFUSED, 0), NOW);
+        int before = d.memoryPages();
+        Fixtures.request(d, 0, NOW);
+        assertThat(d.onFrame(0, Fixtures.frame(7), 0, 10, NOW)).hasSize(1);
+        // Two grows of 16 fit 40 pages, the third would not.
+        assertThat(d.memoryPages()).isEqualTo(before + 32);
+    }
+
+    @Test
+    void inTheColdStartGraceACallGrowsUpToTheCap() throws Exception {
+        // A fresh version of the driver: its first weir_on_frame has the open budget (ABI §9),
+        // like a healthy driver's first calls, which build their heap.
+        DriverModule cold =
+                DriverModule.load(
+                        new ChicoryEngine(),
+                        "hostile.wasm",
+                        Hostile.wasm(),
+                        new DriverLimits(Abi.MEMORY_CAP_PAGES, Abi.CALL_BUDGET_MS, OPEN_BUDGET_MS),
+                        Watchdog.shared());
+        DriverInstance d = cold.instantiate("cold");
+        d.open(0, Hostile.config(Fault.GROW_UNTIL_REFUSED, 0), NOW);
+        Fixtures.request(d, 0, NOW);
+        assertThat(d.onFrame(0, Fixtures.frame(7), 0, 10, NOW)).hasSize(1);
+        // 20 + 14 × 16 = 244; 16 more would pass the cap of 256.
+        assertThat(d.memoryPages()).isEqualTo(244);
     }
 
     @Test

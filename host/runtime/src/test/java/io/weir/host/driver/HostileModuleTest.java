@@ -166,6 +166,9 @@ class HostileModuleTest {
                         "layout-negative",
                         ": weir_layout returned -1, outside memory of 65536 bytes (ABI §4)"),
                 Arguments.of(
+                        "layout-past-memory-end",
+                        ": weir_layout returned 65441, outside memory of 65536 bytes (ABI §4)"),
+                Arguments.of(
                         "layout-region-outside",
                         ": layout field blob_ptr: region blob at 63488..67584 lies outside memory"
                                 + " of 65536 bytes (ABI §4)"));
@@ -175,6 +178,16 @@ class HostileModuleTest {
     @MethodSource("refusedFixtures")
     void eachMisbehavingModuleIsRefusedInOneLine(String fixture, String problem) {
         assertRefused(fixture, Fixtures.wasm(fixture), problem);
+    }
+
+    @Test
+    void aLayoutWhoseMetaEndsExactlyAtTheEndOfMemoryIsTaken() throws Exception {
+        // 65440 + 64 (layout) + 32 (meta) = 65536: one byte later is refused (above).
+        DriverModule m = load("layout-at-memory-end", DriverLimits.DEFAULT);
+        DriverInstance d = m.instantiate("t");
+        assertThat(d.layout().rxCap()).isEqualTo(1024);
+        d.open(0, "device\n", 0);
+        assertThat(d.poll(0, 0)).isEqualTo(Request.END_OF_CYCLE);
     }
 
     /** A start function or load-time export that never returns: stopped at the open budget. */

@@ -1,6 +1,7 @@
 package io.weir.host.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -113,5 +114,59 @@ class WatchdogTest {
             d.close();
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
+    }
+
+    @Test
+    void theBackstopIsTenBudgetsAndAtLeastItsMinimum() {
+        try (Watchdog w = new Watchdog()) {
+            long ms = TimeUnit.MILLISECONDS.toNanos(1);
+            // The call budget's backstop is the 5 s minimum; the open budget's, ten budgets.
+            assertThat(w.backstopNanos(50 * ms)).isEqualTo(5_000 * ms);
+            assertThat(w.backstopNanos(500 * ms)).isEqualTo(5_000 * ms);
+            assertThat(w.backstopNanos(501 * ms)).isEqualTo(5_010 * ms);
+            assertThat(w.backstopNanos(1_000 * ms)).isEqualTo(10_000 * ms);
+        }
+        try (Watchdog w = new Watchdog(TimeUnit.MILLISECONDS.toNanos(200))) {
+            assertThat(w.backstopNanos(TimeUnit.MILLISECONDS.toNanos(5)))
+                    .isEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+    }
+
+    @Test
+    void anArmStartsTheCallAtItsClockReading() {
+        try (Watchdog w = new Watchdog()) {
+            long before = System.nanoTime();
+            Watchdog.Deadline d = w.arm(1_000);
+            long after = System.nanoTime();
+            assertThat(d.armedAt()).isBetween(before, after);
+            d.close();
+            // The thread's slot is re-armed for its next call, with a new start.
+            Watchdog.Deadline next = w.arm(1_000);
+            assertThat(next).isSameAs(d);
+            assertThat(next.armedAt()).isGreaterThanOrEqualTo(after);
+            next.close();
+        }
+    }
+
+    @Test
+    void anInterruptThatIsNotTheWatchdogsIsLeftForTheCaller() {
+        try (Watchdog w = new Watchdog()) {
+            Watchdog.Deadline d = w.arm(1_000);
+            // The host interrupts the thread (an executor shutting down): not a timeout, and the
+            // flag stays set for whoever shuts down.
+            Thread.currentThread().interrupt();
+            d.close();
+            assertThat(d.fired()).isFalse();
+            assertThat(Thread.interrupted()).as("flag kept, and cleared here").isTrue();
+        }
+    }
+
+    @Test
+    void aClosedWatchdogArmsNoMore() {
+        Watchdog w = new Watchdog();
+        w.close();
+        assertThatThrownBy(() -> w.arm(50))
+                .isExactlyInstanceOf(IllegalStateException.class)
+                .hasMessage("watchdog closed");
     }
 }

@@ -1,0 +1,18 @@
+;; Test fixture for the Weir host (see README.md): weir_layout returns 65441: the meta struct runs one byte past the end of its one page of memory: refused.
+(module
+  (memory (export "memory") 1 1)
+  (data (i32.const 1024) "\57\45\49\52\40\00\00\00\00\08\00\00\00\10\00\00\00\18\00\00\00\04\00\00\00\1c\00\00\00\02\00\00\00\20\00\00\00\c0\00\00\00\e0\00\00\00\10\00\00\00\f0\00\00\40\00\00\00\40\f0\00\00\80\00\00\00")
+  (data (i32.const 65441) "\57\45\49\52\40\00\00\00\00\08\00\00\00\10\00\00\00\18\00\00\00\04\00\00\00\1c\00\00\00\02\00\00\00\20\00\00\00\c0\00\00\00\e0\00\00\00\10\00\00\00\f0\00\00\40\00\00\00\40\f0\00\00\80\00\00\00")
+  (data (i32.const 57344) "{\"name\":\"layout-past-memory-end\",\"version\":\"1.0.0\",\"protocol\":\"fixture-frames\",\"transport\":\"tcp\"}")
+  (func (export "weir_abi_v1"))
+  (func (export "weir_abi_version") (result i32) i32.const 0x00010000)
+  (func (export "weir_layout") (result i32) i32.const 65441)
+  (func (export "weir_describe") (result i32) (i32.store (i32.const 1104) (i32.const 97)) i32.const 97)
+  (func (export "weir_open") (param i32 i32 i64) (result i32) i32.const 0)
+  (func (export "weir_close") (param i32) (result i32) i32.const 0)
+  (func (export "weir_poll") (param i32 i64) (result i32) i32.const 0)
+  (func (export "weir_frame_len") (param i32 i32) (result i32) i32.const 0)
+  (func (export "weir_on_frame") (param i32 i32 i64) (result i32) i32.const 0)
+  (func (export "weir_on_timeout") (param i32 i64) (result i32) i32.const 0)
+  (func (export "weir_last_error") (param i32) (result i32) i32.const 0)
+)
