@@ -75,10 +75,6 @@ public final class DriverInstance implements AutoCloseable {
         void record(int point, String name, Value value, int quality, long tsUs, int flags);
     }
 
-    private static final java.lang.invoke.VarHandle LE_LONG =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
-                    long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-
     private final Shared shared;
     private final String label;
     private final WasmInstance wasm;
@@ -832,16 +828,20 @@ public final class DriverInstance implements AutoCloseable {
                             + blobPerCall
                             + " blob bytes one call may use");
         }
-        byte[] out = wasm.read((int) layout.outPtr(), n * Abi.RECORD_SIZE);
+        // The records are read where the driver wrote them, three i64 loads each, rather than
+        // copied out of linear memory first: the layout put out inside memory (§4, checked when
+        // the instance started), memory never shrinks (§3.10), and n is within out's capacity.
+        int outPtr = (int) layout.outPtr();
         byte[] blob = null;
         for (int i = 0; i < n; i++) {
-            int at = i * Abi.RECORD_SIZE;
-            long head = (long) LE_LONG.get(out, at);
+            int at = outPtr + i * Abi.RECORD_SIZE;
+            long head = wasm.readI64(at);
             int vt = (int) (head >>> 32) & 0xFF;
             int fl = (int) (head >>> 40) & 0xFF;
+            // The common record: a number, bool or null of a point of the map, no NAMED flag.
             if ((fl & 1) == 0 && vt <= 4 && (int) head >= 0) {
-                long bits = (long) LE_LONG.get(out, at + 16);
-                long ts = (fl & 2) != 0 ? (long) LE_LONG.get(out, at + 8) : nowUs;
+                long bits = wasm.readI64(at + 16);
+                long ts = (fl & 2) != 0 ? wasm.readI64(at + 8) : nowUs;
                 int q = (int) (head >>> 48) & 0xFFFF;
                 Value v;
                 switch (vt) {
@@ -861,7 +861,7 @@ public final class DriverInstance implements AutoCloseable {
                 sink.record((int) head, null, v, q, ts, fl);
                 continue;
             }
-            PointRecord r = PointRecord.decode(out, i * Abi.RECORD_SIZE);
+            PointRecord r = PointRecord.decode(wasm.read(at, Abi.RECORD_SIZE), 0);
             if (blob == null && needsBlob(r)) {
                 blob = blobUsed == 0 ? new byte[0] : wasm.read((int) layout.blobPtr(), blobUsed);
             }
