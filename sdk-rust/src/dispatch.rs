@@ -152,10 +152,6 @@ pub struct Instance<D: Driver> {
     devices: BTreeMap<i32, Device<D>>,
     /// ABI.md §3.3: 0 until `weir_host_abi` agreed on 1.1.
     agreed_minor: u16,
-    /// Records `out[..ts_dirty]` may hold a non-zero `ts_us` from an earlier call; beyond, `out`
-    /// is as zeroed at start ([`Out::ts_dirty`]), so a record needs no store of a zero `ts_us`:
-    /// one store of three per record, each a call into the host's memory in compiled code.
-    ts_dirty: usize,
 }
 
 /// ABI.md §3.3: the oldest minor version `D` runs on: `D::MIN_ABI_MINOR`, and 1 for a driver with
@@ -281,14 +277,8 @@ impl<D: Driver> Instance<D> {
             panic!("{} {}: {problem}", D::MANIFEST.name, D::MANIFEST.version);
         }
         let at = Offsets::of(&caps);
-        let mut inst = Instance {
-            arena: vec![0u64; at.end / 8],
-            caps,
-            at,
-            devices: BTreeMap::new(),
-            agreed_minor: 0,
-            ts_dirty: 0,
-        };
+        let mut inst =
+            Instance { arena: vec![0u64; at.end / 8], caps, at, devices: BTreeMap::new(), agreed_minor: 0 };
         let base = inst.base();
         let mem = inst.memory();
         // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
@@ -654,9 +644,7 @@ impl<D: Driver> Instance<D> {
         let (head, tail) = mem.split_at_mut(at.out);
         let (out_region, tail) = tail.split_at_mut(at.blob - at.out);
         let mut out = Out::with_abi_minor(&mut out_region[..caps.out()], &mut tail[..caps.blob], agreed);
-        out.assume_ts_dirty(self.ts_dirty);
         let result = f(driver, &head[at.rx..at.rx + rx_len as usize], &mut out);
-        self.ts_dirty = out.ts_dirty();
         let flags = out.frame_flags();
         let ends_request = match answer {
             Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,

@@ -43,21 +43,6 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Appends the 8 bytes of `v`, little-endian: one store of a wide word. A driver whose
-    /// header is a few fields computed at run time packs them into words with shifts and writes
-    /// each with one store; [`Tx::put_array`] of the same bytes costs a store per byte (LLVM
-    /// builds the array byte by byte), each a call into the host's memory in compiled code.
-    #[inline]
-    pub fn put_u64_le(&mut self, v: u64) -> Result<(), Error> {
-        self.put_array(v.to_le_bytes())
-    }
-
-    /// Appends the 4 bytes of `v`, little-endian, with one store ([`Tx::put_u64_le`]).
-    #[inline]
-    pub fn put_u32_le(&mut self, v: u32) -> Result<(), Error> {
-        self.put_array(v.to_le_bytes())
-    }
-
     #[cold]
     #[inline(never)]
     fn full(&self, end: usize) -> Error {
@@ -108,10 +93,6 @@ pub struct Out<'a> {
     last_error: Option<String>,
     abi_minor: u16,
     frame_flags: u32,
-    /// Records `out[..ts_dirty]` may hold a non-zero `ts_us` from an earlier call; the `ts_us` of
-    /// every record beyond is 0 already (the region starts zeroed and the host never writes to
-    /// it, ABI.md §2.2), so a record without a device timestamp need not store it again.
-    ts_dirty: usize,
 }
 
 impl<'a> Out<'a> {
@@ -122,21 +103,7 @@ impl<'a> Out<'a> {
 
     /// A writer for the agreed minor version `abi_minor` (ABI.md §3.3).
     pub fn with_abi_minor(out: &'a mut [u8], blob: &'a mut [u8], abi_minor: u16) -> Out<'a> {
-        let ts_dirty = out.len() / abi::RECORD_SIZE;
-        Out { out, count: 0, blob, blob_used: 0, last_error: None, abi_minor, frame_flags: 0, ts_dirty }
-    }
-
-    /// Tells the writer that only records `..n` of `out` may hold a non-zero `ts_us` (the
-    /// dispatcher tracks this across calls, [`Out::ts_dirty`]): records beyond are then written
-    /// without their `ts_us`, which is 0 already. A writer made by [`Out::new`] assumes every
-    /// record may.
-    pub(crate) fn assume_ts_dirty(&mut self, n: usize) {
-        self.ts_dirty = n.min(self.out.len() / abi::RECORD_SIZE);
-    }
-
-    /// How many leading records of `out` may hold a non-zero `ts_us` after this call.
-    pub(crate) fn ts_dirty(&self) -> usize {
-        self.ts_dirty
+        Out { out, count: 0, blob, blob_used: 0, last_error: None, abi_minor, frame_flags: 0 }
     }
 
     /// The agreed minor version.
@@ -231,8 +198,6 @@ impl<'a> Out<'a> {
         if end > self.out.len() {
             return Err(self.out_full());
         }
-        // Records of this batch from index `clean` on have a zero ts_us already.
-        let clean = self.ts_dirty.saturating_sub(self.count);
         let buf = &mut self.out[start..end];
         for (i, r) in buf.chunks_exact_mut(abi::RECORD_SIZE).enumerate() {
             let (point, value, quality) = f(i)?;
@@ -247,9 +212,7 @@ impl<'a> Out<'a> {
             let head = u64::from(point) | u64::from(vtype) << 32 | u64::from(quality.0) << 48;
             let r: &mut [u8; abi::RECORD_SIZE] = r.try_into().expect("a record");
             r[0..8].copy_from_slice(&head.to_le_bytes());
-            if i < clean {
-                r[8..16].copy_from_slice(&0i64.to_le_bytes());
-            }
+            r[8..16].copy_from_slice(&0i64.to_le_bytes());
             r[16..24].copy_from_slice(&bits.to_le_bytes());
         }
         self.count += n;
@@ -386,12 +349,7 @@ impl<'a> Out<'a> {
         let head =
             u64::from(point) | u64::from(vtype) << 32 | u64::from(flags) << 40 | u64::from(quality) << 48;
         r[0..8].copy_from_slice(&head.to_le_bytes());
-        if ts_us != 0 || self.count < self.ts_dirty {
-            r[8..16].copy_from_slice(&ts_us.to_le_bytes());
-            if ts_us != 0 {
-                self.ts_dirty = self.ts_dirty.max(self.count + 1);
-            }
-        }
+        r[8..16].copy_from_slice(&ts_us.to_le_bytes());
         r[16..24].copy_from_slice(&bits.to_le_bytes());
         self.count += 1;
         Ok(())
@@ -520,43 +478,6 @@ mod tests {
         assert_eq!(hex(&batch), hex(&one));
     }
 
-    // A zero ts_us is stored only where an earlier call may have left a device timestamp: a
-    // writer that knows nothing stores it everywhere; one told how far earlier timestamps reach
-    // stores it up to there and again wherever it writes a timestamp itself.
-    #[test]
-    fn zero_timestamps_are_stored_only_where_one_may_linger() {
-        let ts = |out: &[u8], i: usize| hex(&out[i * 24 + 8..i * 24 + 16]);
-        let zero = "00 00 00 00 00 00 00 00";
-        let mut out = [0xEEu8; 24 * 4];
-        let mut blob = [0u8; 8];
-        let mut o = Out::new(&mut out, &mut blob);
-        o.records_each(4, |i| Ok((i as u32, Value::U64(1), Quality::GOOD))).unwrap();
-        assert_eq!(o.ts_dirty(), 4);
-        for i in 0..4 {
-            assert_eq!(ts(&out, i), zero, "Out::new assumes every record may hold a timestamp");
-        }
-
-        let mut out = [0u8; 24 * 4];
-        let mut o = Out::new(&mut out, &mut blob);
-        o.assume_ts_dirty(0);
-        o.record(0, Value::U64(1), Quality::GOOD).unwrap();
-        o.record_at(1, Value::U64(1), Quality::GOOD, 5).unwrap();
-        assert_eq!(o.ts_dirty(), 2);
-        let dirty = o.ts_dirty();
-        // The next call: records 0 and 1 get their zero ts_us again, 2 and 3 are left as found.
-        out[2 * 24 + 8] = 0xEE;
-        out[3 * 24 + 8] = 0xEE;
-        let mut o = Out::new(&mut out, &mut blob);
-        o.assume_ts_dirty(dirty);
-        o.records_each(4, |i| Ok((i as u32, Value::Bool(true), Quality::GOOD))).unwrap();
-        assert_eq!(ts(&out, 1), zero, "a device timestamp of the last call is cleared");
-        assert_eq!(ts(&out, 2), "ee 00 00 00 00 00 00 00", "no store past the dirty records");
-        let mut o = Out::new(&mut out, &mut blob);
-        o.assume_ts_dirty(0);
-        o.record_at(3, Value::Null, Quality::BAD, -1).unwrap();
-        assert_eq!(ts(&out, 0), "ff ff ff ff ff ff ff ff", "a device timestamp is always stored");
-    }
-
     #[test]
     fn full_regions_are_nospace() {
         let mut out = [0u8; 24];
@@ -575,12 +496,5 @@ mod tests {
         let mut tx = Tx::new(&mut tx_buf);
         tx.put_array([1, 2, 3]).unwrap();
         assert_eq!(tx.bytes(), &[1, 2, 3]);
-        assert_eq!(tx.put_u32_le(0).unwrap_err().code(), abi::E_NOSPACE);
-        let mut tx_buf = [0u8; 12];
-        let mut tx = Tx::new(&mut tx_buf);
-        tx.put_u64_le(0x0807_0605_0403_0201).unwrap();
-        tx.put_u32_le(0x0c0b_0a09).unwrap();
-        assert_eq!(tx.bytes(), &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-        assert_eq!(tx.put_u64_le(0).unwrap_err().code(), abi::E_NOSPACE);
     }
 }

@@ -41,13 +41,11 @@ enum Asked {
 }
 
 /// The configured points a read serves: those of a planned request (no copy per cycle), or those
-/// found inside a recorded request given to `observe`. Boxed, so that the outstanding request that
-/// every `weir_poll` stores stays a few words: in compiled code each word moved is a store into the
-/// host's memory.
+/// found inside a recorded request given to `observe`.
 #[derive(Clone, Debug, PartialEq)]
 enum Served {
     Plan(usize),
-    Observed(Box<Decoding>),
+    Observed(Decoding),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -106,7 +104,7 @@ impl Modbus {
     fn served<'a>(&'a self, served: &'a Served) -> &'a Decoding {
         match served {
             Served::Plan(i) => &self.decodings[*i],
-            Served::Observed(decoding) => decoding.as_ref(),
+            Served::Observed(decoding) => decoding,
         }
     }
 
@@ -516,16 +514,13 @@ impl Driver for Modbus {
             return self.start_request(tx, &pdu, asked).map(Some);
         }
         // Messaging §3.1.3 MBAP header (transaction, protocol 0, length 6, unit), then AP §6.1-6.4
-        // function code, starting address, quantity: the 12 bytes packed into two little-endian
-        // words with shifts and written with two stores (SDK Tx::put_u64_le), not twelve.
+        // function code, starting address, quantity: one array, written to tx in one go.
         let transaction = self.next_transaction;
+        let [t0, t1] = transaction.to_be_bytes();
+        let [s0, s1] = start.to_be_bytes();
+        let [q0, q1] = quantity.to_be_bytes();
         let unit = self.device.unit;
-        let head = u64::from(transaction.swap_bytes())
-            | 6 << 40
-            | u64::from(unit) << 48
-            | u64::from(area.read_function()) << 56;
-        tx.put_u64_le(head)?;
-        tx.put_u32_le(u32::from(start.swap_bytes()) | u32::from(quantity.swap_bytes()) << 16)?;
+        tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
         self.next_transaction = transaction.wrapping_add(1);
         self.outstanding = Some(Outstanding { transaction, unit, framing: Framing::Mbap, asked });
         Ok(Some(Request { expect: true, timeout_ms: self.device.timeout_ms }))
@@ -646,7 +641,7 @@ impl Driver for Modbus {
             transaction,
             unit,
             framing: self.framing,
-            asked: Asked::Read { area, start, quantity, served: Served::Observed(Box::new(decoding)) },
+            asked: Asked::Read { area, start, quantity, served: Served::Observed(decoding) },
         });
         Ok(())
     }
