@@ -78,6 +78,38 @@ class DriverInstanceTest {
         assertThat(stats.calls(Abi.Export.POLL)).as("closing twice adds nothing").isEqualTo(polls);
     }
 
+    /** An instance that dies, by a trap or a violation, adds its uncounted calls at once. */
+    @Test
+    void callStatsCountEveryCallOfAnInstanceThatDies() throws Exception {
+        DriverModule own = DriverModule.load("fixture", Fixtures.wasm("fixture"));
+        CallStats stats = own.stats();
+        DriverInstance trapped = own.instantiate("trap");
+        trapped.open(0, "device\npoint 0 k=v\n", NOW);
+        trapped.poll(0, NOW);
+        trapped.poll(0, NOW);
+        trapped.poll(0, NOW);
+        assertThat(stats.calls(Abi.Export.POLL)).isOne();
+        assertThatThrownBy(() -> trapped.onFrame(0, Fixtures.command(Fixtures.TRAP), 0, 2, NOW))
+                .isInstanceOf(DriverTrapped.class);
+        assertThat(stats.calls(Abi.Export.POLL)).as("added when the trap killed it").isEqualTo(3);
+        assertThat(stats.calls(Abi.Export.ON_FRAME)).isOne();
+
+        DriverInstance violated = own.instantiate("violation");
+        violated.open(0, "device\npoint 0 k=v\n", NOW);
+        violated.poll(0, NOW);
+        violated.poll(0, NOW);
+        violated.poll(0, NOW);
+        assertThat(stats.calls(Abi.Export.POLL)).isEqualTo(4);
+        assertThatThrownBy(
+                        () ->
+                                violated.onFrame(
+                                        0, Fixtures.command(Fixtures.TOO_MANY_RECORDS), 0, 2, NOW))
+                .isInstanceOf(DriverTrapped.class);
+        assertThat(stats.calls(Abi.Export.POLL))
+                .as("added when the violation killed it")
+                .isEqualTo(6);
+    }
+
     @Test
     void recordsKeepTheirFlags() throws Exception {
         DriverInstance d = opened();
