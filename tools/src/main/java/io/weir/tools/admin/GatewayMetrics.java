@@ -103,7 +103,8 @@ public final class GatewayMetrics {
         driverMetric(
                 "weir_driver_call_seconds",
                 "Time spent inside the driver, per export: an estimate from one timed call in"
-                        + " 16 of each export and instance (the calls are counted exactly).",
+                        + " 16 of each export and instance (the calls are counted exactly,"
+                        + " added in batches of 16).",
                 (stats, call) -> stats.nanos(call) / 1e9);
         CounterWithCallback.builder()
                 .name("weir_driver_traps")

@@ -8,7 +8,10 @@ import org.HdrHistogram.Histogram;
  * Calls into one driver version, per export, across all its instances: how many, and how long they
  * took inside the module (wall time between entering and leaving the call). For metrics. The time
  * is an estimate: each instance times the first of every {@code DriverInstance.STATS_SAMPLE} calls
- * of an export and counts it for that many, so that most calls read the clock once, not twice.
+ * of an export and counts it for that many, so that most calls read the clock once, not twice. The
+ * count is exact but reported in batches: an instance adds its calls of an export with each timed
+ * one (its first, then every {@code STATS_SAMPLE}-th) and the rest when it dies or closes, so a
+ * live instance's last calls (fewer than {@code STATS_SAMPLE} per export) show later.
  */
 public final class CallStats {
     private final LongAdder[] calls = adders();
@@ -33,8 +36,12 @@ public final class CallStats {
         return a;
     }
 
-    void record(Abi.Export export, long elapsedNanos) {
-        calls[export.ordinal()].increment();
+    /**
+     * @param count calls of {@code export} made since the instance last reported them
+     * @param elapsedNanos their estimated time inside the module, or 0 if none was measured
+     */
+    void record(Abi.Export export, int count, long elapsedNanos) {
+        calls[export.ordinal()].add(count);
         if (elapsedNanos != 0) {
             nanos[export.ordinal()].add(elapsedNanos);
         }

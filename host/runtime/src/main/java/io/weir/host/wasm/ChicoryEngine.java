@@ -387,6 +387,11 @@ public final class ChicoryEngine implements WasmEngine {
         }
 
         @Override
+        public long readI64(int address) {
+            return memory.readLong(address);
+        }
+
+        @Override
         public void write(int address, byte[] src, int off, int len) {
             memory.write(address, src, off, len);
         }

@@ -21,6 +21,12 @@ public interface WasmInstance {
     /** Reads a little-endian i32. */
     int readI32(int address);
 
+    /**
+     * Reads a little-endian i64 in place, without copying a range out first: the host reads a
+     * call's records straight from linear memory.
+     */
+    long readI64(int address);
+
     /** Copies {@code src[off .. off+len]} into memory at {@code address}. */
     void write(int address, byte[] src, int off, int len);
 

@@ -46,6 +46,70 @@ class DriverInstanceTest {
         assertThat(d.poll(0, NOW).endOfCycle()).isTrue();
     }
 
+    /**
+     * Calls are added to the stats in batches (the first call of an export, then every
+     * STATS_SAMPLE-th with the rest before it), and all of them once the instance closes.
+     */
+    @Test
+    void callStatsCountEveryCallOnceTheInstanceCloses() throws Exception {
+        DriverModule own = DriverModule.load("fixture", Fixtures.wasm("fixture"));
+        DriverInstance d = own.instantiate("stats");
+        d.open(0, "device\npoint 0 k=v\n", NOW);
+        CallStats stats = own.stats();
+        long opens = stats.calls(Abi.Export.OPEN);
+        assertThat(opens).isPositive();
+        d.poll(0, NOW);
+        assertThat(stats.calls(Abi.Export.POLL)).as("the first call is counted at once").isOne();
+        int polls = DriverInstance.STATS_SAMPLE + 4;
+        for (int i = 1; i < polls; i++) {
+            try {
+                d.poll(0, NOW);
+            } catch (DriverException e) {
+                // The fixture may refuse a poll with a request outstanding; the call still counts.
+            }
+        }
+        assertThat(stats.calls(Abi.Export.POLL))
+                .as("counted with the timed call, the last few not yet")
+                .isEqualTo(1 + DriverInstance.STATS_SAMPLE);
+        d.close();
+        assertThat(stats.calls(Abi.Export.POLL)).isEqualTo(polls);
+        assertThat(stats.calls(Abi.Export.OPEN)).isEqualTo(opens);
+        d.close();
+        assertThat(stats.calls(Abi.Export.POLL)).as("closing twice adds nothing").isEqualTo(polls);
+    }
+
+    /** An instance that dies, by a trap or a violation, adds its uncounted calls at once. */
+    @Test
+    void callStatsCountEveryCallOfAnInstanceThatDies() throws Exception {
+        DriverModule own = DriverModule.load("fixture", Fixtures.wasm("fixture"));
+        CallStats stats = own.stats();
+        DriverInstance trapped = own.instantiate("trap");
+        trapped.open(0, "device\npoint 0 k=v\n", NOW);
+        trapped.poll(0, NOW);
+        trapped.poll(0, NOW);
+        trapped.poll(0, NOW);
+        assertThat(stats.calls(Abi.Export.POLL)).isOne();
+        assertThatThrownBy(() -> trapped.onFrame(0, Fixtures.command(Fixtures.TRAP), 0, 2, NOW))
+                .isInstanceOf(DriverTrapped.class);
+        assertThat(stats.calls(Abi.Export.POLL)).as("added when the trap killed it").isEqualTo(3);
+        assertThat(stats.calls(Abi.Export.ON_FRAME)).isOne();
+
+        DriverInstance violated = own.instantiate("violation");
+        violated.open(0, "device\npoint 0 k=v\n", NOW);
+        violated.poll(0, NOW);
+        violated.poll(0, NOW);
+        violated.poll(0, NOW);
+        assertThat(stats.calls(Abi.Export.POLL)).isEqualTo(4);
+        assertThatThrownBy(
+                        () ->
+                                violated.onFrame(
+                                        0, Fixtures.command(Fixtures.TOO_MANY_RECORDS), 0, 2, NOW))
+                .isInstanceOf(DriverTrapped.class);
+        assertThat(stats.calls(Abi.Export.POLL))
+                .as("added when the violation killed it")
+                .isEqualTo(6);
+    }
+
     @Test
     void recordsKeepTheirFlags() throws Exception {
         DriverInstance d = opened();
