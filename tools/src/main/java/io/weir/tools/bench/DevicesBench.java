@@ -285,11 +285,18 @@ final class DevicesBench {
                 }
                 Thread.sleep(1000);
             }
+            // The window's first snapshot is copied into histograms made now: ten thousand copies
+            // made at the window's start would cause the collection the window then measures.
+            List<AbstractHistogram> firstSnapshot = new ArrayList<>();
+            for (Session x : sessions) {
+                firstSnapshot.add(x.latencyMicros());
+            }
             // One more interval for the first cycles' stragglers, then the window starts.
             Thread.sleep(s.interval().toMillis());
             // The window's snapshots (a copy of every device's histogram each) are gone once it
             // returns: they are the bench's, not the gateway's, and must not count as its heap.
-            Map<String, Object> r = window(s, sessions, progress);
+            Map<String, Object> r = window(s, sessions, firstSnapshot, progress);
+            firstSnapshot = null;
             r.put("points", points.sum());
             Map<String, Integer> problems = new java.util.TreeMap<>();
             for (Session x : sessions) {
@@ -306,8 +313,12 @@ final class DevicesBench {
 
     /** The measured window: counters and merged latency between two snapshots. */
     private static Map<String, Object> window(
-            Side s, List<Session> sessions, Consumer<String> progress) throws InterruptedException {
-        Snapshot a = Snapshot.of(sessions);
+            Side s,
+            List<Session> sessions,
+            List<AbstractHistogram> firstSnapshot,
+            Consumer<String> progress)
+            throws InterruptedException {
+        Snapshot a = Snapshot.into(sessions, firstSnapshot);
         Usage u0 = Usage.now();
         long end = System.nanoTime() + s.duration().toNanos();
         while (System.nanoTime() < end) {
@@ -344,6 +355,16 @@ final class DevicesBench {
 
         static Snapshot of(List<Session> sessions) {
             return take(sessions, true);
+        }
+
+        /** A snapshot whose histograms are copied into {@code targets}, one per session. */
+        static Snapshot into(List<Session> sessions, List<AbstractHistogram> targets) {
+            Snapshot n = take(sessions, false);
+            for (int i = 0; i < sessions.size(); i++) {
+                sessions.get(i).copyLatencyInto(targets.get(i));
+                n.latency.add(targets.get(i));
+            }
+            return n;
         }
 
         static Snapshot counters(List<Session> sessions) {

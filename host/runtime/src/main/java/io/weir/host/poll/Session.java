@@ -457,6 +457,17 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     /**
+     * Copies the cycle latency histogram into {@code target} (one of the same layout, e.g. an
+     * earlier {@link #latencyMicros}), allocating nothing: a bench that snapshots ten thousand
+     * devices must not cause the collection it then measures.
+     */
+    public void copyLatencyInto(AbstractHistogram target) {
+        synchronized (latency) {
+            latency.copyInto(target);
+        }
+    }
+
+    /**
      * Writes {@code value} to the point named {@code point} through the driver's {@code weir_write}
      * (ABI §7.6). The write waits for the transaction in progress, then goes before the next poll
      * request; between cycles it goes at once. Its result — the device's acknowledgement (with the
