@@ -570,8 +570,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 });
     }
 
-    // ---- link events (I/O thread: enqueue, or decode a quick answer)
-    // -----------------------------
+    // ---- link events (I/O thread: enqueue, or decode a quick answer) ---------------------------
 
     @Override
     public void linkUp() {
@@ -665,7 +664,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             cycleDue = true;
             return;
         }
-        startCycle();
+        startCycle(true);
     }
 
     /**
@@ -706,14 +705,20 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         return true;
     }
 
-    private void startCycle() {
+    /**
+     * Starts a cycle, or gives every point a bad quality when the device cannot be served now.
+     *
+     * @param tick whether a tick asked for it (a cycle the driver asked for with POLL_NOW is not
+     *     one, and is not counted as unserved when it cannot start)
+     */
+    private void startCycle(boolean tick) {
         if (pendingSwap != null) {
             // A swap waited for the cycle (or write) in progress; this is the next boundary.
             swapNow();
         }
         long now = clock.currentTimeMillis();
         if (!ensureInstance()) {
-            unserved++;
+            unserved += tick ? 1 : 0;
             String why =
                     state == SessionState.QUARANTINED
                             ? quarantineReason()
@@ -725,13 +730,13 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         if (!link.connected()) {
-            unserved++;
+            unserved += tick ? 1 : 0;
             String reason = link.downReason();
             allPoints(Quality.BAD_COMM, now, "link down: " + (reason == null ? "?" : reason));
             return;
         }
         if (!linkReady()) {
-            unserved++;
+            unserved += tick ? 1 : 0;
             allPoints(Quality.BAD_COMM, now, "link not ready: " + notReadyReason());
             return;
         }
@@ -995,7 +1000,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         if (pollNow) {
             // §7.3 POLL_NOW outside a cycle: a cycle started at once.
-            startCycle();
+            startCycle(false);
             return;
         }
         if (sendWrite()) {
@@ -1003,7 +1008,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         if (cycleDue) {
             cycleDue = false;
-            startCycle();
+            startCycle(true);
         }
     }
 
