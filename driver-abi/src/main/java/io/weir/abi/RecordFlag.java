@@ -12,6 +12,19 @@ public enum RecordFlag {
     /** §6.3: describes the device or its link, not a point; {@code point} is 0. */
     DEVICE_STATUS(3, 0x08, Abi.MINOR_1_1);
 
+    /** The known bits by agreed minor version, computed once: {@code values()} copies an array. */
+    private static final int[] KNOWN = new int[Abi.LATEST_MINOR + 1];
+
+    static {
+        for (int minor = 0; minor < KNOWN.length; minor++) {
+            for (RecordFlag f : values()) {
+                if (f.since <= minor) {
+                    KNOWN[minor] |= f.mask;
+                }
+            }
+        }
+    }
+
     private final int bit;
     private final int mask;
     private final int since;
@@ -41,12 +54,9 @@ public enum RecordFlag {
 
     /** The bits a host honours with this agreed minor version; others read as zero (§3.3). */
     public static int known(int flags, int agreedMinor) {
-        int known = 0;
-        for (RecordFlag f : values()) {
-            if (f.since <= agreedMinor) {
-                known |= f.mask;
-            }
+        if (agreedMinor < 0) {
+            return 0;
         }
-        return flags & known;
+        return flags & KNOWN[Math.min(agreedMinor, KNOWN.length - 1)];
     }
 }

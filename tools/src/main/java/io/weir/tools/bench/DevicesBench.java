@@ -388,13 +388,28 @@ final class DevicesBench {
         }
     }
 
-    /** Process CPU time and wall clock. */
-    record Usage(long cpuNanos, long wallNanos) {
+    /**
+     * Process CPU time, wall clock, bytes allocated by the live threads, and the collections so
+     * far. A thread that ends within the window takes its allocations with it; the sides' threads
+     * live as long as the window.
+     */
+    record Usage(long cpuNanos, long wallNanos, long allocatedBytes, long gcs, long gcMillis) {
         static Usage now() {
             var os =
                     (com.sun.management.OperatingSystemMXBean)
                             ManagementFactory.getOperatingSystemMXBean();
-            return new Usage(os.getProcessCpuTime(), System.nanoTime());
+            var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long allocated = 0;
+            for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+                allocated += Math.max(0, a);
+            }
+            long gcs = 0;
+            long gcMillis = 0;
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcs += Math.max(0, gc.getCollectionCount());
+                gcMillis += Math.max(0, gc.getCollectionTime());
+            }
+            return new Usage(os.getProcessCpuTime(), System.nanoTime(), allocated, gcs, gcMillis);
         }
     }
 
@@ -449,6 +464,11 @@ final class DevicesBench {
                 "host_cpu_pct",
                 Math.round((u1.cpuNanos() - u0.cpuNanos()) / (seconds * 1e9) * 1000) / 10.0);
         r.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+        r.put(
+                "alloc_bytes_per_poll",
+                polls == 0 ? 0 : (u1.allocatedBytes() - u0.allocatedBytes()) / polls);
+        r.put("gcs", u1.gcs() - u0.gcs());
+        r.put("gc_ms", u1.gcMillis() - u0.gcMillis());
         r.put(
                 "jvm_options",
                 String.join(

@@ -1,14 +1,13 @@
 package io.weir.host.tcp;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.weir.host.io.Link;
 import io.weir.host.io.LinkListener;
 import java.time.Duration;
@@ -46,6 +45,10 @@ public final class TcpLink implements Link {
     private final String scheme;
     private final String host;
     private final int port;
+
+    /** {@link #describe()}: asked for by every status snapshot, so made once. */
+    private final String description;
+
     private final Options options;
     private final Bootstrap bootstrap;
     private LinkListener listener;
@@ -72,12 +75,13 @@ public final class TcpLink implements Link {
         this.scheme = scheme;
         this.host = host;
         this.port = port;
+        this.description = scheme + " " + host + ":" + port;
         this.options = options;
         this.backoffMs = options.initialBackoff().toMillis();
         this.bootstrap =
                 new Bootstrap()
                         .group(group)
-                        .channel(NioSocketChannel.class)
+                        .channel(SocketFamily.CURRENT.channel())
                         .option(
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) options.connectTimeout().toMillis())
@@ -151,7 +155,7 @@ public final class TcpLink implements Link {
                                         + ":"
                                         + port
                                         + " failed: "
-                                        + (c == null ? "cancelled" : c.getMessage()));
+                                        + SocketFamily.message(c));
                     }
                 });
     }
@@ -176,7 +180,11 @@ public final class TcpLink implements Link {
         }
         // No promise: nobody waits for one, and a failed write reaches the handler's
         // exceptionCaught, which closes the link and reports why.
-        c.writeAndFlush(Unpooled.wrappedBuffer(bytes), c.voidPromise());
+        // Straight into the channel's pooled I/O buffer: a wrapped heap array would be copied
+        // into a direct buffer by the write anyway, through two more objects.
+        ByteBuf b = c.alloc().ioBuffer(bytes.length);
+        b.writeBytes(bytes);
+        c.writeAndFlush(b, c.voidPromise());
         return true;
     }
 
@@ -204,7 +212,7 @@ public final class TcpLink implements Link {
 
     @Override
     public String describe() {
-        return scheme + " " + host + ":" + port;
+        return description;
     }
 
     /**

@@ -66,7 +66,7 @@ final class TcpLinkHandler extends ChannelDuplexHandler {
         // A reset or read error: remember why, close, and let channelInactive report it.
         // ctx.close()
         // starts below this handler, so it does not count as a close the host asked for.
-        failure = "connection failed: " + cause.getMessage();
+        failure = "connection failed: " + SocketFamily.message(cause);
         ctx.close();
     }
 }

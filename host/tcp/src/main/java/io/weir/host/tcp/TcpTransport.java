@@ -2,7 +2,6 @@ package io.weir.host.tcp;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.weir.host.io.LinkAddress;
 import io.weir.host.io.Transport;
 import java.time.Duration;
@@ -29,7 +28,7 @@ public final class TcpTransport implements Transport {
     private final TcpLink.Options options;
 
     public TcpTransport(int ioThreads, TcpLink.Options options) {
-        this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(ioThreads, SocketFamily.CURRENT.handlers());
         this.options = options;
     }
 
