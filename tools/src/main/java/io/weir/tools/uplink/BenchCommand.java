@@ -4,6 +4,7 @@ import io.weir.tools.bench.BenchDecodeCommand;
 import io.weir.tools.bench.BenchDevicesCommand;
 import io.weir.tools.bench.BenchFaultsCommand;
 import io.weir.tools.bench.BenchPollCommand;
+import io.weir.tools.bench.BenchScaleCommand;
 import io.weir.tools.bench.BenchSerialCommand;
 import picocli.CommandLine.Command;
 
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
             io.weir.tools.driver.BenchSwapCommand.class,
             BenchDecodeCommand.class,
             BenchDevicesCommand.class,
-            BenchPollCommand.class
+            BenchPollCommand.class,
+            BenchScaleCommand.class
         })
 public final class BenchCommand {}

@@ -1,0 +1,70 @@
+package io.weir.tools.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.tools.CliRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code weir bench scale}: two small counts, both sides, a row each and the plot. */
+class BenchScaleCommandIT {
+
+    @Test
+    void aRowPerCountWithBothSidesAndThePlot(@TempDir Path dir) throws Exception {
+        Path svg = dir.resolve("scale.svg");
+        CliRun r =
+                CliRun.execute(
+                        "bench",
+                        "scale",
+                        "--devices",
+                        "3,6",
+                        "--duration",
+                        "1",
+                        "--interval-ms",
+                        "200",
+                        "--baseline",
+                        "j2mod",
+                        "--svg",
+                        svg.toString(),
+                        "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err())
+                .contains("scale: 1 of 2: 3 devices")
+                .contains("scale: 2 of 2: 6 devices");
+        String[] lines = r.out().strip().split("\n");
+        JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(j.get("bench").asText()).isEqualTo("scale");
+        JsonNode rows = j.get("rows");
+        assertThat(rows).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode row = rows.get(i);
+            assertThat(row.get("devices").asInt()).isEqualTo(i == 0 ? 3 : 6);
+            for (String side : new String[] {"weir", "j2mod"}) {
+                JsonNode s = row.get(side);
+                assertThat(s).as(side).isNotNull();
+                // Every device polled at 5 Hz for about 1 s: real polls, none missed.
+                assertThat(s.get("polls").asLong())
+                        .as(side)
+                        .isGreaterThanOrEqualTo(row.get("devices").asLong() * 3);
+                assertThat(s.get("missed").asLong()).as(side).isZero();
+                assertThat(s.get("p99_ms").asDouble()).as(side).isPositive();
+                assertThat(s.get("cpu_us_per_poll").asDouble()).as(side).isPositive();
+                assertThat(s.get("alloc_bytes_per_poll").asLong()).as(side).isPositive();
+            }
+        }
+        String plot = Files.readString(svg);
+        assertThat(plot).startsWith("<svg").contains("weir p99").contains("j2mod p50");
+        assertThat(plot.split("<circle", -1)).hasSize(1 + 8);
+    }
+
+    @Test
+    void aBadCountIsRefusedNamingIt() {
+        CliRun r = CliRun.execute("bench", "scale", "--devices", "10,0");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--devices: each count must be 1..60000, got 0");
+    }
+}
