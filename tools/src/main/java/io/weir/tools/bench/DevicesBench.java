@@ -34,7 +34,8 @@ import org.HdrHistogram.Histogram;
 /**
  * {@code weir bench devices}: N Modbus TCP devices polled at a fixed interval, ten registers each,
  * by the gateway (the real {@link Kernel}, {@link TcpTransport} and the bundled WASM Modbus driver)
- * and, with a baseline, by the same number of j2mod masters, against the same devices.
+ * and, with a baseline, by the same number of j2mod masters or PLC4X connections ({@link
+ * Plc4xBaseline}), against the same devices.
  *
  * <p>Three processes: the devices ({@link ManyDevicesSimulator}, one port, one connection and unit
  * id per device), then each side in a JVM of its own started with this JVM's options, so that RSS,
@@ -57,8 +58,9 @@ final class DevicesBench {
     /** What one side is asked to do. */
     record Side(String kind, int devices, Duration duration, Duration interval, int port) {
         Side {
-            if (!kind.equals("weir") && !kind.equals("j2mod")) {
-                throw new IllegalArgumentException("side must be weir or j2mod, got " + kind);
+            if (!List.of("weir", "j2mod", "plc4x").contains(kind)) {
+                throw new IllegalArgumentException(
+                        "side must be weir, j2mod or plc4x, got " + kind);
             }
             if (devices < 1) {
                 throw new IllegalArgumentException("--devices must be at least 1, got " + devices);
@@ -137,7 +139,7 @@ final class DevicesBench {
         }
     }
 
-    private static Map<String, Object> side(Side s, Consumer<String> progress)
+    static Map<String, Object> side(Side s, Consumer<String> progress)
             throws IOException, InterruptedException {
         progress.accept(
                 "devices: "
@@ -218,7 +220,12 @@ final class DevicesBench {
                         "parent-watch");
         watcher.setDaemon(true);
         watcher.start();
-        Map<String, Object> r = s.kind().equals("weir") ? weir(s, progress) : j2mod(s, progress);
+        Map<String, Object> r =
+                switch (s.kind()) {
+                    case "weir" -> weir(s, progress);
+                    case "j2mod" -> j2mod(s, progress);
+                    default -> Plc4xBaseline.devices(s, progress);
+                };
         System.out.println(new ObjectMapper().writeValueAsString(r));
         System.out.flush();
         System.exit(0);
@@ -433,7 +440,7 @@ final class DevicesBench {
                 u1);
     }
 
-    private static Map<String, Object> result(
+    static Map<String, Object> result(
             String kind,
             Side s,
             long polls,

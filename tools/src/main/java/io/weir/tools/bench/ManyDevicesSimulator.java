@@ -81,6 +81,44 @@ public final class ManyDevicesSimulator implements AutoCloseable {
         }
     }
 
+    /** The seconds since start, {@code s}: register {@code a} holds {@code a + s} now. */
+    int seconds() {
+        return (int) ((System.nanoTime() - startNanos) / 1_000_000_000L);
+    }
+
+    /**
+     * Whether {@code values} are what the devices serve from wire address {@code address} at one
+     * second {@code s} of {@code minSeconds..maxSeconds} ({@link #seconds()} before and after the
+     * read): register {@code a} holds {@code a + s}, 16 bits. With a range of a second or two, a
+     * read from another address, registers missing or out of order, or a made-up answer all fail.
+     */
+    static boolean serves(int address, int[] values, int minSeconds, int maxSeconds) {
+        if (values.length == 0) {
+            return false;
+        }
+        int s = (values[0] - address) & 0xFFFF;
+        if (s < minSeconds || s > maxSeconds) {
+            return false;
+        }
+        for (int k = 0; k < values.length; k++) {
+            if (values[k] != ((address + k + s) & 0xFFFF)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #serves(int, int[], int, int)} for a client that cannot see the simulator's clock (it
+     * runs in another process): any second of its first hour. A read that fails this is not the
+     * devices' answer: registers missing or out of order, or made up. (A read from an address a few
+     * registers off reads like the right one a few seconds earlier or later: this form cannot tell
+     * those apart.)
+     */
+    static boolean serves(int address, int[] values) {
+        return serves(address, values, 0, 3600);
+    }
+
     /** The port it listens on. */
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
@@ -102,7 +140,7 @@ public final class ManyDevicesSimulator implements AutoCloseable {
                 if (quantity < 1 || quantity > 125) {
                     r = exception(ctx, transaction, unit, function, 3);
                 } else {
-                    int s = (int) ((System.nanoTime() - startNanos) / 1_000_000_000L);
+                    int s = seconds();
                     r = ctx.alloc().buffer(9 + 2 * quantity);
                     r.writeShort(transaction).writeShort(0).writeShort(3 + 2 * quantity);
                     r.writeByte(unit).writeByte(function).writeByte(2 * quantity);

@@ -17,7 +17,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * {@code weir bench poll}: one Modbus TCP connection read back to back, 10 holding registers a
- * read, by the gateway and by j2mod, one after the other against the same device.
+ * read, by the gateway, by j2mod and by PLC4X ({@link Plc4xBaseline#poll}), one after the other
+ * against the same device.
  *
  * <p>The gateway reads through its real path — {@link Kernel}, {@link TcpTransport}, the session,
  * the WASM Modbus driver, points to a sink — with a device whose point map needs {@link #READS}
@@ -49,8 +50,9 @@ final class PollBench {
             r.put("weir", weir(sim.port(), warmup, duration));
             progress.accept("poll: j2mod");
             r.put("j2mod", j2mod(sim.port(), warmup, duration));
+            progress.accept("poll: plc4x");
+            r.put("plc4x", Plc4xBaseline.poll(sim, warmup, duration));
         }
-        r.put("plc4x", "not measured (see BENCHMARKS.md)");
         return r;
     }
 
@@ -89,7 +91,7 @@ final class PollBench {
         }
     }
 
-    private static Map<String, Object> line(long reads, double seconds, Histogram micros) {
+    static Map<String, Object> line(long reads, double seconds, Histogram micros) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("reads", reads);
         m.put("reads_per_s", Math.round(reads / seconds));

@@ -52,9 +52,9 @@ class ManyDevicesSimulatorTest {
         CliRun devices = CliRun.execute("bench", "devices", "--devices", "0");
         assertThat(devices.code()).isNotZero();
         assertThat(devices.err()).contains("--devices must be 1..60000, got 0");
-        CliRun baseline = CliRun.execute("bench", "devices", "--baseline", "plc4x");
+        CliRun baseline = CliRun.execute("bench", "devices", "--baseline", "neuron");
         assertThat(baseline.code()).isNotZero();
-        assertThat(baseline.err()).contains("--baseline must be j2mod");
+        assertThat(baseline.err()).contains("--baseline must be j2mod or plc4x, got \"neuron\"");
         CliRun poll = CliRun.execute("bench", "poll", "--duration", "0");
         assertThat(poll.code()).isNotZero();
         assertThat(poll.err()).contains("--duration must be at least 1");
