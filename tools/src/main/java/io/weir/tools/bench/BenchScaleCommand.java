@@ -82,8 +82,8 @@ public final class BenchScaleCommand implements Callable<Integer> {
 
     @Option(
             names = "--baseline",
-            paramLabel = "j2mod",
-            description = "Also poll the devices with j2mod at each count.")
+            paramLabel = "j2mod|plc4x",
+            description = "Also poll the devices with j2mod or PLC4X at each count.")
     String baseline;
 
     @Option(
@@ -111,9 +111,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--interval-ms must be at least 1, got " + intervalMs);
         }
-        if (baseline != null && !baseline.equals("j2mod")) {
+        if (baseline != null && !baseline.equals("j2mod") && !baseline.equals("plc4x")) {
             throw new ParameterException(
-                    spec.commandLine(), "--baseline must be j2mod, got \"" + baseline + "\"");
+                    spec.commandLine(),
+                    "--baseline must be j2mod or plc4x, got \"" + baseline + "\"");
         }
         if (svg != null && svg.getParent() != null && !Files.isDirectory(svg.getParent())) {
             throw new ParameterException(
