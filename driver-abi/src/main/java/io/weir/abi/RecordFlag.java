@@ -39,10 +39,16 @@ public enum RecordFlag {
         return (flags & mask) != 0;
     }
 
+    /**
+     * {@link #values()} once: the host asks {@link #known} for every record it reads, and each
+     * {@code values()} is a fresh copy of the array (the largest allocation of a cycle in JFR).
+     */
+    private static final RecordFlag[] ALL = values();
+
     /** The bits a host honours with this agreed minor version; others read as zero (§3.3). */
     public static int known(int flags, int agreedMinor) {
         int known = 0;
-        for (RecordFlag f : values()) {
+        for (RecordFlag f : ALL) {
             if (f.since <= agreedMinor) {
                 known |= f.mask;
             }

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
 
@@ -119,12 +120,31 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private DriverInstance instance;
     private byte[] savedState;
 
-    private boolean cycleActive;
+    /**
+     * A cycle runs. Volatile: the timer's thread reads it to count a tick that finds the cycle
+     * running without a hop to the executor ({@link #tickDue}).
+     */
+    private volatile boolean cycleActive;
+
     private long cycleStartNanos;
     private boolean outstanding;
     private int outstandingTimeoutMs;
+
+    /**
+     * The outstanding request's deadline on the monotonic clock. One timer serves the requests of a
+     * cycle: a request moves the deadline and keeps the timer when the timer runs first, and a
+     * timer that runs before the deadline arms itself again for the rest ({@link #timeoutDue}).
+     * Back to back, a hundred requests a cycle cost one timer instead of a hundred scheduled and
+     * cancelled on the timer's thread (BENCHMARKS.md §3).
+     */
+    private long timeoutAtNanos;
+
     private Timers.Timer timeout;
-    private long requestSeq;
+
+    /** When {@link #timeout} runs, and which arming it is (a cancelled one may still run). */
+    private long timerAtNanos;
+
+    private long timerGeneration;
 
     /** Requests and bytes sent in the current cycle (§9 limits). */
     private int cycleRequests;
@@ -188,7 +208,15 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final IntCountsHistogram latency = new IntCountsHistogram(MAX_LATENCY_MICROS, 1);
 
     private volatile long cycles;
+
+    /**
+     * Counted on the executor and, for a tick that finds the cycle running, on the timer's thread.
+     */
     private volatile long missed;
+
+    private static final AtomicLongFieldUpdater<Session> MISSED =
+            AtomicLongFieldUpdater.newUpdater(Session.class, "missed");
+
     private volatile long unserved;
     private volatile long timeouts;
     private volatile long droppedBytes;
@@ -631,22 +659,56 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (state == SessionState.STOPPED) {
             return;
         }
-        ticker =
-                timers.schedule(
-                        nextTickNanos - clock.nanoTime(), () -> serial.execute(this::onTick));
+        ticker = timers.schedule(nextTickNanos - clock.nanoTime(), this::tickDue);
     }
 
-    private void onTick() {
+    /**
+     * A tick fell due, on the timer's thread: it keeps the grid and schedules the next tick, then
+     * hands this one to the executor — unless it finds the cycle running and the driver has no
+     * {@code weir_tick} to call (none exported, or it answered {@code E_UNSUPPORTED}): then there
+     * is nothing to do but count the overrun, and a hop to a worker would only queue the cycle's
+     * next answer behind it (BENCHMARKS.md §3).
+     */
+    private void tickDue() {
+        long due;
+        synchronized (this) {
+            if (state == SessionState.STOPPED || draining) {
+                return;
+            }
+            // Ticks stay on their grid: a timer that ran late by whole periods (a paused JVM, a
+            // busy timer thread) made those periods' ticks fall due unserved. They are missed.
+            long late = clock.nanoTime() - nextTickNanos;
+            long skipped = late >= periodNanos ? late / periodNanos : 0;
+            if (skipped > 0) {
+                MISSED.addAndGet(this, skipped);
+            }
+            due = nextTickNanos + skipped * periodNanos;
+            nextTickNanos = due + periodNanos;
+            scheduleTick();
+        }
+        if (cycleActive && !callsTick()) {
+            MISSED.incrementAndGet(this);
+            return;
+        }
+        serial.execute(() -> onTick(due));
+    }
+
+    /** Whether {@link #driverTick} calls the driver; read on the timer's thread too. */
+    private boolean callsTick() {
+        DriverModule m = module;
+        return m.agreedMinor() >= Abi.MINOR_1_1 && m.calls(Abi.Export.TICK);
+    }
+
+    private void onTick(long dueNanos) {
         if (state == SessionState.STOPPED || draining) {
             return;
         }
-        // Ticks stay on their grid: a tick that ran late by whole periods (a busy executor, a
-        // paused JVM) made those periods' ticks fall due unserved. They are missed, not queued.
-        long late = clock.nanoTime() - nextTickNanos;
-        long skipped = late >= periodNanos ? late / periodNanos : 0;
-        missed += skipped;
-        nextTickNanos += (skipped + 1) * periodNanos;
-        scheduleTick();
+        if (clock.nanoTime() - dueNanos >= periodNanos) {
+            // A busy executor ran this tick a whole period late: the next one fell due meanwhile
+            // and waits behind it. This one is missed, not served twice as late.
+            MISSED.incrementAndGet(this);
+            return;
+        }
         tick();
     }
 
@@ -656,7 +718,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         if (cycleActive) {
-            missed++;
+            MISSED.incrementAndGet(this);
             return;
         }
         if (outstanding) {
@@ -1108,21 +1170,56 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private void await(Request r) {
         outstanding = true;
         outstandingTimeoutMs = limits.effectiveTimeoutMs(r.timeoutMs());
-        long seq = ++requestSeq;
         if (link.queuesSends() && wireSends < queuedSends) {
             // A shared bus busy with other devices: the clock starts at sent(). A backstop in case
             // the link never reports it.
             awaitingWire = true;
             outstandingSendSeq = queuedSends;
-            armTimeout(seq, (long) limits.maxTimeoutMs() + outstandingTimeoutMs);
+            armTimeout((long) limits.maxTimeoutMs() + outstandingTimeoutMs);
         } else {
-            armTimeout(seq, outstandingTimeoutMs);
+            armTimeout(outstandingTimeoutMs);
         }
     }
 
-    private void armTimeout(long seq, long ms) {
+    /**
+     * Sets the outstanding request's deadline {@code ms} from now. The timer armed for an earlier
+     * request of the cycle stays when it runs no later than the new deadline: it then finds the
+     * deadline ahead and arms itself for the rest.
+     */
+    private void armTimeout(long ms) {
+        long now = clock.nanoTime();
+        timeoutAtNanos = now + ms * 1_000_000L;
+        if (timeout == null || timerAtNanos - timeoutAtNanos > 0) {
+            startTimeoutTimer(now);
+        }
+    }
+
+    private void startTimeoutTimer(long now) {
         cancelTimeout();
-        timeout = timers.schedule(ms * 1_000_000L, () -> serial.execute(() -> onTimeout(seq)));
+        long generation = ++timerGeneration;
+        timerAtNanos = timeoutAtNanos;
+        timeout =
+                timers.schedule(
+                        timeoutAtNanos - now, () -> serial.execute(() -> timeoutDue(generation)));
+    }
+
+    /** The timeout timer ran: the request times out if its deadline has passed. */
+    private void timeoutDue(long generation) {
+        if (generation != timerGeneration) {
+            // Cancelled, or replaced by a timer for an earlier deadline, after it had run.
+            return;
+        }
+        timeout = null;
+        if (!outstanding) {
+            return;
+        }
+        long now = clock.nanoTime();
+        if (timeoutAtNanos - now > 0) {
+            // A later request of the cycle moved the deadline.
+            startTimeoutTimer(now);
+            return;
+        }
+        onTimeout();
     }
 
     /** A queued send is on the wire: the outstanding request's timeout starts if it was this. */
@@ -1130,7 +1227,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         wireSends++;
         if (awaitingWire && outstanding && wireSends >= outstandingSendSeq) {
             awaitingWire = false;
-            armTimeout(requestSeq, outstandingTimeoutMs);
+            armTimeout(outstandingTimeoutMs);
         }
     }
 
@@ -1144,7 +1241,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         outstanding = false;
         awaitingWire = false;
-        cancelTimeout();
+        if (!cycleActive) {
+            // Within a cycle the timer stays for the next request (armTimeout); the cycle's end
+            // cancels it.
+            cancelTimeout();
+        }
         link.transactionEnded();
     }
 
@@ -1389,8 +1490,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
-    private void onTimeout(long seq) {
-        if (!outstanding || seq != requestSeq || instance == null) {
+    private void onTimeout() {
+        if (!outstanding || instance == null) {
             return;
         }
         if (state == SessionState.STOPPED) {
@@ -1537,6 +1638,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /** The driver ended the cycle: keep its state for a new instance, let it collect garbage. */
     private void cycleComplete() {
         cycleActive = false;
+        cancelTimeout();
         trapsInARow = 0;
         long micros = (clock.nanoTime() - cycleStartNanos) / 1000;
         lastLatencyMicros = micros;
@@ -1663,6 +1765,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (timeout != null) {
             timeout.cancel();
             timeout = null;
+            timerGeneration++;
         }
     }
 
