@@ -84,7 +84,23 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final SerialExecutor serial;
     private String configText;
     private final String transportKind;
+
+    /** The ticks' grid: the poll interval, or {@link #CONTINUOUS_RETRY_NANOS} when continuous. */
     private final long periodNanos;
+
+    /**
+     * A poll interval of 0: continuous scanning. The next cycle starts as soon as the last one
+     * ends, on the thread that ended it; ticks every {@link #CONTINUOUS_RETRY_NANOS} only start a
+     * cycle when none runs (the link was down, the instance trapped, a cycle had nothing to wait
+     * for), and a tick that finds a cycle running is no overrun: there is no grid to miss.
+     */
+    private final boolean continuous;
+
+    /** How often a continuously scanned device that is not scanning tries again. */
+    static final long CONTINUOUS_RETRY_NANOS = 1_000_000_000L;
+
+    /** The cycle in progress sent a request that expected an answer. */
+    private boolean cycleAwaited;
 
     /** Agreed version 1.1 (§3.3): the v1.1 calls, fields and flags apply. */
     private boolean v11;
@@ -291,7 +307,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         this.configText = configText(module);
         this.unsolicited = manifest.receivesUnsolicited();
         this.can = v11 && "can".equals(transportKind);
-        this.periodNanos = spec.interval().toNanos();
+        this.continuous = spec.continuous();
+        this.periodNanos = continuous ? CONTINUOUS_RETRY_NANOS : spec.interval().toNanos();
         this.deviceStatus =
                 new DeviceStatus(
                         spec.name(),
@@ -309,20 +326,24 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      *
      * @param phaseNanos where in the interval this device's ticks fall, {@code 0 ≤ phase <
      *     interval}: devices started together are spread across the interval instead of all polling
-     *     in the same instant
+     *     in the same instant. A continuously scanned device (interval 0) takes phase 0 and starts
+     *     its first cycle when its link comes up.
      */
     public synchronized void start(long phaseNanos) {
         if (state != SessionState.NEW) {
             throw new IllegalStateException("session " + spec.name() + " is " + state);
         }
-        if (phaseNanos < 0 || phaseNanos >= periodNanos) {
+        if (continuous ? phaseNanos != 0 : phaseNanos < 0 || phaseNanos >= periodNanos) {
             throw new IllegalArgumentException(
-                    "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
+                    continuous
+                            ? "a continuously scanned device has phase 0, got " + phaseNanos
+                            : "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
         }
         state = SessionState.RUNNING;
         serial.execute(this::ensureInstance);
         link.start(this);
         nextTickNanos = clock.nanoTime() + periodNanos + phaseNanos;
+        // Continuous: the first cycle starts when the link comes up (onLinkUp); the ticks retry.
         scheduleTick();
     }
 
@@ -679,12 +700,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             // busy timer thread) made those periods' ticks fall due unserved. They are missed.
             long late = clock.nanoTime() - nextTickNanos;
             long skipped = late >= periodNanos ? late / periodNanos : 0;
-            if (skipped > 0) {
+            if (skipped > 0 && !continuous) {
                 MISSED.addAndGet(this, skipped);
             }
             due = nextTickNanos + skipped * periodNanos;
             nextTickNanos = due + periodNanos;
             scheduleTick();
+        }
+        if (cycleActive && continuous) {
+            // Scanning: the cycle's end starts the next one.
+            return;
         }
         if (cycleActive && !callsTick()) {
             MISSED.incrementAndGet(this);
@@ -706,7 +731,12 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (clock.nanoTime() - dueNanos >= periodNanos) {
             // A busy executor ran this tick a whole period late: the next one fell due meanwhile
             // and waits behind it. This one is missed, not served twice as late.
-            MISSED.incrementAndGet(this);
+            if (!continuous) {
+                MISSED.incrementAndGet(this);
+            }
+            return;
+        }
+        if (continuous && cycleActive) {
             return;
         }
         tick();
@@ -804,6 +834,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         cycles++;
         cycleActive = true;
+        cycleAwaited = false;
         cycleStartNanos = clock.nanoTime();
         cycleRequests = 0;
         cycleTxBytes = 0;
@@ -1169,6 +1200,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      */
     private void await(Request r) {
         outstanding = true;
+        cycleAwaited |= cycleActive;
         outstandingTimeoutMs = limits.effectiveTimeoutMs(r.timeoutMs());
         if (link.queuesSends() && wireSends < queuedSends) {
             // A shared bus busy with other devices: the clock starts at sent(). A backstop in case
@@ -1569,14 +1601,21 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         connectionFresh = true;
         linkReady = false;
         hostStatus(Quality.GOOD, null);
-        if (state != SessionState.RUNNING
-                || instance == null
-                || instance.dead()
-                || !v11
-                || !module.usesLinkEvents()) {
-            return;
+        if (state == SessionState.RUNNING
+                && instance != null
+                && !instance.dead()
+                && v11
+                && module.usesLinkEvents()) {
+            callLinkUp();
         }
-        callLinkUp();
+        if (continuous
+                && state == SessionState.RUNNING
+                && !draining
+                && !cycleActive
+                && !outstanding) {
+            // Scanning starts with the link, not at the next retry tick.
+            tick();
+        }
     }
 
     private void onLinkDown(String reason) {
@@ -1664,6 +1703,27 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (pendingSwap != null && !outstanding) {
             swapNow();
         }
+        if (continuous) {
+            scanOn();
+        }
+    }
+
+    /**
+     * Continuous scanning: the next cycle starts here, on the thread that ended the last one (the
+     * link's I/O thread when the answer was decoded there, {@link #received}), with no timer and no
+     * hop. A cycle that waited for no answer waits for the next retry tick instead, so that a
+     * driver whose cycles send nothing cannot spin a thread.
+     */
+    private void scanOn() {
+        if (!cycleAwaited
+                || state != SessionState.RUNNING
+                || draining
+                || cycleActive
+                || outstanding
+                || instance == null) {
+            return;
+        }
+        tick();
     }
 
     /**

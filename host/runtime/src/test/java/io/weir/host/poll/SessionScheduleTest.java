@@ -37,6 +37,14 @@ class SessionScheduleTest {
 
     /** A started session on a link that is up, its executor on the held pool, nothing held. */
     private Session started(String deviceLine, FakeLink link) {
+        return started(deviceLine, link, Duration.ofMillis(INTERVAL_MS));
+    }
+
+    private Session started(String deviceLine, FakeLink link, Duration interval) {
+        return started(deviceLine, link, interval, "tcp");
+    }
+
+    private Session started(String deviceLine, FakeLink link, Duration interval, String kind) {
         DeviceSpec spec =
                 new DeviceSpec(
                         "plc1",
@@ -44,7 +52,7 @@ class SessionScheduleTest {
                         module.manifest().name(),
                         DeviceConfig.parse(deviceLine + "\npoint 0 k=a\npoint 1 k=b\n"),
                         List.of("temp", "speed"),
-                        Duration.ofMillis(INTERVAL_MS));
+                        interval);
         Session s =
                 new Session(
                         spec,
@@ -53,7 +61,7 @@ class SessionScheduleTest {
                         points::addAll,
                         clock,
                         clock,
-                        "tcp");
+                        kind);
         s.start();
         link.up();
         pool.runAll();
@@ -164,5 +172,89 @@ class SessionScheduleTest {
         // Nothing reaches a worker until the next tick: no timer runs for an answered request.
         clock.advanceMillis(INTERVAL_MS - 1);
         assertThat(pool.held()).isZero();
+    }
+
+    // ---- continuous scanning (interval 0) ------------------------------------------------------
+
+    @Test
+    void anIntervalOfZeroStartsTheNextCycleAsSoonAsTheLastEndsOnTheThreadThatEndedIt() {
+        FakeLink link = new FakeLink("plc1").runningShortTasks();
+        Session s = started("device tick=unsup slow=1", link, Duration.ZERO);
+        assertThat(link.takeSent()).as("the first cycle starts with the link").hasSize(1);
+        assertThat(s.status().cycles()).isEqualTo(1);
+        // No time passes: each answer ends a cycle and its task starts the next.
+        boolean here = false;
+        int answers = 0;
+        for (; answers < 50 * Session.QUICK_IN_A_ROW && !here; answers++) {
+            link.receive(Fixtures.frame(answers, answers));
+            here = pool.held() == 0;
+            pool.runAll();
+            assertThat(link.takeSent()).as("answer %d", answers).hasSize(1);
+        }
+        assertThat(here)
+                .as("a quick driver's next cycle starts on the link's thread: no worker")
+                .isTrue();
+        SessionStatus st = s.status();
+        assertThat(st.cycles()).isEqualTo(answers + 1);
+        assertThat(points).hasSize(2 * answers);
+        // The retry ticks find the cycle running: nothing to do, nothing missed, no worker.
+        clock.advanceMillis(3_500);
+        assertThat(pool.held()).isZero();
+        assertThat(s.status().missed()).isZero();
+        assertThat(s.status().cycles()).isEqualTo(answers + 1);
+    }
+
+    @Test
+    void aContinuousDeviceWhoseLinkIsDownRetriesEverySecondAndStartsWithTheLink() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started("device tick=unsup", link, Duration.ZERO);
+        link.takeSent();
+        link.down("connection refused");
+        pool.runAll();
+        points.clear();
+        for (int i = 0; i < 3; i++) {
+            clock.advanceMillis(1_000);
+            pool.runAll();
+        }
+        SessionStatus st = s.status();
+        assertThat(st.unserved()).as("one retry a second").isEqualTo(3);
+        assertThat(st.missed()).isZero();
+        assertThat(points).extracting(Point::quality).containsOnly(Quality.BAD_COMM.code());
+        link.up();
+        pool.runAll();
+        assertThat(link.takeSent()).as("scanning starts again with the link").hasSize(1);
+    }
+
+    @Test
+    void aContinuousCycleThatWaitsForNoAnswerRestsUntilTheRetryTick() {
+        // A passive driver's cycle sends one request that expects no answer: scanning on at once
+        // would spin a thread.
+        module = DriverModule.load("fixture11-passive.wasm", Fixtures.wasm("fixture11-passive"));
+        FakeLink link = new FakeLink("plc1");
+        Session s = started("device tick=unsup", link, Duration.ZERO, "can");
+        assertThat(s.status().cycles()).isEqualTo(1);
+        assertThat(link.takeSent()).hasSize(1);
+        clock.advanceMillis(999);
+        pool.runAll();
+        assertThat(s.status().cycles()).isEqualTo(1);
+        clock.advanceMillis(1);
+        pool.runAll();
+        assertThat(s.status().cycles()).isEqualTo(2);
+        assertThat(link.takeSent()).hasSize(1);
+        assertThat(s.status().missed()).isZero();
+    }
+
+    @Test
+    void aContinuousDeviceTimesOutAndScansOn() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started("device tick=unsup", link, Duration.ZERO);
+        assertThat(link.takeSent()).hasSize(1);
+        // fixture11's requests time out after 200 ms; the timeout ends the cycle and the next
+        // one starts at once.
+        clock.advanceMillis(200);
+        pool.runAll();
+        assertThat(s.status().timeouts()).isEqualTo(1);
+        assertThat(s.status().cycles()).isEqualTo(2);
+        assertThat(link.takeSent()).hasSize(1);
     }
 }
