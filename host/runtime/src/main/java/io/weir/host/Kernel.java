@@ -562,6 +562,10 @@ public final class Kernel implements AutoCloseable {
         double golden = 0.6180339887498949;
         double frac = (index * golden) % 1.0;
         long period = spec.interval().toNanos();
+        if (period == 0) {
+            // Continuous scanning has no grid to spread over.
+            return 0;
+        }
         return Math.min(period - 1, (long) (frac * period));
     }
 

@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Read 10 holding registers back to back over one Modbus TCP connection, with the"
                     + " gateway (kernel, TCP transport, session, WASM Modbus driver: a device of"
-                    + " 100 reads per cycle at a 1 ms interval), with j2mod and with Apache PLC4X,"
-                    + " one after the other against the same in-process device on 127.0.0.1.",
+                    + " 100 reads per cycle, scanned continuously by default), with j2mod and with"
+                    + " Apache PLC4X, one after the other against the same in-process device on 127.0.0.1.",
             "Prints reads_per_s and p50_us/p99_us per read of each; progress on stderr."
         })
 public final class BenchPollCommand implements Callable<Integer> {
@@ -43,11 +43,27 @@ public final class BenchPollCommand implements Callable<Integer> {
             description = "Unmeasured seconds per client first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(
+            names = "--interval-ms",
+            defaultValue = "0",
+            paramLabel = "MS",
+            description =
+                    "The gateway device's poll interval: 0 (the default) scans continuously, the"
+                            + " next cycle as soon as the last ends; 1 or more waits for the next"
+                            + " tick of that grid (the first read of a cycle is then not"
+                            + " counted in the latency).")
+    int intervalMs;
+
     @Override
     public Integer call() throws Exception {
         if (seconds < 1 || warmup < 0) {
             throw new ParameterException(
                     spec.commandLine(), "--duration must be at least 1 and --warmup at least 0");
+        }
+        if (intervalMs < 0) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--interval-ms must be 0 (continuous) or more, not " + intervalMs);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -55,6 +71,7 @@ public final class BenchPollCommand implements Callable<Integer> {
                 PollBench.run(
                         Duration.ofSeconds(warmup),
                         Duration.ofSeconds(seconds),
+                        Duration.ofMillis(intervalMs),
                         line -> {
                             err.println(line);
                             err.flush();

@@ -506,7 +506,10 @@ final class ConfigReader {
             }
         }
         Duration interval = DeviceConfigEntry.DEFAULT_INTERVAL;
-        if (t.raw("interval") != null) {
+        if (t.raw("interval") instanceof String text
+                && DeviceConfigEntry.CONTINUOUS.matcher(text).matches()) {
+            interval = Duration.ZERO;
+        } else if (t.raw("interval") != null) {
             interval = t.duration("interval");
             if (interval != null && interval.compareTo(DeviceConfigEntry.MAX_INTERVAL) > 0) {
                 t.problem(

@@ -42,6 +42,12 @@ public record DeviceConfigEntry(
     /** The default poll interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
 
+    /**
+     * An interval of zero in any unit ({@code "0s"}, {@code "0ms"}): scan continuously, the next
+     * cycle as soon as the last one ends ({@link io.weir.host.poll.DeviceSpec#continuous}).
+     */
+    public static final Pattern CONTINUOUS = Pattern.compile("0(ms|s|m|h)");
+
     /** The longest poll interval: a day. The host schedules in nanoseconds. */
     public static final Duration MAX_INTERVAL = Duration.ofHours(24);
 
@@ -59,9 +65,15 @@ public record DeviceConfigEntry(
         if (driver == null || link == null) {
             throw new IllegalArgumentException("device " + name + " needs a driver and a link");
         }
-        if (interval == null || interval.toMillis() < 1 || interval.compareTo(MAX_INTERVAL) > 0) {
+        if (interval == null
+                || !interval.isZero() && interval.toMillis() < 1
+                || interval.isNegative()
+                || interval.compareTo(MAX_INTERVAL) > 0) {
             throw new IllegalArgumentException(
-                    "device " + name + ": poll interval must be 1 ms to 24 h, got " + interval);
+                    "device "
+                            + name
+                            + ": poll interval must be 1 ms to 24 h, or 0 to scan continuously, got "
+                            + interval);
         }
         deviceKeys = Collections.unmodifiableMap(new LinkedHashMap<>(deviceKeys));
         points = List.copyOf(points);

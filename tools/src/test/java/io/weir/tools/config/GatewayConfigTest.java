@@ -123,6 +123,23 @@ class GatewayConfigTest {
     }
 
     @Test
+    void anIntervalOfZeroScansContinuously() throws Exception {
+        for (String zero : List.of("0s", "0ms")) {
+            DeviceSpec spec =
+                    GatewayConfig.load(
+                                    write(
+                                            CLEAN.replace(
+                                                    "interval = \"1s\"",
+                                                    "interval = \"" + zero + "\"")))
+                            .devices()
+                            .get(0)
+                            .toSpec();
+            assertThat(spec.interval()).as(zero).isEqualTo(Duration.ZERO);
+            assertThat(spec.continuous()).isTrue();
+        }
+    }
+
+    @Test
     void toSpecCarriesTheDriverConfigInFileOrder() throws Exception {
         DeviceSpec spec = GatewayConfig.load(write(CLEAN)).devices().get(0).toSpec();
         assertThat(spec.name()).isEqualTo("boiler");
@@ -388,10 +405,10 @@ class GatewayConfigTest {
                         "\"1 s\" is not a duration; write a whole number and a unit: \"500ms\", \"1s\", \"2m\" or \"1h\""),
                 new Case(
                         "interval = \"1s\"",
-                        "interval = \"0s\"",
+                        "interval = \"00s\"",
                         "interval",
                         "devices[0].interval",
-                        "\"0s\" is not positive"),
+                        "\"00s\" is not positive"),
                 new Case(
                         "interval = \"1s\"",
                         "interval = \"1.5s\"",

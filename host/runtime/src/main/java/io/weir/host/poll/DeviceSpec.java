@@ -15,7 +15,8 @@ import java.util.Set;
  * @param driver the driver name (its manifest name)
  * @param config the config text for {@code weir_open} (ABI §5)
  * @param pointNames the name of each point, index for index with the config's point lines
- * @param interval the poll interval
+ * @param interval the poll interval; {@link Duration#ZERO} scans continuously: the next cycle
+ *     starts as soon as the last one ends
  */
 public record DeviceSpec(
         String name,
@@ -65,10 +66,19 @@ public record DeviceSpec(
                         "device " + name + " names point \"" + p + "\" twice");
             }
         }
-        if (interval == null || interval.toMillis() < 1) {
+        if (interval == null
+                || interval.isNegative()
+                || !interval.isZero() && interval.toMillis() < 1) {
             throw new IllegalArgumentException(
-                    "device " + name + ": poll interval must be at least 1 ms");
+                    "device "
+                            + name
+                            + ": poll interval must be at least 1 ms, or 0 to scan continuously");
         }
+    }
+
+    /** Interval 0: the next cycle starts as soon as the last one ends. */
+    public boolean continuous() {
+        return interval.isZero();
     }
 
     /**

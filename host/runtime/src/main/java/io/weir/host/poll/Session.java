@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
 
@@ -83,7 +84,23 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final SerialExecutor serial;
     private String configText;
     private final String transportKind;
+
+    /** The ticks' grid: the poll interval, or {@link #CONTINUOUS_RETRY_NANOS} when continuous. */
     private final long periodNanos;
+
+    /**
+     * A poll interval of 0: continuous scanning. The next cycle starts as soon as the last one
+     * ends, on the thread that ended it; ticks every {@link #CONTINUOUS_RETRY_NANOS} only start a
+     * cycle when none runs (the link was down, the instance trapped, a cycle had nothing to wait
+     * for), and a tick that finds a cycle running is no overrun: there is no grid to miss.
+     */
+    private final boolean continuous;
+
+    /** How often a continuously scanned device that is not scanning tries again. */
+    static final long CONTINUOUS_RETRY_NANOS = 1_000_000_000L;
+
+    /** The cycle in progress sent a request that expected an answer. */
+    private boolean cycleAwaited;
 
     /** Agreed version 1.1 (§3.3): the v1.1 calls, fields and flags apply. */
     private boolean v11;
@@ -119,12 +136,31 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private DriverInstance instance;
     private byte[] savedState;
 
-    private boolean cycleActive;
+    /**
+     * A cycle runs. Volatile: the timer's thread reads it to count a tick that finds the cycle
+     * running without a hop to the executor ({@link #tickDue}).
+     */
+    private volatile boolean cycleActive;
+
     private long cycleStartNanos;
     private boolean outstanding;
     private int outstandingTimeoutMs;
+
+    /**
+     * The outstanding request's deadline on the monotonic clock. One timer serves the requests of a
+     * cycle: a request moves the deadline and keeps the timer when the timer runs first, and a
+     * timer that runs before the deadline arms itself again for the rest ({@link #timeoutDue}).
+     * Back to back, a hundred requests a cycle cost one timer instead of a hundred scheduled and
+     * cancelled on the timer's thread (BENCHMARKS.md §3).
+     */
+    private long timeoutAtNanos;
+
     private Timers.Timer timeout;
-    private long requestSeq;
+
+    /** When {@link #timeout} runs, and which arming it is (a cancelled one may still run). */
+    private long timerAtNanos;
+
+    private long timerGeneration;
 
     /** Requests and bytes sent in the current cycle (§9 limits). */
     private int cycleRequests;
@@ -188,7 +224,15 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private final IntCountsHistogram latency = new IntCountsHistogram(MAX_LATENCY_MICROS, 1);
 
     private volatile long cycles;
+
+    /**
+     * Counted on the executor and, for a tick that finds the cycle running, on the timer's thread.
+     */
     private volatile long missed;
+
+    private static final AtomicLongFieldUpdater<Session> MISSED =
+            AtomicLongFieldUpdater.newUpdater(Session.class, "missed");
+
     private volatile long unserved;
     private volatile long timeouts;
     private volatile long droppedBytes;
@@ -263,7 +307,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         this.configText = configText(module);
         this.unsolicited = manifest.receivesUnsolicited();
         this.can = v11 && "can".equals(transportKind);
-        this.periodNanos = spec.interval().toNanos();
+        this.continuous = spec.continuous();
+        this.periodNanos = continuous ? CONTINUOUS_RETRY_NANOS : spec.interval().toNanos();
         this.deviceStatus =
                 new DeviceStatus(
                         spec.name(),
@@ -281,20 +326,24 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      *
      * @param phaseNanos where in the interval this device's ticks fall, {@code 0 ≤ phase <
      *     interval}: devices started together are spread across the interval instead of all polling
-     *     in the same instant
+     *     in the same instant. A continuously scanned device (interval 0) takes phase 0 and starts
+     *     its first cycle when its link comes up.
      */
     public synchronized void start(long phaseNanos) {
         if (state != SessionState.NEW) {
             throw new IllegalStateException("session " + spec.name() + " is " + state);
         }
-        if (phaseNanos < 0 || phaseNanos >= periodNanos) {
+        if (continuous ? phaseNanos != 0 : phaseNanos < 0 || phaseNanos >= periodNanos) {
             throw new IllegalArgumentException(
-                    "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
+                    continuous
+                            ? "a continuously scanned device has phase 0, got " + phaseNanos
+                            : "phase must be 0.." + (periodNanos - 1) + " ns, got " + phaseNanos);
         }
         state = SessionState.RUNNING;
         serial.execute(this::ensureInstance);
         link.start(this);
         nextTickNanos = clock.nanoTime() + periodNanos + phaseNanos;
+        // Continuous: the first cycle starts when the link comes up (onLinkUp); the ticks retry.
         scheduleTick();
     }
 
@@ -631,22 +680,65 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (state == SessionState.STOPPED) {
             return;
         }
-        ticker =
-                timers.schedule(
-                        nextTickNanos - clock.nanoTime(), () -> serial.execute(this::onTick));
+        ticker = timers.schedule(nextTickNanos - clock.nanoTime(), this::tickDue);
     }
 
-    private void onTick() {
+    /**
+     * A tick fell due, on the timer's thread: it keeps the grid and schedules the next tick, then
+     * hands this one to the executor — unless it finds the cycle running and the driver has no
+     * {@code weir_tick} to call (none exported, or it answered {@code E_UNSUPPORTED}): then there
+     * is nothing to do but count the overrun, and a hop to a worker would only queue the cycle's
+     * next answer behind it (BENCHMARKS.md §3).
+     */
+    private void tickDue() {
+        long due;
+        synchronized (this) {
+            if (state == SessionState.STOPPED || draining) {
+                return;
+            }
+            // Ticks stay on their grid: a timer that ran late by whole periods (a paused JVM, a
+            // busy timer thread) made those periods' ticks fall due unserved. They are missed.
+            long late = clock.nanoTime() - nextTickNanos;
+            long skipped = late >= periodNanos ? late / periodNanos : 0;
+            if (skipped > 0 && !continuous) {
+                MISSED.addAndGet(this, skipped);
+            }
+            due = nextTickNanos + skipped * periodNanos;
+            nextTickNanos = due + periodNanos;
+            scheduleTick();
+        }
+        if (cycleActive && continuous) {
+            // Scanning: the cycle's end starts the next one.
+            return;
+        }
+        if (cycleActive && !callsTick()) {
+            MISSED.incrementAndGet(this);
+            return;
+        }
+        serial.execute(() -> onTick(due));
+    }
+
+    /** Whether {@link #driverTick} calls the driver; read on the timer's thread too. */
+    private boolean callsTick() {
+        DriverModule m = module;
+        return m.agreedMinor() >= Abi.MINOR_1_1 && m.calls(Abi.Export.TICK);
+    }
+
+    private void onTick(long dueNanos) {
         if (state == SessionState.STOPPED || draining) {
             return;
         }
-        // Ticks stay on their grid: a tick that ran late by whole periods (a busy executor, a
-        // paused JVM) made those periods' ticks fall due unserved. They are missed, not queued.
-        long late = clock.nanoTime() - nextTickNanos;
-        long skipped = late >= periodNanos ? late / periodNanos : 0;
-        missed += skipped;
-        nextTickNanos += (skipped + 1) * periodNanos;
-        scheduleTick();
+        if (clock.nanoTime() - dueNanos >= periodNanos) {
+            // A busy executor ran this tick a whole period late: the next one fell due meanwhile
+            // and waits behind it. This one is missed, not served twice as late.
+            if (!continuous) {
+                MISSED.incrementAndGet(this);
+            }
+            return;
+        }
+        if (continuous && cycleActive) {
+            return;
+        }
         tick();
     }
 
@@ -656,7 +748,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             return;
         }
         if (cycleActive) {
-            missed++;
+            MISSED.incrementAndGet(this);
             return;
         }
         if (outstanding) {
@@ -742,6 +834,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         cycles++;
         cycleActive = true;
+        cycleAwaited = false;
         cycleStartNanos = clock.nanoTime();
         cycleRequests = 0;
         cycleTxBytes = 0;
@@ -1107,22 +1200,58 @@ public final class Session implements LinkListener, InstanceGroup.Member {
      */
     private void await(Request r) {
         outstanding = true;
+        cycleAwaited |= cycleActive;
         outstandingTimeoutMs = limits.effectiveTimeoutMs(r.timeoutMs());
-        long seq = ++requestSeq;
         if (link.queuesSends() && wireSends < queuedSends) {
             // A shared bus busy with other devices: the clock starts at sent(). A backstop in case
             // the link never reports it.
             awaitingWire = true;
             outstandingSendSeq = queuedSends;
-            armTimeout(seq, (long) limits.maxTimeoutMs() + outstandingTimeoutMs);
+            armTimeout((long) limits.maxTimeoutMs() + outstandingTimeoutMs);
         } else {
-            armTimeout(seq, outstandingTimeoutMs);
+            armTimeout(outstandingTimeoutMs);
         }
     }
 
-    private void armTimeout(long seq, long ms) {
+    /**
+     * Sets the outstanding request's deadline {@code ms} from now. The timer armed for an earlier
+     * request of the cycle stays when it runs no later than the new deadline: it then finds the
+     * deadline ahead and arms itself for the rest.
+     */
+    private void armTimeout(long ms) {
+        long now = clock.nanoTime();
+        timeoutAtNanos = now + ms * 1_000_000L;
+        if (timeout == null || timerAtNanos - timeoutAtNanos > 0) {
+            startTimeoutTimer(now);
+        }
+    }
+
+    private void startTimeoutTimer(long now) {
         cancelTimeout();
-        timeout = timers.schedule(ms * 1_000_000L, () -> serial.execute(() -> onTimeout(seq)));
+        long generation = ++timerGeneration;
+        timerAtNanos = timeoutAtNanos;
+        timeout =
+                timers.schedule(
+                        timeoutAtNanos - now, () -> serial.execute(() -> timeoutDue(generation)));
+    }
+
+    /** The timeout timer ran: the request times out if its deadline has passed. */
+    private void timeoutDue(long generation) {
+        if (generation != timerGeneration) {
+            // Cancelled, or replaced by a timer for an earlier deadline, after it had run.
+            return;
+        }
+        timeout = null;
+        if (!outstanding) {
+            return;
+        }
+        long now = clock.nanoTime();
+        if (timeoutAtNanos - now > 0) {
+            // A later request of the cycle moved the deadline.
+            startTimeoutTimer(now);
+            return;
+        }
+        onTimeout();
     }
 
     /** A queued send is on the wire: the outstanding request's timeout starts if it was this. */
@@ -1130,7 +1259,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         wireSends++;
         if (awaitingWire && outstanding && wireSends >= outstandingSendSeq) {
             awaitingWire = false;
-            armTimeout(requestSeq, outstandingTimeoutMs);
+            armTimeout(outstandingTimeoutMs);
         }
     }
 
@@ -1144,7 +1273,11 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
         outstanding = false;
         awaitingWire = false;
-        cancelTimeout();
+        if (!cycleActive) {
+            // Within a cycle the timer stays for the next request (armTimeout); the cycle's end
+            // cancels it.
+            cancelTimeout();
+        }
         link.transactionEnded();
     }
 
@@ -1389,8 +1522,8 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
-    private void onTimeout(long seq) {
-        if (!outstanding || seq != requestSeq || instance == null) {
+    private void onTimeout() {
+        if (!outstanding || instance == null) {
             return;
         }
         if (state == SessionState.STOPPED) {
@@ -1468,14 +1601,21 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         connectionFresh = true;
         linkReady = false;
         hostStatus(Quality.GOOD, null);
-        if (state != SessionState.RUNNING
-                || instance == null
-                || instance.dead()
-                || !v11
-                || !module.usesLinkEvents()) {
-            return;
+        if (state == SessionState.RUNNING
+                && instance != null
+                && !instance.dead()
+                && v11
+                && module.usesLinkEvents()) {
+            callLinkUp();
         }
-        callLinkUp();
+        if (continuous
+                && state == SessionState.RUNNING
+                && !draining
+                && !cycleActive
+                && !outstanding) {
+            // Scanning starts with the link, not at the next retry tick.
+            tick();
+        }
     }
 
     private void onLinkDown(String reason) {
@@ -1537,6 +1677,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     /** The driver ended the cycle: keep its state for a new instance, let it collect garbage. */
     private void cycleComplete() {
         cycleActive = false;
+        cancelTimeout();
         trapsInARow = 0;
         long micros = (clock.nanoTime() - cycleStartNanos) / 1000;
         lastLatencyMicros = micros;
@@ -1562,6 +1703,27 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (pendingSwap != null && !outstanding) {
             swapNow();
         }
+        if (continuous) {
+            scanOn();
+        }
+    }
+
+    /**
+     * Continuous scanning: the next cycle starts here, on the thread that ended the last one (the
+     * link's I/O thread when the answer was decoded there, {@link #received}), with no timer and no
+     * hop. A cycle that waited for no answer waits for the next retry tick instead, so that a
+     * driver whose cycles send nothing cannot spin a thread.
+     */
+    private void scanOn() {
+        if (!cycleAwaited
+                || state != SessionState.RUNNING
+                || draining
+                || cycleActive
+                || outstanding
+                || instance == null) {
+            return;
+        }
+        tick();
     }
 
     /**
@@ -1663,6 +1825,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (timeout != null) {
             timeout.cancel();
             timeout = null;
+            timerGeneration++;
         }
     }
 

@@ -64,8 +64,35 @@ class DeviceSpecTest {
                                         SECOND))
                 .hasMessage("device d names point \"x\" twice");
         assertThatThrownBy(
-                        () -> DeviceSpec.of("d", "h:1", "m", "device\n", List.of(), Duration.ZERO))
-                .hasMessageContaining("at least 1 ms");
+                        () ->
+                                DeviceSpec.of(
+                                        "d",
+                                        "h:1",
+                                        "m",
+                                        "device\n",
+                                        List.of(),
+                                        Duration.ofNanos(500_000)))
+                .hasMessage(
+                        "device d: poll interval must be at least 1 ms, or 0 to scan"
+                                + " continuously");
+        assertThatThrownBy(
+                        () ->
+                                DeviceSpec.of(
+                                        "d",
+                                        "h:1",
+                                        "m",
+                                        "device\n",
+                                        List.of(),
+                                        Duration.ofMillis(-1)))
+                .hasMessageContaining("at least 1 ms, or 0");
+    }
+
+    @Test
+    void anIntervalOfZeroScansContinuously() {
+        DeviceSpec d = DeviceSpec.of("d", "h:1", "m", "device\n", List.of(), Duration.ZERO);
+        assertThat(d.continuous()).isTrue();
+        assertThat(DeviceSpec.of("d", "h:1", "m", "device\n", List.of(), SECOND).continuous())
+                .isFalse();
     }
 
     @Test

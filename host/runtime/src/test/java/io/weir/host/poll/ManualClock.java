@@ -20,6 +20,7 @@ public final class ManualClock implements Clock, Timers {
                                     : Long.compare(a.seq, b.seq));
     private long nanos = 5_000_000_000L;
     private long seq;
+    private long scheduled;
 
     private static final class Task implements Timer {
         final long due;
@@ -51,6 +52,7 @@ public final class ManualClock implements Clock, Timers {
 
     @Override
     public synchronized Timer schedule(long delayNanos, Runnable task) {
+        scheduled++;
         Task t = new Task(nanos + Math.max(0, delayNanos), seq++, task);
         tasks.add(t);
         return t;
@@ -89,6 +91,11 @@ public final class ManualClock implements Clock, Timers {
      */
     public synchronized void jump(Duration d) {
         nanos += d.toNanos();
+    }
+
+    /** How many tasks were ever scheduled: what a session costs its timer thread. */
+    public synchronized long scheduled() {
+        return scheduled;
     }
 
     /** Tasks scheduled and not yet run or cancelled. */
