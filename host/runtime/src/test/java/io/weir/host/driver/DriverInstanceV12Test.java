@@ -108,6 +108,9 @@ class DriverInstanceV12Test {
                         new DriverRecord(1, null, Value.i64(6), 0, NOW));
         assertThat(d.frameFlags()).isZero();
         assertThat(d.dead()).isFalse();
+        // The frame was decoded in the call: nothing stays in rx for weir_on_frame.
+        assertThatThrownBy(() -> d.onFrame(0, 18, NOW, into(out)))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -123,7 +126,15 @@ class DriverInstanceV12Test {
                 .isEqualTo(new OnBytes(FrameLength.needMore(0), 0, null));
         assertThat(d.onBytes(0, new byte[] {0x01, (byte) 0xAA}, 0, 2, NOW, into(out)))
                 .isEqualTo(new OnBytes(FrameLength.resync(1), 0, null));
+        // A skip of every byte given is allowed.
+        assertThat(d.onBytes(0, new byte[] {0x01}, 0, 1, NOW, into(out)))
+                .isEqualTo(new OnBytes(FrameLength.resync(1), 0, null));
         assertThat(out).isEmpty();
+        // A negative meta.need with E_PARTIAL means "not known", as after weir_frame_len's 0.
+        DriverInstance unknownNeed = open(hostile12, 48, 0);
+        unknownNeed.poll(0, NOW);
+        assertThat(unknownNeed.onBytes(0, frameAnd(0, 1, 2), 0, 10, NOW, into(out)))
+                .isEqualTo(new OnBytes(FrameLength.needMore(0), 0, null));
         // meta.need = 0 and an error: no frame was found, the call failed as weir_frame_len would.
         DriverInstance failing = open(hostile12, 64, 0);
         assertThatThrownBy(() -> failing.onBytes(0, frameAnd(0, 1), 0, 10, NOW, into(out)))
