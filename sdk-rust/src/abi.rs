@@ -1,17 +1,18 @@
-//! Constants of the Weir driver ABI v1.1 (`driver-abi/ABI.md` §10, §8, §7.3, §6, §5.1, §4, §3.3).
+//! Constants of the Weir driver ABI v1.2 (`driver-abi/ABI.md` §10, §8, §7.3, §6, §5.1, §4, §3.3).
 //! `tests/abi_document.rs` checks every one against the tables of ABI.md.
 
 /// ABI.md §10.1: the import module every host function lives in.
 pub const IMPORT_MODULE: &str = "weir_host_v1";
 /// ABI.md §10.1: the marker export, never called.
 pub const MARKER_EXPORT: &str = "weir_abi_v1";
-/// ABI.md §10.1 "ABI version of this document": `(major << 16) | minor`, v1.1.
-pub const ABI_VERSION: i32 = 0x0001_0001;
+/// ABI.md §10.1 "ABI version of this document": `(major << 16) | minor`, v1.2.
+pub const ABI_VERSION: i32 = 0x0001_0002;
 /// ABI.md §10.1 "base version (v1.0)": what `weir_abi_version` reports for a driver that runs on a
 /// v1.0 host (§3.3: the oldest version the driver runs on).
 pub const BASE_VERSION: i32 = 0x0001_0000;
-/// The newest minor version this SDK speaks (§3.3: the agreed version is at most this).
-pub const LATEST_MINOR: u16 = 1;
+/// The newest minor version this SDK speaks (§3.3: the agreed version is at most this, and at most
+/// the driver's `Driver::NEWEST_ABI_MINOR`).
+pub const LATEST_MINOR: u16 = 2;
 /// ABI.md §4: the bytes `57 45 49 52` ("WEIR") read as a little-endian u32.
 pub const LAYOUT_MAGIC: u32 = 0x5249_4557;
 /// ABI.md §4: size of the layout struct in v1.0.
@@ -39,6 +40,8 @@ pub const E_UNSUPPORTED: i32 = -7;
 pub const E_CONFIG: i32 = -8;
 pub const E_SCHEMA: i32 = -9;
 pub const E_RESYNC: i32 = -10;
+/// ABI.md §7.13 (1.2): `weir_on_bytes` found no complete frame yet.
+pub const E_PARTIAL: i32 = -11;
 pub const E_INTERNAL: i32 = -99;
 
 /// The ABI name of an error code (`E_PROTO` …); unknown negative codes are `E_INTERNAL` (§8).
@@ -53,6 +56,7 @@ pub fn error_name(code: i32) -> &'static str {
         E_CONFIG => "E_CONFIG",
         E_SCHEMA => "E_SCHEMA",
         E_RESYNC => "E_RESYNC",
+        E_PARTIAL => "E_PARTIAL",
         _ => "E_INTERNAL",
     }
 }
@@ -69,6 +73,7 @@ pub fn error_code(name: &str) -> Option<i32> {
         "E_CONFIG" => E_CONFIG,
         "E_SCHEMA" => E_SCHEMA,
         "E_RESYNC" => E_RESYNC,
+        "E_PARTIAL" => E_PARTIAL,
         "E_INTERNAL" => E_INTERNAL,
         _ => return None,
     })
@@ -102,7 +107,10 @@ pub fn known_record_flags(minor: u16) -> u8 {
 pub const FRAME_NOT_ANSWER: u32 = 0x01;
 pub const FRAME_POLL_NOW: u32 = 0x02;
 
-/// Offsets in the meta struct, ABI.md §4; `corr` and `frame_flags` are v1.1.
+/// Request flags that `weir_poll` writes to `meta.req_flags`, ABI.md §7.1 (v1.2).
+pub const REQ_LAST: u32 = 0x01;
+
+/// Offsets in the meta struct, ABI.md §4; `corr` and `frame_flags` are v1.1, `req_flags` v1.2.
 pub const META_EXPECT: usize = 0;
 pub const META_TIMEOUT_MS: usize = 4;
 pub const META_SKIP: usize = 8;
@@ -110,6 +118,7 @@ pub const META_NEED: usize = 12;
 pub const META_BLOB_USED: usize = 16;
 pub const META_CORR: usize = 20;
 pub const META_FRAME_FLAGS: usize = 24;
+pub const META_REQ_FLAGS: usize = 28;
 
 /// ABI.md §6.4: the header in front of a CAN frame's data; the flags of its `flags` byte.
 pub const CAN_HEADER_SIZE: usize = 8;

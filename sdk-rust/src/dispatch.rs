@@ -5,8 +5,8 @@
 //! exactly the same methods and regions.
 
 use crate::abi::{
-    self, META_BLOB_USED, META_CORR, META_EXPECT, META_FRAME_FLAGS, META_NEED, META_SKIP, META_TIMEOUT_MS,
-    RECORD_SIZE,
+    self, META_BLOB_USED, META_CORR, META_EXPECT, META_FRAME_FLAGS, META_NEED, META_REQ_FLAGS, META_SKIP,
+    META_TIMEOUT_MS, RECORD_SIZE,
 };
 use crate::config::Config;
 use crate::driver::{Direction, Driver, FrameEnd, FrameLen, Request, Transport, Value};
@@ -144,12 +144,76 @@ struct Device<D> {
     write_point: Option<u32>,
 }
 
+/// The device table of an instance. Hosts number the devices of an instance from 0 (the lowest
+/// free handle), so handles below [`Devices::DIRECT`] index a vector: every call of a cycle finds
+/// its device with a bounds check, where a `BTreeMap` searched a tree on each of them (a cost
+/// close to decoding a few points, BENCHMARKS.md §1). Larger handles, which ABI.md §2.6 allows,
+/// live in a map.
+struct Devices<D> {
+    direct: Vec<Option<Device<D>>>,
+    far: BTreeMap<i32, Device<D>>,
+}
+
+impl<D> Devices<D> {
+    const DIRECT: usize = 1024;
+
+    fn new() -> Devices<D> {
+        Devices { direct: Vec::new(), far: BTreeMap::new() }
+    }
+
+    #[inline]
+    fn get(&self, dev: i32) -> Option<&Device<D>> {
+        if (dev as u32 as usize) < Self::DIRECT {
+            self.direct.get(dev as usize).and_then(Option::as_ref)
+        } else {
+            self.far.get(&dev)
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, dev: i32) -> Option<&mut Device<D>> {
+        if (dev as u32 as usize) < Self::DIRECT {
+            self.direct.get_mut(dev as usize).and_then(Option::as_mut)
+        } else {
+            self.far.get_mut(&dev)
+        }
+    }
+
+    fn insert(&mut self, dev: i32, device: Device<D>) {
+        if (dev as u32 as usize) < Self::DIRECT {
+            let i = dev as usize;
+            if self.direct.len() <= i {
+                self.direct.resize_with(i + 1, || None);
+            }
+            self.direct[i] = Some(device);
+        } else {
+            self.far.insert(dev, device);
+        }
+    }
+
+    fn remove(&mut self, dev: i32) -> Option<Device<D>> {
+        if (dev as u32 as usize) < Self::DIRECT {
+            self.direct.get_mut(dev as usize).and_then(Option::take)
+        } else {
+            self.far.remove(&dev)
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.far.is_empty() && self.direct.iter().all(Option::is_none)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Device<D>> {
+        self.direct.iter().flatten().chain(self.far.values())
+    }
+}
+
 /// One driver instance: its memory regions, its open devices and the agreed ABI version.
 pub struct Instance<D: Driver> {
     arena: Vec<u64>,
     caps: Capacities,
     at: Offsets,
-    devices: BTreeMap<i32, Device<D>>,
+    devices: Devices<D>,
     /// ABI.md §3.3: 0 until `weir_host_abi` agreed on 1.1.
     agreed_minor: u16,
 }
@@ -159,6 +223,12 @@ pub struct Instance<D: Driver> {
 pub fn min_abi_minor<D: Driver>() -> u16 {
     let can = D::MANIFEST.transport == Transport::Can || D::TRANSPORTS.contains(&Transport::Can);
     D::MIN_ABI_MINOR.max(u16::from(can)).min(abi::LATEST_MINOR)
+}
+
+/// ABI.md §3.3: the newest minor version `D` knows: `D::NEWEST_ABI_MINOR`, at most what the SDK
+/// speaks and at least what `D` needs.
+pub fn newest_abi_minor<D: Driver>() -> u16 {
+    D::NEWEST_ABI_MINOR.min(abi::LATEST_MINOR).max(min_abi_minor::<D>())
 }
 
 /// `weir_abi_version`: `(1 << 16) | min_abi_minor` (ABI.md §3.3: the oldest version the driver
@@ -278,7 +348,7 @@ impl<D: Driver> Instance<D> {
         }
         let at = Offsets::of(&caps);
         let mut inst =
-            Instance { arena: vec![0u64; at.end / 8], caps, at, devices: BTreeMap::new(), agreed_minor: 0 };
+            Instance { arena: vec![0u64; at.end / 8], caps, at, devices: Devices::new(), agreed_minor: 0 };
         let base = inst.base();
         let mem = inst.memory();
         // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
@@ -340,7 +410,7 @@ impl<D: Driver> Instance<D> {
     ) -> Result<R, i32> {
         // Disjoint borrows: the regions live in `arena`, the device in `devices`.
         let regions = regions_of(&mut self.arena, &self.at, &self.caps);
-        let device = match self.devices.get_mut(&dev) {
+        let device = match self.devices.get_mut(dev) {
             Some(d) => d,
             None => return Err(abi::E_NODEV),
         };
@@ -358,7 +428,7 @@ impl<D: Driver> Instance<D> {
     }
 
     fn set_last_error(&mut self, dev: i32, text: String) {
-        if let Some(d) = self.devices.get_mut(&dev) {
+        if let Some(d) = self.devices.get_mut(dev) {
             d.last_error = text;
         }
     }
@@ -389,7 +459,7 @@ impl<D: Driver> Instance<D> {
         if host_minor < min {
             return abi::E_UNSUPPORTED;
         }
-        self.agreed_minor = host_minor.min(abi::LATEST_MINOR).max(min);
+        self.agreed_minor = host_minor.min(newest_abi_minor::<D>()).max(min);
         (1 << 16) | i32::from(self.agreed_minor)
     }
 
@@ -398,7 +468,7 @@ impl<D: Driver> Instance<D> {
         if self.agreed_minor >= 1 {
             return Ok(());
         }
-        if !self.devices.get(&dev).map_or(false, |d| d.driver.is_some()) {
+        if !self.devices.get(dev).map_or(false, |d| d.driver.is_some()) {
             return Err(abi::E_NODEV);
         }
         self.set_last_error(dev, format!("{call} is a v1.1 call, but the host agreed on ABI 1.0 (ABI §3.3)"));
@@ -430,7 +500,7 @@ impl<D: Driver> Instance<D> {
         if dev < 0 {
             return abi::E_INVAL;
         }
-        if let Some(mut old) = self.devices.remove(&dev) {
+        if let Some(mut old) = self.devices.remove(dev) {
             if let Some(d) = old.driver.as_mut() {
                 d.close();
             }
@@ -476,7 +546,7 @@ impl<D: Driver> Instance<D> {
     /// `weir_close(dev) -> i32`
     #[inline(never)]
     pub fn close(&mut self, dev: i32) -> i32 {
-        match self.devices.remove(&dev) {
+        match self.devices.remove(dev) {
             Some(Device { driver: Some(mut d), .. }) => {
                 d.close();
                 0
@@ -506,7 +576,7 @@ impl<D: Driver> Instance<D> {
     }
 
     fn set_write_point(&mut self, dev: i32, point: Option<u32>) {
-        if let Some(d) = self.devices.get_mut(&dev) {
+        if let Some(d) = self.devices.get_mut(dev) {
             d.write_point = point;
         }
     }
@@ -520,7 +590,7 @@ impl<D: Driver> Instance<D> {
     pub fn poll(&mut self, dev: i32, now_us: i64) -> i32 {
         let (tx_at, tx_cap) = (self.at.tx, self.caps.tx);
         let mem = arena_bytes(&mut self.arena);
-        let device = match self.devices.get_mut(&dev) {
+        let device = match self.devices.get_mut(dev) {
             Some(d) => d,
             None => return abi::E_NODEV,
         };
@@ -533,13 +603,13 @@ impl<D: Driver> Instance<D> {
         let mut tx = Tx::new(&mut mem[tx_at..tx_at + tx_cap]);
         let r = driver.poll(&mut tx, now_us);
         let len = tx.len();
-        let (rc, expect, timeout) = match r {
-            Ok(None) => (0, 0, 0),
+        let (rc, expect, timeout, last) = match r {
+            Ok(None) => (0, 0, 0, false),
             Ok(Some(_)) if len == 0 => {
                 device.last_error = "driver returned a request but wrote no bytes to tx".into();
                 return abi::E_INTERNAL;
             }
-            Ok(Some(req)) => (len as i32, req.expect as i32, req.timeout_ms as i32),
+            Ok(Some(req)) => (len as i32, req.expect as i32, req.timeout_ms as i32, req.last),
             Err(e) => {
                 device.last_error = e.message().to_string();
                 return e.code();
@@ -547,6 +617,10 @@ impl<D: Driver> Instance<D> {
         };
         put_u32(mem, META_AT + META_EXPECT, expect as u32);
         put_u32(mem, META_AT + META_TIMEOUT_MS, timeout as u32);
+        if self.agreed_minor >= 2 && rc > 0 {
+            // ABI.md §7.1 (1.2): written with every request, so a flag never outlives its request.
+            put_u32(mem, META_AT + META_REQ_FLAGS, if last { abi::REQ_LAST } else { 0 });
+        }
         rc
     }
 
@@ -554,7 +628,7 @@ impl<D: Driver> Instance<D> {
     pub fn frame_len(&mut self, dev: i32, rx_len: i32) -> i32 {
         let (rx_at, rx_cap) = (self.at.rx, self.caps.rx);
         let mem = arena_bytes(&mut self.arena);
-        let device = match self.devices.get_mut(&dev) {
+        let device = match self.devices.get_mut(dev) {
             Some(d) => d,
             None => return abi::E_NODEV,
         };
@@ -599,7 +673,7 @@ impl<D: Driver> Instance<D> {
         if self.agreed_minor < 1 {
             return;
         }
-        let key = match self.devices.get(&dev).and_then(|d| d.driver.as_ref()) {
+        let key = match self.devices.get(dev).and_then(|d| d.driver.as_ref()) {
             Some(d) => {
                 d.correlation_key(&arena_bytes(&mut self.arena)[self.at.rx..self.at.rx + n], direction)
             }
@@ -622,7 +696,7 @@ impl<D: Driver> Instance<D> {
         let agreed = self.agreed_minor;
         let (at, caps) = (self.at, self.caps);
         let mem = arena_bytes(&mut self.arena);
-        let device = match self.devices.get_mut(&dev) {
+        let device = match self.devices.get_mut(dev) {
             Some(d) => d,
             None => {
                 put_u32(mem, META_AT + META_BLOB_USED, 0);
@@ -688,7 +762,7 @@ impl<D: Driver> Instance<D> {
     }
 
     fn check_rx_len(&mut self, dev: i32, len: i32) -> Result<usize, i32> {
-        if !self.devices.get(&dev).map_or(false, |d| d.driver.is_some()) {
+        if !self.devices.get(dev).map_or(false, |d| d.driver.is_some()) {
             return Err(abi::E_NODEV);
         }
         let rx_cap = self.caps.rx;
@@ -702,6 +776,35 @@ impl<D: Driver> Instance<D> {
     /// `weir_on_frame(dev, len, now_us) -> i32`
     pub fn on_frame(&mut self, dev: i32, len: i32, now_us: i64) -> i32 {
         self.records(dev, |d, rx, out| d.on_frame(rx, out, now_us), len, Some(true))
+    }
+
+    /// `weir_on_bytes(dev, rx_len, now_us) -> i32` (ABI.md §7.13, v1.2): `frame_len`, and for a
+    /// complete frame at `rx[0]` `on_frame`, in one call. `meta.need` is written on every return:
+    /// the frame's length after a decode (its records' count or its decoding error), the size
+    /// needed on `E_PARTIAL`, 0 when no frame was found.
+    pub fn on_bytes(&mut self, dev: i32, rx_len: i32, now_us: i64) -> i32 {
+        if self.agreed_minor < 2 {
+            self.set_meta(META_NEED, 0);
+            if self.devices.get(dev).map_or(true, |d| d.driver.is_none()) {
+                return abi::E_NODEV;
+            }
+            self.set_last_error(
+                dev,
+                "weir_on_bytes is a v1.2 call, but the host agreed on an older ABI (ABI §3.3)".into(),
+            );
+            return abi::E_ORDER;
+        }
+        let n = self.frame_len(dev, rx_len);
+        if n > 0 {
+            self.set_meta(META_NEED, n);
+            return self.on_frame(dev, n, now_us);
+        }
+        if n == 0 {
+            // frame_len wrote meta.need, the size of the frame if known.
+            return abi::E_PARTIAL;
+        }
+        self.set_meta(META_NEED, 0);
+        n
     }
 
     /// `weir_on_timeout(dev, now_us) -> i32`
@@ -881,7 +984,7 @@ impl<D: Driver> Instance<D> {
     /// `weir_last_error(dev) -> i32`: changes nothing but `err` (ABI.md §7.8).
     #[inline(never)]
     pub fn last_error(&mut self, dev: i32) -> i32 {
-        let text = match self.devices.get(&dev) {
+        let text = match self.devices.get(dev) {
             Some(d) => d.last_error.clone(),
             None => return abi::E_NODEV,
         };
@@ -918,7 +1021,7 @@ fn install_panic_hook() {
     }));
 }
 
-/// Generates every `weir_*` export of ABI.md §3.2 (v1.1) for a [`Driver`] type, bound to one static
+/// Generates every `weir_*` export of ABI.md §3.2 (v1.2) for a [`Driver`] type, bound to one static
 /// [`Instance`]. Only on `wasm32`; natively it expands to nothing, and tests use
 /// [`crate::testing`].
 ///
@@ -1017,6 +1120,11 @@ macro_rules! export_driver {
             #[no_mangle]
             pub extern "C" fn weir_on_frame(dev: i32, len: i32, now_us: i64) -> i32 {
                 instance().on_frame(dev, len, now_us)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn weir_on_bytes(dev: i32, rx_len: i32, now_us: i64) -> i32 {
+                instance().on_bytes(dev, rx_len, now_us)
             }
 
             #[no_mangle]

@@ -135,12 +135,23 @@ pub struct Request {
     pub expect: bool,
     /// `meta.timeout_ms`: 0 = the host default (1000 ms).
     pub timeout_ms: u32,
+    /// The request flag `LAST` (ABI.md §7.1, v1.2): the last request of its cycle, after which
+    /// the host ends the cycle without calling `poll` again. The SDK passes it on only with
+    /// agreed version 1.2 ([`Config::abi_minor`]); with an older one the host still calls `poll`
+    /// to end the cycle, so a driver sets it, and takes the next `poll` as a new cycle, only when
+    /// the agreed version is 1.2. Ignored for `write`.
+    pub last: bool,
 }
 
 impl Request {
     /// A request that expects a response within the host's default timeout.
     pub const fn expecting_response() -> Request {
-        Request { expect: true, timeout_ms: 0 }
+        Request { expect: true, timeout_ms: 0, last: false }
+    }
+
+    /// This request, marked as the last of its cycle (see [`Request::last`]).
+    pub const fn last_of_cycle(self) -> Request {
+        Request { last: true, ..self }
     }
 }
 
@@ -200,6 +211,13 @@ pub trait Driver: Sized {
     /// connection. A driver with the `can` transport reports 1 whatever this says, since v1.0
     /// defines no CAN frame encoding.
     const MIN_ABI_MINOR: u16 = 0;
+
+    /// ABI.md §3.3: the newest minor version the driver is written for, the most `weir_host_abi`
+    /// agrees on. 1 (the default) keeps it at v1.1. Set 2 for v1.2 if the driver either never
+    /// sets [`Request::last`] or, with [`Config::abi_minor`] 2, sets it and starts a new cycle at
+    /// the next `poll`; the SDK then also serves `weir_on_bytes` (§7.13) from `frame_len` and
+    /// `on_frame`.
+    const NEWEST_ABI_MINOR: u16 = 1;
 
     /// The capacities of the regions the SDK allocates for one instance (ABI.md §4). Ask for what
     /// the protocol needs — its largest request, frame, config and state — since the host keeps

@@ -156,7 +156,7 @@ fn error_codes() {
         assert_eq!(abi::error_name(c), name);
     }
     assert_eq!(Error::Internal(String::new()).code(), abi::E_INTERNAL);
-    assert_eq!(t.rows.len(), 10);
+    assert_eq!(t.rows.len(), 11);
     assert_eq!(abi::error_name(-6), "E_INTERNAL", "reserved codes read as E_INTERNAL");
 }
 
@@ -214,14 +214,21 @@ fn meta_offsets() {
         ("blob_used", abi::META_BLOB_USED),
         ("corr", abi::META_CORR),
         ("frame_flags", abi::META_FRAME_FLAGS),
+        ("req_flags", abi::META_REQ_FLAGS),
     ];
     for (name, offset) in sdk {
         let row = t.rows.iter().find(|r| code(&r[1]) == name).unwrap_or_else(|| panic!("meta field {name}"));
         assert_eq!(number(&row[0]) as usize, offset, "{name}");
     }
-    // The one field the SDK does not write is the reserved one.
-    assert_eq!(t.rows.len(), sdk.len() + 1);
-    assert_eq!(code(&t.rows[sdk.len()][1]), "reserved");
+    // v1.2 uses the last reserved field: every field is one the SDK writes.
+    assert_eq!(t.rows.len(), sdk.len());
+    assert_eq!(t.rows.len() * 4, abi::META_SIZE);
+    // §7.1: the request flags.
+    let flags = d.table("7.1", &["bit", "value", "name", "host action"]);
+    assert_eq!(flags.rows.len(), 1);
+    assert_eq!(code(&flags.rows[0][2]), "LAST");
+    assert_eq!(number(&flags.rows[0][1]) as u32, abi::REQ_LAST);
+    assert_eq!(1u32 << number(&flags.rows[0][0]), abi::REQ_LAST);
 }
 
 /// The layout the dispatcher writes, read at the offsets of §4, and the minimums of §4.

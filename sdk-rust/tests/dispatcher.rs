@@ -33,7 +33,7 @@ impl Driver for Probe {
             "empty-request" => Ok(Some(Request::expecting_response())),
             _ => {
                 tx.put(b"hi")?;
-                Ok(Some(Request { expect: false, timeout_ms: 42 }))
+                Ok(Some(Request { expect: false, timeout_ms: 42, last: false }))
             }
         }
     }

@@ -444,7 +444,7 @@ impl Driver for CanDbc {
         }
         tx.put(&self.queue)?;
         self.queue.clear();
-        Ok(Some(Request { expect: false, timeout_ms: 0 }))
+        Ok(Some(Request { expect: false, timeout_ms: 0, last: false }))
     }
 
     fn frame_len(&mut self, rx: &[u8], _rx_cap: usize) -> FrameLen {

@@ -41,11 +41,12 @@ enum Asked {
 }
 
 /// The configured points a read serves: those of a planned request (no copy per cycle), or those
-/// found inside a recorded request given to `observe`.
+/// found inside a recorded request given to `observe`. Boxed, so that the outstanding request
+/// `poll` stores on every call is a few words rather than the two vectors of a `Decoding`.
 #[derive(Clone, Debug, PartialEq)]
 enum Served {
     Plan(usize),
-    Observed(Decoding),
+    Observed(Box<Decoding>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,6 +94,10 @@ pub struct Modbus {
     /// Transaction id of the next request (Messaging §3.1.3: used for transaction pairing).
     next_transaction: u16,
     outstanding: Option<Outstanding>,
+    /// ABI.md §7.1 (1.2): the host ends a cycle after a request marked last, without a closing
+    /// `poll`; so the last request of the plan is marked, and the next `poll` starts a new cycle.
+    /// With an older host the closing `poll` ends it, as before.
+    ends_cycles: bool,
 }
 
 impl Modbus {
@@ -104,7 +109,7 @@ impl Modbus {
     fn served<'a>(&'a self, served: &'a Served) -> &'a Decoding {
         match served {
             Served::Plan(i) => &self.decodings[*i],
-            Served::Observed(decoding) => decoding,
+            Served::Observed(decoding) => &**decoding,
         }
     }
 
@@ -142,10 +147,10 @@ impl Modbus {
         // Serial Line §2.1: "The broadcast requests ... no response is returned".
         if self.framing == Framing::Rtu && unit == 0 {
             self.outstanding = None;
-            return Ok(Request { expect: false, timeout_ms: self.device.timeout_ms });
+            return Ok(Request { expect: false, timeout_ms: self.device.timeout_ms, last: false });
         }
         self.outstanding = Some(Outstanding { transaction, unit, framing: self.framing, asked });
-        Ok(Request { expect: true, timeout_ms: self.device.timeout_ms })
+        Ok(Request { expect: true, timeout_ms: self.device.timeout_ms, last: false })
     }
 
     /// Records for every point of a read whose data could not be had (exception, timeout).
@@ -447,6 +452,10 @@ impl Driver for Modbus {
     /// v1.0 host knows only `transport`, so there the driver is the Modbus TCP driver it was.
     const TRANSPORTS: &'static [Transport] = &[Transport::Tcp, Transport::Serial];
 
+    /// ABI.md §3.3 (1.2): the last request of a cycle is marked `LAST` (§7.1), and the SDK serves
+    /// `weir_on_bytes` (§7.13): a cycle of one request that arrives whole is two calls, not four.
+    const NEWEST_ABI_MINOR: u16 = 2;
+
     fn open(config: &Config, _now_us: i64) -> Result<Self, Error> {
         let framing = match config.transport() {
             Some(Transport::Serial) => Framing::Rtu,
@@ -488,6 +497,7 @@ impl Driver for Modbus {
             next_plan: 0,
             next_transaction: 1,
             outstanding: None,
+            ends_cycles: config.abi_minor() >= 2,
         })
     }
 
@@ -502,28 +512,37 @@ impl Driver for Modbus {
             (plan.area, plan.start, plan.quantity)
         };
         self.next_plan += 1;
-        let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
-        if self.framing == Framing::Rtu {
-            let pdu = [
-                area.read_function(),
-                (start >> 8) as u8,
-                start as u8,
-                (quantity >> 8) as u8,
-                quantity as u8,
-            ];
-            return self.start_request(tx, &pdu, asked).map(Some);
+        let last = self.ends_cycles && self.next_plan == self.plans.len();
+        if last {
+            self.next_plan = 0;
         }
-        // Messaging §3.1.3 MBAP header (transaction, protocol 0, length 6, unit), then AP §6.1-6.4
-        // function code, starting address, quantity: one array, written to tx in one go.
-        let transaction = self.next_transaction;
-        let [t0, t1] = transaction.to_be_bytes();
+        let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
         let [s0, s1] = start.to_be_bytes();
         let [q0, q1] = quantity.to_be_bytes();
         let unit = self.device.unit;
-        tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
-        self.next_transaction = transaction.wrapping_add(1);
-        self.outstanding = Some(Outstanding { transaction, unit, framing: Framing::Mbap, asked });
-        Ok(Some(Request { expect: true, timeout_ms: self.device.timeout_ms }))
+        let transaction = match self.framing {
+            Framing::Rtu => {
+                // Serial Line §2.5.1: slave address, AP §6.1-6.4 function code, starting address,
+                // quantity, then the CRC, low byte first; a fixed array, no allocation. (A device
+                // at the broadcast address has no plans, so this request is always answered.)
+                let adu = [unit, area.read_function(), s0, s1, q0, q1];
+                let [c0, c1] = rtu::crc16(&adu).to_le_bytes();
+                tx.put_array([unit, area.read_function(), s0, s1, q0, q1, c0, c1])?;
+                0
+            }
+            Framing::Mbap => {
+                // Messaging §3.1.3 MBAP header (transaction, protocol 0, length 6, unit), then AP
+                // §6.1-6.4 function code, starting address, quantity: one array, written to tx in
+                // one go.
+                let transaction = self.next_transaction;
+                let [t0, t1] = transaction.to_be_bytes();
+                tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
+                self.next_transaction = transaction.wrapping_add(1);
+                transaction
+            }
+        };
+        self.outstanding = Some(Outstanding { transaction, unit, framing: self.framing, asked });
+        Ok(Some(Request { expect: true, timeout_ms: self.device.timeout_ms, last }))
     }
 
     fn frame_len(&mut self, rx: &[u8], rx_cap: usize) -> FrameLen {
@@ -641,7 +660,7 @@ impl Driver for Modbus {
             transaction,
             unit,
             framing: self.framing,
-            asked: Asked::Read { area, start, quantity, served: Served::Observed(decoding) },
+            asked: Asked::Read { area, start, quantity, served: Served::Observed(Box::new(decoding)) },
         });
         Ok(())
     }

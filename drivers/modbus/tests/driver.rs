@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use modbus::map::{self, Area};
 use modbus::Modbus;
 use weir_sdk::abi;
-use weir_sdk::testing::{FrameEnding, Framing, Host, RecordValue};
+use weir_sdk::testing::{BytesDecoded, FrameEnding, Framing, Host, RecordValue};
 use weir_sdk::Config;
 
 const NOW: i64 = 1_700_000_000_000_000;
@@ -310,4 +310,87 @@ fn rtu_framing_finds_the_response_behind_line_noise() {
     assert_eq!(&rx[..n], &frame[..]);
     assert_eq!(dropped, 5);
     assert_eq!(host.on_frame(0, &frame, NOW).unwrap()[0].value, RecordValue::U64(42));
+}
+
+/// ABI v1.2 (§7.1, §7.13): with a v1.2 host the last request of a cycle is marked `LAST` and the
+/// next `poll` starts the next cycle; `weir_on_bytes` frames and decodes a response that arrived
+/// whole in one call, for TCP (MBAP) and serial (RTU) devices alike.
+#[test]
+fn a_v12_host_ends_cycles_on_last_and_decodes_in_one_call() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    assert_eq!(host.host_abi(0x0001_0002), 0x0001_0002);
+    // Two reads a cycle: holding 0..1 and input 10.
+    let points = "point 0 area=holding address=0 type=u16\npoint 1 area=holding address=1 type=i16\n\
+                  point 2 area=input address=10 type=u16\n";
+    host.open(0, &format!("device unit=1 weir.transport=tcp\n{points}"), NOW).unwrap();
+    host.open(1, &format!("device unit=2 weir.transport=serial\n{points}"), NOW).unwrap();
+    for cycle in 0..3u16 {
+        for dev in [0, 1] {
+            let unit = dev as u8 + 1;
+            for (i, (pdu, data)) in
+                [([3u8, 0, 0, 0, 2], vec![3u8, 4, 0, 7, 0xff, 0xfe]), ([4, 0, 10, 0, 1], vec![4, 2, 0, 9])]
+                    .iter()
+                    .enumerate()
+            {
+                let sent = host.poll(dev, NOW).unwrap().expect("a request");
+                let last = i == 1;
+                assert_eq!(
+                    host.req_flags(),
+                    if last { abi::REQ_LAST } else { 0 },
+                    "cycle {cycle} dev {dev} req {i}"
+                );
+                let rsp = if dev == 0 {
+                    let t = (2 * cycle + i as u16 + 1).to_be_bytes();
+                    assert_eq!(sent.bytes, [&[t[0], t[1], 0, 0, 0, 6, unit][..], &pdu[..]].concat());
+                    [&[t[0], t[1], 0, 0, 0, data.len() as u8 + 1, unit][..], &data[..]].concat()
+                } else {
+                    let req = [&[unit][..], &pdu[..]].concat();
+                    assert_eq!(sent.bytes, [&req[..], &crc(&req)].concat());
+                    let rsp = [&[unit][..], &data[..]].concat();
+                    [&rsp[..], &crc(&rsp)].concat()
+                };
+                // The response and the first bytes of whatever follows: one frame is decoded.
+                let rx = [&rsp[..], &[0, 0][..]].concat();
+                let (len, records) = match host.on_bytes(dev, &rx, NOW).unwrap() {
+                    BytesDecoded::Decoded { len, records } => (len, records),
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(len, rsp.len());
+                let values: Vec<_> = records.iter().map(|r| (r.point, r.value.clone())).collect();
+                if last {
+                    assert_eq!(values, [(Some(2), RecordValue::U64(9))]);
+                } else {
+                    assert_eq!(values, [(Some(0), RecordValue::U64(7)), (Some(1), RecordValue::I64(-2))]);
+                }
+                // A response cut short: E_PARTIAL, with the size when the header tells it.
+                let partial = host.on_bytes(dev, &rsp[..3], NOW).unwrap();
+                let need = if dev == 0 { 0 } else { rsp.len() };
+                assert_eq!(partial, BytesDecoded::Partial { need }, "dev {dev}");
+            }
+        }
+    }
+    // A stray answer (another transaction id) is refused with its length, and the request stays
+    // outstanding for the right one.
+    host.poll(0, NOW).unwrap().unwrap();
+    let stray = [0, 99, 0, 0, 0, 7, 1, 3, 4, 0, 1, 0, 2];
+    let f = host.on_bytes(0, &stray, NOW).unwrap_err();
+    assert_eq!(f.code, abi::E_PROTO, "{f}");
+    let right = [0, 7, 0, 0, 0, 7, 1, 3, 4, 0, 1, 0, 2];
+    assert!(matches!(host.on_bytes(0, &right, NOW).unwrap(), BytesDecoded::Decoded { len: 13, .. }));
+}
+
+/// With a v1.1 host the driver is what it was: no `LAST`, and the closing `poll` ends the cycle.
+#[test]
+fn a_v11_host_ends_cycles_with_poll() {
+    let mut host = Host::<Modbus>::new().unwrap();
+    assert_eq!(host.host_abi(0x0001_0001), 0x0001_0001);
+    host.open(0, "device unit=1 weir.transport=tcp\npoint 0 area=holding address=0\n", NOW).unwrap();
+    for _ in 0..3 {
+        let sent = host.poll(0, NOW).unwrap().expect("a request");
+        assert_eq!(host.req_flags(), 0);
+        let rsp = [sent.bytes[0], sent.bytes[1], 0, 0, 0, 5, 1, 3, 2, 0, 1];
+        assert_eq!(host.on_frame(0, &rsp, NOW).unwrap().len(), 1);
+        assert!(host.poll(0, NOW).unwrap().is_none(), "the closing poll ends the cycle");
+    }
+    assert_eq!(host.on_bytes(0, &[0, 1], NOW).unwrap_err().code, abi::E_ORDER);
 }

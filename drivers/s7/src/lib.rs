@@ -215,11 +215,11 @@ impl S7 {
     }
 
     fn request(&self) -> Request {
-        Request { expect: true, timeout_ms: self.device.timeout_ms }
+        Request { expect: true, timeout_ms: self.device.timeout_ms, last: false }
     }
 
     fn setup_request(&self) -> Request {
-        Request { expect: true, timeout_ms: self.device.setup_timeout_ms }
+        Request { expect: true, timeout_ms: self.device.setup_timeout_ms, last: false }
     }
 
     fn point_label(&self, index: u32) -> String {

@@ -120,6 +120,17 @@ pub struct Sent {
     pub timeout_ms: i32,
 }
 
+/// The answer of `weir_on_bytes` (ABI.md §7.13) read back from the return value and meta.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BytesDecoded {
+    /// A frame of `len` bytes was decoded into `records`.
+    Decoded { len: usize, records: Vec<Record> },
+    /// `E_PARTIAL`: no complete frame yet; `meta.need`.
+    Partial { need: usize },
+    /// `E_RESYNC`: drop `meta.skip` bytes.
+    Resync { skip: usize },
+}
+
 /// The framing answer read back from the return value and meta.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framing {
@@ -475,6 +486,31 @@ impl<D: Driver> Host<D> {
         self.records(dev, n)
     }
 
+    /// `weir_on_bytes` (ABI.md §7.13, v1.2) over `bytes` placed in `rx`: the frame it decoded with
+    /// its records, or the framing answer when it found none to decode.
+    pub fn on_bytes(&mut self, dev: i32, bytes: &[u8], now_us: i64) -> Result<BytesDecoded, Failure> {
+        self.put(self.rx, bytes)?;
+        let n = self.inst.on_bytes(dev, bytes.len() as i32, now_us);
+        let need = self.meta(abi::META_NEED);
+        match n {
+            abi::E_PARTIAL => Ok(BytesDecoded::Partial { need: need as usize }),
+            abi::E_RESYNC => Ok(BytesDecoded::Resync { skip: self.meta(abi::META_SKIP) as usize }),
+            n if need < 0 || need as usize > bytes.len() || (n >= 0 && need == 0) => Err(Failure {
+                code: abi::E_INTERNAL,
+                last_error: format!(
+                    "harness: weir_on_bytes returned {n} with meta.need {need} for {} bytes",
+                    bytes.len()
+                ),
+            }),
+            n => Ok(BytesDecoded::Decoded { len: need as usize, records: self.records(dev, n)? }),
+        }
+    }
+
+    /// `meta.req_flags` (ABI.md §7.1, v1.2), as the last `weir_poll` left it.
+    pub fn req_flags(&mut self) -> u32 {
+        self.meta(abi::META_REQ_FLAGS) as u32
+    }
+
     /// `weir_on_timeout`.
     pub fn on_timeout(&mut self, dev: i32, now_us: i64) -> Result<Vec<Record>, Failure> {
         let n = self.inst.on_timeout(dev, now_us);
@@ -754,16 +790,14 @@ struct Run<D: Driver> {
     points: usize,
 }
 
-/// ABI §10.1: a v1.1 host's version.
-const HOST_VERSION_1_1: i32 = 0x0001_0001;
-
-/// `"1.0"` / `"1.1"` → the minor version.
+/// `"1.0"` / `"1.1"` / `"1.2"` → the minor version.
 fn minor_field(v: &Json, key: &str) -> Result<Option<u16>, String> {
     match v.get(key) {
         None => Ok(None),
         Some(Json::Str(s)) if s == "1.0" => Ok(Some(0)),
         Some(Json::Str(s)) if s == "1.1" => Ok(Some(1)),
-        Some(other) => Err(format!("\"{key}\" must be \"1.0\" or \"1.1\", not {}", other.to_text())),
+        Some(Json::Str(s)) if s == "1.2" => Ok(Some(2)),
+        Some(other) => Err(format!("\"{key}\" must be \"1.0\", \"1.1\" or \"1.2\", not {}", other.to_text())),
     }
 }
 
@@ -781,11 +815,12 @@ fn new_host<D: Driver>(host_minor: u16) -> Result<(Host<D>, u16), String> {
     if host_minor < 1 {
         return Ok((host, 0));
     }
-    let agreed = host.host_abi(HOST_VERSION_1_1);
+    let host_version = (1 << 16) | i32::from(host_minor);
+    let agreed = host.host_abi(host_version);
     let agreed_minor = (agreed & 0xffff) as u16;
     if agreed < 0 || agreed >> 16 != 1 || agreed_minor < driver_minor || agreed_minor > host_minor {
         return Err(format!(
-            "weir_host_abi({HOST_VERSION_1_1:#010x}) returned {agreed:#x}; the agreed version must be 1.{driver_minor} to 1.{host_minor} (ABI §3.3)"
+            "weir_host_abi({host_version:#010x}) returned {agreed:#x}; the agreed version must be 1.{driver_minor} to 1.{host_minor} (ABI §3.3)"
         ));
     }
     Ok((host, agreed_minor))
@@ -1217,6 +1252,20 @@ fn run_step<D: Driver>(run: &mut Run<D>, call: &str, step: &Json) -> Result<(), 
                 }
             }
             let got = match call {
+                "frame" | "unsolicited" if run.agreed >= 2 => {
+                    // ABI §7.13: a v1.2 host frames and decodes a whole frame in one call.
+                    let bytes = frame_input(step)?;
+                    match run.host.on_bytes(dev, &bytes, now) {
+                        Ok(BytesDecoded::Decoded { len, records }) if len == bytes.len() => Ok(records),
+                        Ok(other) => {
+                            return Err(format!(
+                                "weir_on_bytes over the whole frame of {} bytes answered {other:?}",
+                                bytes.len()
+                            ))
+                        }
+                        Err(f) => Err(f),
+                    }
+                }
                 "frame" | "unsolicited" => {
                     let bytes = frame_input(step)?;
                     run.host.on_frame(dev, &bytes, now)

@@ -384,8 +384,8 @@ fn v11_calls_and_fields_need_a_v11_host() {
     );
     fails_with(
         "host_abi value",
-        &one(cfg, r#","host_abi":"1.2""#, r#"{"call":"link_up"}"#),
-        "\"host_abi\" must be \"1.0\" or \"1.1\"",
+        &one(cfg, r#","host_abi":"1.3""#, r#"{"call":"link_up"}"#),
+        "\"host_abi\" must be \"1.0\", \"1.1\" or \"1.2\"",
     );
     fails_with(
         "agreed needs 1.1",

@@ -90,7 +90,7 @@ impl Driver for CanProbe {
     }
 
     fn poll(&mut self, tx: &mut Tx, _now_us: i64) -> Result<Option<Request>, Error> {
-        let send = Request { expect: false, timeout_ms: 0 };
+        let send = Request { expect: false, timeout_ms: 0, last: false };
         if let Some((packets, pgn)) = self.clear_to_send.take() {
             let p = pgn.to_le_bytes();
             let data = [17, packets, 1, 0xff, 0xff, p[0], p[1], p[2]];

@@ -3,7 +3,7 @@ package io.weir.abi;
 import java.util.List;
 
 /**
- * Names, sizes, versions, host limits and defaults of the Weir driver ABI v1.1 (ABI.md §3.3, §9,
+ * Names, sizes, versions, host limits and defaults of the Weir driver ABI v1.2 (ABI.md §3.3, §9,
  * §10), plus the signatures of every import (§3.1) and export (§3.2). {@code AbiDocumentTest}
  * checks each of these against the tables of ABI.md.
  */
@@ -34,8 +34,11 @@ public final class Abi {
     /** The minor version of v1.1. */
     public static final int MINOR_1_1 = 1;
 
+    /** The minor version of v1.2. */
+    public static final int MINOR_1_2 = 2;
+
     /** The newest minor version ABI.md defines (§10.1 "ABI version of this document"). */
-    public static final int LATEST_MINOR = MINOR_1_1;
+    public static final int LATEST_MINOR = MINOR_1_2;
 
     /**
      * v1.0, {@code 0x00010000}: the {@code weir_abi_version} of a driver that runs on a v1.0 host
@@ -47,7 +50,10 @@ public final class Abi {
     /** v1.1, {@code 0x00010001}. */
     public static final int VERSION_1_1 = VERSION_MAJOR << 16 | MINOR_1_1;
 
-    /** The version of this document, {@code 0x00010001}. */
+    /** v1.2, {@code 0x00010002}. */
+    public static final int VERSION_1_2 = VERSION_MAJOR << 16 | MINOR_1_2;
+
+    /** The version of this document, {@code 0x00010002}. */
     public static final int LATEST_VERSION = VERSION_MAJOR << 16 | LATEST_MINOR;
 
     /** ABI.md §10.2 host defaults. */
@@ -332,8 +338,8 @@ public final class Abi {
 
     /**
      * The function exports of a driver (§3.2); {@code memory} is {@link #MEMORY_EXPORT}. {@link
-     * #since()} is the minor version that defined the export: a host calls one of minor 1.1 only
-     * when the agreed version is at least 1.1.
+     * #since()} is the minor version that defined the export: a host calls one of minor 1.M only
+     * when the agreed version is at least 1.M.
      */
     public enum Export {
         ABI_MARKER(MARKER_EXPORT, List.of(), List.of(), true, MINOR_1_0),
@@ -414,7 +420,17 @@ public final class Abi {
                 List.of(i32("dev"), i64("now_us")),
                 List.of(WasmType.I32),
                 false,
-                MINOR_1_1);
+                MINOR_1_1),
+        /**
+         * §7.13: frames {@code rx[0..rx_len]} and decodes a complete frame at {@code rx[0]} in the
+         * same call; returns records, or {@code E_PARTIAL} / {@code E_RESYNC}.
+         */
+        ON_BYTES(
+                "weir_on_bytes",
+                List.of(i32("dev"), i32("rx_len"), i64("now_us")),
+                List.of(WasmType.I32),
+                false,
+                MINOR_1_2);
 
         private final String exportName;
         private final List<Param> params;

@@ -11,6 +11,10 @@ public enum AbiError {
     E_CONFIG(-8, "the config text is invalid"),
     E_SCHEMA(-9, "the state payload is of an unknown schema"),
     E_RESYNC(-10, "framing lost"),
+    /**
+     * 1.2, §7.13: {@code weir_on_bytes} found no complete frame yet; {@code meta.need} says more.
+     */
+    E_PARTIAL(-11, "no complete frame yet"),
     E_INTERNAL(-99, "driver failure");
 
     private final int code;

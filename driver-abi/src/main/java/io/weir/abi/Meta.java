@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * ABI.md §4: the 32-byte meta struct at {@code weir_layout() + 64}, i32 fields, little-endian.
  * Offsets are relative to the start of the meta struct. v1.1 uses two of the three fields that v1.0
- * reserved; a call writes only the fields of its agreed version.
+ * reserved and v1.2 the third; a call writes only the fields of its agreed version.
  */
 public final class Meta {
     private Meta() {}
@@ -22,7 +22,11 @@ public final class Meta {
      */
     public static final int SKIP = 8;
 
-    /** Written by {@code weir_frame_len} on 0: total bytes needed if known, else 0. */
+    /**
+     * Written by {@code weir_frame_len} on 0 and {@code weir_on_bytes} on {@code E_PARTIAL}: total
+     * bytes needed if known, else 0. {@code weir_on_bytes} (1.2, §7.13) writes it on every other
+     * return too: the length of the frame it decoded, 0 if it found none.
+     */
     public static final int NEED = 12;
 
     /**
@@ -40,8 +44,8 @@ public final class Meta {
     /** 1.1, §7.3: the {@link FrameFlag} bits written by {@code weir_on_frame}. */
     public static final int FRAME_FLAGS = 24;
 
-    /** Reserved for a later minor version; 0. */
-    public static final int RESERVED = 28;
+    /** 1.2, §7.1: the {@link RequestFlag} bits written by {@code weir_poll} with a request. */
+    public static final int REQ_FLAGS = 28;
 
     /** The meta struct follows the layout struct. */
     public static final int OFFSET_FROM_LAYOUT = Abi.LAYOUT_SIZE;
@@ -49,7 +53,7 @@ public final class Meta {
     /**
      * One field of the meta struct, as ABI.md's table lists it.
      *
-     * @param since the minor version that defined the field, or -1 for the reserved field
+     * @param since the minor version that defined the field
      */
     public record Field(int offset, String name, int since) {}
 
@@ -63,5 +67,5 @@ public final class Meta {
                     new Field(BLOB_USED, "blob_used", Abi.MINOR_1_0),
                     new Field(CORR, "corr", Abi.MINOR_1_1),
                     new Field(FRAME_FLAGS, "frame_flags", Abi.MINOR_1_1),
-                    new Field(RESERVED, "reserved", -1));
+                    new Field(REQ_FLAGS, "req_flags", Abi.MINOR_1_2));
 }

@@ -110,6 +110,7 @@ class AbiDocumentTest {
                     "3.1 import|signature|meaning",
                     "3.2 export|signature|required|since|meaning",
                     "3.3 v1.1 item|section|with agreed version 1.0, or on a v1.0 host",
+                    "3.3 v1.2 item|section|with agreed version 1.1 or lower, or on an older host",
                     "3.4 field|type|required|since|meaning",
                     "4 offset|field|meaning",
                     "4 offset|field|written by|since|meaning",
@@ -121,10 +122,12 @@ class AbiDocumentTest {
                     "6.4 offset|size|field|meaning",
                     "6.4 bit|value|name|meaning",
                     "6.4 dlc|classic data bytes|FD data bytes",
+                    "7.1 bit|value|name|host action",
                     "7.2 return|meaning|host action",
                     "7.3 bit|value|name|host action",
                     "7.9 return|meaning|host action",
                     "7.10 return|meaning|host action",
+                    "7.13 return|meaning|host action",
                     "8 code|name|meaning",
                     "10.1 name|value",
                     "10.2 name|value",
@@ -568,13 +571,16 @@ class AbiDocumentTest {
                                 + Abi.META_SIZE
                                 + " bytes");
         assertThat(Meta.FIELDS.get(Meta.FIELDS.size() - 1).offset() + 4).isEqualTo(Abi.META_SIZE);
-        // §4: v1.1 grows only through fields v1.0 reserved (offsets 20, 24, 28), and keeps one.
+        // §4: v1.1 and v1.2 grow only through fields v1.0 reserved (offsets 20, 24, 28); v1.2
+        // takes the last one, so the struct keeps its size and a v1.0 layout stays valid.
         for (Meta.Field f : Meta.FIELDS) {
-            if (f.since() > Abi.MINOR_1_0 || f.since() < 0) {
+            if (f.since() > Abi.MINOR_1_0) {
                 assertThat(f.offset()).as("offset of %s", f.name()).isGreaterThanOrEqualTo(20);
             }
+            assertThat(f.since()).as("since of %s", f.name()).isBetween(0, Abi.LATEST_MINOR);
         }
-        assertThat(Meta.FIELDS.stream().filter(f -> f.since() < 0)).hasSize(1);
+        assertThat(Meta.FIELDS).hasSize(Abi.META_SIZE / 4);
+        assertThat(flat).contains("v1.2 uses the last reserved field");
     }
 
     /** "1.1" → 1. */
@@ -691,6 +697,9 @@ class AbiDocumentTest {
         for (FrameFlag f : FrameFlag.values()) {
             assertThat(named).contains("`" + f.name() + "`");
         }
+        for (RequestFlag f : RequestFlag.values()) {
+            assertThat(named).doesNotContain("`" + f.name() + "`");
+        }
         for (Meta.Field f : Meta.FIELDS) {
             if (f.since() == Abi.MINOR_1_1) {
                 assertThat(named).contains("`" + f.name() + "`");
@@ -700,6 +709,78 @@ class AbiDocumentTest {
             assertThat(named).contains("`" + field + "`");
         }
         assertThat(named).contains("`weir.*`");
+    }
+
+    @Test
+    void agreedVersionTableCoversEveryV12Item() {
+        Table t =
+                table(
+                        "3.3",
+                        "v1.2 item",
+                        "section",
+                        "with agreed version 1.1 or lower, or on an older host");
+        StringBuilder items = new StringBuilder();
+        for (List<String> row : t.rows()) {
+            assertThat(row.get(1)).as("section of %s", row.get(0)).matches("§\\d+(\\.\\d+)?");
+            assertThat(row.get(2)).as("older behaviour of %s", row.get(0)).isNotBlank();
+            items.append(row.get(0)).append(' ');
+        }
+        String named = items.toString();
+        for (Abi.Export e : Abi.Export.values()) {
+            if (e.since() == Abi.MINOR_1_2) {
+                assertThat(named).contains("`" + e.exportName() + "`");
+            }
+        }
+        for (Meta.Field f : Meta.FIELDS) {
+            if (f.since() == Abi.MINOR_1_2) {
+                assertThat(named).contains("`" + f.name() + "`");
+            }
+        }
+        for (RequestFlag f : RequestFlag.values()) {
+            assertThat(named).contains("`" + f.name() + "`");
+        }
+        assertThat(named).contains("`" + AbiError.E_PARTIAL.name() + "`");
+        // §3.3: how a v1.2 host and a v1.2 driver agree with each other and with older peers.
+        assertThat(flat)
+                .contains("A v1.2 host calls `weir_host_abi(0x00010002)`")
+                .contains("`0x00010002` for a v1.2 host");
+        assertThat(Abi.VERSION_1_2).isEqualTo(0x00010002).isEqualTo(Abi.LATEST_VERSION);
+        // A v1.1 driver answers a v1.2 host with 1.1; a 1.2 driver answers a v1.1 host with 1.1.
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_2, Abi.VERSION_1_1)).isNull();
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_2, Abi.VERSION_1_2)).isNull();
+        assertThat(Abi.agreedVersionProblem(Abi.VERSION, Abi.MINOR_1_1, Abi.VERSION_1_2))
+                .contains("must be 1.0 to 1.1");
+        assertThat(Abi.Export.ON_BYTES.callableWith(Abi.MINOR_1_1)).isFalse();
+        assertThat(Abi.Export.ON_BYTES.callableWith(Abi.MINOR_1_2)).isTrue();
+    }
+
+    @Test
+    void requestFlagsMatchRequestFlag() {
+        Table t = table("7.1", "bit", "value", "name", "host action");
+        assertThat(t.rows()).hasSize(RequestFlag.values().length);
+        for (List<String> row : t.rows()) {
+            RequestFlag f = RequestFlag.valueOf(code(row.get(2)));
+            assertThat(f.bit()).isEqualTo(number(row.get(0)));
+            assertThat(f.mask()).isEqualTo(number(row.get(1))).isEqualTo(1 << f.bit());
+        }
+        assertThat(flat)
+                .contains("`weir_poll` writes `meta.req_flags` whenever it returns a request");
+    }
+
+    @Test
+    void onBytesReturnsUseAbiError() {
+        Table t = table("7.13", "return", "meaning", "host action");
+        Set<AbiError> named = new HashSet<>();
+        for (List<String> row : t.rows()) {
+            Matcher m = Pattern.compile("`(E_\\w+)` \\(([−-]\\d+)\\)").matcher(row.get(0));
+            if (m.find()) {
+                assertThat(AbiError.byName(m.group(1)).code()).isEqualTo(number(m.group(2)));
+                named.add(AbiError.byName(m.group(1)));
+            }
+        }
+        assertThat(named).containsExactlyInAnyOrder(AbiError.E_PARTIAL, AbiError.E_RESYNC);
+        assertThat(t.rows().get(0).get(0)).isEqualTo("`n ≥ 0`");
+        assertThat(flat).contains("`E_PARTIAL` is returned by `weir_on_bytes` only");
     }
 
     @Test
@@ -721,7 +802,8 @@ class AbiDocumentTest {
                 .contains("driver needs ABI 1.1, host speaks 1.0");
         for (Abi.Export e : Abi.Export.values()) {
             assertThat(e.callableWith(Abi.MINOR_1_0)).isEqualTo(e.since() == Abi.MINOR_1_0);
-            assertThat(e.callableWith(Abi.MINOR_1_1)).isTrue();
+            assertThat(e.callableWith(Abi.MINOR_1_1)).isEqualTo(e.since() <= Abi.MINOR_1_1);
+            assertThat(e.callableWith(Abi.MINOR_1_2)).isTrue();
         }
     }
 
@@ -874,12 +956,12 @@ class AbiDocumentTest {
         assertThat(codeNames("8")).isEqualTo(codeNames(AbiError.values(), AbiError::code));
         // "Codes −6 and −11 … −98 are reserved. A host meets an unknown negative code as
         // E_INTERNAL."
-        assertThat(flat).contains("Codes −6 and −11 … −98 are reserved");
+        assertThat(flat).contains("Codes −6 and −12 … −98 are reserved");
         assertThat(AbiError.of(-6)).isEqualTo(AbiError.E_INTERNAL);
         assertThat(AbiError.of(-50)).isEqualTo(AbiError.E_INTERNAL);
         assertThat(AbiError.of(-1000)).isEqualTo(AbiError.E_INTERNAL);
         for (AbiError e : AbiError.values()) {
-            assertThat(e.code() == -6 || (e.code() <= -11 && e.code() >= -98)).isFalse();
+            assertThat(e.code() == -6 || (e.code() <= -12 && e.code() >= -98)).isFalse();
         }
     }
 

@@ -7,6 +7,7 @@ import io.weir.host.driver.DriverInstance;
 import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.FrameLength;
+import io.weir.host.driver.OnBytes;
 import io.weir.host.driver.Request;
 import io.weir.host.driver.Watchdog;
 import io.weir.host.points.Point;
@@ -30,13 +31,17 @@ import java.util.function.Consumer;
  * {@code weir bench decode}: the Modbus driver's decoding through the real host classes against a
  * hand-written Java reader of the same frames and point maps, side by side in one run.
  *
- * <p>Every case runs whole cycles on the calling thread: {@code weir_poll}, the response's
- * transaction id patched in, {@code weir_frame_len}, {@code weir_on_frame} with its records turned
- * into {@link Point}s as the session does, and the {@code weir_poll} that ends the cycle. The
- * decode of a frame is measured as the difference between that cycle and the same cycle without
- * {@code weir_on_frame}, for the driver and for the Java reader alike, because a response can only
- * be decoded once per request (the driver forgets the request it answers) and a clock read per call
- * would cost more than decoding ten points on a virtual machine.
+ * <p>Every case runs whole cycles on the calling thread, as a session runs them: {@code weir_poll},
+ * the response's transaction id patched in, {@code weir_frame_len}, {@code weir_on_frame} with its
+ * records turned into {@link Point}s as the session does, and the {@code weir_poll} that ends the
+ * cycle. A driver with agreed ABI version 1.2 that exports {@code weir_on_bytes} is run as a 1.2
+ * session runs it (ABI §7.1, §7.13): {@code weir_poll}, then {@code weir_on_bytes} (framing and
+ * decoding in one call), and no closing {@code weir_poll} after a request marked {@code LAST};
+ * without decoding, {@code weir_frame_len} frames the response instead. The decode of a frame is
+ * measured as the difference between that cycle and the same cycle without decoding, for the driver
+ * and for the Java reader alike, because a response can only be decoded once per request (the
+ * driver forgets the request it answers) and a clock read per call would cost more than decoding
+ * ten points on a virtual machine.
  *
  * <p>Time is the calling thread's CPU time where the JVM has it (else wall time): the machines this
  * runs on are shared, and CPU time does not count the time the thread waited for a core. Samples of
@@ -167,6 +172,9 @@ final class DecodeBench {
         private final byte[] frame;
         private final List<String> names;
 
+        /** ABI 1.2 (§7.13): the session frames and decodes with {@code weir_on_bytes}. */
+        private final boolean onBytes;
+
         HostCase(String name, DriverModule module, RegisterPointMap map) throws DriverException {
             super(name, map);
             this.instance = module.instantiate("bench " + map.name());
@@ -174,6 +182,12 @@ final class DecodeBench {
             this.instance.open(0, map.configText("tcp"), NOW_US);
             this.frame = response(map);
             this.names = map.pointNames();
+            this.onBytes = module.calls(Abi.Export.ON_BYTES);
+        }
+
+        /** Whether a 1.2 session runs this driver: two calls a cycle, not four. */
+        boolean v12() {
+            return onBytes;
         }
 
         @Override
@@ -183,13 +197,20 @@ final class DecodeBench {
                 byte[] q = r.bytes();
                 frame[0] = q[0];
                 frame[1] = q[1];
-                FrameLength fl = instance.frameLen(0, frame, 0, frame.length);
-                if (decode) {
+                if (decode && onBytes) {
                     Batch b = new Batch(names);
-                    instance.onFrame(0, fl.length(), NOW_US, b);
+                    instance.onBytes(0, frame, 0, frame.length, NOW_US, b);
                     consume(b.points);
+                } else {
+                    FrameLength fl = instance.frameLen(0, frame, 0, frame.length);
+                    if (decode) {
+                        Batch b = new Batch(names);
+                        instance.onFrame(0, fl.length(), NOW_US, b);
+                        consume(b.points);
+                    }
                 }
-                if (!instance.poll(0, NOW_US).endOfCycle()) {
+                // ABI §7.1 (1.2): no closing weir_poll after a request marked LAST.
+                if (!r.lastOfCycle() && !instance.poll(0, NOW_US).endOfCycle()) {
                     throw new IllegalStateException(
                             name + ": the driver sent a second request in a one-request map");
                 }
@@ -207,16 +228,31 @@ final class DecodeBench {
             checkRequest(name, map, r.bytes());
             frame[0] = r.bytes()[0];
             frame[1] = r.bytes()[1];
-            FrameLength fl = instance.frameLen(0, frame, 0, frame.length);
-            if (fl.kind() != FrameLength.Kind.COMPLETE || fl.length() != frame.length) {
-                throw new IllegalStateException(name + ": the driver framed " + fl);
-            }
             Batch b = new Batch(names);
-            int n = instance.onFrame(0, fl.length(), NOW_US, b);
+            int n;
+            if (onBytes) {
+                if (!r.lastOfCycle()) {
+                    throw new IllegalStateException(
+                            name + ": a 1.2 driver did not mark its only request LAST");
+                }
+                OnBytes ob = instance.onBytes(0, frame, 0, frame.length, NOW_US, b);
+                if (!ob.complete() || ob.framing().length() != frame.length) {
+                    throw new IllegalStateException(name + ": weir_on_bytes framed " + ob);
+                }
+                n = ob.records();
+            } else {
+                FrameLength fl = instance.frameLen(0, frame, 0, frame.length);
+                if (fl.kind() != FrameLength.Kind.COMPLETE || fl.length() != frame.length) {
+                    throw new IllegalStateException(name + ": the driver framed " + fl);
+                }
+                n = instance.onFrame(0, fl.length(), NOW_US, b);
+            }
             if (n != map.points().size()) {
                 throw new IllegalStateException(name + ": " + n + " records, not one per point");
             }
-            instance.poll(0, NOW_US);
+            if (!r.lastOfCycle()) {
+                instance.poll(0, NOW_US);
+            }
             return b.points;
         }
     }
@@ -230,9 +266,14 @@ final class DecodeBench {
         private final WasmFunction poll;
         private final WasmFunction frameLen;
         private final WasmFunction onFrame;
+
+        /** {@code weir_on_bytes} when the driver agreed on ABI 1.2 and exports it, else null. */
+        private final WasmFunction onBytes;
+
         private final byte[] frame;
         private final int rx;
         private final int tx;
+        private final int reqFlags;
 
         ModuleCase(String name, WasmProgram program, RegisterPointMap map) {
             super(name, map);
@@ -250,7 +291,12 @@ final class DecodeBench {
             Layout layout = Layout.decode(wasm.read(at, Abi.LAYOUT_SIZE), 0);
             this.rx = (int) layout.rxPtr();
             this.tx = (int) layout.txPtr();
-            byte[] cfg = map.configText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.reqFlags = at + Abi.LAYOUT_SIZE + io.weir.abi.Meta.REQ_FLAGS;
+            // As the host agrees (ABI §3.3), so that the module runs the calls a session makes.
+            WasmFunction hostAbi = wasm.function(Abi.Export.HOST_ABI.exportName());
+            int agreed = hostAbi == null ? 0 : Abi.minor((int) hostAbi.call(Abi.LATEST_VERSION));
+            String text = agreed >= Abi.MINOR_1_1 ? map.configText("tcp") : map.configText();
+            byte[] cfg = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             wasm.write((int) layout.cfgPtr(), cfg, 0, cfg.length);
             long rc = wasm.function(Abi.Export.OPEN.exportName()).call(0, cfg.length, NOW_US);
             if (rc != 0) {
@@ -259,6 +305,10 @@ final class DecodeBench {
             this.poll = wasm.function(Abi.Export.POLL.exportName());
             this.frameLen = wasm.function(Abi.Export.FRAME_LEN.exportName());
             this.onFrame = wasm.function(Abi.Export.ON_FRAME.exportName());
+            this.onBytes =
+                    agreed >= Abi.MINOR_1_2
+                            ? wasm.function(Abi.Export.ON_BYTES.exportName())
+                            : null;
             this.frame = response(map);
         }
 
@@ -272,13 +322,18 @@ final class DecodeBench {
                 byte[] q = wasm.read(tx, 2);
                 frame[0] = q[0];
                 frame[1] = q[1];
+                boolean last = onBytes != null && (wasm.readI32(reqFlags) & 1) != 0;
                 wasm.write(rx, frame, 0, frame.length);
-                long fl = frameLen.call(0, frame.length);
-                if (decode) {
-                    long records = onFrame.call(0, fl, NOW_US);
-                    checksum += records;
+                if (decode && onBytes != null) {
+                    checksum += onBytes.call(0, frame.length, NOW_US);
+                } else {
+                    long fl = frameLen.call(0, frame.length);
+                    if (decode) {
+                        long records = onFrame.call(0, fl, NOW_US);
+                        checksum += records;
+                    }
                 }
-                if (poll.call(0, NOW_US) != 0) {
+                if (!last && poll.call(0, NOW_US) != 0) {
                     throw new IllegalStateException(name + ": a second request");
                 }
             }
@@ -609,7 +664,10 @@ final class DecodeBench {
             e.put("label", d.label());
             e.put("source", d.source());
             // After weir_open of the first map and all the cycles since.
-            e.put("memory_pages", ((HostCase) runs.get(0).hosts.get(i)).pages());
+            HostCase host = (HostCase) runs.get(0).hosts.get(i);
+            e.put("memory_pages", host.pages());
+            // ABI 1.2 (§7.1, §7.13): poll and weir_on_bytes a cycle; else the four calls of 1.1.
+            e.put("calls_per_cycle", host.v12() ? 2 : 4);
             drivers.add(e);
         }
         r.put("drivers", drivers);

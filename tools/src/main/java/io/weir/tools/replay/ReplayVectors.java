@@ -386,7 +386,10 @@ public final class ReplayVectors {
                             + (stopped == null ? "" : "; ends early: " + stopped));
             v.put("config", config);
             if (hostMinor >= Abi.MINOR_1_1) {
-                v.put("host_abi", "1." + hostMinor);
+                // A replay calls nothing of 1.2 (it pairs frames by weir_frame_len's key before
+                // decoding them, ABI §7.13), so its vectors are 1.1 ones, which every runner
+                // plays; the AssemblyScript SDK's runner knows no 1.2.
+                v.put("host_abi", "1." + Math.min(hostMinor, Abi.MINOR_1_1));
             }
             ArrayNode s = v.putArray("steps");
             steps.forEach(s::add);

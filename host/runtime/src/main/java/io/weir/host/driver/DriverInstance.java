@@ -6,6 +6,7 @@ import io.weir.abi.Layout;
 import io.weir.abi.Meta;
 import io.weir.abi.PointRecord;
 import io.weir.abi.Quality;
+import io.weir.abi.RequestFlag;
 import io.weir.abi.ValueType;
 import io.weir.host.points.Value;
 import io.weir.host.wasm.HostImports;
@@ -507,6 +508,16 @@ public final class DriverInstance implements AutoCloseable {
         return request(Abi.Export.POLL, n);
     }
 
+    /**
+     * {@code meta.req_flags} after a {@code weir_poll} request (ABI v1.2 §7.1): read only with
+     * agreed version 1.2, whose drivers write it with every request; unknown bits are zero.
+     */
+    private boolean lastOfCycle(Abi.Export export) {
+        return export == Abi.Export.POLL
+                && agreedMinor >= Abi.MINOR_1_2
+                && RequestFlag.LAST.isSet(wasm.readI32(meta + Meta.REQ_FLAGS));
+    }
+
     private Request request(Abi.Export export, int n) {
         if (n == 0) {
             return Request.END_OF_CYCLE;
@@ -530,7 +541,8 @@ public final class DriverInstance implements AutoCloseable {
         if (timeout < 0) {
             throw violation(export, "wrote a negative meta.timeout_ms " + timeout);
         }
-        return new Request(wasm.read((int) layout.txPtr(), n), expect == 1, timeout);
+        return new Request(
+                wasm.read((int) layout.txPtr(), n), expect == 1, timeout, lastOfCycle(export));
     }
 
     /** The capacity of {@code rx}: the most bytes {@link #frameLen} can be given. */
@@ -612,6 +624,79 @@ public final class DriverInstance implements AutoCloseable {
         List<DriverRecord> out = new ArrayList<>(n);
         records(Abi.Export.ON_FRAME, n, nowUs, collect(out));
         return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * {@code weir_on_bytes} (ABI v1.2 §7.13) over {@code bytes[off..off+len]}, copied into {@code
+     * rx}: frames them as {@code weir_frame_len} would and decodes a complete frame at {@code
+     * rx[0]} in the same call, its records to {@code sink}. Every check of the two calls it
+     * replaces applies: the frame length {@code meta.need} must lie in {@code 1..len}, a skip in
+     * {@code 1..len}, and the records, blob and point indexes as after {@code weir_on_frame}.
+     *
+     * @return the framing (a complete frame, decoded or refused; more bytes needed; resync)
+     * @throws DriverException when no frame was found and the driver failed ({@code meta.need} 0
+     *     with an error other than {@code E_PARTIAL} and {@code E_RESYNC}), as {@code
+     *     weir_frame_len} would have
+     * @throws DriverTrapped for a violation: {@code meta.need} beyond {@code len} or negative, a
+     *     count with {@code meta.need} 0, a bad skip, or bad records (§9)
+     * @throws IllegalStateException if the agreed version is below 1.2 (a host does not call it)
+     */
+    public OnBytes onBytes(int dev, byte[] bytes, int off, int len, long nowUs, RecordSink sink)
+            throws DriverException {
+        requireDev(dev);
+        requireAgreed(Abi.Export.ON_BYTES);
+        writeRx(bytes, off, len);
+        // The frame is decoded here: nothing stays in rx for onFrame.
+        rxHeld = 0;
+        rxHeldDev = -1;
+        frameFlags = 0;
+        int rc = call(Abi.Export.ON_BYTES, budget(Abi.Export.ON_BYTES), dev, len, nowUs);
+        int need = wasm.readI32(meta + Meta.NEED);
+        if (rc == AbiError.E_PARTIAL.code()) {
+            // As after weir_frame_len's 0: a negative need means "not known".
+            return new OnBytes(FrameLength.needMore(Math.max(need, 0)), 0, null);
+        }
+        if (rc == AbiError.E_RESYNC.code()) {
+            int skip = wasm.readI32(meta + Meta.SKIP);
+            if (skip < 1 || skip > len) {
+                throw violation(
+                        Abi.Export.ON_BYTES,
+                        "asked to skip " + skip + " bytes of " + len + " (must be 1.." + len + ")");
+            }
+            return new OnBytes(FrameLength.resync(skip), 0, null);
+        }
+        if (need < 0) {
+            throw violation(
+                    Abi.Export.ON_BYTES,
+                    "wrote a negative meta.need " + need + " as the length of a frame it decoded");
+        }
+        if (need > len) {
+            throw violation(
+                    Abi.Export.ON_BYTES,
+                    "wrote meta.need = "
+                            + need
+                            + " as the length of the frame it decoded, more than the "
+                            + len
+                            + " bytes given");
+        }
+        if (need == 0) {
+            if (rc >= 0) {
+                throw violation(
+                        Abi.Export.ON_BYTES,
+                        "returned " + rc + " records but meta.need = 0: records of no frame");
+            }
+            throw new DriverException(Abi.Export.ON_BYTES.exportName(), rc, lastErrorQuietly(dev));
+        }
+        FrameLength frame = FrameLength.complete(need, corr());
+        if (rc < 0) {
+            return new OnBytes(
+                    frame,
+                    0,
+                    new DriverException(
+                            Abi.Export.ON_BYTES.exportName(), rc, lastErrorQuietly(dev)));
+        }
+        readFrameFlags();
+        return new OnBytes(frame, records(Abi.Export.ON_BYTES, rc, nowUs, sink), null);
     }
 
     /** {@code weir_on_timeout}: the outstanding request's response never came. */

@@ -15,6 +15,7 @@ import io.weir.host.driver.DriverLimits;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.DriverTrapped;
 import io.weir.host.driver.FrameLength;
+import io.weir.host.driver.OnBytes;
 import io.weir.host.driver.Request;
 import io.weir.host.io.Link;
 import io.weir.host.io.LinkListener;
@@ -169,6 +170,12 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
     /** A frame asked for a {@code weir_poll} as soon as no request is outstanding (§7.3). */
     private boolean pollNow;
+
+    /**
+     * The cycle's request marked {@code LAST} (ABI v1.2 §7.1) is sent: once it is over the cycle
+     * ends where the closing {@code weir_poll} would have been called.
+     */
+    private boolean lastOfCycle;
 
     // ---- the link, as this session has heard of it ----
 
@@ -838,6 +845,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         cycleStartNanos = clock.nanoTime();
         cycleRequests = 0;
         cycleTxBytes = 0;
+        lastOfCycle = false;
         next();
     }
 
@@ -990,6 +998,15 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (!pollNow && sendWrite()) {
             return;
         }
+        if (lastOfCycle) {
+            lastOfCycle = false;
+            if (!pollNow) {
+                // §7.1 (1.2): the request marked LAST is over; this is where the closing
+                // weir_poll would have returned 0. POLL_NOW on its answer cancels LAST.
+                cycleComplete();
+                return;
+            }
+        }
         pollNow = false;
         try {
             while (true) {
@@ -1006,12 +1023,18 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                     return;
                 }
                 if (r.expectResponse()) {
+                    lastOfCycle = r.lastOfCycle();
                     await(r);
                     return;
                 }
                 // Nothing to wait for: the line is free for the next request (a shared bus's
                 // next device included).
                 link.transactionEnded();
+                if (r.lastOfCycle()) {
+                    // §7.1 (1.2): LAST with meta.expect 0 ends the cycle once it is sent.
+                    cycleComplete();
+                    return;
+                }
             }
         } catch (DriverTrapped e) {
             trapped(e);
@@ -1443,10 +1466,31 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
-    /** The framer's view of the driver (§7.2, §7.3, §7.10). */
+    /**
+     * The framer's view of the driver (§7.2, §7.3, §7.10). With agreed version 1.2 and a driver
+     * that exports {@code weir_on_bytes} (§7.13), framing a frame decodes it in the same call: the
+     * framer's next {@link #frame} then takes the records already decoded.
+     */
     private final class Decoder implements Framer.Decoder {
+        /** {@code weir_on_bytes} decoded the frame the framer hands to {@link #frame} next. */
+        private boolean decoded;
+
+        private Batch decodedBatch;
+        private DriverException decodedRefusal;
+
         @Override
         public FrameLength frameLen(byte[] bytes, int off, int len) throws DriverException {
+            decoded = false;
+            if (module.calls(Abi.Export.ON_BYTES)) {
+                Batch batch = new Batch();
+                OnBytes r = instance.onBytes(dev, bytes, off, len, nowUs(), batch);
+                if (r.complete()) {
+                    decoded = true;
+                    decodedBatch = batch;
+                    decodedRefusal = r.refused();
+                }
+                return r.framing();
+            }
             return instance.frameLen(dev, bytes, off, len);
         }
 
@@ -1457,10 +1501,23 @@ public final class Session implements LinkListener, InstanceGroup.Member {
 
         @Override
         public boolean frame(byte[] bytes, int off, int len) {
-            Batch batch = new Batch();
+            Batch batch;
             int flags;
+            Abi.Export call = decoded ? Abi.Export.ON_BYTES : Abi.Export.ON_FRAME;
             try {
-                instance.onFrame(dev, len, nowUs(), batch);
+                if (decoded) {
+                    decoded = false;
+                    batch = decodedBatch;
+                    decodedBatch = null;
+                    DriverException refused = decodedRefusal;
+                    decodedRefusal = null;
+                    if (refused != null) {
+                        throw refused;
+                    }
+                } else {
+                    batch = new Batch();
+                    instance.onFrame(dev, len, nowUs(), batch);
+                }
                 flags = instance.frameFlags();
             } catch (DriverException e) {
                 // §7.3: E_PROTO leaves the request outstanding; a late right answer is still
@@ -1474,7 +1531,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 return false;
             }
             if (batch.violation != null) {
-                violation(Abi.Export.ON_FRAME, batch.violation, Quality.BAD_COMM);
+                violation(call, batch.violation, Quality.BAD_COMM);
                 return false;
             }
             if (v11 && FrameFlag.POLL_NOW.isSet(flags)) {
@@ -1678,6 +1735,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private void cycleComplete() {
         cycleActive = false;
         cancelTimeout();
+        lastOfCycle = false;
         trapsInARow = 0;
         long micros = (clock.nanoTime() - cycleStartNanos) / 1000;
         lastLatencyMicros = micros;
@@ -1738,6 +1796,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         framer.clear();
         cycleActive = false;
         pollNow = false;
+        lastOfCycle = false;
         PendingWrite w = outstandingWrite;
         outstandingWrite = null;
         if (w != null) {

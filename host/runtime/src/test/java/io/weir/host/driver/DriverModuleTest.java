@@ -107,7 +107,19 @@ class DriverModuleTest {
 
     @Test
     void refusesADriverThatNeedsALaterMinorThanTheHosts() {
-        assertThatThrownBy(() -> DriverModule.load("future", Fixtures.wasm("needs-1-2")))
+        assertThatThrownBy(() -> DriverModule.load("future", Fixtures.wasm("needs-1-3")))
+                .isInstanceOf(DriverRefused.class)
+                .hasMessage("driver \"future\": driver needs ABI 1.3, host speaks 1.2");
+        // A host playing v1.1 refuses a driver that needs 1.2, as a v1.1 host does.
+        assertThatThrownBy(
+                        () ->
+                                DriverModule.load(
+                                        new ChicoryEngine(),
+                                        "future",
+                                        Fixtures.wasm("needs-1-2"),
+                                        DriverLimits.DEFAULT,
+                                        Watchdog.shared(),
+                                        Abi.MINOR_1_1))
                 .isInstanceOf(DriverRefused.class)
                 .hasMessage("driver \"future\": driver needs ABI 1.2, host speaks 1.1");
     }
@@ -209,8 +221,8 @@ class DriverModuleTest {
                 .isInstanceOf(DriverRefused.class)
                 .hasMessage(
                         "driver \"odd\": weir_host_abi returned 0x00010007; the agreed version"
-                                + " must be 1.0 to 1.1 (between weir_abi_version 0x00010000 and"
-                                + " the host's 1.1) (ABI §3.3)");
+                                + " must be 1.0 to 1.2 (between weir_abi_version 0x00010000 and"
+                                + " the host's 1.2) (ABI §3.3)");
     }
 
     @Test
