@@ -1157,9 +1157,8 @@ macro_rules! export_driver {
                 instance().last_error(dev)
             }
 
-            /// Rust frees memory eagerly; there is nothing to collect between cycles.
-            #[no_mangle]
-            pub extern "C" fn weir_gc() {}
+            // No `weir_gc` (optional, ABI §3.2): Rust frees memory eagerly, and an empty export
+            // would cost the host a call into the module at the end of every cycle.
         }
     };
 }
