@@ -2,6 +2,7 @@ package io.weir.host.poll;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Runs tasks one at a time, in order, on a shared pool: a device's events (ticks, bytes, timeouts)
@@ -81,6 +82,14 @@ final class SerialExecutor implements Executor {
     private static void runOne(Runnable task) {
         try {
             task.run();
+        } catch (RejectedExecutionException e) {
+            // The host is closing: the task wanted a timer or a worker that has shut down. An
+            // expected end, one line without a trace.
+            System.getLogger("io.weir.poll")
+                    .log(
+                            System.Logger.Level.DEBUG,
+                            "session task dropped at shutdown: {0}",
+                            e.toString());
         } catch (RuntimeException | Error e) {
             System.getLogger("io.weir.poll")
                     .log(System.Logger.Level.ERROR, "session task failed", e);

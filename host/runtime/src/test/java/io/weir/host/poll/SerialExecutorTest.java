@@ -82,4 +82,47 @@ class SerialExecutorTest {
         runPool();
         assertThat(ran).containsExactly("next", "after");
     }
+
+    @Test
+    void aTaskRefusedAtShutdownIsOneQuietLineAndABugIsAnError() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
+        List<java.util.logging.LogRecord> records = new ArrayList<>();
+        java.util.logging.Handler h =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        records.add(r);
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        java.util.logging.Level before = log.getLevel();
+        log.setLevel(java.util.logging.Level.ALL);
+        log.addHandler(h);
+        try {
+            serial.executeHere(
+                    () -> {
+                        throw new java.util.concurrent.RejectedExecutionException("pool shut down");
+                    });
+            serial.executeHere(() -> ran.add("next"));
+            assertThat(ran).containsExactly("next");
+            assertThat(records).hasSize(1);
+            assertThat(records.get(0).getLevel()).isEqualTo(java.util.logging.Level.FINE);
+            assertThat(records.get(0).getThrown()).isNull();
+            serial.executeHere(
+                    () -> {
+                        throw new IllegalStateException("bug");
+                    });
+            assertThat(records).hasSize(2);
+            assertThat(records.get(1).getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
+            assertThat(records.get(1).getThrown()).hasMessage("bug");
+        } finally {
+            log.removeHandler(h);
+            log.setLevel(before);
+        }
+    }
 }
