@@ -113,7 +113,7 @@ public final class DriverInstance implements AutoCloseable {
      */
     private final int[] uncounted = new int[Abi.Export.values().length];
 
-    /** The deadline of the call running or last run: credited with the host's work in it. */
+    /** The deadline of the call running or last run: paused around the host's own work in it. */
     private Watchdog.Deadline callDeadline;
 
     /** When the last call began, and whether it had the call budget: for stop times (§9). */
