@@ -20,9 +20,11 @@ public final class CallStats {
 
     /**
      * How long the calls that trapped ran before the host had control again (µs, two significant
-     * digits, up to a minute): warm calls had the call budget, cold ones the open budget
-     * (instantiation, loading and opening calls, the cold-start grace). A runaway loop shows here
-     * as its budget plus the watchdog's and Chicory's latency.
+     * digits, up to a minute; a warm call that was not timed counts from its coarse start, {@link
+     * Watchdog.Deadline#armedAt}, so up to a tick of the watchdog, 5 ms, more): warm calls had the
+     * call budget, cold ones the open budget (instantiation, loading and opening calls, the
+     * cold-start grace). A runaway loop shows here as its budget plus the watchdog's and Chicory's
+     * latency.
      */
     private final Histogram warmStops = new Histogram(60_000_000L, 2);
 

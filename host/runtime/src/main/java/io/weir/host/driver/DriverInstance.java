@@ -114,6 +114,9 @@ public final class DriverInstance implements AutoCloseable {
      */
     private final int[] uncounted = new int[Abi.Export.values().length];
 
+    /** The deadline of the call running or last run: paused around the host's own work in it. */
+    private Watchdog.Deadline callDeadline;
+
     /** When the last call began, and whether it had the call budget: for stop times (§9). */
     private long callStartNanos;
 
@@ -129,6 +132,19 @@ public final class DriverInstance implements AutoCloseable {
         this.label = label;
         long t0 = System.nanoTime();
         this.wasm = instantiate(t0);
+        // Copying memory into a larger array on a grow is the host's work, not the driver's.
+        wasm.onHostWork(
+                new WasmInstance.HostWork() {
+                    @Override
+                    public void begin() {
+                        callDeadline.pause();
+                    }
+
+                    @Override
+                    public void end() {
+                        callDeadline.resume();
+                    }
+                });
         for (Abi.Export e : Abi.Export.values()) {
             WasmFunction f = wasm.function(e.exportName());
             if (f != null) {
@@ -251,14 +267,18 @@ public final class DriverInstance implements AutoCloseable {
             // Only optional exports can be missing: the pre-flight checked the required ones.
             return AbiError.E_UNSUPPORTED.code();
         }
-        // One clock reading starts the call for the budget, the stop time and the stats; the
-        // stats read the clock again at the end only for one call in STATS_SAMPLE of each export
-        // (a clock reading costs 30-40 ns on a KVM guest, a small call a few hundred).
-        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs);
-        long t0 = deadline.armedAt();
-        callStartNanos = t0;
+        // A warm call that is not timed reads no clock (a reading costs 30-40 ns on a KVM guest, a
+        // small call a few hundred): the watchdog's coarse start (its timer's last look, up to a
+        // tick early) serves as the stop time's start if it traps. One call in STATS_SAMPLE of
+        // each export is timed, and the cold calls (loading, opening, the cold-start grace: rare,
+        // and their stop times are the ones tests and operators compare) get an exact start; that
+        // one reading serves the budget, the stop time and the stats.
         boolean timed = (callsOf[export.ordinal()]++ & (STATS_SAMPLE - 1)) == 0;
         callWarm = budgetMs < openBudget();
+        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs, timed || !callWarm);
+        callDeadline = deadline;
+        long t0 = deadline.armedAt();
+        callStartNanos = t0;
         // ABI §9 (1.1): a call with the call budget grows memory by a few MiB at most; the heap
         // pages of a larger growth cost collections the CPU budget does not see.
         wasm.allowGrowth(callWarm ? shared.limits().maxGrowPagesPerCall() : Integer.MAX_VALUE);

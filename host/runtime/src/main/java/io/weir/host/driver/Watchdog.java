@@ -22,18 +22,33 @@ import java.util.concurrent.locks.LockSupport;
  * #backstopNanos}: ten budgets, at least five seconds), for a thread that no longer gets any CPU.
  *
  * <p>Arming must be cheap: a cycle makes several calls and a host polls thousands of devices a
- * second. Each calling thread owns one slot; arming reads the wall clock once (the caller reuses
- * that reading as the call's start), publishes it with one volatile write and never wakes the timer
- * unless the timer has gone idle. The thread's CPU clock is not read at arm: it costs a system
- * call. Instead the timer looks at the slots every {@link #TICK_NANOS}; a call that is still armed
- * when the timer first sees it gets its thread's CPU clock read then, and is charged from then on
- * by that clock, plus the wall time between its arm and that first look (at most a tick): a call
- * that returns within a tick, nearly every call, costs the timer nothing. The timer parks for good
- * after {@link #IDLE_AFTER_NANOS} without a call; the next arm wakes it.
+ * second. Each calling thread owns one slot; arming reads no clock (a {@link System#nanoTime} costs
+ * 30–40 ns on a KVM guest's {@code kvm-clock}, a small call a few hundred): the call's start is the
+ * time of the timer's latest look at the slots, which the timer publishes each time it looks
+ * ({@link Deadline#armedAt}: at most a tick early while calls are made; an arm that finds the timer
+ * idle reads the clock itself, and so does an arm that asks for an exact start: a timed call, a
+ * rare cold one). Arming publishes the slot with one volatile write and never wakes the timer
+ * unless the timer has gone idle. The thread's CPU clock is not read at arm either: it costs a
+ * system call. Instead the timer looks at the slots every {@link #TICK_NANOS}; a call that is still
+ * armed when the timer first sees it gets its thread's CPU clock read then, and is charged from
+ * then on by that clock, plus the wall time since the look before (at most a tick): a call that
+ * returns within a tick, nearly every call, costs the timer nothing. The timer parks for good after
+ * {@link #IDLE_AFTER_NANOS} without a call; the next arm wakes it.
  *
  * <p>A call is thus stopped once its CPU time reaches the budget, detected within a tick: at most
  * its budget plus a tick of CPU plus the wake-up latency of the timer and Chicory's latency to see
- * the flag (DESIGN.md: a runaway loop is stopped within 100 ms).
+ * the flag (DESIGN.md: a runaway loop is stopped within 100 ms). The wall time charged before the
+ * first look counts from the look before, not from the arm, so a call may be stopped up to a tick
+ * early, never late (a call armed while the timer was idle is charged from the timer's wake-up).
+ *
+ * <p>Work of the host's own inside a call is not charged either: copying linear memory into a
+ * larger array on {@code memory.grow} ({@link Deadline#pause}, {@link Deadline#resume}) costs tens
+ * of ms of CPU on heap memory the JVM has not touched yet, which is how the host keeps memory, not
+ * what the driver does; a driver can make the host copy at most a few times in an instance's life
+ * (the array doubles, up to the cap).
+ *
+ * <p>The clocks are injected ({@link Clock}): tests drive the timer's looks ({@link #look}) with a
+ * clock of their own and no timer thread.
  */
 public final class Watchdog implements AutoCloseable {
 
@@ -70,17 +85,66 @@ public final class Watchdog implements AutoCloseable {
 
     private static final VarHandle STATE;
 
+    private static final VarHandle CREDIT;
+
+    private static final VarHandle PAUSED;
+
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Deadline.class, "state", long.class);
+            CREDIT = MethodHandles.lookup().findVarHandle(Deadline.class, "credit", long.class);
+            PAUSED = MethodHandles.lookup().findVarHandle(Deadline.class, "paused", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    /** The clocks the watchdog reads: the JVM's, or a test's. */
+    interface Clock {
+        /** Monotonic wall time in nanoseconds ({@link System#nanoTime}). */
+        long wallNanos();
+
+        /** The CPU time {@code thread} has used in nanoseconds, or -1 if it cannot be read. */
+        long cpuNanos(Thread thread);
+
+        /** Whether {@link #cpuNanos} is ever readable; without it budgets are wall time. */
+        boolean hasCpuClock();
+    }
+
+    /** {@link System#nanoTime} and the threads' CPU clocks ({@link ThreadMXBean}). */
+    private static final class JvmClock implements Clock {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final boolean cpu;
+
+        JvmClock() {
+            boolean c = false;
+            try {
+                c = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+            } catch (UnsupportedOperationException e) {
+                // A JVM without thread CPU clocks: wall time it is.
+            }
+            cpu = c;
+        }
+
+        @Override
+        public long wallNanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public long cpuNanos(Thread thread) {
+            return threads.getThreadCpuTime(thread.getId());
+        }
+
+        @Override
+        public boolean hasCpuClock() {
+            return cpu;
+        }
+    }
+
     private final CopyOnWriteArrayList<Deadline> slots = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Deadline> slot = ThreadLocal.withInitial(this::register);
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final Clock clock;
     private final boolean cpuClock;
     private final long minBackstopNanos;
     private final Thread timer;
@@ -89,21 +153,33 @@ public final class Watchdog implements AutoCloseable {
     /** Whether the timer parks until an arm wakes it. */
     private volatile boolean idle;
 
+    /**
+     * The wall time of the timer's latest look at the slots, published before it looks: the start
+     * of a call armed while the timer is not idle.
+     */
+    private volatile long lastLook;
+
+    /** The last look that found a call armed or newly armed (the timer's own). */
+    private long lastActivity;
+
     public Watchdog() {
         this(MIN_BACKSTOP_NANOS);
     }
 
     /** A watchdog whose wall-time backstop is at least {@code minBackstopNanos} (tests). */
     Watchdog(long minBackstopNanos) {
+        this(minBackstopNanos, new JvmClock(), true);
+    }
+
+    /**
+     * A watchdog on {@code clock}; without {@code timer} no thread looks at the slots and the
+     * caller calls {@link #look} (tests).
+     */
+    Watchdog(long minBackstopNanos, Clock clock, boolean timer) {
         this.minBackstopNanos = minBackstopNanos;
-        boolean cpu = false;
-        try {
-            cpu = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
-        } catch (UnsupportedOperationException e) {
-            // A JVM without thread CPU clocks: wall time it is (below).
-        }
-        this.cpuClock = cpu;
-        if (!cpu) {
+        this.clock = clock;
+        this.cpuClock = clock.hasCpuClock();
+        if (!cpuClock) {
             System.getLogger("io.weir.driver")
                     .log(
                             System.Logger.Level.WARNING,
@@ -111,9 +187,15 @@ public final class Watchdog implements AutoCloseable {
                                     + " wall time, so pauses and a busy machine count against"
                                     + " drivers");
         }
-        timer = new Thread(this::run, "weir-watchdog");
-        timer.setDaemon(true);
-        timer.start();
+        this.lastLook = clock.wallNanos();
+        this.lastActivity = lastLook;
+        if (timer) {
+            this.timer = new Thread(this::run, "weir-watchdog");
+            this.timer.setDaemon(true);
+            this.timer.start();
+        } else {
+            this.timer = null;
+        }
     }
 
     public static Watchdog shared() {
@@ -132,47 +214,77 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private void run() {
-        long lastActivity = System.nanoTime();
         while (!closed) {
-            long now = System.nanoTime();
-            long wait = TICK_NANOS;
-            boolean active = false;
-            for (Deadline d : slots) {
-                if (!d.thread.isAlive()) {
-                    slots.remove(d);
-                    continue;
-                }
-                long s = d.state;
-                if (s >>> 3 != d.seenArms) {
-                    active = true;
-                }
-                long left = d.check(s, now);
-                if (left >= 0) {
-                    active = true;
-                    wait = Math.min(wait, left);
-                }
-            }
-            if (active) {
-                lastActivity = now;
-            } else if (now - lastActivity > IDLE_AFTER_NANOS) {
-                // Announce idleness first, then look once more: an arm either sees idle and
-                // unparks (so the park below returns at once), or the second look sees it.
-                idle = true;
-                boolean armedSince = false;
-                for (Deadline d : slots) {
-                    if (d.state >>> 3 != d.seenArms) {
-                        armedSince = true;
-                    }
-                }
-                if (!armedSince && !closed) {
-                    LockSupport.park(this);
-                }
-                idle = false;
-                lastActivity = System.nanoTime();
+            long wait = look();
+            if (wait >= 0) {
+                LockSupport.parkNanos(this, Math.max(wait, MIN_PARK_NANOS));
                 continue;
             }
-            LockSupport.parkNanos(this, Math.max(wait, TimeUnit.MICROSECONDS.toNanos(100)));
+            // Announce idleness first, then look once more: an arm either sees idle and unparks
+            // (so the park below returns at once), or the second look sees it.
+            idle = true;
+            if (!armedSinceLastLook() && !closed) {
+                LockSupport.park(this);
+            }
+            // A fresh start for the arms that see the timer busy again, published before they
+            // can see it so.
+            long now = clock.wallNanos();
+            lastLook = now;
+            lastActivity = now;
+            idle = false;
         }
+    }
+
+    /** The shortest wait between two looks. */
+    static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    /**
+     * One look of the timer at every slot: stops the calls that have used their budget. Returns how
+     * long the timer may wait before the next look (at most a tick), or -1 once it has seen no call
+     * for {@link #IDLE_AFTER_NANOS} and may park until the next arm.
+     */
+    long look() {
+        long now = clock.wallNanos();
+        long previous = lastLook;
+        lastLook = now;
+        long wait = TICK_NANOS;
+        boolean active = false;
+        for (Deadline d : slots) {
+            if (!d.thread.isAlive()) {
+                slots.remove(d);
+                continue;
+            }
+            long s = d.state;
+            if (s >>> 3 != d.seenArms) {
+                active = true;
+            }
+            long left = d.check(s, now, previous);
+            if (left >= 0) {
+                active = true;
+                wait = Math.min(wait, left);
+            }
+        }
+        if (active) {
+            lastActivity = now;
+        } else if (now - lastActivity > IDLE_AFTER_NANOS) {
+            return -1;
+        }
+        return wait;
+    }
+
+    /** Whether a slot was armed since the timer last looked at it. */
+    boolean armedSinceLastLook() {
+        for (Deadline d : slots) {
+            if (d.state >>> 3 != d.seenArms) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the timer has gone idle and waits for an arm to wake it. */
+    boolean idle() {
+        return idle;
     }
 
     /** The thread CPU time of {@code thread}, or {@code fallback} without a CPU clock. */
@@ -180,7 +292,7 @@ public final class Watchdog implements AutoCloseable {
         if (!cpuClock) {
             return fallback;
         }
-        long t = threads.getThreadCpuTime(thread.getId());
+        long t = clock.cpuNanos(thread);
         return t < 0 ? fallback : t;
     }
 
@@ -191,12 +303,28 @@ public final class Watchdog implements AutoCloseable {
         /** Arm count ({@code << 3}) and the {@link #ARMED}/{@link #FIRING}/{@link #FIRED} bits. */
         private volatile long state;
 
-        // Written by the owner before the volatile write of state that arms, read after it.
+        /** The call's start, the owner's own: see {@link #armedAt()}. */
         private long armedAt;
+
+        // Written by the owner before the volatile write of state that arms, read after it.
         private long budgetNanos;
+
+        /**
+         * CPU time of the host's own work inside the call ({@link #pause} to {@link #resume}), not
+         * charged. The owner's: reset before the arm's volatile write, added with an opaque write
+         * (atomic, no fence) before the release write of {@link #paused} that ends the work; the
+         * timer reads {@code paused} with acquire, then this.
+         */
+        @SuppressWarnings("unused") // through CREDIT
+        private long credit;
+
+        /** The thread's CPU clock when the host's work began, or -1 outside such work. */
+        @SuppressWarnings("unused") // through PAUSED
+        private long paused = -1;
 
         // The timer's own: the arm it last looked at, and what it saw then.
         private long seenArms = -1;
+        private long seenAt;
         private long seenCpu;
         private long preSeenNanos;
 
@@ -209,23 +337,30 @@ public final class Watchdog implements AutoCloseable {
          * it has used its budget (or the backstop passed); returns how long until it could have, or
          * -1 if the slot is not armed (any more).
          */
-        private long check(long s, long now) {
+        private long check(long s, long now, long previousLook) {
             long arms = s >>> 3;
             if ((s & FLAGS) != ARMED) {
                 seenArms = arms;
                 return -1;
             }
-            long wall = now - armedAt;
+            // During the host's own work the clock stands where the work began.
+            long paused = (long) PAUSED.getAcquire(this);
+            long cpu = paused >= 0 ? paused : cpuNanos(thread, now);
             if (arms != seenArms) {
                 // First look at this call: charge it the wall time it ran before, then its
-                // thread's CPU clock from now on. The timer looks every tick; if it was itself
-                // kept from running (a pause, a busy machine), the call was likely kept too, so
-                // at most a tick is charged: a runaway loop gains at most the timer's lateness.
+                // thread's CPU clock from now on. It was armed after the previous look read this
+                // slot (which did not have this arm), so it ran at most since then. The timer looks
+                // every tick; if it was itself kept from running (a pause, a busy machine), the
+                // call was likely kept too, so at most a tick is charged: a runaway loop gains at
+                // most the timer's lateness.
                 seenArms = arms;
-                seenCpu = cpuNanos(thread, now);
-                preSeenNanos = Math.max(0, Math.min(wall, TICK_NANOS));
+                seenAt = now;
+                seenCpu = cpu;
+                preSeenNanos = Math.max(0, Math.min(now - previousLook, TICK_NANOS));
             }
-            long charged = preSeenNanos + (cpuNanos(thread, now) - seenCpu);
+            long wall = preSeenNanos + (now - seenAt);
+            long charged =
+                    Math.max(0, preSeenNanos + (cpu - seenCpu) - (long) CREDIT.getOpaque(this));
             if (charged >= budgetNanos || wall >= backstopNanos(budgetNanos)) {
                 if (STATE.compareAndSet(this, s, s | FIRING)) {
                     thread.interrupt();
@@ -237,9 +372,34 @@ public final class Watchdog implements AutoCloseable {
             return Math.min(budgetNanos - charged, backstopNanos(budgetNanos) - wall);
         }
 
-        /** The {@link System#nanoTime} at which the call was armed: the call's start. */
+        /**
+         * The call's start on the {@link System#nanoTime} scale: the clock read at the arm if the
+         * caller asked for an exact start or the timer was idle; else coarse, the time of the
+         * timer's latest look before the arm (at most a tick and the timer's lateness early).
+         */
         public long armedAt() {
             return armedAt;
+        }
+
+        /**
+         * The calling thread begins work of the host's own inside the call (copying linear memory
+         * on a grow): its CPU time until {@link #resume} is not charged to the call. Only the
+         * thread that armed the deadline calls this, while the call runs; one clock reading (rare:
+         * a copy happens a few times in an instance's life).
+         */
+        public void pause() {
+            PAUSED.setRelease(this, cpuNanos(thread, clock.wallNanos()));
+        }
+
+        /** Ends the host's work begun by {@link #pause}: the call is charged again from here. */
+        public void resume() {
+            long from = (long) PAUSED.getOpaque(this);
+            if (from < 0) {
+                return;
+            }
+            long used = Math.max(0, cpuNanos(thread, clock.wallNanos()) - from);
+            CREDIT.setOpaque(this, (long) CREDIT.getOpaque(this) + used);
+            PAUSED.setRelease(this, -1L);
         }
 
         /**
@@ -273,18 +433,40 @@ public final class Watchdog implements AutoCloseable {
         }
     }
 
-    /** Arms the current thread's deadline; close the result when the call returns. */
+    /**
+     * Arms the current thread's deadline with a coarse start and no clock reading; close the result
+     * when the call returns.
+     */
     public Deadline arm(long budgetMs) {
+        return arm(budgetMs, false);
+    }
+
+    /**
+     * Arms the current thread's deadline; close the result when the call returns. {@code
+     * exactStart}: the call's start ({@link Deadline#armedAt}) is a clock reading at the arm, for a
+     * call that is timed or whose stop time must be exact; else the coarse start.
+     */
+    public Deadline arm(long budgetMs, boolean exactStart) {
         if (closed) {
             throw new IllegalStateException("watchdog closed");
         }
         Deadline d = slot.get();
-        long now = System.nanoTime();
-        d.armedAt = now;
+        d.armedAt = exactStart ? clock.wallNanos() : lastLook;
         d.budgetNanos = TimeUnit.MILLISECONDS.toNanos(budgetMs);
+        CREDIT.setOpaque(d, 0L);
+        PAUSED.setOpaque(d, -1L);
+        // A volatile write, not a release: with the read of idle below and the timer's write of
+        // idle and its second look, at least one side sees the other (the timer never parks for
+        // good while a call it has not seen runs).
         d.state = ((d.state >>> 3) + 1) << 3 | ARMED;
         if (idle) {
-            LockSupport.unpark(timer);
+            // The timer's last look may be long ago: the start is read here.
+            if (!exactStart) {
+                d.armedAt = clock.wallNanos();
+            }
+            if (timer != null) {
+                LockSupport.unpark(timer);
+            }
         }
         return d;
     }
@@ -292,6 +474,8 @@ public final class Watchdog implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        LockSupport.unpark(timer);
+        if (timer != null) {
+            LockSupport.unpark(timer);
+        }
     }
 }

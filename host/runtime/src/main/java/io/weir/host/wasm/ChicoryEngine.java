@@ -2,7 +2,6 @@ package io.weir.host.wasm;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
@@ -27,9 +26,9 @@ import java.util.function.Function;
 /**
  * {@link WasmEngine} on Chicory 1.7.5 with its runtime compiler: each module is compiled to JVM
  * bytecode once, with no interpreter fallback, and the compiled machine factory is shared by all
- * instances. Memory is {@link ByteArrayMemory} (metered per call, {@link MeteredMemory}) with
- * explicit limits (Chicory's default is {@code ByteBufferMemory}, and {@code withMemoryLimits}
- * replaces the module's own limits, so both are set here on purpose).
+ * instances. Memory is {@link FlatMemory} (one flat array, metered per call) with explicit limits
+ * (Chicory's default is {@code ByteBufferMemory}, and {@code withMemoryLimits} replaces the
+ * module's own limits, so both are set here on purpose).
  */
 public final class ChicoryEngine implements WasmEngine {
 
@@ -261,8 +260,7 @@ public final class ChicoryEngine implements WasmEngine {
                                                 .withFunctions(new ArrayList<>(functions))
                                                 .build())
                                 .withMachineFactory(factory)
-                                .withMemoryFactory(
-                                        limits -> new MeteredMemory(new ByteArrayMemory(limits)))
+                                .withMemoryFactory(FlatMemory::new)
                                 .withMemoryLimits(
                                         new MemoryLimits(memory.initialPages(), memory.maxPages()))
                                 .build();
@@ -328,11 +326,11 @@ public final class ChicoryEngine implements WasmEngine {
 
     private static final class ChicoryInstance implements WasmInstance {
         private final Instance instance;
-        private final MeteredMemory memory;
+        private final FlatMemory memory;
 
         ChicoryInstance(Instance instance) {
             this.instance = instance;
-            this.memory = (MeteredMemory) instance.memory();
+            this.memory = (FlatMemory) instance.memory();
         }
 
         @Override
@@ -404,6 +402,11 @@ public final class ChicoryEngine implements WasmEngine {
         @Override
         public int refusedGrowth() {
             return memory.refused();
+        }
+
+        @Override
+        public void onHostWork(WasmInstance.HostWork work) {
+            memory.onHostWork(work);
         }
     }
 }

@@ -43,4 +43,19 @@ public interface WasmInstance {
      * set; 0 if none was.
      */
     int refusedGrowth();
+
+    /**
+     * From now on, work of the host's own that a call does for the instance (copying linear memory
+     * into a larger array on {@code memory.grow}) is announced to {@code work} as it begins and
+     * ends, on the calling thread, so that the call's budget need not pay for how the host keeps
+     * memory.
+     */
+    default void onHostWork(HostWork work) {}
+
+    /** Brackets work of the host's own inside a call. */
+    interface HostWork {
+        void begin();
+
+        void end();
+    }
 }

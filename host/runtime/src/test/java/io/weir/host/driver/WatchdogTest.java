@@ -133,19 +133,276 @@ class WatchdogTest {
     }
 
     @Test
-    void anArmStartsTheCallAtItsClockReading() {
+    void anArmStartsTheCallNoLaterThanItsArm() {
+        long made = System.nanoTime();
         try (Watchdog w = new Watchdog()) {
-            long before = System.nanoTime();
             Watchdog.Deadline d = w.arm(1_000);
             long after = System.nanoTime();
-            assertThat(d.armedAt()).isBetween(before, after);
+            // The timer's last look (or the watchdog's creation) before the arm: coarse, never
+            // late.
+            assertThat(d.armedAt()).isBetween(made, after);
             d.close();
-            // The thread's slot is re-armed for its next call, with a new start.
+            // The thread's slot is re-armed for its next call.
             Watchdog.Deadline next = w.arm(1_000);
             assertThat(next).isSameAs(d);
-            assertThat(next.armedAt()).isGreaterThanOrEqualTo(after);
+            assertThat(next.armedAt()).isBetween(made, System.nanoTime());
             next.close();
         }
+    }
+
+    // ---- the timer's looks on a clock of the test's own ------------------------------------
+
+    /** Wall and CPU time that only the test moves. */
+    static final class TestClock implements Watchdog.Clock {
+        long wall;
+        long cpu;
+        boolean hasCpu = true;
+
+        @Override
+        public long wallNanos() {
+            return wall;
+        }
+
+        @Override
+        public long cpuNanos(Thread thread) {
+            return cpu;
+        }
+
+        @Override
+        public boolean hasCpuClock() {
+            return hasCpu;
+        }
+    }
+
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long TICK = Watchdog.TICK_NANOS;
+
+    private static Watchdog manual(TestClock clock) {
+        return new Watchdog(200 * MS, clock, false);
+    }
+
+    @Test
+    void aCallIsChargedTheTimeBeforeTheFirstLookThenItsCpuTime() {
+        TestClock c = new TestClock();
+        c.wall = 1_000 * MS;
+        c.cpu = 77 * MS;
+        Watchdog w = manual(c);
+        c.wall += 2 * MS;
+        assertThat(w.look()).as("nothing armed").isEqualTo(TICK);
+        c.wall += 1 * MS;
+        Watchdog.Deadline d = w.arm(10);
+        assertThat(d.armedAt()).as("the last look").isEqualTo(1_002 * MS);
+        assertThat(w.armedSinceLastLook()).isTrue();
+        c.wall += 3 * MS;
+        // First look, 4 ms after the one before: 4 ms charged, 6 ms of CPU left.
+        assertThat(w.look()).isEqualTo(TICK);
+        assertThat(w.armedSinceLastLook()).isFalse();
+        c.cpu += 5 * MS;
+        c.wall += 50 * MS;
+        assertThat(w.look()).as("1 ms left").isEqualTo(1 * MS);
+        assertThat(d.fired()).isFalse();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        c.cpu += 1 * MS - 1;
+        assertThat(w.look()).isEqualTo(1);
+        assertThat(d.fired()).isFalse();
+        c.cpu += 1;
+        assertThat(w.look()).as("fired: not armed any more").isEqualTo(TICK);
+        assertThat(d.fired()).isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).as("the watchdog's interrupt").isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).as("cleared by close").isFalse();
+        assertThat(d.fired()).as("still, after close").isTrue();
+        // The next call starts afresh.
+        Watchdog.Deadline next = w.arm(10);
+        assertThat(next.fired()).isFalse();
+        c.wall += 1 * MS;
+        assertThat(w.look()).isEqualTo(TICK);
+        c.cpu += 8 * MS;
+        assertThat(w.look()).isEqualTo(1 * MS);
+        next.close();
+        c.cpu += 100 * MS;
+        assertThat(w.look()).as("a closed call is left alone").isEqualTo(TICK);
+        assertThat(next.fired()).isFalse();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void anExactStartIsAClockReadingAndACoarseOneTheLastLook() {
+        TestClock c = new TestClock();
+        c.wall = 10 * MS;
+        Watchdog w = manual(c);
+        c.wall += 3 * MS;
+        Watchdog.Deadline d = w.arm(10, true);
+        assertThat(d.armedAt()).isEqualTo(13 * MS);
+        d.close();
+        assertThat(w.arm(10).armedAt()).isEqualTo(10 * MS);
+        d.close();
+        assertThat(w.arm(10, false).armedAt()).isEqualTo(10 * MS);
+        d.close();
+        w.look();
+        c.wall += 1 * MS;
+        assertThat(w.arm(10).armedAt()).isEqualTo(13 * MS);
+        d.close();
+        w.close();
+        assertThatThrownBy(() -> w.arm(10, true)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void theHostsOwnWorkInsideACallIsNotCharged() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        d.resume(); // no work begun: nothing to end
+        c.wall += 1 * MS;
+        w.look();
+        c.cpu += 2 * MS;
+        d.pause(); // the host copies memory on a grow
+        c.cpu += 30 * MS;
+        c.wall += 30 * MS;
+        assertThat(w.look()).as("charged 1 + 2 ms while the host works").isEqualTo(TICK);
+        assertThat(d.fired()).isFalse();
+        d.resume();
+        assertThat(w.look()).as("still 3 ms").isEqualTo(TICK);
+        c.cpu += 6 * MS;
+        assertThat(w.look()).as("9 ms").isEqualTo(1 * MS);
+        d.pause();
+        d.resume();
+        c.cpu += 1 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+        // The next call starts with nothing taken off, and not paused.
+        Watchdog.Deadline next = w.arm(10);
+        c.wall += 1 * MS;
+        w.look();
+        c.cpu += 9 * MS;
+        w.look();
+        assertThat(next.fired()).isTrue();
+        next.close();
+        assertThat(Thread.interrupted()).isFalse();
+        // A call first seen while the host works is charged from where the work began.
+        Watchdog.Deadline third = w.arm(10);
+        third.pause();
+        c.cpu += 50 * MS;
+        c.wall += 2 * MS;
+        assertThat(w.look()).isEqualTo(TICK);
+        third.resume();
+        c.cpu += 7 * MS;
+        assertThat(w.look()).as("2 + 7 ms").isEqualTo(1 * MS);
+        third.close();
+    }
+
+    @Test
+    void atMostATickIsChargedBeforeTheFirstLook() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 1_000 * MS; // the timer was late: the call likely was kept too
+        assertThat(w.look()).isEqualTo(10 * MS - TICK);
+        c.cpu += 10 * MS - TICK - 1;
+        assertThat(w.look()).isEqualTo(1);
+        c.cpu += 1;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void wallTimeWithoutCpuIsChargedOnlyAtTheBackstop() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(5);
+        c.wall += 1 * MS;
+        // Backstop max(200 ms, ten budgets) = 200 ms of wall time; 1 ms charged so far.
+        assertThat(w.look()).isEqualTo(4 * MS);
+        c.wall += 150 * MS;
+        assertThat(w.look()).as("the CPU budget is further than the backstop").isEqualTo(4 * MS);
+        c.wall += 45 * MS;
+        assertThat(w.look()).as("4 ms to the backstop").isEqualTo(4 * MS);
+        c.wall += 3 * MS;
+        assertThat(w.look()).isEqualTo(1 * MS);
+        assertThat(d.fired()).isFalse();
+        c.wall += 1 * MS;
+        w.look();
+        assertThat(d.fired()).as("the backstop").isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void withoutACpuClockBudgetsAreWallTime() {
+        TestClock c = new TestClock();
+        c.hasCpu = false;
+        c.cpu = -1;
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 2 * MS;
+        assertThat(w.look()).isEqualTo(TICK);
+        c.wall += 6 * MS;
+        assertThat(w.look()).isEqualTo(2 * MS);
+        c.wall += 2 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void anUnreadableCpuClockFallsBackToWallTime() {
+        TestClock c = new TestClock();
+        c.cpu = -1; // the thread's CPU time cannot be read (it is ending)
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 2 * MS;
+        w.look();
+        c.wall += 7 * MS;
+        assertThat(w.look()).isEqualTo(1 * MS);
+        c.wall += 1 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void theTimerGoesIdleAfterASecondWithoutCallsAndAnArmWakesIt() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        d.close();
+        c.wall += 1 * MS;
+        assertThat(w.look()).as("a call was made since the last look").isEqualTo(TICK);
+        c.wall += Watchdog.IDLE_AFTER_NANOS;
+        assertThat(w.look()).as("exactly a second without calls").isEqualTo(TICK);
+        c.wall += 1;
+        assertThat(w.look()).as("idle").isEqualTo(-1);
+        assertThat(w.armedSinceLastLook()).isFalse();
+        assertThat(w.idle()).as("only the timer thread parks").isFalse();
+        w.arm(10).close();
+        assertThat(w.armedSinceLastLook()).as("seen by the look before parking").isTrue();
+        assertThat(w.look()).isEqualTo(TICK);
+        // An armed call keeps the timer awake however long it runs.
+        Watchdog.Deadline running = w.arm(100_000);
+        c.wall += 1 * MS;
+        w.look();
+        c.wall += 2 * Watchdog.IDLE_AFTER_NANOS;
+        assertThat(w.look()).isEqualTo(TICK);
+        running.close();
+    }
+
+    @Test
+    void theSlotOfAThreadThatEndedIsDropped() throws Exception {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Thread t = new Thread(() -> w.arm(10));
+        t.start();
+        t.join();
+        assertThat(w.armedSinceLastLook()).isTrue();
+        c.wall += 1 * MS;
+        assertThat(w.look()).isEqualTo(TICK);
+        assertThat(w.armedSinceLastLook()).as("the dead thread's slot is gone").isFalse();
     }
 
     @Test
