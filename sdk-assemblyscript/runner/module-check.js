@@ -31,6 +31,8 @@ export const DRIVER_EXPORTS = {
   weir_link_up: [["i32", "i64"], ["i32"], false, "1.1"],
   weir_frame_end: [["i32", "i32"], ["i32"], false, "1.1"],
   weir_tick: [["i32", "i64"], ["i32"], false, "1.1"],
+  // ABI 1.2: the module rule knows it, though this SDK's drivers do not export it (README).
+  weir_on_bytes: [["i32", "i32", "i64"], ["i32"], false, "1.2"],
 };
 
 const MAX_PAGES = 1024;

@@ -215,20 +215,21 @@ describe("SDK constants against ABI.md", () => {
   });
 
   it("exports and signatures (§3.2) of the module check, and of every built module", () => {
-    const rows = table("3.2", ["export", "signature", "required", "since", "meaning"]).rows.filter(
-      (r) => code(r[0]) !== "memory" && Number(r[3].slice(2)) <= SDK_MINOR,
-    );
+    const rows = table("3.2", ["export", "signature", "required", "since", "meaning"]).rows.filter((r) => code(r[0]) !== "memory");
     const fromDoc = {};
     for (const r of rows) {
       const m = /^\((.*)\) -> (.*)$/.exec(code(r[1]));
       const params = m[1] === "" ? [] : m[1].split(", ").map((p) => p.split(": ")[1]);
       fromDoc[code(r[0])] = [params, m[2] === "()" ? [] : [m[2]], r[2] === "yes", r[3]];
     }
+    // The module rule knows every export of the document, whatever minor this SDK speaks.
     assert.deepEqual(DRIVER_EXPORTS, fromDoc);
-    // The dispatcher exports every function of §3.2 (asc exports only what the entry re-exports).
+    // The dispatcher exports every function of §3.2 of the SDK's minor (asc exports only what the
+    // entry re-exports).
+    const own = Object.keys(fromDoc).filter((n) => Number(fromDoc[n][3].slice(2)) <= SDK_MINOR);
     for (const name of readdirSync("test/drivers")) {
       const exported = WebAssembly.Module.exports(driver(name).module).map((e) => e.name).filter((n) => n.startsWith("weir_"));
-      assert.deepEqual(exported.sort(), Object.keys(fromDoc).sort(), name);
+      assert.deepEqual(exported.sort(), own.sort(), name);
     }
   });
 

@@ -486,3 +486,21 @@ fn byte_examples() {
     }
     assert_eq!(checked, 8);
 }
+
+/// The module check of `weir_sdk::testing` (the host's rule for a module, §3.2) knows every
+/// export of §3.2, so that it refuses no export a host accepts.
+#[test]
+fn exports_of_the_module_check() {
+    let d = doc();
+    let t = d.table("3.2", &["export", "signature", "required", "since", "meaning"]);
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/testing/module.rs")).unwrap();
+    let checked: std::collections::BTreeSet<String> = source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("(\"weir_"))
+        .map(|rest| format!("weir_{}", rest.split('"').next().unwrap()))
+        .collect();
+    let in_doc: std::collections::BTreeSet<String> =
+        t.rows.iter().map(|r| code(&r[0]).to_string()).filter(|n| n != "memory").collect();
+    assert_eq!(checked, in_doc, "testing/module.rs DRIVER_EXPORTS against ABI.md §3.2");
+}

@@ -33,6 +33,7 @@ const DRIVER_EXPORTS: &[(&str, &[u8], &[u8], bool)] = &[
     ("weir_link_up", &[0x7f, 0x7e], &[0x7f], false),
     ("weir_frame_end", &[0x7f, 0x7f], &[0x7f], false),
     ("weir_tick", &[0x7f, 0x7e], &[0x7f], false),
+    ("weir_on_bytes", &[0x7f, 0x7f, 0x7e], &[0x7f], false),
 ];
 
 struct Reader<'a> {
