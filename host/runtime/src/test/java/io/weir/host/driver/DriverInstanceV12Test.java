@@ -197,6 +197,15 @@ class DriverInstanceV12Test {
                 "weir_on_bytes wrote a negative meta.need -1 as the length of a frame it decoded");
         violation(
                 61, 12, "weir_on_bytes returned 1 records but meta.need = 0: records of no frame");
+        // No records and meta.need 0 is no frame either, not a decoding error.
+        DriverInstance none = open(hostile12, 61, 0);
+        none.poll(0, NOW);
+        assertThatThrownBy(
+                        () -> none.onBytes(0, Fixtures.frame(), 0, 2, NOW, into(new ArrayList<>())))
+                .isInstanceOf(DriverTrapped.class)
+                .hasMessageEndingWith(
+                        "weir_on_bytes returned 0 records but meta.need = 0: records of no frame"
+                                + " (ABI §9)");
         // Its own weir_frame_len answers a frame length past the bytes given.
         violation(
                 22,
@@ -211,6 +220,15 @@ class DriverInstanceV12Test {
                 10,
                 "weir_on_bytes wrote meta.blob_used = 1048577, more than the 1048576 blob bytes"
                         + " one call may use");
+    }
+
+    @Test
+    void aFrameOfNoRecordsIsACountOfZero() throws Exception {
+        DriverInstance d = open(hostile12, 0, 0);
+        d.poll(0, NOW);
+        assertThat(d.onBytes(0, Fixtures.frame(), 0, 2, NOW, into(new ArrayList<>())))
+                .isEqualTo(new OnBytes(FrameLength.complete(2, 0), 0, null));
+        assertThat(d.dead()).isFalse();
     }
 
     @Test
