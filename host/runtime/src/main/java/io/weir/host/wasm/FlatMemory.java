@@ -170,9 +170,15 @@ final class FlatMemory implements Memory {
         int need = after * PAGE_SIZE;
         if (need > bytes.length) {
             // The first growth takes what it asks for (a driver that grows its heap once, in
-            // weir_open, keeps no slack); from the second on the array doubles, so that many small
-            // grows copy and allocate about twice the final size in all; never past the maximum.
-            long roomy = grown ? Math.max((long) need, 2L * bytes.length) : need;
+            // weir_open, keeps no slack); from the second on an eighth more, at least a page, so
+            // that many small grows copy about nine times the final size in all, not its square,
+            // while an instance keeps at most an eighth of slack: doubling left up to half of every
+            // shared instance's memory unused, 4 KB a device at 10,000 devices (BENCHMARKS.md §9);
+            // never past the maximum.
+            long roomy =
+                    grown
+                            ? (long) need + Math.max(PAGE_SIZE, ((long) after + 7) / 8 * PAGE_SIZE)
+                            : need;
             WasmInstance.HostWork work = hostWork;
             if (work != null) {
                 work.begin();
