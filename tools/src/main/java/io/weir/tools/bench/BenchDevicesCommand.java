@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,19 +68,7 @@ public final class BenchDevicesCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--devices must be 1..60000, got " + devices);
         }
-        if (seconds < 1) {
-            throw new ParameterException(
-                    spec.commandLine(), "--duration must be at least 1 s, got " + seconds);
-        }
-        if (intervalMs < 1) {
-            throw new ParameterException(
-                    spec.commandLine(), "--interval-ms must be at least 1, got " + intervalMs);
-        }
-        if (baseline != null && !baseline.equals("j2mod") && !baseline.equals("plc4x")) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--baseline must be j2mod or plc4x, got \"" + baseline + "\"");
-        }
+        checkRun(spec.commandLine(), seconds, intervalMs, baseline);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> r =
@@ -117,5 +106,19 @@ public final class BenchDevicesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The options {@code bench devices} and {@code bench scale} share, or a usage error. */
+    static void checkRun(CommandLine cl, int seconds, long intervalMs, String baseline) {
+        if (seconds < 1) {
+            throw new ParameterException(cl, "--duration must be at least 1 s, got " + seconds);
+        }
+        if (intervalMs < 1) {
+            throw new ParameterException(cl, "--interval-ms must be at least 1, got " + intervalMs);
+        }
+        if (baseline != null && !baseline.equals("j2mod") && !baseline.equals("plc4x")) {
+            throw new ParameterException(
+                    cl, "--baseline must be j2mod or plc4x, got \"" + baseline + "\"");
+        }
     }
 }

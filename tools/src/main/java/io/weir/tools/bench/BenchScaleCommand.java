@@ -103,19 +103,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
                         spec.commandLine(), "--devices: each count must be 1..60000, got " + n);
             }
         }
-        if (seconds < 1) {
-            throw new ParameterException(
-                    spec.commandLine(), "--duration must be at least 1 s, got " + seconds);
-        }
-        if (intervalMs < 1) {
-            throw new ParameterException(
-                    spec.commandLine(), "--interval-ms must be at least 1, got " + intervalMs);
-        }
-        if (baseline != null && !baseline.equals("j2mod") && !baseline.equals("plc4x")) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--baseline must be j2mod or plc4x, got \"" + baseline + "\"");
-        }
+        BenchDevicesCommand.checkRun(spec.commandLine(), seconds, intervalMs, baseline);
         if (svg != null && svg.getParent() != null && !Files.isDirectory(svg.getParent())) {
             throw new ParameterException(
                     spec.commandLine(), "--svg: no folder " + svg.getParent() + " to write into");

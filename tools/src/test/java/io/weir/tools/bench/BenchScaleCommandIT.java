@@ -66,5 +66,8 @@ class BenchScaleCommandIT {
         CliRun r = CliRun.execute("bench", "scale", "--devices", "10,0");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--devices: each count must be 1..60000, got 0");
+        r = CliRun.execute("bench", "scale", "--devices", "10", "--baseline", "neuron");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--baseline must be j2mod or plc4x, got \"neuron\"");
     }
 }
