@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  *
  * <p>Why epoll: the JDK's NIO selector boxes every ready file descriptor into an {@code Integer}
  * and Netty's NIO path slices a {@code ByteBuffer} for each read and write; at ten thousand devices
- * that is about a quarter of the gateway's allocation a poll, and so of its young collections
+ * that is about a tenth of what the gateway allocates a poll, and so of its young collections
  * (BENCHMARKS.md §9). NIO stays the fallback: where the native library cannot load (another
  * platform, a {@code noexec} temporary folder) the links work as before, and {@code
  * -Dweir.tcp.nio=true} chooses it on purpose.
