@@ -2,12 +2,11 @@ package io.weir.tools.bench;
 
 import io.weir.tools.cli.JsonLines;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,27 +39,7 @@ public final class BenchDevicesCommand implements Callable<Integer> {
             description = "Devices (default: ${DEFAULT-VALUE}).")
     int devices;
 
-    @Option(
-            names = "--duration",
-            defaultValue = "30",
-            paramLabel = "SECONDS",
-            description =
-                    "Measured seconds, after every device polled once (default: ${DEFAULT-VALUE}).")
-    int seconds;
-
-    @Option(
-            names = "--interval-ms",
-            defaultValue = "1000",
-            description = "Poll interval of every device (default: ${DEFAULT-VALUE}).")
-    long intervalMs;
-
-    @Option(
-            names = "--baseline",
-            paramLabel = "j2mod|plc4x",
-            description =
-                    "Also poll the devices with j2mod or PLC4X, in a JVM of its own. PLC4X stops"
-                            + " opening connections after 90 s and polls those it opened.")
-    String baseline;
+    @Mixin DevicesRunOptions run;
 
     @Override
     public Integer call() throws Exception {
@@ -68,15 +47,16 @@ public final class BenchDevicesCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--devices must be 1..60000, got " + devices);
         }
-        checkRun(spec.commandLine(), seconds, intervalMs, baseline);
+        run.check(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> r =
                 DevicesBench.run(
                         devices,
-                        Duration.ofSeconds(seconds),
-                        Duration.ofMillis(intervalMs),
-                        baseline,
+                        run.duration(),
+                        run.warmup(),
+                        run.interval(),
+                        run.baseline,
                         line -> {
                             err.println(line);
                             err.flush();
@@ -106,19 +86,5 @@ public final class BenchDevicesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** The options {@code bench devices} and {@code bench scale} share, or a usage error. */
-    static void checkRun(CommandLine cl, int seconds, long intervalMs, String baseline) {
-        if (seconds < 1) {
-            throw new ParameterException(cl, "--duration must be at least 1 s, got " + seconds);
-        }
-        if (intervalMs < 1) {
-            throw new ParameterException(cl, "--interval-ms must be at least 1, got " + intervalMs);
-        }
-        if (baseline != null && !baseline.equals("j2mod") && !baseline.equals("plc4x")) {
-            throw new ParameterException(
-                    cl, "--baseline must be j2mod or plc4x, got \"" + baseline + "\"");
-        }
     }
 }

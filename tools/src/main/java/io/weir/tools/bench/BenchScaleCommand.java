@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,7 +52,9 @@ public final class BenchScaleCommand implements Callable<Integer> {
                     "threads",
                     "alloc_bytes_per_poll",
                     "gcs",
-                    "gc_ms");
+                    "gc_ms",
+                    "gcs_before_window",
+                    "gc_ms_before_window");
 
     @Spec CommandSpec spec;
 
@@ -67,24 +69,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
             description = "Device counts, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> counts;
 
-    @Option(
-            names = "--duration",
-            defaultValue = "30",
-            paramLabel = "SECONDS",
-            description = "Measured seconds at each count (default: ${DEFAULT-VALUE}).")
-    int seconds;
-
-    @Option(
-            names = "--interval-ms",
-            defaultValue = "1000",
-            description = "Poll interval of every device (default: ${DEFAULT-VALUE}).")
-    long intervalMs;
-
-    @Option(
-            names = "--baseline",
-            paramLabel = "j2mod|plc4x",
-            description = "Also poll the devices with j2mod or PLC4X at each count.")
-    String baseline;
+    @Mixin DevicesRunOptions run;
 
     @Option(
             names = "--svg",
@@ -103,7 +88,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
                         spec.commandLine(), "--devices: each count must be 1..60000, got " + n);
             }
         }
-        BenchDevicesCommand.checkRun(spec.commandLine(), seconds, intervalMs, baseline);
+        run.check(spec.commandLine());
         if (svg != null && svg.getParent() != null && !Files.isDirectory(svg.getParent())) {
             throw new ParameterException(
                     spec.commandLine(), "--svg: no folder " + svg.getParent() + " to write into");
@@ -118,9 +103,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
             Map<String, Object> r =
                     DevicesBench.run(
                             n,
-                            Duration.ofSeconds(seconds),
-                            Duration.ofMillis(intervalMs),
-                            baseline,
+                            run.duration(),
+                            run.warmup(),
+                            run.interval(),
+                            run.baseline,
                             line -> {
                                 err.println(line);
                                 err.flush();
@@ -130,8 +116,9 @@ public final class BenchScaleCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("bench", "scale");
         result.put("date", LocalDate.now().toString());
-        result.put("duration_s", seconds);
-        result.put("interval_ms", intervalMs);
+        result.put("duration_s", run.seconds);
+        result.put("warmup_s", run.warmupSeconds);
+        result.put("interval_ms", run.intervalMs);
         result.put("rows", rows);
         if (svg != null) {
             writePlot(rows);
@@ -188,20 +175,26 @@ public final class BenchScaleCommand implements Callable<Integer> {
         List<ScalePlot.Series> series = new ArrayList<>();
         series.add(new ScalePlot.Series("weir p99", "#c0392b", null, ys(rows, "weir", "p99_ms")));
         series.add(new ScalePlot.Series("weir p50", "#c0392b", "6 4", ys(rows, "weir", "p50_ms")));
-        if (baseline != null) {
+        if (run.baseline != null) {
             series.add(
                     new ScalePlot.Series(
-                            baseline + " p99", "#2c3e50", null, ys(rows, baseline, "p99_ms")));
+                            run.baseline + " p99",
+                            "#2c3e50",
+                            null,
+                            ys(rows, run.baseline, "p99_ms")));
             series.add(
                     new ScalePlot.Series(
-                            baseline + " p50", "#2c3e50", "6 4", ys(rows, baseline, "p50_ms")));
+                            run.baseline + " p50",
+                            "#2c3e50",
+                            "6 4",
+                            ys(rows, run.baseline, "p50_ms")));
         }
         String title =
                 String.format(
                         Locale.ROOT,
                         "Poll latency against devices (%s, %d s a count)",
                         LocalDate.now(),
-                        seconds);
+                        run.seconds);
         Files.writeString(svg, ScalePlot.svg(title, xs, series), StandardCharsets.UTF_8);
     }
 

@@ -56,7 +56,13 @@ final class DevicesBench {
     private DevicesBench() {}
 
     /** What one side is asked to do. */
-    record Side(String kind, int devices, Duration duration, Duration interval, int port) {
+    record Side(
+            String kind,
+            int devices,
+            Duration duration,
+            Duration warmup,
+            Duration interval,
+            int port) {
         Side {
             if (!List.of("weir", "j2mod", "plc4x").contains(kind)) {
                 throw new IllegalArgumentException(
@@ -69,6 +75,9 @@ final class DevicesBench {
                 throw new IllegalArgumentException(
                         "--duration must be at least 1 s, got " + duration.toMillis() + " ms");
             }
+            if (warmup.isNegative()) {
+                throw new IllegalArgumentException("--warmup must not be negative, got " + warmup);
+            }
         }
 
         List<String> args() {
@@ -76,6 +85,7 @@ final class DevicesBench {
                     kind,
                     Integer.toString(devices),
                     Long.toString(duration.toMillis()),
+                    Long.toString(warmup.toMillis()),
                     Long.toString(interval.toMillis()),
                     Integer.toString(port));
         }
@@ -86,7 +96,8 @@ final class DevicesBench {
                     Integer.parseInt(a[1]),
                     Duration.ofMillis(Long.parseLong(a[2])),
                     Duration.ofMillis(Long.parseLong(a[3])),
-                    Integer.parseInt(a[4]));
+                    Duration.ofMillis(Long.parseLong(a[4])),
+                    Integer.parseInt(a[5]));
         }
     }
 
@@ -104,6 +115,7 @@ final class DevicesBench {
     static Map<String, Object> run(
             int devices,
             Duration duration,
+            Duration warmup,
             Duration interval,
             String baseline,
             Consumer<String> progress)
@@ -124,11 +136,13 @@ final class DevicesBench {
                             + port
                             + " (one port, a connection and unit id per device)");
             Map<String, Object> r =
-                    side(new Side("weir", devices, duration, interval, port), progress);
+                    side(new Side("weir", devices, duration, warmup, interval, port), progress);
             if (baseline != null) {
                 r.put(
                         "baseline",
-                        side(new Side(baseline, devices, duration, interval, port), progress));
+                        side(
+                                new Side(baseline, devices, duration, warmup, interval, port),
+                                progress));
             }
             return r;
         } finally {
@@ -148,7 +162,9 @@ final class DevicesBench {
                         + s.devices()
                         + " devices for "
                         + s.duration().toSeconds()
-                        + " s");
+                        + " s after "
+                        + s.warmup().toSeconds()
+                        + " s of warm-up");
         Process p = child(DevicesBench.class, s.args(), true);
         String last = null;
         try (BufferedReader out =
@@ -298,8 +314,9 @@ final class DevicesBench {
             for (Session x : sessions) {
                 firstSnapshot.add(x.latencyMicros());
             }
-            // One more interval for the first cycles' stragglers, then the window starts.
+            // One more interval for the first cycles' stragglers, the warm-up, then the window.
             Thread.sleep(s.interval().toMillis());
+            warmUp(s, progress);
             // The window's snapshots (a copy of every device's histogram each) are gone once it
             // returns: they are the bench's, not the gateway's, and must not count as its heap.
             Map<String, Object> r = window(s, sessions, firstSnapshot, progress);
@@ -315,6 +332,24 @@ final class DevicesBench {
             r.put("last_errors", problems);
             r.put("heap_per_device_bytes", (usedHeapAfterGc() - heapBefore) / s.devices());
             return r;
+        }
+    }
+
+    /**
+     * The warm-up after the settle: the heap grows to the side's size (the serial collector grows
+     * it a step at a time, each step a full collection of 50–180 ms at 10,000 devices) and the hot
+     * code is compiled before the window measures the steady state.
+     */
+    static void warmUp(Side s, Consumer<String> progress) throws InterruptedException {
+        long end = System.nanoTime() + s.warmup().toNanos();
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            progress.accept(
+                    "devices: "
+                            + s.kind()
+                            + " warming up, "
+                            + (left + 999_999_999) / 1_000_000_000
+                            + " s before the window");
+            Thread.sleep(Math.min(5000, Math.max(1, left / 1_000_000)));
         }
     }
 
@@ -458,6 +493,7 @@ final class DevicesBench {
         r.put("points_per_device", POINTS);
         r.put("interval_ms", s.interval().toMillis());
         r.put("window_s", Math.round(seconds * 10) / 10.0);
+        r.put("warmup_s", s.warmup().toSeconds());
         r.put("expected_polls", Math.round(s.devices() * seconds * 1000 / s.interval().toMillis()));
         r.put("polls", polls);
         r.put("missed", missed);
@@ -476,6 +512,9 @@ final class DevicesBench {
                 polls == 0 ? 0 : (u1.allocatedBytes() - u0.allocatedBytes()) / polls);
         r.put("gcs", u1.gcs() - u0.gcs());
         r.put("gc_ms", u1.gcMillis() - u0.gcMillis());
+        // The start-up's collections, the heap's growth among them: the window leaves them out.
+        r.put("gcs_before_window", u0.gcs());
+        r.put("gc_ms_before_window", u0.gcMillis());
         r.put(
                 "jvm_options",
                 String.join(
@@ -574,6 +613,7 @@ final class DevicesBench {
                                 TimeUnit.NANOSECONDS));
             }
             Thread.sleep(2 * s.interval().toMillis());
+            warmUp(s, progress);
             long p0 = polls.get();
             long m0 = missed.get();
             long e0 = errors.get();

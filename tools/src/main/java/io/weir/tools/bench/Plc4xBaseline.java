@@ -191,6 +191,7 @@ final class Plc4xBaseline {
                                 TimeUnit.NANOSECONDS));
             }
             Thread.sleep(2 * s.interval().toMillis());
+            DevicesBench.warmUp(s, progress);
             long p0 = polls.get();
             long m0 = missed.get();
             long to0 = timeouts.get();

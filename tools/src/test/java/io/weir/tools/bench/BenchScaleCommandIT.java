@@ -24,6 +24,8 @@ class BenchScaleCommandIT {
                         "3,6",
                         "--duration",
                         "1",
+                        "--warmup",
+                        "1",
                         "--interval-ms",
                         "200",
                         "--baseline",
@@ -34,10 +36,13 @@ class BenchScaleCommandIT {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err())
                 .contains("scale: 1 of 2: 3 devices")
-                .contains("scale: 2 of 2: 6 devices");
+                .contains("scale: 2 of 2: 6 devices")
+                .contains("devices: weir with 3 devices for 1 s after 1 s of warm-up")
+                .contains("devices: j2mod with 6 devices for 1 s after 1 s of warm-up");
         String[] lines = r.out().strip().split("\n");
         JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertThat(j.get("bench").asText()).isEqualTo("scale");
+        assertThat(j.get("warmup_s").asInt()).isEqualTo(1);
         JsonNode rows = j.get("rows");
         assertThat(rows).hasSize(2);
         for (int i = 0; i < 2; i++) {
@@ -54,6 +59,8 @@ class BenchScaleCommandIT {
                 assertThat(s.get("p99_ms").asDouble()).as(side).isPositive();
                 assertThat(s.get("cpu_us_per_poll").asDouble()).as(side).isPositive();
                 assertThat(s.get("alloc_bytes_per_poll").asLong()).as(side).isPositive();
+                // The JVM's start-up collected at least once before the window.
+                assertThat(s.get("gcs_before_window").asLong()).as(side).isPositive();
             }
         }
         String plot = Files.readString(svg);
@@ -69,5 +76,8 @@ class BenchScaleCommandIT {
         r = CliRun.execute("bench", "scale", "--devices", "10", "--baseline", "neuron");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--baseline must be j2mod or plc4x, got \"neuron\"");
+        r = CliRun.execute("bench", "scale", "--devices", "10", "--warmup", "-1");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--warmup must be 0 s or more, got -1");
     }
 }

@@ -90,6 +90,7 @@ class Plc4xBaselineIT {
                                     "plc4x",
                                     3,
                                     Duration.ofSeconds(2),
+                                    Duration.ZERO,
                                     Duration.ofMillis(200),
                                     sim.port()),
                             progress::add);
