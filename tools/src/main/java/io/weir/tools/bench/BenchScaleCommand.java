@@ -54,7 +54,8 @@ public final class BenchScaleCommand implements Callable<Integer> {
                     "gcs",
                     "gc_ms",
                     "gcs_before_window",
-                    "gc_ms_before_window");
+                    "gc_ms_before_window",
+                    "wrong_values");
 
     @Spec CommandSpec spec;
 

@@ -2,6 +2,7 @@ package io.weir.tools.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
+import com.ghgande.j2mod.modbus.procimg.Register;
 import io.weir.host.Kernel;
 import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
@@ -22,10 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.HdrHistogram.AbstractHistogram;
@@ -561,16 +559,8 @@ final class DevicesBench {
      */
     private static Map<String, Object> j2mod(Side s, Consumer<String> progress) throws Exception {
         long heapBefore = usedHeapAfterGc();
-        int threads = 2 * Runtime.getRuntime().availableProcessors();
-        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(threads);
         List<ModbusTCPMaster> masters = new ArrayList<>();
-        Histogram latency = new Histogram(60_000_000L, 3);
-        AtomicLong polls = new AtomicLong();
-        AtomicLong missed = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
-        long period = s.interval().toNanos();
-        List<ScheduledFuture<?>> tasks = new ArrayList<>();
-        try {
+        try (FixedRatePolls polls = new FixedRatePolls(s)) {
             for (int i = 0; i < s.devices(); i++) {
                 ModbusTCPMaster m = new ModbusTCPMaster("127.0.0.1", s.port());
                 m.setTimeout(3000);
@@ -580,81 +570,30 @@ final class DevicesBench {
                     progress.accept("devices: j2mod connected " + (i + 1));
                 }
             }
-            long t0 = System.nanoTime();
             for (int i = 0; i < s.devices(); i++) {
                 ModbusTCPMaster m = masters.get(i);
                 int unit = unit(i);
-                long phase = (long) ((i * 0.6180339887498949) % 1.0 * period);
-                long[] due = {t0 + phase};
-                tasks.add(
-                        pool.scheduleAtFixedRate(
-                                () -> {
-                                    long start = System.nanoTime();
-                                    long late = start - due[0];
-                                    due[0] += period;
-                                    if (late >= period) {
-                                        long skip = late / period;
-                                        missed.addAndGet(skip);
-                                        due[0] += skip * period;
-                                    }
-                                    try {
-                                        m.readMultipleRegisters(unit, START, POINTS);
-                                        long us = (System.nanoTime() - start) / 1000;
-                                        synchronized (latency) {
-                                            latency.recordValue(Math.min(us, 60_000_000L));
-                                        }
-                                        polls.incrementAndGet();
-                                    } catch (Exception e) {
-                                        errors.incrementAndGet();
-                                    }
-                                },
-                                phase,
-                                period,
-                                TimeUnit.NANOSECONDS));
+                polls.add(
+                        i,
+                        start -> {
+                            try {
+                                Register[] r = m.readMultipleRegisters(unit, START, POINTS);
+                                int[] values = new int[r.length];
+                                for (int k = 0; k < r.length; k++) {
+                                    values[k] = r[k].getValue();
+                                }
+                                polls.ok(start, START, values);
+                            } catch (Exception e) {
+                                // j2mod tells a timeout from other I/O failures only in messages.
+                                polls.failed();
+                            }
+                        });
             }
-            Thread.sleep(2 * s.interval().toMillis());
-            warmUp(s, progress);
-            long p0 = polls.get();
-            long m0 = missed.get();
-            long e0 = errors.get();
-            Histogram before;
-            synchronized (latency) {
-                before = latency.copy();
-            }
-            Usage u0 = Usage.now();
-            long end = System.nanoTime() + s.duration().toNanos();
-            while (System.nanoTime() < end) {
-                Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                progress.accept(
-                        "devices: j2mod "
-                                + (polls.get() - p0)
-                                + " polls, "
-                                + (missed.get() - m0)
-                                + " missed so far");
-            }
-            Usage u1 = Usage.now();
-            Histogram window;
-            synchronized (latency) {
-                window = latency.copy();
-            }
-            window.subtract(before);
-            Map<String, Object> r =
-                    result(
-                            "j2mod",
-                            s,
-                            polls.get() - p0,
-                            missed.get() - m0,
-                            0,
-                            errors.get() - e0,
-                            window,
-                            u0,
-                            u1);
+            Map<String, Object> r = polls.measure(s, progress);
             r.put("heap_per_device_bytes", (usedHeapAfterGc() - heapBefore) / s.devices());
-            r.put("pool_threads", threads);
+            r.put("how", "j2mod 3.2.1, a ModbusTCPMaster per device, read from a scheduled pool");
             return r;
         } finally {
-            tasks.forEach(t -> t.cancel(false));
-            pool.shutdownNow();
             masters.forEach(ModbusTCPMaster::disconnect);
         }
     }

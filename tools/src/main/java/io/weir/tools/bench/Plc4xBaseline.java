@@ -4,11 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
@@ -129,114 +126,41 @@ final class Plc4xBaseline {
                             + DevicesBench.SETTLE_MAX.toSeconds()
                             + " s; polling those");
         }
-        int threads = 2 * Runtime.getRuntime().availableProcessors();
-        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(threads);
-        Histogram latency = new Histogram(60_000_000L, 3);
-        AtomicLong polls = new AtomicLong();
-        AtomicLong missed = new AtomicLong();
-        AtomicLong timeouts = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
-        AtomicLong wrong = new AtomicLong();
-        long period = s.interval().toNanos();
-        List<ScheduledFuture<?>> tasks = new ArrayList<>();
-        try {
-            long t0 = System.nanoTime();
+        try (FixedRatePolls polls = new FixedRatePolls(s)) {
             for (int i = 0; i < masters.size(); i++) {
                 Plc4xMaster m = masters.get(i);
-                long phase = (long) ((i * 0.6180339887498949) % 1.0 * period);
-                long[] due = {t0 + phase};
                 AtomicBoolean busy = new AtomicBoolean();
-                tasks.add(
-                        pool.scheduleAtFixedRate(
-                                () -> {
-                                    long start = System.nanoTime();
-                                    long late = start - due[0];
-                                    due[0] += period;
-                                    if (late >= period) {
-                                        long skip = late / period;
-                                        missed.addAndGet(skip);
-                                        due[0] += skip * period;
-                                    }
-                                    if (!busy.compareAndSet(false, true)) {
-                                        // The previous read is still out: this cycle is lost.
-                                        missed.incrementAndGet();
-                                        return;
-                                    }
-                                    m.read(0)
-                                            .whenComplete(
-                                                    (v, e) -> {
-                                                        long us =
-                                                                (System.nanoTime() - start) / 1000;
-                                                        busy.set(false);
-                                                        if (e != null) {
-                                                            (Plc4xMaster.isTimeout(e)
-                                                                            ? timeouts
-                                                                            : errors)
-                                                                    .incrementAndGet();
-                                                            return;
-                                                        }
-                                                        synchronized (latency) {
-                                                            latency.recordValue(
-                                                                    Math.min(us, 60_000_000L));
-                                                        }
-                                                        polls.incrementAndGet();
-                                                        if (!ManyDevicesSimulator.serves(
-                                                                m.address(0), v)) {
-                                                            wrong.incrementAndGet();
-                                                        }
-                                                    });
-                                },
-                                phase,
-                                period,
-                                TimeUnit.NANOSECONDS));
+                polls.add(
+                        i,
+                        start -> {
+                            if (!busy.compareAndSet(false, true)) {
+                                // The previous read is still out: this cycle is lost.
+                                polls.missed();
+                                return;
+                            }
+                            m.read(0)
+                                    .whenComplete(
+                                            (v, e) -> {
+                                                busy.set(false);
+                                                if (e == null) {
+                                                    polls.ok(start, m.address(0), v);
+                                                } else if (Plc4xMaster.isTimeout(e)) {
+                                                    polls.timedOut();
+                                                } else {
+                                                    polls.failed();
+                                                }
+                                            });
+                        });
             }
-            Thread.sleep(2 * s.interval().toMillis());
-            DevicesBench.warmUp(s, progress);
-            long p0 = polls.get();
-            long m0 = missed.get();
-            long to0 = timeouts.get();
-            long e0 = errors.get();
-            long w0 = wrong.get();
-            Histogram before;
-            synchronized (latency) {
-                before = latency.copy();
-            }
-            DevicesBench.Usage u0 = DevicesBench.Usage.now();
-            long end = System.nanoTime() + s.duration().toNanos();
-            while (System.nanoTime() < end) {
-                Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                progress.accept(
-                        "devices: plc4x "
-                                + (polls.get() - p0)
-                                + " polls, "
-                                + (missed.get() - m0)
-                                + " missed, "
-                                + (timeouts.get() - to0)
-                                + " timeouts so far");
-            }
-            DevicesBench.Usage u1 = DevicesBench.Usage.now();
-            Histogram window;
-            synchronized (latency) {
-                window = latency.copy();
-            }
-            window.subtract(before);
-            Map<String, Object> r =
-                    DevicesBench.result(
-                            "plc4x",
-                            s,
-                            polls.get() - p0,
-                            missed.get() - m0,
-                            timeouts.get() - to0,
-                            errors.get() - e0,
-                            window,
-                            u0,
-                            u1);
-            double seconds = (u1.wallNanos() - u0.wallNanos()) / 1e9;
+            Map<String, Object> r = polls.measure(s, progress);
             // Only the devices that opened could be polled.
             r.put(
                     "expected_polls",
-                    Math.round(masters.size() * seconds * 1000 / s.interval().toMillis()));
-            r.put("wrong_values", wrong.get() - w0);
+                    Math.round(
+                            masters.size()
+                                    * ((Number) r.get("window_s")).doubleValue()
+                                    * 1000
+                                    / s.interval().toMillis()));
             r.put("opened", masters.size());
             r.put("open_complete", complete);
             r.put("open_s", openSeconds);
@@ -250,7 +174,6 @@ final class Plc4xBaseline {
                     masters.isEmpty()
                             ? 0
                             : (DevicesBench.usedHeapAfterGc() - heapBefore) / masters.size());
-            r.put("pool_threads", threads);
             r.put(
                     "how",
                     "PLC4X 0.13.1, a PlcConnection per device, PlcReadRequest.execute() from a"
@@ -258,8 +181,6 @@ final class Plc4xBaseline {
                             + NETTY);
             return r;
         } finally {
-            tasks.forEach(t -> t.cancel(false));
-            pool.shutdownNow();
             closeAll(masters, Duration.ofSeconds(10));
         }
     }

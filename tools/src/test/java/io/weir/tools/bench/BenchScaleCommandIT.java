@@ -62,6 +62,8 @@ class BenchScaleCommandIT {
                 // The JVM's start-up collected at least once before the window.
                 assertThat(s.get("gcs_before_window").asLong()).as(side).isPositive();
             }
+            // The baseline's every read is checked against the simulator's registers.
+            assertThat(row.get("j2mod").get("wrong_values").asLong()).isZero();
         }
         String plot = Files.readString(svg);
         assertThat(plot).startsWith("<svg").contains("weir p99").contains("j2mod p50");
