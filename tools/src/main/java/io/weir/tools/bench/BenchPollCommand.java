@@ -38,9 +38,12 @@ public final class BenchPollCommand implements Callable<Integer> {
 
     @Option(
             names = "--warmup",
-            defaultValue = "5",
+            defaultValue = "10",
             paramLabel = "SECONDS",
-            description = "Unmeasured seconds per client first (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Unmeasured seconds per client first (default: ${DEFAULT-VALUE}): the"
+                            + " gateway's hot code (the compiled driver, Netty) is still being"
+                            + " compiled by the JIT 5 s in.")
     int warmup;
 
     @Option(
