@@ -193,9 +193,10 @@ public final class BenchScaleCommand implements Callable<Integer> {
         String title =
                 String.format(
                         Locale.ROOT,
-                        "Poll latency against devices (%s, %d s a count)",
+                        "Poll latency against devices (%s, %d s a count after %d s of warm-up)",
                         LocalDate.now(),
-                        run.seconds);
+                        run.seconds,
+                        run.warmupSeconds);
         Files.writeString(svg, ScalePlot.svg(title, xs, series), StandardCharsets.UTF_8);
     }
 
