@@ -1,6 +1,7 @@
 package io.weir.host.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +85,28 @@ class SessionTest {
         assertThat(st.driver()).isEqualTo("fixture 1.0.0");
         assertThat(st.garbageBytes()).isZero();
         assertThat(st.points()).isEqualTo(2);
+    }
+
+    @Test
+    void cycleLatenciesAddToAMergedHistogramWithoutBeingTakenOrReset() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        for (long ms : new long[] {3, 50}) {
+            clock.advanceMillis(INTERVAL_MS);
+            link.takeSent();
+            clock.advanceMillis(ms);
+            link.receive(Fixtures.frame(1, 2));
+        }
+        Histogram merged = new Histogram(600_000_000L, 3);
+        s.addLatencyTo(merged);
+        assertThat(merged.getTotalCount()).isEqualTo(2);
+        // The session keeps one significant digit: 3 ms and 50 ms within their buckets (1/16).
+        assertThat(merged.getMinValue()).isCloseTo(3_000L, withinPercentage(7));
+        assertThat(merged.getMaxValue()).isCloseTo(50_000L, withinPercentage(7));
+        // A sum: a second add (another device, or the same one later) counts again.
+        s.addLatencyTo(merged);
+        assertThat(merged.getTotalCount()).isEqualTo(4);
+        assertThat(s.latencyMicros().getTotalCount()).isEqualTo(2);
     }
 
     @Test
