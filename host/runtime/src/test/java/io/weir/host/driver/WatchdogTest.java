@@ -294,6 +294,30 @@ class WatchdogTest {
     }
 
     @Test
+    void theHostsWorkBeforeTheFirstLookIsNotCreditedTwice() {
+        TestClock c = new TestClock();
+        c.cpu = 100 * MS;
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        // The call grows memory at once: the host copies for 30 ms of CPU before the timer's
+        // first look, which charges the call from the CPU clock it reads then, after the copy.
+        d.pause();
+        c.cpu += 30 * MS;
+        d.resume();
+        c.wall += 2 * MS;
+        assertThat(w.look()).as("2 ms charged before the look").isEqualTo(TICK);
+        c.cpu += 7 * MS;
+        assertThat(w.look())
+                .as("2 + 7 ms; the copy was never charged, so nothing is taken off")
+                .isEqualTo(1 * MS);
+        c.cpu += 1 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
     void atMostATickIsChargedBeforeTheFirstLook() {
         TestClock c = new TestClock();
         Watchdog w = manual(c);
