@@ -44,8 +44,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Work of the host's own inside a call is not charged either: copying linear memory into a
  * larger array on {@code memory.grow} ({@link Deadline#pause}, {@link Deadline#resume}) costs tens
  * of ms of CPU on heap memory the JVM has not touched yet, which is how the host keeps memory, not
- * what the driver does; a driver can make the host copy at most a few times in an instance's life
- * (the array doubles, up to the cap).
+ * what the driver does; what a driver can make the host copy in an instance's life adds up to about
+ * nine times its final memory, up to the cap (the array grows by an eighth from its second growth
+ * on, {@code FlatMemory}).
  *
  * <p>The clocks are injected ({@link Clock}): tests drive the timer's looks ({@link #look}) with a
  * clock of their own and no timer thread.
