@@ -3,8 +3,8 @@ package io.weir.host.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.host.LogCapture;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -535,23 +535,8 @@ class WatchdogTest {
 
     @Test
     void aLoggedWarningSaysBudgetsAreWallTimeWithoutACpuClock() {
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.driver");
-        List<java.util.logging.LogRecord> records = new CopyOnWriteArrayList<>();
-        java.util.logging.Handler handler =
-                new java.util.logging.Handler() {
-                    @Override
-                    public void publish(java.util.logging.LogRecord r) {
-                        records.add(r);
-                    }
-
-                    @Override
-                    public void flush() {}
-
-                    @Override
-                    public void close() {}
-                };
-        log.addHandler(handler);
-        try {
+        try (LogCapture log = LogCapture.of("io.weir.driver")) {
+            List<java.util.logging.LogRecord> records = log.records();
             manual(new TestClock());
             assertThat(records).as("a CPU clock: nothing to say").isEmpty();
             TestClock none = new TestClock();
@@ -562,8 +547,6 @@ class WatchdogTest {
             assertThat(records.get(0).getMessage())
                     .contains("no thread CPU clock")
                     .contains("wall time");
-        } finally {
-            log.removeHandler(handler);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
+import io.weir.host.LogCapture;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Fixtures;
 import io.weir.host.io.FakeLink;
@@ -614,27 +615,8 @@ class SessionTest {
 
     @Test
     void aLinkThatStaysDownIsLoggedOncePerOutageNotOncePerAttempt() {
-        List<String> lines = new ArrayList<>();
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
-        java.util.logging.Handler h =
-                new java.util.logging.Handler() {
-                    @Override
-                    public void publish(java.util.logging.LogRecord r) {
-                        String m = r.getMessage();
-                        lines.add(
-                                r.getParameters() == null
-                                        ? m
-                                        : java.text.MessageFormat.format(m, r.getParameters()));
-                    }
-
-                    @Override
-                    public void flush() {}
-
-                    @Override
-                    public void close() {}
-                };
-        log.addHandler(h);
-        try {
+        List<String> lines;
+        try (LogCapture log = LogCapture.of("io.weir.poll")) {
             FakeLink link = new FakeLink("plc");
             started(link);
             // A device that went away: the link retries and reports every failed attempt.
@@ -646,8 +628,7 @@ class SessionTest {
             // A second outage is a new line, even for the same reason.
             link.down("connection reset");
             link.down("connection reset");
-        } finally {
-            log.removeHandler(h);
+            lines = log.lines();
         }
         assertThat(lines)
                 .filteredOn(l -> l.startsWith("plc1: "))
