@@ -57,6 +57,7 @@ public final class BenchDevicesCommand implements Callable<Integer> {
                         run.warmup(),
                         run.interval(),
                         run.baseline,
+                        run.perSecond,
                         line -> {
                             err.println(line);
                             err.flush();

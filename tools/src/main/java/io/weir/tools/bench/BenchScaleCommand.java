@@ -108,6 +108,7 @@ public final class BenchScaleCommand implements Callable<Integer> {
                             run.warmup(),
                             run.interval(),
                             run.baseline,
+                            run.perSecond,
                             line -> {
                                 err.println(line);
                                 err.flush();

@@ -22,6 +22,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -62,7 +63,8 @@ final class DevicesBench {
             Duration duration,
             Duration warmup,
             Duration interval,
-            int port) {
+            int port,
+            boolean perSecond) {
         Side {
             if (!List.of("weir", "j2mod", "plc4x").contains(kind)) {
                 throw new IllegalArgumentException(
@@ -87,7 +89,8 @@ final class DevicesBench {
                     Long.toString(duration.toMillis()),
                     Long.toString(warmup.toMillis()),
                     Long.toString(interval.toMillis()),
-                    Integer.toString(port));
+                    Integer.toString(port),
+                    Boolean.toString(perSecond));
         }
 
         static Side parse(String[] a) {
@@ -97,7 +100,8 @@ final class DevicesBench {
                     Duration.ofMillis(Long.parseLong(a[2])),
                     Duration.ofMillis(Long.parseLong(a[3])),
                     Duration.ofMillis(Long.parseLong(a[4])),
-                    Integer.parseInt(a[5]));
+                    Integer.parseInt(a[5]),
+                    Boolean.parseBoolean(a[6]));
         }
     }
 
@@ -118,6 +122,7 @@ final class DevicesBench {
             Duration warmup,
             Duration interval,
             String baseline,
+            boolean perSecond,
             Consumer<String> progress)
             throws IOException, InterruptedException {
         Process sim = child(ManyDevicesSimulator.class, List.of("127.0.0.1", "0", "1"), false);
@@ -136,12 +141,15 @@ final class DevicesBench {
                             + port
                             + " (one port, a connection and unit id per device)");
             Map<String, Object> r =
-                    side(new Side("weir", devices, duration, warmup, interval, port), progress);
+                    side(
+                            new Side("weir", devices, duration, warmup, interval, port, perSecond),
+                            progress);
             if (baseline != null) {
                 r.put(
                         "baseline",
                         side(
-                                new Side(baseline, devices, duration, warmup, interval, port),
+                                new Side(
+                                        baseline, devices, duration, warmup, interval, port, false),
                                 progress));
             }
             return r;
@@ -350,8 +358,20 @@ final class DevicesBench {
         Snapshot a = Snapshot.of(sessions);
         Usage u0 = Usage.now();
         long end = System.nanoTime() + s.duration().toNanos();
+        Snapshot last = a;
+        Usage lastUsage = u0;
         while (System.nanoTime() < end) {
-            Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            long step = s.perSecond() ? 1000 : 5000;
+            Thread.sleep(Math.min(step, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            if (s.perSecond()) {
+                // A sum of the sessions' histograms a second: no copies, a few ms of this thread.
+                Snapshot now = Snapshot.of(sessions);
+                Usage u = Usage.now();
+                progress.accept(second(now, last, u, lastUsage, u0));
+                last = now;
+                lastUsage = u;
+                continue;
+            }
             Snapshot now = Snapshot.counters(sessions);
             progress.accept(
                     "devices: weir "
@@ -381,13 +401,31 @@ final class DevicesBench {
         return r;
     }
 
+    /** One second of the window (--per-second): its polls, latency and collections. */
+    static String second(Snapshot now, Snapshot last, Usage u, Usage lastUsage, Usage u0) {
+        Histogram h = now.latency.copy();
+        h.subtract(last.latency);
+        return String.format(
+                Locale.ROOT,
+                "devices: weir second %.1f: %d polls, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max"
+                        + " %.2f ms, %d collections (%d ms)",
+                (u.wallNanos() - u0.wallNanos()) / 1e9,
+                now.cycles - last.cycles,
+                h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0,
+                h.getMaxValue() / 1000.0,
+                u.gcs() - lastUsage.gcs(),
+                u.gcMillis() - lastUsage.gcMillis());
+    }
+
     /**
      * Counters of all sessions and, but for {@link #counters}, their latency histograms summed into
      * one: the window is the difference of two sums, and no copy of ten thousand histograms is made
      * at either end (it would cause a collection that the last sessions' latencies then include,
      * and count as the gateway's memory).
      */
-    private static final class Snapshot {
+    static final class Snapshot {
         long cycles;
 
         /** Overruns and ticks that started no cycle ({@link SessionStatus#unserved}). */

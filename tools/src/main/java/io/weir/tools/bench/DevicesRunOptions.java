@@ -41,6 +41,14 @@ public final class DevicesRunOptions {
                             + " opening connections after 90 s and polls those it opened.")
     String baseline;
 
+    @Option(
+            names = "--per-second",
+            description =
+                    "Print the gateway's latency of every second of the window on stderr (polls,"
+                            + " p50, p99, p99.9, max, and the collections of that second), to tell"
+                            + " a tail that follows the collector from one that does not.")
+    boolean perSecond;
+
     Duration duration() {
         return Duration.ofSeconds(seconds);
     }

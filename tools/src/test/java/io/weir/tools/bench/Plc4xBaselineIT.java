@@ -92,7 +92,8 @@ class Plc4xBaselineIT {
                                     Duration.ofSeconds(2),
                                     Duration.ZERO,
                                     Duration.ofMillis(200),
-                                    sim.port()),
+                                    sim.port(),
+                                    false),
                             progress::add);
             assertThat(r.get("side")).isEqualTo("plc4x");
             assertThat(r.get("opened")).isEqualTo(3);
