@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -50,6 +49,9 @@ final class DevicesBench {
 
     /** How long a side may take to connect every device and see its first cycle. */
     static final Duration SETTLE_MAX = Duration.ofSeconds(90);
+
+    /** The largest latency a merged histogram holds: a session's cap (10 minutes). */
+    static final long LATENCY_MAX_MICROS = 600_000_000L;
 
     private DevicesBench() {}
 
@@ -306,19 +308,10 @@ final class DevicesBench {
                 }
                 Thread.sleep(1000);
             }
-            // The window's first snapshot is copied into histograms made now: ten thousand copies
-            // made at the window's start would cause the collection the window then measures.
-            List<AbstractHistogram> firstSnapshot = new ArrayList<>();
-            for (Session x : sessions) {
-                firstSnapshot.add(x.latencyMicros());
-            }
             // One more interval for the first cycles' stragglers, the warm-up, then the window.
             Thread.sleep(s.interval().toMillis());
             warmUp(s, progress);
-            // The window's snapshots (a copy of every device's histogram each) are gone once it
-            // returns: they are the bench's, not the gateway's, and must not count as its heap.
-            Map<String, Object> r = window(s, sessions, firstSnapshot, progress);
-            firstSnapshot = null;
+            Map<String, Object> r = window(s, sessions, progress);
             r.put("points", points.sum());
             Map<String, Integer> problems = new java.util.TreeMap<>();
             for (Session x : sessions) {
@@ -353,17 +346,12 @@ final class DevicesBench {
 
     /** The measured window: counters and merged latency between two snapshots. */
     private static Map<String, Object> window(
-            Side s,
-            List<Session> sessions,
-            List<AbstractHistogram> firstSnapshot,
-            Consumer<String> progress)
-            throws InterruptedException {
-        Snapshot a = Snapshot.into(sessions, firstSnapshot);
+            Side s, List<Session> sessions, Consumer<String> progress) throws InterruptedException {
+        Snapshot a = Snapshot.of(sessions);
         Usage u0 = Usage.now();
         long end = System.nanoTime() + s.duration().toNanos();
         while (System.nanoTime() < end) {
             Thread.sleep(Math.min(5000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-            // Counters only: copying every session's histogram costs the host CPU time.
             Snapshot now = Snapshot.counters(sessions);
             progress.accept(
                     "devices: weir "
@@ -376,12 +364,29 @@ final class DevicesBench {
         }
         Usage u1 = Usage.now();
         Snapshot b = Snapshot.of(sessions);
-        Map<String, Object> r = result("weir", s, a, b, u0, u1);
+        Histogram window = b.latency.copy();
+        window.subtract(a.latency);
+        Map<String, Object> r =
+                result(
+                        "weir",
+                        s,
+                        b.cycles - a.cycles,
+                        b.missed - a.missed,
+                        b.timeouts - a.timeouts,
+                        b.errors - a.errors,
+                        window,
+                        u0,
+                        u1);
         r.put("unserved", b.unserved - a.unserved);
         return r;
     }
 
-    /** Counters of all sessions and their latency histograms. */
+    /**
+     * Counters of all sessions and, but for {@link #counters}, their latency histograms summed into
+     * one: the window is the difference of two sums, and no copy of ten thousand histograms is made
+     * at either end (it would cause a collection that the last sessions' latencies then include,
+     * and count as the gateway's memory).
+     */
     private static final class Snapshot {
         long cycles;
 
@@ -391,27 +396,18 @@ final class DevicesBench {
         long unserved;
         long timeouts;
         long errors;
-        final List<AbstractHistogram> latency = new ArrayList<>();
+        Histogram latency;
 
         static Snapshot of(List<Session> sessions) {
-            return take(sessions, true);
-        }
-
-        /** A snapshot whose histograms are copied into {@code targets}, one per session. */
-        static Snapshot into(List<Session> sessions, List<AbstractHistogram> targets) {
-            Snapshot n = take(sessions, false);
-            for (int i = 0; i < sessions.size(); i++) {
-                sessions.get(i).copyLatencyInto(targets.get(i));
-                n.latency.add(targets.get(i));
+            Snapshot n = counters(sessions);
+            n.latency = new Histogram(LATENCY_MAX_MICROS, 3);
+            for (Session x : sessions) {
+                x.addLatencyTo(n.latency);
             }
             return n;
         }
 
         static Snapshot counters(List<Session> sessions) {
-            return take(sessions, false);
-        }
-
-        private static Snapshot take(List<Session> sessions, boolean histograms) {
             Snapshot n = new Snapshot();
             for (Session x : sessions) {
                 SessionStatus st = x.status();
@@ -420,9 +416,6 @@ final class DevicesBench {
                 n.unserved += st.unserved();
                 n.timeouts += st.timeouts();
                 n.errors += st.protocolErrors() + st.traps();
-                if (histograms) {
-                    n.latency.add(x.latencyMicros());
-                }
             }
             return n;
         }
@@ -451,26 +444,6 @@ final class DevicesBench {
             }
             return new Usage(os.getProcessCpuTime(), System.nanoTime(), allocated, gcs, gcMillis);
         }
-    }
-
-    private static Map<String, Object> result(
-            String kind, Side s, Snapshot a, Snapshot b, Usage u0, Usage u1) {
-        Histogram window = new Histogram(3);
-        for (int i = 0; i < b.latency.size(); i++) {
-            AbstractHistogram h = b.latency.get(i).copy();
-            h.subtract(a.latency.get(i));
-            window.add(h);
-        }
-        return result(
-                kind,
-                s,
-                b.cycles - a.cycles,
-                b.missed - a.missed,
-                b.timeouts - a.timeouts,
-                b.errors - a.errors,
-                window,
-                u0,
-                u1);
     }
 
     static Map<String, Object> result(

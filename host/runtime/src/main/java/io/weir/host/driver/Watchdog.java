@@ -44,8 +44,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Work of the host's own inside a call is not charged either: copying linear memory into a
  * larger array on {@code memory.grow} ({@link Deadline#pause}, {@link Deadline#resume}) costs tens
  * of ms of CPU on heap memory the JVM has not touched yet, which is how the host keeps memory, not
- * what the driver does; a driver can make the host copy at most a few times in an instance's life
- * (the array doubles, up to the cap).
+ * what the driver does; what a driver can make the host copy in an instance's life adds up to about
+ * nine times its final memory, up to the cap (the array grows by an eighth from its second growth
+ * on, {@code FlatMemory}).
  *
  * <p>The clocks are injected ({@link Clock}): tests drive the timer's looks ({@link #look}) with a
  * clock of their own and no timer thread.
@@ -328,6 +329,12 @@ public final class Watchdog implements AutoCloseable {
         private long seenCpu;
         private long preSeenNanos;
 
+        /**
+         * The {@link #credit} at the first look: work of the host's own before it is in {@link
+         * #seenCpu} already, which the call is not charged from, so it is not taken off again.
+         */
+        private long seenCredit;
+
         private Deadline(Thread thread) {
             this.thread = thread;
         }
@@ -346,6 +353,7 @@ public final class Watchdog implements AutoCloseable {
             // During the host's own work the clock stands where the work began.
             long paused = (long) PAUSED.getAcquire(this);
             long cpu = paused >= 0 ? paused : cpuNanos(thread, now);
+            long credit = (long) CREDIT.getOpaque(this);
             if (arms != seenArms) {
                 // First look at this call: charge it the wall time it ran before, then its
                 // thread's CPU clock from now on. It was armed after the previous look read this
@@ -356,11 +364,11 @@ public final class Watchdog implements AutoCloseable {
                 seenArms = arms;
                 seenAt = now;
                 seenCpu = cpu;
+                seenCredit = credit;
                 preSeenNanos = Math.max(0, Math.min(now - previousLook, TICK_NANOS));
             }
             long wall = preSeenNanos + (now - seenAt);
-            long charged =
-                    Math.max(0, preSeenNanos + (cpu - seenCpu) - (long) CREDIT.getOpaque(this));
+            long charged = Math.max(0, preSeenNanos + (cpu - seenCpu) - (credit - seenCredit));
             if (charged >= budgetNanos || wall >= backstopNanos(budgetNanos)) {
                 if (STATE.compareAndSet(this, s, s | FIRING)) {
                     thread.interrupt();

@@ -513,13 +513,14 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     /**
-     * Copies the cycle latency histogram into {@code target} (one of the same layout, e.g. an
-     * earlier {@link #latencyMicros}), allocating nothing: a bench that snapshots ten thousand
-     * devices must not cause the collection it then measures.
+     * Adds the cycle latency histogram (µs, since the session started) to {@code target},
+     * allocating nothing: a bench sums ten thousand devices into one histogram at each end of its
+     * window and takes the difference, where a copy of each would cause the collection it then
+     * measures.
      */
-    public void copyLatencyInto(AbstractHistogram target) {
+    public void addLatencyTo(AbstractHistogram target) {
         synchronized (latency) {
-            latency.copyInto(target);
+            target.add(latency);
         }
     }
 

@@ -283,7 +283,11 @@ class DriverInstanceTest {
         System.out.printf(
                 "runaway loop stopped %.2f ms after the call began (budget %d ms)%n",
                 ms, Abi.CALL_BUDGET_MS);
-        assertThat(ms).as("never before the budget").isGreaterThanOrEqualTo(Abi.CALL_BUDGET_MS);
+        // The wall time before the timer's first look counts from its look before the arm, so a
+        // call may be stopped up to a tick early (Watchdog), never more.
+        assertThat(ms)
+                .as("never more than a tick before the budget")
+                .isGreaterThanOrEqualTo(Abi.CALL_BUDGET_MS - Watchdog.TICK_NANOS / 1e6);
         assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag cleared").isFalse();
         assertThat(d.dead()).isTrue();
         // The thread is fine for the next instance.

@@ -3,8 +3,12 @@ package io.weir.host.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.host.LogCapture;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -154,12 +158,20 @@ class WatchdogTest {
 
     /** Wall and CPU time that only the test moves. */
     static final class TestClock implements Watchdog.Clock {
-        long wall;
-        long cpu;
-        boolean hasCpu = true;
+        // Volatile: a timer thread reads them too.
+        volatile long wall;
+        volatile long cpu;
+        volatile boolean hasCpu = true;
+
+        /** How often the wall clock was read, and the thread that read it last. */
+        final AtomicLong wallReads = new AtomicLong();
+
+        volatile Thread reader;
 
         @Override
         public long wallNanos() {
+            wallReads.incrementAndGet();
+            reader = Thread.currentThread();
             return wall;
         }
 
@@ -419,11 +431,184 @@ class WatchdogTest {
     }
 
     @Test
+    void closingADeadlineAgainLeavesAnInterruptThatIsNotTheWatchdogs() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        d.close();
+        Thread.currentThread().interrupt();
+        d.close(); // a second close, as a finally block after try-with-resources makes
+        assertThat(Thread.interrupted()).as("flag kept, and cleared here").isTrue();
+    }
+
+    @Test
     void aClosedWatchdogArmsNoMore() {
         Watchdog w = new Watchdog();
         w.close();
         assertThatThrownBy(() -> w.arm(50))
                 .isExactlyInstanceOf(IllegalStateException.class)
                 .hasMessage("watchdog closed");
+    }
+
+    @Test
+    void withoutACpuClockTheThreadsCpuTimeIsNotReadEvenIfItMoves() {
+        TestClock c = new TestClock();
+        c.hasCpu = false; // says it has none; what cpuNanos returns must not count
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 2 * MS;
+        w.look();
+        c.cpu += 1_000 * MS;
+        c.wall += 6 * MS;
+        assertThat(w.look()).as("8 ms of wall time, not a second of CPU").isEqualTo(2 * MS);
+        assertThat(d.fired()).isFalse();
+        c.wall += 2 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void aThreadCpuTimeOfZeroIsATimeNotAFailure() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 1 * MS;
+        w.look();
+        // The thread's CPU clock reads 0 (a fresh thread) when the host's work begins.
+        d.pause();
+        c.cpu = 30 * MS;
+        c.wall += 30 * MS;
+        assertThat(w.look()).as("the clock stands at 0 while the host works").isEqualTo(TICK);
+        assertThat(d.fired()).isFalse();
+        d.resume();
+        assertThat(w.look()).as("1 ms charged, the work not").isEqualTo(TICK);
+        c.cpu += 8 * MS;
+        assertThat(w.look()).as("1 + 8 ms").isEqualTo(1 * MS);
+        d.close();
+    }
+
+    @Test
+    void theHostsWorkBeforeTheFirstLookIsNotCreditedTwice() {
+        TestClock c = new TestClock();
+        c.cpu = 100 * MS;
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        // The call grows memory at once: the host copies for 30 ms of CPU before the timer's
+        // first look, which charges the call from the CPU clock it reads then, after the copy.
+        d.pause();
+        c.cpu += 30 * MS;
+        d.resume();
+        c.wall += 2 * MS;
+        assertThat(w.look()).as("2 ms charged before the look").isEqualTo(TICK);
+        c.cpu += 7 * MS;
+        assertThat(w.look())
+                .as("2 + 7 ms; the copy was never charged, so nothing is taken off")
+                .isEqualTo(1 * MS);
+        c.cpu += 1 * MS;
+        w.look();
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void aCallThatEndedInsideTheHostsWorkLeavesTheNextCallCharged() {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        Watchdog.Deadline d = w.arm(10);
+        c.wall += 1 * MS;
+        w.look();
+        c.cpu += 1 * MS;
+        d.pause(); // the call ends (a trap) before the host's work is over
+        d.close();
+        Watchdog.Deadline next = w.arm(10);
+        c.wall += 1 * MS;
+        assertThat(w.look()).isEqualTo(TICK);
+        c.cpu += 9 * MS;
+        w.look();
+        assertThat(next.fired()).as("the stale pause is not the next call's").isTrue();
+        next.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void aLoggedWarningSaysBudgetsAreWallTimeWithoutACpuClock() {
+        try (LogCapture log = LogCapture.of("io.weir.driver")) {
+            List<java.util.logging.LogRecord> records = log.records();
+            manual(new TestClock());
+            assertThat(records).as("a CPU clock: nothing to say").isEmpty();
+            TestClock none = new TestClock();
+            none.hasCpu = false;
+            manual(none);
+            assertThat(records).hasSize(1);
+            assertThat(records.get(0).getLevel()).isEqualTo(java.util.logging.Level.WARNING);
+            assertThat(records.get(0).getMessage())
+                    .contains("no thread CPU clock")
+                    .contains("wall time");
+        }
+    }
+
+    /** Waits up to 10 s of real time for what a timer thread does. */
+    private static void await(String what, BooleanSupplier done) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime() - end).as(what).isNegative();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    @Test
+    void anArmWhileTheTimerIsIdleReadsTheClockAndWakesTheTimer() {
+        TestClock c = new TestClock();
+        c.wall = 1_000 * MS;
+        try (Watchdog w = new Watchdog(200 * MS, c, true)) {
+            // More than a second of the watchdog's clock without a call: the timer parks.
+            c.wall += Watchdog.IDLE_AFTER_NANOS + 1 * MS;
+            await("the timer goes idle", w::idle);
+            c.wall += 7 * MS;
+            long at = c.wall;
+            Watchdog.Deadline d = w.arm(10);
+            assertThat(d.armedAt()).as("read at the arm: the last look is old").isEqualTo(at);
+            await("the timer wakes and sees the call", () -> !w.armedSinceLastLook());
+            assertThat(w.idle()).isFalse();
+            assertThat(d.fired()).isFalse();
+            c.cpu += 10 * MS;
+            await("the call is stopped at its budget", d::fired);
+            await("interrupted", () -> Thread.currentThread().isInterrupted());
+            d.close();
+            assertThat(Thread.interrupted()).isFalse();
+        }
+    }
+
+    @Test
+    void theTimerSleepsATickBetweenLooksAndParksForGoodWhenIdleUntilClosed() throws Exception {
+        TestClock c = new TestClock();
+        Watchdog w = new Watchdog(200 * MS, c, true);
+        try {
+            await("the timer looks", () -> c.wallReads.get() > 2);
+            Thread timer = c.reader;
+            assertThat(timer.getName()).isEqualTo("weir-watchdog");
+            assertThat(timer.isDaemon()).as("it keeps no JVM from exiting").isTrue();
+            // A look a tick (5 ms): in 100 ms some twenty at most, never a busy loop.
+            long before = c.wallReads.get();
+            idle(100);
+            assertThat(c.wallReads.get() - before).isLessThan(1_000L);
+            // Past a second of the watchdog's clock without a call the timer parks and reads no
+            // clock until something wakes it.
+            c.wall += Watchdog.IDLE_AFTER_NANOS + 1;
+            await("the timer goes idle", w::idle);
+            long parked = c.wallReads.get();
+            idle(100);
+            assertThat(c.wallReads.get()).as("parked: no look").isEqualTo(parked);
+            assertThat(w.idle()).isTrue();
+            // Closing wakes it to end.
+            w.close();
+            timer.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(timer.isAlive()).as("the timer ended").isFalse();
+        } finally {
+            w.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.weir.host.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.host.LogCapture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,25 +86,8 @@ class SerialExecutorTest {
 
     @Test
     void aTaskRefusedAtShutdownIsOneQuietLineAndABugIsAnError() {
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
-        List<java.util.logging.LogRecord> records = new ArrayList<>();
-        java.util.logging.Handler h =
-                new java.util.logging.Handler() {
-                    @Override
-                    public void publish(java.util.logging.LogRecord r) {
-                        records.add(r);
-                    }
-
-                    @Override
-                    public void flush() {}
-
-                    @Override
-                    public void close() {}
-                };
-        java.util.logging.Level before = log.getLevel();
-        log.setLevel(java.util.logging.Level.ALL);
-        log.addHandler(h);
-        try {
+        try (LogCapture log = LogCapture.of("io.weir.poll")) {
+            List<java.util.logging.LogRecord> records = log.records();
             serial.executeHere(
                     () -> {
                         throw new java.util.concurrent.RejectedExecutionException("pool shut down");
@@ -120,9 +104,6 @@ class SerialExecutorTest {
             assertThat(records).hasSize(2);
             assertThat(records.get(1).getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
             assertThat(records.get(1).getThrown()).hasMessage("bug");
-        } finally {
-            log.removeHandler(h);
-            log.setLevel(before);
         }
     }
 }

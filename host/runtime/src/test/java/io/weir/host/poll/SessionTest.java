@@ -1,9 +1,11 @@
 package io.weir.host.poll;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.weir.abi.DeviceConfig;
 import io.weir.abi.Quality;
+import io.weir.host.LogCapture;
 import io.weir.host.driver.DriverModule;
 import io.weir.host.driver.Fixtures;
 import io.weir.host.io.FakeLink;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +86,28 @@ class SessionTest {
         assertThat(st.driver()).isEqualTo("fixture 1.0.0");
         assertThat(st.garbageBytes()).isZero();
         assertThat(st.points()).isEqualTo(2);
+    }
+
+    @Test
+    void cycleLatenciesAddToAMergedHistogramWithoutBeingTakenOrReset() {
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        for (long ms : new long[] {3, 50}) {
+            clock.advanceMillis(INTERVAL_MS);
+            link.takeSent();
+            clock.advanceMillis(ms);
+            link.receive(Fixtures.frame(1, 2));
+        }
+        Histogram merged = new Histogram(600_000_000L, 3);
+        s.addLatencyTo(merged);
+        assertThat(merged.getTotalCount()).isEqualTo(2);
+        // The session keeps one significant digit: 3 ms and 50 ms within their buckets (1/16).
+        assertThat(merged.getMinValue()).isCloseTo(3_000L, withinPercentage(7));
+        assertThat(merged.getMaxValue()).isCloseTo(50_000L, withinPercentage(7));
+        // A sum: a second add (another device, or the same one later) counts again.
+        s.addLatencyTo(merged);
+        assertThat(merged.getTotalCount()).isEqualTo(4);
+        assertThat(s.latencyMicros().getTotalCount()).isEqualTo(2);
     }
 
     @Test
@@ -655,27 +680,8 @@ class SessionTest {
 
     @Test
     void aLinkThatStaysDownIsLoggedOncePerOutageNotOncePerAttempt() {
-        List<String> lines = new ArrayList<>();
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.weir.poll");
-        java.util.logging.Handler h =
-                new java.util.logging.Handler() {
-                    @Override
-                    public void publish(java.util.logging.LogRecord r) {
-                        String m = r.getMessage();
-                        lines.add(
-                                r.getParameters() == null
-                                        ? m
-                                        : java.text.MessageFormat.format(m, r.getParameters()));
-                    }
-
-                    @Override
-                    public void flush() {}
-
-                    @Override
-                    public void close() {}
-                };
-        log.addHandler(h);
-        try {
+        List<String> lines;
+        try (LogCapture log = LogCapture.of("io.weir.poll")) {
             FakeLink link = new FakeLink("plc");
             started(link);
             // A device that went away: the link retries and reports every failed attempt.
@@ -687,8 +693,7 @@ class SessionTest {
             // A second outage is a new line, even for the same reason.
             link.down("connection reset");
             link.down("connection reset");
-        } finally {
-            log.removeHandler(h);
+            lines = log.lines();
         }
         assertThat(lines)
                 .filteredOn(l -> l.startsWith("plc1: "))

@@ -1,5 +1,6 @@
 package io.weir.host.wasm;
 
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +16,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.OpCode;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import io.weir.host.driver.Fuzz;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -87,6 +89,8 @@ class FlatMemoryTest {
         int a = address(op.where(), op.pick(), size);
         int b = address(op.where2(), op.pick2(), size);
         // The atomics' addresses are aligned, as Chicory's compiled code checks before it calls.
+        // No 8-bit add, exchange or compare-exchange here: C2 miscompiles ByteArrayMemory's (see
+        // everyAtomicOperationDoesWhatTheThreadsProposalSays, which checks all 32 on a model).
         long v = op.value();
         try {
             Object r =
@@ -154,7 +158,7 @@ class FlatMemoryTest {
                             m.atomicWriteInt(a & ~3, (int) v);
                             yield null;
                         }
-                        case 32 -> m.atomicCmpxchgByte(a, (byte) 0, (byte) v);
+                        case 32 -> m.atomicCmpxchgInt(a & ~3, 0, (int) v);
                         case 33 -> m.atomicAddShort(a & ~1, (short) v);
                         case 34 -> m.atomicXchgShort(a & ~1, (short) v);
                         case 35 -> m.readString(a, Math.max(0, op.len()));
@@ -194,32 +198,226 @@ class FlatMemoryTest {
                                 Outcome want = run(ref, op, size);
                                 Outcome got = run(flat, op, size);
                                 String what = op + " at size " + size;
-                                if (want.trap() == null) {
-                                    assertThat(got.trap()).as(what).isNull();
-                                    assertThat(got.value()).as(what).isEqualTo(want.value());
-                                } else {
-                                    // Chicory's memory traps with WasmRuntimeException, except
-                                    // where its checks overflow and a raw exception escapes;
-                                    // this one always traps with WasmRuntimeException.
-                                    assertThat(got.trap()).as(what).isNotNull();
-                                    assertThat(got.trap())
-                                            .as(what)
-                                            .isInstanceOf(WasmRuntimeException.class)
-                                            .hasMessageStartingWith("out of bounds memory access");
-                                    if (want.trap() instanceof WasmRuntimeException) {
-                                        assertThat(got.trap().getMessage())
-                                                .as(what)
-                                                .startsWith(
-                                                        "out of bounds memory access: attempted to"
-                                                                + " access address: ");
-                                    }
-                                }
+                                assertSameOutcome(want, got, what);
                                 assertThat(flat.pages()).as(what).isEqualTo(ref.pages());
                             }
                             int size = ref.pages() * PAGE;
                             assertThat(flat.readBytes(0, size)).isEqualTo(ref.readBytes(0, size));
                             assertThat(flat.capacity()).isBetween(size, script.max() * PAGE);
                         });
+    }
+
+    /**
+     * The 32 atomic loads, stores and read-modify-writes of the threads proposal, each at an
+     * aligned address near an edge; a compare-exchange expects the value there half of the time, so
+     * both of its outcomes run.
+     */
+    record AtomicOp(int kind, int where, int pick, long value, boolean expectHeld) {}
+
+    private static final int ATOMIC_KINDS = 32;
+
+    private static Gen<List<AtomicOp>> atomicScripts() {
+        return in -> {
+            int n = (int) in.next(Constraint.between(1, 80));
+            List<AtomicOp> ops = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ops.add(
+                        new AtomicOp(
+                                (int) in.next(Constraint.between(0, ATOMIC_KINDS - 1)),
+                                (int) in.next(Constraint.between(0, 5)),
+                                (int)
+                                        in.next(
+                                                Constraint.between(
+                                                        Integer.MIN_VALUE, Integer.MAX_VALUE)),
+                                in.next(Constraint.between(Long.MIN_VALUE, Long.MAX_VALUE)),
+                                in.next(Constraint.between(0, 1)) == 1));
+            }
+            return ops;
+        };
+    }
+
+    /** The width in bytes of atomic operation {@code kind}: byte, short, int, long in turn. */
+    private static int width(int kind) {
+        return 1 << (kind % 4);
+    }
+
+    /** {@code v} in the Java type of {@code width} bytes, as the {@link Memory} methods give it. */
+    private static Object typed(int width, long v) {
+        return switch (width) {
+            case 1 -> (byte) v;
+            case 2 -> (short) v;
+            case 4 -> (int) v;
+            default -> v;
+        };
+    }
+
+    static Outcome atomic(Memory m, AtomicOp op, int a, long expected) {
+        long v = op.value();
+        try {
+            Object r =
+                    switch (op.kind()) {
+                        case 0 -> m.atomicReadByte(a);
+                        case 1 -> m.atomicReadShort(a);
+                        case 2 -> m.atomicReadInt(a);
+                        case 3 -> m.atomicReadLong(a);
+                        case 4 -> {
+                            m.atomicWriteByte(a, (byte) v);
+                            yield null;
+                        }
+                        case 5 -> {
+                            m.atomicWriteShort(a, (short) v);
+                            yield null;
+                        }
+                        case 6 -> {
+                            m.atomicWriteInt(a, (int) v);
+                            yield null;
+                        }
+                        case 7 -> {
+                            m.atomicWriteLong(a, v);
+                            yield null;
+                        }
+                        case 8 -> m.atomicAddByte(a, (byte) v);
+                        case 9 -> m.atomicAddShort(a, (short) v);
+                        case 10 -> m.atomicAddInt(a, (int) v);
+                        case 11 -> m.atomicAddLong(a, v);
+                        case 12 -> m.atomicAndByte(a, (byte) v);
+                        case 13 -> m.atomicAndShort(a, (short) v);
+                        case 14 -> m.atomicAndInt(a, (int) v);
+                        case 15 -> m.atomicAndLong(a, v);
+                        case 16 -> m.atomicOrByte(a, (byte) v);
+                        case 17 -> m.atomicOrShort(a, (short) v);
+                        case 18 -> m.atomicOrInt(a, (int) v);
+                        case 19 -> m.atomicOrLong(a, v);
+                        case 20 -> m.atomicXorByte(a, (byte) v);
+                        case 21 -> m.atomicXorShort(a, (short) v);
+                        case 22 -> m.atomicXorInt(a, (int) v);
+                        case 23 -> m.atomicXorLong(a, v);
+                        case 24 -> m.atomicXchgByte(a, (byte) v);
+                        case 25 -> m.atomicXchgShort(a, (short) v);
+                        case 26 -> m.atomicXchgInt(a, (int) v);
+                        case 27 -> m.atomicXchgLong(a, v);
+                        case 28 -> m.atomicCmpxchgByte(a, (byte) expected, (byte) v);
+                        case 29 -> m.atomicCmpxchgShort(a, (short) expected, (short) v);
+                        case 30 -> m.atomicCmpxchgInt(a, (int) expected, (int) v);
+                        default -> m.atomicCmpxchgLong(a, expected, v);
+                    };
+            return new Outcome(r, null);
+        } catch (RuntimeException e) {
+            return new Outcome(null, e);
+        }
+    }
+
+    /**
+     * What the threads proposal says {@code op} does to {@code memory}, a plain little-endian
+     * array: a load gives the value, a store writes it, a read-modify-write gives the old value and
+     * writes the operation's result cut to the width, a compare-exchange writes only if the old
+     * value equals the expected one in the width; outside memory it traps and writes nothing.
+     */
+    static Outcome model(byte[] memory, AtomicOp op, int a, long expected) {
+        int w = width(op.kind());
+        if (Integer.toUnsignedLong(a) + w > memory.length) {
+            return new Outcome(
+                    null,
+                    new WasmRuntimeException(
+                            "out of bounds memory access: attempted to access address: " + a));
+        }
+        ByteBuffer b = ByteBuffer.wrap(memory).order(LITTLE_ENDIAN);
+        long old =
+                switch (w) {
+                    case 1 -> b.get(a);
+                    case 2 -> b.getShort(a);
+                    case 4 -> b.getInt(a);
+                    default -> b.getLong(a);
+                };
+        long v = op.value();
+        Long stored =
+                switch (op.kind() / 4) {
+                    case 0 -> null; // load
+                    case 1, 6 -> v; // store, exchange
+                    case 2 -> old + v;
+                    case 3 -> old & v;
+                    case 4 -> old | v;
+                    case 5 -> old ^ v;
+                    default -> typed(w, old).equals(typed(w, expected)) ? v : null;
+                };
+        if (stored != null) {
+            switch (w) {
+                case 1 -> b.put(a, (byte) (long) stored);
+                case 2 -> b.putShort(a, (short) (long) stored);
+                case 4 -> b.putInt(a, (int) (long) stored);
+                default -> b.putLong(a, stored);
+            }
+        }
+        return new Outcome(op.kind() / 4 == 1 ? null : typed(w, old), null);
+    }
+
+    /**
+     * The reference here is the proposal's semantics on a plain array, not Chicory's {@link
+     * ByteArrayMemory}: on this JDK (17.0.15, x86-64) C2 miscompiles {@code VarHandle.getAndAdd},
+     * {@code getAndSet} and {@code compareAndExchange} on a {@code byte[]} element, which
+     * ByteArrayMemory's {@code atomicAddByte}, {@code atomicXchgByte} and {@code atomicCmpxchgByte}
+     * use: once compiled they give the old byte zero-extended (251 for -5), and boxing such a
+     * {@code byte} reads outside the JDK's Byte cache and crashes the JVM. FlatMemory reads and
+     * writes plainly and is not affected.
+     */
+    @Test
+    void everyAtomicOperationDoesWhatTheThreadsProposalSaysAndTrapsOutsideMemory() {
+        Fuzz.theory(1000)
+                .forAll(atomicScripts())
+                .checkAssert(
+                        ops -> {
+                            byte[] want = new byte[PAGE];
+                            FlatMemory flat = new FlatMemory(new MemoryLimits(1, 2));
+                            for (AtomicOp op : ops) {
+                                int w = width(op.kind());
+                                int a = address(op.where(), op.pick(), PAGE) & -w;
+                                long expected = op.value() >>> 32;
+                                if (op.expectHeld() && Integer.toUnsignedLong(a) + w <= PAGE) {
+                                    ByteBuffer b = ByteBuffer.wrap(want).order(LITTLE_ENDIAN);
+                                    expected =
+                                            switch (w) {
+                                                case 1 -> b.get(a);
+                                                case 2 -> b.getShort(a);
+                                                case 4 -> b.getInt(a);
+                                                default -> b.getLong(a);
+                                            };
+                                }
+                                String what = op + " at " + a + ", expecting " + expected;
+                                assertSameOutcome(
+                                        model(want, op, a, expected),
+                                        atomic(flat, op, a, expected),
+                                        what);
+                                // The bytes around the address: the operation wrote its width.
+                                int near = (int) Math.min(Integer.toUnsignedLong(a), PAGE);
+                                int from = Math.max(0, near - 8);
+                                int to = Math.min(PAGE, near + 16);
+                                assertThat(flat.readBytes(from, to - from))
+                                        .as(what)
+                                        .isEqualTo(Arrays.copyOfRange(want, from, to));
+                            }
+                            assertThat(flat.readBytes(0, PAGE)).isEqualTo(want);
+                        });
+    }
+
+    /** The same value, or both a trap: this one always Chicory's out-of-bounds trap. */
+    private static void assertSameOutcome(Outcome want, Outcome got, String what) {
+        if (want.trap() == null) {
+            assertThat(got.trap()).as(what).isNull();
+            assertThat(got.value()).as(what).isEqualTo(want.value());
+            return;
+        }
+        // Chicory's memory traps with WasmRuntimeException, except where its checks overflow
+        // and a raw exception escapes; this one always traps with WasmRuntimeException.
+        assertThat(got.trap()).as(what).isNotNull();
+        assertThat(got.trap())
+                .as(what)
+                .isInstanceOf(WasmRuntimeException.class)
+                .hasMessageStartingWith("out of bounds memory access");
+        if (want.trap() instanceof WasmRuntimeException) {
+            assertThat(got.trap().getMessage())
+                    .as(what)
+                    .startsWith("out of bounds memory access: attempted to access address: ");
+        }
     }
 
     @Test
@@ -385,10 +583,13 @@ class FlatMemoryTest {
                 new PassiveDataSegment(new byte[] {9, 8, 7, 6}),
                 active(1, 0, new byte[] {5}), // another memory's: skipped
                 active(0, PAGE - 2, new byte[] {4, 4}),
+                active(0, 0, new byte[] {6}), // at the start
+                active(0, PAGE, new byte[] {}), // empty, at the end: fits
             };
             m.initialize(null, segments);
             assertThat(m.readBytes(9, 5)).containsExactly(0, 1, 2, 3, 0);
-            assertThat(m.read(0)).isZero();
+            assertThat(m.read(0)).isEqualTo((byte) 6);
+            assertThat(m.read(1)).isZero();
             assertThat(m.readU16(PAGE - 2)).isEqualTo(0x0404);
             m.initPassiveSegment(1, 100, 1, 3);
             assertThat(m.readBytes(100, 3)).containsExactly(8, 7, 6);
