@@ -52,6 +52,17 @@ public interface Link extends AutoCloseable {
     }
 
     /**
+     * Runs {@code task} on the thread that delivers {@link LinkListener#received}, for a link that
+     * {@link #runsShortTasks}: a cycle the session starts there sends its first request with no
+     * thread hand-off, as an answer decoded there sends the next one.
+     *
+     * @return false, the task not run, if the link has no such thread now (it is down or closing)
+     */
+    default boolean executeOnIoThread(Runnable task) {
+        return false;
+    }
+
+    /**
      * The line silence that ends a frame on this link (Modbus RTU: 3.5 character times at the
      * line's baud rate), or 0 where frames are not delimited by silence (TCP).
      */

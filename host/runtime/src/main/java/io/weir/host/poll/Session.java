@@ -656,11 +656,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     @Override
     public void received(byte[] bytes) {
         Runnable task = () -> timedBytes(bytes);
-        if (quickAnswers >= QUICK_IN_A_ROW && link.runsShortTasks() && !module.everTrapped()) {
+        if (quick()) {
             serial.executeHere(task);
         } else {
             serial.execute(task);
         }
+    }
+
+    /** Whether the driver may run on the link's I/O thread now (see {@link #QUICK_IN_A_ROW}). */
+    private boolean quick() {
+        return quickAnswers >= QUICK_IN_A_ROW && link.runsShortTasks() && !module.everTrapped();
     }
 
     /** {@link #onBytes}, counting how quickly the driver decoded. */
@@ -723,7 +728,12 @@ public final class Session implements LinkListener, InstanceGroup.Member {
             MISSED.incrementAndGet(this);
             return;
         }
-        serial.execute(() -> onTick(due));
+        Runnable task = () -> onTick(due);
+        // A quick driver's cycle starts on the link's I/O thread, where its requests go out at
+        // once and its answers are decoded: no worker wakes for the cycle at all.
+        if (!quick() || !link.executeOnIoThread(() -> serial.executeHere(task))) {
+            serial.execute(task);
+        }
     }
 
     /** Whether {@link #driverTick} calls the driver; read on the timer's thread too. */

@@ -2,6 +2,7 @@ package io.weir.host.io;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -23,6 +24,7 @@ public final class FakeLink implements Link {
     private volatile boolean queues;
     private volatile boolean redials;
     private volatile boolean shortTasks;
+    private volatile Executor ioThread;
     private int unreported;
     private int transactionsEnded;
 
@@ -106,6 +108,25 @@ public final class FakeLink implements Link {
     @Override
     public boolean runsShortTasks() {
         return shortTasks;
+    }
+
+    /**
+     * Gives the link an I/O thread for {@link #executeOnIoThread}: {@code io} gets the tasks (a
+     * test's pool that it runs by hand), while the link is up.
+     */
+    public FakeLink ioThread(Executor io) {
+        this.ioThread = io;
+        return this;
+    }
+
+    @Override
+    public boolean executeOnIoThread(Runnable task) {
+        Executor io = ioThread;
+        if (io == null || !up || closed) {
+            return false;
+        }
+        io.execute(task);
+        return true;
     }
 
     /** Makes the link a serial line whose frames end at this much silence (ABI §7.10). */

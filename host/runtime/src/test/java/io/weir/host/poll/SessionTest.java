@@ -147,6 +147,71 @@ class SessionTest {
     }
 
     @Test
+    void onceTheDriverIsQuickATickStartsItsCycleOnTheLinksThreadAndNoWorkerWakes() {
+        HeldPool pool = new HeldPool();
+        HeldPool io = new HeldPool();
+        FakeLink link = new FakeLink("plc1").runningShortTasks().ioThread(io);
+        Session s = session("plc1", link, new InstanceGroup(module, 1, pool));
+        s.start();
+        link.up();
+        pool.runAll();
+        int onWorkers = 0;
+        boolean onIo = false;
+        // A slow decode (a cold JIT, a loaded machine) starts the count again, so allow many.
+        for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !onIo; i++) {
+            clock.advanceMillis(INTERVAL_MS);
+            onIo = io.held() == 1;
+            assertThat(pool.held()).as("tick %d on a worker", i).isEqualTo(onIo ? 0 : 1);
+            onWorkers += onIo ? 0 : 1;
+            io.runAll();
+            // From the link's thread the request is out before any worker ran.
+            assertThat(link.takeSent()).as("tick %d", i).hasSize(onIo ? 1 : 0);
+            pool.runAll();
+            link.takeSent();
+            link.receive(Fixtures.frame(i, i));
+            pool.runAll();
+        }
+        assertThat(onIo).as("a tick ran on the link's thread").isTrue();
+        assertThat(onWorkers).isGreaterThanOrEqualTo(Session.QUICK_IN_A_ROW);
+        assertThat(s.status().cycles()).isEqualTo(onWorkers + 1);
+        assertThat(take()).hasSize(2 * (onWorkers + 1)).allMatch(p -> p.quality() == 0);
+
+        // A busy executor queues the tick behind its task: never two tasks of a group at once.
+        s.quarantineCleared(); // a task of the session's executor, harmless here
+        clock.advanceMillis(INTERVAL_MS);
+        io.runAll();
+        assertThat(link.takeSent()).as("queued behind the other task").isEmpty();
+        assertThat(pool.held()).isEqualTo(1);
+        pool.runAll();
+        assertThat(link.takeSent()).hasSize(1);
+        link.receive(Fixtures.frame(7, 8));
+        pool.runAll();
+        assertThat(take()).hasSize(2);
+
+        // A link down has no I/O thread: the tick goes to the workers.
+        link.down("cable pulled");
+        pool.runAll();
+        clock.advanceMillis(INTERVAL_MS);
+        assertThat(io.held()).isZero();
+        assertThat(pool.held()).isEqualTo(1);
+        pool.runAll();
+        link.up();
+        pool.runAll();
+
+        // One trap of the version, by any instance, keeps its cycles on the workers for good.
+        module.recordTrap(clock.currentTimeMillis(), "a test trap");
+        for (int i = 0; i < 2 * Session.QUICK_IN_A_ROW; i++) {
+            clock.advanceMillis(INTERVAL_MS);
+            assertThat(io.held()).as("tick %d after the trap", i).isZero();
+            assertThat(pool.held()).as("tick %d after the trap", i).isEqualTo(1);
+            pool.runAll();
+            link.takeSent();
+            link.receive(Fixtures.frame(i, i));
+            pool.runAll();
+        }
+    }
+
+    @Test
     void aLinkWhoseThreadMustNotRunDriverCodeAlwaysHandsAnswersToTheWorkers() {
         HeldPool pool = new HeldPool();
         FakeLink link = new FakeLink("plc1");

@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.weir.host.io.Link;
 import io.weir.host.io.LinkListener;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -192,6 +193,21 @@ public final class TcpLink implements Link {
     @Override
     public boolean runsShortTasks() {
         return true;
+    }
+
+    @Override
+    public boolean executeOnIoThread(Runnable task) {
+        Channel c = channel;
+        if (c == null || !c.isActive()) {
+            return false;
+        }
+        try {
+            c.eventLoop().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            // The transport is shutting down.
+            return false;
+        }
     }
 
     @Override
