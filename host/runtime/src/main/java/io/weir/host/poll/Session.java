@@ -61,7 +61,8 @@ import org.HdrHistogram.IntCountsHistogram;
  *
  * <p>All work runs on the instance group's serial executor; link events and timers only enqueue,
  * but for an answer on a link that runs short tasks, which a quick driver decodes on the link's
- * thread when the executor is idle ({@link #received}).
+ * thread when the executor is idle ({@link #received}), and for such a driver's tick, which the
+ * link's thread runs the same way ({@link #tickDue}).
  */
 public final class Session implements LinkListener, InstanceGroup.Member {
 
