@@ -20,31 +20,22 @@ import java.util.Locale;
 public record CanFrame(int id, int flags, int dlc, byte[] data) {
 
     /** §6.4 frame flags. */
-    public enum Flag {
-        EXT(0, 0x01),
-        RTR(1, 0x02),
-        FDF(2, 0x04),
-        BRS(3, 0x08),
-        ESI(4, 0x10);
+    public enum Flag implements BitFlag {
+        EXT(0),
+        RTR(1),
+        FDF(2),
+        BRS(3),
+        ESI(4);
 
         private final int bit;
-        private final int mask;
 
-        Flag(int bit, int mask) {
+        Flag(int bit) {
             this.bit = bit;
-            this.mask = mask;
         }
 
+        @Override
         public int bit() {
             return bit;
-        }
-
-        public int mask() {
-            return mask;
-        }
-
-        public boolean isSet(int flags) {
-            return (flags & mask) != 0;
         }
     }
 
