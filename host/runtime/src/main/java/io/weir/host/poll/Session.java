@@ -636,23 +636,15 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     }
 
     /**
-     * Answers in a row, up to {@link #QUICK_IN_A_ROW}, that the driver decoded within {@link
-     * #QUICK_NANOS}; written on the serial executor, read on the link's I/O thread.
+     * Whether an answer is decoded on the link's I/O thread ({@link Link#runsShortTasks}): once the
+     * driver has decoded enough answers in a row quickly, by a version that never trapped ({@link
+     * DriverModule#everTrapped}), the next request then goes out from there too, with no thread
+     * hand-off. A slow answer (a large frame, a pause) sends the following ones back to the workers
+     * until the driver is quick again, and one that held the I/O thread up raises the bar ({@link
+     * QuickDecodes}); a runaway call stalls the I/O thread at most once per driver version, until
+     * its budget stops it.
      */
-    private volatile int quickAnswers;
-
-    /**
-     * An answer is decoded on the link's I/O thread ({@link Link#runsShortTasks}) once the driver
-     * has decoded this many in a row quickly, by a version that never trapped ({@link
-     * DriverModule#everTrapped}); the next request then goes out from there too, with no thread
-     * hand-off. One slow answer (a large frame, a pause) sends the following ones back to the
-     * workers until the driver is quick again; a runaway call stalls the I/O thread at most once
-     * per driver version, until its budget stops it.
-     */
-    static final int QUICK_IN_A_ROW = 32;
-
-    /** A decode quick enough to run on an I/O thread that serves other links too. */
-    static final long QUICK_NANOS = 500_000;
+    private final QuickDecodes decodes = new QuickDecodes();
 
     @Override
     public void received(byte[] bytes) {
@@ -664,18 +656,16 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
-    /** Whether the driver may run on the link's I/O thread now (see {@link #QUICK_IN_A_ROW}). */
+    /** Whether the driver may run on the link's I/O thread now (see {@link #decodes}). */
     private boolean quick() {
-        return quickAnswers >= QUICK_IN_A_ROW && link.runsShortTasks() && !module.everTrapped();
+        return decodes.quick() && link.runsShortTasks() && !module.everTrapped();
     }
 
     /** {@link #onBytes}, counting how quickly the driver decoded. */
     private void timedBytes(byte[] bytes) {
         long t0 = System.nanoTime();
         onBytes(bytes);
-        long took = System.nanoTime() - t0;
-        int q = quickAnswers;
-        quickAnswers = took > QUICK_NANOS ? 0 : Math.min(QUICK_IN_A_ROW, q + 1);
+        decodes.decoded(System.nanoTime() - t0);
     }
 
     @Override
@@ -2213,7 +2203,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         module = m;
         // A new version earns decoding on the I/O thread anew: its first calls run under the
         // cold-start grace (ABI §9), with the open budget.
-        quickAnswers = 0;
+        decodes.reset();
         manifest = m.manifest();
         limits = m.limits();
         v11 = m.agreedMinor() >= Abi.MINOR_1_1;

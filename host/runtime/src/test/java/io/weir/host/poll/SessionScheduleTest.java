@@ -185,7 +185,7 @@ class SessionScheduleTest {
         // No time passes: each answer ends a cycle and its task starts the next.
         boolean here = false;
         int answers = 0;
-        for (; answers < 50 * Session.QUICK_IN_A_ROW && !here; answers++) {
+        for (; answers < 50 * QuickDecodes.FIRST && !here; answers++) {
             link.receive(Fixtures.frame(answers, answers));
             here = pool.held() == 0;
             pool.runAll();

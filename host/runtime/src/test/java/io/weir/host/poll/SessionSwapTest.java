@@ -185,7 +185,7 @@ public class SessionSwapTest {
         Session s = started(link, counter("1.0.0", 1), List.of("seq"), pool);
         pool.runAll();
         boolean here = false;
-        for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !here; i++) {
+        for (int i = 0; i < 50 * QuickDecodes.FIRST && !here; i++) {
             here = pool.cycle(clock, INTERVAL_MS, link, ANSWER);
         }
         assertThat(here).as("1.0.0 earned decoding on the link's thread").isTrue();
@@ -194,7 +194,7 @@ public class SessionSwapTest {
         pool.runAll();
         assertThat(pool.cycle(clock, INTERVAL_MS, link, ANSWER)).isFalse();
         assertThat(done(f).to()).isEqualTo("counter 2.0.0");
-        for (int i = 0; i < Session.QUICK_IN_A_ROW - 1; i++) {
+        for (int i = 0; i < QuickDecodes.FIRST - 1; i++) {
             assertThat(pool.cycle(clock, INTERVAL_MS, link, ANSWER))
                     .as("answer %d of 2.0.0 goes to a worker", i)
                     .isFalse();

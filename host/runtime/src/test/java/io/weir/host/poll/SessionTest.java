@@ -121,12 +121,12 @@ class SessionTest {
         int onWorkers = 0;
         boolean here = false;
         // A slow decode (a cold JIT, a loaded machine) starts the count again, so allow many.
-        for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !here; i++) {
+        for (int i = 0; i < 50 * QuickDecodes.FIRST && !here; i++) {
             here = pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i));
             onWorkers += here ? 0 : 1;
         }
         assertThat(here).as("an answer was decoded on the link's thread").isTrue();
-        assertThat(onWorkers).isGreaterThanOrEqualTo(Session.QUICK_IN_A_ROW);
+        assertThat(onWorkers).isGreaterThanOrEqualTo(QuickDecodes.FIRST);
         assertThat(s.status().cycles()).isEqualTo(onWorkers + 1);
         // A busy executor queues the answer behind its task instead.
         clock.advanceMillis(INTERVAL_MS);
@@ -138,7 +138,7 @@ class SessionTest {
         pool.runAll();
         // One trap of the version, by any instance, sends its answers to the workers for good.
         module.recordTrap(clock.currentTimeMillis(), "a test trap");
-        for (int i = 0; i < 2 * Session.QUICK_IN_A_ROW; i++) {
+        for (int i = 0; i < 2 * QuickDecodes.FIRST; i++) {
             assertThat(pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i)))
                     .as("answer %d after the trap", i)
                     .isFalse();
@@ -158,7 +158,7 @@ class SessionTest {
         int onWorkers = 0;
         boolean onIo = false;
         // A slow decode (a cold JIT, a loaded machine) starts the count again, so allow many.
-        for (int i = 0; i < 50 * Session.QUICK_IN_A_ROW && !onIo; i++) {
+        for (int i = 0; i < 50 * QuickDecodes.FIRST && !onIo; i++) {
             clock.advanceMillis(INTERVAL_MS);
             onIo = io.held() == 1;
             assertThat(pool.held()).as("tick %d on a worker", i).isEqualTo(onIo ? 0 : 1);
@@ -172,7 +172,7 @@ class SessionTest {
             pool.runAll();
         }
         assertThat(onIo).as("a tick ran on the link's thread").isTrue();
-        assertThat(onWorkers).isGreaterThanOrEqualTo(Session.QUICK_IN_A_ROW);
+        assertThat(onWorkers).isGreaterThanOrEqualTo(QuickDecodes.FIRST);
         assertThat(s.status().cycles()).isEqualTo(onWorkers + 1);
         assertThat(take()).hasSize(2 * (onWorkers + 1)).allMatch(p -> p.quality() == 0);
 
@@ -200,7 +200,7 @@ class SessionTest {
 
         // One trap of the version, by any instance, keeps its cycles on the workers for good.
         module.recordTrap(clock.currentTimeMillis(), "a test trap");
-        for (int i = 0; i < 2 * Session.QUICK_IN_A_ROW; i++) {
+        for (int i = 0; i < 2 * QuickDecodes.FIRST; i++) {
             clock.advanceMillis(INTERVAL_MS);
             assertThat(io.held()).as("tick %d after the trap", i).isZero();
             assertThat(pool.held()).as("tick %d after the trap", i).isEqualTo(1);
@@ -219,12 +219,12 @@ class SessionTest {
         s.start();
         link.up();
         pool.runAll();
-        for (int i = 0; i < 3 * Session.QUICK_IN_A_ROW; i++) {
+        for (int i = 0; i < 3 * QuickDecodes.FIRST; i++) {
             assertThat(pool.cycle(clock, INTERVAL_MS, link, Fixtures.frame(i, i)))
                     .as("answer %d", i)
                     .isFalse();
         }
-        assertThat(s.status().cycles()).isEqualTo(3 * Session.QUICK_IN_A_ROW);
+        assertThat(s.status().cycles()).isEqualTo(3 * QuickDecodes.FIRST);
     }
 
     @Test
