@@ -87,7 +87,8 @@ public final class TcpLink implements Link {
                                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                                 (int) options.connectTimeout().toMillis())
                         .option(ChannelOption.TCP_NODELAY, true)
-                        .option(ChannelOption.SO_KEEPALIVE, true);
+                        .option(ChannelOption.SO_KEEPALIVE, true)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new LoopBuffers.Reads());
     }
 
     @Override
@@ -181,9 +182,9 @@ public final class TcpLink implements Link {
         }
         // No promise: nobody waits for one, and a failed write reaches the handler's
         // exceptionCaught, which closes the link and reports why.
-        // Straight into the channel's pooled I/O buffer: a wrapped heap array would be copied
-        // into a direct buffer by the write anyway, through two more objects.
-        ByteBuf b = c.alloc().ioBuffer(bytes.length);
+        // Straight into a direct buffer (the event loop's own when it is free): a wrapped heap
+        // array would be copied into a direct buffer by the write anyway, through two more objects.
+        ByteBuf b = LoopBuffers.forWrite(c, bytes.length);
         b.writeBytes(bytes);
         c.writeAndFlush(b, c.voidPromise());
         return true;
