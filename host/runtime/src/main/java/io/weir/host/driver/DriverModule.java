@@ -17,8 +17,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -60,10 +58,15 @@ public final class DriverModule {
     /** The agreed version, {@code (1 << 16) | minor} (§3.3): 1.0 without {@code weir_host_abi}. */
     private final int agreedVersion;
 
-    /** Optional exports that an instance answered with {@code E_UNSUPPORTED} (§7.9–§7.11). */
-    private final Set<Abi.Export> unsupported = ConcurrentHashMap.newKeySet();
+    /**
+     * Optional exports that an instance answered with {@code E_UNSUPPORTED} (§7.9–§7.11): a set of
+     * {@link #bit}s, replaced whole, read on every call of {@link #calls}.
+     */
+    private volatile long unsupported;
 
-    private final Set<Abi.Export> exported = ConcurrentHashMap.newKeySet();
+    /** The exports the module has: {@link #bit}s, set once while the module is checked. */
+    private final long exported;
+
     private final long compileNanos;
     private final Deque<Long> trapTimes = new ArrayDeque<>();
     private volatile boolean everTrapped;
@@ -117,11 +120,13 @@ public final class DriverModule {
             }
             this.agreedVersion = agree(program.driverName(), probe);
             probe.agreed(agreedMinor());
+            long has = 0;
             for (Abi.Export e : Abi.Export.values()) {
                 if (probe.supports(e)) {
-                    exported.add(e);
+                    has |= bit(e);
                 }
             }
+            this.exported = has;
             this.manifest = parseManifest(program.driverName(), probe.describe(), agreedMinor());
         } catch (DriverTrapped e) {
             throw new DriverRefused(
@@ -460,17 +465,21 @@ public final class DriverModule {
      * host stop calling it for the driver version then).
      */
     public boolean calls(Abi.Export export) {
-        return export.callableWith(agreedMinor())
-                && exported.contains(export)
-                && !unsupported.contains(export);
+        long b = bit(export);
+        return export.callableWith(agreedMinor()) && (exported & b) != 0 && (unsupported & b) == 0;
+    }
+
+    /** An export's bit in {@link #exported} and {@link #unsupported}. */
+    private static long bit(Abi.Export export) {
+        return 1L << export.ordinal();
     }
 
     /**
      * An instance answered {@code export} with {@code E_UNSUPPORTED}: the host stops calling it for
      * this driver version (ABI §7.9–§7.11).
      */
-    public void unsupported(Abi.Export export) {
-        unsupported.add(export);
+    public synchronized void unsupported(Abi.Export export) {
+        unsupported |= bit(export);
     }
 
     /**
