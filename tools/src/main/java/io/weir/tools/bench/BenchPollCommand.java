@@ -20,28 +20,56 @@ import picocli.CommandLine.Spec;
             "Read 10 holding registers back to back over one Modbus TCP connection, with the"
                     + " gateway (kernel, TCP transport, session, WASM Modbus driver: a device of"
                     + " 100 reads per cycle, scanned continuously by default), with j2mod and with"
-                    + " Apache PLC4X, one after the other against the same in-process device on 127.0.0.1.",
-            "Prints reads_per_s and p50_us/p99_us per read of each; progress on stderr."
+                    + " Apache PLC4X, against the same in-process device on 127.0.0.1.",
+            "All three connect and warm up first; then each of --rounds rounds measures the"
+                    + " gateway, j2mod and PLC4X for one --slice each in turn while the other two"
+                    + " are idle, so that the three see the same stretches of a machine whose"
+                    + " speed drifts.",
+            "Prints reads_per_s and p50_us/p99_us per read of each over all its slices, its"
+                    + " reads/s per round, and the median, least and greatest per-round ratio of"
+                    + " the gateway's reads/s to each baseline's; progress on stderr."
         })
 public final class BenchPollCommand implements Callable<Integer> {
+    /** The default slice, in seconds. */
+    static final double SLICE = 2;
+
+    /** The shortest slice: a pause and a resume cost a read or two, and a slice holds ~100x. */
+    static final double MIN_SLICE = 0.1;
+
     @Spec CommandSpec spec;
 
     @Option(names = "--json", description = "Print the result as one JSON object on the last line.")
     boolean json;
 
     @Option(
-            names = "--duration",
-            defaultValue = "10",
+            names = "--rounds",
+            defaultValue = "5",
+            paramLabel = "R",
+            description = "Rounds of one slice per client (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
+            names = "--slice",
             paramLabel = "SECONDS",
-            description = "Measured seconds per client (default: ${DEFAULT-VALUE}).")
-    int seconds;
+            description =
+                    "Measured seconds per client in each round (default: 2; at least 0.1). Not"
+                            + " with --duration.")
+    Double slice;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description =
+                    "Measured seconds per client in all, at least 1: each round's slice is then"
+                            + " SECONDS / R. Not with --slice (default: R x 2 s).")
+    Integer seconds;
 
     @Option(
             names = "--warmup",
             defaultValue = "10",
             paramLabel = "SECONDS",
             description =
-                    "Unmeasured seconds per client first (default: ${DEFAULT-VALUE}): the"
+                    "Unmeasured seconds per client first, once (default: ${DEFAULT-VALUE}): the"
                             + " gateway's hot code (the compiled driver, Netty) is still being"
                             + " compiled by the JIT 5 s in.")
     int warmup;
@@ -59,22 +87,12 @@ public final class BenchPollCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (seconds < 1 || warmup < 0) {
-            throw new ParameterException(
-                    spec.commandLine(), "--duration must be at least 1 and --warmup at least 0");
-        }
-        if (intervalMs < 0) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--interval-ms must be 0 (continuous) or more, not " + intervalMs);
-        }
+        PollBench.Plan plan = plan();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> r =
                 PollBench.run(
-                        Duration.ofSeconds(warmup),
-                        Duration.ofSeconds(seconds),
-                        Duration.ofMillis(intervalMs),
+                        plan,
                         line -> {
                             err.println(line);
                             err.flush();
@@ -84,26 +102,90 @@ public final class BenchPollCommand implements Callable<Integer> {
         } else {
             out.printf(
                     Locale.ROOT,
-                    "%-6s %12s %8s %8s %8s%n",
+                    "%-6s %12s %8s %8s %8s  %s%n",
                     "",
                     "reads/s",
                     "p50_us",
                     "p99_us",
-                    "max_us");
+                    "max_us",
+                    "reads/s per round");
             for (String side : new String[] {"weir", "j2mod", "plc4x"}) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> s = (Map<String, Object>) r.get(side);
                 out.printf(
                         Locale.ROOT,
-                        "%-6s %12s %8s %8s %8s%n",
+                        "%-6s %12s %8s %8s %8s  %s%n",
                         side,
                         s.get("reads_per_s"),
                         s.get("p50_us"),
                         s.get("p99_us"),
-                        s.get("max_us"));
+                        s.get("max_us"),
+                        s.get("per_round_reads_per_s"));
+            }
+            for (String ratio : new String[] {"weir_vs_j2mod", "weir_vs_plc4x"}) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> q = (Map<String, Object>) r.get(ratio);
+                out.printf(
+                        Locale.ROOT,
+                        "%s per round: median %s, min %s, max %s%n",
+                        ratio,
+                        q.get("median"),
+                        q.get("min"),
+                        q.get("max"));
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** The options as a plan, or a one-line refusal naming the option. */
+    PollBench.Plan plan() {
+        if (rounds < 1) {
+            throw refusal("--rounds must be at least 1, got " + rounds);
+        }
+        if (warmup < 0) {
+            throw refusal("--warmup must be at least 0, got " + warmup);
+        }
+        if (intervalMs < 0) {
+            throw refusal("--interval-ms must be 0 (continuous) or more, not " + intervalMs);
+        }
+        if (seconds != null && slice != null) {
+            throw refusal(
+                    "give --duration (each client's seconds in all) or --slice (each round's),"
+                            + " not both");
+        }
+        double s;
+        if (seconds != null) {
+            if (seconds < 1) {
+                throw refusal("--duration must be at least 1, got " + seconds);
+            }
+            s = (double) seconds / rounds;
+            if (s < MIN_SLICE) {
+                throw refusal(
+                        "--duration "
+                                + seconds
+                                + " over "
+                                + rounds
+                                + " rounds makes slices of "
+                                + s
+                                + " s; a slice must be at least "
+                                + MIN_SLICE
+                                + " s");
+            }
+        } else {
+            s = slice == null ? SLICE : slice;
+            if (!(s >= MIN_SLICE) || s > 3600) {
+                throw refusal("--slice must be " + MIN_SLICE + " to 3600 seconds, got " + s);
+            }
+        }
+        return new PollBench.Plan(
+                Duration.ofSeconds(warmup),
+                rounds,
+                Duration.ofNanos(Math.round(s * 1e9)),
+                Duration.ofMillis(intervalMs));
+    }
+
+    private ParameterException refusal(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 }

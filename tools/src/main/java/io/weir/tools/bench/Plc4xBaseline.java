@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.HdrHistogram.Histogram;
 
 /**
  * The Apache PLC4X side of {@code weir bench poll} and {@code weir bench devices --baseline plc4x}:
@@ -39,45 +38,79 @@ final class Plc4xBaseline {
     /**
      * One connection read back to back, {@link PollBench#REGISTERS} registers a read, cycling over
      * {@link PollBench#READS} addresses like the j2mod side: each read is {@code execute().get()},
-     * the next sent once the previous answered.
+     * the next sent once the previous answered. The connection stays open from {@link #open} to
+     * {@link #close}, idle between slices.
      */
-    static Map<String, Object> poll(ManyDevicesSimulator sim, Duration warmup, Duration duration)
-            throws Exception {
-        int[] addresses = new int[PollBench.READS];
-        for (int i = 0; i < addresses.length; i++) {
-            addresses[i] = i * PollBench.REGISTERS;
+    static final class PollSide implements PollBench.Side {
+        private final ManyDevicesSimulator sim;
+        private final Plc4xMaster m;
+        private final PollBench.Tally tally = new PollBench.Tally();
+        private long next;
+        private long wrong;
+
+        private PollSide(ManyDevicesSimulator sim, Plc4xMaster m) {
+            this.sim = sim;
+            this.m = m;
         }
-        try (Plc4xMaster m =
-                Plc4xMaster.open(
-                        "127.0.0.1", sim.port(), 1, TIMEOUT, addresses, PollBench.REGISTERS)) {
-            long warmEnd = System.nanoTime() + warmup.toNanos();
+
+        static PollSide open(ManyDevicesSimulator sim) throws Exception {
+            int[] addresses = new int[PollBench.READS];
+            for (int i = 0; i < addresses.length; i++) {
+                addresses[i] = i * PollBench.REGISTERS;
+            }
+            return new PollSide(
+                    sim,
+                    Plc4xMaster.open(
+                            "127.0.0.1", sim.port(), 1, TIMEOUT, addresses, PollBench.REGISTERS));
+        }
+
+        @Override
+        public void warmUp(Duration d) throws Exception {
+            long warmEnd = System.nanoTime() + d.toNanos();
             while (System.nanoTime() < warmEnd) {
                 m.read(0).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
-            Histogram micros = new Histogram(60_000_000L, 3);
-            long wrong = 0;
+        }
+
+        @Override
+        public void slice(Duration d) throws Exception {
             long t0 = System.nanoTime();
-            long end = t0 + duration.toNanos();
+            long end = t0 + d.toNanos();
             long reads = 0;
             long now = t0;
             while (now < end) {
-                int i = (int) (reads % addresses.length);
+                int i = (int) (next++ % m.requests());
                 int before = sim.seconds();
                 int[] v = m.read(i).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 long t = System.nanoTime();
-                micros.recordValue(Math.min(60_000_000L, (t - now) / 1000));
+                tally.record(t - now);
                 now = t;
                 reads++;
                 if (!ManyDevicesSimulator.serves(m.address(i), v, before, sim.seconds())) {
                     wrong++;
                 }
             }
-            Map<String, Object> r = PollBench.line(reads, (now - t0) / 1e9, micros);
+            tally.slice(reads, (now - t0) / 1e9);
+        }
+
+        @Override
+        public PollBench.Tally tally() {
+            return tally;
+        }
+
+        @Override
+        public Map<String, Object> result(PollBench.Plan plan) {
+            Map<String, Object> r = tally.line(plan);
             r.put("wrong_values", wrong);
             r.put(
                     "how",
                     "PLC4X 0.13.1 PlcReadRequest.execute().get() in a loop, on Netty " + NETTY);
             return r;
+        }
+
+        @Override
+        public void close() {
+            m.close();
         }
     }
 

@@ -68,12 +68,25 @@ class Plc4xBaselineIT {
 
     @Test
     void benchPollReportsRealPlc4xReads() throws Exception {
-        CliRun r = CliRun.execute("bench", "poll", "--duration", "1", "--warmup", "0", "--json");
+        // --duration is each client's window: 1 s over 2 rounds of 0.5 s.
+        CliRun r =
+                CliRun.execute(
+                        "bench",
+                        "poll",
+                        "--duration",
+                        "1",
+                        "--rounds",
+                        "2",
+                        "--warmup",
+                        "0",
+                        "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("poll: plc4x");
         String[] lines = r.out().strip().split("\n");
         JsonNode plc4x = new ObjectMapper().readTree(lines[lines.length - 1]).get("plc4x");
         assertThat(plc4x.isObject()).as(lines[lines.length - 1]).isTrue();
+        assertThat(plc4x.get("rounds").asInt()).isEqualTo(2);
+        assertThat(plc4x.get("slice_s").asDouble()).isEqualTo(0.5);
         assertThat(plc4x.get("reads").asLong()).isPositive();
         assertThat(plc4x.get("reads_per_s").asLong()).isPositive();
         assertThat(plc4x.get("wrong_values").asLong()).isZero();
