@@ -148,11 +148,16 @@ public final class WorkerPool implements Executor, AutoCloseable {
             pool.setCorePoolSize(target);
             if (!compensating) {
                 compensating = true;
+                // Expected now and then — an instance starting (its weir_init and the JIT's first
+                // look at its code) takes longer than a stall at every gateway start — so not a
+                // warning: a driver call that runs away is stopped by its budget, and says so.
                 LOG.log(
-                        Level.WARNING,
-                        "{0} of the driver threads are stuck in long calls; adding spare threads"
-                                + " (at most {1} in all) so that other devices keep their schedule",
+                        Level.INFO,
+                        "{0} of the worker threads have been busy with one task for over {1} ms"
+                                + " (a driver call or an instance starting); adding spare threads"
+                                + " (at most {2} in all) so that other devices keep their schedule",
                         s,
+                        stallNanos / 1_000_000,
                         max);
             }
         } else if (target < core) {
