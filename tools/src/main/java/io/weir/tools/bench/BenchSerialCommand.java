@@ -98,6 +98,8 @@ public final class BenchSerialCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SerialBench.Side gw = r.gateway();
         SerialBench.Side link = r.link();
+        // The request's and the answer's characters on the wire, µs: the floor of an exchange.
+        long frames = line.nanosFor(r.requestBytes() + r.responseBytes()) / 1000;
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("bench", "serial");
@@ -119,8 +121,8 @@ public final class BenchSerialCommand implements Callable<Integer> {
             m.put("unsolicited_bytes", gw.counts().unsolicitedBytes());
             m.put("frames_per_s", round(gw.framesPerSecond(), 1));
             m.put("fraction", round(gw.fraction(), 3));
-            m.put("gateway", side(gw, true));
-            m.put("link", side(link, false));
+            m.put("gateway", side(gw, true, frames, r.silenceMicros()));
+            m.put("link", side(link, false, frames, r.silenceMicros()));
             m.put(
                     "gateway_of_link",
                     link.framesPerSecond() > 0
@@ -154,7 +156,8 @@ public final class BenchSerialCommand implements Callable<Integer> {
                 out.printf(
                         Locale.ROOT,
                         "%-8s %.1f frames/s: %.3f of the line; %d polls in %.1f s, %d bad (%d"
-                                + " timeouts), %d wrong values%n",
+                                + " timeouts), %d wrong values; a poll: %.0f µs exchange (%d µs of"
+                                + " frames), %d µs silence, %.0f µs idle, %.0f µs late%n",
                         s.name(),
                         s.framesPerSecond(),
                         s.fraction(),
@@ -162,14 +165,20 @@ public final class BenchSerialCommand implements Callable<Integer> {
                         s.seconds(),
                         c.bad(),
                         c.timeouts(),
-                        c.wrongValues());
+                        c.wrongValues(),
+                        c.line().exchangeMicros(),
+                        frames,
+                        r.silenceMicros(),
+                        c.line().idleMicros(),
+                        c.line().lateMicros());
             }
             out.flush();
         }
         return 0;
     }
 
-    private static Map<String, Object> side(SerialBench.Side s, boolean gateway) {
+    private static Map<String, Object> side(
+            SerialBench.Side s, boolean gateway, long framesMicros, long silenceMicros) {
         SerialBench.Counts c = s.counts();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("frames_per_s", round(s.framesPerSecond(), 1));
@@ -185,6 +194,14 @@ public final class BenchSerialCommand implements Callable<Integer> {
         m.put("wrong_values", c.wrongValues());
         m.put("unsolicited_bytes", c.unsolicitedBytes());
         m.put("transactions_per_device", c.perDevice());
+        // Where a poll's time went on the line, in µs: see SerialBench.LineTime.
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("frames", framesMicros);
+        t.put("exchange", round(c.line().exchangeMicros(), 1));
+        t.put("silence", silenceMicros);
+        t.put("idle", round(c.line().idleMicros(), 1));
+        t.put("late", round(c.line().lateMicros(), 1));
+        m.put("us_per_poll", t);
         return m;
     }
 

@@ -100,6 +100,7 @@ public final class SerialBench {
      *     value than the slave holds; any is a defect
      * @param unsolicitedBytes bytes the bus dropped because nobody asked for them
      * @param perDevice the transactions of each slave, unit 1 first: every slave is served
+     * @param line where the line's time went, from the bus's counters
      */
     public record Counts(
             long transactions,
@@ -109,13 +110,15 @@ public final class SerialBench {
             long garbageBytes,
             long wrongValues,
             long unsolicitedBytes,
-            List<Long> perDevice) {
+            List<Long> perDevice,
+            LineTime line) {
         public Counts {
             perDevice = List.copyOf(perDevice);
         }
 
         static Counts zero(int devices) {
-            return new Counts(0, 0, 0, 0, 0, 0, 0, java.util.Collections.nCopies(devices, 0L));
+            return new Counts(
+                    0, 0, 0, 0, 0, 0, 0, java.util.Collections.nCopies(devices, 0L), LineTime.ZERO);
         }
 
         Counts minus(Counts o) {
@@ -139,7 +142,61 @@ public final class SerialBench {
                     garbageBytes + sign * o.garbageBytes,
                     wrongValues + sign * o.wrongValues,
                     unsolicitedBytes + sign * o.unsolicitedBytes,
-                    each);
+                    each,
+                    line.combine(o.line, sign));
+        }
+    }
+
+    /**
+     * Where the line's time went ({@link SerialBus.Stats}): a poll takes its exchange (request
+     * written to the answer's last byte: both frames on the wire and the slave's turnaround), the
+     * frame silence the bus keeps before the next request, the time the line stood ready while no
+     * request could go (the master's own time), and the time a request that could go waited for the
+     * bus's thread.
+     */
+    public record LineTime(
+            long requests, long exchanges, long exchangeNanos, long idleNanos, long lateNanos) {
+        static final LineTime ZERO = new LineTime(0, 0, 0, 0, 0);
+
+        static LineTime of(SerialTransport transport) {
+            LineTime t = ZERO;
+            for (SerialBus b : transport.buses()) {
+                SerialBus.Stats s = b.stats();
+                t =
+                        t.combine(
+                                new LineTime(
+                                        s.requests(),
+                                        s.exchanges(),
+                                        s.exchangeNanos(),
+                                        s.idleNanos(),
+                                        s.lateNanos()),
+                                1);
+            }
+            return t;
+        }
+
+        LineTime combine(LineTime o, int sign) {
+            return new LineTime(
+                    requests + sign * o.requests,
+                    exchanges + sign * o.exchanges,
+                    exchangeNanos + sign * o.exchangeNanos,
+                    idleNanos + sign * o.idleNanos,
+                    lateNanos + sign * o.lateNanos);
+        }
+
+        /** Mean exchange, µs. */
+        public double exchangeMicros() {
+            return exchanges > 0 ? exchangeNanos / 1e3 / exchanges : 0;
+        }
+
+        /** Mean idle time before a request, µs. */
+        public double idleMicros() {
+            return requests > 0 ? idleNanos / 1e3 / requests : 0;
+        }
+
+        /** Mean lateness of a request's write, µs. */
+        public double lateMicros() {
+            return requests > 0 ? lateNanos / 1e3 / requests : 0;
         }
     }
 
@@ -589,7 +646,8 @@ public final class SerialBench {
                     garbage,
                     tally.wrongValues.get(),
                     unsolicited(transport),
-                    tally.perDevice());
+                    tally.perDevice(),
+                    LineTime.of(transport));
         }
 
         @Override
@@ -697,7 +755,16 @@ public final class SerialBench {
                     bad += p.bad.get() + t;
                     wrong += p.wrongValues.get();
                 }
-                return new Counts(ok, bad, timeouts, 0, 0, wrong, unsolicited(transport), each);
+                return new Counts(
+                        ok,
+                        bad,
+                        timeouts,
+                        0,
+                        0,
+                        wrong,
+                        unsolicited(transport),
+                        each,
+                        LineTime.of(transport));
             }
 
             @Override

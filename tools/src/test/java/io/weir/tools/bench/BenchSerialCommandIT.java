@@ -62,6 +62,13 @@ class BenchSerialCommandIT {
             assertThat(s.get("unsolicited_bytes").asLong()).as(side).isZero();
             assertThat(s.get("fraction").asDouble()).as(side).isPositive();
             assertThat(s.get("seconds").asDouble()).as(side).isBetween(1.9, 2.5);
+            // Where a poll's time went: the paced wire holds every exchange to at least its
+            // frames' characters (3151 µs), and the bus keeps the silence before each request.
+            JsonNode t = s.get("us_per_poll");
+            assertThat(t.get("frames").asLong()).isEqualTo(3151);
+            assertThat(t.get("exchange").asDouble()).as(side).isGreaterThanOrEqualTo(3151);
+            assertThat(t.get("silence").asLong()).isEqualTo(1750);
+            assertThat(t.get("idle").asDouble()).as(side).isNotNegative();
         }
         assertThat(j.get("gateway").get("protocol_errors").asLong()).isZero();
         assertThat(j.get("gateway").get("garbage_bytes").asLong()).isZero();
