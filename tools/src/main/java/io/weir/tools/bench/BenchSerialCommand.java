@@ -74,7 +74,9 @@ public final class BenchSerialCommand implements Callable<Integer> {
 
     @Option(
             names = "--unpaced",
-            description = "A bare pty pair instead of the paced wire: the link's own ceiling.")
+            description =
+                    "A bare pty pair instead of the paced wire: what both sides reach without the"
+                            + " line's time.")
     boolean unpaced;
 
     @Override
