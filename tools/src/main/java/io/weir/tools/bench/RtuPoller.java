@@ -10,10 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One device polled over a link the way the session uses the link port (ABI v1.1 with queued
- * sends): send a Modbus RTU Read Holding Registers request, hear {@code sent()}, collect bytes
- * until the response is complete by its byte count or the timeout counted from {@code sent()} runs
- * out, end the transaction. Every answer is checked with j2mod's CRC. The Modbus driver frames TCP
- * only today, so the benchmark measures the link with this poller in the driver's place.
+ * sends), with no session and no driver: send a Modbus RTU Read Holding Registers request, hear
+ * {@code sent()}, collect bytes until the response is complete by its byte count or the timeout
+ * counted from {@code sent()} runs out, end the transaction. Every answer is checked with j2mod's
+ * CRC and its registers against {@link SerialBench#register}. {@code weir bench serial} runs it
+ * beside the gateway on the same wire: the link alone, so that the gateway's number shows what the
+ * session and the driver cost on top of it.
  */
 final class RtuPoller implements LinkListener, Runnable {
     private final Link link;
@@ -29,6 +31,9 @@ final class RtuPoller implements LinkListener, Runnable {
     final AtomicLong transactions = new AtomicLong();
     final AtomicLong bad = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
+
+    /** Registers of answers that were right on the wire but held another value than the slave's. */
+    final AtomicLong wrongValues = new AtomicLong();
 
     RtuPoller(Link link, int unit, int registers, long timeoutNanos) {
         this.link = link;
@@ -142,10 +147,22 @@ final class RtuPoller implements LinkListener, Runnable {
         } else if (answer.length != responseLength
                 || answer[0] != (byte) unit
                 || answer[1] != 3
+                || (answer[2] & 0xFF) != responseLength - 5
                 || !crcOk(answer)) {
             bad.incrementAndGet();
         } else {
-            transactions.incrementAndGet();
+            int wrong = 0;
+            for (int i = 0; i < (responseLength - 5) / 2; i++) {
+                int v = (answer[3 + 2 * i] & 0xFF) << 8 | answer[3 + 2 * i + 1] & 0xFF;
+                if (v != SerialBench.register(unit, i)) {
+                    wrong++;
+                }
+            }
+            if (wrong > 0) {
+                wrongValues.addAndGet(wrong);
+            } else {
+                transactions.incrementAndGet();
+            }
         }
     }
 

@@ -45,11 +45,13 @@ public final class SerialBus {
         final SerialLink from;
         final byte[] bytes;
         final boolean write;
+        final long queuedAt = System.nanoTime();
         boolean ended;
         boolean written;
         long writtenAt;
         long txEndAt;
         long rxBytes;
+        long lastRxAt;
 
         Request(SerialLink from, byte[] bytes, boolean write) {
             this.from = from;
@@ -70,6 +72,14 @@ public final class SerialBus {
      * @param forcedReleases transactions the bus ended itself after {@code hold}
      * @param losses outages of the port (failed, or could not be opened)
      * @param opens times the port was opened, reopens included
+     * @param exchanges transactions that got at least one byte of answer
+     * @param exchangeNanos the time of those, from the request's write to the answer's last byte:
+     *     the request on the wire, the slave's turnaround, the answer on the wire
+     * @param idleNanos time the line was free and silent long enough while no request could go
+     *     (none queued, or the transaction before not ended yet): the masters' own time between an
+     *     answer and their next request, poll intervals included. A gateway that keeps the line
+     *     busy adds none
+     * @param lateNanos time requests that could go waited for the bus's thread to write them
      */
     public record Stats(
             long requests,
@@ -80,7 +90,11 @@ public final class SerialBus {
             long backoffs,
             long forcedReleases,
             long losses,
-            long opens) {}
+            long opens,
+            long exchanges,
+            long exchangeNanos,
+            long idleNanos,
+            long lateNanos) {}
 
     private final SerialAddress address;
     private final SerialLine line;
@@ -112,6 +126,13 @@ public final class SerialBus {
     private long misses;
     private long backoffs;
     private long forcedReleases;
+    private long exchanges;
+    private long exchangeNanos;
+    private long idleNanos;
+    private long lateNanos;
+
+    /** When the last transaction ended and freed the bus. */
+    private long releasedAt;
 
     private final BurstLog unsolicitedLog = new BurstLog(LOG, Level.WARNING);
     private final BurstLog holdLog = new BurstLog(LOG, Level.WARNING);
@@ -192,7 +213,11 @@ public final class SerialBus {
                 backoffs,
                 forcedReleases,
                 line.losses(),
-                line.opens());
+                line.opens(),
+                exchanges,
+                exchangeNanos,
+                idleNanos,
+                lateNanos);
     }
 
     String describe() {
@@ -389,6 +414,16 @@ public final class SerialBus {
                                         + " ms; writing the next request anyway");
             }
             r = next();
+            // Where the time between two transactions goes: the line ready for the next request
+            // at `due`, the request ready to go at `ready`, written `now`.
+            long ready = r.queuedAt - releasedAt > 0 ? r.queuedAt : releasedAt;
+            if (ready - due > 0) {
+                idleNanos += ready - due;
+            }
+            long from = ready - due > 0 ? ready : due;
+            if (now - from > 0) {
+                lateNanos += now - from;
+            }
             current = r;
             waitingSince = -1;
             r.written = true;
@@ -428,6 +463,7 @@ public final class SerialBus {
 
     private void release() {
         current = null;
+        releasedAt = System.nanoTime();
         if (holdGuard != null) {
             holdGuard.cancel(false);
             holdGuard = null;
@@ -438,6 +474,8 @@ public final class SerialBus {
     /** Whether the device answered, for its back-off. Under the lock. */
     private void judge(Request r) {
         if (r.rxBytes > 0) {
+            exchanges++;
+            exchangeNanos += r.lastRxAt - r.writtenAt;
             r.from.onAnswer();
             return;
         }
@@ -483,6 +521,7 @@ public final class SerialBus {
             open = true;
             outage = null;
             lineIdleAt = System.nanoTime();
+            releasedAt = lineIdleAt;
             all = new ArrayList<>(views);
             kick();
         }
@@ -518,6 +557,7 @@ public final class SerialBus {
             Request r = current;
             if (r != null && !r.ended && r.written) {
                 r.rxBytes += bytes.length;
+                r.lastRxAt = at;
                 bytesRouted += bytes.length;
                 to = r.from;
             } else {

@@ -324,6 +324,9 @@ public final class SerialLine implements AutoCloseable {
             case 13 -> "permission denied; is the user in the dialout group? (errno 13)";
             case 16 -> "device busy; another program has the port open (errno 16)";
             case 19 -> "no such device (errno 19)";
+            case 22 ->
+                    "invalid argument: the port refused the line settings (a Linux pty opened"
+                            + " again at even or odd parity does this) (errno 22)";
             default -> "errno " + code;
         };
     }

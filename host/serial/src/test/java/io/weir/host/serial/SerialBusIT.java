@@ -264,6 +264,37 @@ class SerialBusIT {
     }
 
     @Test
+    void theLinesTimeIsAccountedToExchangesAndToTheMastersIdleTime() throws Exception {
+        PtyPair gateway = pty("gwt");
+        PtyPair slaveSide = pty("slt");
+        keep(new RtuSlave(slaveSide.second(), LINE, Map.of(1, regs(7, 4))));
+        // Paced: each frame takes its characters' time on the wire, a floor for every exchange.
+        keep(
+                new LineEmulator(
+                        gateway.second().toString(), slaveSide.first().toString(), LINE, true));
+        Master m = new Master(link(gateway.first(), ""));
+        m.awaitUp();
+        SerialBus bus = ((SerialLink) m.link).bus();
+        assertThat(Rtu.registers(m.transact(Rtu.readHolding(1, 0, 2), T))).containsExactly(7, 8);
+        SerialBus.Stats before = bus.stats();
+        for (int i = 0; i < 3; i++) {
+            // The master thinks 50 ms before each request: the line stands ready meanwhile.
+            Thread.sleep(50);
+            assertThat(Rtu.registers(m.transact(Rtu.readHolding(1, 0, 2), T)))
+                    .containsExactly(7, 8);
+        }
+        SerialBus.Stats after = bus.stats();
+        assertThat(after.exchanges() - before.exchanges()).isEqualTo(3);
+        // 8 request and 9 answer characters of 11 bits at 19200 baud each time, at least.
+        assertThat(after.exchangeNanos() - before.exchangeNanos())
+                .isGreaterThanOrEqualTo(3 * LINE.nanosFor(8 + 9));
+        // 50 ms of thinking less the 2 ms silence the line needs anyway, three times.
+        assertThat(after.idleNanos() - before.idleNanos())
+                .isGreaterThanOrEqualTo(3 * (50_000_000L - LINE.frameSilenceNanos()));
+        assertThat(after.lateNanos() - before.lateNanos()).isNotNegative();
+    }
+
+    @Test
     void aPortThatDisappearsIsReportedDownOnceAndReopenedWhenItComesBack() throws Exception {
         Path d = Files.createDirectories(dir.resolve("usb"));
         PtyPair pty = PtyPair.open(d);
