@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class LoopBuffersTest {
@@ -124,21 +125,8 @@ class LoopBuffersTest {
         try (TcpTransport transport = new TcpTransport(1, TcpLink.Options.DEFAULT);
                 ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
-            TcpLink link = transport.link("127.0.0.1", server.getLocalPort());
             CountDownLatch up = new CountDownLatch(1);
-            link.start(
-                    new LinkListener() {
-                        @Override
-                        public void linkUp() {
-                            up.countDown();
-                        }
-
-                        @Override
-                        public void received(byte[] bytes) {}
-
-                        @Override
-                        public void linkDown(String reason) {}
-                    });
+            TcpLink link = start(transport, server, up, bytes -> {});
             try (Socket peer = server.accept()) {
                 assertThat(up.await(5, TimeUnit.SECONDS)).isTrue();
                 CountDownLatch sent = new CountDownLatch(1);
@@ -173,26 +161,17 @@ class LoopBuffersTest {
         try (TcpTransport transport = new TcpTransport(1, TcpLink.Options.DEFAULT);
                 ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
-            TcpLink link = transport.link("127.0.0.1", server.getLocalPort());
-            link.start(
-                    new LinkListener() {
-                        @Override
-                        public void linkUp() {
-                            up.countDown();
-                        }
-
-                        @Override
-                        public void received(byte[] bytes) {
-                            synchronized (got) {
-                                got.write(bytes, 0, bytes.length);
-                                if (got.size() >= stream.length) {
-                                    done.countDown();
-                                }
+            start(
+                    transport,
+                    server,
+                    up,
+                    bytes -> {
+                        synchronized (got) {
+                            got.write(bytes, 0, bytes.length);
+                            if (got.size() >= stream.length) {
+                                done.countDown();
                             }
                         }
-
-                        @Override
-                        public void linkDown(String reason) {}
                     });
             try (Socket peer = server.accept()) {
                 assertThat(up.await(5, TimeUnit.SECONDS)).isTrue();
@@ -212,6 +191,30 @@ class LoopBuffersTest {
             }
         }
         assertThat(got.toByteArray()).isEqualTo(stream);
+    }
+
+    /**
+     * A link to {@code server}, started: {@code up} counts down at its up, bytes go to {@code rx}.
+     */
+    private static TcpLink start(
+            TcpTransport transport, ServerSocket server, CountDownLatch up, Consumer<byte[]> rx) {
+        TcpLink link = transport.link("127.0.0.1", server.getLocalPort());
+        link.start(
+                new LinkListener() {
+                    @Override
+                    public void linkUp() {
+                        up.countDown();
+                    }
+
+                    @Override
+                    public void received(byte[] bytes) {
+                        rx.accept(bytes);
+                    }
+
+                    @Override
+                    public void linkDown(String reason) {}
+                });
+        return link;
     }
 
     private static byte[] frame(int i, int size) {
