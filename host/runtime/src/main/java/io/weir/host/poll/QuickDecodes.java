@@ -8,10 +8,11 @@ package io.weir.host.poll;
  * <p>A device first needs {@link #FIRST} such answers: at 1 Hz a few seconds, not half a minute.
  * One slow answer starts the count again, and a slow answer while the device was quick — one that
  * held up the I/O thread — also doubles what the device needs next time, up to {@link #RELAX}. A
- * driver that is slow now and then therefore holds an I/O thread up a few times at first and then
- * at most once every {@link #RELAX} answers, while a healthy driver that met one pause (a
- * collection, a preempted thread: the time is wall time) is back after a few answers. A streak of
- * {@link #RELAX} quick answers halves what the device needs again, down to {@link #FIRST}.
+ * driver that is slow now and then therefore holds an I/O thread up a few times at first (eight at
+ * most before the bar is {@link #RELAX}) and then at most once every {@link #RELAX} answers for as
+ * long as it stays so, while a healthy driver that met one pause (a collection, a preempted thread:
+ * the time is wall time) is back after a few answers. A streak of {@link #RELAX} quick answers
+ * halves what the device needs again, down to {@link #FIRST}.
  *
  * <p>Written by the device's serial executor only, one decode at a time; read on the link's I/O
  * thread too.
