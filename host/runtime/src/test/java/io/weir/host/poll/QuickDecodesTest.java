@@ -67,31 +67,30 @@ class QuickDecodesTest {
         // Every 50th answer takes long: the device is quick for it at FIRST, 2 FIRST … 32 needed,
         // and never again once it needs more than the 49 quick ones between.
         QuickDecodes q = new QuickDecodes();
-        int stalls = 0;
-        for (int i = 1; i <= 100_000; i++) {
-            boolean slow = i % 50 == 0;
-            if (slow && q.quick()) {
-                stalls++;
-            }
-            q.decoded(slow ? SLOW : FAST);
-        }
-        // FIRST = 4: it stalls at 4, 8, 16 and 32 needed.
-        assertThat(stalls).isEqualTo(4);
+        assertThat(stalls(q, 50, 100_000)).as("at 4, 8, 16 and 32 needed").isEqualTo(4);
         assertThat(q.needed()).isEqualTo(64);
 
         // Every 1,000th, just under RELAX apart: the bar climbs to RELAX in eight stalls (4, 8 …
         // 512 needed), and then the 999 quick answers between never earn it again.
         QuickDecodes r = new QuickDecodes();
-        int rare = 0;
-        for (int i = 1; i <= 100_000; i++) {
-            boolean slow = i % 1_000 == 0;
-            if (slow && r.quick()) {
-                rare++;
-            }
-            r.decoded(slow ? SLOW : FAST);
-        }
-        assertThat(rare).isEqualTo(8);
+        assertThat(stalls(r, 1_000, 100_000)).isEqualTo(8);
         assertThat(r.needed()).isEqualTo(RELAX);
+    }
+
+    /**
+     * Decodes {@code answers} answers of which every {@code every}th is slow, and returns how many
+     * of the slow ones came while the device was quick: each held the I/O thread up.
+     */
+    private static int stalls(QuickDecodes q, int every, int answers) {
+        int stalls = 0;
+        for (int i = 1; i <= answers; i++) {
+            boolean slow = i % every == 0;
+            if (slow && q.quick()) {
+                stalls++;
+            }
+            q.decoded(slow ? SLOW : FAST);
+        }
+        return stalls;
     }
 
     @Test
