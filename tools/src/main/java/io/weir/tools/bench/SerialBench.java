@@ -33,6 +33,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * The gateway's Modbus RTU poll rate against the line's limit, beside the serial link's own:
@@ -602,30 +604,26 @@ public final class SerialBench {
 
         @Override
         public void awaitAnswers(Duration max) throws InterruptedException {
-            long deadline = System.nanoTime() + max.toNanos();
-            for (int u = 1; u <= devices; u++) {
-                String name = deviceName(u);
-                while (tally.answered(u) == 0) {
-                    if (System.nanoTime() - deadline > 0) {
-                        SessionStatus s = kernel.session(name).status();
-                        throw new IllegalStateException(
-                                "the gateway read no right answer from slave "
-                                        + u
-                                        + " in "
-                                        + max.toSeconds()
-                                        + " s (link "
-                                        + (s.linkUp() ? "up" : "down")
-                                        + ", "
-                                        + s.timeouts()
-                                        + " timeouts, "
-                                        + tally.wrongValues.get()
-                                        + " wrong values; last error: "
-                                        + s.lastError()
-                                        + ")");
-                    }
-                    Thread.sleep(10);
-                }
-            }
+            awaitEach(
+                    devices,
+                    max,
+                    u -> tally.answered(u) > 0,
+                    u -> {
+                        SessionStatus s = kernel.session(deviceName(u)).status();
+                        return "the gateway read no right answer from slave "
+                                + u
+                                + " in "
+                                + max.toSeconds()
+                                + " s (link "
+                                + (s.linkUp() ? "up" : "down")
+                                + ", "
+                                + s.timeouts()
+                                + " timeouts, "
+                                + tally.wrongValues.get()
+                                + " wrong values; last error: "
+                                + s.lastError()
+                                + ")";
+                    });
         }
 
         @Override
@@ -688,6 +686,24 @@ public final class SerialBench {
 
     // ---- the link alone ------------------------------------------------------------------------
 
+    /**
+     * Waits until each of slaves 1..{@code n} has {@code answered}, at most {@code max} from now
+     * for all of them; else fails with {@code why} of the first that has not.
+     */
+    private static void awaitEach(
+            int n, Duration max, IntPredicate answered, IntFunction<String> why)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        for (int u = 1; u <= n; u++) {
+            while (!answered.test(u)) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException(why.apply(u));
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
     private Polls linkPolls(SerialTransport transport, String address) {
         List<SerialLink> links = new ArrayList<>();
         List<RtuPoller> pollers = new ArrayList<>();
@@ -718,26 +734,24 @@ public final class SerialBench {
                     threads.add(t);
                     t.start();
                 }
-                for (int u = 1; u <= pollers.size(); u++) {
-                    RtuPoller p = pollers.get(u - 1);
-                    while (p.transactions.get() == 0) {
-                        if (System.nanoTime() - deadline > 0) {
-                            throw new IllegalStateException(
-                                    "the link read no right answer from slave "
-                                            + u
-                                            + " in "
-                                            + max.toSeconds()
-                                            + " s ("
-                                            + p.timeouts.get()
-                                            + " timeouts, "
-                                            + p.bad.get()
-                                            + " bad answers, "
-                                            + p.wrongValues.get()
-                                            + " wrong values)");
-                        }
-                        Thread.sleep(10);
-                    }
-                }
+                awaitEach(
+                        pollers.size(),
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                        u -> pollers.get(u - 1).transactions.get() > 0,
+                        u -> {
+                            RtuPoller p = pollers.get(u - 1);
+                            return "the link read no right answer from slave "
+                                    + u
+                                    + " in "
+                                    + max.toSeconds()
+                                    + " s ("
+                                    + p.timeouts.get()
+                                    + " timeouts, "
+                                    + p.bad.get()
+                                    + " bad answers, "
+                                    + p.wrongValues.get()
+                                    + " wrong values)";
+                        });
             }
 
             @Override
