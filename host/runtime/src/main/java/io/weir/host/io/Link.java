@@ -17,6 +17,18 @@ public interface Link extends AutoCloseable {
      */
     boolean send(byte[] bytes);
 
+    /**
+     * Sends a write request (ABI §7.6): the session's writes come here, its polls to {@link #send}.
+     * A link that shares one line among several devices (an RS485 bus) puts it ahead of the polls
+     * that wait for the line, so that a setpoint does not queue behind a cycle of readings of every
+     * device; a link of its own sends it as {@link #send} does.
+     *
+     * @return false if the link is down and nothing was sent
+     */
+    default boolean sendWrite(byte[] bytes) {
+        return send(bytes);
+    }
+
     /** Whether the link is up now. */
     boolean connected();
 

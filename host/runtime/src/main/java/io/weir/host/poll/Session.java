@@ -1020,7 +1020,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 if (!withinCycleLimits(Abi.Export.POLL, r) || !wellFormed(Abi.Export.POLL, r)) {
                     return;
                 }
-                if (!send(r)) {
+                if (!send(r, false)) {
                     lostLink("link down: " + link.downReason());
                     return;
                 }
@@ -1045,8 +1045,9 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         }
     }
 
-    private boolean send(Request r) {
-        if (!link.send(r.bytes())) {
+    /** Sends a request: a write (ABI §7.6) through {@link Link#sendWrite}, a poll as it is. */
+    private boolean send(Request r, boolean write) {
+        if (!(write ? link.sendWrite(r.bytes()) : link.send(r.bytes()))) {
             return false;
         }
         if (link.queuesSends()) {
@@ -1178,7 +1179,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 w.finish(WriteResult.of(WriteResult.Outcome.UNAVAILABLE, lastError));
                 return true;
             }
-            if (!send(r)) {
+            if (!send(r, true)) {
                 w.finish(
                         WriteResult.of(
                                 WriteResult.Outcome.LINK_DOWN, "link down: " + link.downReason()));

@@ -27,6 +27,7 @@ public final class FakeLink implements Link {
     private volatile Executor ioThread;
     private int unreported;
     private int transactionsEnded;
+    private final List<String> kinds = new ArrayList<>();
 
     public FakeLink(String name) {
         this.name = name;
@@ -39,8 +40,20 @@ public final class FakeLink implements Link {
 
     @Override
     public boolean send(byte[] bytes) {
+        return send(bytes, "poll");
+    }
+
+    @Override
+    public boolean sendWrite(byte[] bytes) {
+        return send(bytes, "write");
+    }
+
+    private boolean send(byte[] bytes, String kind) {
         if (!up || closed) {
             return false;
+        }
+        synchronized (kinds) {
+            kinds.add(kind);
         }
         Function<byte[], byte[]> r = responder;
         if (r != null) {
@@ -227,6 +240,18 @@ public final class FakeLink implements Link {
         synchronized (sent) {
             List<byte[]> out = new ArrayList<>(sent);
             sent.clear();
+            return out;
+        }
+    }
+
+    /**
+     * How each request went out, oldest first, answered ones included: {@code poll} through {@link
+     * #send}, {@code write} through {@link #sendWrite}; clears the record.
+     */
+    public List<String> takeKinds() {
+        synchronized (kinds) {
+            List<String> out = new ArrayList<>(kinds);
+            kinds.clear();
             return out;
         }
     }

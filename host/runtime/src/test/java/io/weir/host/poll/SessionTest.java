@@ -549,6 +549,26 @@ class SessionTest {
     }
 
     @Test
+    void writesGoToTheLinkAsWritesAndPollsAsPolls() throws Exception {
+        // A shared bus puts a write ahead of the polls that wait (Link.sendWrite); the session
+        // must say which request is which, including a write that ends a cycle's wait.
+        FakeLink link = new FakeLink("plc1");
+        Session s = started(link);
+        var first = s.write("temp", Value.i64(1));
+        link.receive(ACK);
+        clock.advanceMillis(INTERVAL_MS);
+        var second = s.write("temp", Value.i64(2));
+        link.receive(Fixtures.frame(1, 2));
+        link.receive(ACK);
+        assertThat(first.get().ok()).isTrue();
+        assertThat(second.get().ok()).isTrue();
+        assertThat(link.takeSent())
+                .extracting(SessionTest::text)
+                .containsExactly("WRT?", "REQ?", "WRT?");
+        assertThat(link.takeKinds()).containsExactly("write", "poll", "write");
+    }
+
+    @Test
     void aDeviceExceptionToAWriteComesBackWithItsCodeAndText() throws Exception {
         FakeLink link = new FakeLink("plc1");
         Session s = started(link);

@@ -72,11 +72,11 @@ public final class SerialLink implements Link {
 
     /**
      * Queues a write request: it goes before the polls that wait (a setpoint should not queue
-     * behind a full cycle of readings of every device on the bus).
+     * behind a full cycle of readings of every device on the bus). A session sends its writes here.
      *
-     * <p>The runtime's {@code Link} port has no way yet to say that a request is a write; until it
-     * has, the session's writes go through {@link #send} and wait their turn.
+     * @return false if the port is down or this device is backed off; nothing is queued then
      */
+    @Override
     public boolean sendWrite(byte[] bytes) {
         return send(bytes, true);
     }
