@@ -3,7 +3,8 @@
 ;; state is {u32 state_schema = 1, u32 next sequence number}: a swap that hands it over continues
 ;; the numbers, a cold start begins again at 1. Tests make other versions and schemas by patching
 ;; the manifest text (same length); a version that starts with 9 refuses every device (E_CONFIG),
-;; one that starts with 8 traps on every answer (a bug its poll-only vectors do not show).
+;; one that starts with 8 traps on every answer (a bug its poll-only vectors do not show). Any
+;; version traps on the answer 0xAA 0xFF: a test's way to end one instance.
 (module
   (memory (export "memory") 1 4)
   (global $seq (mut i32) (i32.const 1))
@@ -51,6 +52,7 @@
     i32.const 2)
   (func (export "weir_on_frame") (param $dev i32) (param $len i32) (param $now i64) (result i32)
     (if (i32.eq (i32.load8_u (i32.const 57373)) (i32.const 0x38)) (then unreachable))
+    (if (i32.eq (i32.load8_u (i32.const 6145)) (i32.const 0xff)) (then unreachable))
     (if (i32.eqz (global.get $outstanding)) (then (return (i32.const -4))))
     (global.set $outstanding (i32.const 0))
     (i32.store (i32.const 1104) (i32.const 0))

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
@@ -137,6 +138,22 @@ public final class Session implements LinkListener, InstanceGroup.Member {
     private long nextTickNanos;
     private DriverInstance instance;
     private byte[] savedState;
+
+    /**
+     * How often the end of a cycle saves the driver's state (ABI §7.7) for the fresh instance that
+     * follows a trap: at most once this long. A swap saves the running instance's state itself.
+     */
+    static final long STATE_SAVE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** When the state was saved last ({@link Clock#nanoTime}). */
+    private long stateSavedNanos;
+
+    /**
+     * The next cycle's end saves the state, however recently it was saved: the instance is new (it
+     * started cold, restored a state or took over in a swap) or the link came up again (a driver
+     * keeps what it negotiated with the device in its state, §7.9).
+     */
+    private boolean stateStale = true;
 
     /**
      * A cycle runs. Volatile: the timer's thread reads it to count a tick that finds the cycle
@@ -915,6 +932,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
                 }
             }
             instance = candidate;
+            stateStale = true;
             framer.reset(candidate.rxCapacity());
             if (state == SessionState.QUARANTINED) {
                 // An operator lifted the quarantine.
@@ -1660,6 +1678,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         linkUp = true;
         connectionFresh = true;
         linkReady = false;
+        stateStale = true;
         hostStatus(Quality.GOOD, null);
         if (state == SessionState.RUNNING
                 && instance != null
@@ -1745,7 +1764,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         synchronized (latency) {
             latency.recordValue(Math.max(0, Math.min(micros, MAX_LATENCY_MICROS)));
         }
-        if (manifest.hasState()) {
+        if (manifest.hasState() && saveStateDue()) {
             try {
                 savedState = instance.saveState(dev);
             } catch (DriverException e) {
@@ -1767,6 +1786,21 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         if (continuous) {
             scanOn();
         }
+    }
+
+    /**
+     * Whether this cycle's end saves the state: the first after a new instance or a link up, then
+     * once {@link #STATE_SAVE_NANOS} passed. Saving at every cycle's end cost a device scanned
+     * continuously a call and a copy every few milliseconds, for a state that only a trap reads.
+     */
+    private boolean saveStateDue() {
+        long now = clock.nanoTime();
+        if (!stateStale && now - stateSavedNanos < STATE_SAVE_NANOS) {
+            return false;
+        }
+        stateStale = false;
+        stateSavedNanos = now;
+        return true;
     }
 
     /**
@@ -2214,6 +2248,7 @@ public final class Session implements LinkListener, InstanceGroup.Member {
         group = next.next;
         dev = next.dev;
         instance = next.instance;
+        stateStale = true;
         if (unsolicited) {
             // The line may be inside a frame the device sent on its own: its start is the new
             // version's to frame (§7.7). Polled traffic has nothing on the line between cycles.

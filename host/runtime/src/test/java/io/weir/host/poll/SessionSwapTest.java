@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -152,6 +153,63 @@ public class SessionSwapTest {
         assertThat(values("seq")).containsExactly(1L, 2L, 3L);
         points.addAll(after);
         assertThat(values("links")).containsExactly(1L, 1L, 1L);
+    }
+
+    /** The counter's answer that traps its instance. */
+    private static final byte[] TRAP = {(byte) 0xAA, (byte) 0xFF};
+
+    /** Answers every request, the next one with {@link #TRAP} once {@code trapNext} is set. */
+    private static void answerTrapping(FakeLink link, AtomicBoolean trapNext) {
+        link.answerWith(req -> trapNext.getAndSet(false) ? TRAP : ANSWER);
+    }
+
+    @Test
+    void theStateIsSavedAtAnInstancesFirstCycleThenOnceASecondAndATrapGoesOnFromIt()
+            throws Exception {
+        FakeLink link = new FakeLink("plc1");
+        AtomicBoolean trapNext = new AtomicBoolean();
+        answerTrapping(link, trapNext);
+        started(link, counter("1.0.0", 1));
+        // Cycle 1 (t = 100 ms) is the instance's first: its end saves "next is 2". Cycles 2-5 end
+        // within a second of that save and save nothing.
+        clock.advanceMillis(INTERVAL_MS * 5);
+        assertThat(values()).containsExactly(1L, 2L, 3L, 4L, 5L);
+
+        // Cycle 6's answer traps the instance. The fresh one opens at the next tick with the state
+        // saved last and goes on from 2; its first cycle (t = 700 ms) saves "next is 3".
+        trapNext.set(true);
+        clock.advanceMillis(INTERVAL_MS * 3);
+        assertThat(values()).containsExactly(-1L, 2L, 3L);
+
+        // Cycles 8-16 end within a second of that save; cycle 17 (t = 1700 ms, sequence 12) ends
+        // a second after it and saves "next is 13". Its successor traps, and the fresh instance
+        // goes on from 13.
+        clock.advanceMillis(INTERVAL_MS * 9);
+        assertThat(values()).containsExactly(4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+        trapNext.set(true);
+        clock.advanceMillis(INTERVAL_MS * 2);
+        assertThat(values()).containsExactly(-1L, 13L);
+    }
+
+    @Test
+    void theFirstCycleAfterTheLinkCameUpAgainSavesTheState() throws Exception {
+        // A driver may keep what it negotiated on a connection in its state (§7.9): a state saved
+        // before the connection it no longer has must not outlive the next cycle.
+        FakeLink link = new FakeLink("plc1");
+        AtomicBoolean trapNext = new AtomicBoolean();
+        answerTrapping(link, trapNext);
+        started(link, counter("1.0.0", 1));
+        clock.advanceMillis(INTERVAL_MS * 3);
+        assertThat(values()).containsExactly(1L, 2L, 3L);
+        link.down("connection reset");
+        link.up();
+        // Cycle 4 is the first on the new connection: its end saves "next is 5", within a second
+        // of the save at cycle 1.
+        clock.advanceMillis(INTERVAL_MS * 2);
+        assertThat(values()).containsExactly(4L, 5L);
+        trapNext.set(true);
+        clock.advanceMillis(INTERVAL_MS * 2);
+        assertThat(values()).containsExactly(-1L, 5L);
     }
 
     @Test
