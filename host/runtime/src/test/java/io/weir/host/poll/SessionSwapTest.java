@@ -163,6 +163,16 @@ public class SessionSwapTest {
         link.answerWith(req -> trapNext.getAndSet(false) ? TRAP : ANSWER);
     }
 
+    /**
+     * Traps the instance with the next answer: the values of that cycle (none) and of the fresh
+     * instance's first.
+     */
+    private List<Long> trapTheNextAnswer(AtomicBoolean trapNext) {
+        trapNext.set(true);
+        clock.advanceMillis(INTERVAL_MS * 2);
+        return values();
+    }
+
     @Test
     void theStateIsSavedAtAnInstancesFirstCycleThenOnceASecondAndATrapGoesOnFromIt()
             throws Exception {
@@ -186,9 +196,7 @@ public class SessionSwapTest {
         // goes on from 13.
         clock.advanceMillis(INTERVAL_MS * 9);
         assertThat(values()).containsExactly(4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
-        trapNext.set(true);
-        clock.advanceMillis(INTERVAL_MS * 2);
-        assertThat(values()).containsExactly(-1L, 13L);
+        assertThat(trapTheNextAnswer(trapNext)).containsExactly(-1L, 13L);
     }
 
     @Test
@@ -207,9 +215,7 @@ public class SessionSwapTest {
         // of the save at cycle 1.
         clock.advanceMillis(INTERVAL_MS * 2);
         assertThat(values()).containsExactly(4L, 5L);
-        trapNext.set(true);
-        clock.advanceMillis(INTERVAL_MS * 2);
-        assertThat(values()).containsExactly(-1L, 5L);
+        assertThat(trapTheNextAnswer(trapNext)).containsExactly(-1L, 5L);
     }
 
     @Test
