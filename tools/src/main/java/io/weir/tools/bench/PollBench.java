@@ -1,6 +1,7 @@
 package io.weir.tools.bench;
 
 import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
+import com.ghgande.j2mod.modbus.procimg.Register;
 import io.weir.host.Kernel;
 import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
@@ -54,9 +55,9 @@ import org.HdrHistogram.Histogram;
  * (8 after a streak of quick ones, {@code QuickDecodes} in the host) on a worker before the event
  * loop takes them again: a few reads of tens of thousands a slice.
  *
- * <p>Each read counted is checked against the registers the device serves ({@code wrong_values},
- * the gateway's as PLC4X's), so a number of reads is one of real reads. The gateway's warm-up
- * starts once its first read arrived (the kernel connects in the background).
+ * <p>Each read counted is checked against the registers the device serves ({@code wrong_values}, on
+ * every side, in the time of the next read), so a number of reads is one of real reads. The
+ * gateway's warm-up starts once its first read arrived (the kernel connects in the background).
  */
 final class PollBench {
 
@@ -173,7 +174,7 @@ final class PollBench {
             try (WeirSide weir = new WeirSide(sim, plan.interval())) {
                 weir.warmUp(plan.warmup());
                 progress.accept("poll: j2mod" + warm);
-                try (J2modSide j2mod = new J2modSide(sim.port())) {
+                try (J2modSide j2mod = new J2modSide(sim)) {
                     j2mod.warmUp(plan.warmup());
                     progress.accept("poll: plc4x" + warm);
                     try (Plc4xBaseline.PollSide plc4x = Plc4xBaseline.PollSide.open(sim)) {
@@ -374,16 +375,25 @@ final class PollBench {
             return ManyDevicesSimulator.serves(address, values, min, max);
         }
 
-        /** The register of point {@code r<a>}, or -1 for any other name. */
+        /**
+         * The register of each point of the device's map, {@code r<a>} for register {@code a}:
+         * looked up rather than parsed, since the check runs on the gateway's thread between an
+         * answer and the next request, where j2mod's loop checks its registers as they are.
+         */
+        private static final Map<String, Integer> REGISTERS_BY_NAME = registersByName();
+
+        private static Map<String, Integer> registersByName() {
+            Map<String, Integer> m = new java.util.HashMap<>();
+            for (int a = 0; a < READS * REGISTERS; a++) {
+                m.put("r" + a, a);
+            }
+            return Map.copyOf(m);
+        }
+
+        /** The register of point {@code r<a>} of the device's map, or -1 for any other name. */
         private static int registerOf(String point) {
-            if (point.length() < 2 || point.charAt(0) != 'r') {
-                return -1;
-            }
-            try {
-                return Integer.parseInt(point, 1, point.length(), 10);
-            } catch (NumberFormatException e) {
-                return -1;
-            }
+            Integer a = REGISTERS_BY_NAME.get(point);
+            return a == null ? -1 : a;
         }
 
         /** Waits until the device delivered a read; false if none came within {@code max}. */
@@ -530,12 +540,16 @@ final class PollBench {
 
     /** j2mod: one {@link ModbusTCPMaster} reading in a loop during its slices. */
     private static final class J2modSide implements Side {
+        private final ManyDevicesSimulator sim;
         private final ModbusTCPMaster m;
         private final Tally tally = new Tally();
+        private final int[] values = new int[REGISTERS];
         private long next;
+        private long wrong;
 
-        J2modSide(int port) throws Exception {
-            m = new ModbusTCPMaster("127.0.0.1", port);
+        J2modSide(ManyDevicesSimulator sim) throws Exception {
+            this.sim = sim;
+            m = new ModbusTCPMaster("127.0.0.1", sim.port());
             m.setTimeout(3000);
             m.connect();
         }
@@ -555,13 +569,29 @@ final class PollBench {
             long reads = 0;
             long now = t0;
             while (now < end) {
-                m.readMultipleRegisters(1, (int) (next++ % READS) * REGISTERS, REGISTERS);
+                int address = (int) (next++ % READS) * REGISTERS;
+                int before = sim.seconds();
+                Register[] regs = m.readMultipleRegisters(1, address, REGISTERS);
                 long t = System.nanoTime();
                 tally.record(t - now);
                 now = t;
                 reads++;
+                // Checked as the gateway's reads are (Gaps.served), in the time of the next read.
+                if (!served(regs, address, before, sim.seconds())) {
+                    wrong++;
+                }
             }
             tally.slice(reads, (now - t0) / 1e9);
+        }
+
+        private boolean served(Register[] regs, int address, int min, int max) {
+            if (regs == null || regs.length != REGISTERS) {
+                return false;
+            }
+            for (int k = 0; k < REGISTERS; k++) {
+                values[k] = regs[k].getValue();
+            }
+            return ManyDevicesSimulator.serves(address, values, min, max);
         }
 
         @Override
@@ -572,6 +602,7 @@ final class PollBench {
         @Override
         public Map<String, Object> result(Plan plan) {
             Map<String, Object> r = tally.line(plan);
+            r.put("wrong_values", wrong);
             r.put("how", "ModbusTCPMaster.readMultipleRegisters in a loop");
             return r;
         }

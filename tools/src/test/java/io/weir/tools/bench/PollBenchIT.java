@@ -68,6 +68,7 @@ class PollBenchIT {
         }
         // Every value the gateway and PLC4X read was the device's.
         assertThat(j.get("weir").get("wrong_values").asLong()).isZero();
+        assertThat(j.get("j2mod").get("wrong_values").asLong()).isZero();
         assertThat(j.get("plc4x").get("wrong_values").asLong()).isZero();
         assertThat(j.get("weir").get("interval_ms").asLong()).isZero();
         for (String ratio : new String[] {"weir_vs_j2mod", "weir_vs_plc4x"}) {
