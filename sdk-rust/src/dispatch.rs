@@ -605,15 +605,9 @@ impl<D: Driver> Instance<D> {
         let len = tx.len();
         let (rc, expect, timeout, last) = match r {
             Ok(None) => (0, 0, 0, false),
-            Ok(Some(_)) if len == 0 => {
-                device.last_error = "driver returned a request but wrote no bytes to tx".into();
-                return abi::E_INTERNAL;
-            }
-            Ok(Some(req)) => (len as i32, req.expect as i32, req.timeout_ms as i32, req.last),
-            Err(e) => {
-                device.last_error = e.message().to_string();
-                return e.code();
-            }
+            Ok(Some(req)) if len > 0 => (len as i32, req.expect as i32, req.timeout_ms as i32, req.last),
+            Ok(Some(_)) => return empty_request(device),
+            Err(e) => return failed(device, e),
         };
         put_u32(mem, META_AT + META_EXPECT, expect as u32);
         put_u32(mem, META_AT + META_TIMEOUT_MS, timeout as u32);
@@ -637,8 +631,7 @@ impl<D: Driver> Instance<D> {
             None => return abi::E_NODEV,
         };
         if rx_len < 0 || rx_len as usize > rx_cap {
-            device.last_error = format!("rx_len {rx_len} is outside 0..{rx_cap}");
-            return abi::E_INVAL;
+            return rx_len_outside(device, rx_len, rx_cap);
         }
         let n = rx_len as usize;
         match driver.frame_len(&mem[rx_at..rx_at + n], rx_cap) {
@@ -646,15 +639,11 @@ impl<D: Driver> Instance<D> {
                 self.set_corr(dev, len, Direction::Response);
                 len as i32
             }
-            FrameLen::Complete(len) => {
-                device.last_error = format!("driver framed {len} bytes out of {rx_len} received");
-                abi::E_INTERNAL
-            }
+            FrameLen::Complete(len) => framed_outside(device, len, rx_len),
             // ABI.md §7.2: a frame longer than rx_cap is garbage, never "need more".
             FrameLen::NeedMore(total) if total > rx_cap => {
-                device.last_error = format!("frame of {total} bytes exceeds rx capacity {rx_cap}");
                 put_u32(mem, META_AT + META_SKIP, 1);
-                abi::E_RESYNC
+                frame_too_long(device, total, rx_cap)
             }
             FrameLen::NeedMore(total) => {
                 put_u32(mem, META_AT + META_NEED, total as u32);
@@ -711,54 +700,24 @@ impl<D: Driver> Instance<D> {
             }
         };
         if rx_len < 0 || rx_len as usize > caps.rx {
-            device.last_error = format!("length {rx_len} is outside rx (0..{})", caps.rx);
-            return abi::E_INVAL;
+            return length_outside(device, rx_len, caps.rx);
         }
         // Disjoint views: meta and rx lie before out, blob right after it.
         let (head, tail) = mem.split_at_mut(at.out);
         let (out_region, tail) = tail.split_at_mut(at.blob - at.out);
         let mut out = Out::with_abi_minor(&mut out_region[..caps.out()], &mut tail[..caps.blob], agreed);
         let result = f(driver, &head[at.rx..at.rx + rx_len as usize], &mut out);
-        let flags = out.frame_flags();
-        let ends_request = match answer {
-            Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,
-            Some(false) => true,
-            None => false,
-        };
-        if let (Ok(()), true, Some(p)) = (&result, ends_request, device.write_point) {
-            if agreed >= 1 {
-                // ABI §6.3: the records of the written point in its response are write results.
-                out.mark_write_results(p);
-            } else {
-                // ABI §7.6 for 1.0: no record means the write succeeded.
-                out.drop_confirmations(p);
+        // The common case, with agreed version 1.1 or later: records, no error, no write whose
+        // answer this could be, no text for weir_last_error. Everything else is finished out of
+        // line, which keeps this function small enough for the host's JIT (see `failed`).
+        if result.is_ok() && device.write_point.is_none() && !out.has_last_error() && agreed >= 1 {
+            put_u32(head, META_AT + META_BLOB_USED, out.blob_used() as u32);
+            if answer == Some(true) {
+                put_u32(head, META_AT + META_FRAME_FLAGS, out.frame_flags());
             }
+            return out.count() as i32;
         }
-        let count = out.count();
-        put_u32(head, META_AT + META_BLOB_USED, out.blob_used() as u32);
-        if let Err(e) = result {
-            device.last_error = e.message().to_string();
-            return e.code();
-        }
-        if let Some(text) = out.take_last_error() {
-            device.last_error = text;
-        }
-        if ends_request {
-            device.write_point = None;
-        }
-        if answer == Some(true) {
-            if agreed >= 1 {
-                put_u32(head, META_AT + META_FRAME_FLAGS, flags);
-            } else if flags & abi::FRAME_NOT_ANSWER != 0 {
-                // ABI §7.3: v1.0 has no NOT_ANSWER; its word for it is E_PROTO.
-                device.last_error =
-                    "the frame is not the answer to the outstanding request; its records are \
-                                     dropped (agreed ABI 1.0 has no NOT_ANSWER)"
-                        .into();
-                return abi::E_PROTO;
-            }
-        }
-        count as i32
+        finish_records(device, head, &mut out, result, answer, agreed)
     }
 
     fn check_rx_len(&mut self, dev: i32, len: i32) -> Result<usize, i32> {
@@ -784,15 +743,7 @@ impl<D: Driver> Instance<D> {
     /// needed on `E_PARTIAL`, 0 when no frame was found.
     pub fn on_bytes(&mut self, dev: i32, rx_len: i32, now_us: i64) -> i32 {
         if self.agreed_minor < 2 {
-            self.set_meta(META_NEED, 0);
-            if self.devices.get(dev).map_or(true, |d| d.driver.is_none()) {
-                return abi::E_NODEV;
-            }
-            self.set_last_error(
-                dev,
-                "weir_on_bytes is a v1.2 call, but the host agreed on an older ABI (ABI §3.3)".into(),
-            );
-            return abi::E_ORDER;
+            return self.on_bytes_before_v12(dev);
         }
         let n = self.frame_len(dev, rx_len);
         if n > 0 {
@@ -805,6 +756,21 @@ impl<D: Driver> Instance<D> {
         }
         self.set_meta(META_NEED, 0);
         n
+    }
+
+    /// `weir_on_bytes` with an agreed version before 1.2, out of line (see `failed`).
+    #[cold]
+    #[inline(never)]
+    fn on_bytes_before_v12(&mut self, dev: i32) -> i32 {
+        self.set_meta(META_NEED, 0);
+        if self.devices.get(dev).map_or(true, |d| d.driver.is_none()) {
+            return abi::E_NODEV;
+        }
+        self.set_last_error(
+            dev,
+            "weir_on_bytes is a v1.2 call, but the host agreed on an older ABI (ABI §3.3)".into(),
+        );
+        abi::E_ORDER
     }
 
     /// `weir_on_timeout(dev, now_us) -> i32`
@@ -1001,6 +967,104 @@ impl<D: Driver> Instance<D> {
     pub fn open_devices(&self) -> usize {
         self.devices.values().filter(|d| d.driver.is_some()).count()
     }
+}
+
+// The error paths of the cycle's calls (`poll`, `frame_len`, `on_frame`, `on_bytes`), out of line:
+// the host compiles each function of the module to one JVM method, whose JIT inlines the memory
+// accesses only up to a budget of bytecode per method (BENCHMARKS.md §12); text formatting and
+// string moves inlined into the hot path would use it up and leave the hot path's own loads and
+// stores as calls.
+
+/// Stores `e`'s message as the device's last error; returns its code.
+#[cold]
+#[inline(never)]
+fn failed<D>(device: &mut Device<D>, e: Error) -> i32 {
+    device.last_error = e.message().to_string();
+    e.code()
+}
+
+#[cold]
+#[inline(never)]
+fn empty_request<D>(device: &mut Device<D>) -> i32 {
+    failed(device, Error::Internal("driver returned a request but wrote no bytes to tx".into()))
+}
+
+#[cold]
+#[inline(never)]
+fn rx_len_outside<D>(device: &mut Device<D>, rx_len: i32, rx_cap: usize) -> i32 {
+    failed(device, Error::Inval(format!("rx_len {rx_len} is outside 0..{rx_cap}")))
+}
+
+#[cold]
+#[inline(never)]
+fn framed_outside<D>(device: &mut Device<D>, len: usize, rx_len: i32) -> i32 {
+    failed(device, Error::Internal(format!("driver framed {len} bytes out of {rx_len} received")))
+}
+
+/// ABI.md §7.2: a frame longer than `rx` is garbage; the caller writes `meta.skip`.
+#[cold]
+#[inline(never)]
+fn frame_too_long<D>(device: &mut Device<D>, total: usize, rx_cap: usize) -> i32 {
+    failed(device, Error::Inval(format!("frame of {total} bytes exceeds rx capacity {rx_cap}")));
+    abi::E_RESYNC
+}
+
+/// The rest of [`Instance::records`] after the driver wrote its records: an error, the answer to
+/// an outstanding write, a text for `weir_last_error`, the rules of agreed version 1.0.
+#[inline(never)]
+fn finish_records<D>(
+    device: &mut Device<D>,
+    head: &mut [u8],
+    out: &mut Out,
+    result: Result<(), Error>,
+    answer: Option<bool>,
+    agreed: u16,
+) -> i32 {
+    let flags = out.frame_flags();
+    let ends_request = match answer {
+        Some(true) => flags & abi::FRAME_NOT_ANSWER == 0,
+        Some(false) => true,
+        None => false,
+    };
+    if let (Ok(()), true, Some(p)) = (&result, ends_request, device.write_point) {
+        if agreed >= 1 {
+            // ABI §6.3: the records of the written point in its response are write results.
+            out.mark_write_results(p);
+        } else {
+            // ABI §7.6 for 1.0: no record means the write succeeded.
+            out.drop_confirmations(p);
+        }
+    }
+    let count = out.count();
+    put_u32(head, META_AT + META_BLOB_USED, out.blob_used() as u32);
+    if let Err(e) = result {
+        device.last_error = e.message().to_string();
+        return e.code();
+    }
+    if let Some(text) = out.take_last_error() {
+        device.last_error = text;
+    }
+    if ends_request {
+        device.write_point = None;
+    }
+    if answer == Some(true) {
+        if agreed >= 1 {
+            put_u32(head, META_AT + META_FRAME_FLAGS, flags);
+        } else if flags & abi::FRAME_NOT_ANSWER != 0 {
+            // ABI §7.3: v1.0 has no NOT_ANSWER; its word for it is E_PROTO.
+            device.last_error = "the frame is not the answer to the outstanding request; its records are \
+                                 dropped (agreed ABI 1.0 has no NOT_ANSWER)"
+                .into();
+            return abi::E_PROTO;
+        }
+    }
+    count as i32
+}
+
+#[cold]
+#[inline(never)]
+fn length_outside<D>(device: &mut Device<D>, rx_len: i32, rx_cap: usize) -> i32 {
+    failed(device, Error::Inval(format!("length {rx_len} is outside rx (0..{rx_cap})")))
 }
 
 /// `D::open` in a function of its own. Calls outside a cycle are kept apart from each other and

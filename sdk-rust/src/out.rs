@@ -246,6 +246,10 @@ impl<'a> Out<'a> {
         self.blob_used
     }
 
+    pub(crate) fn has_last_error(&self) -> bool {
+        self.last_error.is_some()
+    }
+
     pub(crate) fn take_last_error(&mut self) -> Option<String> {
         self.last_error.take()
     }

@@ -31,7 +31,7 @@ pub enum Framing {
 pub const STATE_SCHEMA: u32 = 1;
 
 /// What the outstanding request asked for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Asked {
     /// A read of `quantity` registers/bits from `start`, serving the configured points of
     /// `served` (none in discovery mode, where every item is named instead).
@@ -41,15 +41,18 @@ enum Asked {
 }
 
 /// The configured points a read serves: those of a planned request (no copy per cycle), or those
-/// found inside a recorded request given to `observe`. Boxed, so that the outstanding request
-/// `poll` stores on every call is a few words rather than the two vectors of a `Decoding`.
-#[derive(Clone, Debug, PartialEq)]
+/// found inside a recorded request given to `observe` ([`Modbus::observed`]). Neither owns memory,
+/// so the outstanding request is a few words that `poll` and `on_frame` store and clear without
+/// drop code: the host compiles each export to one JVM method whose JIT inlines its memory accesses
+/// only up to a budget of bytecode (BENCHMARKS.md §12), and freeing an old request's vectors
+/// inlined into the cycle's exports used that budget up.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Served {
     Plan(usize),
-    Observed(Box<Decoding>),
+    Observed,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Outstanding {
     /// The MBAP transaction id; RTU has none (0).
     transaction: u16,
@@ -94,6 +97,8 @@ pub struct Modbus {
     /// Transaction id of the next request (Messaging §3.1.3: used for transaction pairing).
     next_transaction: u16,
     outstanding: Option<Outstanding>,
+    /// How to decode the response to the request `observe` adopted last ([`Served::Observed`]).
+    observed: Decoding,
     /// ABI.md §7.1 (1.2): the host ends a cycle after a request marked last, without a closing
     /// `poll`; so the last request of the plan is marked, and the next `poll` starts a new cycle.
     /// With an older host the closing `poll` ends it, as before.
@@ -109,7 +114,7 @@ impl Modbus {
     fn served<'a>(&'a self, served: &'a Served) -> &'a Decoding {
         match served {
             Served::Plan(i) => &self.decodings[*i],
-            Served::Observed(decoding) => &**decoding,
+            Served::Observed => &self.observed,
         }
     }
 
@@ -408,6 +413,19 @@ fn discover(area: Area, start: u16, quantity: u16, data: &[u8], out: &mut Out) -
     Ok(())
 }
 
+/// Serial Line §2.5.1: slave address, AP §6.1-6.4 function code, starting address, quantity, then
+/// the CRC, low byte first; a fixed array, no allocation. (A device at the broadcast address has no
+/// plans, so this request is always answered.) Out of line: `poll` of a Modbus TCP device does not
+/// carry it.
+#[inline(never)]
+fn rtu_read(tx: &mut Tx, unit: u8, function: u8, start: u16, quantity: u16) -> Result<(), Error> {
+    let [s0, s1] = start.to_be_bytes();
+    let [q0, q1] = quantity.to_be_bytes();
+    let adu = [unit, function, s0, s1, q0, q1];
+    let [c0, c1] = rtu::crc16(&adu).to_le_bytes();
+    tx.put_array([unit, function, s0, s1, q0, q1, c0, c1])
+}
+
 #[cold]
 #[inline(never)]
 fn no_request() -> Error {
@@ -497,6 +515,7 @@ impl Driver for Modbus {
             next_plan: 0,
             next_transaction: 1,
             outstanding: None,
+            observed: Decoding::default(),
             ends_cycles: config.abi_minor() >= 2,
         })
     }
@@ -517,17 +536,10 @@ impl Driver for Modbus {
             self.next_plan = 0;
         }
         let asked = Asked::Read { area, start, quantity, served: Served::Plan(index) };
-        let [s0, s1] = start.to_be_bytes();
-        let [q0, q1] = quantity.to_be_bytes();
         let unit = self.device.unit;
         let transaction = match self.framing {
             Framing::Rtu => {
-                // Serial Line §2.5.1: slave address, AP §6.1-6.4 function code, starting address,
-                // quantity, then the CRC, low byte first; a fixed array, no allocation. (A device
-                // at the broadcast address has no plans, so this request is always answered.)
-                let adu = [unit, area.read_function(), s0, s1, q0, q1];
-                let [c0, c1] = rtu::crc16(&adu).to_le_bytes();
-                tx.put_array([unit, area.read_function(), s0, s1, q0, q1, c0, c1])?;
+                rtu_read(tx, unit, area.read_function(), start, quantity)?;
                 0
             }
             Framing::Mbap => {
@@ -536,6 +548,8 @@ impl Driver for Modbus {
                 // one go.
                 let transaction = self.next_transaction;
                 let [t0, t1] = transaction.to_be_bytes();
+                let [s0, s1] = start.to_be_bytes();
+                let [q0, q1] = quantity.to_be_bytes();
                 tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
                 self.next_transaction = transaction.wrapping_add(1);
                 transaction
@@ -656,11 +670,12 @@ impl Driver for Modbus {
                 "recorded FC{f} request is addressed to 0, the broadcast address, which no slave answers"
             )));
         }
+        self.observed = decoding;
         self.outstanding = Some(Outstanding {
             transaction,
             unit,
             framing: self.framing,
-            asked: Asked::Read { area, start, quantity, served: Served::Observed(Box::new(decoding)) },
+            asked: Asked::Read { area, start, quantity, served: Served::Observed },
         });
         Ok(())
     }

@@ -18,9 +18,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -79,7 +77,10 @@ public final class DriverInstance implements AutoCloseable {
     private final Shared shared;
     private final String label;
     private final WasmInstance wasm;
-    private final Map<Abi.Export, WasmFunction> exports = new EnumMap<>(Abi.Export.class);
+
+    /** The driver's function of each export, by ordinal; {@code null} where it has none. */
+    private final WasmFunction[] exports = new WasmFunction[Abi.Export.values().length];
+
     private final Layout layout;
     private final int meta;
 
@@ -103,6 +104,9 @@ public final class DriverInstance implements AutoCloseable {
      */
     static final int STATS_SAMPLE = 16;
 
+    /** Exports whose cold-start grace the module said is over ({@link #budget}). */
+    private final boolean[] graceOver = new boolean[Abi.Export.values().length];
+
     /** Calls made of each export by this instance, for {@link #STATS_SAMPLE}. */
     private final int[] callsOf = new int[Abi.Export.values().length];
 
@@ -113,6 +117,9 @@ public final class DriverInstance implements AutoCloseable {
      * cycle's calls (BENCHMARKS.md §1).
      */
     private final int[] uncounted = new int[Abi.Export.values().length];
+
+    /** The watchdog's slot of the thread that made the last call, armed for each call. */
+    private Watchdog.Deadline slot;
 
     /** The deadline of the call running or last run: paused around the host's own work in it. */
     private Watchdog.Deadline callDeadline;
@@ -148,7 +155,7 @@ public final class DriverInstance implements AutoCloseable {
         for (Abi.Export e : Abi.Export.values()) {
             WasmFunction f = wasm.function(e.exportName());
             if (f != null) {
-                exports.put(e, f);
+                exports[e.ordinal()] = f;
             }
         }
         int address = call(Abi.Export.LAYOUT, openBudget());
@@ -262,7 +269,7 @@ public final class DriverInstance implements AutoCloseable {
             throw new DriverTrapped(
                     driver() + " (" + label + "): instance is dead since " + death, panic, null);
         }
-        WasmFunction f = exports.get(export);
+        WasmFunction f = exports[export.ordinal()];
         if (f == null) {
             // Only optional exports can be missing: the pre-flight checked the required ones.
             return AbiError.E_UNSUPPORTED.code();
@@ -275,7 +282,13 @@ public final class DriverInstance implements AutoCloseable {
         // one reading serves the budget, the stop time and the stats.
         boolean timed = (callsOf[export.ordinal()]++ & (STATS_SAMPLE - 1)) == 0;
         callWarm = budgetMs < openBudget();
-        Watchdog.Deadline deadline = shared.watchdog().arm(budgetMs, timed || !callWarm);
+        Watchdog watchdog = shared.watchdog();
+        Watchdog.Deadline slot = this.slot;
+        if (slot == null || !slot.mine(watchdog)) {
+            // The first call, or the first on another thread (§2.7: one at a time, in turn).
+            slot = this.slot = watchdog.slot();
+        }
+        Watchdog.Deadline deadline = watchdog.arm(slot, budgetMs, timed || !callWarm);
         callDeadline = deadline;
         long t0 = deadline.armedAt();
         callStartNanos = t0;
@@ -399,7 +412,17 @@ public final class DriverInstance implements AutoCloseable {
 
     /** ABI §9: a data-plane call has the call budget, after the module's cold-start grace. */
     private long budget(Abi.Export export) {
-        return shared.dataBudgetMs().applyAsLong(export);
+        int i = export.ordinal();
+        long callBudget = shared.limits().callBudgetMs();
+        if (graceOver[i]) {
+            return callBudget;
+        }
+        long ms = shared.dataBudgetMs().applyAsLong(export);
+        // The module's grace only ends (its count of calls only grows): once it gives the call
+        // budget, this instance's later calls of the export need not ask it again, a volatile
+        // read of a counter all instances share.
+        graceOver[i] = ms == callBudget;
+        return ms;
     }
 
     int abiVersion() {
@@ -942,14 +965,14 @@ public final class DriverInstance implements AutoCloseable {
 
     /** {@code weir_gc}, if the driver exports it; a no-op otherwise. */
     public void gc() {
-        if (exports.containsKey(Abi.Export.GC)) {
+        if (supports(Abi.Export.GC)) {
             call(Abi.Export.GC, budget(Abi.Export.GC));
         }
     }
 
     /** Whether the driver exports this (optional) call. */
     public boolean supports(Abi.Export export) {
-        return exports.containsKey(export);
+        return exports[export.ordinal()] != null;
     }
 
     // ---- records ------------------------------------------------------------------------------

@@ -389,6 +389,11 @@ public final class Watchdog implements AutoCloseable {
             return armedAt;
         }
 
+        /** Whether this is the current thread's slot of {@code watchdog}. */
+        public boolean mine(Watchdog watchdog) {
+            return thread == Thread.currentThread() && Watchdog.this == watchdog;
+        }
+
         /**
          * The calling thread begins work of the host's own inside the call (copying linear memory
          * on a grow): its CPU time until {@link #resume} is not charged to the call. Only the
@@ -455,10 +460,33 @@ public final class Watchdog implements AutoCloseable {
      * call that is timed or whose stop time must be exact; else the coarse start.
      */
     public Deadline arm(long budgetMs, boolean exactStart) {
+        return arm(slot.get(), budgetMs, exactStart);
+    }
+
+    /**
+     * The current thread's deadline slot, for a caller that arms it many times ({@link
+     * #arm(Deadline, long, boolean)}): the thread-local lookup {@link #arm(long, boolean)} makes on
+     * every arm cost as much as the rest of the arm (BENCHMARKS.md §12). A thread keeps its slot
+     * for its life.
+     */
+    public Deadline slot() {
+        return slot.get();
+    }
+
+    /**
+     * {@link #arm(long, boolean)} with the slot {@link #slot()} gave the current thread.
+     *
+     * @throws IllegalArgumentException if {@code d} is not the current thread's slot of this
+     *     watchdog
+     */
+    public Deadline arm(Deadline d, long budgetMs, boolean exactStart) {
+        if (!d.mine(this)) {
+            throw new IllegalArgumentException(
+                    "a deadline slot is armed only by its own thread, on its own watchdog");
+        }
         if (closed) {
             throw new IllegalStateException("watchdog closed");
         }
-        Deadline d = slot.get();
         d.armedAt = exactStart ? clock.wallNanos() : lastLook;
         d.budgetNanos = TimeUnit.MILLISECONDS.toNanos(budgetMs);
         CREDIT.setOpaque(d, 0L);

@@ -56,6 +56,46 @@ class WatchdogTest {
     }
 
     @Test
+    void aSlotKeptByItsThreadArmsAsTheThreadLocalOneAndNoOtherThreadOrWatchdogArmsIt()
+            throws Exception {
+        try (Watchdog w = new Watchdog();
+                Watchdog other = new Watchdog()) {
+            Watchdog.Deadline slot = w.slot();
+            assertThat(slot.mine(w)).isTrue();
+            assertThat(slot.mine(other)).isFalse();
+            Watchdog.Deadline d = w.arm(slot, 20, false);
+            assertThat(d).isSameAs(slot);
+            assertThat(spin(5_000)).as("interrupted").isTrue();
+            assertThat(d.fired()).isTrue();
+            d.close();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+            Watchdog.Deadline again = w.arm(1_000);
+            assertThat(again).as("the thread-local slot").isSameAs(slot);
+            again.close();
+            assertThatThrownBy(() -> other.arm(slot, 1_000, false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("own thread, on its own watchdog");
+            Throwable[] seen = new Throwable[1];
+            boolean[] mine = {true};
+            Thread t =
+                    new Thread(
+                            () -> {
+                                mine[0] = slot.mine(w);
+                                try {
+                                    w.arm(slot, 1_000, false).close();
+                                } catch (Throwable e) {
+                                    seen[0] = e;
+                                }
+                            });
+            t.start();
+            t.join();
+            assertThat(mine[0]).as("another thread's slot").isFalse();
+            assertThat(seen[0]).isInstanceOf(IllegalArgumentException.class);
+            assertThat(slot.fired()).as("left unarmed").isFalse();
+        }
+    }
+
+    @Test
     void aCallWithinItsBudgetIsLeftAlone() {
         try (Watchdog w = new Watchdog()) {
             Watchdog.Deadline d = w.arm(1_000);
