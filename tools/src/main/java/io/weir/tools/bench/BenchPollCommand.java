@@ -85,6 +85,16 @@ public final class BenchPollCommand implements Callable<Integer> {
                             + " counted in the latency).")
     int intervalMs;
 
+    @Option(
+            names = "--busy-poll-us",
+            defaultValue = "0",
+            paramLabel = "US",
+            description =
+                    "The gateway's TCP I/O thread looks for ready sockets this many microseconds"
+                            + " before it sleeps (0, the default, sleeps at once; at most 1000),"
+                            + " as -Dweir.tcp.busyPollMicros sets it for `weir run`.")
+    int busyPollMicros;
+
     @Override
     public Integer call() throws Exception {
         PollBench.Plan plan = plan();
@@ -146,6 +156,9 @@ public final class BenchPollCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw refusal("--warmup must be at least 0, got " + warmup);
         }
+        if (busyPollMicros < 0 || busyPollMicros > 1000) {
+            throw refusal("--busy-poll-us must be 0 (off) to 1000, got " + busyPollMicros);
+        }
         if (intervalMs < 0) {
             throw refusal("--interval-ms must be 0 (continuous) or more, not " + intervalMs);
         }
@@ -182,7 +195,8 @@ public final class BenchPollCommand implements Callable<Integer> {
                 Duration.ofSeconds(warmup),
                 rounds,
                 Duration.ofNanos(Math.round(s * 1e9)),
-                Duration.ofMillis(intervalMs));
+                Duration.ofMillis(intervalMs),
+                Duration.ofNanos(busyPollMicros * 1000L));
     }
 
     private ParameterException refusal(String message) {

@@ -7,6 +7,7 @@ import io.weir.host.points.Point;
 import io.weir.host.points.PointSink;
 import io.weir.host.points.Value;
 import io.weir.host.poll.DeviceSpec;
+import io.weir.host.tcp.TcpLink;
 import io.weir.host.tcp.TcpTransport;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -79,7 +80,12 @@ final class PollBench {
      * @param slice measured time of each side in each round
      * @param interval the gateway device's poll interval, 0 to scan continuously
      */
-    record Plan(Duration warmup, int rounds, Duration slice, Duration interval) {
+    record Plan(Duration warmup, int rounds, Duration slice, Duration interval, Duration busyPoll) {
+        /** A plan whose gateway sleeps at once when idle (no busy poll). */
+        Plan(Duration warmup, int rounds, Duration slice, Duration interval) {
+            this(warmup, rounds, slice, interval, Duration.ZERO);
+        }
+
         Plan {
             if (warmup.isNegative()) {
                 throw new IllegalArgumentException("warm-up must be 0 or more, got " + warmup);
@@ -92,6 +98,9 @@ final class PollBench {
             }
             if (interval.isNegative()) {
                 throw new IllegalArgumentException("interval must be 0 or more, got " + interval);
+            }
+            if (busyPoll.isNegative()) {
+                throw new IllegalArgumentException("busy poll must be 0 or more, got " + busyPoll);
             }
         }
 
@@ -120,10 +129,16 @@ final class PollBench {
         final Histogram micros = new Histogram(60_000_000L, 3);
         private final List<Long> reads = new ArrayList<>();
         private final List<Double> seconds = new ArrayList<>();
+        private long cpuNanos;
 
         void slice(long sliceReads, double sliceSeconds) {
             reads.add(sliceReads);
             seconds.add(sliceSeconds);
+        }
+
+        /** The process's CPU time during one slice of this side. */
+        void cpu(long nanos) {
+            cpuNanos += nanos;
         }
 
         void record(long nanos) {
@@ -157,6 +172,12 @@ final class PollBench {
             m.put("slice_s", plan.sliceSeconds());
             m.put("window_s", Math.round(seconds() * 1000) / 1000.0);
             m.put("per_round_reads_per_s", perRound().stream().map(Math::round).toList());
+            // The whole JVM's: this side's threads, the simulator's (the same for every side), and
+            // what else runs (the JIT, the collector).
+            long n = reads();
+            m.put(
+                    "process_cpu_us_per_read",
+                    n == 0 ? null : Math.round(cpuNanos / 10.0 / n) / 100.0);
             return m;
         }
     }
@@ -171,7 +192,7 @@ final class PollBench {
         String warm = " connects and warms up (" + plan.warmup().toMillis() / 1000.0 + " s)";
         try (ManyDevicesSimulator sim = new ManyDevicesSimulator("127.0.0.1", 0, 1)) {
             progress.accept("poll: device on 127.0.0.1:" + sim.port() + "; weir" + warm);
-            try (WeirSide weir = new WeirSide(sim, plan.interval())) {
+            try (WeirSide weir = new WeirSide(sim, plan.interval(), plan.busyPoll())) {
                 weir.warmUp(plan.warmup());
                 progress.accept("poll: j2mod" + warm);
                 try (J2modSide j2mod = new J2modSide(sim)) {
@@ -206,7 +227,9 @@ final class PollBench {
             String sep = " ";
             for (Map.Entry<String, Side> e : sides.entrySet()) {
                 Side s = e.getValue();
+                long cpu0 = processCpuNanos();
                 s.slice(plan.slice());
+                s.tally().cpu(processCpuNanos() - cpu0);
                 List<Double> perRound = s.tally().perRound();
                 line.append(sep)
                         .append(e.getKey())
@@ -220,6 +243,12 @@ final class PollBench {
             }
             progress.accept(line.toString());
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /**
@@ -456,9 +485,10 @@ final class PollBench {
         private final Gaps gaps;
         private final Kernel kernel;
         private final Duration interval;
+        private final Duration busyPoll;
         private final String address;
 
-        WeirSide(ManyDevicesSimulator sim, Duration interval) throws Exception {
+        WeirSide(ManyDevicesSimulator sim, Duration interval, Duration busyPoll) throws Exception {
             this.interval = interval;
             StringBuilder config =
                     new StringBuilder("device unit=1 max_registers=" + REGISTERS + "\n");
@@ -470,7 +500,8 @@ final class PollBench {
             }
             address = "tcp://127.0.0.1:" + sim.port();
             gaps = new Gaps(!interval.isZero(), System::nanoTime, sim::seconds);
-            kernel = new Kernel(gaps, new TcpTransport());
+            kernel = new Kernel(gaps, new TcpTransport(1, TcpLink.Options.DEFAULT, busyPoll));
+            this.busyPoll = busyPoll;
             try {
                 kernel.loadDriver("modbus");
                 kernel.addDevice(
@@ -517,6 +548,7 @@ final class PollBench {
             Map<String, Object> m = tally().line(plan);
             m.put("wrong_values", gaps.wrongValues());
             m.put("interval_ms", interval.toMillis());
+            m.put("busy_poll_us", busyPoll.toNanos() / 1000);
             m.put(
                     "how",
                     "kernel + TcpTransport + WASM driver, "

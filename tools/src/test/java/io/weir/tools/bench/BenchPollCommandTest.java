@@ -26,6 +26,9 @@ class BenchPollCommandTest {
         assertThat(p.slice()).isEqualTo(Duration.ofSeconds(2));
         assertThat(p.warmup()).isEqualTo(Duration.ofSeconds(10));
         assertThat(p.interval()).isEqualTo(Duration.ZERO);
+        assertThat(p.busyPoll()).isEqualTo(Duration.ZERO);
+        assertThat(plan("--busy-poll-us", "50").busyPoll()).isEqualTo(Duration.ofNanos(50_000));
+        assertThat(plan("--busy-poll-us", "1000").busyPoll()).isEqualTo(Duration.ofMillis(1));
         PollBench.Plan q = plan("--rounds", "2", "--slice", "0.5", "--warmup", "0");
         assertThat(q.rounds()).isEqualTo(2);
         assertThat(q.slice()).isEqualTo(Duration.ofMillis(500));
@@ -64,6 +67,8 @@ class BenchPollCommandTest {
         assertRefused("--warmup must be at least 0, got -1", "--warmup", "-1");
         assertRefused(
                 "--interval-ms must be 0 (continuous) or more, not -1", "--interval-ms", "-1");
+        assertRefused("--busy-poll-us must be 0 (off) to 1000, got -1", "--busy-poll-us", "-1");
+        assertRefused("--busy-poll-us must be 0 (off) to 1000, got 1001", "--busy-poll-us", "1001");
     }
 
     private static void assertRefused(String message, String... options) {

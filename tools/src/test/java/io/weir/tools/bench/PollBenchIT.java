@@ -28,6 +28,10 @@ class PollBenchIT {
                         "0.5",
                         "--warmup",
                         "0",
+                        // The gateway's I/O thread spins between events (BusyPoll): the whole
+                        // read path through it.
+                        "--busy-poll-us",
+                        "20",
                         "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err())
@@ -65,12 +69,14 @@ class PollBenchIT {
                     .as(side)
                     .isGreaterThanOrEqualTo(s.get("p99_us").asLong());
             assertThat(s.get("how").asText()).as(side).isNotEmpty();
+            assertThat(s.get("process_cpu_us_per_read").asDouble()).as(side).isPositive();
         }
         // Every value the gateway and PLC4X read was the device's.
         assertThat(j.get("weir").get("wrong_values").asLong()).isZero();
         assertThat(j.get("j2mod").get("wrong_values").asLong()).isZero();
         assertThat(j.get("plc4x").get("wrong_values").asLong()).isZero();
         assertThat(j.get("weir").get("interval_ms").asLong()).isZero();
+        assertThat(j.get("weir").get("busy_poll_us").asLong()).isEqualTo(20);
         for (String ratio : new String[] {"weir_vs_j2mod", "weir_vs_plc4x"}) {
             JsonNode q = j.get(ratio);
             double min = q.get("min").asDouble();

@@ -1,12 +1,15 @@
 package io.weir.host.tcp;
 
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -63,7 +66,18 @@ enum SocketFamily {
     }
 
     IoHandlerFactory handlers() {
-        return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return handlers(Duration.ZERO);
+    }
+
+    /** The event loops' handlers, with {@link BusyPoll} when {@code busyPoll} is above zero. */
+    IoHandlerFactory handlers(Duration busyPoll) {
+        if (busyPoll.isZero()) {
+            return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        }
+        SelectStrategyFactory spin = BusyPoll.factory(busyPoll);
+        return this == EPOLL
+                ? EpollIoHandler.newFactory(0, spin)
+                : NioIoHandler.newFactory(SelectorProvider.provider(), spin);
     }
 
     Class<? extends SocketChannel> channel() {

@@ -26,14 +26,37 @@ public final class TcpTransport implements Transport {
 
     private final EventLoopGroup group;
     private final TcpLink.Options options;
+    private final Duration busyPoll;
 
-    public TcpTransport(int ioThreads, TcpLink.Options options) {
-        this.group = new MultiThreadIoEventLoopGroup(ioThreads, SocketFamily.CURRENT.handlers());
+    /**
+     * @param ioThreads the event loop threads
+     * @param options the links' timing
+     * @param busyPoll how long an idle I/O thread looks for ready sockets before it sleeps ({@link
+     *     BusyPoll}); zero sleeps at once, as Netty does; at most 1 ms
+     */
+    public TcpTransport(int ioThreads, TcpLink.Options options, Duration busyPoll) {
+        if (busyPoll.isNegative() || busyPoll.compareTo(BusyPoll.MAX) > 0) {
+            throw new IllegalArgumentException(
+                    "busy poll of " + busyPoll + " is outside 0.." + BusyPoll.MAX);
+        }
+        this.group =
+                new MultiThreadIoEventLoopGroup(ioThreads, SocketFamily.CURRENT.handlers(busyPoll));
         this.options = options;
+        this.busyPoll = busyPoll;
+    }
+
+    /** Busy polling as {@code -Dweir.tcp.busyPollMicros} says, off without it. */
+    public TcpTransport(int ioThreads, TcpLink.Options options) {
+        this(ioThreads, options, BusyPoll.fromProperty(System.getProperty(BusyPoll.PROPERTY)));
     }
 
     public TcpTransport() {
         this(1, TcpLink.Options.DEFAULT);
+    }
+
+    /** How long an idle I/O thread spins before it sleeps; zero when it sleeps at once. */
+    public Duration busyPoll() {
+        return busyPoll;
     }
 
     @Override
