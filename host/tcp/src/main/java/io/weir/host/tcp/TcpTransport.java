@@ -43,6 +43,14 @@ public final class TcpTransport implements Transport {
                 new MultiThreadIoEventLoopGroup(ioThreads, SocketFamily.CURRENT.handlers(busyPoll));
         this.options = options;
         this.busyPoll = busyPoll;
+        if (!busyPoll.isZero()) {
+            java.util.logging.Logger.getLogger("io.weir.host.tcp")
+                    .info(
+                            "TCP I/O threads look for ready sockets for "
+                                    + busyPoll.toNanos() / 1000
+                                    + " µs before they sleep (busy polling: a core each while"
+                                    + " devices answer within it)");
+        }
     }
 
     /** Busy polling as {@code -Dweir.tcp.busyPollMicros} says, off without it. */
