@@ -88,7 +88,8 @@ final class BusyPoll implements SelectStrategy {
         return Duration.ofNanos(micros * 1000);
     }
 
-    private static int currentLoopTasks() {
+    /** The tasks waiting for the event loop of the calling thread; 0 off a loop. */
+    static int currentLoopTasks() {
         EventExecutor loop = ThreadExecutorMap.currentExecutor();
         return loop instanceof SingleThreadEventExecutor s ? s.pendingTasks() : 0;
     }

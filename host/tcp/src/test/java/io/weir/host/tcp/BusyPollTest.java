@@ -76,6 +76,29 @@ class BusyPollTest {
     }
 
     @Test
+    void aLoopSeesTheTasksHandedToItOthersDoNot() throws Exception {
+        var group =
+                new io.netty.channel.MultiThreadIoEventLoopGroup(
+                        1, SocketFamily.CURRENT.handlers(Duration.ofNanos(50_000)));
+        try {
+            var loop = group.next();
+            int seen =
+                    loop.submit(
+                                    () -> {
+                                        // Two tasks queued behind this one.
+                                        loop.execute(() -> {});
+                                        loop.execute(() -> {});
+                                        return BusyPoll.currentLoopTasks();
+                                    })
+                            .get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(seen).isEqualTo(2);
+            assertThat(BusyPoll.currentLoopTasks()).as("off a loop").isZero();
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
     void aSpinIsAboveZeroAndAtMostAMillisecond() {
         assertThatThrownBy(() -> spin(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new BusyPoll(1_000_001, this::tick, tasks::get))
