@@ -1,5 +1,6 @@
 package io.weir.tools.bench;
 
+import io.weir.host.tcp.TcpTransport;
 import io.weir.tools.cli.JsonLines;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -87,13 +88,13 @@ public final class BenchPollCommand implements Callable<Integer> {
 
     @Option(
             names = "--busy-poll-us",
-            defaultValue = "0",
             paramLabel = "US",
             description =
-                    "The gateway's TCP I/O thread looks for ready sockets this many microseconds"
-                            + " before it sleeps (0, the default, sleeps at once; at most 1000),"
-                            + " as -Dweir.tcp.busyPollMicros sets it for `weir run`.")
-    int busyPollMicros;
+                    "The gateway's TCP I/O thread looks for ready sockets up to this many"
+                            + " microseconds before it sleeps, while that pays (0 sleeps at once;"
+                            + " at most 1000). Default: the gateway's, 50 unless"
+                            + " -Dweir.tcp.busyPollMicros says otherwise.")
+    Integer busyPollMicros;
 
     @Override
     public Integer call() throws Exception {
@@ -156,8 +157,17 @@ public final class BenchPollCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw refusal("--warmup must be at least 0, got " + warmup);
         }
-        if (busyPollMicros < 0 || busyPollMicros > 1000) {
+        Duration busyPoll;
+        if (busyPollMicros == null) {
+            try {
+                busyPoll = TcpTransport.configuredBusyPoll();
+            } catch (IllegalArgumentException e) {
+                throw refusal(e.getMessage());
+            }
+        } else if (busyPollMicros < 0 || busyPollMicros > 1000) {
             throw refusal("--busy-poll-us must be 0 (off) to 1000, got " + busyPollMicros);
+        } else {
+            busyPoll = Duration.ofNanos(busyPollMicros * 1000L);
         }
         if (intervalMs < 0) {
             throw refusal("--interval-ms must be 0 (continuous) or more, not " + intervalMs);
@@ -196,7 +206,7 @@ public final class BenchPollCommand implements Callable<Integer> {
                 rounds,
                 Duration.ofNanos(Math.round(s * 1e9)),
                 Duration.ofMillis(intervalMs),
-                Duration.ofNanos(busyPollMicros * 1000L));
+                busyPoll);
     }
 
     private ParameterException refusal(String message) {

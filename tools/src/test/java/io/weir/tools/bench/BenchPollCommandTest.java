@@ -26,7 +26,8 @@ class BenchPollCommandTest {
         assertThat(p.slice()).isEqualTo(Duration.ofSeconds(2));
         assertThat(p.warmup()).isEqualTo(Duration.ofSeconds(10));
         assertThat(p.interval()).isEqualTo(Duration.ZERO);
-        assertThat(p.busyPoll()).isEqualTo(Duration.ZERO);
+        assertThat(p.busyPoll()).as("the gateway's").isEqualTo(Duration.ofNanos(50_000));
+        assertThat(plan("--busy-poll-us", "0").busyPoll()).isEqualTo(Duration.ZERO);
         assertThat(plan("--busy-poll-us", "50").busyPoll()).isEqualTo(Duration.ofNanos(50_000));
         assertThat(plan("--busy-poll-us", "1000").busyPoll()).isEqualTo(Duration.ofMillis(1));
         PollBench.Plan q = plan("--rounds", "2", "--slice", "0.5", "--warmup", "0");

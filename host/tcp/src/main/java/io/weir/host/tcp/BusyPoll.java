@@ -10,33 +10,63 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Busy polling, off by default: an I/O thread that has nothing to do looks for ready sockets
- * without sleeping for up to {@code spin}, and only then sleeps in {@code epoll_wait} (or the
- * selector) as it always does.
+ * Busy polling while it pays: an I/O thread that has nothing to do looks for ready sockets without
+ * sleeping for up to {@code spin}, and only then sleeps in {@code epoll_wait} (or the selector) as
+ * Netty does — but it spins only while recent spins found work before they ran out.
  *
  * <p>Why: a thread that sleeps between a request and its answer pays a wake-up per answer, and on a
  * virtual machine whose idle CPU halts that wake-up is the largest part of a fast device's round
  * trip. {@code weir bench poll} on this project's 2-core VM: one connection read back to back at
- * about 17,000 reads/s sleeping and about 33,000 spinning 50 µs (BENCHMARKS.md §12). The price is
- * CPU: an I/O thread whose devices answer within the spin never sleeps, so it holds a core while
- * they are polled back to back. It suits a few fast devices scanned continuously; at thousands of
- * devices polled at 1 Hz it turns idle time into spinning.
+ * about 17,000 reads/s sleeping and about 33,000 spinning 50 µs, with less CPU a read
+ * (BENCHMARKS.md §12). A spin that runs out, though, is CPU spent on nothing: thousands of devices
+ * polled at 1 Hz leave the loop idle for longer than any spin, and spinning after every event cost
+ * 10,000 such devices 43 % CPU instead of 34 %.
+ *
+ * <p>So the loop keeps a score of its recent spins. A spin that finds a ready socket or a task
+ * before its end scores one (up to {@value #SCORE_MAX}); one that runs out loses {@value
+ * #MISS_COST}. At {@value #SCORE_ON} or more every idle moment spins: that holds while at least
+ * four spins in five pay, as when devices are read back to back. Below it the loop sleeps at once
+ * and spins only as a probe, at first every idle moment, then, as probes run out, every 2nd, 4th …
+ * {@value #PROBE_MAX}th; a probe that pays halves the distance again. A loop whose answers come
+ * later than the spin (devices polled at intervals, slow devices) so settles at one probe in
+ * {@value #PROBE_MAX} idle moments, and a loop that starts reading back to back spins after a few
+ * dozen answers.
  *
  * <p>While it spins, a task another thread hands the loop (a send from a worker) is seen at the
  * next look, since the loop is awake and Netty writes no wake-up for it; a timer of the loop waits
- * for the spin to end, at most {@code spin} late.
+ * for the spin to end, at most {@code spin} late. Each loop thread has its own instance, used only
+ * by that thread.
  */
 final class BusyPoll implements SelectStrategy {
 
     /** The longest spin a gateway accepts. */
     static final Duration MAX = Duration.ofMillis(1);
 
-    /** The system property that turns it on for {@link TcpTransport}'s default constructors. */
+    /** The spin without {@link #PROPERTY}: about a loopback round trip of a fast device. */
+    static final Duration DEFAULT = Duration.ofNanos(50_000);
+
+    /** The system property that sets the spin for {@link TcpTransport}'s default constructors. */
     static final String PROPERTY = "weir.tcp.busyPollMicros";
+
+    /** The highest score: spins that paid count for this many misses' worth of credit. */
+    static final int SCORE_MAX = 16;
+
+    /** The score at which every idle moment spins. */
+    static final int SCORE_ON = 8;
+
+    /** What a spin that runs out costs the score. */
+    static final int MISS_COST = 4;
+
+    /** The most idle moments between two probes. */
+    static final int PROBE_MAX = 1024;
 
     private final long spinNanos;
     private final LongSupplier clock;
     private final java.util.function.IntSupplier pendingTasks;
+
+    private int score;
+    private int probeEvery = 1;
+    private int untilProbe;
 
     /**
      * @param spinNanos how long an idle look goes on before the thread sleeps, above 0
@@ -60,15 +90,15 @@ final class BusyPoll implements SelectStrategy {
     }
 
     /**
-     * The spin {@link TcpTransport}'s default constructors use: {@code -Dweir.tcp.busyPollMicros=N}
-     * (0, the default, sleeps at once).
+     * The spin {@link TcpTransport}'s default constructors use: {@code
+     * -Dweir.tcp.busyPollMicros=N}, {@link #DEFAULT} without it, 0 sleeps at once.
      *
      * @throws IllegalArgumentException for a value that is not a whole number of microseconds
      *     within 0..1000, naming the property
      */
     static Duration fromProperty(String value) {
         if (value == null || value.isBlank()) {
-            return Duration.ZERO;
+            return DEFAULT;
         }
         long micros;
         try {
@@ -94,24 +124,55 @@ final class BusyPoll implements SelectStrategy {
         return loop instanceof SingleThreadEventExecutor s ? s.pendingTasks() : 0;
     }
 
+    /** Whether the next idle moment spins (the score is high enough, or a probe is due). */
+    boolean spinsNext() {
+        return score >= SCORE_ON || untilProbe == 0;
+    }
+
+    int score() {
+        return score;
+    }
+
+    int probeEvery() {
+        return probeEvery;
+    }
+
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
         if (hasTasks) {
             // As Netty's default: look without waiting, then run the tasks.
             return selectNow.get();
         }
+        if (!spinsNext()) {
+            untilProbe--;
+            return SelectStrategy.SELECT;
+        }
         long end = clock.getAsLong() + spinNanos;
         do {
             int ready = selectNow.get();
             if (ready > 0) {
+                paid(true);
                 return ready;
             }
             if (pendingTasks.getAsInt() > 0) {
                 // Run them; the next round spins again.
+                paid(true);
                 return SelectStrategy.CONTINUE;
             }
             Thread.onSpinWait();
         } while (clock.getAsLong() - end < 0);
+        paid(false);
         return SelectStrategy.SELECT;
+    }
+
+    private void paid(boolean paid) {
+        if (paid) {
+            score = Math.min(score + 1, SCORE_MAX);
+            probeEvery = Math.max(probeEvery >> 1, 1);
+        } else {
+            score = Math.max(score - MISS_COST, 0);
+            probeEvery = Math.min(probeEvery << 1, PROBE_MAX);
+        }
+        untilProbe = probeEvery - 1;
     }
 }

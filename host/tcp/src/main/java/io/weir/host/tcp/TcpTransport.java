@@ -31,8 +31,8 @@ public final class TcpTransport implements Transport {
     /**
      * @param ioThreads the event loop threads
      * @param options the links' timing
-     * @param busyPoll how long an idle I/O thread looks for ready sockets before it sleeps ({@link
-     *     BusyPoll}); zero sleeps at once, as Netty does; at most 1 ms
+     * @param busyPoll how long an idle I/O thread looks for ready sockets before it sleeps, while
+     *     that pays ({@link BusyPoll}); zero sleeps at once, as Netty does; at most 1 ms
      */
     public TcpTransport(int ioThreads, TcpLink.Options options, Duration busyPoll) {
         if (busyPoll.isNegative() || busyPoll.compareTo(BusyPoll.MAX) > 0) {
@@ -46,16 +46,29 @@ public final class TcpTransport implements Transport {
         if (!busyPoll.isZero()) {
             java.util.logging.Logger.getLogger("io.weir.host.tcp")
                     .info(
-                            "TCP I/O threads look for ready sockets for "
+                            "TCP I/O threads look for ready sockets for up to "
                                     + busyPoll.toNanos() / 1000
-                                    + " µs before they sleep (busy polling: a core each while"
-                                    + " devices answer within it)");
+                                    + " µs before they sleep, while answers come within it"
+                                    + " (busy polling; -D"
+                                    + BusyPoll.PROPERTY
+                                    + "=0 turns it off)");
         }
     }
 
-    /** Busy polling as {@code -Dweir.tcp.busyPollMicros} says, off without it. */
+    /** Busy polling as {@link #configuredBusyPoll()} says. */
     public TcpTransport(int ioThreads, TcpLink.Options options) {
-        this(ioThreads, options, BusyPoll.fromProperty(System.getProperty(BusyPoll.PROPERTY)));
+        this(ioThreads, options, configuredBusyPoll());
+    }
+
+    /**
+     * The busy poll of the default constructors: {@code -Dweir.tcp.busyPollMicros=N} (0 to 1000, 0
+     * sleeps at once), 50 µs without it.
+     *
+     * @throws IllegalArgumentException for a value out of range or not a number, naming the
+     *     property
+     */
+    public static Duration configuredBusyPoll() {
+        return BusyPoll.fromProperty(System.getProperty(BusyPoll.PROPERTY));
     }
 
     public TcpTransport() {

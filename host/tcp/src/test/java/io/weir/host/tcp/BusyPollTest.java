@@ -66,6 +66,130 @@ class BusyPollTest {
         assertThat(looks.get()).isEqualTo(2);
     }
 
+    /**
+     * One idle moment of {@code p}: whether it looked for work at all, a socket being ready at its
+     * first look when {@code answers}.
+     */
+    private boolean idle(BusyPoll p, boolean answers) throws Exception {
+        int before = looks.get();
+        int strategy =
+                p.calculateStrategy(
+                        () -> {
+                            looks.incrementAndGet();
+                            return answers ? 1 : 0;
+                        },
+                        false);
+        boolean looked = looks.get() > before;
+        assertThat(strategy).isEqualTo(looked && answers ? 1 : SelectStrategy.SELECT);
+        return looked;
+    }
+
+    @Test
+    void aLoopWhoseSpinsPayGoesOnSpinningEveryIdleMoment() throws Exception {
+        BusyPoll p = spin(50);
+        for (int i = 1; i <= BusyPoll.SCORE_ON; i++) {
+            assertThat(idle(p, true)).as("probe %d", i).isTrue();
+            assertThat(p.score()).isEqualTo(i);
+        }
+        for (int i = 0; i < 100; i++) {
+            assertThat(idle(p, true)).isTrue();
+        }
+        assertThat(p.score()).as("capped").isEqualTo(BusyPoll.SCORE_MAX);
+        // Two spins that run out cost 8 of 16: still spinning; the third stops it.
+        assertThat(idle(p, false)).isTrue();
+        assertThat(idle(p, false)).isTrue();
+        assertThat(p.score()).isEqualTo(8);
+        assertThat(p.spinsNext()).isTrue();
+        assertThat(idle(p, false)).isTrue();
+        assertThat(p.score()).isEqualTo(4);
+        assertThat(p.spinsNext()).isFalse();
+    }
+
+    @Test
+    void fourSpinsInFiveThatPayKeepItSpinningOneInTwoDoesNot() throws Exception {
+        BusyPoll p = spin(50);
+        for (int i = 0; i < BusyPoll.SCORE_ON; i++) {
+            idle(p, true);
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertThat(idle(p, i % 5 != 4)).as("idle moment %d", i).isTrue();
+        }
+        BusyPoll q = spin(50);
+        for (int i = 0; i < BusyPoll.SCORE_MAX; i++) {
+            idle(q, true);
+        }
+        // Half the idle moments end within a spin, at random.
+        java.util.Random random = new java.util.Random(7);
+        int paid = 0;
+        int ranOut = 0;
+        int moments = 100_000;
+        for (int i = 0; i < moments; i++) {
+            boolean answers = random.nextBoolean();
+            if (idle(q, answers)) {
+                if (answers) {
+                    paid++;
+                } else {
+                    ranOut++;
+                }
+            }
+        }
+        // A spin that runs out doubles the distance to the next probe and one that pays halves it,
+        // so the spins wasted are at most those that paid, plus the ten doublings to 1,024 and one
+        // probe in 1,024 moments.
+        assertThat(ranOut).isLessThanOrEqualTo(paid + 10 + moments / BusyPoll.PROBE_MAX);
+        assertThat(paid + ranOut).as("spun").isLessThan(moments / 2);
+    }
+
+    @Test
+    void spinsThatRunOutBackOffToOneProbeInAThousandAndTwentyFourIdleMoments() throws Exception {
+        BusyPoll p = spin(50);
+        java.util.List<Integer> probes = new java.util.ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+            if (idle(p, false)) {
+                probes.add(i);
+            }
+        }
+        // The distance doubles from 1 up to 1,024: idle moments 0, 2, 6, … 2,046, then every 1,024.
+        assertThat(probes)
+                .containsExactly(0, 2, 6, 14, 30, 62, 126, 254, 510, 1022, 2046, 3070, 4094, 5118);
+        assertThat(p.probeEvery()).isEqualTo(BusyPoll.PROBE_MAX);
+        assertThat(p.score()).isZero();
+        assertThat(looks.get()).as("each probe looks 5 times").isEqualTo(5 * probes.size());
+    }
+
+    @Test
+    void aProbeThatPaysHalvesTheDistanceToTheNext() throws Exception {
+        BusyPoll p = spin(50);
+        idle(p, false);
+        idle(p, false);
+        idle(p, false); // a probe: 4 between probes now
+        assertThat(p.probeEvery()).isEqualTo(4);
+        for (int i = 0; i < 3; i++) {
+            assertThat(idle(p, true)).isFalse();
+        }
+        assertThat(idle(p, true)).isTrue();
+        assertThat(p.probeEvery()).isEqualTo(2);
+        assertThat(p.score()).isEqualTo(1);
+        assertThat(idle(p, true)).isFalse();
+        assertThat(idle(p, true)).isTrue();
+        assertThat(p.probeEvery()).isEqualTo(1);
+        // From here every idle moment probes, and the eighth paying spin turns spinning on.
+        for (int i = 2; i < BusyPoll.SCORE_ON; i++) {
+            assertThat(idle(p, true)).isTrue();
+        }
+        assertThat(p.score()).isEqualTo(BusyPoll.SCORE_ON);
+        assertThat(p.spinsNext()).isTrue();
+    }
+
+    @Test
+    void aTaskThatEndsASpinCountsAsPaid() throws Exception {
+        BusyPoll p = spin(50);
+        tasks.set(1);
+        assertThat(p.calculateStrategy(() -> 0, false)).isEqualTo(SelectStrategy.CONTINUE);
+        assertThat(p.score()).isEqualTo(1);
+        assertThat(p.probeEvery()).isEqualTo(1);
+    }
+
     @Test
     void withTasksWaitingItLooksOnceWithoutSpinning() throws Exception {
         assertThat(spin(50).calculateStrategy(() -> looks.incrementAndGet() - 1, true)).isZero();
@@ -115,8 +239,8 @@ class BusyPollTest {
 
     @Test
     void thePropertyIsWholeMicrosecondsFromZeroToAThousand() {
-        assertThat(BusyPoll.fromProperty(null)).isZero();
-        assertThat(BusyPoll.fromProperty(" ")).isZero();
+        assertThat(BusyPoll.fromProperty(null)).isEqualTo(Duration.ofNanos(50_000));
+        assertThat(BusyPoll.fromProperty(" ")).isEqualTo(BusyPoll.DEFAULT);
         assertThat(BusyPoll.fromProperty("0")).isZero();
         assertThat(BusyPoll.fromProperty(" 50 ")).isEqualTo(Duration.ofNanos(50_000));
         assertThat(BusyPoll.fromProperty("1000")).isEqualTo(Duration.ofMillis(1));
