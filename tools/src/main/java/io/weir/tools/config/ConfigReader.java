@@ -50,7 +50,7 @@ import org.tomlj.TomlTable;
 final class ConfigReader {
 
     static final Set<String> ROOT_KEYS = ordered("gateway", "uplink", "admin", "devices");
-    static final Set<String> GATEWAY_KEYS = ordered("name", "data_dir");
+    static final Set<String> GATEWAY_KEYS = ordered("name", "data_dir", "busy_poll_us");
     static final Set<String> UPLINK_KEYS = ordered("receiver", "pki");
     static final Set<String> ADMIN_KEYS = ordered("listen");
 
@@ -386,10 +386,22 @@ final class ConfigReader {
             name = null;
         }
         Path dataDir = t.path("data_dir", true);
+        Object spin = t.raw("busy_poll_us");
+        Duration busyPoll = null;
+        if (spin instanceof Long us && us >= 0 && us <= Gateway.BUSY_POLL_MAX_US) {
+            busyPoll = Duration.ofNanos(us * 1000);
+        } else if (spin != null) {
+            t.problem(
+                    "busy_poll_us",
+                    "must be an integer of microseconds, 0 (sleep at once) to "
+                            + Gateway.BUSY_POLL_MAX_US
+                            + ", not "
+                            + (spin instanceof Long ? spin.toString() : typeName(spin)));
+        }
         if (name == null || dataDir == null) {
             return null;
         }
-        return new Gateway(name, dataDir, t.lines());
+        return new Gateway(name, dataDir, busyPoll, t.lines());
     }
 
     private Optional<UplinkSection> readUplink(TomlParseResult toml) {

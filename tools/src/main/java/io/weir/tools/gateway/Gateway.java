@@ -10,6 +10,7 @@ import io.weir.host.points.PointSink;
 import io.weir.host.poll.DeviceSpec;
 import io.weir.host.poll.SessionStatus;
 import io.weir.host.serial.SerialTransport;
+import io.weir.host.tcp.TcpLink;
 import io.weir.host.tcp.TcpTransport;
 import io.weir.host.uplink.Uplink;
 import io.weir.host.uplink.UplinkConfig;
@@ -62,6 +63,9 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
      *     thresholds)
      * @param activateDropped whether every package installed from the drop folder is activated, not
      *     only those whose manifest says {@code "activate": true}
+     * @param busyPoll how long an idle TCP I/O thread looks for the next answer before it sleeps,
+     *     while that pays; null for {@link TcpTransport#configuredBusyPoll()} (the JVM property,
+     *     else 50 µs)
      */
     public record Settings(
             String name,
@@ -69,7 +73,19 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
             Optional<UplinkTarget> uplink,
             List<DeviceSpec> devices,
             DriverLifecycle.Options drivers,
-            boolean activateDropped) {
+            boolean activateDropped,
+            Duration busyPoll) {
+        /** The TCP I/O threads' busy poll as {@link TcpTransport#configuredBusyPoll()} says. */
+        public Settings(
+                String name,
+                Path dataDir,
+                Optional<UplinkTarget> uplink,
+                List<DeviceSpec> devices,
+                DriverLifecycle.Options drivers,
+                boolean activateDropped) {
+            this(name, dataDir, uplink, devices, drivers, activateDropped, null);
+        }
+
         /** Default driver policy: signed packages only, 10-minute probation. */
         public Settings(
                 String name,
@@ -106,6 +122,7 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
     private final Map<String, DriverModule> drivers =
             new java.util.concurrent.ConcurrentHashMap<>();
     private Kernel kernel;
+    private TcpTransport tcp;
     private Uplink uplink;
     private DriverRegistry registry;
     private DriverLifecycle lifecycle;
@@ -164,7 +181,16 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
         // Every transport ConfigReader.TRANSPORTS accepts: TCP (tcp://, rtu+tcp://), serial lines
         // (serial:) and CAN buses (slcan:, socketcand://, candump:). Serial and CAN open nothing
         // until a device on them starts.
-        kernel = new Kernel(sink, new TcpTransport(), new SerialTransport(), new CanTransport());
+        Duration spin =
+                settings.busyPoll() == null
+                        ? TcpTransport.configuredBusyPoll()
+                        : settings.busyPoll();
+        kernel =
+                new Kernel(
+                        sink,
+                        tcp = new TcpTransport(1, TcpLink.Options.DEFAULT, spin),
+                        new SerialTransport(),
+                        new CanTransport());
         registry = DriverRegistry.open(data);
         lifecycle = new DriverLifecycle(registry, settings.drivers(), this);
         if (settings.drivers().allowUnsigned()) {
@@ -368,6 +394,11 @@ public final class Gateway implements AutoCloseable, LiveDrivers {
 
     public PointTable points() {
         return points;
+    }
+
+    /** How long the TCP I/O thread looks for the next answer before it sleeps; zero: at once. */
+    public Duration tcpBusyPoll() {
+        return tcp.busyPoll();
     }
 
     public Instant started() {

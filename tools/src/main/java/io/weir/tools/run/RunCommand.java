@@ -161,7 +161,8 @@ public final class RunCommand implements Callable<Integer> {
                 cfg.uplink().map(u -> new Gateway.UplinkTarget(u.receiver(), u.pki())),
                 devices,
                 drivers,
-                activateDropped);
+                activateDropped,
+                cfg.gateway().busyPoll());
     }
 
     /**

@@ -113,6 +113,8 @@ class GatewayConfigTest {
         assertThat(c.admin().lines()).isEqualTo(SourceLines.NONE);
         assertThat(c.uplink()).isEmpty();
         assertThat(c.gateway().dataDir()).isEqualTo(Path.of("/var/lib/weir"));
+        assertThat(c.gateway().busyPoll()).as("the gateway's default").isNull();
+        assertThat(io.weir.tools.run.RunCommand.settings(c).busyPoll()).isNull();
         DeviceConfigEntry d = c.devices().get(0);
         assertThat(d.interval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(d.link()).isEqualTo(LinkAddress.parse("tcp://10.0.0.5:502"));
@@ -120,6 +122,26 @@ class GatewayConfigTest {
         assertThat(d.config().text()).isEqualTo("device\n");
         assertThat(c.summary())
                 .isEqualTo("gw: 1 device, 0 points, no uplink (points kept locally)");
+    }
+
+    @Test
+    void busyPollIsWholeMicrosecondsFromZeroToAThousand() throws Exception {
+        for (long us : new long[] {0, 50, 1000}) {
+            GatewayConfig c =
+                    GatewayConfig.load(
+                            write(
+                                    CLEAN.replace(
+                                            "data_dir = \"data\"\n",
+                                            "data_dir = \"data\"\nbusy_poll_us = " + us + "\n")));
+            assertThat(c.gateway().busyPoll()).isEqualTo(Duration.ofNanos(us * 1000));
+            assertThat(io.weir.tools.run.RunCommand.settings(c).busyPoll())
+                    .isEqualTo(Duration.ofNanos(us * 1000));
+        }
+        assertThatThrownBy(
+                        () -> new Gateway("gw", Path.of("/x"), Duration.ofNanos(1_000_001), null))
+                .hasMessageContaining("busy_poll_us must be 0 to 1000 µs");
+        assertThatThrownBy(() -> new Gateway("gw", Path.of("/x"), Duration.ofNanos(-1), null))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -266,7 +288,7 @@ class GatewayConfigTest {
                         "name = \"line-3\"\ncolour = \"blue\"",
                         "colour",
                         "gateway.colour",
-                        "unknown key (expected name, data_dir)"),
+                        "unknown key (expected name, data_dir, busy_poll_us)"),
                 new Case(
                         "pki = \"pki\"",
                         "pki = \"pki\"\ntls = true",
@@ -287,6 +309,24 @@ class GatewayConfigTest {
                         "unknown table or key (expected gateway, uplink, admin, devices)"),
                 // A misspelt key is one mistake: named once, not also as a missing key.
                 new Case("[gateway]", "[gatway]", "[gatway]", "gatway", "did you mean gateway?"),
+                new Case(
+                        "data_dir = \"data\"\n",
+                        "data_dir = \"data\"\nbusy_poll_us = 1001\n",
+                        "busy_poll_us",
+                        "gateway.busy_poll_us",
+                        "must be an integer of microseconds, 0 (sleep at once) to 1000, not 1001"),
+                new Case(
+                        "data_dir = \"data\"\n",
+                        "data_dir = \"data\"\nbusy_poll_us = -1\n",
+                        "busy_poll_us",
+                        "gateway.busy_poll_us",
+                        "to 1000, not -1"),
+                new Case(
+                        "data_dir = \"data\"\n",
+                        "data_dir = \"data\"\nbusy_poll_us = \"50us\"\n",
+                        "busy_poll_us",
+                        "gateway.busy_poll_us",
+                        "to 1000, not a string"),
                 new Case(
                         "pki = \"pki\"",
                         "pki_dir = \"pki\"",

@@ -104,6 +104,7 @@ class GatewayIT {
             try (GatewayService service =
                     GatewayService.start(settings, new HostPort("127.0.0.1", 0), null)) {
                 Gateway g = service.gateway();
+                assertThat(g.tcpBusyPoll()).as("the default").isEqualTo(Duration.ofNanos(50_000));
                 assertThat(Files.getPosixFilePermissions(data.resolve(AdminToken.FILE)))
                         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
                 AdminClient admin = new AdminClient(service.adminAddress(), AdminToken.read(data));
