@@ -32,6 +32,11 @@ import java.util.function.LongSupplier;
  * {@value #PROBE_MAX} idle moments, and a loop that starts reading back to back spins after a few
  * dozen answers.
  *
+ * <p>A spin yields to a crowded machine: when two of its looks lie more than {@value #STALL_NANOS}
+ * ns apart, the thread was descheduled while it spun — other threads wanted its core, and the spin
+ * took their time — so the loop sleeps, drops its score to 0 and probes again only after {@value
+ * #PROBE_MAX} idle moments.
+ *
  * <p>While it spins, a task another thread hands the loop (a send from a worker) is seen at the
  * next look, since the loop is awake and Netty writes no wake-up for it; a timer of the loop waits
  * for the spin to end, at most {@code spin} late. Each loop thread has its own instance, used only
@@ -59,6 +64,12 @@ final class BusyPoll implements SelectStrategy {
 
     /** The most idle moments between two probes. */
     static final int PROBE_MAX = 1024;
+
+    /**
+     * A look takes a microsecond or so ({@code epoll_wait} without a timeout); a gap this long
+     * between two means the thread was descheduled while it spun.
+     */
+    static final long STALL_NANOS = 20_000;
 
     private final long spinNanos;
     private final LongSupplier clock;
@@ -147,7 +158,8 @@ final class BusyPoll implements SelectStrategy {
             untilProbe--;
             return SelectStrategy.SELECT;
         }
-        long end = clock.getAsLong() + spinNanos;
+        long last = clock.getAsLong();
+        long end = last + spinNanos;
         do {
             int ready = selectNow.get();
             if (ready > 0) {
@@ -160,9 +172,23 @@ final class BusyPoll implements SelectStrategy {
                 return SelectStrategy.CONTINUE;
             }
             Thread.onSpinWait();
-        } while (clock.getAsLong() - end < 0);
+            long now = clock.getAsLong();
+            if (now - last > STALL_NANOS) {
+                // The thread lost its core while it spun: other threads want the CPU, and a spin
+                // now takes their time. Sleep, and probe again only after the longest distance.
+                crowded();
+                return SelectStrategy.SELECT;
+            }
+            last = now;
+        } while (last - end < 0);
         paid(false);
         return SelectStrategy.SELECT;
+    }
+
+    private void crowded() {
+        score = 0;
+        probeEvery = PROBE_MAX;
+        untilProbe = PROBE_MAX - 1;
     }
 
     private void paid(boolean paid) {

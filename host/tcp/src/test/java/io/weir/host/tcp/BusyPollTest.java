@@ -18,8 +18,11 @@ class BusyPollTest {
     /** A clock that moves 10 µs at every reading. */
     private final AtomicLong now = new AtomicLong(1_000_000);
 
+    /** How far the clock moves at a reading. */
+    private final AtomicLong step = new AtomicLong(10_000);
+
     private long tick() {
-        return now.getAndAdd(10_000);
+        return now.getAndAdd(step.get());
     }
 
     private final AtomicInteger looks = new AtomicInteger();
@@ -179,6 +182,35 @@ class BusyPollTest {
         }
         assertThat(p.score()).isEqualTo(BusyPoll.SCORE_ON);
         assertThat(p.spinsNext()).isTrue();
+    }
+
+    @Test
+    void aSpinThatLosesItsCoreSleepsAndBacksOffAllTheWay() throws Exception {
+        BusyPoll p = spin(50);
+        for (int i = 0; i < BusyPoll.SCORE_MAX; i++) {
+            idle(p, true);
+        }
+        // The clock moves 10 µs to the end of the first look, 20 µs to the end of the second (not
+        // yet a stall), 20.001 µs to the end of the third, within the 50 µs spin.
+        AtomicInteger k = new AtomicInteger();
+        int strategy =
+                p.calculateStrategy(
+                        () -> {
+                            int n = k.incrementAndGet();
+                            step.set(n == 1 ? BusyPoll.STALL_NANOS : BusyPoll.STALL_NANOS + 1);
+                            return 0;
+                        },
+                        false);
+        assertThat(strategy).isEqualTo(SelectStrategy.SELECT);
+        assertThat(k.get()).as("the look before the stall").isEqualTo(3);
+        assertThat(p.score()).isZero();
+        assertThat(p.probeEvery()).isEqualTo(BusyPoll.PROBE_MAX);
+        step.set(10_000);
+        for (int i = 1; i < BusyPoll.PROBE_MAX; i++) {
+            assertThat(idle(p, true)).as("idle moment %d", i).isFalse();
+        }
+        assertThat(idle(p, true)).isTrue();
+        assertThat(p.probeEvery()).isEqualTo(BusyPoll.PROBE_MAX / 2);
     }
 
     @Test
