@@ -319,6 +319,15 @@ fn regions_of<'a>(arena: &'a mut [u64], at: &Offsets, caps: &Capacities) -> Regi
     }
 }
 
+/// Writes `v` little-endian at `mem[at..at + 8]`.
+#[inline]
+fn put_u64(mem: &mut [u8], at: usize, v: u64) {
+    if let Some(b) = mem.get_mut(at..at + 8) {
+        let b: &mut [u8; 8] = b.try_into().expect("an 8-byte range");
+        *b = v.to_le_bytes();
+    }
+}
+
 /// Writes `v` little-endian at `mem[at..at + 4]`.
 #[inline]
 fn put_u32(mem: &mut [u8], at: usize, v: u32) {
@@ -617,8 +626,8 @@ impl<D: Driver> Instance<D> {
             Ok(Some(_)) => return empty_request(device),
             Err(e) => return failed(device, e),
         };
-        put_u32(mem, META_AT + META_EXPECT, expect as u32);
-        put_u32(mem, META_AT + META_TIMEOUT_MS, timeout as u32);
+        // meta.expect and meta.timeout_ms are adjacent: one store.
+        put_u64(mem, META_AT + META_EXPECT, u64::from(expect as u32) | u64::from(timeout as u32) << 32);
         if self.agreed_minor >= 2 && rc > 0 {
             // ABI.md §7.1 (1.2): written with every request, so a flag never outlives its request.
             put_u32(mem, META_AT + META_REQ_FLAGS, if last { abi::REQ_LAST } else { 0 });
@@ -644,7 +653,11 @@ impl<D: Driver> Instance<D> {
         let n = rx_len as usize;
         match driver.frame_len(&mem[rx_at..rx_at + n], rx_cap) {
             FrameLen::Complete(len) if len > 0 && len <= n => {
-                self.set_corr(dev, len, Direction::Response);
+                // As set_corr, with the device already at hand.
+                if self.agreed_minor >= 1 {
+                    let key = driver.correlation_key(&mem[rx_at..rx_at + len], Direction::Response);
+                    put_u32(mem, META_AT + META_CORR, key);
+                }
                 len as i32
             }
             FrameLen::Complete(len) => framed_outside(device, len, rx_len),

@@ -43,6 +43,24 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Appends `head` then `body`, little-endian: 12 bytes in two stores, e.g. a request header
+    /// packed into words (`u64::from_le_bytes` of its bytes). An array given to
+    /// [`Tx::put_array`] may be stored a byte at a time, in a driver compiled to WebAssembly a call
+    /// into the host's memory each.
+    #[inline]
+    pub fn put_words(&mut self, head: u64, body: u32) -> Result<(), Error> {
+        let end = self.len + 12;
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst[..8].copy_from_slice(&head.to_le_bytes());
+                dst[8..].copy_from_slice(&body.to_le_bytes());
+                self.len = end;
+                Ok(())
+            }
+            None => Err(self.full(end)),
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn full(&self, end: usize) -> Error {
