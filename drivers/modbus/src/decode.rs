@@ -162,6 +162,16 @@ impl Decoding {
         let scales = &self.scales[..slots.len()];
         let r = out.records_until(slots.len(), |i| {
             let slot = slots[i];
+            if slot.0 >> KIND_SHIFT == U16 {
+                // A plain u16 (ABCD, unscaled), the commonest point: one test, not three switches.
+                let at = slot.at();
+                let b = data.get(at..at + 2)?;
+                return Some((
+                    slot.point(),
+                    Value::U64(u64::from(u16::from_be_bytes([b[0], b[1]]))),
+                    Quality::GOOD,
+                ));
+            }
             let value = match value(slot, data) {
                 Some(Raw::Int(v, signed)) if !slot.scaled() => {
                     if signed {
