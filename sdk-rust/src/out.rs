@@ -614,5 +614,20 @@ mod tests {
         let mut tx = Tx::new(&mut tx_buf);
         tx.put_array([1, 2, 3]).unwrap();
         assert_eq!(tx.bytes(), &[1, 2, 3]);
+        let mut tx_buf = [0u8; 13];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_u8(9).unwrap();
+        tx.put_words(0x0807_0605_0403_0201, 0x0C0B_0A09).unwrap();
+        assert_eq!(tx.bytes(), &[9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(tx.put_words(0, 0).unwrap_err().code(), abi::E_NOSPACE);
+        let mut tx_buf = [0u8; 12];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_u8(9).unwrap();
+        assert_eq!(
+            tx.put_words(0, 0).unwrap_err().code(),
+            abi::E_NOSPACE,
+            "12 bytes after one do not fit 12"
+        );
+        assert_eq!(tx.len(), 1);
     }
 }
