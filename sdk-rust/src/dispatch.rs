@@ -120,9 +120,13 @@ struct Offsets {
     end: usize,
 }
 
+/// `n` rounded up to a multiple of 8.
+const fn up(n: usize) -> usize {
+    (n + 7) & !7
+}
+
 impl Offsets {
-    fn of(c: &Capacities) -> Offsets {
-        let up = |n: usize| (n + 7) & !7;
+    const fn of(c: &Capacities) -> Offsets {
         let cfg = ARENA_HEAD;
         let rx = up(cfg + c.cfg);
         let tx = up(rx + c.rx);
@@ -211,8 +215,6 @@ impl<D> Devices<D> {
 /// One driver instance: its memory regions, its open devices and the agreed ABI version.
 pub struct Instance<D: Driver> {
     arena: Vec<u64>,
-    caps: Capacities,
-    at: Offsets,
     devices: Devices<D>,
     /// ABI.md §3.3: 0 until `weir_host_abi` agreed on 1.1.
     agreed_minor: u16,
@@ -317,6 +319,15 @@ fn regions_of<'a>(arena: &'a mut [u64], at: &Offsets, caps: &Capacities) -> Regi
     }
 }
 
+/// Writes `v` little-endian at `mem[at..at + 8]`.
+#[inline]
+fn put_u64(mem: &mut [u8], at: usize, v: u64) {
+    if let Some(b) = mem.get_mut(at..at + 8) {
+        let b: &mut [u8; 8] = b.try_into().expect("an 8-byte range");
+        *b = v.to_le_bytes();
+    }
+}
+
 /// Writes `v` little-endian at `mem[at..at + 4]`.
 #[inline]
 fn put_u32(mem: &mut [u8], at: usize, v: u32) {
@@ -333,6 +344,13 @@ impl<D: Driver> Default for Instance<D> {
 }
 
 impl<D: Driver> Instance<D> {
+    /// The capacities of the regions, and where each lies in the arena: constants of the driver,
+    /// so that every call's offsets and bounds are immediates in its code, not loads of the
+    /// instance's fields (in a driver compiled to WebAssembly each load is a call into the host's
+    /// memory, unless its JIT inlines it; a call of the cycle made nine such loads).
+    const CAPS: Capacities = D::CAPACITIES;
+    const AT: Offsets = Offsets::of(&D::CAPACITIES);
+
     /// Allocates the arena once (it never moves afterwards, ABI.md §2.2) and writes the layout.
     ///
     /// # Panics
@@ -342,13 +360,12 @@ impl<D: Driver> Instance<D> {
     pub fn new() -> Instance<D> {
         #[cfg(target_arch = "wasm32")]
         install_panic_hook();
-        let caps = D::CAPACITIES;
+        let caps = Self::CAPS;
         if let Some(problem) = caps.problem() {
             panic!("{} {}: {problem}", D::MANIFEST.name, D::MANIFEST.version);
         }
-        let at = Offsets::of(&caps);
-        let mut inst =
-            Instance { arena: vec![0u64; at.end / 8], caps, at, devices: Devices::new(), agreed_minor: 0 };
+        let at = Self::AT;
+        let mut inst = Instance { arena: vec![0u64; at.end / 8], devices: Devices::new(), agreed_minor: 0 };
         let base = inst.base();
         let mem = inst.memory();
         // ABI.md §4: magic, size, then (ptr, cap) for cfg, rx, tx, out, blob, state, err.
@@ -390,11 +407,11 @@ impl<D: Driver> Instance<D> {
 
     /// The capacities of the regions (`D::CAPACITIES`).
     pub fn capacities(&self) -> Capacities {
-        self.caps
+        Self::CAPS
     }
 
     fn regions(&mut self) -> Regions<'_> {
-        regions_of(&mut self.arena, &self.at, &self.caps)
+        regions_of(&mut self.arena, &Self::AT, &Self::CAPS)
     }
 
     #[inline]
@@ -409,7 +426,7 @@ impl<D: Driver> Instance<D> {
         f: impl FnOnce(&mut D, Regions<'_>) -> Result<R, Error>,
     ) -> Result<R, i32> {
         // Disjoint borrows: the regions live in `arena`, the device in `devices`.
-        let regions = regions_of(&mut self.arena, &self.at, &self.caps);
+        let regions = regions_of(&mut self.arena, &Self::AT, &Self::CAPS);
         let device = match self.devices.get_mut(dev) {
             Some(d) => d,
             None => return Err(abi::E_NODEV),
@@ -507,7 +524,7 @@ impl<D: Driver> Instance<D> {
         }
         let open_others = self.open_devices();
         let agreed = self.agreed_minor;
-        let cfg_cap = self.caps.cfg;
+        let cfg_cap = Self::CAPS.cfg;
         let result = if cfg_len < 0 || cfg_len as usize > cfg_cap {
             Err(Error::Inval(format!("cfg_len {cfg_len} is outside 0..{cfg_cap}")))
         } else if D::MAX_DEVICES.map_or(false, |max| open_others >= max as usize) {
@@ -588,7 +605,7 @@ impl<D: Driver> Instance<D> {
     /// and in a driver compiled to WebAssembly every load and store is a call into the host's
     /// memory.
     pub fn poll(&mut self, dev: i32, now_us: i64) -> i32 {
-        let (tx_at, tx_cap) = (self.at.tx, self.caps.tx);
+        let (tx_at, tx_cap) = (Self::AT.tx, Self::CAPS.tx);
         let mem = arena_bytes(&mut self.arena);
         let device = match self.devices.get_mut(dev) {
             Some(d) => d,
@@ -609,8 +626,8 @@ impl<D: Driver> Instance<D> {
             Ok(Some(_)) => return empty_request(device),
             Err(e) => return failed(device, e),
         };
-        put_u32(mem, META_AT + META_EXPECT, expect as u32);
-        put_u32(mem, META_AT + META_TIMEOUT_MS, timeout as u32);
+        // meta.expect and meta.timeout_ms are adjacent: one store.
+        put_u64(mem, META_AT + META_EXPECT, u64::from(expect as u32) | u64::from(timeout as u32) << 32);
         if self.agreed_minor >= 2 && rc > 0 {
             // ABI.md §7.1 (1.2): written with every request, so a flag never outlives its request.
             put_u32(mem, META_AT + META_REQ_FLAGS, if last { abi::REQ_LAST } else { 0 });
@@ -620,7 +637,7 @@ impl<D: Driver> Instance<D> {
 
     /// `weir_frame_len(dev, rx_len) -> i32`
     pub fn frame_len(&mut self, dev: i32, rx_len: i32) -> i32 {
-        let (rx_at, rx_cap) = (self.at.rx, self.caps.rx);
+        let (rx_at, rx_cap) = (Self::AT.rx, Self::CAPS.rx);
         let mem = arena_bytes(&mut self.arena);
         let device = match self.devices.get_mut(dev) {
             Some(d) => d,
@@ -636,7 +653,11 @@ impl<D: Driver> Instance<D> {
         let n = rx_len as usize;
         match driver.frame_len(&mem[rx_at..rx_at + n], rx_cap) {
             FrameLen::Complete(len) if len > 0 && len <= n => {
-                self.set_corr(dev, len, Direction::Response);
+                // As set_corr, with the device already at hand.
+                if self.agreed_minor >= 1 {
+                    let key = driver.correlation_key(&mem[rx_at..rx_at + len], Direction::Response);
+                    put_u32(mem, META_AT + META_CORR, key);
+                }
                 len as i32
             }
             FrameLen::Complete(len) => framed_outside(device, len, rx_len),
@@ -664,7 +685,7 @@ impl<D: Driver> Instance<D> {
         }
         let key = match self.devices.get(dev).and_then(|d| d.driver.as_ref()) {
             Some(d) => {
-                d.correlation_key(&arena_bytes(&mut self.arena)[self.at.rx..self.at.rx + n], direction)
+                d.correlation_key(&arena_bytes(&mut self.arena)[Self::AT.rx..Self::AT.rx + n], direction)
             }
             None => return,
         };
@@ -683,7 +704,7 @@ impl<D: Driver> Instance<D> {
         answer: Option<bool>,
     ) -> i32 {
         let agreed = self.agreed_minor;
-        let (at, caps) = (self.at, self.caps);
+        let (at, caps) = (Self::AT, Self::CAPS);
         let mem = arena_bytes(&mut self.arena);
         let device = match self.devices.get_mut(dev) {
             Some(d) => d,
@@ -724,7 +745,7 @@ impl<D: Driver> Instance<D> {
         if !self.devices.get(dev).map_or(false, |d| d.driver.is_some()) {
             return Err(abi::E_NODEV);
         }
-        let rx_cap = self.caps.rx;
+        let rx_cap = Self::CAPS.rx;
         if len < 0 || len as usize > rx_cap {
             self.set_last_error(dev, format!("length {len} is outside rx (0..{rx_cap})"));
             return Err(abi::E_INVAL);
@@ -854,7 +875,7 @@ impl<D: Driver> Instance<D> {
     /// `weir_write(dev, point, vtype, value, now_us) -> i32`
     #[inline(never)]
     pub fn write(&mut self, dev: i32, point: i32, vtype: i32, value: i64, now_us: i64) -> i32 {
-        let cfg_cap = self.caps.cfg;
+        let cfg_cap = Self::CAPS.cfg;
         let r = self.with_device(dev, |d, r| {
             if point < 0 {
                 return Err(Error::Inval(format!("point {point} is negative")));
@@ -955,7 +976,7 @@ impl<D: Driver> Instance<D> {
             None => return abi::E_NODEV,
         };
         // Truncate to err's capacity on a UTF-8 character boundary.
-        let mut n = text.len().min(self.caps.err);
+        let mut n = text.len().min(Self::CAPS.err);
         while !text.is_char_boundary(n) {
             n -= 1;
         }

@@ -35,7 +35,7 @@ pub use driver::{
 };
 pub use error::Error;
 pub use order::WordOrder;
-pub use out::{Out, Tx};
+pub use out::{Out, Stopped, Tx};
 
 /// Logs through the host (`weir_host_v1.log`).
 pub fn log(level: Level, message: &str) {

@@ -43,6 +43,24 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Appends `head` then `body`, little-endian: 12 bytes in two stores, e.g. a request header
+    /// packed into words (`u64::from_le_bytes` of its bytes). An array given to
+    /// [`Tx::put_array`] may be stored a byte at a time, in a driver compiled to WebAssembly a call
+    /// into the host's memory each.
+    #[inline]
+    pub fn put_words(&mut self, head: u64, body: u32) -> Result<(), Error> {
+        let end = self.len + 12;
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst[..8].copy_from_slice(&head.to_le_bytes());
+                dst[8..].copy_from_slice(&body.to_le_bytes());
+                self.len = end;
+                Ok(())
+            }
+            None => Err(self.full(end)),
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn full(&self, end: usize) -> Error {
@@ -201,22 +219,50 @@ impl<'a> Out<'a> {
         let buf = &mut self.out[start..end];
         for (i, r) in buf.chunks_exact_mut(abi::RECORD_SIZE).enumerate() {
             let (point, value, quality) = f(i)?;
-            let (vtype, bits) = match value {
-                Value::Null => (abi::VT_NULL, 0u64),
-                Value::Bool(b) => (abi::VT_BOOL, b as u64),
-                Value::I64(v) => (abi::VT_I64, v as u64),
-                Value::U64(v) => (abi::VT_U64, v),
-                Value::F64(v) => (abi::VT_F64, v.to_bits()),
-                Value::Str(_) | Value::Bytes(_) => return Err(not_a_number(point)),
-            };
-            let head = u64::from(point) | u64::from(vtype) << 32 | u64::from(quality.0) << 48;
-            let r: &mut [u8; abi::RECORD_SIZE] = r.try_into().expect("a record");
-            r[0..8].copy_from_slice(&head.to_le_bytes());
-            r[8..16].copy_from_slice(&0i64.to_le_bytes());
-            r[16..24].copy_from_slice(&bits.to_le_bytes());
+            if !number_record(r, point, value, quality) {
+                return Err(not_a_number(point));
+            }
         }
         self.count += n;
         Ok(())
+    }
+
+    /// [`Out::records_each`] for a loop with no error message to make in it: `f(i)` gives the
+    /// `i`-th record or `None` to stop the batch, and the result says where it stopped
+    /// ([`Stopped::At`], also for a text or bytes value) or that `out` has no room for `n` more
+    /// records ([`Stopped::Full`]; [`Out::full_error`] says it in words). Nothing of a stopped
+    /// batch is kept. In a driver compiled to WebAssembly an `Error` (it owns a `String`) made
+    /// inside such a loop goes through a shadow-stack frame that the function then sets up on
+    /// every call; a `Stopped` stays in locals, and the caller turns it into its error out of line.
+    #[inline]
+    pub fn records_until<F>(&mut self, n: usize, mut f: F) -> Result<(), Stopped>
+    where
+        F: FnMut(usize) -> Option<(u32, Value<'static>, Quality)>,
+    {
+        let start = self.count * abi::RECORD_SIZE;
+        let end = start + n * abi::RECORD_SIZE;
+        if end > self.out.len() {
+            return Err(Stopped::Full);
+        }
+        let buf = &mut self.out[start..end];
+        for (i, r) in buf.chunks_exact_mut(abi::RECORD_SIZE).enumerate() {
+            let (point, value, quality) = match f(i) {
+                Some(record) => record,
+                None => return Err(Stopped::At(i)),
+            };
+            if !number_record(r, point, value, quality) {
+                return Err(Stopped::At(i));
+            }
+        }
+        self.count += n;
+        Ok(())
+    }
+
+    /// The `E_NOSPACE` error of a batch that does not fit `out` ([`Stopped::Full`]).
+    #[cold]
+    #[inline(never)]
+    pub fn full_error(&self) -> Error {
+        self.out_full()
     }
 
     /// A record carrying a timestamp from the device (flag `DEVICE_TS`).
@@ -366,6 +412,35 @@ impl<'a> Out<'a> {
     }
 }
 
+/// Writes the record of a number, bool or null of point `point`, host timestamp, to `r` (24 bytes)
+/// as three little-endian u64 stores; false for a text or bytes value (nothing written).
+#[inline(always)]
+fn number_record(r: &mut [u8], point: u32, value: Value, quality: Quality) -> bool {
+    let (vtype, bits) = match value {
+        Value::Null => (abi::VT_NULL, 0u64),
+        Value::Bool(b) => (abi::VT_BOOL, b as u64),
+        Value::I64(v) => (abi::VT_I64, v as u64),
+        Value::U64(v) => (abi::VT_U64, v),
+        Value::F64(v) => (abi::VT_F64, v.to_bits()),
+        Value::Str(_) | Value::Bytes(_) => return false,
+    };
+    let head = u64::from(point) | u64::from(vtype) << 32 | u64::from(quality.0) << 48;
+    let r: &mut [u8; abi::RECORD_SIZE] = r.try_into().expect("a record");
+    r[0..8].copy_from_slice(&head.to_le_bytes());
+    r[8..16].copy_from_slice(&0i64.to_le_bytes());
+    r[16..24].copy_from_slice(&bits.to_le_bytes());
+    true
+}
+
+/// Where [`Out::records_until`] stopped a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// `out` has no room for the batch; nothing was written.
+    Full,
+    /// At this record: its function gave `None`, or a text or bytes value.
+    At(usize),
+}
+
 #[cold]
 #[inline(never)]
 fn not_a_number(point: u32) -> Error {
@@ -482,6 +557,45 @@ mod tests {
         assert_eq!(hex(&batch), hex(&one));
     }
 
+    // records_until writes the bytes records_each writes, keeps nothing of a stopped batch and
+    // says where it stopped.
+    #[test]
+    fn records_until_is_records_each_with_a_stop() {
+        let values = [Value::F64(21.5), Value::U64(2), Value::Bool(true), Value::I64(-3), Value::Null];
+        let mut each = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut each, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        o.records_each(5, |i| Ok((i as u32 + 1, values[i], Quality(i as u16)))).unwrap();
+        let mut until = [0u8; 24 * 6];
+        let mut blob = [0u8; 8];
+        let mut o = Out::new(&mut until, &mut blob);
+        o.record(9, Value::U64(1), Quality::GOOD).unwrap();
+        let stopped = o.records_until(5, |i| {
+            if i == 3 {
+                None
+            } else {
+                Some((i as u32 + 1, values[i], Quality(i as u16)))
+            }
+        });
+        assert_eq!(stopped, Err(Stopped::At(3)));
+        assert_eq!(o.count(), 1, "nothing of a stopped batch is kept");
+        assert_eq!(o.records_until(6, |_| Some((0, Value::Null, Quality::GOOD))), Err(Stopped::Full));
+        assert_eq!(o.full_error().code(), abi::E_NOSPACE);
+        assert_eq!(
+            o.records_until(2, |i| Some((
+                0,
+                if i == 1 { Value::Str("x") } else { Value::Null },
+                Quality::GOOD
+            ))),
+            Err(Stopped::At(1))
+        );
+        assert_eq!(o.count(), 1);
+        assert_eq!(o.records_until(5, |i| Some((i as u32 + 1, values[i], Quality(i as u16)))), Ok(()));
+        assert_eq!(o.count(), 6);
+        assert_eq!(hex(&until), hex(&each));
+    }
+
     #[test]
     fn full_regions_are_nospace() {
         let mut out = [0u8; 24];
@@ -500,5 +614,20 @@ mod tests {
         let mut tx = Tx::new(&mut tx_buf);
         tx.put_array([1, 2, 3]).unwrap();
         assert_eq!(tx.bytes(), &[1, 2, 3]);
+        let mut tx_buf = [0u8; 13];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_u8(9).unwrap();
+        tx.put_words(0x0807_0605_0403_0201, 0x0C0B_0A09).unwrap();
+        assert_eq!(tx.bytes(), &[9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(tx.put_words(0, 0).unwrap_err().code(), abi::E_NOSPACE);
+        let mut tx_buf = [0u8; 12];
+        let mut tx = Tx::new(&mut tx_buf);
+        tx.put_u8(9).unwrap();
+        assert_eq!(
+            tx.put_words(0, 0).unwrap_err().code(),
+            abi::E_NOSPACE,
+            "12 bytes after one do not fit 12"
+        );
+        assert_eq!(tx.len(), 1);
     }
 }

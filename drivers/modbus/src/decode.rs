@@ -9,7 +9,7 @@
 //! own and every rare path (errors, text) is out of line.
 
 use crate::map::{Area, Point, PointType};
-use weir_sdk::{Error, Out, Quality, Value, WordOrder};
+use weir_sdk::{Error, Out, Quality, Stopped, Value, WordOrder};
 
 // Slot layout, from the least significant bit: point index (32), position of the point's data
 // (16: byte offset for registers, bit offset for coils and discrete inputs), kind (4), order (2),
@@ -31,6 +31,11 @@ const F32: u64 = 6;
 const U64: u64 = 7;
 const I64: u64 = 8;
 const F64: u64 = 9;
+
+/// [`Decoding::decode_until`]: every record written.
+const DECODED: u32 = u32::MAX;
+/// [`Decoding::decode_until`]: `out` has no room for the records.
+const OUT_FULL: u32 = u32::MAX - 1;
 
 /// One configured point of a read, ready to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,13 +142,36 @@ impl Decoding {
     /// Writes one `GOOD` record per point from `data`, the data bytes of a read response of
     /// `area` whose byte count the caller checked against the request's quantity (AP §6.1-6.4),
     /// so every slot lies inside it.
-    #[inline(never)]
+    #[inline]
     pub fn decode(&self, area: Area, data: &[u8], out: &mut Out) -> Result<(), Error> {
+        match self.decode_until(area, data, out) {
+            DECODED => Ok(()),
+            stopped => Err(self.stopped(stopped, data.len(), out)),
+        }
+    }
+
+    /// The loop of [`Decoding::decode`]: [`DECODED`], [`OUT_FULL`] or the index of the slot
+    /// outside `data`. It makes no `Error` (the caller does, out of line) and returns a word, not
+    /// a `Result` (which goes through memory): an error made inside it went through a shadow-stack
+    /// frame that it then set up on every call, three calls of the host's `Instance.global` and
+    /// the copies through that frame.
+    #[inline(never)]
+    fn decode_until(&self, area: Area, data: &[u8], out: &mut Out) -> u32 {
         debug_assert!(self.slots.iter().all(|s| s.kind() != BIT || area.is_bits()));
         let slots = &self.slots[..];
         let scales = &self.scales[..slots.len()];
-        out.records_each(slots.len(), |i| {
+        let r = out.records_until(slots.len(), |i| {
             let slot = slots[i];
+            if slot.0 >> KIND_SHIFT == U16 {
+                // A plain u16 (ABCD, unscaled), the commonest point: one test, not three switches.
+                let at = slot.at();
+                let b = data.get(at..at + 2)?;
+                return Some((
+                    slot.point(),
+                    Value::U64(u64::from(u16::from_be_bytes([b[0], b[1]]))),
+                    Quality::GOOD,
+                ));
+            }
             let value = match value(slot, data) {
                 Some(Raw::Int(v, signed)) if !slot.scaled() => {
                     if signed {
@@ -158,10 +186,25 @@ impl Decoding {
                     let (scale, offset) = scales[i];
                     Value::F64(raw.number() * scale + offset)
                 }
-                None => return Err(outside(slot, data.len())),
+                None => return None,
             };
-            Ok((slot.point(), value, Quality::GOOD))
-        })
+            Some((slot.point(), value, Quality::GOOD))
+        });
+        match r {
+            Ok(()) => DECODED,
+            Err(Stopped::Full) => OUT_FULL,
+            // At most `Capacities::records` slots (2048, checked at open).
+            Err(Stopped::At(i)) => i as u32,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stopped(&self, stopped: u32, len: usize, out: &Out) -> Error {
+        match stopped {
+            OUT_FULL => out.full_error(),
+            i => outside(self.slots[i as usize], len),
+        }
     }
 }
 

@@ -206,11 +206,13 @@ impl Modbus {
             // MBAP length counts the unit id and the PDU.
             let count = if area.is_bits() { (*quantity as usize + 7) / 8 } else { *quantity as usize * 2 };
             let n = frame.len();
+            // The header as the request makes it expect (transaction, protocol 0, length, unit,
+            // function), compared as one little-endian word: one load of the frame, not eight.
+            let [t0, t1] = req.transaction.to_be_bytes();
+            let [l0, l1] = ((n as u16).wrapping_sub(6)).to_be_bytes();
+            let expected = u64::from_le_bytes([t0, t1, 0, 0, l0, l1, req.unit, area.read_function()]);
             if n == 9 + count
-                && frame[0..4] == [(req.transaction >> 8) as u8, req.transaction as u8, 0, 0]
-                && usize::from(u16::from_be_bytes([frame[4], frame[5]])) == n - 6
-                && frame[6] == req.unit
-                && frame[7] == area.read_function()
+                && u64::from_le_bytes(frame[..8].try_into().expect("8 bytes")) == expected
                 && usize::from(frame[8]) == count
             {
                 return self.decode_read(*area, *start, *quantity, self.served(served), &frame[9..], out);
@@ -550,7 +552,10 @@ impl Driver for Modbus {
                 let [t0, t1] = transaction.to_be_bytes();
                 let [s0, s1] = start.to_be_bytes();
                 let [q0, q1] = quantity.to_be_bytes();
-                tx.put_array([t0, t1, 0, 0, 0, 6, unit, area.read_function(), s0, s1, q0, q1])?;
+                // Two words (LLVM stored the array a byte at a time).
+                let head = u64::from_le_bytes([t0, t1, 0, 0, 0, 6, unit, area.read_function()]);
+                let body = u32::from_le_bytes([s0, s1, q0, q1]);
+                tx.put_words(head, body)?;
                 self.next_transaction = transaction.wrapping_add(1);
                 transaction
             }
@@ -582,9 +587,10 @@ impl Driver for Modbus {
     fn correlation_key(&self, frame: &[u8], _direction: Direction) -> u32 {
         match self.framing {
             Framing::Mbap if frame.len() > mbap::HEADER_LEN => {
-                (u16::from_be_bytes([frame[0], frame[1]]) as u32) << 16
-                    | (frame[6] as u32) << 8
-                    | (frame[7] & 0x7F) as u32
+                // The header's first 8 bytes in one load (little-endian: byte i at bits 8i).
+                let h = u64::from_le_bytes(frame[..8].try_into().expect("8 bytes"));
+                let transaction = (h & 0xFF) << 8 | (h >> 8 & 0xFF);
+                (transaction << 16 | (h >> 48 & 0xFF) << 8 | (h >> 56 & 0x7F)) as u32
             }
             Framing::Rtu if frame.len() >= 2 => (frame[0] as u32) << 8 | (frame[1] & 0x7F) as u32,
             _ => 0,

@@ -23,13 +23,17 @@ pub struct Adu<'a> {
 /// Framing of received bytes (ABI.md §7.2): protocol id must be 0 and the length field 2..=254;
 /// anything else cannot start a frame, so the host drops one byte and tries again.
 pub fn frame_len(rx: &[u8], rx_cap: usize) -> FrameLen {
-    if rx.len() >= 4 && (rx[2] != 0 || rx[3] != 0) {
+    // Protocol id and length in one load: each load of a driver compiled to WebAssembly is a call
+    // into the host's memory, unless its JIT inlines it.
+    let words = match rx.get(2..6) {
+        Some(b) => u32::from_be_bytes(b.try_into().expect("4 bytes")),
+        None if rx.len() >= 4 && (rx[2] != 0 || rx[3] != 0) => return FrameLen::Resync(1),
+        None => return FrameLen::NeedMore(0),
+    };
+    if words >> 16 != 0 {
         return FrameLen::Resync(1);
     }
-    if rx.len() < 6 {
-        return FrameLen::NeedMore(0);
-    }
-    let length = u16::from_be_bytes([rx[4], rx[5]]) as usize;
+    let length = (words & 0xFFFF) as usize;
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
         return FrameLen::Resync(1);
     }

@@ -433,6 +433,13 @@ public final class Watchdog implements AutoCloseable {
          */
         @Override
         public void close() {
+            // A CAS, not a release (or opaque) write of the disarmed state: the timer claims an
+            // armed slot with its own CAS (ARMED -> FIRING) and then interrupts the thread. A plain
+            // write could land after the timer's claim and erase FIRING; this thread would return
+            // without waiting, and the interrupt would hit its next call. The CAS makes the two
+            // exclusive: either it disarms first (the timer's CAS fails) or it fails and waits
+            // below. On x86 the CAS costs about what the arm's volatile write does (a locked
+            // instruction each); that write cannot be a release either (see arm).
             long s = state;
             if ((s & FLAGS) == ARMED && STATE.compareAndSet(this, s, s & ~FLAGS)) {
                 return;
@@ -493,7 +500,11 @@ public final class Watchdog implements AutoCloseable {
         PAUSED.setOpaque(d, -1L);
         // A volatile write, not a release: with the read of idle below and the timer's write of
         // idle and its second look, at least one side sees the other (the timer never parks for
-        // good while a call it has not seen runs).
+        // good while a call it has not seen runs). A store then a load of another variable is
+        // the one reordering x86 does; only a full fence (the volatile write's locked
+        // instruction) forbids it. With setRelease and getAcquire both could read the old value:
+        // the arm sees the timer busy and does not unpark it, the timer sees no arm and parks
+        // with no timeout, and a runaway call would run unwatched.
         d.state = ((d.state >>> 3) + 1) << 3 | ARMED;
         if (idle) {
             // The timer's last look may be long ago: the start is read here.
