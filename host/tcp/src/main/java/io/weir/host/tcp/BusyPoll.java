@@ -34,8 +34,10 @@ import java.util.function.LongSupplier;
  *
  * <p>A spin yields to a crowded machine: when two of its looks lie more than {@value #STALL_NANOS}
  * ns apart, the thread was descheduled while it spun — other threads wanted its core, and the spin
- * took their time — so the loop sleeps, drops its score to 0 and probes again only after {@value
- * #PROBE_MAX} idle moments.
+ * took their time — so the spin ends at once and counts as one that ran out. On a machine that
+ * stays crowded the score so falls and the probes back off. (Ending spinning altogether at the
+ * first such gap was tried: a quiet VM shows some 40 a second, at collections and host
+ * interruptions, and one connection then read no faster than without spinning; BENCHMARKS.md §13.)
  *
  * <p>While it spins, a task another thread hands the loop (a send from a worker) is seen at the
  * next look, since the loop is awake and Netty writes no wake-up for it; a timer of the loop waits
@@ -174,21 +176,14 @@ final class BusyPoll implements SelectStrategy {
             Thread.onSpinWait();
             long now = clock.getAsLong();
             if (now - last > STALL_NANOS) {
-                // The thread lost its core while it spun: other threads want the CPU, and a spin
-                // now takes their time. Sleep, and probe again only after the longest distance.
-                crowded();
-                return SelectStrategy.SELECT;
+                // The thread lost its core while it spun: other threads wanted it (or the JVM
+                // stopped it for a collection). End the spin at once; it did not pay.
+                break;
             }
             last = now;
         } while (last - end < 0);
         paid(false);
         return SelectStrategy.SELECT;
-    }
-
-    private void crowded() {
-        score = 0;
-        probeEvery = PROBE_MAX;
-        untilProbe = PROBE_MAX - 1;
     }
 
     private void paid(boolean paid) {

@@ -185,7 +185,7 @@ class BusyPollTest {
     }
 
     @Test
-    void aSpinThatLosesItsCoreSleepsAndBacksOffAllTheWay() throws Exception {
+    void aSpinWhoseThreadLosesItsCoreEndsAtOnceAsOneThatRanOut() throws Exception {
         BusyPoll p = spin(50);
         for (int i = 0; i < BusyPoll.SCORE_MAX; i++) {
             idle(p, true);
@@ -203,14 +203,18 @@ class BusyPollTest {
                         false);
         assertThat(strategy).isEqualTo(SelectStrategy.SELECT);
         assertThat(k.get()).as("the look before the stall").isEqualTo(3);
-        assertThat(p.score()).isZero();
-        assertThat(p.probeEvery()).isEqualTo(BusyPoll.PROBE_MAX);
-        step.set(10_000);
-        for (int i = 1; i < BusyPoll.PROBE_MAX; i++) {
-            assertThat(idle(p, true)).as("idle moment %d", i).isFalse();
-        }
-        assertThat(idle(p, true)).isTrue();
-        assertThat(p.probeEvery()).isEqualTo(BusyPoll.PROBE_MAX / 2);
+        assertThat(p.score()).isEqualTo(BusyPoll.SCORE_MAX - BusyPoll.MISS_COST);
+        assertThat(p.probeEvery()).isEqualTo(2);
+        // Stalls at every look: each spin ends after its second look and costs the score.
+        step.set(BusyPoll.STALL_NANOS + 1);
+        k.set(0);
+        assertThat(p.calculateStrategy(() -> k.incrementAndGet() * 0, false))
+                .isEqualTo(SelectStrategy.SELECT);
+        assertThat(k.get()).isEqualTo(1);
+        assertThat(p.score()).isEqualTo(BusyPoll.SCORE_MAX - 2 * BusyPoll.MISS_COST);
+        assertThat(p.spinsNext()).isTrue();
+        p.calculateStrategy(() -> 0, false);
+        assertThat(p.spinsNext()).as("a crowded machine stops the spinning").isFalse();
     }
 
     @Test
