@@ -36,7 +36,7 @@ import java.util.function.LongSupplier;
  * ns apart, the thread was descheduled while it spun — other threads wanted its core, and the spin
  * took their time — so the spin ends at once and counts as one that ran out. On a machine that
  * stays crowded the score so falls and the probes back off. (Ending spinning altogether at the
- * first such gap was tried: a quiet VM shows some 40 a second, at collections and host
+ * first such gap was tried: a quiet VM shows dozens a second, at collections and host
  * interruptions, and one connection then read no faster than without spinning; BENCHMARKS.md §13.)
  *
  * <p>While it spins, a task another thread hands the loop (a send from a worker) is seen at the
