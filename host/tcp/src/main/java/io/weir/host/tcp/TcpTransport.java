@@ -49,9 +49,10 @@ public final class TcpTransport implements Transport {
                             "TCP I/O threads look for ready sockets for up to "
                                     + busyPoll.toNanos() / 1000
                                     + " µs before they sleep, while answers come within it"
-                                    + " (busy polling; -D"
+                                    + " (busy polling; busy_poll_us = 0 in the config's"
+                                    + " [gateway], or -D"
                                     + BusyPoll.PROPERTY
-                                    + "=0 turns it off)");
+                                    + "=0, turns it off)");
         }
     }
 
