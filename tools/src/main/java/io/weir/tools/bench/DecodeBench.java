@@ -386,6 +386,80 @@ final class DecodeBench {
         }
     }
 
+    /**
+     * The part of the Java reader's work that any host must repeat for a driver's records: making
+     * the frame's {@link Value}s and {@link Point}s (and the list that holds them) from values
+     * already decoded, as the session's sink does from a record's type and bits. With the module's
+     * own time it bounds what the ratio can reach: a host that read records for nothing would still
+     * take {@code module + points} to the Java reader's time.
+     */
+    static final class PointsCase extends Case {
+        private final int[] types;
+        private final long[] bits;
+        private final int[] qualities;
+        private final String[] names;
+
+        PointsCase(String name, RegisterPointMap map, List<Point> decoded) {
+            super(name, map);
+            int n = decoded.size();
+            types = new int[n];
+            bits = new long[n];
+            qualities = new int[n];
+            names = new String[n];
+            for (int i = 0; i < n; i++) {
+                Point p = decoded.get(i);
+                Value v = p.value();
+                if (v instanceof Value.I64 x) {
+                    types[i] = 2;
+                    bits[i] = x.value();
+                } else if (v instanceof Value.U64 x) {
+                    types[i] = 3;
+                    bits[i] = x.bits();
+                } else if (v instanceof Value.F64 x) {
+                    types[i] = 4;
+                    bits[i] = Double.doubleToRawLongBits(x.value());
+                } else if (v instanceof Value.Bool x) {
+                    types[i] = 1;
+                    bits[i] = x.value() ? 1 : 0;
+                } else if (v == Value.NULL) {
+                    types[i] = 0;
+                } else {
+                    throw new IllegalArgumentException(name + ": no record type for " + v);
+                }
+                qualities[i] = p.quality();
+                names[i] = p.point();
+            }
+        }
+
+        @Override
+        void cycles(int n, boolean decode) {
+            if (!decode) {
+                return;
+            }
+            for (int k = 0; k < n; k++) {
+                consume(once());
+            }
+        }
+
+        @Override
+        List<Point> once() {
+            List<Point> out = new ArrayList<>(types.length);
+            for (int i = 0; i < types.length; i++) {
+                long b = bits[i];
+                Value v =
+                        switch (types[i]) {
+                            case 0 -> Value.NULL;
+                            case 1 -> Value.of(b == 1);
+                            case 2 -> Value.i64(b);
+                            case 3 -> Value.u64(b);
+                            default -> Value.f64(Double.longBitsToDouble(b));
+                        };
+                out.add(new Point(DEVICE, names[i], v, qualities[i], NOW_MS, null));
+            }
+            return out;
+        }
+    }
+
     static void checkRequest(String name, RegisterPointMap map, byte[] q) {
         int start = ((q[8] & 0xFF) << 8) | (q[9] & 0xFF);
         int quantity = ((q[10] & 0xFF) << 8) | (q[11] & 0xFF);
@@ -452,6 +526,9 @@ final class DecodeBench {
         ModuleCase module;
         JavaCase java;
 
+        /** Making the frame's points alone; with the module, null when the module is left out. */
+        PointsCase points;
+
         /** Per case name: ns per cycle with decode, and without, per round. */
         final Map<String, double[]> full = new LinkedHashMap<>();
 
@@ -465,6 +542,7 @@ final class DecodeBench {
             List<Case> all = new ArrayList<>(hosts);
             if (module != null) {
                 all.add(module);
+                all.add(points);
             }
             all.add(java);
             return all;
@@ -498,6 +576,10 @@ final class DecodeBench {
             }
             if (r.module != null) {
                 r.module.once();
+                r.points = new PointsCase("points", map, expected);
+                if (!r.points.once().equals(expected)) {
+                    throw new IllegalStateException(map.name() + ": points made differ");
+                }
             }
             for (Case c : r.cases()) {
                 r.full.put(c.name, new double[o.rounds()]);
@@ -645,6 +727,18 @@ final class DecodeBench {
             // What the host adds to the module's own work: the budget, the call statistics and
             // reading the records into points (DriverInstance), beside Chicory's call.
             s.put("module_ns_per_frame", Math.round(median(module)));
+            // The best ratio this module allows: a host that costs nothing beyond making the
+            // points the Java reader makes too (BENCHMARKS.md §14).
+            double[] made = new double[rounds];
+            double[] bound = new double[rounds];
+            for (int k = 0; k < rounds; k++) {
+                for (MapRun r : maps) {
+                    made[k] += f.ns(r, "points", k);
+                }
+                bound[k] = java[k] / (module[k] + made[k]);
+            }
+            s.put("points_ns_per_frame", Math.round(median(made)));
+            s.put("ratio_bound", round3(median(bound)));
         }
         return s;
     }
