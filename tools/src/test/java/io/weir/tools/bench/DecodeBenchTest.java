@@ -77,6 +77,17 @@ class DecodeBenchTest {
     }
 
     @Test
+    void theBenchsCallsAreWarmAsAGatewaysDataCallsAre() {
+        // A call is warm when its budget is below the open budget: only then does it skip the
+        // clock and keep the per-call growth cap, as a gateway's data calls do.
+        assertThat(DecodeBench.LIMITS.callBudgetMs())
+                .isLessThan(DecodeBench.LIMITS.openBudgetMs())
+                .isGreaterThanOrEqualTo(io.weir.abi.Abi.CALL_BUDGET_MS);
+        assertThat(DecodeBench.LIMITS.openBudgetMs() / DecodeBench.LIMITS.callBudgetMs())
+                .isEqualTo(io.weir.abi.Abi.OPEN_BUDGET_MS / io.weir.abi.Abi.CALL_BUDGET_MS);
+    }
+
+    @Test
     void thePointsCaseMakesTheJavaReadersPointsOfEveryType() throws Exception {
         List<Point> decoded =
                 List.of(
