@@ -420,4 +420,67 @@ class OutboxTest {
                         "WARNING ALARM receiver refused batch epoch=1f seq=2 (7 points):"
                                 + " AUTH_TAG_MISMATCH: test; kept in outbox_quarantine");
     }
+
+    /**
+     * An append that fails after DROP_OLDEST made room (here a duplicate key; a full disk alike):
+     * the drop stands, counted, and the live counters still match the rows, now and after a reopen.
+     */
+    @Test
+    void anAppendThatFailsAfterMakingRoomLeavesTheCountersTrueToTheRows() throws Exception {
+        try (Outbox o = open(10, Outbox.OverflowPolicy.DROP_OLDEST)) {
+            o.append(1, 1, 5, 0, new byte[4]);
+            o.append(1, 2, 6, 0, new byte[4]);
+            assertThatThrownBy(() -> o.append(1, 2, 7, 0, new byte[4]))
+                    .isInstanceOf(java.sql.SQLException.class);
+            assertThat(o.after(0, 10)).extracting(Outbox.Row::seq).containsExactly(2L);
+            assertStats(o, 1, 6, 4);
+            assertThat(o.stats().droppedBatches()).isEqualTo(1);
+            assertThat(o.stats().droppedPoints()).isEqualTo(5);
+            assertThat(count("SELECT COUNT(*) FROM outbox")).isEqualTo(1);
+        }
+        try (Outbox o = open(10, Outbox.OverflowPolicy.DROP_OLDEST)) {
+            assertStats(o, 1, 6, 4);
+            assertThat(o.stats().droppedBatches()).isEqualTo(1);
+        }
+    }
+
+    /** A closed outbox has let go of its database: reads fail instead of seeing a stale copy. */
+    @Test
+    void aClosedOutboxRefusesReads() throws Exception {
+        Outbox o = open(10, Outbox.OverflowPolicy.BLOCK);
+        o.append(1, 1, 1, 0, new byte[1]);
+        o.close();
+        assertThatThrownBy(() -> o.after(0, 10)).isInstanceOf(java.sql.SQLException.class);
+        assertThatThrownBy(o::stats).isInstanceOf(java.sql.SQLException.class);
+    }
+
+    /**
+     * An open that fails (a table of the same name that is not an outbox) closes its connection: an
+     * in-memory database then disappears with its last user, as it does when nothing leaks.
+     */
+    @Test
+    void aFailedOpenLeavesNoConnectionBehind() throws Exception {
+        String mem = "jdbc:h2:mem:failed-open-" + System.nanoTime();
+        try (Connection holder = DriverManager.getConnection(mem, "sa", "");
+                Statement st = holder.createStatement()) {
+            st.execute("CREATE TABLE outbox (x INT)");
+            assertThatThrownBy(
+                            () ->
+                                    Outbox.open(
+                                            mem,
+                                            10,
+                                            Outbox.OverflowPolicy.BLOCK,
+                                            Outbox.Durability.PROCESS_CRASH))
+                    .isInstanceOf(java.sql.SQLException.class);
+        }
+        try (Connection c = DriverManager.getConnection(mem, "sa", "");
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES"
+                                        + " WHERE TABLE_NAME IN ('OUTBOX', 'OUTBOX_QUARANTINE')")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("tables of the failed open still alive").isZero();
+        }
+    }
 }

@@ -202,6 +202,26 @@ class PointBatchTest {
         assertThat(PointBatch.decode(PointBatch.encode(ps))).isEqualTo(ps);
     }
 
+    /**
+     * A timestamp delta of 2^63 takes a varint's full 10 bytes, and a one-byte value tag follows:
+     * at some string-table length that tag is the first byte past the buffer's end. Every length up
+     * to 600 round-trips.
+     */
+    @Test
+    void aValueTagRightAfterATenByteDeltaFitsAtEveryBufferAlignment() throws Exception {
+        for (int k = 0; k <= 600; k++) {
+            List<Point> ps = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                long ts = i % 2 == 0 ? 0 : Long.MIN_VALUE;
+                Value v = i % 2 == 0 ? Value.TRUE : Value.NULL;
+                ps.add(new Point("d".repeat(k), "p", v, 0, ts, null));
+            }
+            assertThat(PointBatch.decode(PointBatch.encode(ps)))
+                    .as("device of %d bytes", k)
+                    .isEqualTo(ps);
+        }
+    }
+
     /** Any batch of any values round-trips, deflated or not. */
     @Test
     void anyBatchRoundTrips() {

@@ -77,4 +77,24 @@ class UplinkFrameTest {
         assertThatThrownBy(() -> UplinkFrame.readAck(Unpooled.wrappedBuffer(len)))
                 .hasMessageContaining("message length 5 but 0 bytes remain");
     }
+
+    /** A receiver's reason travels whole up to 1,024 bytes and is cut there, never refused. */
+    @Test
+    void ackMessagesTravelUpTo1024Bytes() {
+        for (int n : new int[] {27, 1024, 1025, 5000}) {
+            String why = "r".repeat(n);
+            ByteBuf b =
+                    UplinkFrame.ack(
+                            ByteBufAllocator.DEFAULT,
+                            new UplinkFrame.Ack(UplinkFrame.Status.REJECTED, 1, 2, 12, why));
+            int sent = Math.min(n, 1024);
+            assertThat(b.readInt()).isEqualTo(1 + 1 + 8 + 8 + 2 + 2 + sent);
+            assertThat(b.readUnsignedByte()).isEqualTo((short) UplinkFrame.TYPE_ACK);
+            assertThat(UplinkFrame.readAck(b))
+                    .isEqualTo(
+                            new UplinkFrame.Ack(
+                                    UplinkFrame.Status.REJECTED, 1, 2, 12, why.substring(0, sent)));
+            b.release();
+        }
+    }
 }
