@@ -947,7 +947,9 @@ class WatchdogTest {
                         () -> {
                             try {
                                 Watchdog.Deadline slot = w.slot();
-                                for (int i = 0; i < 100_000; i++) {
+                                // Until the timer has stopped a thousand calls too: it may
+                                // not run at all for a while on a busy machine.
+                                for (int i = 0; i < 100_000 || firedCalls[0] < 1_000; i++) {
                                     Watchdog.Deadline d = w.arm(slot, 0, false);
                                     d.close();
                                     if (d.fired()) {
@@ -972,6 +974,5 @@ class WatchdogTest {
         }
         owner.join();
         assertThat(failed.get()).isNull();
-        assertThat(firedCalls[0]).as("some calls were stopped").isPositive();
     }
 }
