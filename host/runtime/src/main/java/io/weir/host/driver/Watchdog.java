@@ -137,11 +137,17 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /** {@link System#nanoTime} and the threads' CPU clocks ({@link ThreadMXBean}). */
-    private static final class JvmClock implements Clock {
-        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    static final class JvmClock implements Clock {
+        private final ThreadMXBean threads;
         private final boolean cpu;
 
         JvmClock() {
+            this(ManagementFactory.getThreadMXBean());
+        }
+
+        /** The clocks of {@code threads} (tests: a bean that says what this JVM does not). */
+        JvmClock(ThreadMXBean threads) {
+            this.threads = threads;
             boolean c = false;
             try {
                 c = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();

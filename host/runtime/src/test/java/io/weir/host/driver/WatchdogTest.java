@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weir.host.LogCapture;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Proxy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -974,5 +978,50 @@ class WatchdogTest {
         }
         owner.join();
         assertThat(failed.get()).isNull();
+    }
+
+    /** A thread bean that says what {@code answers} say, and counts each thread's id 42 ns. */
+    private static ThreadMXBean threadBean(Map<String, Object> answers) {
+        return (ThreadMXBean)
+                Proxy.newProxyInstance(
+                        ThreadMXBean.class.getClassLoader(),
+                        new Class<?>[] {ThreadMXBean.class},
+                        (proxy, method, args) -> {
+                            Object a = answers.get(method.getName());
+                            if (a instanceof RuntimeException) {
+                                throw (RuntimeException) a;
+                            }
+                            if (method.getName().equals("getThreadCpuTime")) {
+                                return 42 * (long) args[0];
+                            }
+                            if (a == null) {
+                                throw new AssertionError("not asked of the bean: " + method);
+                            }
+                            return a;
+                        });
+    }
+
+    @Test
+    void theJvmClockHasACpuClockOnlyWhereThreadCpuTimeIsSupportedAndEnabled() {
+        BiFunction<Object, Object, Watchdog.JvmClock> clock =
+                (supported, enabled) ->
+                        new Watchdog.JvmClock(
+                                threadBean(
+                                        Map.of(
+                                                "isThreadCpuTimeSupported", supported,
+                                                "isThreadCpuTimeEnabled", enabled)));
+        assertThat(clock.apply(true, true).hasCpuClock()).isTrue();
+        assertThat(clock.apply(true, false).hasCpuClock()).as("disabled").isFalse();
+        assertThat(clock.apply(false, true).hasCpuClock()).as("not supported").isFalse();
+        assertThat(
+                        clock.apply(true, new UnsupportedOperationException("no CPU clocks"))
+                                .hasCpuClock())
+                .as("a JVM that throws for it")
+                .isFalse();
+        Thread t = Thread.currentThread();
+        assertThat(clock.apply(true, true).cpuNanos(t)).as("the bean's").isEqualTo(42 * t.getId());
+        long before = System.nanoTime();
+        long wall = clock.apply(true, true).wallNanos();
+        assertThat(wall).as("System.nanoTime").isBetween(before, System.nanoTime());
     }
 }
