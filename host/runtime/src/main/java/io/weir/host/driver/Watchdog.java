@@ -48,8 +48,10 @@ import java.util.concurrent.locks.LockSupport;
  * nine times its final memory, up to the cap (the array grows by an eighth from its second growth
  * on, {@code FlatMemory}).
  *
- * <p>The clocks are injected ({@link Clock}): tests drive the timer's looks ({@link #look}) with a
- * clock of their own and no timer thread.
+ * <p>The clocks are injected ({@link Clock}), and so is how the timer waits ({@link Parker}): tests
+ * drive the timer's looks ({@link #look}) and its loop ({@link #run}) with a clock and a parker of
+ * their own and no timer thread. The calls' path (arm, close) uses neither: it reads {@link
+ * #lastLook} and unparks the timer thread directly.
  */
 public final class Watchdog implements AutoCloseable {
 
@@ -112,12 +114,40 @@ public final class Watchdog implements AutoCloseable {
         boolean hasCpuClock();
     }
 
+    /** How the timer thread waits between looks: {@link LockSupport}, or a test's. */
+    interface Parker {
+        /** Waits about {@code nanos}, or less if unparked (or spuriously). */
+        void parkNanos(Object blocker, long nanos);
+
+        /** Waits until unparked (or spuriously). */
+        void park(Object blocker);
+    }
+
+    /** The JVM's parking, {@link LockSupport}. */
+    private static final class LockSupportParker implements Parker {
+        @Override
+        public void parkNanos(Object blocker, long nanos) {
+            LockSupport.parkNanos(blocker, nanos);
+        }
+
+        @Override
+        public void park(Object blocker) {
+            LockSupport.park(blocker);
+        }
+    }
+
     /** {@link System#nanoTime} and the threads' CPU clocks ({@link ThreadMXBean}). */
-    private static final class JvmClock implements Clock {
-        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    static final class JvmClock implements Clock {
+        private final ThreadMXBean threads;
         private final boolean cpu;
 
         JvmClock() {
+            this(ManagementFactory.getThreadMXBean());
+        }
+
+        /** The clocks of {@code threads} (tests: a bean that says what this JVM does not). */
+        JvmClock(ThreadMXBean threads) {
+            this.threads = threads;
             boolean c = false;
             try {
                 c = threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
@@ -146,6 +176,7 @@ public final class Watchdog implements AutoCloseable {
     private final CopyOnWriteArrayList<Deadline> slots = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Deadline> slot = ThreadLocal.withInitial(this::register);
     private final Clock clock;
+    private final Parker parker;
     private final boolean cpuClock;
     private final long minBackstopNanos;
     private final Thread timer;
@@ -177,8 +208,17 @@ public final class Watchdog implements AutoCloseable {
      * caller calls {@link #look} (tests).
      */
     Watchdog(long minBackstopNanos, Clock clock, boolean timer) {
+        this(minBackstopNanos, clock, new LockSupportParker(), timer);
+    }
+
+    /**
+     * A watchdog on {@code clock} whose timer waits with {@code parker} (tests: without {@code
+     * timer} the caller runs the timer's loop, {@link #run}, and the parker is its script).
+     */
+    Watchdog(long minBackstopNanos, Clock clock, Parker parker, boolean timer) {
         this.minBackstopNanos = minBackstopNanos;
         this.clock = clock;
+        this.parker = parker;
         this.cpuClock = clock.hasCpuClock();
         if (!cpuClock) {
             System.getLogger("io.weir.driver")
@@ -214,18 +254,19 @@ public final class Watchdog implements AutoCloseable {
         return Math.max(minBackstopNanos, budgetNanos * BACKSTOP_BUDGETS);
     }
 
-    private void run() {
+    /** The timer's loop: looks, waits, goes idle, until {@link #close}. */
+    void run() {
         while (!closed) {
             long wait = look();
             if (wait >= 0) {
-                LockSupport.parkNanos(this, Math.max(wait, MIN_PARK_NANOS));
+                parker.parkNanos(this, Math.max(wait, MIN_PARK_NANOS));
                 continue;
             }
             // Announce idleness first, then look once more: an arm either sees idle and unparks
             // (so the park below returns at once), or the second look sees it.
             idle = true;
             if (!armedSinceLastLook() && !closed) {
-                LockSupport.park(this);
+                parker.park(this);
             }
             // A fresh start for the arms that see the timer busy again, published before they
             // can see it so.

@@ -4,10 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weir.host.LogCapture;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Proxy;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -208,6 +220,9 @@ class WatchdogTest {
 
         volatile Thread reader;
 
+        /** Run once at the next CPU clock reading: in the middle of a look at the slots. */
+        volatile Runnable atCpuRead;
+
         @Override
         public long wallNanos() {
             wallReads.incrementAndGet();
@@ -217,6 +232,11 @@ class WatchdogTest {
 
         @Override
         public long cpuNanos(Thread thread) {
+            Runnable r = atCpuRead;
+            if (r != null) {
+                atCpuRead = null;
+                r.run();
+            }
             return cpu;
         }
 
@@ -650,5 +670,358 @@ class WatchdogTest {
         } finally {
             w.close();
         }
+    }
+
+    // ---- the timer's loop on a clock and a parker of the test's own ------------------------
+
+    /**
+     * The timer's waits, in order ({@link #FOREVER}: parked until an arm wakes it), each followed
+     * by the test's next step: what happens while the timer waits. A wait the script has no step
+     * for fails the test.
+     */
+    static final class ScriptedParker implements Watchdog.Parker {
+        static final long FOREVER = -1;
+
+        final List<Long> parks = new ArrayList<>();
+        private final Deque<Runnable> steps = new ArrayDeque<>();
+
+        ScriptedParker then(Runnable step) {
+            steps.add(step);
+            return this;
+        }
+
+        @Override
+        public void parkNanos(Object blocker, long nanos) {
+            parked(blocker, nanos);
+        }
+
+        @Override
+        public void park(Object blocker) {
+            parked(blocker, FOREVER);
+        }
+
+        private void parked(Object blocker, long nanos) {
+            assertThat(blocker).as("the watchdog parks on itself").isInstanceOf(Watchdog.class);
+            parks.add(nanos);
+            Runnable step = steps.poll();
+            if (step == null) {
+                throw new AssertionError("a wait the script does not expect: " + parks);
+            }
+            step.run();
+        }
+    }
+
+    private static final long FOREVER = ScriptedParker.FOREVER;
+
+    @Test
+    void theTimerWaitsATickWithoutCallsElseUntilTheNearestBudgetCouldRunOutButNotUnderItsMinimum() {
+        TestClock c = new TestClock();
+        ScriptedParker p = new ScriptedParker();
+        Watchdog w = new Watchdog(200 * MS, c, p, false);
+        Watchdog.Deadline[] d = new Watchdog.Deadline[1];
+        p.then(
+                        () -> {
+                            d[0] = w.arm(10);
+                            c.wall += 1 * MS;
+                        })
+                .then(
+                        () -> {
+                            // Seen at the look after 1 ms: 9 ms left, more than a tick.
+                            c.cpu += 8 * MS;
+                            c.wall += TICK;
+                        })
+                .then(
+                        () -> {
+                            // 1 + 8 ms used: the next look when the last 1 ms could be.
+                            c.cpu += 1 * MS - 30_000;
+                            c.wall += 1 * MS;
+                        })
+                .then(
+                        () -> {
+                            // 30 µs left: not stopped before its budget, and the timer waits
+                            // its minimum, not 30 µs.
+                            assertThat(d[0].fired()).isFalse();
+                            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+                            c.cpu += 30_000;
+                            c.wall += Watchdog.MIN_PARK_NANOS;
+                        })
+                .then(
+                        () -> {
+                            // Stopped at the look at its budget; nothing armed: a tick.
+                            assertThat(d[0].fired()).isTrue();
+                            assertThat(Thread.interrupted())
+                                    .as("the watchdog's interrupt")
+                                    .isTrue();
+                            d[0].close();
+                            w.close();
+                        });
+        w.run();
+        assertThat(p.parks).containsExactly(TICK, TICK, 1 * MS, Watchdog.MIN_PARK_NANOS, TICK);
+    }
+
+    @Test
+    void theTimerParksForGoodOnlyPastASecondWithoutCallsAndStartsAfreshWhenWoken() {
+        TestClock c = new TestClock();
+        c.wall = 1_000 * MS;
+        ScriptedParker p = new ScriptedParker();
+        Watchdog w = new Watchdog(200 * MS, c, p, false);
+        long woken = 1_000 * MS + Watchdog.IDLE_AFTER_NANOS + 1 + 7 * MS;
+        p.then(() -> c.wall += Watchdog.IDLE_AFTER_NANOS) // exactly a second: still a tick
+                .then(() -> c.wall += 1) // past it: idle
+                .then(
+                        () -> {
+                            assertThat(w.idle()).as("parked for good").isTrue();
+                            c.wall += 7 * MS; // woken (an arm's unpark, or a spurious one)
+                        })
+                .then(
+                        () -> {
+                            // Busy again, and a second from the wake-up before it idles again.
+                            assertThat(w.idle()).isFalse();
+                            Watchdog.Deadline d = w.arm(10);
+                            assertThat(d.armedAt())
+                                    .as("the wake-up is the last look")
+                                    .isEqualTo(woken);
+                            d.close();
+                            c.wall += 1 * MS;
+                        })
+                .then(() -> c.wall += Watchdog.IDLE_AFTER_NANOS) // the call 1 ms ago was seen
+                .then(() -> c.wall += 1 * MS) // a second since that look: still a tick
+                .then(w::close);
+        w.run();
+        assertThat(p.parks).containsExactly(TICK, TICK, FOREVER, TICK, TICK, TICK, FOREVER);
+    }
+
+    @Test
+    void anArmTheLastLookMissedKeepsTheTimerFromParkingForGood() throws Exception {
+        TestClock c = new TestClock();
+        ScriptedParker p = new ScriptedParker();
+        Watchdog w = new Watchdog(200 * MS, c, p, false);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            // The other thread's slot comes first in the slots, this thread's call second.
+            Watchdog.Deadline theirs = other.submit(w::slot).get();
+            Watchdog.Deadline mine = w.arm(10);
+            p.then(
+                            () -> {
+                                // A second later the call has used its budget: stopped, the look
+                                // finds nothing running. While it reads this call's CPU clock,
+                                // the other thread arms, after the look passed its slot.
+                                c.wall += Watchdog.IDLE_AFTER_NANOS + 1;
+                                c.cpu += 10 * MS;
+                                c.atCpuRead =
+                                        () -> {
+                                            try {
+                                                other.submit(() -> w.arm(theirs, 10_000, false))
+                                                        .get();
+                                            } catch (Exception e) {
+                                                throw new AssertionError(e);
+                                            }
+                                        };
+                            })
+                    .then(
+                            () -> {
+                                // The look before parking saw it: the timer did not park for
+                                // good, and watches it.
+                                assertThat(mine.fired()).isTrue();
+                                assertThat(Thread.interrupted()).isTrue();
+                                mine.close();
+                                assertThat(w.idle()).isFalse();
+                                assertThat(w.armedSinceLastLook()).isFalse();
+                                c.cpu += 10_000 * MS;
+                                c.wall += TICK;
+                            })
+                    .then(w::close);
+            w.run();
+            assertThat(p.parks).containsExactly(TICK, TICK, TICK);
+            assertThat(theirs.fired()).as("the call the timer kept watching").isTrue();
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTimerClosedDuringALookEndsWithoutParking() {
+        TestClock c = new TestClock();
+        ScriptedParker p = new ScriptedParker();
+        Watchdog w = new Watchdog(200 * MS, c, p, false);
+        Watchdog.Deadline d = w.arm(10);
+        p.then(
+                () -> {
+                    c.wall += Watchdog.IDLE_AFTER_NANOS + 1;
+                    c.cpu += 10 * MS;
+                    c.atCpuRead = w::close;
+                });
+        w.run();
+        assertThat(p.parks).containsExactly(TICK);
+        assertThat(d.fired()).isTrue();
+        d.close();
+        assertThat(Thread.interrupted()).isFalse();
+    }
+
+    /** A thread that runs {@code atInterrupt} when interrupted, before its flag is set. */
+    private static final class Watched extends Thread {
+        volatile Runnable atInterrupt = () -> {};
+
+        Watched(Runnable body) {
+            super(body, "watched");
+        }
+
+        @Override
+        public void interrupt() {
+            atInterrupt.run();
+            super.interrupt();
+        }
+    }
+
+    private static boolean inClose(Thread t) {
+        return Arrays.stream(t.getStackTrace())
+                .anyMatch(
+                        e ->
+                                e.getClassName().equals(Watchdog.Deadline.class.getName())
+                                        && e.getMethodName().equals("close"));
+    }
+
+    @Test
+    void theSlotSaysFiredBeforeTheInterruptAndACloseMeanwhileWaitsForItAndClearsTheFlag()
+            throws Exception {
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        AtomicReference<Watchdog.Deadline> slot = new AtomicReference<>();
+        AtomicBoolean go = new AtomicBoolean();
+        AtomicBoolean closed = new AtomicBoolean();
+        AtomicBoolean timerDone = new AtomicBoolean();
+        AtomicBoolean firedAtInterrupt = new AtomicBoolean();
+        AtomicBoolean closedAtInterrupt = new AtomicBoolean(true);
+        AtomicBoolean leftInterrupted = new AtomicBoolean(true);
+        Watched owner =
+                new Watched(
+                        () -> {
+                            Watchdog.Deadline d = w.arm(10);
+                            slot.set(d);
+                            while (!go.get()) {
+                                LockSupport.park();
+                            }
+                            d.close(); // the call returns while the timer is firing
+                            closed.set(true);
+                            while (!timerDone.get()) {
+                                Thread.onSpinWait();
+                            }
+                            leftInterrupted.set(Thread.currentThread().isInterrupted());
+                        });
+        owner.atInterrupt =
+                () -> {
+                    // The timer has claimed the slot and not yet set the flag.
+                    firedAtInterrupt.set(slot.get().fired());
+                    go.set(true);
+                    LockSupport.unpark(owner);
+                    await("the owner closes", () -> inClose(owner) || closed.get());
+                    closedAtInterrupt.set(closed.get());
+                };
+        owner.setDaemon(true);
+        owner.start();
+        await("armed", () -> slot.get() != null);
+        c.wall += 1 * MS;
+        w.look();
+        c.cpu += 9 * MS;
+        w.look();
+        timerDone.set(true);
+        owner.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(owner.isAlive()).isFalse();
+        assertThat(firedAtInterrupt.get()).as("fired before the interrupt").isTrue();
+        assertThat(closedAtInterrupt.get()).as("close waited for the timer").isFalse();
+        assertThat(closed.get()).isTrue();
+        assertThat(leftInterrupted.get()).as("the flag cleared by close").isFalse();
+        assertThat(slot.get().fired()).isTrue();
+    }
+
+    @Test
+    void aCloseRacingTheTimersClaimReturnsOnlyOnceTheInterruptIsDelivered() throws Exception {
+        // No interleaving is forced here: the owner closes calls while another thread looks at
+        // the slots as fast as it can, and every call the timer sees has used its budget (0 ms).
+        // Correct code passes however they interleave; a close that returned after losing its
+        // CAS to the timer's claim, without waiting, is caught when it happens.
+        TestClock c = new TestClock();
+        Watchdog w = manual(c);
+        AtomicLong interrupts = new AtomicLong();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        long[] firedCalls = new long[1];
+        Watched owner =
+                new Watched(
+                        () -> {
+                            try {
+                                Watchdog.Deadline slot = w.slot();
+                                // Until the timer has stopped a thousand calls too: it may
+                                // not run at all for a while on a busy machine.
+                                for (int i = 0; i < 100_000 || firedCalls[0] < 1_000; i++) {
+                                    Watchdog.Deadline d = w.arm(slot, 0, false);
+                                    d.close();
+                                    if (d.fired()) {
+                                        firedCalls[0]++;
+                                    }
+                                    assertThat(interrupts.get())
+                                            .as("the timer's interrupts when call %d closed", i)
+                                            .isEqualTo(firedCalls[0]);
+                                    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+                                }
+                            } catch (Throwable e) {
+                                failed.set(e);
+                            } finally {
+                                done.set(true);
+                            }
+                        });
+        owner.atInterrupt = interrupts::incrementAndGet;
+        owner.setDaemon(true);
+        owner.start();
+        while (!done.get()) {
+            w.look();
+        }
+        owner.join();
+        assertThat(failed.get()).isNull();
+    }
+
+    /** A thread bean that says what {@code answers} say, and counts each thread's id 42 ns. */
+    private static ThreadMXBean threadBean(Map<String, Object> answers) {
+        return (ThreadMXBean)
+                Proxy.newProxyInstance(
+                        ThreadMXBean.class.getClassLoader(),
+                        new Class<?>[] {ThreadMXBean.class},
+                        (proxy, method, args) -> {
+                            Object a = answers.get(method.getName());
+                            if (a instanceof RuntimeException) {
+                                throw (RuntimeException) a;
+                            }
+                            if (method.getName().equals("getThreadCpuTime")) {
+                                return 42 * (long) args[0];
+                            }
+                            if (a == null) {
+                                throw new AssertionError("not asked of the bean: " + method);
+                            }
+                            return a;
+                        });
+    }
+
+    @Test
+    void theJvmClockHasACpuClockOnlyWhereThreadCpuTimeIsSupportedAndEnabled() {
+        BiFunction<Object, Object, Watchdog.JvmClock> clock =
+                (supported, enabled) ->
+                        new Watchdog.JvmClock(
+                                threadBean(
+                                        Map.of(
+                                                "isThreadCpuTimeSupported", supported,
+                                                "isThreadCpuTimeEnabled", enabled)));
+        assertThat(clock.apply(true, true).hasCpuClock()).isTrue();
+        assertThat(clock.apply(true, false).hasCpuClock()).as("disabled").isFalse();
+        assertThat(clock.apply(false, true).hasCpuClock()).as("not supported").isFalse();
+        assertThat(
+                        clock.apply(true, new UnsupportedOperationException("no CPU clocks"))
+                                .hasCpuClock())
+                .as("a JVM that throws for it")
+                .isFalse();
+        Thread t = Thread.currentThread();
+        assertThat(clock.apply(true, true).cpuNanos(t)).as("the bean's").isEqualTo(42 * t.getId());
+        long before = System.nanoTime();
+        long wall = clock.apply(true, true).wallNanos();
+        assertThat(wall).as("System.nanoTime").isBetween(before, System.nanoTime());
     }
 }
