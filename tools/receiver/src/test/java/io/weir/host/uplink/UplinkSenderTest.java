@@ -492,6 +492,11 @@ class UplinkSenderTest {
 
         assertThat(stored(rx)).isEqualTo(expected(12));
         assertThat(r.sender.lastError).isEqualTo("no ACK within 700 ms; reconnecting");
+        assertThat(logLines("no ACK within"))
+                .containsExactly("WARNING no ACK within 700 ms; reconnecting");
+        assertThat(logLines("INFO uplink connected to 127.0.0.1:" + link.port() + " (TLSv1.3, "))
+                .as("one line per connection")
+                .hasSize(2);
         assertThat(r.sender.connects.get()).isEqualTo(2);
         assertThat(link.connections.get()).isEqualTo(2);
         assertThat(rx.stats().duplicates())
@@ -587,6 +592,12 @@ class UplinkSenderTest {
             // Batches 4..6 were on the wire behind 3: the receiver stores none of them ahead of it.
             assertThat(stored(rx)).isEqualTo(expected(2));
             assertThat(seqsInOutbox()).as("batch 3 and all after it kept").isEqualTo(range(3, 6));
+            List<String> lines = logLines("WARNING receiver asked to retry later: ");
+            assertThat(lines)
+                    .as("at most one line per connection, the batches behind not logged")
+                    .isNotEmpty()
+                    .allMatch(l -> l.contains("NO3") && !l.contains("behind"));
+            assertThat((long) lines.size()).isLessThanOrEqualTo(r.sender.connects.get());
             assertThat(r.sender.lastError)
                     .as("the database's reason, not the batches' behind it")
                     .contains("NO3")
