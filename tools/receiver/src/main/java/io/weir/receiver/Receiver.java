@@ -373,6 +373,13 @@ public final class Receiver implements AutoCloseable {
         private final List<UplinkFrame.Ack> pending = new ArrayList<>();
         private boolean syncScheduled;
 
+        /**
+         * Why this connection answered RETRY_LATER, or null: after one, nothing more from it is
+         * stored, or a later batch would be stored ahead of the one the gateway must resend. Only
+         * touched on {@link #exec}.
+         */
+        private String mustRetry;
+
         /** Batches read and not yet answered: a session waiting for its ACKs is not idle. */
         private final AtomicInteger unanswered = new AtomicInteger();
 
@@ -436,7 +443,11 @@ public final class Receiver implements AutoCloseable {
             unanswered.incrementAndGet();
             exec.execute(
                     () -> {
-                        pending.add(ingest(bytes));
+                        UplinkFrame.Ack a = mustRetry == null ? ingest(bytes) : behind(bytes);
+                        if (a.status() == UplinkFrame.Status.RETRY_LATER && mustRetry == null) {
+                            mustRetry = "batch " + a.seq() + " must be retried: " + a.message();
+                        }
+                        pending.add(a);
                         // Queue the sync behind the batches already waiting on this executor, so a
                         // burst of batches shares one fsync; no ACK leaves before its fsync.
                         if (!syncScheduled) {
@@ -444,6 +455,25 @@ public final class Receiver implements AutoCloseable {
                             exec.execute(() -> syncAndAck(ctx));
                         }
                     });
+        }
+
+        /** RETRY_LATER, unopened and unstored, for a batch behind one that must be resent. */
+        private UplinkFrame.Ack behind(byte[] bytes) {
+            long epoch = 0;
+            long seq = 0;
+            try {
+                Envelope h = Envelope.parse(bytes);
+                epoch = h.epoch();
+                seq = h.seq();
+            } catch (EnvelopeRejected unparsable) {
+                // 0/0: the gateway closes on the first RETRY_LATER anyway
+            }
+            return new UplinkFrame.Ack(
+                    UplinkFrame.Status.RETRY_LATER,
+                    epoch,
+                    seq,
+                    Reason.STORE_FAILED.code,
+                    "not stored, behind " + mustRetry);
         }
 
         private void syncAndAck(ChannelHandlerContext ctx) {
@@ -464,6 +494,9 @@ public final class Receiver implements AutoCloseable {
                 for (int i = 0; i < pending.size(); i++) {
                     UplinkFrame.Ack a = pending.get(i);
                     if (a.status() == UplinkFrame.Status.STORED) {
+                        if (mustRetry == null) {
+                            mustRetry = "batch " + a.seq() + " must be retried: sync failed";
+                        }
                         // Stored but maybe not durable: the resend will be a DUPLICATE if it was.
                         pending.set(
                                 i,

@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -213,10 +214,10 @@ final class UplinkSender implements Runnable {
         if (stopping) {
             return;
         }
-        long jitter = ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        long waitMs = waitMillis(backoffMs, ThreadLocalRandom.current());
         try {
             // Only stop() ends the wait early; new batches do not, the receiver is still away.
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs / 2 + jitter);
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
             while (!stopping && System.nanoTime() < until) {
                 events.poll(until - System.nanoTime(), TimeUnit.NANOSECONDS);
             }
@@ -224,7 +225,20 @@ final class UplinkSender implements Runnable {
             Thread.currentThread().interrupt();
             stopping = true;
         }
-        backoffMs = Math.min(config.backoff().max().toMillis(), Math.max(1, backoffMs * 2));
+        backoffMs = grow(backoffMs, config.backoff().max().toMillis());
+    }
+
+    /**
+     * The wait before the next attempt: half the backoff plus a random part of up to the other
+     * half, so gateways that lost the receiver together do not all come back at the same moment.
+     */
+    static long waitMillis(long backoffMs, RandomGenerator random) {
+        return backoffMs / 2 + random.nextLong(backoffMs / 2 + 1);
+    }
+
+    /** The backoff after a failed attempt: doubled, at least 1 ms, at most {@code maxMs}. */
+    static long grow(long backoffMs, long maxMs) {
+        return Math.min(maxMs, Math.max(1, backoffMs * 2));
     }
 
     private void fillWindow() throws Exception {
@@ -258,7 +272,11 @@ final class UplinkSender implements Runnable {
             return; // the loop notices the inactive channel and reconnects
         }
         UplinkFrame.Ack ack = (UplinkFrame.Ack) ev;
-        backoffMs = config.backoff().min().toMillis();
+        if (ack.status() != UplinkFrame.Status.RETRY_LATER) {
+            // The receiver took the batch (or refused it for good): it is up, start again from the
+            // shortest wait. RETRY_LATER means it cannot store now, so the backoff keeps growing.
+            backoffMs = config.backoff().min().toMillis();
+        }
         Outbox.Row row = null;
         long sent = 0;
         Iterator<Outbox.Row> it = inflight.iterator();
@@ -304,9 +322,14 @@ final class UplinkSender implements Runnable {
                 }
             }
             case RETRY_LATER -> {
-                lastError = "receiver asked to retry later: " + Envelope.printable(ack.message());
-                LOG.log(Level.WARNING, "{0}", lastError);
-                closeChannel();
+                // The batches behind it on this connection come back RETRY_LATER too: the first
+                // one gives the reason, closes, and is the only one logged.
+                if (connected()) {
+                    lastError =
+                            "receiver asked to retry later: " + Envelope.printable(ack.message());
+                    LOG.log(Level.WARNING, "{0}", lastError);
+                    closeChannel();
+                }
             }
         }
     }
