@@ -530,23 +530,6 @@ class EnvelopeTest {
         assertThat(epochs).as("distinct epochs").hasSize(6);
     }
 
-    /** A SecureRandom whose draws are all zero: the sealer must still never use epoch 0. */
-    @Test
-    void epochZeroIsNeverUsed() throws Exception {
-        KeyPair receiver = sm2();
-        SecureRandom zeroFirst =
-                new SecureRandom() {
-                    int calls;
-
-                    @Override
-                    public long nextLong() {
-                        return calls++ < 3 ? 0 : 0x1234;
-                    }
-                };
-        EnvelopeSealer sealer = new EnvelopeSealer("gw", receiver.getPublic(), null, zeroFirst);
-        assertThat(sealer.epoch()).isEqualTo(0x1234);
-    }
-
     @Test
     void theSealerCountsBatchesPerEpochAndNamesTheRecipientKey() throws Exception {
         KeyPair receiver = sm2();
