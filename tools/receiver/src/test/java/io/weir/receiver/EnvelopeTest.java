@@ -10,10 +10,8 @@ import io.weir.host.uplink.EnvelopeSealer;
 import io.weir.host.uplink.PointBatch;
 import io.weir.host.uplink.SamplePoints;
 import io.weir.host.uplink.ShangMi;
-import java.nio.ByteBuffer;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import java.util.LinkedHashMap;
@@ -246,35 +244,6 @@ class EnvelopeTest {
                 .isInstanceOfSatisfying(
                         EnvelopeRejected.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED));
-    }
-
-    @Test
-    void headerLayoutMatchesUplinkMdExample() throws Exception {
-        KeyPair receiver = sm2();
-        EnvelopeSealer sealer =
-                new EnvelopeSealer("gw", receiver.getPublic(), null, new SecureRandom());
-        byte[] env =
-                sealer.seal(0x0102030405060708L, 0x1122334455667788L, new byte[] {1, 2, 3}, false);
-        ByteBuffer bb = ByteBuffer.wrap(env);
-        assertThat(bb.getInt()).isEqualTo(0x534D4531);
-        assertThat(bb.get()).isEqualTo((byte) 1);
-        assertThat(bb.get()).isEqualTo((byte) 1);
-        assertThat(bb.getShort()).isEqualTo((short) 0);
-        assertThat(bb.get()).isEqualTo((byte) 2);
-        assertThat(bb.get()).isEqualTo((byte) 'g');
-        assertThat(bb.get()).isEqualTo((byte) 'w');
-        assertThat(bb.getLong()).isEqualTo(sealer.epoch());
-        assertThat(bb.getLong()).isEqualTo(0x0102030405060708L);
-        assertThat(bb.getLong()).isEqualTo(0x1122334455667788L);
-        bb.position(bb.position() + 32);
-        // Raw SM2 C1||C3||C2 of a 16-byte key: 65 + 32 + 16 = 113 bytes, starting 0x04.
-        assertThat(bb.getShort()).isEqualTo((short) 113);
-        assertThat(bb.get()).isEqualTo((byte) 0x04);
-        bb.position(bb.position() + 112 + 12);
-        assertThat(bb.getShort()).isEqualTo((short) 0);
-        assertThat(bb.getInt()).isEqualTo(3 + 16);
-        assertThat(env.length).isEqualTo(bb.position() + 19);
-        assertThat(bb.position()).isEqualTo(11 + 24 + 32 + 2 + 113 + 12 + 2 + 4);
     }
 
     static EnvelopeOpener opener(KeyPair receiver, boolean requireSignature) {
@@ -528,50 +497,6 @@ class EnvelopeTest {
         }
         assertThat(keys).as("distinct data keys").hasSize(6);
         assertThat(epochs).as("distinct epochs").hasSize(6);
-    }
-
-    @Test
-    void theSealerCountsBatchesPerEpochAndNamesTheRecipientKey() throws Exception {
-        KeyPair receiver = sm2();
-        EnvelopeSealer sealer =
-                new EnvelopeSealer("gw", receiver.getPublic(), null, new SecureRandom());
-        assertThat(sealer.batchesInEpoch()).isZero();
-        for (int i = 1; i <= 3; i++) {
-            sealer.seal(i, 0, new byte[] {1}, false);
-        }
-        assertThat(sealer.batchesInEpoch()).isEqualTo(3);
-        sealer.newEpoch();
-        assertThat(sealer.batchesInEpoch()).isZero();
-        byte[] kid = sealer.recipientKid();
-        assertThat(kid)
-                .isEqualTo(
-                        java.util.Arrays.copyOf(
-                                ShangMi.sm3(receiver.getPublic().getEncoded()), 16));
-        kid[0] ^= 1;
-        assertThat(sealer.recipientKid()).as("a copy").isNotEqualTo(kid);
-    }
-
-    @Test
-    void theSealerRefusesBadGatewayIdsAndNonSm2Keys() throws Exception {
-        KeyPair receiver = sm2();
-        assertThat(
-                        new EnvelopeSealer(
-                                "g".repeat(64), receiver.getPublic(), null, new SecureRandom()))
-                .isNotNull();
-        for (String bad : new String[] {"", "g".repeat(65), "é".repeat(33)}) {
-            assertThatThrownBy(
-                            () ->
-                                    new EnvelopeSealer(
-                                            bad, receiver.getPublic(), null, new SecureRandom()))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("gateway id must be 1..64 UTF-8 bytes");
-        }
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC", ShangMi.provider());
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        PublicKey p256 = g.generateKeyPair().getPublic();
-        assertThatThrownBy(() -> new EnvelopeSealer("gw", p256, null, new SecureRandom()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("must be an SM2 (sm2p256v1) public key");
     }
 
     /** Uncompressed and unsigned: the plaintext is the payload exactly as sealed. */
