@@ -134,7 +134,12 @@ class ColdStartGraceTest {
                 "runaway loop in the first weir_on_frame stopped after %.1f ms (open budget %d"
                         + " ms)%n",
                 ms, Abi.OPEN_BUDGET_MS);
-        assertThat(ms).as("never before the budget").isGreaterThanOrEqualTo(Abi.OPEN_BUDGET_MS);
+        // Watchdog: the wall time before the timer's first look at a call is charged from the
+        // look before, so a call may be stopped up to a tick early, never earlier (CI once saw
+        // 999.95 ms).
+        assertThat(ms)
+                .as("never more than a tick before the budget")
+                .isGreaterThanOrEqualTo(Abi.OPEN_BUDGET_MS - Watchdog.TICK_NANOS / 1e6);
         assertThat(d.dead()).isTrue();
     }
 }
