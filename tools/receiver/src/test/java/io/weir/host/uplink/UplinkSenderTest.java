@@ -681,14 +681,22 @@ class UplinkSenderTest {
         assertThat(seqsInOutbox()).isEqualTo(range(1, 3));
     }
 
+    /** A second PKI: its CA and its gateway identity are strangers to the test's receiver. */
+    private UplinkPki foreignPki() throws Exception {
+        return PkiIssuer.init(tmp.resolve("foreign"), UplinkPki.Algorithm.ECDSA, "gw-01");
+    }
+
+    /** A sender for {@code rx} whose waits after failures start at 20 ms. */
+    private UplinkConfig backoffFrom20ms(Receiver rx) throws Exception {
+        return config(rx.port(), 4, Duration.ofMillis(20), Duration.ofSeconds(10), ACK_TIMEOUT);
+    }
+
     @Test
     void aReceiverTheGatewayDoesNotTrustIsRetriedWithBackoffAndGetsNothing() throws Exception {
-        UplinkPki foreign =
-                PkiIssuer.init(tmp.resolve("foreign"), UplinkPki.Algorithm.ECDSA, "gw-01");
+        UplinkPki foreign = foreignPki();
         append(0, 2);
         Receiver rx = receiver(0);
-        UplinkConfig cfg =
-                config(rx.port(), 4, Duration.ofMillis(20), Duration.ofSeconds(10), ACK_TIMEOUT);
+        UplinkConfig cfg = backoffFrom20ms(rx);
         UplinkTls.Settings t = cfg.tls();
         cfg =
                 cfg.withTls(
@@ -711,12 +719,10 @@ class UplinkSenderTest {
 
     @Test
     void aReceiverThatRefusesOurCertificateIsReportedAndNotHammered() throws Exception {
-        UplinkPki foreign =
-                PkiIssuer.init(tmp.resolve("foreign"), UplinkPki.Algorithm.ECDSA, "gw-01");
+        UplinkPki foreign = foreignPki();
         append(0, 2);
         Receiver rx = receiver(0);
-        UplinkConfig cfg =
-                config(rx.port(), 4, Duration.ofMillis(20), Duration.ofSeconds(10), ACK_TIMEOUT);
+        UplinkConfig cfg = backoffFrom20ms(rx);
         cfg =
                 cfg.withTls(
                         cfg.tls()
